@@ -1,0 +1,112 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io';
+import { isReplicasOwnedElsewhere } from './replica-owners';
+import { RESOURCES_FINALIZER, SYNC_RETRY, SyncMode } from './sync-policy';
+
+/** The git source of an Application. */
+export interface ArgoSource {
+  /** Repository URL. */
+  readonly repoUrl: string;
+  /** Branch, tag or commit. */
+  readonly revision: string;
+  /** Folder in the repository that holds the manifests. */
+  readonly path: string;
+}
+
+/** Props of {@link ArgoApplication}. */
+export interface ArgoApplicationProps {
+  /** Name of the Application. */
+  readonly name: string;
+  /**
+   * Namespace Argo CD runs in.
+   * @default 'argocd'
+   */
+  readonly argocdNamespace?: string;
+  /** Name of the AppProject the Application belongs to. */
+  readonly project: string;
+  /** Where the manifests come from. */
+  readonly source: ArgoSource;
+  /** API server URL of the destination cluster. */
+  readonly destinationServer: string;
+  /** Default namespace of the deployed objects. */
+  readonly destinationNamespace: string;
+  /** Automated (prune + self-heal) or manual sync. */
+  readonly sync: SyncMode;
+  /**
+   * The constructs whose objects this Application deploys. Any workload in them
+   * whose replicas are owned by an autoscaler gets an `ignoreDifferences` entry
+   * for `/spec/replicas`, found when the Application is rendered.
+   * @default - none
+   */
+  readonly manifests?: IConstruct;
+  /**
+   * Let Argo CD create the destination namespace (`CreateNamespace=true`).
+   * The project must allow the Namespace kind for that namespace.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * Labels on the Application.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * An Argo CD Application set up as Argo CD recommends for production: the
+ * resources finalizer (deleting the Application deletes what it deployed),
+ * retry with exponential backoff, `CreateNamespace=true`, and automated
+ * prune + self-heal or manual sync.
+ */
+export class ArgoApplication extends Construct {
+  /** Name of the Application. */
+  public readonly applicationName: string;
+
+  constructor(scope: Construct, id: string, props: ArgoApplicationProps) {
+    super(scope, id);
+    this.applicationName = props.name;
+    const manifests = props.manifests;
+    const createNamespace = props.createNamespace ?? true;
+    const ignoreDifferences = (): ApplicationSpecIgnoreDifferences[] | undefined =>
+      manifests ? replicaDifferences(manifests) : undefined;
+
+    new Application(this, 'Resource', {
+      metadata: {
+        name: props.name,
+        namespace: props.argocdNamespace ?? 'argocd',
+        labels: props.labels,
+        finalizers: [RESOURCES_FINALIZER],
+      },
+      spec: {
+        project: props.project,
+        source: { repoUrl: props.source.repoUrl, targetRevision: props.source.revision, path: props.source.path },
+        destination: { server: props.destinationServer, namespace: props.destinationNamespace },
+        ignoreDifferences: Lazy.any({ produce: ignoreDifferences }),
+        syncPolicy: {
+          automated: props.sync.isAutomated ? { prune: true, selfHeal: true } : undefined,
+          retry: { limit: SYNC_RETRY.limit, backoff: { ...SYNC_RETRY.backoff } },
+          syncOptions: Lazy.any({
+            produce: () => [
+              ...(createNamespace ? ['CreateNamespace=true'] : []),
+              // Without it a sync would still write the ignored fields back.
+              ...(ignoreDifferences()?.length ? ['RespectIgnoreDifferences=true'] : []),
+            ],
+          }),
+        },
+      },
+    });
+  }
+}
+
+/** One `/spec/replicas` entry per workload under `scope` whose replicas an autoscaler owns. */
+function replicaDifferences(scope: IConstruct): ApplicationSpecIgnoreDifferences[] | undefined {
+  const entries = scope.node.findAll().filter(isReplicasOwnedElsewhere).map((w: ApiObject) => ({
+    group: w.apiGroup === 'core' ? '' : w.apiGroup,
+    kind: w.kind,
+    name: w.name,
+    namespace: w.metadata.namespace,
+    jsonPointers: ['/spec/replicas'],
+  }));
+  return entries.length > 0 ? entries : undefined;
+}

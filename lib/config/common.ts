@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** RFC 1123 DNS label: what Kubernetes allows for namespace and most object names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A lowercase DNS label of at most `max` characters. */
+export function dnsLabel(max: number) {
+  return z.string()
+    .max(max, { error: `must be at most ${max} characters` })
+    .regex(DNS_LABEL, { error: 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit' });
+}
+
+/** A DNS subdomain such as `dev.stoa.example.com`. */
+export const dnsSubdomain = z.string()
+  .max(253, { error: 'must be at most 253 characters' })
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+    error: 'must be a DNS name: lowercase labels separated by "."',
+  });
+
+/** An https or ssh git URL. */
+export const gitUrl = z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, {
+  error: 'must be a git URL starting with https://, ssh:// or git@',
+});

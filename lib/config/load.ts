@@ -1,0 +1,143 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { compareStrings } from '../sort';
+import { EnvironmentConfig, environmentFileSchema } from './environment-config';
+import { InputError, InputProblem } from './input-error';
+import { TenantConfig, tenantFileSchema } from './tenant-config';
+import { readYamlFile } from './yaml-file';
+
+/** Where the input files live. */
+export interface InputLocation {
+  /** Folder with one `<name>.yaml` per environment. */
+  readonly environmentsDir: string;
+  /** Folder with one `<name>.yaml` per tenant. */
+  readonly tenantsDir: string;
+  /**
+   * Folder that file names in messages are relative to.
+   * @default - the current working directory
+   */
+  readonly displayRoot?: string;
+}
+
+/** The validated input of one synth. */
+export interface ProjectInput {
+  /** Environments in promotion order (an environment comes after the one it is promoted from). */
+  readonly environments: readonly EnvironmentConfig[];
+  /** Tenants sorted by name. */
+  readonly tenants: readonly TenantConfig[];
+}
+
+/**
+ * Loads and validates every environment and tenant file. Throws one
+ * {@link InputError} that lists every problem of every file.
+ */
+export function loadProjectInput(location: InputLocation): ProjectInput {
+  const root = location.displayRoot ?? process.cwd();
+  const problems: InputProblem[] = [];
+  const environments = readFolder(location.environmentsDir, root, environmentFileSchema, problems);
+  const tenants = readFolder(location.tenantsDir, root, tenantFileSchema, problems);
+
+  if (environments.length === 0 && problems.length === 0) {
+    problems.push({ file: display(location.environmentsDir, root), field: '', message: 'no environment files (*.yaml) found' });
+  }
+  const ordered = orderByPromotion(environments, problems);
+  checkTenantEnvironments(tenants, ordered, problems);
+
+  if (problems.length > 0) throw new InputError(problems);
+  return {
+    environments: ordered.map((e) => e.value),
+    tenants: tenants.map((t) => t.value).sort((a, b) => compareStrings(a.name, b.name)),
+  };
+}
+
+interface Loaded<T> {
+  readonly file: string;
+  readonly value: T;
+  readonly lineOf: (path: readonly (string | number)[]) => number | undefined;
+}
+
+function readFolder<T extends { name: string }>(
+  dir: string, root: string, schema: Parameters<typeof readYamlFile<T>>[2], problems: InputProblem[],
+): Loaded<T>[] {
+  if (!fs.existsSync(dir)) {
+    problems.push({ file: display(dir, root), field: '', message: 'folder does not exist' });
+    return [];
+  }
+  const loaded: Loaded<T>[] = [];
+  const seen = new Map<string, string>();
+  for (const entry of fs.readdirSync(dir).sort()) {
+    if (!/\.ya?ml$/.test(entry)) continue;
+    const file = display(path.join(dir, entry), root);
+    const result = readYamlFile(path.join(dir, entry), file, schema);
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue;
+    }
+    const expected = entry.replace(/\.ya?ml$/, '');
+    if (result.value.name !== expected) {
+      problems.push({ file, line: result.lineOf(['name']), field: 'name', message: `must match the file name "${expected}" (got "${result.value.name}")` });
+      continue;
+    }
+    const other = seen.get(expected);
+    if (other) {
+      problems.push({ file, line: result.lineOf(['name']), field: 'name', message: `"${expected}" is already defined in ${other}` });
+      continue;
+    }
+    seen.set(expected, file);
+    loaded.push({ file, value: result.value, lineOf: result.lineOf });
+  }
+  return loaded;
+}
+
+/** Sorts environments so each follows the one it is promoted from; reports unknown sources and cycles. */
+function orderByPromotion(envs: Loaded<EnvironmentConfig>[], problems: InputProblem[]): Loaded<EnvironmentConfig>[] {
+  const byName = new Map(envs.map((e) => [e.value.name, e]));
+  const depth = new Map<string, number>();
+  const depthOf = (env: Loaded<EnvironmentConfig>, trail: string[]): number => {
+    const known = depth.get(env.value.name);
+    if (known !== undefined) return known;
+    const from = env.value.promotedFrom;
+    let d = 0;
+    if (from !== undefined) {
+      const source = byName.get(from);
+      if (!source) {
+        problems.push({ file: env.file, line: env.lineOf(['promotedFrom']), field: 'promotedFrom', message: `must name another environment: one of ${[...byName.keys()].join(', ')} (got "${from}")` });
+      } else if (trail.includes(from)) {
+        problems.push({ file: env.file, line: env.lineOf(['promotedFrom']), field: 'promotedFrom', message: `promotion order has a cycle: ${[...trail, from].join(' -> ')}` });
+      } else {
+        d = depthOf(source, [...trail, from]) + 1;
+      }
+    }
+    depth.set(env.value.name, d);
+    return d;
+  };
+  for (const env of envs) depthOf(env, [env.value.name]);
+  return [...envs].sort((a, b) =>
+    (depth.get(a.value.name)! - depth.get(b.value.name)!) || compareStrings(a.value.name, b.value.name));
+}
+
+/** A tenant may only use known environments, and reaches an environment only after the one it is promoted from. */
+function checkTenantEnvironments(
+  tenants: Loaded<TenantConfig>[], envs: Loaded<EnvironmentConfig>[], problems: InputProblem[],
+): void {
+  const byName = new Map(envs.map((e) => [e.value.name, e.value]));
+  if (byName.size === 0) return;
+  for (const tenant of tenants) {
+    const enabled = new Set(tenant.value.environments);
+    tenant.value.environments.forEach((name, i) => {
+      const env = byName.get(name);
+      const field = `environments[${i}]`;
+      const line = tenant.lineOf(['environments', i]);
+      if (!env) {
+        problems.push({ file: tenant.file, line, field, message: `must be one of ${[...byName.keys()].join(', ')} (got "${name}")` });
+      } else if (env.promotedFrom !== undefined && !enabled.has(env.promotedFrom)) {
+        problems.push({ file: tenant.file, line, field, message: `"${name}" requires "${env.promotedFrom}" first: a tenant reaches ${name} only after ${env.promotedFrom}` });
+      }
+    });
+  }
+}
+
+function display(file: string, root: string): string {
+  const rel = path.relative(root, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}

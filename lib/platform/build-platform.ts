@@ -1,0 +1,42 @@
+import { App } from 'cdk8s';
+import { COMPONENT_NAMES } from '../config/environment-config';
+import { ProjectInput } from '../config/load';
+import { Environment, EnvironmentMode } from '../environment/environment';
+import { Tenant } from '../tenant/tenant';
+import { Component } from './component';
+
+/**
+ * Builds the whole construct tree for validated input: per environment, its
+ * app-of-apps, every platform component, and every tenant enabled in it.
+ */
+export function buildPlatform(input: ProjectInput): App {
+  // The app is never synthesized by cdk8s itself; see renderConstructs().
+  const app = new App({ outdir: '.' });
+  for (const config of input.environments) {
+    const env = new Environment(app, config.name, {
+      name: config.name,
+      mode: config.mode === 'read-only' ? EnvironmentMode.READ_ONLY : EnvironmentMode.FULL,
+      color: config.color,
+      domain: config.domain,
+      cluster: config.cluster,
+      repo: config.repo,
+      registry: config.registry,
+      versions: config.components,
+      argocdNamespace: config.argocd.namespace,
+      ingress: config.ingress,
+    });
+    for (const component of COMPONENT_NAMES) {
+      new Component(env, `platform-${component}`, { component });
+    }
+    for (const tenant of input.tenants) {
+      if (!tenant.environments.includes(config.name)) continue;
+      new Tenant(env, `tenant-${tenant.name}`, {
+        name: tenant.name,
+        tier: tenant.tier,
+        owners: tenant.owners,
+        displayName: tenant.displayName,
+      });
+    }
+  }
+  return app;
+}

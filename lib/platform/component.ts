@@ -1,0 +1,65 @@
+import { ArgoApplication } from '../argocd/argo-application';
+import { ComponentName } from '../config/environment-config';
+import { Environment } from '../environment/environment';
+import { ManifestChart } from '../render/manifest-chart';
+import { Scaling } from '../workloads/scaling';
+import { WebWorkload } from '../workloads/web-workload';
+import { COMPONENT_CATALOG } from './catalog';
+
+/** Props of {@link Component}. */
+export interface ComponentProps {
+  /** Which platform component. */
+  readonly component: ComponentName;
+  /**
+   * Replicas.
+   * @default Scaling.fixed(2)
+   */
+  readonly scaling?: Scaling;
+}
+
+/**
+ * A STOA platform component (stoa-gateway, control-plane-api, control-plane-ui,
+ * stoa-portal) in one environment: its workload in `<env>/platform/<component>/`
+ * and its Argo CD Application in the environment's app-of-apps.
+ */
+export class Component extends ManifestChart {
+  /** Which platform component. */
+  public readonly component: ComponentName;
+  /** The Argo CD Application that deploys it. */
+  public readonly application: ArgoApplication;
+
+  constructor(env: Environment, id: string, props: ComponentProps) {
+    const component = props.component;
+    super(env, id, {
+      outputPath: env.outputPath('platform', component),
+      labels: env.labels({ 'app.kubernetes.io/part-of': 'stoa-platform' }),
+    });
+    this.component = component;
+    const spec = COMPONENT_CATALOG[component];
+
+    new WebWorkload(this, 'workload', {
+      name: component,
+      namespace: env.platformNamespace,
+      image: env.imageOf(component),
+      port: spec.port,
+      resources: spec.resources,
+      scaling: props.scaling ?? Scaling.fixed(2),
+      selectorLabels: { 'app.kubernetes.io/name': component },
+      labels: { 'app.kubernetes.io/version': env.versionOf(component) },
+      env: { STOA_ENVIRONMENT: env.envName },
+      ingress: env.ingressFor(spec.hostPrefix),
+    });
+
+    this.application = new ArgoApplication(env.apps, `${component}-application`, {
+      name: env.argoName(component),
+      argocdNamespace: env.argocdNamespace,
+      project: env.platformProject.projectName,
+      source: env.sourceFor(this),
+      destinationServer: env.cluster.server,
+      destinationNamespace: env.platformNamespace,
+      sync: env.sync,
+      manifests: this,
+      labels: { 'stoa.io/component': component },
+    });
+  }
+}
