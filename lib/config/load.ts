@@ -34,14 +34,15 @@ export interface ProjectInput {
 export function loadProjectInput(location: InputLocation): ProjectInput {
   const root = location.displayRoot ?? process.cwd();
   const problems: InputProblem[] = [];
-  const environments = readFolder(location.environmentsDir, root, environmentFileSchema, problems);
-  const tenants = readFolder(location.tenantsDir, root, tenantFileSchema, problems);
+  const failedEnvironments = new Set<string>();
+  const environments = readFolder(location.environmentsDir, root, environmentFileSchema, problems, failedEnvironments);
+  const tenants = readFolder(location.tenantsDir, root, tenantFileSchema, problems, new Set());
 
   if (environments.length === 0 && problems.length === 0) {
     problems.push({ file: display(location.environmentsDir, root), field: '', message: 'no environment files (*.yaml) found' });
   }
-  const ordered = orderByPromotion(environments, problems);
-  checkTenantEnvironments(tenants, ordered, problems);
+  const ordered = orderByPromotion(environments, failedEnvironments, problems);
+  checkTenantEnvironments(tenants, ordered, failedEnvironments, problems);
 
   if (problems.length > 0) throw new InputError(problems);
   return {
@@ -58,6 +59,7 @@ interface Loaded<T> {
 
 function readFolder<T extends { name: string }>(
   dir: string, root: string, schema: Parameters<typeof readYamlFile<T>>[2], problems: InputProblem[],
+  failed: Set<string>,
 ): Loaded<T>[] {
   if (!fs.existsSync(dir)) {
     problems.push({ file: display(dir, root), field: '', message: 'folder does not exist' });
@@ -69,11 +71,12 @@ function readFolder<T extends { name: string }>(
     if (!/\.ya?ml$/.test(entry)) continue;
     const file = display(path.join(dir, entry), root);
     const result = readYamlFile(path.join(dir, entry), file, schema);
+    const expected = entry.replace(/\.ya?ml$/, '');
     if (!result.ok) {
       problems.push(...result.problems);
+      failed.add(expected);
       continue;
     }
-    const expected = entry.replace(/\.ya?ml$/, '');
     if (result.value.name !== expected) {
       problems.push({ file, line: result.lineOf(['name']), field: 'name', message: `must match the file name "${expected}" (got "${result.value.name}")` });
       continue;
@@ -90,7 +93,9 @@ function readFolder<T extends { name: string }>(
 }
 
 /** Sorts environments so each follows the one it is promoted from; reports unknown sources and cycles. */
-function orderByPromotion(envs: Loaded<EnvironmentConfig>[], problems: InputProblem[]): Loaded<EnvironmentConfig>[] {
+function orderByPromotion(
+  envs: Loaded<EnvironmentConfig>[], unreadable: ReadonlySet<string>, problems: InputProblem[],
+): Loaded<EnvironmentConfig>[] {
   const byName = new Map(envs.map((e) => [e.value.name, e]));
   const depth = new Map<string, number>();
   const depthOf = (env: Loaded<EnvironmentConfig>, trail: string[]): number => {
@@ -100,7 +105,9 @@ function orderByPromotion(envs: Loaded<EnvironmentConfig>[], problems: InputProb
     let d = 0;
     if (from !== undefined) {
       const source = byName.get(from);
-      if (!source) {
+      if (!source && unreadable.has(from)) {
+        // Reported in its own file.
+      } else if (!source) {
         problems.push({ file: env.file, line: env.lineOf(['promotedFrom']), field: 'promotedFrom', message: `must name another environment: one of ${[...byName.keys()].join(', ')} (got "${from}")` });
       } else if (trail.includes(from)) {
         problems.push({ file: env.file, line: env.lineOf(['promotedFrom']), field: 'promotedFrom', message: `promotion order has a cycle: ${[...trail, from].join(' -> ')}` });
@@ -118,17 +125,19 @@ function orderByPromotion(envs: Loaded<EnvironmentConfig>[], problems: InputProb
 
 /** A tenant may only use known environments, and reaches an environment only after the one it is promoted from. */
 function checkTenantEnvironments(
-  tenants: Loaded<TenantConfig>[], envs: Loaded<EnvironmentConfig>[], problems: InputProblem[],
+  tenants: Loaded<TenantConfig>[], envs: Loaded<EnvironmentConfig>[], unreadable: ReadonlySet<string>, problems: InputProblem[],
 ): void {
   const byName = new Map(envs.map((e) => [e.value.name, e.value]));
-  if (byName.size === 0) return;
+  if (byName.size === 0 && unreadable.size === 0) return;
   for (const tenant of tenants) {
     const enabled = new Set(tenant.value.environments);
     tenant.value.environments.forEach((name, i) => {
       const env = byName.get(name);
       const field = `environments[${i}]`;
       const line = tenant.lineOf(['environments', i]);
-      if (!env) {
+      if (unreadable.has(name)) {
+        // Its file already has a problem of its own; saying it is unknown would only be noise.
+      } else if (!env) {
         problems.push({ file: tenant.file, line, field, message: `must be one of ${[...byName.keys()].join(', ')} (got "${name}")` });
       } else if (env.promotedFrom !== undefined && !enabled.has(env.promotedFrom)) {
         problems.push({ file: tenant.file, line, field, message: `"${name}" requires "${env.promotedFrom}" first: a tenant reaches ${name} only after ${env.promotedFrom}` });

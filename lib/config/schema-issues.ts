@@ -34,6 +34,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         ? `is required (expected ${issue.expected})`
         : `expected ${issue.expected}, got ${describeValue(issue.input)}`;
     case 'invalid_value':
+      if (issue.input === undefined) return `is required: one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${describeValue(issue.input)})`;
     default:
       // Schemas give their own messages for formats, ranges and cross-field rules.

@@ -1,0 +1,145 @@
+import { App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import {
+  ArgoApplication, ConstructValidationError, Environment, EnvironmentMode, ManifestChart, renderConstructs,
+  Scaling, SyncMode, Tenant, WebWorkload,
+} from '../lib';
+
+const versions = { 'stoa-gateway': '1.0.0', 'control-plane-api': '1.0.0', 'control-plane-ui': '1.0.0', 'stoa-portal': 'sha256:' + 'a'.repeat(64) };
+
+function environment(app: App, mode = EnvironmentMode.FULL): Environment {
+  return new Environment(app, 'env', {
+    name: 'qa', mode, domain: 'qa.example.com', cluster: { name: 'qa', server: 'https://qa.example.com' },
+    repo: { url: 'https://git.example.com/envs.git', revision: 'main' }, registry: 'registry.example.com/stoa', versions,
+  });
+}
+
+function objects(app: App) {
+  return renderConstructs(app).map((f) => ({ path: f.path, ...f.object } as any));
+}
+
+function workload(scaling: Scaling) {
+  const app = new App();
+  const chart = new ManifestChart(app, 'chart', { outputPath: 'qa/web' });
+  new WebWorkload(chart, 'web', {
+    name: 'web', namespace: 'ns', image: 'registry.example.com/web:1.0.0', scaling,
+    resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    selectorLabels: { 'app.kubernetes.io/name': 'web' },
+  });
+  const app2 = new ArgoApplication(chart, 'app', {
+    name: 'web', project: 'p', source: { repoUrl: 'https://git.example.com/envs.git', revision: 'main', path: 'qa/web' },
+    destinationServer: 'https://qa.example.com', destinationNamespace: 'ns', sync: SyncMode.manual(), manifests: chart,
+  });
+  return { app, application: app2 };
+}
+
+describe('WebWorkload', () => {
+  test('fixed replicas are set in git, with no HPA and no ignoreDifferences', () => {
+    const out = objects(workload(Scaling.fixed(2)).app);
+    expect(out.map((o) => o.kind).sort()).toEqual(['Application', 'Deployment', 'PodDisruptionBudget', 'Service']);
+    expect(out.find((o) => o.kind === 'Deployment').spec.replicas).toBe(2);
+    expect(out.find((o) => o.kind === 'Application').spec.ignoreDifferences).toBeUndefined();
+    expect(out.find((o) => o.kind === 'Application').spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=true']);
+  });
+
+  test('an autoscaled workload gets an HPA, no replicas in git, and its Application ignores /spec/replicas', () => {
+    const out = objects(workload(Scaling.autoscaled({ min: 2, max: 4, targetCpuPercent: 60 })).app);
+    const hpa = out.find((o) => o.kind === 'HorizontalPodAutoscaler');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } });
+    expect(out.find((o) => o.kind === 'Deployment').spec.replicas).toBeUndefined();
+    expect(out.find((o) => o.kind === 'Application').spec.ignoreDifferences).toEqual([
+      { group: 'apps', kind: 'Deployment', name: 'web', namespace: 'ns', jsonPointers: ['/spec/replicas'] },
+    ]);
+  });
+
+  test('manual sync leaves out automated', () => {
+    const app = objects(workload(Scaling.fixed(1)).app).find((o) => o.kind === 'Application');
+    expect(app.spec.syncPolicy.automated).toBeUndefined();
+    expect(app.spec.syncPolicy.retry.limit).toBe(5);
+  });
+});
+
+describe('Scaling', () => {
+  test('rejects impossible ranges with the values in the message', () => {
+    expect(() => Scaling.fixed(0)).toThrow(/at least 1 \(got 0\)/);
+    expect(() => Scaling.autoscaled({ min: 5, max: 3 })).toThrow(/1 <= min <= max \(got min 5, max 3\)/);
+    expect(() => Scaling.autoscaled({ min: 1, max: 3, targetCpuPercent: 150 })).toThrow(/1 to 100 \(got 150\)/);
+  });
+});
+
+describe('Environment and Tenant', () => {
+  test('an image pinned by digest is referenced with @', () => {
+    const env = environment(new App());
+    expect(env.imageOf('stoa-portal')).toBe(`registry.example.com/stoa/stoa-portal@sha256:${'a'.repeat(64)}`);
+    expect(env.imageOf('stoa-gateway')).toBe('registry.example.com/stoa/stoa-gateway:1.0.0');
+  });
+
+  test('a read-only environment syncs manually and gives owners view access only', () => {
+    const app = new App();
+    const env = environment(app, EnvironmentMode.READ_ONLY);
+    new Tenant(env, 'tenant', { name: 'umbrella', tier: 'bronze', owners: { groups: ['umbrella'] } });
+    const out = objects(app);
+    const apps = out.filter((o) => o.kind === 'Application');
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['qa-root', 'qa-tenant-umbrella']);
+    for (const a of apps) expect(a.spec.syncPolicy.automated).toBeUndefined();
+    expect(out.find((o) => o.kind === 'RoleBinding').roleRef.name).toBe('view');
+    expect(out.find((o) => o.kind === 'Deployment').path).toBe('qa/tenants/umbrella/deployment-gateway.yaml');
+  });
+
+  test('a tenant without owners is refused', () => {
+    const env = environment(new App());
+    expect(() => new Tenant(env, 't', { name: 'x', tier: 'gold', owners: {} })).toThrow(/owners must list at least one user or group/);
+  });
+
+  test('an environment missing a component version is refused', () => {
+    const { 'stoa-portal': _omit, ...partial } = versions;
+    expect(() => new Environment(new App(), 'e', {
+      name: 'qa', domain: 'qa.example.com', cluster: { name: 'qa', server: 'https://qa' },
+      repo: { url: 'https://git.example.com/envs.git', revision: 'main' }, registry: 'r', versions: partial as typeof versions,
+    })).toThrow(/no version for component "stoa-portal"/);
+  });
+});
+
+describe('renderConstructs', () => {
+  test('two objects that would share a file are an error, never a lost object', () => {
+    const app = new App();
+    const chart = new ManifestChart(app, 'chart', { outputPath: 'qa/x' });
+    new k8s.KubeConfigMap(chart, 'a', { metadata: { name: 'same', namespace: 'one' } });
+    new k8s.KubeConfigMap(chart, 'b', { metadata: { name: 'same', namespace: 'two' } });
+    expect(() => renderConstructs(app)).toThrow(/two objects would be written to qa\/x\/configmap-same\.yaml: ConfigMap one\/same and ConfigMap two\/same/);
+  });
+
+  test('objects of different charts with the same name go to their own folders', () => {
+    const app = new App();
+    for (const env of ['dev', 'prod']) {
+      new k8s.KubeConfigMap(new ManifestChart(app, env, { outputPath: `${env}/x` }), 'cm', { metadata: { name: 'same' } });
+    }
+    expect(renderConstructs(app).map((f) => f.path)).toEqual(['dev/x/configmap-same.yaml', 'prod/x/configmap-same.yaml']);
+  });
+
+  test('an object outside any ManifestChart is an error', () => {
+    const app = new App();
+    new k8s.KubeConfigMap(new Chart(app, 'plain'), 'cm', { metadata: { name: 'orphan' } });
+    expect(() => renderConstructs(app)).toThrow(/plain\/cm is not inside a ManifestChart/);
+  });
+
+  test('every construct validation error is reported with its path', () => {
+    const app = new App();
+    const chart = new ManifestChart(app, 'chart', { outputPath: 'qa/x' });
+    chart.node.addValidation({ validate: () => ['first problem'] });
+    new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'cm' } }).node.addValidation({ validate: () => ['second problem'] });
+    let error: unknown;
+    try {
+      renderConstructs(app);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConstructValidationError);
+    expect((error as ConstructValidationError).errors).toEqual(['[chart] first problem', '[chart/cm] second problem']);
+  });
+
+  test('an output path that is not a clean relative folder is refused', () => {
+    expect(() => new ManifestChart(new App(), 'c', { outputPath: '../escape' })).toThrow(/must be a relative folder/);
+  });
+});

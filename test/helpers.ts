@@ -1,0 +1,64 @@
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'yaml';
+
+/** The repository root. */
+export const REPO = path.resolve(__dirname, '..');
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp folder removed after the test file. */
+export function tempDir(prefix = 'stoa-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** A temp project holding a copy of the repository's example environments and tenants. */
+export function exampleProject(): string {
+  const dir = tempDir('stoa-project-');
+  for (const folder of ['environments', 'tenants']) {
+    fs.cpSync(path.join(REPO, folder), path.join(dir, folder), { recursive: true });
+  }
+  return dir;
+}
+
+/** Every file under `dir`, by path relative to it (with `/`), with its content. */
+export function readTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (sub: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(rel);
+      else out.set(rel, fs.readFileSync(path.join(dir, rel), 'utf8'));
+    }
+  };
+  walk('');
+  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Parses one YAML file of an output folder. */
+export function readObject(outDir: string, rel: string): any {
+  return parse(fs.readFileSync(path.join(outDir, rel), 'utf8'));
+}
+
+/** Writes a file of a project, creating its folder. */
+export function writeFile(projectDir: string, rel: string, content: string): void {
+  fs.mkdirSync(path.dirname(path.join(projectDir, rel)), { recursive: true });
+  fs.writeFileSync(path.join(projectDir, rel), content);
+}
+
+/** Runs the app entry (`main.ts`, as `npm run synth` does) in `projectDir`. */
+export function runMain(projectDir: string, env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  const loader = path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+  return spawnSync(process.execPath, ['--import', `file://${loader}`, path.join(REPO, 'main.ts')], {
+    cwd: projectDir,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+}

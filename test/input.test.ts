@@ -1,0 +1,89 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { InputError, loadProjectInput, synth } from '../lib';
+import { exampleProject, readTree, writeFile } from './helpers';
+
+const ACME = `name: acme
+tier: gold
+owners:
+  groups: [acme-platform-team]
+environments: [dev, staging, prod]
+`;
+
+/**
+ * Each case: a file of the example project to write (`content`) or edit (`edit`),
+ * files to remove first, and the message expected.
+ */
+interface BadInput {
+  readonly name: string;
+  readonly file: string;
+  readonly content?: string;
+  readonly edit?: (text: string) => string;
+  readonly remove?: string;
+  readonly expected: RegExp;
+}
+
+const cases: BadInput[] = [
+  { name: 'unknown tier', file: 'tenants/acme.yaml', content: ACME.replace('gold', 'platinum'),
+    expected: /tenants\/acme\.yaml:2: tier: must be one of "bronze", "silver", "gold" \(got "platinum"\)/ },
+  { name: 'tier of the wrong type', file: 'tenants/acme.yaml', content: ACME.replace('gold', '3'),
+    expected: /tenants\/acme\.yaml:2: tier: must be one of .* \(got number 3\)/ },
+  { name: 'missing owners', file: 'tenants/acme.yaml', content: ACME.replace(/owners:\n.*\n/, ''),
+    expected: /tenants\/acme\.yaml:1: owners: is required \(expected object\)/ },
+  { name: 'owners with nobody in them', file: 'tenants/acme.yaml', content: ACME.replace('groups: [acme-platform-team]', 'groups: []'),
+    expected: /tenants\/acme\.yaml:3: owners: must list at least one user or group/ },
+  { name: 'unknown field with a near match', file: 'tenants/acme.yaml', content: ACME.replace('tier:', 'teir:'),
+    expected: /tenants\/acme\.yaml:2: teir: unknown field; did you mean "tier"\?/ },
+  { name: 'name that is not a DNS label', file: 'tenants/Acme_Corp.yaml', remove: 'tenants/acme.yaml', content: ACME.replace('name: acme', 'name: Acme_Corp'),
+    expected: /tenants\/Acme_Corp\.yaml:1: name: must be a DNS label/ },
+  { name: 'name that differs from the file name', file: 'tenants/acme.yaml', content: ACME.replace('name: acme', 'name: acme2'),
+    expected: /tenants\/acme\.yaml:1: name: must match the file name "acme" \(got "acme2"\)/ },
+  { name: 'unknown environment', file: 'tenants/acme.yaml', content: ACME.replace('[dev, staging, prod]', '[dev, qa]'),
+    expected: /tenants\/acme\.yaml:5: environments\[1\]: must be one of dev, staging, prod \(got "qa"\)/ },
+  { name: 'prod without staging', file: 'tenants/acme.yaml', content: ACME.replace('[dev, staging, prod]', '[dev, prod]'),
+    expected: /tenants\/acme\.yaml:5: environments\[1\]: "prod" requires "staging" first/ },
+  { name: 'YAML syntax error', file: 'tenants/acme.yaml', content: 'name: acme\ntier: [gold\n',
+    expected: /tenants\/acme\.yaml:\d+: YAML syntax error/ },
+  { name: 'empty file', file: 'tenants/acme.yaml', content: '',
+    expected: /tenants\/acme\.yaml: file is empty; expected a YAML mapping/ },
+  { name: 'a list instead of a mapping', file: 'tenants/acme.yaml', content: '- acme\n',
+    expected: /tenants\/acme\.yaml:1: expected a YAML mapping at the top of the file/ },
+  { name: 'duplicate tenant in .yml and .yaml', file: 'tenants/acme.yml', content: ACME,
+    expected: /tenants\/acme\.yml:1: name: "acme" is already defined in tenants\/acme\.yaml/ },
+  { name: 'floating image tag', file: 'environments/dev.yaml', edit: (t) => t.replace('stoa-gateway: 1.9.0', 'stoa-gateway: latest'),
+    expected: /environments\/dev\.yaml:\d+: components\.stoa-gateway: "latest" is not pinned/ },
+  { name: 'environment missing its cluster', file: 'environments/staging.yaml', edit: (t) => t.replace(/cluster:\n.*\n.*\n/, ''),
+    expected: /invalid input \(1 problem\):\n\s+environments\/staging\.yaml:\d+: cluster: is required \(expected object\)/ },
+];
+
+describe.each(cases)('bad input: $name', ({ file, content, edit, remove, expected }) => {
+  test('fails naming the file, line and field, and leaves dist/ unchanged', () => {
+    const project = exampleProject();
+    const out = synth({ projectDir: project }).outDir;
+    const before = readTree(out);
+    if (remove) fs.rmSync(path.join(project, remove));
+    const target = path.join(project, file);
+    writeFile(project, file, content ?? edit!(fs.readFileSync(target, 'utf8')));
+
+    expect(() => synth({ projectDir: project })).toThrow(expected);
+    expect(readTree(out)).toEqual(before);
+  });
+});
+
+test('every problem of every file is reported together', () => {
+  const project = exampleProject();
+  writeFile(project, 'tenants/acme.yaml', ACME.replace('gold', 'platinum').replace('owners:', 'ownerz:'));
+  writeFile(project, 'tenants/globex.yaml', '');
+  let error: unknown;
+  try {
+    loadProjectInput({ environmentsDir: path.join(project, 'environments'), tenantsDir: path.join(project, 'tenants'), displayRoot: project });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(InputError);
+  const problems = (error as InputError).problems.map((p) => `${p.file}:${p.field}`);
+  expect(problems).toEqual([
+    'tenants/acme.yaml:owners', 'tenants/acme.yaml:tier', 'tenants/acme.yaml:ownerz', 'tenants/globex.yaml:',
+  ]);
+  expect((error as InputError).message).toMatch(/^invalid input \(4 problems\):/);
+});

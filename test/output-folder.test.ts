@@ -1,0 +1,52 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { synth } from '../lib';
+import { exampleProject, readTree, tempDir, writeFile } from './helpers';
+
+test('two synths of the same input are byte-identical', () => {
+  const project = exampleProject();
+  const first = synth({ projectDir: project, outDir: path.join(tempDir(), 'a') });
+  const second = synth({ projectDir: project, outDir: path.join(tempDir(), 'b') });
+  const a = readTree(first.outDir);
+  const b = readTree(second.outDir);
+  expect(a.size).toBeGreaterThan(100);
+  expect([...b.keys()]).toEqual([...a.keys()]);
+  for (const [file, content] of a) expect(b.get(file)).toBe(content);
+});
+
+test('the committed dist/ is what the sources produce', () => {
+  const repo = path.resolve(__dirname, '..');
+  const fresh = synth({ projectDir: repo, outDir: path.join(tempDir(), 'dist') });
+  const committed = readTree(path.join(repo, 'dist'));
+  const rendered = readTree(fresh.outDir);
+  expect([...committed.keys()]).toEqual([...rendered.keys()]);
+  for (const [file, content] of rendered) expect(committed.get(file)).toBe(content);
+});
+
+test('files the input no longer produces are removed, including empty folders', () => {
+  const project = exampleProject();
+  const out = synth({ projectDir: project }).outDir;
+  expect(fs.existsSync(path.join(out, 'dev/tenants/initech'))).toBe(true);
+  writeFile(project, 'dist/dev/stray.yaml', 'kind: Leftover\n');
+
+  fs.rmSync(path.join(project, 'tenants/initech.yaml'));
+  synth({ projectDir: project });
+
+  expect(fs.existsSync(path.join(out, 'dev/tenants/initech'))).toBe(false);
+  expect(fs.existsSync(path.join(out, 'dev/apps/application-dev-tenant-initech.yaml'))).toBe(false);
+  expect(fs.existsSync(path.join(out, 'dev/stray.yaml'))).toBe(false);
+  expect(fs.existsSync(path.join(out, 'dev/tenants/acme/deployment-gateway.yaml'))).toBe(true);
+  // No staging folder is left beside dist/.
+  expect(fs.readdirSync(project).sort()).toEqual(['dist', 'environments', 'tenants']);
+});
+
+test('a failed synth leaves an existing dist/ exactly as it was', () => {
+  const project = exampleProject();
+  const out = synth({ projectDir: project }).outDir;
+  const before = readTree(out);
+  writeFile(project, 'tenants/acme.yaml', fs.readFileSync(path.join(project, 'tenants/acme.yaml'), 'utf8').replace('tier: gold', 'tier: 3'));
+
+  expect(() => synth({ projectDir: project })).toThrow(/tenants\/acme\.yaml:\d+: tier: must be one of "bronze", "silver", "gold"/);
+  expect(readTree(out)).toEqual(before);
+  expect(fs.readdirSync(project).sort()).toEqual(['dist', 'environments', 'tenants']);
+});

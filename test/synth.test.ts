@@ -1,0 +1,206 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { synth } from '../lib';
+import { exampleProject, readObject, readTree } from './helpers';
+
+// One synth of the bundled example, shared by the assertions below.
+const project = exampleProject();
+const result = synth({ projectDir: project });
+const out = result.outDir;
+const files = [...readTree(out).keys()];
+const objectsIn = (folder: string) => files.filter((f) => f.startsWith(`${folder}/`)).map((f) => readObject(out, f));
+
+test('writes one folder per environment, in promotion order', () => {
+  expect(result.environments).toEqual(['dev', 'staging', 'prod']);
+  expect(fs.readdirSync(out).sort()).toEqual(['dev', 'prod', 'staging']);
+});
+
+test('every file holds one object, named <kind>-<name>.yaml, with no hash suffix', () => {
+  for (const f of files) {
+    const obj = readObject(out, f);
+    expect(path.basename(f)).toBe(`${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`);
+    expect(obj.metadata.name).not.toMatch(/-c8[0-9a-f]{6}$/);
+  }
+  expect(files.length).toBe(result.files.length);
+});
+
+test('tenants appear only in the environments they are enabled in', () => {
+  const tenantsOf = (env: string) => fs.readdirSync(path.join(out, env, 'tenants')).sort();
+  expect(tenantsOf('dev')).toEqual(['acme', 'globex', 'initech']);
+  expect(tenantsOf('staging')).toEqual(['acme', 'globex']);
+  expect(tenantsOf('prod')).toEqual(['acme']);
+});
+
+describe('Argo CD Applications', () => {
+  const appsOf = (env: string) => objectsIn(`${env}/apps`).filter((o) => o.kind === 'Application');
+
+  test('each environment has one Application per platform component and per tenant', () => {
+    expect(appsOf('dev').map((a) => a.metadata.name).sort()).toEqual([
+      'dev-control-plane-api', 'dev-control-plane-ui', 'dev-stoa-gateway', 'dev-stoa-portal',
+      'dev-tenant-acme', 'dev-tenant-globex', 'dev-tenant-initech',
+    ]);
+    expect(appsOf('prod').map((a) => a.metadata.name).sort()).toEqual([
+      'prod-control-plane-api', 'prod-control-plane-ui', 'prod-stoa-gateway', 'prod-stoa-portal', 'prod-tenant-acme',
+    ]);
+  });
+
+  test('every Application has the resources finalizer, retry with backoff and CreateNamespace', () => {
+    for (const env of result.environments) {
+      for (const app of appsOf(env)) {
+        expect(app.metadata.namespace).toBe('argocd');
+        expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+        expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } });
+        expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+      }
+    }
+  });
+
+  test('dev and staging sync automatically with prune and self-heal', () => {
+    for (const env of ['dev', 'staging']) {
+      for (const app of appsOf(env)) expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    }
+  });
+
+  test('prod applications are never auto-synced', () => {
+    const prodApps = [...appsOf('prod'), ...objectsIn('prod/bootstrap').filter((o) => o.kind === 'Application')];
+    expect(prodApps.length).toBeGreaterThan(0);
+    for (const app of prodApps) expect(app.spec.syncPolicy.automated).toBeUndefined();
+  });
+
+  test('each Application points at its own folder in the envs repo, on its environment cluster', () => {
+    const app = readObject(out, 'staging/apps/application-staging-tenant-globex.yaml');
+    expect(app.spec.source).toEqual({
+      repoURL: 'https://git.stoa.example.com/stoa/stoa-envs.git', targetRevision: 'main', path: 'staging/tenants/globex',
+    });
+    expect(app.spec.destination).toEqual({ server: 'https://staging.k8s.stoa.example.com', namespace: 'tenant-globex' });
+    for (const env of result.environments) {
+      for (const a of appsOf(env)) expect(fs.existsSync(path.join(out, a.spec.source.path))).toBe(true);
+    }
+  });
+
+  test('a tenant whose gateway has an HPA gets ignoreDifferences on /spec/replicas; one with fixed replicas does not', () => {
+    const acme = readObject(out, 'dev/apps/application-dev-tenant-acme.yaml');
+    expect(fs.existsSync(path.join(out, 'dev/tenants/acme/horizontalpodautoscaler-gateway.yaml'))).toBe(true);
+    expect(acme.spec.ignoreDifferences).toEqual([{
+      group: 'apps', kind: 'Deployment', name: 'gateway', namespace: 'tenant-acme', jsonPointers: ['/spec/replicas'],
+    }]);
+    expect(acme.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+
+    const initech = readObject(out, 'dev/apps/application-dev-tenant-initech.yaml');
+    expect(fs.existsSync(path.join(out, 'dev/tenants/initech/horizontalpodautoscaler-gateway.yaml'))).toBe(false);
+    expect(initech.spec.ignoreDifferences).toBeUndefined();
+    expect(readObject(out, 'dev/tenants/initech/deployment-gateway.yaml').spec.replicas).toBe(1);
+    expect(readObject(out, 'dev/tenants/acme/deployment-gateway.yaml').spec.replicas).toBeUndefined();
+  });
+
+  test('the root app-of-apps lives in bootstrap/, which no Application syncs', () => {
+    const root = readObject(out, 'dev/bootstrap/application-dev-root.yaml');
+    expect(root.spec.source.path).toBe('dev/apps');
+    expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
+    const sources = result.environments.flatMap((env) => [...appsOf(env), root].map((a) => a.spec.source.path));
+    expect(sources.length).toBeGreaterThan(20);
+    for (const p of sources) expect(p).toMatch(/^(dev|staging|prod)\/(apps|platform\/[a-z-]+|tenants\/[a-z-]+)$/);
+  });
+});
+
+describe('tenant AppProject', () => {
+  const project = readObject(out, 'prod/apps/appproject-prod-tenant-acme.yaml');
+
+  test('allows only the tenant namespace on the environment cluster and only the envs repo', () => {
+    expect(project.spec.destinations).toEqual([{ server: 'https://prod.k8s.stoa.example.com', namespace: 'tenant-acme' }]);
+    expect(project.spec.sourceRepos).toEqual(['https://git.stoa.example.com/stoa/stoa-envs.git']);
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: 'tenant-acme' }]);
+  });
+
+  test('is synced before the Applications that use it', () => {
+    expect(project.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+  });
+});
+
+describe('tenant namespace', () => {
+  const tenant = (f: string) => readObject(out, `dev/tenants/globex/${f}`);
+
+  test('namespace is tenant-<name>, every namespaced object is in it', () => {
+    expect(tenant('namespace-tenant-globex.yaml').metadata).toMatchObject({ name: 'tenant-globex' });
+    expect(tenant('namespace-tenant-globex.yaml').metadata.namespace).toBeUndefined();
+    for (const obj of objectsIn('dev/tenants/globex').filter((o) => o.kind !== 'Namespace')) {
+      expect(obj.metadata.namespace).toBe('tenant-globex');
+    }
+  });
+
+  test('network policy denies all ingress and egress by default, then allows DNS and the gateway paths', () => {
+    const deny = tenant('networkpolicy-default-deny.yaml');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const ingress = tenant('networkpolicy-gateway-allow-ingress.yaml');
+    expect(ingress.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
+    expect(ingress.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8080 }]);
+    expect(tenant('networkpolicy-allow-dns.yaml').spec.egress[0].ports.map((p: any) => `${p.protocol}/${p.port}`)).toEqual(['UDP/53', 'TCP/53']);
+  });
+
+  test('quota and limit range follow the tier', () => {
+    expect(tenant('resourcequota-tenant-quota.yaml').spec.hard).toEqual({
+      'limits.cpu': '8', 'limits.memory': '16Gi', 'pods': '20', 'requests.cpu': '4', 'requests.memory': '8Gi',
+    });
+    expect(readObject(out, 'dev/tenants/initech/resourcequota-tenant-quota.yaml').spec.hard.pods).toBe('10');
+    expect(tenant('limitrange-tenant-limits.yaml').spec.limits[0].type).toBe('Container');
+  });
+
+  test('owners can edit in full environments and only view in read-only ones', () => {
+    const dev = readObject(out, 'dev/tenants/acme/rolebinding-tenant-owners.yaml');
+    expect(dev.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' });
+    expect(dev.subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice@acme.example' },
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'acme-platform-team' },
+    ]);
+    expect(readObject(out, 'prod/tenants/acme/rolebinding-tenant-owners.yaml').roleRef.name).toBe('view');
+  });
+});
+
+describe('gateway', () => {
+  const deployment = readObject(out, 'staging/tenants/acme/deployment-gateway.yaml');
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+
+  test('runs the pinned stoa-gateway image of its environment', () => {
+    expect(container.image).toBe('ghcr.io/stoa-platform/stoa-gateway:1.8.2');
+    expect(readObject(out, 'dev/tenants/acme/deployment-gateway.yaml').spec.template.spec.containers[0].image)
+      .toBe('ghcr.io/stoa-platform/stoa-gateway:1.9.0');
+  });
+
+  test('has requests, limits and probes, runs non-root with a read-only root filesystem', () => {
+    expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(container.securityContext.capabilities.drop).toEqual(['ALL']);
+  });
+
+  test('the Service, PDB and HPA select and target the gateway', () => {
+    const labels = deployment.spec.selector.matchLabels;
+    expect(labels).toEqual({ 'app.kubernetes.io/name': 'stoa-gateway', 'app.kubernetes.io/instance': 'acme' });
+    expect(readObject(out, 'staging/tenants/acme/service-gateway.yaml').spec.selector).toEqual(labels);
+    expect(readObject(out, 'staging/tenants/acme/poddisruptionbudget-gateway.yaml').spec.selector.matchLabels).toEqual(labels);
+    const hpa = readObject(out, 'staging/tenants/acme/horizontalpodautoscaler-gateway.yaml');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 10]);
+  });
+
+  test('is served with TLS on <tenant>.<environment domain>', () => {
+    const ingress = readObject(out, 'prod/tenants/acme/ingress-gateway.yaml');
+    expect(ingress.spec.rules[0].host).toBe('acme.stoa.example.com');
+    expect(ingress.spec.tls).toEqual([{ hosts: ['acme.stoa.example.com'], secretName: 'gateway-tls' }]);
+    expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt-prod');
+  });
+});
+
+test('platform components run their pinned versions from the environment file', () => {
+  const image = (env: string, c: string) =>
+    readObject(out, `${env}/platform/${c}/deployment-${c}.yaml`).spec.template.spec.containers[0].image;
+  expect(image('dev', 'control-plane-api')).toBe('ghcr.io/stoa-platform/control-plane-api:2.5.0');
+  expect(image('prod', 'stoa-portal')).toBe('ghcr.io/stoa-platform/stoa-portal:1.3.2');
+});
+
+test('no Secret is written', () => {
+  for (const f of files) expect(readObject(out, f).kind).not.toBe('Secret');
+});
