@@ -19,3 +19,8 @@ export * from './synth';
 export * from './tenant/tenant';
 export * from './workloads/scaling';
 export * from './workloads/web-workload';
+export * from './validate/crd-schemas';
+export * from './validate/policy';
+export * from './validate/rules';
+export * from './validate/schema-catalog';
+export * from './validate/validate';

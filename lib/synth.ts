@@ -1,10 +1,14 @@
+import * as fs from 'fs';
 import * as path from 'path';
+import { EnvironmentConfig } from './config/environment-config';
 import { loadProjectInput } from './config/load';
 import { buildPlatform } from './platform/build-platform';
 import { RenderedFile, renderConstructs } from './render/render';
 import { replaceFolder } from './render/replace-folder';
+import { compareStrings } from './sort';
+import { ValidationFailedError, validateObjects } from './validate/validate';
 
-/** Options of {@link synth}. */
+/** Options of {@link synth}, {@link render} and {@link checkOutput}. */
 export interface SynthOptions {
   /**
    * Project folder holding `environments/` and `tenants/`.
@@ -12,36 +16,32 @@ export interface SynthOptions {
    */
   readonly projectDir?: string;
   /**
-   * Folder to write; replaced as a whole when everything rendered.
+   * Output folder; {@link synth} replaces it as a whole when everything rendered and validated.
    * @default '<projectDir>/dist'
    */
   readonly outDir?: string;
 }
 
-/** What a synth wrote. */
-export interface SynthResult {
-  /** Folder written. */
-  readonly outDir: string;
+/** What a render produced, before anything is written. */
+export interface RenderResult {
   /** Every file, sorted by path. */
   readonly files: readonly RenderedFile[];
   /** Environments rendered, in promotion order. */
   readonly environments: readonly string[];
 }
 
-/**
- * Renders every environment of a project into memory and validates it; only
- * then replaces `outDir` in one step. On any error it throws and `outDir` is
- * exactly as it was.
- */
-export function synth(options: SynthOptions = {}): SynthResult {
-  const files = render(options);
-  const outDir = path.resolve(options.outDir ?? path.join(projectDirOf(options), 'dist'));
-  replaceFolder(outDir, files.files);
-  return { ...files, outDir };
+/** What a synth wrote. */
+export interface SynthResult extends RenderResult {
+  /** Folder written. */
+  readonly outDir: string;
 }
 
-/** Loads, builds and renders a project without writing anything. */
-export function render(options: Pick<SynthOptions, 'projectDir'> = {}): Omit<SynthResult, 'outDir'> {
+/**
+ * Loads and validates the input, builds the model, renders every object and
+ * validates the output (schemas and policy rules), all in memory. Throws
+ * `InputError`, `ConstructValidationError` or `ValidationFailedError`.
+ */
+export function render(options: Pick<SynthOptions, 'projectDir' | 'outDir'> = {}): RenderResult {
   const projectDir = projectDirOf(options);
   const input = loadProjectInput({
     environmentsDir: path.join(projectDir, 'environments'),
@@ -49,9 +49,76 @@ export function render(options: Pick<SynthOptions, 'projectDir'> = {}): Omit<Syn
     displayRoot: projectDir,
   });
   const files = renderConstructs(buildPlatform(input));
+  const report = validateObjects(files, {
+    readOnlyEnvironments: readOnlyNames(input.environments),
+    displayPrefix: `${displayOutDir(options)}/`,
+  });
+  if (!report.ok) throw new ValidationFailedError(report);
   return { files, environments: input.environments.map((e) => e.name) };
+}
+
+/**
+ * Renders and validates everything, then replaces `outDir` in one step. On any
+ * error it throws and `outDir` is exactly as it was.
+ */
+export function synth(options: SynthOptions = {}): SynthResult {
+  const result = render(options);
+  const outDir = outDirOf(options);
+  replaceFolder(outDir, result.files);
+  return { ...result, outDir };
+}
+
+/** How the committed output differs from what the sources produce. */
+export interface OutputCheck {
+  /** True when the output folder is exactly what synth would write. */
+  readonly upToDate: boolean;
+  /** Files synth would add, relative to the output folder. */
+  readonly missing: readonly string[];
+  /** Files synth would remove. */
+  readonly extra: readonly string[];
+  /** Files whose content would change. */
+  readonly changed: readonly string[];
+}
+
+/** Renders in memory and compares with `outDir` without writing anything (`synth --check`). */
+export function checkOutput(options: SynthOptions = {}): OutputCheck {
+  const expected = new Map(render(options).files.map((f) => [f.path, f.content]));
+  const outDir = outDirOf(options);
+  const actual = listFiles(outDir);
+  const missing = [...expected.keys()].filter((f) => !actual.has(f));
+  const extra = [...actual].filter((f) => !expected.has(f)).sort(compareStrings);
+  const changed = [...expected.keys()].filter((f) => actual.has(f) && fs.readFileSync(path.join(outDir, f), 'utf8') !== expected.get(f));
+  return { upToDate: missing.length + extra.length + changed.length === 0, missing, extra, changed };
+}
+
+function listFiles(dir: string): Set<string> {
+  const out = new Set<string>();
+  if (!fs.existsSync(dir)) return out;
+  const walk = (sub: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(rel);
+      else out.add(rel);
+    }
+  };
+  walk('');
+  return out;
+}
+
+function readOnlyNames(environments: readonly EnvironmentConfig[]): string[] {
+  return environments.filter((e) => e.mode === 'read-only').map((e) => e.name);
 }
 
 function projectDirOf(options: Pick<SynthOptions, 'projectDir'>): string {
   return path.resolve(options.projectDir ?? process.cwd());
+}
+
+function outDirOf(options: SynthOptions): string {
+  return path.resolve(options.outDir ?? path.join(projectDirOf(options), 'dist'));
+}
+
+/** The output folder as messages show it: relative to the project when inside it. */
+function displayOutDir(options: SynthOptions): string {
+  const rel = path.relative(projectDirOf(options), outDirOf(options));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : outDirOf(options);
 }

@@ -1,0 +1,170 @@
+import { compareStrings } from '../sort';
+import { containersOf, environmentOf, ObjectInFile, PolicyRule, podSpecOf } from './policy';
+
+const workloads = (objects: readonly ObjectInFile[]) =>
+  objects.flatMap((o) => {
+    const pod = podSpecOf(o.object);
+    return pod ? [{ ...o, pod }] : [];
+  });
+
+const noSecretData: PolicyRule = {
+  id: 'no-secret-data',
+  reason: 'secret values never reach dist/ or git; reference them with an ExternalSecret',
+  check: ({ objects }) => objects
+    .filter((o) => o.object.kind === 'Secret' && ['data', 'stringData'].some((k) => Object.keys((o.object as any)[k] ?? {}).length > 0))
+    .map((o) => ({ file: o.path, message: `Secret "${o.object.metadata.name}" carries values in data/stringData` })),
+};
+
+/** A tag other than latest after the last path segment, or a digest. */
+export function isPinnedImage(image: string): boolean {
+  if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const colon = lastSegment.indexOf(':');
+  return colon > 0 && lastSegment.slice(colon + 1) !== 'latest' && lastSegment.slice(colon + 1) !== '';
+}
+
+const imagePinned: PolicyRule = {
+  id: 'image-pinned',
+  reason: 'an image must name a version tag other than latest, or a digest, so dist/ says exactly what runs',
+  check: ({ objects }) => workloads(objects).flatMap((w) => containersOf(w.pod)
+    .filter((c) => typeof c.image !== 'string' || !isPinnedImage(c.image))
+    .map((c) => ({ file: w.path, message: `container "${c.name}": image "${c.image}" is not pinned` }))),
+};
+
+const containerResources: PolicyRule = {
+  id: 'container-resources',
+  reason: 'every container sets CPU and memory requests and limits, so quotas and scheduling hold',
+  check: ({ objects }) => workloads(objects).flatMap((w) => containersOf(w.pod).flatMap((c) => {
+    const missing = ['requests', 'limits'].flatMap((kind) => ['cpu', 'memory']
+      .filter((r) => c.resources?.[kind]?.[r] === undefined).map((r) => `${kind}.${r}`));
+    return missing.length ? [{ file: w.path, message: `container "${c.name}" has no ${missing.join(', ')}` }] : [];
+  })),
+};
+
+const nonRoot: PolicyRule = {
+  id: 'non-root',
+  reason: 'pods run as non-root (runAsNonRoot: true on the pod or every container)',
+  check: ({ objects }) => workloads(objects).flatMap((w) => containersOf(w.pod)
+    .filter((c) => (c.securityContext?.runAsNonRoot ?? w.pod.securityContext?.runAsNonRoot) !== true)
+    .map((c) => ({ file: w.path, message: `container "${c.name}" may run as root: set runAsNonRoot: true` }))),
+};
+
+/** A policy that selects every pod and allows nothing in either direction. */
+function isDefaultDeny(spec: any): boolean {
+  const selector = spec?.podSelector ?? {};
+  const selectsAll = Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
+  const types: string[] = spec?.policyTypes ?? [];
+  return selectsAll && types.includes('Ingress') && types.includes('Egress')
+    && (spec?.ingress ?? []).length === 0 && (spec?.egress ?? []).length === 0;
+}
+
+const tenantDefaultDeny: PolicyRule = {
+  id: 'tenant-default-deny',
+  reason: 'every tenant namespace starts from a default-deny NetworkPolicy for ingress and egress',
+  check: ({ objects }) => {
+    const denied = new Set(objects
+      .filter((o) => o.object.kind === 'NetworkPolicy' && isDefaultDeny(o.object.spec))
+      .map((o) => `${environmentOf(o.path)}/${o.object.metadata.namespace}`));
+    return objects
+      .filter((o) => o.object.kind === 'Namespace' && isTenantNamespace(o.object))
+      .filter((o) => !denied.has(`${environmentOf(o.path)}/${o.object.metadata.name}`))
+      .map((o) => ({ file: o.path, message: `namespace "${o.object.metadata.name}" has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules)` }));
+  },
+};
+
+function isTenantNamespace(ns: ObjectInFile['object']): boolean {
+  const labels = (ns.metadata.labels ?? {}) as Record<string, string>;
+  return 'stoa.io/tenant' in labels || ns.metadata.name.startsWith('tenant-');
+}
+
+const projectScope: PolicyRule = {
+  id: 'project-scope',
+  reason: 'an AppProject allows only the envs repo and the destinations its own Applications use, with no wildcards',
+  check: ({ objects }) => {
+    const apps = objects.filter((o) => o.object.kind === 'Application');
+    const envsRepo = new Map<string, Set<string>>();
+    for (const a of apps) {
+      const env = environmentOf(a.path);
+      const set = envsRepo.get(env) ?? new Set<string>();
+      for (const s of sourcesOf(a.object)) if (s.repoURL) set.add(s.repoURL);
+      envsRepo.set(env, set);
+    }
+    return objects.filter((o) => o.object.kind === 'AppProject').flatMap((p) => {
+      const env = environmentOf(p.path);
+      const spec = p.object.spec as any;
+      const problems: string[] = [];
+      const repos: string[] = spec?.sourceRepos ?? [];
+      const allowedRepos = envsRepo.get(env) ?? new Set<string>();
+      for (const r of repos) {
+        if (r.includes('*') || !allowedRepos.has(r)) problems.push(`sourceRepos allows "${r}", not the envs repo (${[...allowedRepos].sort(compareStrings).join(', ') || 'none'})`);
+      }
+      const used = new Set(apps
+        .filter((a) => environmentOf(a.path) === env && (a.object.spec as any)?.project === p.object.metadata.name)
+        .map((a) => destinationKey((a.object.spec as any)?.destination)));
+      for (const d of spec?.destinations ?? []) {
+        const key = destinationKey(d);
+        if (key.includes('*')) problems.push(`destination ${key} uses a wildcard`);
+        else if (!used.has(key)) problems.push(`destination ${key} is not used by any of its Applications`);
+      }
+      for (const k of spec?.clusterResourceWhitelist ?? []) {
+        if (k.group === '*' || k.kind === '*') problems.push(`clusterResourceWhitelist allows every ${k.group === '*' ? 'group' : 'kind'}`);
+      }
+      return problems.map((message) => ({ file: p.path, message: `AppProject "${p.object.metadata.name}": ${message}` }));
+    });
+  },
+};
+
+function destinationKey(d: any): string {
+  return `${d?.server ?? d?.name ?? '?'}/${d?.namespace ?? ''}`;
+}
+
+function sourcesOf(app: ObjectInFile['object']): Array<{ repoURL?: string; path?: string }> {
+  const spec = app.spec as any;
+  return [...(spec?.source ? [spec.source] : []), ...(spec?.sources ?? [])];
+}
+
+const readOnlyManualSync: PolicyRule = {
+  id: 'read-only-manual-sync',
+  reason: 'Applications of read-only environments (prod) are synced by a person, never automatically',
+  check: ({ objects, readOnlyEnvironments }) => objects
+    .filter((o) => o.object.kind === 'Application' && readOnlyEnvironments.has(environmentOf(o.path)))
+    .filter((o) => {
+      const automated = (o.object.spec as any)?.syncPolicy?.automated;
+      return automated !== undefined && automated !== null && automated.enabled !== false;
+    })
+    .map((o) => ({ file: o.path, message: `Application "${o.object.metadata.name}" in read-only environment "${environmentOf(o.path)}" has automated sync` })),
+};
+
+const uniqueObjects: PolicyRule = {
+  id: 'unique-objects',
+  reason: 'no two objects of one environment share kind, namespace and name (one would overwrite the other)',
+  check: ({ objects }) => {
+    const first = new Map<string, string>();
+    const out: Array<{ file: string; message: string }> = [];
+    for (const o of objects) {
+      const { kind, metadata } = o.object;
+      const key = `${environmentOf(o.path)}|${kind}|${metadata.namespace ?? ''}|${metadata.name}`;
+      const seen = first.get(key);
+      if (seen) out.push({ file: o.path, message: `${kind} ${metadata.namespace ? `${metadata.namespace}/` : ''}${metadata.name} is also defined in ${seen}` });
+      else first.set(key, o.path);
+    }
+    return out;
+  },
+};
+
+const sourcePathExists: PolicyRule = {
+  id: 'source-path-exists',
+  reason: "every Application's source path is a folder of the output with manifests in it",
+  check: ({ objects }) => {
+    const folders = new Set(objects.map((o) => o.path.slice(0, o.path.lastIndexOf('/'))));
+    return objects.filter((o) => o.object.kind === 'Application').flatMap((a) => sourcesOf(a.object)
+      .filter((s) => typeof s.path !== 'string' || !folders.has(s.path.replace(/^\.?\/+|\/+$/g, '')))
+      .map((s) => ({ file: a.path, message: `Application "${a.object.metadata.name}": source path "${s.path}" has no manifests in the output` })));
+  },
+};
+
+/** Every platform rule, in report order. */
+export const POLICY_RULES: readonly PolicyRule[] = [
+  noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
+  projectScope, readOnlyManualSync, uniqueObjects, sourcePathExists,
+];

@@ -1,0 +1,117 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+
+/** Result of checking one object against its schema. */
+export type SchemaResult =
+  | { readonly known: true; readonly errors: readonly string[] }
+  | { readonly known: false };
+
+/** Folder of the CRD schemas committed with the package (`npm run schemas` writes it). */
+export const DEFAULT_CRD_SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas', 'crds');
+
+type Check = (obj: unknown) => string[];
+
+/**
+ * Finds and runs the schema of a Kubernetes object, offline:
+ * core kinds with the precompiled OpenAPI validators of `kubernetes-models`
+ * (Kubernetes 1.33 API, a superset of the 1.28+ we target), custom resources
+ * with the openAPIV3Schema of the pinned CRDs (Argo CD, Argo Rollouts, KEDA,
+ * External Secrets). Validators are built on first use and kept.
+ */
+export class SchemaCatalog {
+  private readonly checks = new Map<string, Check | null>();
+  private ajv?: Ajv;
+
+  /**
+   * @param crdSchemaDir folder with `<group>/<version>/<Kind>.json` CRD schemas
+   */
+  constructor(private readonly crdSchemaDir: string = DEFAULT_CRD_SCHEMA_DIR) {}
+
+  /** Checks `obj` against the schema of its apiVersion and kind. */
+  public check(obj: { apiVersion?: unknown; kind?: unknown }): SchemaResult {
+    if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') return { known: false };
+    const key = `${obj.apiVersion}/${obj.kind}`;
+    let check = this.checks.get(key);
+    if (check === undefined) {
+      check = this.crdCheck(obj.apiVersion, obj.kind) ?? coreCheck(obj.apiVersion, obj.kind);
+      this.checks.set(key, check);
+    }
+    return check ? { known: true, errors: check(obj) } : { known: false };
+  }
+
+  private crdCheck(apiVersion: string, kind: string): Check | null {
+    if (!apiVersion.includes('/') || !/^[A-Za-z0-9]+$/.test(kind)) return null;
+    const file = path.join(this.crdSchemaDir, apiVersion, `${kind}.json`);
+    if (!fs.existsSync(file)) return null;
+    const schema = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete schema['x-stoa-scope'];
+    const validate = this.getAjv().compile(rejectUnknownFields(schema));
+    return (obj) => (validate(obj) ? [] : describeErrors(validate));
+  }
+
+  private getAjv(): Ajv {
+    if (!this.ajv) {
+      // strict: false accepts the Kubernetes x- keywords; unknown formats (e.g. duration) are not checked.
+      this.ajv = new Ajv({ allErrors: true, strict: false, logger: false });
+      addFormats(this.ajv);
+    }
+    return this.ajv;
+  }
+}
+
+/** The Kubernetes API server silently prunes unknown fields of custom resources; we reject them instead. */
+function rejectUnknownFields(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(rejectUnknownFields);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: any = {};
+  for (const [k, v] of Object.entries(schema)) {
+    out[k] = k === 'properties'
+      ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, rejectUnknownFields(s)]))
+      : rejectUnknownFields(v);
+  }
+  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
+    // metadata is checked by the API server's ObjectMeta rules, not by the CRD.
+    if (!('apiVersion' in out.properties && 'kind' in out.properties)) out.additionalProperties = false;
+  }
+  return out;
+}
+
+function coreCheck(apiVersion: string, kind: string): Check | null {
+  if (!/^[A-Za-z0-9]+$/.test(kind) || !/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion)) return null;
+  let model: any;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    model = require(`kubernetes-models/${apiVersion}/${kind}`)[kind];
+  } catch {
+    return null;
+  }
+  if (typeof model !== 'function') return null;
+  return (obj) => {
+    try {
+      new model(obj).validate();
+      return [];
+    } catch (e: any) {
+      return Array.isArray(e?.errors) ? describeAjvErrors(e.errors) : [String(e?.message ?? e)];
+    }
+  };
+}
+
+function describeErrors(validate: ValidateFunction): string[] {
+  return describeAjvErrors(validate.errors ?? []);
+}
+
+function describeAjvErrors(errors: readonly ErrorObject[]): string[] {
+  const seen = new Set<string>();
+  for (const e of errors) {
+    const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(root)';
+    const detail = e.keyword === 'additionalProperties'
+      ? `unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`
+      : e.keyword === 'enum'
+        ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+        : e.message ?? e.keyword;
+    seen.add(`${where}: ${detail}`);
+  }
+  return [...seen];
+}

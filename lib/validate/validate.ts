@@ -1,0 +1,141 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { KubeObject } from '../render/render';
+import { compareStrings } from '../sort';
+import { ObjectInFile, Violation } from './policy';
+import { POLICY_RULES } from './rules';
+import { SchemaCatalog } from './schema-catalog';
+
+/** Options of {@link validateObjects} and {@link validateFolder}. */
+export interface ValidateOptions {
+  /**
+   * Environments (top folders) whose Applications must never sync automatically.
+   * @default ['prod']
+   */
+  readonly readOnlyEnvironments?: readonly string[];
+  /**
+   * Prefix put before each path in the report, e.g. `dist/`.
+   * @default ''
+   */
+  readonly displayPrefix?: string;
+  /**
+   * Schemas to check against.
+   * @default - one catalog over the packaged CRD schemas, shared by every call in the process
+   */
+  readonly schemas?: SchemaCatalog;
+}
+
+/** The outcome of a validation. */
+export interface ValidationReport {
+  /** True when there is no violation. */
+  readonly ok: boolean;
+  /** Objects checked. */
+  readonly objects: number;
+  /** Every violation, by file then rule. */
+  readonly violations: readonly Violation[];
+}
+
+// Compiling a CRD schema takes up to a second; compiled validators are kept for the process.
+let defaultCatalog: SchemaCatalog | undefined;
+
+/** Ids and reasons of every check, for reports. */
+export const VALIDATION_RULES: ReadonlyArray<{ readonly id: string; readonly reason: string }> = [
+  { id: 'yaml-syntax', reason: 'every file in the output is YAML that parses' },
+  { id: 'unknown-kind', reason: 'every object is of a kind whose schema we have (Kubernetes 1.28+ core or a pinned CRD)' },
+  { id: 'schema', reason: 'every object is valid against the OpenAPI schema of its kind' },
+  ...POLICY_RULES.map(({ id, reason }) => ({ id, reason })),
+];
+
+/** Thrown by synth when the rendered output breaks a rule; nothing is written. */
+export class ValidationFailedError extends Error {
+  constructor(public readonly report: ValidationReport) {
+    super(formatReport(report, 'text'));
+    this.name = 'ValidationFailedError';
+  }
+}
+
+/** Checks objects against their schemas and every platform rule. */
+export function validateObjects(objects: readonly ObjectInFile[], options: ValidateOptions = {}): ValidationReport {
+  return buildReport(objects, [], options);
+}
+
+/** Reads every `*.yaml` / `*.yml` under `dir` and validates it like {@link validateObjects}. */
+export function validateFolder(dir: string, options: ValidateOptions = {}): ValidationReport {
+  const objects: ObjectInFile[] = [];
+  const syntax: Violation[] = [];
+  const prefix = options.displayPrefix ?? '';
+  for (const rel of listYamlFiles(dir)) {
+    const docs = parseAllDocuments(fs.readFileSync(path.join(dir, rel), 'utf8'));
+    for (const doc of docs) {
+      if (doc.errors.length > 0) {
+        syntax.push({ rule: 'yaml-syntax', file: prefix + rel, message: doc.errors[0].message.split('\n')[0] });
+        continue;
+      }
+      const object = doc.toJS();
+      if (object === null || object === undefined) continue;
+      objects.push({ path: rel, object: object as KubeObject });
+    }
+  }
+  return buildReport(objects, syntax, options);
+}
+
+function buildReport(objects: readonly ObjectInFile[], found: Violation[], options: ValidateOptions): ValidationReport {
+  const prefix = options.displayPrefix ?? '';
+  const schemas = options.schemas ?? (defaultCatalog ??= new SchemaCatalog());
+  const violations = [...found];
+  const sorted = [...objects].sort((a, b) => compareStrings(a.path, b.path));
+
+  for (const { path: file, object } of sorted) {
+    const result = schemas.check(object);
+    if (!result.known) {
+      violations.push({ rule: 'unknown-kind', file: prefix + file, message: `no schema for ${String(object?.apiVersion)} ${String(object?.kind)}` });
+      continue;
+    }
+    for (const error of result.errors) violations.push({ rule: 'schema', file: prefix + file, message: error });
+  }
+  const context = { objects: sorted, readOnlyEnvironments: new Set(options.readOnlyEnvironments ?? ['prod']) };
+  for (const rule of POLICY_RULES) {
+    for (const v of rule.check(context)) violations.push({ rule: rule.id, file: prefix + v.file, message: v.message });
+  }
+
+  const order = new Map(VALIDATION_RULES.map((r, i) => [r.id, i]));
+  violations.sort((a, b) => compareStrings(a.file, b.file) || order.get(a.rule)! - order.get(b.rule)!);
+  return { ok: violations.length === 0, objects: objects.length, violations };
+}
+
+/** A report for people (`text`) or tools (`json`). */
+export function formatReport(report: ValidationReport, format: 'text' | 'json'): string {
+  const reasons = new Map(VALIDATION_RULES.map((r) => [r.id, r.reason]));
+  if (format === 'json') {
+    return JSON.stringify({
+      ok: report.ok,
+      objects: report.objects,
+      violations: report.violations.map((v) => ({ ...v, reason: reasons.get(v.rule) })),
+    }, null, 2);
+  }
+  if (report.ok) return `${report.objects} objects valid: schemas and ${POLICY_RULES.length} policy rules pass`;
+  const lines = report.violations.map((v) => `${v.file}: [${v.rule}] ${v.message}`);
+  const fired = [...new Set(report.violations.map((v) => v.rule))];
+  const files = new Set(report.violations.map((v) => v.file)).size;
+  return [
+    `${report.violations.length} violation${report.violations.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'} (${report.objects} objects checked):`,
+    ...lines.map((l) => `  ${l}`),
+    'rules:',
+    ...fired.map((id) => `  ${id}: ${reasons.get(id)}`),
+  ].join('\n');
+}
+
+function listYamlFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) throw new Error(`${dir} does not exist; run synth first or give the folder to validate`);
+  const out: string[] = [];
+  const walk = (sub: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(rel);
+      else if (/\.ya?ml$/.test(entry.name)) out.push(rel);
+    }
+  };
+  walk('');
+  return out.sort(compareStrings);
+}
