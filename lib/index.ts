@@ -24,3 +24,5 @@ export * from './validate/policy';
 export * from './validate/rules';
 export * from './validate/schema-catalog';
 export * from './validate/validate';
+export * from './cli/commands';
+export * from './cli/program';

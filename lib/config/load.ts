@@ -51,6 +51,19 @@ export function loadProjectInput(location: InputLocation): ProjectInput {
   };
 }
 
+/**
+ * Loads and validates only the environment files, in promotion order. Throws
+ * one {@link InputError} listing every problem.
+ */
+export function loadEnvironments(location: Pick<InputLocation, 'environmentsDir' | 'displayRoot'>): EnvironmentConfig[] {
+  const root = location.displayRoot ?? process.cwd();
+  const problems: InputProblem[] = [];
+  const failed = new Set<string>();
+  const ordered = orderByPromotion(readFolder(location.environmentsDir, root, environmentFileSchema, problems, failed), failed, problems);
+  if (problems.length > 0) throw new InputError(problems);
+  return ordered.map((e) => e.value);
+}
+
 interface Loaded<T> {
   readonly file: string;
   readonly value: T;

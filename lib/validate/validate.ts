@@ -42,6 +42,7 @@ let defaultCatalog: SchemaCatalog | undefined;
 /** Ids and reasons of every check, for reports. */
 export const VALIDATION_RULES: ReadonlyArray<{ readonly id: string; readonly reason: string }> = [
   { id: 'yaml-syntax', reason: 'every file in the output is YAML that parses' },
+  { id: 'kubernetes-object', reason: 'every document is a Kubernetes object with apiVersion, kind and metadata.name' },
   { id: 'unknown-kind', reason: 'every object is of a kind whose schema we have (Kubernetes 1.28+ core or a pinned CRD)' },
   { id: 'schema', reason: 'every object is valid against the OpenAPI schema of its kind' },
   ...POLICY_RULES.map(({ id, reason }) => ({ id, reason })),
@@ -84,7 +85,11 @@ function buildReport(objects: readonly ObjectInFile[], found: Violation[], optio
   const prefix = options.displayPrefix ?? '';
   const schemas = options.schemas ?? (defaultCatalog ??= new SchemaCatalog());
   const violations = [...found];
-  const sorted = [...objects].sort((a, b) => compareStrings(a.path, b.path));
+  const sorted: ObjectInFile[] = [];
+  for (const o of [...objects].sort((a, b) => compareStrings(a.path, b.path))) {
+    if (isKubeObject(o.object)) sorted.push(o);
+    else violations.push({ rule: 'kubernetes-object', file: prefix + o.path, message: 'not a Kubernetes object: apiVersion, kind and metadata.name are required' });
+  }
 
   for (const { path: file, object } of sorted) {
     const result = schemas.check(object);
@@ -124,6 +129,12 @@ export function formatReport(report: ValidationReport, format: 'text' | 'json'):
     'rules:',
     ...fired.map((id) => `  ${id}: ${reasons.get(id)}`),
   ].join('\n');
+}
+
+function isKubeObject(o: unknown): o is KubeObject {
+  const obj = o as KubeObject | null;
+  return typeof obj === 'object' && obj !== null && !Array.isArray(obj) && typeof obj.apiVersion === 'string'
+    && typeof obj.kind === 'string' && typeof obj.metadata === 'object' && obj.metadata !== null && typeof obj.metadata.name === 'string';
 }
 
 function listYamlFiles(dir: string): string[] {

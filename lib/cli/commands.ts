@@ -1,0 +1,104 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadEnvironments } from '../config/load';
+import { checkOutput, synth } from '../synth';
+import { formatReport, validateFolder } from '../validate/validate';
+
+/** Where a command prints. */
+export interface Output {
+  /** Normal output. */
+  out(text: string): void;
+  /** Errors. */
+  err(text: string): void;
+}
+
+/** The process's stdout and stderr. */
+export const PROCESS_OUTPUT: Output = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+/** Options shared by the commands. */
+export interface ProjectOptions {
+  /**
+   * Project folder with `environments/` and `tenants/`.
+   * @default - the current working directory
+   */
+  readonly project?: string;
+  /**
+   * Output folder.
+   * @default '<project>/dist'
+   */
+  readonly out?: string;
+}
+
+/** `synth`: render, validate and replace dist/. Returns the exit code. */
+export function synthCommand(options: ProjectOptions, io: Output = PROCESS_OUTPUT): number {
+  const projectDir = path.resolve(options.project ?? '.');
+  return guarded(io, 'synth failed; dist/ was not changed.', () => {
+    const result = synth({ projectDir, outDir: options.out && path.resolve(options.out) });
+    io.out(`stoa-manifests: wrote ${result.files.length} files to ${display(projectDir, result.outDir)}/ (${result.environments.join(', ')})`);
+    return 0;
+  });
+}
+
+/** `synth --check`: fail when dist/ is not exactly what the sources produce. */
+export function checkCommand(options: ProjectOptions, io: Output = PROCESS_OUTPUT): number {
+  const projectDir = path.resolve(options.project ?? '.');
+  const outDir = path.resolve(options.out ?? path.join(projectDir, 'dist'));
+  return guarded(io, 'check failed.', () => {
+    const result = checkOutput({ projectDir, outDir });
+    const where = display(projectDir, outDir);
+    if (result.upToDate) {
+      io.out(`stoa-manifests: ${where}/ is up to date`);
+      return 0;
+    }
+    const lines = [
+      ...result.missing.map((f) => `  missing  ${where}/${f}`),
+      ...result.extra.map((f) => `  extra    ${where}/${f}`),
+      ...result.changed.map((f) => `  changed  ${where}/${f}`),
+    ];
+    io.err(`stoa-manifests: ${where}/ is not what the sources produce (${lines.length} file${lines.length === 1 ? '' : 's'}); run synth and commit the result:\n${lines.join('\n')}`);
+    return 1;
+  });
+}
+
+/** Options of {@link validateCommand}. */
+export interface ValidateCommandOptions extends ProjectOptions {
+  /**
+   * Report format.
+   * @default 'text'
+   */
+  readonly format?: 'text' | 'json';
+}
+
+/** `validate [dir]`: schemas and policy rules over a rendered folder. */
+export function validateCommand(dir: string | undefined, options: ValidateCommandOptions, io: Output = PROCESS_OUTPUT): number {
+  const projectDir = path.resolve(options.project ?? '.');
+  const target = path.resolve(dir ?? options.out ?? path.join(projectDir, 'dist'));
+  const format = options.format ?? 'text';
+  return guarded(io, 'validate failed.', () => {
+    const environmentsDir = path.join(projectDir, 'environments');
+    const readOnlyEnvironments = fs.existsSync(environmentsDir)
+      ? loadEnvironments({ environmentsDir, displayRoot: projectDir }).filter((e) => e.mode === 'read-only').map((e) => e.name)
+      : undefined;
+    const report = validateFolder(target, { readOnlyEnvironments, displayPrefix: `${display(process.cwd(), target)}/` });
+    (report.ok ? io.out : io.err)(formatReport(report, format));
+    return report.ok ? 0 : 1;
+  });
+}
+
+/** Runs `body`; prints an error a person can act on instead of a stack trace for expected failures. */
+function guarded(io: Output, headline: string, body: () => number): number {
+  try {
+    return body();
+  } catch (e) {
+    io.err(`stoa-manifests: ${headline}\n${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+function display(from: string, target: string): string {
+  const rel = path.relative(from, target);
+  return rel === '' ? '.' : !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : target;
+}

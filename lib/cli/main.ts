@@ -1,0 +1,4 @@
+// Entry of the `stoa-manifests` command.
+import { buildProgram } from './program';
+
+buildProgram().parse(process.argv);

@@ -1,0 +1,23 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { DEFAULT_CRD_SCHEMA_DIR, extractCrdSchemas } from '../lib';
+import { readTree, REPO } from './helpers';
+
+const SHARED_CRDS = path.resolve(REPO, '..', 'shared', 'crds');
+
+test('the committed CRD schemas are exactly what npm run schemas extracts from ../shared/crds', () => {
+  const extracted = extractCrdSchemas(SHARED_CRDS);
+  const committed = readTree(DEFAULT_CRD_SCHEMA_DIR);
+  expect(extracted.map((f) => f.path)).toEqual([...committed.keys()]);
+  for (const f of extracted) expect(committed.get(f.path)).toBe(f.content);
+});
+
+test('every served CRD version has a schema, with its scope', () => {
+  const paths = extractCrdSchemas(SHARED_CRDS).map((f) => f.path);
+  expect(paths).toContain('argoproj.io/v1alpha1/Application.json');
+  expect(paths).toContain('external-secrets.io/v1/ExternalSecret.json');
+  // v1beta1 of External Secrets is listed but not served.
+  expect(paths.some((p) => p.startsWith('external-secrets.io/v1beta1/'))).toBe(false);
+  const store = JSON.parse(fs.readFileSync(path.join(DEFAULT_CRD_SCHEMA_DIR, 'external-secrets.io/v1/ClusterSecretStore.json'), 'utf8'));
+  expect(store['x-stoa-scope']).toBe('Cluster');
+});

@@ -1,0 +1,177 @@
+import * as path from 'path';
+import { isPinnedImage, ObjectInFile, render, validateFolder, validateObjects, VALIDATION_RULES } from '../lib';
+import { exampleProject, tempDir, writeFile } from './helpers';
+
+// The example, rendered once; each test changes a deep copy.
+const example: readonly ObjectInFile[] = render({ projectDir: exampleProject() }).files
+  .map((f) => ({ path: f.path, object: f.object }));
+const copy = (): any[] => JSON.parse(JSON.stringify(example));
+const find = (objects: any[], file: string) => {
+  const o = objects.find((x) => x.path === file);
+  if (!o) throw new Error(`no ${file} in the example`);
+  return o.object;
+};
+const violationsOf = (objects: any[], rule: string, readOnlyEnvironments?: string[]) =>
+  validateObjects(objects, { readOnlyEnvironments }).violations.filter((v) => v.rule === rule);
+
+const GATEWAY = 'dev/tenants/acme/deployment-gateway.yaml';
+
+test('the example validates clean: every schema and every rule', () => {
+  const report = validateObjects(example);
+  expect(report.violations).toEqual([]);
+  expect(report.ok).toBe(true);
+  expect(report.objects).toBe(example.length);
+});
+
+/** Each rule: a change that makes it fire (with the message), and a near miss that keeps it quiet. */
+const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; quiet: (o: any[]) => void }> = [
+  {
+    rule: 'no-secret-data',
+    fire: (o) => o.push({ path: 'dev/tenants/acme/secret-db.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'tenant-acme' }, stringData: { password: 'hunter2' } } }),
+    message: /Secret "db" carries values in data\/stringData/,
+    quiet: (o) => o.push({ path: 'dev/tenants/acme/secret-db.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'tenant-acme' }, type: 'Opaque' } }),
+  },
+  {
+    rule: 'image-pinned',
+    fire: (o) => { find(o, GATEWAY).spec.template.spec.containers[0].image = 'ghcr.io/stoa-platform/stoa-gateway:latest'; },
+    message: /container "gateway": image "ghcr.io\/stoa-platform\/stoa-gateway:latest" is not pinned/,
+    quiet: (o) => { find(o, GATEWAY).spec.template.spec.containers[0].image = `registry:5000/stoa-gateway@sha256:${'b'.repeat(64)}`; },
+  },
+  {
+    rule: 'container-resources',
+    fire: (o) => { delete find(o, GATEWAY).spec.template.spec.containers[0].resources.limits.memory; },
+    message: /container "gateway" has no limits\.memory/,
+    quiet: (o) => { find(o, GATEWAY).spec.template.spec.containers[0].resources.limits.memory = '2Gi'; },
+  },
+  {
+    rule: 'non-root',
+    fire: (o) => {
+      const pod = find(o, GATEWAY).spec.template.spec;
+      delete pod.securityContext.runAsNonRoot;
+      delete pod.containers[0].securityContext.runAsNonRoot;
+    },
+    message: /container "gateway" may run as root/,
+    quiet: (o) => { delete find(o, GATEWAY).spec.template.spec.securityContext.runAsNonRoot; },
+  },
+  {
+    rule: 'tenant-default-deny',
+    fire: (o) => { find(o, 'staging/tenants/globex/networkpolicy-default-deny.yaml').spec.policyTypes = ['Ingress']; },
+    message: /namespace "tenant-globex" has no default-deny NetworkPolicy/,
+    quiet: (o) => { find(o, 'staging/tenants/globex/networkpolicy-default-deny.yaml').spec.podSelector = { matchLabels: {} }; },
+  },
+  {
+    rule: 'project-scope',
+    fire: (o) => {
+      const spec = find(o, 'prod/apps/appproject-prod-tenant-acme.yaml').spec;
+      spec.sourceRepos.push('https://github.com/someone/else.git');
+      spec.destinations.push({ server: 'https://prod.k8s.stoa.example.com', namespace: 'kube-system' });
+    },
+    message: /AppProject "prod-tenant-acme": (sourceRepos allows "https:\/\/github.com\/someone\/else.git"|destination https:\/\/prod.k8s.stoa.example.com\/kube-system is not used)/,
+    quiet: (o) => { find(o, 'prod/apps/appproject-prod-tenant-acme.yaml').spec.description = 'changed'; },
+  },
+  {
+    rule: 'read-only-manual-sync',
+    fire: (o) => { find(o, 'prod/apps/application-prod-tenant-acme.yaml').spec.syncPolicy.automated = { prune: true }; },
+    message: /Application "prod-tenant-acme" in read-only environment "prod" has automated sync/,
+    quiet: (o) => { find(o, 'prod/apps/application-prod-tenant-acme.yaml').spec.syncPolicy.automated = { enabled: false }; },
+  },
+  {
+    rule: 'unique-objects',
+    fire: (o) => o.push({ path: 'dev/tenants/globex/configmap-copy.yaml', object: { ...find(o, GATEWAY), metadata: { ...find(o, GATEWAY).metadata } } }),
+    message: /Deployment tenant-acme\/gateway is also defined in dev\/tenants\/acme\/deployment-gateway\.yaml/,
+    quiet: (o) => o.push({ path: 'dev/tenants/globex/deployment-gateway-2.yaml', object: { ...find(o, GATEWAY), metadata: { ...find(o, GATEWAY).metadata, namespace: 'tenant-globex', name: 'gateway-2' } } }),
+  },
+  {
+    rule: 'source-path-exists',
+    fire: (o) => { find(o, 'dev/apps/application-dev-tenant-acme.yaml').spec.source.path = 'dev/tenants/acme-typo'; },
+    message: /Application "dev-tenant-acme": source path "dev\/tenants\/acme-typo" has no manifests in the output/,
+    quiet: (o) => { find(o, 'dev/apps/application-dev-tenant-acme.yaml').spec.source.path = 'dev/tenants/acme/'; },
+  },
+];
+
+describe.each(rules)('rule $rule', ({ rule, fire, message, quiet }) => {
+  test('fires, naming the file', () => {
+    const objects = copy();
+    fire(objects);
+    const found = violationsOf(objects, rule);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0].message).toMatch(message);
+    expect(found[0].file).toMatch(/^(dev|staging|prod)\//);
+  });
+
+  test('stays quiet on a compliant variant', () => {
+    const objects = copy();
+    quiet(objects);
+    expect(violationsOf(objects, rule)).toEqual([]);
+  });
+});
+
+test('every rule is tested above and has a reason', () => {
+  const policy = VALIDATION_RULES.map((r) => r.id).filter((id) => !['yaml-syntax', 'kubernetes-object', 'unknown-kind', 'schema'].includes(id));
+  expect(rules.map((r) => r.rule).sort()).toEqual([...policy].sort());
+  for (const r of VALIDATION_RULES) expect(r.reason.length).toBeGreaterThan(20);
+});
+
+test('read-only environments come from the options', () => {
+  const objects = copy();
+  expect(violationsOf(objects, 'read-only-manual-sync', ['staging']).length).toBeGreaterThan(0);
+  expect(violationsOf(objects, 'read-only-manual-sync', ['prod'])).toEqual([]);
+});
+
+test('isPinnedImage accepts tags and digests, refuses latest and no tag (a registry port is not a tag)', () => {
+  expect(isPinnedImage('ghcr.io/stoa/gw:1.2.3')).toBe(true);
+  expect(isPinnedImage(`gw@sha256:${'c'.repeat(64)}`)).toBe(true);
+  expect(isPinnedImage('registry:5000/stoa/gw')).toBe(false);
+  expect(isPinnedImage('gw:latest')).toBe(false);
+  expect(isPinnedImage('gw')).toBe(false);
+});
+
+describe('schemas', () => {
+  test('a core object of the wrong shape fails with the field path', () => {
+    const objects = copy();
+    find(objects, GATEWAY).spec.replicas = 'three';
+    find(objects, GATEWAY).spec.template.spec.containers[0].ports[0].containerPort = '8080';
+    const found = violationsOf(objects, 'schema').map((v) => `${v.file}: ${v.message}`);
+    expect(found).toEqual([
+      `${GATEWAY}: spec.replicas: must be integer`,
+      `${GATEWAY}: spec.template.spec.containers.0.ports.0.containerPort: must be integer`,
+    ]);
+  });
+
+  test('a custom resource is checked against its CRD, unknown fields included', () => {
+    const objects = copy();
+    const app = find(objects, 'dev/apps/application-dev-tenant-acme.yaml');
+    app.spec.syncPolicy.automated.selfHeel = true;
+    delete app.spec.destination;
+    find(objects, 'dev/apps/appproject-dev-tenant-acme.yaml').spec.destinations = 'everywhere';
+    const found = violationsOf(objects, 'schema').map((v) => `${v.file}: ${v.message}`);
+    expect(found).toEqual([
+      'dev/apps/application-dev-tenant-acme.yaml: spec: must have required property \'destination\'',
+      'dev/apps/application-dev-tenant-acme.yaml: spec.syncPolicy.automated: unknown field "selfHeel"',
+      'dev/apps/appproject-dev-tenant-acme.yaml: spec.destinations: must be array',
+    ]);
+  });
+
+  test('an unknown kind is reported, not passed', () => {
+    const objects = copy();
+    objects.push({ path: 'dev/tenants/acme/widget-w.yaml', object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } } });
+    expect(violationsOf(objects, 'unknown-kind')).toEqual([
+      { rule: 'unknown-kind', file: 'dev/tenants/acme/widget-w.yaml', message: 'no schema for example.com/v1 Widget' },
+    ]);
+  });
+});
+
+describe('validateFolder', () => {
+  test('reports YAML syntax errors and documents that are not Kubernetes objects, with the display prefix', () => {
+    const dir = tempDir();
+    writeFile(dir, 'dev/broken.yaml', 'kind: [\n');
+    writeFile(dir, 'dev/list.yaml', '- a\n- b\n');
+    const report = validateFolder(dir, { displayPrefix: 'out/' });
+    expect(report.ok).toBe(false);
+    expect(report.violations.map((v) => `${v.file} ${v.rule}`)).toEqual(['out/dev/broken.yaml yaml-syntax', 'out/dev/list.yaml kubernetes-object']);
+  });
+
+  test('a folder that does not exist is an error that says what to do', () => {
+    expect(() => validateFolder(path.join(tempDir(), 'nope'))).toThrow(/does not exist; run synth first/);
+  });
+});
