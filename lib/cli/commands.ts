@@ -89,7 +89,7 @@ export function validateCommand(dir: string | undefined, options: ValidateComman
 }
 
 /** Runs `body`; prints an error a person can act on instead of a stack trace for expected failures. */
-function guarded(io: Output, headline: string, body: () => number): number {
+export function guarded(io: Output, headline: string, body: () => number): number {
   try {
     return body();
   } catch (e) {

@@ -1,5 +1,8 @@
 import { Command, Option } from 'commander';
 import { checkCommand, Output, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
+import {
+  checkPromotionsCommand, diffCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand,
+} from './workflow-commands';
 
 /** The `stoa-manifests` command line: argument parsing only; each verb calls one library function. */
 export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: number) => void = (c) => { process.exitCode = c; }): Command {
@@ -21,6 +24,53 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .addOption(projectOption())
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
     .action((dir, opts) => setExitCode(validateCommand(dir, opts, io)));
+
+  program.command('diff')
+    .description('summarize how dist/ differs between two git refs, per environment and Application, for a pull request')
+    .requiredOption('-b, --base <ref>', 'base git ref')
+    .option('--head <ref>', 'head git ref (default: the working tree)')
+    .addOption(projectOption())
+    .addOption(new Option('-f, --format <format>', 'report format').choices(['markdown', 'text']).default('markdown'))
+    .action((opts) => setExitCode(diffCommand(opts, io)));
+
+  program.command('set-image')
+    .description('set a component version in a full environment (the CI image bump); prod changes only by promote')
+    .argument('<component>', 'stoa-gateway, control-plane-api, control-plane-ui or stoa-portal')
+    .argument('<version>', 'a tag other than latest, or sha256:<digest>')
+    .requiredOption('-e, --env <env>', 'environment to change (dev or staging)')
+    .addOption(projectOption())
+    .action((component, version, opts) => setExitCode(setImageCommand(component, version, opts, io)));
+
+  program.command('promote')
+    .description('copy versions (and tenants) one step along the promotion order: dev -> staging, staging -> prod')
+    .argument('<from>', 'environment to promote from')
+    .argument('<to>', 'environment to promote to')
+    .option('--no-tenants', 'promote versions only, not tenant enablement')
+    .addOption(projectOption())
+    .action((from, to, opts) => setExitCode(promoteCommand(from, to, opts, io)));
+
+  program.command('check-promotions')
+    .description('fail when an environment runs a version its source environment never had (CI runs it)')
+    .addOption(projectOption())
+    .action((opts) => setExitCode(checkPromotionsCommand(opts, io)));
+
+  const tenant = program.command('tenant').description('manage tenant files');
+  tenant.command('add')
+    .description('write a validated tenants/<name>.yaml (what the control plane calls)')
+    .argument('<name>', 'tenant name: a DNS label of at most 40 characters')
+    .requiredOption('--owner <owner...>', 'owners: user names, or group:<name> for groups')
+    .requiredOption('--tier <tier>', 'bronze, silver or gold')
+    .option('--env <env...>', 'environments to enable (default: dev)')
+    .option('--display-name <name>', 'human name')
+    .addOption(projectOption())
+    .action((name, opts) => setExitCode(tenantAddCommand(name, opts, io)));
+
+  program.command('publish')
+    .description('commit dist/ into the envs repo (one folder per environment) and push when it has a remote')
+    .requiredOption('-r, --repo <path-or-url>', 'a clean checkout of the envs repo, or its URL')
+    .option('--branch <branch>', 'branch to commit to', 'main')
+    .addOption(projectOption())
+    .action((opts) => setExitCode(publishCommand(opts, io)));
 
   return program;
 }

@@ -1,0 +1,89 @@
+import * as path from 'path';
+import { loadEnvironments } from '../config/load';
+import { diffRefs, formatDiff } from '../workflow/diff';
+import { promote } from '../workflow/promote';
+import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
+import { publish } from '../workflow/publish';
+import { setImage } from '../workflow/set-image';
+import { addTenant } from '../workflow/tenant-add';
+import { guarded, Output, PROCESS_OUTPUT } from './commands';
+
+/** `diff --base <ref> [--head <ref>] [--format markdown|text]`. */
+export function diffCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' }, io: Output = PROCESS_OUTPUT): number {
+  const projectDir = path.resolve(options.project ?? '.');
+  return guarded(io, 'diff failed.', () => {
+    const envs = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
+    const result = diffRefs({
+      projectDir, base: options.base, head: options.head,
+      readOnlyEnvironments: envs.filter((e) => e.mode === 'read-only').map((e) => e.name),
+    });
+    io.out(formatDiff(result, options.format ?? 'markdown'));
+    return 0;
+  });
+}
+
+/** `set-image <component> <version> --env <env>`. */
+export function setImageCommand(component: string, version: string, options: { project?: string; env: string }, io: Output = PROCESS_OUTPUT): number {
+  return guarded(io, 'set-image refused.', () => {
+    const r = setImage({ projectDir: options.project, environment: options.env, component, version });
+    io.out(r.changed
+      ? `${r.environment}: ${r.component} ${r.from} -> ${r.to} (${path.relative(process.cwd(), r.file)}); run synth to render it`
+      : `${r.environment}: ${r.component} is already ${r.to}; nothing changed`);
+    return 0;
+  });
+}
+
+/** `promote <from> <to> [--no-tenants]`. */
+export function promoteCommand(from: string, to: string, options: { project?: string; tenants?: boolean }, io: Output = PROCESS_OUTPUT): number {
+  return guarded(io, 'promote refused.', () => {
+    const r = promote({ projectDir: options.project, from, to, tenants: options.tenants });
+    if (!r.changed) {
+      io.out(`nothing to promote: ${r.to} already has every version${options.tenants === false ? '' : ' and tenant'} of ${r.from}`);
+      return 0;
+    }
+    io.out([
+      `promoted ${r.from} -> ${r.to}:`,
+      ...r.versions.map((v) => `  ${v.component}: ${v.from} -> ${v.to}`),
+      ...(r.tenants.length ? [`  tenants now in ${r.to}: ${r.tenants.join(', ')}`] : []),
+      'run synth to render it',
+    ].join('\n'));
+    return 0;
+  });
+}
+
+/** `check-promotions`: every version of staging and prod arrived through its source environment. */
+export function checkPromotionsCommand(options: { project?: string }, io: Output = PROCESS_OUTPUT): number {
+  return guarded(io, 'check-promotions failed.', () => {
+    const check = checkPromotions({ projectDir: options.project });
+    (check.ok ? io.out : io.err)(formatPromotionCheck(check));
+    return check.ok ? 0 : 1;
+  });
+}
+
+/** `tenant add <name> --owner ... --tier ... [--env dev]`. */
+export function tenantAddCommand(
+  name: string,
+  options: { project?: string; owner: string[]; tier: string; env?: string[]; displayName?: string },
+  io: Output = PROCESS_OUTPUT,
+): number {
+  return guarded(io, 'tenant add refused.', () => {
+    const users = options.owner.filter((o) => !o.startsWith('group:')).map((o) => o.replace(/^user:/, ''));
+    const groups = options.owner.filter((o) => o.startsWith('group:')).map((o) => o.slice('group:'.length));
+    const r = addTenant({ projectDir: options.project, name, tier: options.tier, users, groups, environments: options.env, displayName: options.displayName });
+    io.out(`added tenant ${r.tenant.name} (${r.tenant.tier}, ${r.tenant.environments.join(', ')}): ${path.relative(process.cwd(), r.file)}; run synth to render it`);
+    return 0;
+  });
+}
+
+/** `publish --repo <path-or-url> [--branch main]`. */
+export function publishCommand(options: { project?: string; repo: string; branch?: string }, io: Output = PROCESS_OUTPUT): number {
+  return guarded(io, 'publish refused.', () => {
+    const r = publish({ projectDir: options.project, repo: options.repo, branch: options.branch });
+    if (!r.committed) {
+      io.out(`nothing to publish: ${options.repo} already holds this output`);
+      return 0;
+    }
+    io.out(`published ${r.commit!.slice(0, 12)} to ${options.repo}${r.pushed ? ` (pushed to origin/${options.branch ?? 'main'})` : ''}\n\n${r.message}`);
+    return 0;
+  });
+}

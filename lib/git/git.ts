@@ -1,0 +1,66 @@
+import { execFileSync } from 'child_process';
+
+/** Thrown when a git command fails; carries git's own message. */
+export class GitError extends Error {
+  constructor(args: readonly string[], cwd: string, stderr: string) {
+    super(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || 'no message'}`);
+    this.name = 'GitError';
+  }
+}
+
+/** Runs git in `cwd` and returns its stdout. Git's output is never localized or paged. */
+export function git(cwd: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  try {
+    return execFileSync('git', [...args], {
+      cwd,
+      input: options.input,
+      encoding: 'utf8',
+      maxBuffer: 1024 * 1024 * 1024,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env, LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' },
+    });
+  } catch (e: any) {
+    throw new GitError(args, cwd, String(e.stderr ?? e.message));
+  }
+}
+
+/** Like {@link git}, but returns undefined instead of throwing. */
+export function tryGit(cwd: string, args: readonly string[]): string | undefined {
+  try {
+    return git(cwd, args);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The top folder of the git work tree holding `dir`, or undefined outside git. */
+export function repoRoot(dir: string): string | undefined {
+  return tryGit(dir, ['rev-parse', '--show-toplevel'])?.trim();
+}
+
+/**
+ * Contents of many files at one ref, in one `git cat-file --batch` call
+ * (one process instead of one per file). Missing files map to undefined.
+ */
+export function readFilesAt(cwd: string, ref: string, paths: readonly string[]): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  if (paths.length === 0) return out;
+  const raw = execFileSync('git', ['cat-file', '--batch'], {
+    cwd, input: paths.map((p) => `${ref}:${p}`).join('\n') + '\n', maxBuffer: 1024 * 1024 * 1024,
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  let pos = 0;
+  for (const p of paths) {
+    const eol = raw.indexOf(0x0a, pos);
+    const header = raw.subarray(pos, eol).toString('utf8');
+    pos = eol + 1;
+    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+      out.set(p, undefined);
+      continue;
+    }
+    const size = Number(header.split(' ')[2]);
+    out.set(p, raw.subarray(pos, pos + size).toString('utf8'));
+    pos += size + 1;
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Document, isSeq, parseDocument } from 'yaml';
+import { EnvironmentConfig } from '../config/environment-config';
+import { loadEnvironments } from '../config/load';
+import { WorkflowError } from './workflow-error';
+
+/** The folders of a project. */
+export interface ProjectPaths {
+  readonly projectDir: string;
+  readonly environmentsDir: string;
+  readonly tenantsDir: string;
+}
+
+/** Paths of the project in `projectDir` (default: the working directory). */
+export function projectPaths(projectDir?: string): ProjectPaths {
+  const dir = path.resolve(projectDir ?? process.cwd());
+  return { projectDir: dir, environmentsDir: path.join(dir, 'environments'), tenantsDir: path.join(dir, 'tenants') };
+}
+
+/** Every environment, validated, in promotion order. */
+export function environmentsOf(paths: ProjectPaths): EnvironmentConfig[] {
+  return loadEnvironments({ environmentsDir: paths.environmentsDir, displayRoot: paths.projectDir });
+}
+
+/** One environment by name; the error lists the known ones. */
+export function environmentNamed(envs: readonly EnvironmentConfig[], name: string): EnvironmentConfig {
+  const env = envs.find((e) => e.name === name);
+  if (!env) throw new WorkflowError(`unknown environment "${name}": one of ${envs.map((e) => e.name).join(', ')}`);
+  return env;
+}
+
+/**
+ * A YAML file edited in place: comments, key order and styles are kept, only
+ * the values set change.
+ */
+export class EditableYaml {
+  /** Opens `file` for editing. */
+  public static open(file: string): EditableYaml {
+    return new EditableYaml(file, parseDocument(fs.readFileSync(file, 'utf8')));
+  }
+
+  private constructor(public readonly file: string, private readonly doc: Document) {}
+
+  /** Value at `keys`. */
+  public get(keys: readonly string[]): unknown {
+    return this.doc.getIn(keys);
+  }
+
+  /** Sets a scalar at `keys`. */
+  public set(keys: readonly string[], value: string): void {
+    this.doc.setIn(keys, value);
+  }
+
+  /** Appends `value` to the sequence at `keys`, keeping its flow or block style. */
+  public append(keys: readonly string[], value: string): void {
+    const seq = this.doc.getIn(keys, true);
+    if (!isSeq(seq)) throw new WorkflowError(`${this.file}: ${keys.join('.')} is not a list`);
+    seq.add(this.doc.createNode(value));
+  }
+
+  /** The edited text. */
+  public toString(): string {
+    return this.doc.toString();
+  }
+
+  /** Writes the edited text back. */
+  public save(): void {
+    fs.writeFileSync(this.file, this.toString());
+  }
+}
+
+/** The file of an environment. */
+export function environmentFile(paths: ProjectPaths, name: string): string {
+  return path.join(paths.environmentsDir, `${name}.yaml`);
+}
+
+/** The file of a tenant (`.yaml`, or an existing `.yml`). */
+export function tenantFile(paths: ProjectPaths, name: string): string {
+  const yml = path.join(paths.tenantsDir, `${name}.yml`);
+  return fs.existsSync(yml) ? yml : path.join(paths.tenantsDir, `${name}.yaml`);
+}

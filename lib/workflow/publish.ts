@@ -1,0 +1,241 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { git, repoRoot, tryGit } from '../git/git';
+import { checkOutput } from '../synth';
+import { compareStrings } from '../sort';
+import { WorkflowError } from './workflow-error';
+
+/** Options of {@link publish}. */
+export interface PublishOptions {
+  /**
+   * Project folder (inside the source git repository).
+   * @default - the current working directory
+   */
+  readonly projectDir?: string;
+  /**
+   * Output folder to publish, relative to the project.
+   * @default 'dist'
+   */
+  readonly outDir?: string;
+  /** The envs repo: a path to a clean checkout, or a URL to clone. */
+  readonly repo: string;
+  /**
+   * Branch of the envs repo to commit to.
+   * @default 'main'
+   */
+  readonly branch?: string;
+}
+
+/** What changed in one environment of the envs repo. */
+export interface PublishedEnvironment {
+  readonly environment: string;
+  readonly tenantsAdded: readonly string[];
+  readonly tenantsRemoved: readonly string[];
+  readonly tenantsChanged: readonly string[];
+  /** `component old -> new` when the image changed, else `component`. */
+  readonly componentsChanged: readonly string[];
+  /** Whether the Applications and projects (the app-of-apps) changed. */
+  readonly appsChanged: boolean;
+  readonly files: number;
+}
+
+/** What {@link publish} did. */
+export interface PublishResult {
+  /** False when the envs repo already held exactly this output. */
+  readonly committed: boolean;
+  /** The new commit in the envs repo. */
+  readonly commit?: string;
+  /** Whether it was pushed to the envs repo's `origin`. */
+  readonly pushed: boolean;
+  /** The commit message. */
+  readonly message?: string;
+  readonly environments: readonly PublishedEnvironment[];
+}
+
+/**
+ * Writes the output into the envs repo (one folder per environment, replaced
+ * whole), commits with a message that records who, what, when and the source
+ * commit, and pushes when the repo has a remote. Nothing changed: no commit.
+ * Refuses an envs checkout with uncommitted changes, a source tree with
+ * uncommitted changes, and an output that is not what the sources produce.
+ */
+export function publish(options: PublishOptions): PublishResult {
+  const projectDir = path.resolve(options.projectDir ?? process.cwd());
+  const outDir = path.resolve(projectDir, options.outDir ?? 'dist');
+  const branch = options.branch ?? 'main';
+  const source = sourceOf(projectDir);
+  const current = checkOutput({ projectDir, outDir });
+  if (!current.upToDate) {
+    throw new WorkflowError(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${current.missing.length + current.extra.length + current.changed.length} files differ): run synth and commit first`);
+  }
+
+  const isLocal = fs.existsSync(options.repo) && fs.statSync(options.repo).isDirectory();
+  const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
+  try {
+    return publishInto(checkout, outDir, branch, source, isLocal);
+  } finally {
+    if (!isLocal) fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
+  }
+}
+
+interface SourceInfo {
+  readonly repo: string;
+  readonly commit: string;
+  readonly author: string;
+}
+
+function sourceOf(projectDir: string): SourceInfo {
+  const root = repoRoot(projectDir);
+  if (!root) throw new WorkflowError(`${projectDir} is not in a git repository: publish records the source commit`);
+  const dirty = git(root, ['status', '--porcelain', '--untracked-files=normal', '--', '.']).trim();
+  if (dirty) {
+    throw new WorkflowError(`the source repository has uncommitted changes; commit them so the envs repo can record the commit it came from:\n${dirty.split('\n').slice(0, 10).map((l) => `  ${l}`).join('\n')}`);
+  }
+  return {
+    repo: tryGit(root, ['remote', 'get-url', 'origin'])?.trim() || root,
+    commit: git(root, ['rev-parse', 'HEAD']).trim(),
+    author: git(root, ['log', '-1', '--format=%an <%ae>']).trim(),
+  };
+}
+
+function cloneTo(url: string): string {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-envs-'));
+  const dir = path.join(parent, 'envs');
+  try {
+    git(parent, ['clone', '--quiet', url, dir]);
+  } catch (e) {
+    fs.rmSync(parent, { recursive: true, force: true });
+    throw new WorkflowError(`cannot clone the envs repo ${url}: ${(e as Error).message}`);
+  }
+  return dir;
+}
+
+function publishInto(checkout: string, outDir: string, branch: string, source: SourceInfo, isLocal: boolean): PublishResult {
+  if (repoRoot(checkout) !== fs.realpathSync(checkout)) {
+    throw new WorkflowError(`${checkout} is not the top of a git checkout of the envs repo`);
+  }
+  if (isLocal) {
+    const dirty = git(checkout, ['status', '--porcelain']).trim();
+    if (dirty) throw new WorkflowError(`the envs checkout ${checkout} has uncommitted changes; publish will not touch it:\n${dirty.split('\n').slice(0, 10).map((l) => `  ${l}`).join('\n')}`);
+  }
+  const hasRemote = git(checkout, ['remote']).split('\n').includes('origin');
+  switchTo(checkout, branch, hasRemote);
+  const hadCommits = tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD']) !== undefined;
+
+  const environments = fs.readdirSync(outDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort(compareStrings);
+  for (const env of environments) {
+    fs.rmSync(path.join(checkout, env), { recursive: true, force: true });
+    fs.cpSync(path.join(outDir, env), path.join(checkout, env), { recursive: true });
+  }
+  git(checkout, ['add', '--all', '--', ...environments]);
+  const staged = git(checkout, ['diff', '--cached', '--name-status', '--no-renames', '-z', '--', ...environments]);
+  const changes = parseNameStatus(staged);
+  if (changes.length === 0) return { committed: false, pushed: false, environments: [] };
+
+  const summary = environments
+    .map((env) => summarize(checkout, env, changes.filter((c) => c.path.startsWith(`${env}/`)), hadCommits))
+    .filter((s) => s.files > 0);
+  const publisher = git(checkout, ['var', 'GIT_AUTHOR_IDENT']).trim().replace(/ \d+ [+-]\d{4}$/, '');
+  const message = commitMessage(source, publisher, summary);
+  git(checkout, ['commit', '--quiet', '--file=-'], { input: message });
+  const commit = git(checkout, ['rev-parse', 'HEAD']).trim();
+  if (hasRemote) git(checkout, ['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
+  return { committed: true, commit, pushed: hasRemote, message, environments: summary };
+}
+
+/** Checks out `branch`, following `origin/<branch>` when there is one; an empty repo starts it. */
+function switchTo(checkout: string, branch: string, hasRemote: boolean): void {
+  if (hasRemote) tryGit(checkout, ['fetch', '--quiet', 'origin', branch]);
+  const remoteHead = hasRemote ? tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim() : undefined;
+  const localExists = tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]) !== undefined;
+  if (localExists) {
+    git(checkout, ['checkout', '--quiet', branch]);
+    if (remoteHead) git(checkout, ['merge', '--quiet', '--ff-only', remoteHead]);
+  } else if (remoteHead) {
+    git(checkout, ['checkout', '--quiet', '-B', branch, remoteHead]);
+  } else {
+    // An empty repository (or a new branch): start it without history.
+    git(checkout, ['checkout', '--quiet', '--orphan', branch]);
+  }
+}
+
+interface NameStatus {
+  readonly status: 'A' | 'D' | 'M';
+  readonly path: string;
+}
+
+function parseNameStatus(raw: string): NameStatus[] {
+  const fields = raw.split('\0').filter((f) => f !== '');
+  const out: NameStatus[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const s = fields[i][0];
+    out.push({ status: s === 'A' ? 'A' : s === 'D' ? 'D' : 'M', path: fields[i + 1] });
+  }
+  return out;
+}
+
+function summarize(checkout: string, env: string, changes: readonly NameStatus[], hadCommits: boolean): PublishedEnvironment {
+  const groups = (kind: string) => {
+    const byName = new Map<string, NameStatus[]>();
+    for (const c of changes) {
+      const [, k, name] = c.path.split('/');
+      if (k === kind && name) byName.set(name, [...(byName.get(name) ?? []), c]);
+    }
+    return byName;
+  };
+  const tenants = groups('tenants');
+  const all = (list: NameStatus[], s: NameStatus['status']) => list.every((c) => c.status === s);
+  const tenantNames = (pred: (l: NameStatus[]) => boolean) => [...tenants.entries()].filter(([, l]) => pred(l)).map(([n]) => n).sort(compareStrings);
+  const componentsChanged = [...groups('platform').keys()].sort(compareStrings).map((c) => {
+    const file = `${env}/platform/${c}/deployment-${c}.yaml`;
+    const before = hadCommits ? imageVersion(tryGit(checkout, ['show', `HEAD:${file}`])) : undefined;
+    const after = imageVersion(fs.existsSync(path.join(checkout, file)) ? fs.readFileSync(path.join(checkout, file), 'utf8') : undefined);
+    return before && after && before !== after ? `${c} ${before} -> ${after}` : c;
+  });
+  return {
+    environment: env,
+    tenantsAdded: tenantNames((l) => all(l, 'A')),
+    tenantsRemoved: tenantNames((l) => all(l, 'D')),
+    tenantsChanged: tenantNames((l) => !all(l, 'A') && !all(l, 'D')),
+    componentsChanged,
+    appsChanged: changes.some((c) => c.path.startsWith(`${env}/apps/`) || c.path.startsWith(`${env}/bootstrap/`)),
+    files: changes.length,
+  };
+}
+
+/** The tag or digest of the first `image:` in a manifest. */
+function imageVersion(text: string | undefined): string | undefined {
+  const image = text?.match(/^\s*image:\s*(\S+)\s*$/m)?.[1];
+  if (!image) return undefined;
+  const at = image.indexOf('@');
+  return at >= 0 ? image.slice(at + 1) : image.slice(image.lastIndexOf(':') + 1);
+}
+
+function commitMessage(source: SourceInfo, publisher: string, envs: readonly PublishedEnvironment[]): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const tenantTotal = new Set(envs.flatMap((e) => [...e.tenantsAdded, ...e.tenantsRemoved, ...e.tenantsChanged])).size;
+  const componentTotal = new Set(envs.flatMap((e) => e.componentsChanged.map((c) => c.split(' ')[0]))).size;
+  const what = [tenantTotal ? count(tenantTotal, 'tenant') : '', componentTotal ? count(componentTotal, 'component') : ''].filter(Boolean).join(', ') || 'Argo CD applications';
+  const lines = [
+    `Publish ${source.commit.slice(0, 12)} to ${envs.map((e) => e.environment).join(', ')}: ${what}`,
+    '',
+  ];
+  for (const e of envs) {
+    lines.push(`${e.environment} (${count(e.files, 'file')}):`);
+    if (e.componentsChanged.length) lines.push(`  components: ${e.componentsChanged.join(', ')}`);
+    if (e.tenantsAdded.length) lines.push(`  tenants added: ${e.tenantsAdded.join(', ')}`);
+    if (e.tenantsRemoved.length) lines.push(`  tenants removed: ${e.tenantsRemoved.join(', ')}`);
+    if (e.tenantsChanged.length) lines.push(`  tenants changed: ${e.tenantsChanged.join(', ')}`);
+    if (e.appsChanged) lines.push('  argo cd applications and projects changed');
+  }
+  lines.push(
+    '',
+    `Source-Repo: ${source.repo}`,
+    `Source-Commit: ${source.commit}`,
+    `Source-Author: ${source.author}`,
+    `Published-By: ${publisher}`,
+    `Published-At: ${new Date().toISOString()}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

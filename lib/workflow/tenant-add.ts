@@ -1,0 +1,90 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { InputError } from '../config/input-error';
+import { loadProjectInput } from '../config/load';
+import { TenantConfig, tenantFileSchema } from '../config/tenant-config';
+import { formatPath } from '../config/yaml-file';
+import { projectPaths } from './project-files';
+import { WorkflowError } from './workflow-error';
+
+/** Options of {@link addTenant}. */
+export interface AddTenantOptions {
+  /**
+   * Project folder.
+   * @default - the current working directory
+   */
+  readonly projectDir?: string;
+  /** Tenant name: a DNS label of at most 40 characters. */
+  readonly name: string;
+  /** Size class. */
+  readonly tier: string;
+  /**
+   * Owning users.
+   * @default - none (then at least one group)
+   */
+  readonly users?: readonly string[];
+  /**
+   * Owning groups.
+   * @default - none (then at least one user)
+   */
+  readonly groups?: readonly string[];
+  /**
+   * Environments to enable the tenant in.
+   * @default ['dev']
+   */
+  readonly environments?: readonly string[];
+  /**
+   * Human name.
+   * @default - none
+   */
+  readonly displayName?: string;
+}
+
+/** What {@link addTenant} wrote. */
+export interface AddTenantResult {
+  /** The file written. */
+  readonly file: string;
+  /** Its validated content. */
+  readonly tenant: TenantConfig;
+}
+
+/**
+ * Writes `tenants/<name>.yaml` for a new tenant: what the control plane calls.
+ * The file is checked like any tenant file (schema, environments, promotion
+ * order); duplicates and invalid values are refused and nothing is left behind.
+ */
+export function addTenant(options: AddTenantOptions): AddTenantResult {
+  const paths = projectPaths(options.projectDir);
+  const raw = {
+    name: options.name,
+    ...(options.displayName ? { displayName: options.displayName } : {}),
+    tier: options.tier,
+    owners: {
+      ...(options.users?.length ? { users: [...options.users] } : {}),
+      ...(options.groups?.length ? { groups: [...options.groups] } : {}),
+    },
+    environments: [...(options.environments ?? ['dev'])],
+  };
+  const parsed = tenantFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${formatPath(i.path.filter((p): p is string | number => typeof p !== 'symbol')) || 'tenant'}: ${i.message}`);
+    throw new WorkflowError(`tenant "${options.name}" is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  const file = path.join(paths.tenantsDir, `${options.name}.yaml`);
+  const existing = [file, file.replace(/\.yaml$/, '.yml')].find((f) => fs.existsSync(f));
+  if (existing) {
+    throw new WorkflowError(`tenant "${options.name}" already exists: ${path.relative(paths.projectDir, existing)}`);
+  }
+
+  fs.mkdirSync(paths.tenantsDir, { recursive: true });
+  fs.writeFileSync(file, `# Written by stoa-manifests tenant add.\n${stringify(raw, { lineWidth: 0 })}`, { flag: 'wx' });
+  try {
+    loadProjectInput({ environmentsDir: paths.environmentsDir, tenantsDir: paths.tenantsDir, displayRoot: paths.projectDir });
+  } catch (e) {
+    fs.rmSync(file, { force: true });
+    if (e instanceof InputError) throw new WorkflowError(`tenant "${options.name}" was not added:\n${e.message}`);
+    throw e;
+  }
+  return { file, tenant: parsed.data };
+}
