@@ -70,7 +70,9 @@ export function publish(options: PublishOptions): PublishResult {
     throw new WorkflowError(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${current.missing.length + current.extra.length + current.changed.length} files differ): run synth and commit first`);
   }
 
-  const isLocal = fs.existsSync(options.repo) && fs.statSync(options.repo).isDirectory();
+  // A folder with a work tree is a checkout to publish into; anything else (a URL, a bare repository) is cloned.
+  const isLocal = fs.existsSync(options.repo) && fs.statSync(options.repo).isDirectory()
+    && tryGit(options.repo, ['rev-parse', '--is-inside-work-tree'])?.trim() === 'true';
   const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
   try {
     return publishInto(checkout, outDir, branch, source, isLocal);

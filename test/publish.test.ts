@@ -1,0 +1,81 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { git, publish, setImage, synth } from '../lib';
+import { bareRemote, commitAll, exampleRepo, show } from './git-helpers';
+
+test('publish writes one folder per environment into the envs repo, commits, pushes; a second publish makes no commit', () => {
+  const source = exampleRepo();
+  const { remote, clone } = bareRemote();
+
+  const first = publish({ projectDir: source, repo: clone });
+  expect(first).toMatchObject({ committed: true, pushed: true });
+  expect(fs.readdirSync(clone).filter((f) => f !== '.git').sort()).toEqual(['dev', 'prod', 'staging']);
+  expect(show(remote, 'main', 'prod/apps/application-prod-tenant-acme.yaml'))
+    .toBe(fs.readFileSync(path.join(source, 'dist/prod/apps/application-prod-tenant-acme.yaml'), 'utf8'));
+
+  const second = publish({ projectDir: source, repo: clone });
+  expect(second).toEqual({ committed: false, pushed: false, environments: [] });
+  expect(git(remote, ['rev-list', '--count', 'main']).trim()).toBe('1');
+});
+
+test('the commit message records who, what per environment, when, and the source commit', () => {
+  const source = exampleRepo();
+  const { remote, clone } = bareRemote();
+  publish({ projectDir: source, repo: clone });
+
+  setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+  fs.rmSync(path.join(source, 'tenants/initech.yaml'));
+  synth({ projectDir: source });
+  const sourceCommit = commitAll(source, 'bump gateway in dev, remove initech');
+
+  const result = publish({ projectDir: source, repo: clone });
+  expect(result.committed).toBe(true);
+  const message = git(remote, ['log', '-1', '--format=%B', 'main']);
+  expect(message).toMatch(new RegExp(`^Publish ${sourceCommit.slice(0, 12)} to dev: 3 tenants, 1 component`));
+  expect(message).toContain('  components: stoa-gateway 1.9.0 -> 1.9.1');
+  expect(message).toContain('  tenants removed: initech');
+  expect(message).toContain('  tenants changed: acme, globex');
+  expect(message).toContain(`Source-Commit: ${sourceCommit}`);
+  expect(message).toContain('Source-Author: Release Bot <release-bot@stoa.example>');
+  expect(message).toContain('Published-By: Release Bot <release-bot@stoa.example>');
+  expect(message).toMatch(/Published-At: \d{4}-\d\d-\d\dT/);
+  expect(message).not.toMatch(/^prod/m);
+  expect(git(remote, ['log', '-1', '--format=%an', 'main']).trim()).toBe('Release Bot');
+  expect(result.environments.map((e) => e.environment)).toEqual(['dev']);
+});
+
+test('publish by URL clones the envs repo, commits and pushes', () => {
+  const source = exampleRepo();
+  const { remote } = bareRemote();
+  const result = publish({ projectDir: source, repo: `file://${remote}`, branch: 'main' });
+  expect(result).toMatchObject({ committed: true, pushed: true });
+  expect(show(remote, 'main', 'dev/bootstrap/application-dev-root.yaml')).toContain('name: dev-root');
+  expect(publish({ projectDir: source, repo: remote }).committed).toBe(false);
+});
+
+test('a local envs checkout without a remote gets a commit and no push', () => {
+  const source = exampleRepo();
+  const { clone } = bareRemote();
+  git(clone, ['remote', 'remove', 'origin']);
+  const result = publish({ projectDir: source, repo: clone });
+  expect(result).toMatchObject({ committed: true, pushed: false });
+  expect(git(clone, ['log', '--format=%s']).trim()).toMatch(/^Publish [0-9a-f]{12} to dev, prod, staging/);
+});
+
+test('refuses an envs checkout with uncommitted changes and leaves it alone', () => {
+  const source = exampleRepo();
+  const { clone } = bareRemote();
+  fs.writeFileSync(path.join(clone, 'notes.txt'), 'work in progress\n');
+  expect(() => publish({ projectDir: source, repo: clone })).toThrow(/the envs checkout .* has uncommitted changes; publish will not touch it:\n {2}\?\? notes\.txt/);
+  expect(fs.readdirSync(clone).sort()).toEqual(['.git', 'notes.txt']);
+});
+
+test('refuses a source with uncommitted changes or a dist/ that is not current', () => {
+  const source = exampleRepo();
+  const { clone } = bareRemote();
+  setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+  expect(() => publish({ projectDir: source, repo: clone })).toThrow(/source repository has uncommitted changes[\s\S]*environments\/dev\.yaml/);
+  commitAll(source, 'bump without synth');
+  expect(() => publish({ projectDir: source, repo: clone })).toThrow(/dist\/ is not what the sources produce \(\d+ files differ\): run synth and commit first/);
+  expect(fs.readdirSync(clone)).toEqual(['.git']);
+});
