@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildProgram, synth } from '../lib';
+import { bareRemote, exampleRepo } from './git-helpers';
 import { exampleProject, writeFile } from './helpers';
 
 /** Runs the CLI in-process, capturing what it prints and the exit code. */
@@ -101,4 +102,50 @@ test('synth through the CLI reports bad input and keeps dist/', () => {
   expect(run.code).toBe(1);
   expect(run.stderr).toContain('tenants/acme.yaml:5: extra: unknown field');
   expect(fs.readFileSync(path.join(project, 'dist/dev/apps/application-dev-tenant-acme.yaml'), 'utf8')).toBe(before);
+});
+
+describe('workflow verbs', () => {
+  test('set-image refuses prod with exit 1 and points to promote', () => {
+    const repo = exampleRepo();
+    const run = cli('set-image', 'stoa-gateway', '2.0.0', '--env', 'prod', '--project', repo);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('set-image refused.');
+    expect(run.stderr).toContain('stoa-manifests promote staging prod');
+  });
+
+  test('promote in the wrong order exits 1; nothing to promote exits 0 with a message', () => {
+    const repo = exampleRepo();
+    expect(cli('promote', 'dev', 'prod', '--project', repo)).toMatchObject({ code: 1 });
+    const first = cli('promote', 'dev', 'staging', '--project', repo);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('stoa-gateway: 1.8.2 -> 1.9.0');
+    const again = cli('promote', 'dev', 'staging', '--project', repo);
+    expect(again).toMatchObject({ code: 0 });
+    expect(again.stdout).toContain('nothing to promote: staging already has every version and tenant of dev');
+  });
+
+  test('tenant add takes users and group: owners; diff prints markdown; publish prints the commit', () => {
+    const repo = exampleRepo();
+    const add = cli('tenant', 'add', 'umbrella', '--owner', 'ada@umbrella.example', 'group:umbrella-team', '--tier', 'bronze', '--project', repo);
+    expect(add.code).toBe(0);
+    expect(fs.readFileSync(path.join(repo, 'tenants/umbrella.yaml'), 'utf8')).toContain('groups:\n    - umbrella-team');
+    expect(cli('tenant', 'add', 'umbrella', '--owner', 'x', '--tier', 'bronze', '--project', repo).stderr).toContain('already exists');
+    expect(cli('synth', '--project', repo).code).toBe(0);
+
+    const diff = cli('diff', '--base', 'HEAD', '--project', repo);
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain('| dev | dev-tenant-umbrella | 12 | 0 | 0 |');
+
+    const { clone } = bareRemote();
+    expect(cli('publish', '--repo', clone, '--project', repo).stderr).toContain('uncommitted changes');
+  });
+
+  test('check-promotions exits 1 naming the version that skipped staging', () => {
+    const repo = exampleRepo();
+    fs.writeFileSync(path.join(repo, 'environments/prod.yaml'),
+      fs.readFileSync(path.join(repo, 'environments/prod.yaml'), 'utf8').replace('stoa-portal: 1.3.2', 'stoa-portal: 7.0.0'));
+    const run = cli('check-promotions', '--project', repo);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('prod: stoa-portal 7.0.0 was never in staging; set it in staging first, then promote staging → prod');
+  });
 });
