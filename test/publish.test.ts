@@ -53,6 +53,19 @@ test('publish by URL clones the envs repo, commits and pushes', () => {
   expect(publish({ projectDir: source, repo: remote }).committed).toBe(false);
 });
 
+test('a relative path to a bare repository is cloned from the working directory', () => {
+  const source = exampleRepo();
+  const { remote } = bareRemote();
+  const cwd = process.cwd();
+  process.chdir(path.dirname(remote));
+  try {
+    expect(publish({ projectDir: source, repo: path.basename(remote) })).toMatchObject({ committed: true, pushed: true });
+  } finally {
+    process.chdir(cwd);
+  }
+  expect(git(remote, ['rev-list', '--count', 'main']).trim()).toBe('1');
+});
+
 test('a local envs checkout without a remote gets a commit and no push', () => {
   const source = exampleRepo();
   const { clone } = bareRemote();

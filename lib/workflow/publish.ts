@@ -104,8 +104,10 @@ function sourceOf(projectDir: string): SourceInfo {
 function cloneTo(url: string): string {
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-envs-'));
   const dir = path.join(parent, 'envs');
+  // A path (e.g. a bare repository) is cloned from where the user stands, not from the temp folder.
+  const source = fs.existsSync(url) ? path.resolve(url) : url;
   try {
-    git(parent, ['clone', '--quiet', url, dir]);
+    git(parent, ['clone', '--quiet', source, dir]);
   } catch (e) {
     fs.rmSync(parent, { recursive: true, force: true });
     throw new WorkflowError(`cannot clone the envs repo ${url}: ${(e as Error).message}`);
