@@ -36,3 +36,6 @@ export * from './workflow/publish';
 export * from './workflow/set-image';
 export * from './workflow/tenant-add';
 export * from './workflow/workflow-error';
+export * from './workloads/autoscaler';
+export * from './workloads/canary';
+export * from './workloads/delivery';

@@ -14,6 +14,15 @@ export const DEFAULT_CRD_SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schem
 type Check = (obj: unknown) => string[];
 
 /**
+ * Pod templates inside custom resources whose CRD leaves parts of the template
+ * unchecked (Argo Rollouts drops container fields from its schema to stay small):
+ * they are checked again with the core PodTemplateSpec schema.
+ */
+const EMBEDDED_POD_TEMPLATES: Readonly<Record<string, readonly string[]>> = {
+  'argoproj.io/v1alpha1/Rollout': ['spec', 'template'],
+};
+
+/**
  * Finds and runs the schema of a Kubernetes object, offline:
  * core kinds with the precompiled OpenAPI validators of `kubernetes-models`
  * (Kubernetes 1.33 API, a superset of the 1.28+ we target), custom resources
@@ -35,7 +44,7 @@ export class SchemaCatalog {
     const key = `${obj.apiVersion}/${obj.kind}`;
     let check = this.checks.get(key);
     if (check === undefined) {
-      check = this.crdCheck(obj.apiVersion, obj.kind) ?? coreCheck(obj.apiVersion, obj.kind);
+      check = withEmbeddedTemplate(key, this.crdCheck(obj.apiVersion, obj.kind) ?? coreCheck(obj.apiVersion, obj.kind));
       this.checks.set(key, check);
     }
     return check ? { known: true, errors: check(obj) } : { known: false };
@@ -76,6 +85,17 @@ function rejectUnknownFields(schema: any): any {
     if (!('apiVersion' in out.properties && 'kind' in out.properties)) out.additionalProperties = false;
   }
   return out;
+}
+
+function withEmbeddedTemplate(key: string, check: Check | null): Check | null {
+  const at = EMBEDDED_POD_TEMPLATES[key];
+  const templateCheck = at && coreCheck('v1', 'PodTemplateSpec');
+  if (!check || !at || !templateCheck) return check;
+  return (obj) => {
+    const template = at.reduce<any>((o, k) => o?.[k], obj);
+    const nested = template === undefined ? [] : templateCheck(template).map((e) => `${at.join('.')}.${e}`.replace('.(root):', ':'));
+    return [...check(obj), ...nested];
+  };
 }
 
 function coreCheck(apiVersion: string, kind: string): Check | null {

@@ -1,9 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { Rollout } from '../../imports/rollouts-rollout-argoproj.io';
 import { ComputeAmounts } from '../config/tiers';
-import { markReplicasOwnedElsewhere } from '../argocd/replica-owners';
 import { compareStrings } from '../sort';
+import { addAutoscaler } from './autoscaler';
+import { addSuccessRateAnalysis, canaryStrategy } from './canary';
+import { Delivery } from './delivery';
 import { Scaling } from './scaling';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
 
@@ -19,7 +22,7 @@ export interface IngressOptions {
 
 /** Props of {@link WebWorkload}. */
 export interface WebWorkloadProps {
-  /** Name of every object (Deployment, Service, Ingress, ...). */
+  /** Name of every object (Deployment or Rollout, Service, Ingress, ...). */
   readonly name: string;
   /** Namespace of every object. */
   readonly namespace: string;
@@ -32,8 +35,13 @@ export interface WebWorkloadProps {
   readonly port?: number;
   /** CPU and memory the container requests and is limited to. */
   readonly resources: { readonly requests: ComputeAmounts; readonly limits: ComputeAmounts };
-  /** Fixed replicas, or an autoscaling range. */
+  /** Fixed replicas, an HPA range, or a KEDA range. */
   readonly scaling: Scaling;
+  /**
+   * Rolling update (a Deployment) or canary (an Argo Rollouts Rollout with analysis).
+   * @default Delivery.rolling()
+   */
+  readonly delivery?: Delivery;
   /** Labels that select the pods; also put on every object. */
   readonly selectorLabels: Record<string, string>;
   /**
@@ -64,14 +72,15 @@ export interface WebWorkloadProps {
 }
 
 /**
- * An HTTP service run the safe way: a Deployment (pinned image, requests and
- * limits, probes, non-root, read-only root filesystem, no service account
- * token, spread over nodes, zero-downtime rollout), a Service, a
- * PodDisruptionBudget, optionally an HPA and a TLS Ingress.
+ * An HTTP service run the safe way: a Deployment, or a canary Rollout with
+ * automatic analysis (pinned image, requests and limits, probes, non-root,
+ * read-only root filesystem, no service account token, spread over nodes,
+ * zero-downtime rollout), a Service, a PodDisruptionBudget, optionally an
+ * autoscaler (HPA or KEDA) and a TLS Ingress.
  */
 export class WebWorkload extends Construct {
-  /** The Deployment. */
-  public readonly deployment: ApiObject;
+  /** The Deployment or Rollout. */
+  public readonly workload: ApiObject;
   /** Port the container serves on. */
   public readonly port: number;
   /** Labels that select the pods. */
@@ -84,55 +93,41 @@ export class WebWorkload extends Construct {
     const labels = { ...props.labels, ...props.selectorLabels };
     const metadata = { name: props.name, namespace: props.namespace, labels };
     const scaling = props.scaling;
-    const quantities = (a: ComputeAmounts) => ({ cpu: k8s.Quantity.fromString(a.cpu), memory: k8s.Quantity.fromString(a.memory) });
-    const probe = (path: string, delay: number): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromString('http') },
-      initialDelaySeconds: delay,
-      periodSeconds: 10,
-      timeoutSeconds: 2,
-      failureThreshold: 3,
-    });
+    const delivery = props.delivery ?? Delivery.rolling();
+    const template = this.podTemplate(props, labels);
+    // An autoscaler owns the count: leaving it out keeps git and cluster from fighting.
+    const replicas = scaling.isAutoscaled ? undefined : scaling.min;
 
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata,
-      spec: {
-        // An autoscaler owns the count: leaving it out keeps git and cluster from fighting.
-        replicas: scaling.isAutoscaled ? undefined : scaling.min,
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: this.selectorLabels },
-        strategy: {
-          type: 'RollingUpdate',
-          rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+    if (delivery.isCanary) {
+      // Plain JSON rather than the generated Rollout props: the pod template stays the
+      // k8s-typed one shared with the Deployment, serialized by its own k8s converter.
+      this.workload = new ApiObject(this, 'Rollout', {
+        ...Rollout.GVK,
+        metadata,
+        spec: {
+          replicas,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: this.selectorLabels },
+          template: k8s.toJson_PodTemplateSpec(template),
+          strategy: { canary: canaryStrategy(delivery, props.name, props.namespace) },
         },
-        template: {
-          metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurityContext(),
-            topologySpreadConstraints: [{
-              maxSkew: 1,
-              topologyKey: 'kubernetes.io/hostname',
-              whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: this.selectorLabels },
-            }],
-            containers: [{
-              name: props.name,
-              image: props.image,
-              imagePullPolicy: 'IfNotPresent',
-              ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
-              env: Object.entries(props.env ?? {}).sort(([a], [b]) => compareStrings(a, b)).map(([name, value]) => ({ name, value })),
-              resources: { requests: quantities(props.resources.requests), limits: quantities(props.resources.limits) },
-              readinessProbe: probe(props.readinessPath ?? '/readyz', 5),
-              livenessProbe: probe(props.livenessPath ?? '/healthz', 15),
-              securityContext: restrictedContainerSecurityContext(),
-              // The root filesystem is read-only; /tmp is the one writable place.
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-            }],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+      });
+      addSuccessRateAnalysis(this, delivery, metadata);
+    } else {
+      this.workload = new k8s.KubeDeployment(this, 'Deployment', {
+        metadata,
+        spec: {
+          replicas,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: this.selectorLabels },
+          strategy: {
+            type: 'RollingUpdate',
+            rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) },
           },
+          template,
         },
-      },
-    });
+      });
+    }
 
     new k8s.KubeService(this, 'Service', {
       metadata,
@@ -149,21 +144,7 @@ export class WebWorkload extends Construct {
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selectorLabels } },
     });
 
-    if (scaling.isAutoscaled) {
-      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
-        metadata,
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
-          minReplicas: scaling.min,
-          maxReplicas: scaling.max,
-          metrics: [{
-            type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: scaling.targetCpuPercent } },
-          }],
-        },
-      });
-      markReplicasOwnedElsewhere(this.deployment);
-    }
+    addAutoscaler(this, this.workload, scaling, metadata);
 
     if (props.ingress) {
       const { host, className, clusterIssuer } = props.ingress;
@@ -174,16 +155,48 @@ export class WebWorkload extends Construct {
           tls: [{ hosts: [host], secretName: `${props.name}-tls` }],
           rules: [{
             host,
-            http: {
-              paths: [{
-                path: '/',
-                pathType: 'Prefix',
-                backend: { service: { name: props.name, port: { name: 'http' } } },
-              }],
-            },
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: props.name, port: { name: 'http' } } } }] },
           }],
         },
       });
     }
+  }
+
+  private podTemplate(props: WebWorkloadProps, labels: Record<string, string>): k8s.PodTemplateSpec {
+    const quantities = (a: ComputeAmounts) => ({ cpu: k8s.Quantity.fromString(a.cpu), memory: k8s.Quantity.fromString(a.memory) });
+    const probe = (path: string, delay: number): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromString('http') },
+      initialDelaySeconds: delay,
+      periodSeconds: 10,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    });
+    return {
+      metadata: { labels },
+      spec: {
+        automountServiceAccountToken: false,
+        securityContext: restrictedPodSecurityContext(),
+        topologySpreadConstraints: [{
+          maxSkew: 1,
+          topologyKey: 'kubernetes.io/hostname',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: this.selectorLabels },
+        }],
+        containers: [{
+          name: props.name,
+          image: props.image,
+          imagePullPolicy: 'IfNotPresent',
+          ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
+          env: Object.entries(props.env ?? {}).sort(([a], [b]) => compareStrings(a, b)).map(([name, value]) => ({ name, value })),
+          resources: { requests: quantities(props.resources.requests), limits: quantities(props.resources.limits) },
+          readinessProbe: probe(props.readinessPath ?? '/readyz', 5),
+          livenessProbe: probe(props.livenessPath ?? '/healthz', 15),
+          securityContext: restrictedContainerSecurityContext(),
+          // The root filesystem is read-only; /tmp is the one writable place.
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        }],
+        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+      },
+    };
   }
 }
