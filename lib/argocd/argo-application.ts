@@ -51,6 +51,11 @@ export interface ArgoApplicationProps {
    * @default - none
    */
   readonly labels?: Record<string, string>;
+  /**
+   * Annotations on the Application (e.g. Argo CD notification subscriptions).
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
 }
 
 /**
@@ -62,6 +67,8 @@ export interface ArgoApplicationProps {
 export class ArgoApplication extends Construct {
   /** Name of the Application. */
   public readonly applicationName: string;
+  /** The generated Application object. */
+  public readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: ArgoApplicationProps) {
     super(scope, id);
@@ -71,11 +78,12 @@ export class ArgoApplication extends Construct {
     const ignoreDifferences = (): ApplicationSpecIgnoreDifferences[] | undefined =>
       manifests ? replicaDifferences(manifests) : undefined;
 
-    new Application(this, 'Resource', {
+    this.resource = new Application(this, 'Resource', {
       metadata: {
         name: props.name,
         namespace: props.argocdNamespace ?? 'argocd',
         labels: props.labels,
+        annotations: props.annotations,
         finalizers: [RESOURCES_FINALIZER],
       },
       spec: {

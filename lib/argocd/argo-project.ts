@@ -24,6 +24,27 @@ export interface GroupKind {
   readonly name?: string;
 }
 
+/** A time window in which syncs are allowed; outside every window, syncs (manual ones too) are denied. */
+export interface SyncWindow {
+  /** Cron schedule of the window start, e.g. `0 8 * * 1-4`. */
+  readonly schedule: string;
+  /** Window length, e.g. `10h`. */
+  readonly duration: string;
+  /**
+   * IANA time zone of the schedule.
+   * @default 'UTC'
+   */
+  readonly timeZone?: string;
+}
+
+/** Who may do what in a project, by SSO group. */
+export interface ProjectAccess {
+  /** Groups that may see the project's Applications (read-only). */
+  readonly viewers: readonly string[];
+  /** Groups that may also sync them (the release group). */
+  readonly releasers: readonly string[];
+}
+
 /** Props of {@link ArgoProject}. */
 export interface ArgoProjectProps {
   /** Name of the AppProject. */
@@ -52,6 +73,16 @@ export interface ArgoProjectProps {
    * @default - every namespaced kind
    */
   readonly namespaceResources?: readonly GroupKind[];
+  /**
+   * Allow syncs only inside these windows (deny by default outside them).
+   * @default - syncs allowed at any time
+   */
+  readonly syncWindows?: readonly SyncWindow[];
+  /**
+   * Project roles: `read-only` for viewers, `release` (get and sync) for releasers.
+   * @default - no project roles
+   */
+  readonly access?: ProjectAccess;
   /**
    * Labels on the AppProject.
    * @default - none
@@ -88,7 +119,25 @@ export class ArgoProject extends Construct {
         destinations: props.destinations.map((d) => ({ server: d.server, namespace: d.namespace })),
         clusterResourceWhitelist: sortKinds(props.clusterResources ?? []),
         namespaceResourceWhitelist: props.namespaceResources ? sortKinds(props.namespaceResources) : undefined,
+        syncWindows: props.syncWindows?.map((w) => ({
+          kind: 'allow',
+          schedule: w.schedule,
+          duration: w.duration,
+          timeZone: w.timeZone ?? 'UTC',
+          applications: ['*'],
+          // Manual syncs too: outside a window nothing reaches the cluster.
+          manualSync: false,
+        })),
+        roles: props.access ? projectRoles(props.name, props.access) : undefined,
       },
     });
   }
+}
+
+function projectRoles(project: string, access: ProjectAccess) {
+  const policy = (role: string, action: string) => `p, proj:${project}:${role}, applications, ${action}, ${project}/*, allow`;
+  return [
+    { name: 'read-only', description: 'See the applications of this project', groups: [...access.viewers], policies: [policy('read-only', 'get')] },
+    { name: 'release', description: 'See and sync the applications of this project', groups: [...access.releasers], policies: [policy('release', 'get'), policy('release', 'sync')] },
+  ];
 }

@@ -1,9 +1,14 @@
 import { Construct } from 'constructs';
-import { ArgoApplication } from '../argocd/argo-application';
-import { ArgoProject } from '../argocd/argo-project';
+import { ArgoApplication, ArgoApplicationProps } from '../argocd/argo-application';
+import { ArgoProject, ArgoProjectProps, ProjectAccess, SyncWindow } from '../argocd/argo-project';
+import { NotificationTarget, notificationAnnotations } from '../argocd/notifications';
 import { SyncMode } from '../argocd/sync-policy';
+import { TenantApplicationSet } from '../argocd/tenant-application-set';
 import { COMPONENT_NAMES, ComponentName } from '../config/environment-config';
 import { ManifestChart } from '../render/manifest-chart';
+import { PrototypeChart } from '../render/prototype-chart';
+import { ClusterSecretStore, InfisicalBackend, VaultBackend } from '../secrets/secret-store';
+import { Delivery } from '../workloads/delivery';
 import { IngressOptions } from '../workloads/web-workload';
 
 /** How changes reach an environment. */
@@ -47,6 +52,46 @@ export interface EnvironmentIngressProps {
    * @default 'ingress-nginx'
    */
   readonly controllerNamespace?: string;
+}
+
+/** How tenants get their Argo CD Applications. */
+export enum TenantApplications {
+  /** One Application per tenant, written into the app-of-apps. */
+  APPLICATIONS = 'applications',
+  /** One ApplicationSet whose git directory generator makes an Application per tenant folder. */
+  APPLICATION_SET = 'applicationset',
+}
+
+/** Canary delivery offered by an environment (its analysis queries the environment's Prometheus). */
+export interface EnvironmentCanaryProps {
+  /**
+   * Whether tenants use it unless they say otherwise.
+   * @default false
+   */
+  readonly enabled?: boolean;
+  /**
+   * Share of non-5xx responses a canary must keep.
+   * @default 0.99
+   */
+  readonly successRate?: number;
+  /**
+   * Pause between steps.
+   * @default '5m'
+   */
+  readonly pause?: string;
+  /**
+   * Traffic steps in percent.
+   * @default [20, 50, 100]
+   */
+  readonly steps?: readonly number[];
+}
+
+/** The environment's external secret store. */
+export interface EnvironmentSecretStoreProps {
+  /** Name of the ClusterSecretStore. */
+  readonly name: string;
+  /** Vault or Infisical behind it. */
+  readonly backend: VaultBackend | InfisicalBackend;
 }
 
 /** Props of {@link Environment}. */
@@ -93,6 +138,46 @@ export interface EnvironmentProps {
    * @default - green for full, red for read-only
    */
   readonly color?: string;
+  /**
+   * Prometheus URL, for canary analysis and KEDA triggers.
+   * @default - none: no canary, KEDA on CPU only
+   */
+  readonly prometheusAddress?: string;
+  /**
+   * Canary delivery for tenant gateways; needs `prometheusAddress`.
+   * @default - not offered: rolling updates only
+   */
+  readonly canary?: EnvironmentCanaryProps;
+  /**
+   * The ClusterSecretStore that tenants' ExternalSecrets read from.
+   * @default - none: tenants cannot declare secrets
+   */
+  readonly secretStore?: EnvironmentSecretStoreProps;
+  /**
+   * Where the AWX token of tenant sync hooks is in the secret store.
+   * @default - none: tenants cannot declare hooks
+   */
+  readonly awxToken?: { readonly key: string; readonly property?: string };
+  /**
+   * Allow syncs only inside these windows, in every project of the environment.
+   * @default - syncs at any time
+   */
+  readonly syncWindows?: readonly SyncWindow[];
+  /**
+   * Project roles of every project: read-only viewers and a release group.
+   * @default - no project roles
+   */
+  readonly access?: ProjectAccess;
+  /**
+   * Subscribe every Application to sync-failed, health-degraded and out-of-sync notifications.
+   * @default - no notifications
+   */
+  readonly notifications?: NotificationTarget;
+  /**
+   * One Application per tenant, or one ApplicationSet over the tenant folders.
+   * @default TenantApplications.APPLICATIONS
+   */
+  readonly tenantApplications?: TenantApplications;
 }
 
 /**
@@ -129,11 +214,24 @@ export class Environment extends Construct {
   public readonly apps: ManifestChart;
   /** Project of the platform components. */
   public readonly platformProject: ArgoProject;
+  /** Prometheus URL, if the environment has one. */
+  public readonly prometheusAddress?: string;
+  /** The ClusterSecretStore tenants read from, if any. */
+  public readonly secretStoreName?: string;
+  /** Where the AWX token for hooks is, if configured. */
+  public readonly awxToken?: { readonly key: string; readonly property?: string };
+  /** How tenants get their Applications. */
+  public readonly tenantApplications: TenantApplications;
 
   private readonly registry: string;
   private readonly versions: Readonly<Record<ComponentName, string>>;
   private readonly ingressClassName: string;
   private readonly clusterIssuer: string;
+  private readonly canary?: EnvironmentCanaryProps;
+  private readonly guardRails: Pick<ArgoProjectProps, 'syncWindows' | 'access'>;
+  private readonly notifications?: NotificationTarget;
+  private applicationSet?: TenantApplicationSet;
+  private prototypes?: PrototypeChart;
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     super(scope, id);
@@ -154,12 +252,26 @@ export class Environment extends Construct {
     for (const c of COMPONENT_NAMES) {
       if (!this.versions[c]) throw new Error(`environment "${this.envName}": no version for component "${c}"`);
     }
+    this.prometheusAddress = props.prometheusAddress;
+    if (props.canary && !props.prometheusAddress) {
+      throw new Error(`environment "${this.envName}": canary needs prometheusAddress for its analysis`);
+    }
+    this.canary = props.canary;
+    this.secretStoreName = props.secretStore?.name;
+    if (props.awxToken && !props.secretStore) {
+      throw new Error(`environment "${this.envName}": awxToken is read through the secret store; set secretStore too`);
+    }
+    this.awxToken = props.awxToken;
+    this.guardRails = { syncWindows: props.syncWindows, access: props.access };
+    this.notifications = props.notifications;
+    this.tenantApplications = props.tenantApplications ?? TenantApplications.APPLICATIONS;
 
     const argocdServer = props.argocdServer ?? 'https://kubernetes.default.svc';
     const bootstrap = new ManifestChart(this, 'bootstrap', { outputPath: this.outputPath('bootstrap'), labels: this.labels() });
     this.apps = new ManifestChart(this, 'apps', { outputPath: this.outputPath('apps'), labels: this.labels() });
 
     const rootProject = new ArgoProject(bootstrap, 'project', {
+      ...this.guardRails,
       name: this.argoName('bootstrap'),
       argocdNamespace: this.argocdNamespace,
       description: `App-of-apps root of ${this.envName}: manages only its Applications and AppProjects`,
@@ -171,6 +283,7 @@ export class Environment extends Construct {
       ],
     });
     new ArgoApplication(bootstrap, 'root', {
+      annotations: this.applicationAnnotations(),
       name: this.argoName('root'),
       argocdNamespace: this.argocdNamespace,
       project: rootProject.projectName,
@@ -182,14 +295,78 @@ export class Environment extends Construct {
       createNamespace: false,
     });
 
-    this.platformProject = new ArgoProject(this.apps, 'platform-project', {
+    this.platformProject = this.addProject(this.apps, 'platform-project', {
       name: this.argoName('platform'),
-      argocdNamespace: this.argocdNamespace,
       description: `STOA platform components in ${this.envName}`,
-      sourceRepos: [this.repo.url],
       destinations: [{ server: this.cluster.server, namespace: this.platformNamespace }],
-      clusterResources: [{ group: '', kind: 'Namespace', name: this.platformNamespace }],
+      clusterResources: [
+        { group: '', kind: 'Namespace', name: this.platformNamespace },
+        ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
+      ],
     });
+
+    if (props.secretStore) {
+      const chart = new ManifestChart(this, 'secret-store', { outputPath: this.outputPath('platform', 'secret-store'), labels: this.labels() });
+      new ClusterSecretStore(chart, 'store', { name: props.secretStore.name, backend: props.secretStore.backend });
+      this.addApplication(this.apps, 'secret-store-application', {
+        name: this.argoName('secret-store'),
+        project: this.platformProject.projectName,
+        source: this.sourceFor(chart),
+        destinationServer: this.cluster.server,
+        destinationNamespace: this.platformNamespace,
+        sync: this.sync,
+        labels: { 'stoa.io/component': 'secret-store' },
+      });
+    }
+  }
+
+  /** An AppProject of this environment, with its guard rails (sync windows, roles) and the envs repo as only source. */
+  public addProject(scope: Construct, id: string, props: Omit<ArgoProjectProps, 'argocdNamespace' | 'sourceRepos' | 'syncWindows' | 'access'>): ArgoProject {
+    return new ArgoProject(scope, id, { ...props, ...this.guardRails, argocdNamespace: this.argocdNamespace, sourceRepos: [this.repo.url] });
+  }
+
+  /** An Application of this environment, subscribed to its notifications. */
+  public addApplication(scope: Construct, id: string, props: Omit<ArgoApplicationProps, 'argocdNamespace' | 'annotations'>): ArgoApplication {
+    return new ArgoApplication(scope, id, { ...props, argocdNamespace: this.argocdNamespace, annotations: this.applicationAnnotations() });
+  }
+
+  /**
+   * The Application of a tenant: written into the app-of-apps, or, in
+   * ApplicationSet mode, made a prototype of the environment's ApplicationSet.
+   */
+  public addTenantApplication(tenant: string, props: Omit<ArgoApplicationProps, 'argocdNamespace' | 'annotations'>): ArgoApplication {
+    if (this.tenantApplications === TenantApplications.APPLICATIONS) {
+      return this.addApplication(this.apps, `tenant-${tenant}-application`, props);
+    }
+    this.prototypes ??= new PrototypeChart(this, 'prototypes');
+    this.applicationSet ??= new TenantApplicationSet(this.apps, 'tenants-applicationset', {
+      name: this.argoName('tenants'),
+      argocdNamespace: this.argocdNamespace,
+      repoUrl: this.repo.url,
+      revision: this.repo.revision,
+      tenantsFolder: this.outputPath('tenants'),
+    });
+    const app = this.addApplication(this.prototypes, `tenant-${tenant}-application`, props);
+    this.applicationSet.addTenant(tenant, app);
+    return app;
+  }
+
+  /**
+   * How a tenant's gateway is delivered here: canary when the environment offers
+   * it and the tenant (or, when the tenant does not say, the environment) wants it.
+   */
+  public deliveryFor(tenantWantsCanary: boolean | undefined): Delivery {
+    if (!this.canary || !(tenantWantsCanary ?? this.canary.enabled ?? false)) return Delivery.rolling();
+    return Delivery.canary({
+      steps: this.canary.steps,
+      pause: this.canary.pause,
+      analysis: { prometheusAddress: this.prometheusAddress!, successRate: this.canary.successRate },
+    });
+  }
+
+  /** Notification subscriptions of every Application of the environment. */
+  public applicationAnnotations(): Record<string, string> | undefined {
+    return this.notifications ? notificationAnnotations(this.notifications) : undefined;
   }
 
   /** Folder in dist for `segments` of this environment, e.g. `dev/tenants/acme`. */

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeAmounts } from '../config/tiers';
+import { Delivery } from '../workloads/delivery';
 import { Scaling } from '../workloads/scaling';
 import { IngressOptions, WebWorkload } from '../workloads/web-workload';
 
@@ -16,6 +17,11 @@ export interface GatewayProps {
   readonly resources: { readonly requests: ComputeAmounts; readonly limits: ComputeAmounts };
   /** Fixed replicas or an autoscaling range. */
   readonly scaling: Scaling;
+  /**
+   * Rolling update or canary.
+   * @default Delivery.rolling()
+   */
+  readonly delivery?: Delivery;
   /** Public HTTPS host, class and certificate issuer. */
   readonly ingress: IngressOptions;
   /** Namespace of the ingress controller: the only source of inbound traffic. */
@@ -54,6 +60,7 @@ export class Gateway extends Construct {
       image: props.image,
       resources: props.resources,
       scaling: props.scaling,
+      delivery: props.delivery,
       selectorLabels: { 'app.kubernetes.io/name': 'stoa-gateway', 'app.kubernetes.io/instance': props.tenant },
       env: {
         STOA_TENANT: props.tenant,

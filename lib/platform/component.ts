@@ -50,9 +50,8 @@ export class Component extends ManifestChart {
       ingress: env.ingressFor(spec.hostPrefix),
     });
 
-    this.application = new ArgoApplication(env.apps, `${component}-application`, {
+    this.application = env.addApplication(env.apps, `${component}-application`, {
       name: env.argoName(component),
-      argocdNamespace: env.argocdNamespace,
       project: env.platformProject.projectName,
       source: env.sourceFor(this),
       destinationServer: env.cluster.server,

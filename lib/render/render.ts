@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { compareStrings } from '../sort';
 import { ManifestChart } from './manifest-chart';
+import { PrototypeChart } from './prototype-chart';
 import { toYaml } from './to-yaml';
 
 /** One file of rendered output. */
@@ -46,7 +47,7 @@ export function renderConstructs(root: IConstruct): RenderedFile[] {
 
   const files = new Map<string, RenderedFile>();
   for (const construct of all) {
-    if (!ApiObject.isApiObject(construct)) continue;
+    if (!ApiObject.isApiObject(construct) || PrototypeChart.contains(construct)) continue;
     const chart = ManifestChart.of(construct);
     const object = construct.toJson() as KubeObject;
     const path = `${chart.outputPath}/${fileNameOf(object)}`;

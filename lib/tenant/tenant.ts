@@ -1,11 +1,15 @@
 import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
 import { ArgoApplication } from '../argocd/argo-application';
 import { ArgoProject } from '../argocd/argo-project';
+import { setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
 import { TIERS, TierName } from '../config/tiers';
 import { Environment, EnvironmentMode } from '../environment/environment';
 import { Gateway } from '../gateway/gateway';
 import { ManifestChart } from '../render/manifest-chart';
+import { ExternalSecretRef } from '../secrets/external-secret';
 import { Scaling } from '../workloads/scaling';
+import { AwxHookJob, HookPhase } from './awx-hook';
 
 /** People and groups who own a tenant. */
 export interface TenantOwners {
@@ -21,6 +25,33 @@ export interface TenantOwners {
   readonly groups?: readonly string[];
 }
 
+/** A secret the tenant needs, by reference to the environment's secret store. */
+export interface TenantSecret {
+  /** Name of the Secret created in the tenant namespace. */
+  readonly name: string;
+  /** Key (path) in the store. */
+  readonly key: string;
+  /**
+   * Property of that key.
+   * @default - the whole value, as key `value`
+   */
+  readonly property?: string;
+}
+
+/** The tenant's Argo CD sync hooks: AWX job templates launched around each sync. */
+export interface TenantHooks {
+  /**
+   * AWX job template launch URL run before each sync (provisioning: Keycloak realm, database schema, ...).
+   * @default - no provisioning hook
+   */
+  readonly preSync?: string;
+  /**
+   * AWX job template launch URL run after each successful sync (validation).
+   * @default - no validation hook
+   */
+  readonly postSync?: string;
+}
+
 /** Props of {@link Tenant}. */
 export interface TenantProps {
   /** Tenant name (a DNS label of at most 40 characters); the namespace is `tenant-<name>`. */
@@ -34,13 +65,35 @@ export interface TenantProps {
    * @default - the tenant name
    */
   readonly displayName?: string;
+  /**
+   * Deliver the gateway as a canary where the environment offers canary analysis.
+   * @default - the environment's choice
+   */
+  readonly canary?: boolean;
+  /**
+   * Autoscaler of an autoscaled tier: an HPA on CPU, or KEDA (CPU, plus the request rate when the environment has Prometheus).
+   * @default 'hpa'
+   */
+  readonly autoscaler?: 'hpa' | 'keda';
+  /**
+   * Secrets to create from the environment's secret store (never values).
+   * @default - none
+   */
+  readonly secrets?: readonly TenantSecret[];
+  /**
+   * AWX sync hooks.
+   * @default - none
+   */
+  readonly hooks?: TenantHooks;
 }
 
 /**
  * A tenant in one environment: its namespace with quota, limits, owner access
- * and a default-deny network policy, its API gateway, and its own Argo CD
- * AppProject and Application. Objects go to `<env>/tenants/<name>/`; the
- * project and Application go to the environment's app-of-apps.
+ * and a default-deny network policy, its secrets (as ExternalSecrets), its API
+ * gateway, optional AWX sync hooks, and its own Argo CD AppProject and
+ * Application. Objects go to `<env>/tenants/<name>/`; the project and
+ * Application go to the environment's app-of-apps. Sync waves: namespace and
+ * policy first, then secrets, then workloads.
  */
 export class Tenant extends ManifestChart {
   /** Tenant name. */
@@ -51,7 +104,7 @@ export class Tenant extends ManifestChart {
   public readonly gateway: Gateway;
   /** The tenant's AppProject. */
   public readonly project: ArgoProject;
-  /** The Application that deploys this chart. */
+  /** The Application that deploys this chart (a prototype of the ApplicationSet in ApplicationSet mode). */
   public readonly application: ArgoApplication;
 
   constructor(env: Environment, id: string, props: TenantProps) {
@@ -61,14 +114,84 @@ export class Tenant extends ManifestChart {
     super(env, id, { outputPath: env.outputPath('tenants', props.name), labels: tenantLabels });
     this.tenantName = props.name;
     this.namespaceName = namespace;
+    const where = `tenant "${props.name}" in ${env.envName}`;
     const owners = [...(props.owners.users ?? []).map((name) => ({ kind: 'User', name })),
       ...(props.owners.groups ?? []).map((name) => ({ kind: 'Group', name }))];
-    if (owners.length === 0) {
-      throw new Error(`tenant "${props.name}": owners must list at least one user or group`);
+    if (owners.length === 0) throw new Error(`${where}: owners must list at least one user or group`);
+    if ((props.secrets?.length || props.hooks) && !env.secretStoreName) {
+      throw new Error(`${where}: secrets and hooks are read through a secret store; environment ${env.envName} has none`);
+    }
+    if ((props.hooks?.preSync || props.hooks?.postSync) && !env.awxToken) {
+      throw new Error(`${where}: hooks need the environment's awxToken (where the AWX token is in the secret store)`);
     }
     const tier = TIERS[props.tier];
+    const replicas = tier.gatewayReplicas;
+    if ('fixed' in replicas && props.autoscaler) {
+      throw new Error(`${where}: tier ${props.tier} runs a fixed ${replicas.fixed} replica(s); autoscaler "${props.autoscaler}" needs an autoscaled tier`);
+    }
 
-    new k8s.KubeNamespace(this, 'namespace', {
+    const foundation = new Construct(this, 'foundation');
+    this.addFoundation(foundation, env, props, namespace, owners);
+    setSyncWave(foundation, SYNC_WAVES.foundation);
+
+    const secrets = new Construct(this, 'secrets');
+    const store = { kind: 'ClusterSecretStore' as const, name: env.secretStoreName ?? '' };
+    for (const s of props.secrets ?? []) {
+      new ExternalSecretRef(secrets, s.name, { name: s.name, namespace, store, remoteKey: s.key, property: s.property });
+    }
+    setSyncWave(secrets, SYNC_WAVES.secrets);
+
+    this.gateway = new Gateway(this, 'gateway', {
+      tenant: props.name,
+      namespace,
+      image: env.imageOf('stoa-gateway'),
+      resources: tier.gatewayResources,
+      scaling: this.scalingOf(env, props, namespace),
+      delivery: env.deliveryFor(props.canary),
+      ingress: env.ingressFor(props.name),
+      ingressControllerNamespace: env.ingressControllerNamespace,
+      controlPlaneNamespace: env.platformNamespace,
+    });
+
+    if (props.hooks?.preSync || props.hooks?.postSync) this.addHooks(env, props, namespace, store);
+
+    const argoLabels = { 'stoa.io/tenant': props.name };
+    this.project = env.addProject(env.apps, `tenant-${props.name}-project`, {
+      name: env.argoName(namespace),
+      description: `Tenant ${props.displayName ?? props.name} in ${env.envName}: only its namespace, only the envs repo`,
+      destinations: [{ server: env.cluster.server, namespace }],
+      clusterResources: [{ group: '', kind: 'Namespace', name: namespace }],
+      labels: argoLabels,
+    });
+    this.application = env.addTenantApplication(props.name, {
+      name: env.argoName(namespace),
+      project: this.project.projectName,
+      source: env.sourceFor(this),
+      destinationServer: env.cluster.server,
+      destinationNamespace: namespace,
+      sync: env.sync,
+      manifests: this,
+      labels: argoLabels,
+    });
+  }
+
+  private scalingOf(env: Environment, props: TenantProps, namespace: string): Scaling {
+    const replicas = TIERS[props.tier].gatewayReplicas;
+    if ('fixed' in replicas) return Scaling.fixed(replicas.fixed);
+    if (props.autoscaler !== 'keda') return Scaling.autoscaled(replicas);
+    return Scaling.keda({
+      ...replicas,
+      prometheus: env.prometheusAddress ? {
+        serverAddress: env.prometheusAddress,
+        query: `sum(rate(http_requests_total{namespace="${namespace}",service="gateway"}[2m]))`,
+        threshold: 100,
+      } : undefined,
+    });
+  }
+
+  private addFoundation(scope: Construct, env: Environment, props: TenantProps, namespace: string, owners: Array<{ kind: string; name: string }>): void {
+    const tier = TIERS[props.tier];
+    new k8s.KubeNamespace(scope, 'namespace', {
       metadata: {
         name: namespace,
         annotations: { 'stoa.io/display-name': props.displayName ?? props.name },
@@ -77,7 +200,7 @@ export class Tenant extends ManifestChart {
       },
     });
     const q = k8s.Quantity.fromString;
-    new k8s.KubeResourceQuota(this, 'quota', {
+    new k8s.KubeResourceQuota(scope, 'quota', {
       metadata: { name: 'tenant-quota', namespace },
       spec: {
         hard: {
@@ -89,7 +212,7 @@ export class Tenant extends ManifestChart {
         },
       },
     });
-    new k8s.KubeLimitRange(this, 'limits', {
+    new k8s.KubeLimitRange(scope, 'limits', {
       metadata: { name: 'tenant-limits', namespace },
       spec: {
         limits: [{
@@ -100,17 +223,16 @@ export class Tenant extends ManifestChart {
       },
     });
     // Git is the way to change a tenant; owners edit directly only where the environment allows it.
-    new k8s.KubeRoleBinding(this, 'owners', {
+    new k8s.KubeRoleBinding(scope, 'owners', {
       metadata: { name: 'tenant-owners', namespace },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: env.mode === EnvironmentMode.FULL ? 'edit' : 'view' },
       subjects: owners.map((s) => ({ ...s, apiGroup: 'rbac.authorization.k8s.io' })),
     });
-
-    new k8s.KubeNetworkPolicy(this, 'default-deny', {
+    new k8s.KubeNetworkPolicy(scope, 'default-deny', {
       metadata: { name: 'default-deny', namespace },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });
-    new k8s.KubeNetworkPolicy(this, 'allow-dns', {
+    new k8s.KubeNetworkPolicy(scope, 'allow-dns', {
       metadata: { name: 'allow-dns', namespace },
       spec: {
         podSelector: {},
@@ -127,39 +249,38 @@ export class Tenant extends ManifestChart {
         }],
       },
     });
+  }
 
-    const replicas = tier.gatewayReplicas;
-    this.gateway = new Gateway(this, 'gateway', {
-      tenant: props.name,
-      namespace,
-      image: env.imageOf('stoa-gateway'),
-      resources: tier.gatewayResources,
-      scaling: 'fixed' in replicas ? Scaling.fixed(replicas.fixed) : Scaling.autoscaled(replicas),
-      ingress: env.ingressFor(props.name),
-      ingressControllerNamespace: env.ingressControllerNamespace,
-      controlPlaneNamespace: env.platformNamespace,
+  /**
+   * AWX hooks: the token's ExternalSecret is itself a PreSync hook one wave
+   * earlier, so it exists before the provisioning Job on the very first sync.
+   */
+  private addHooks(env: Environment, props: TenantProps, namespace: string, store: { kind: 'ClusterSecretStore'; name: string }): void {
+    const hooks = new Construct(this, 'hooks');
+    const token = new ExternalSecretRef(hooks, 'awx-token', {
+      name: 'awx-token', namespace, store, remoteKey: env.awxToken!.key, property: env.awxToken!.property, secretKey: 'token',
+      annotations: {
+        'argocd.argoproj.io/hook': HookPhase.PRE_SYNC,
+        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        'argocd.argoproj.io/sync-wave': String(SYNC_WAVES.secrets),
+      },
     });
-
-    const argoLabels = { 'stoa.io/tenant': props.name };
-    this.project = new ArgoProject(env.apps, `tenant-${props.name}-project`, {
-      name: env.argoName(namespace),
-      argocdNamespace: env.argocdNamespace,
-      description: `Tenant ${props.displayName ?? props.name} in ${env.envName}: only its namespace, only the envs repo`,
-      sourceRepos: [env.repo.url],
-      destinations: [{ server: env.cluster.server, namespace }],
-      clusterResources: [{ group: '', kind: 'Namespace', name: namespace }],
-      labels: argoLabels,
-    });
-    this.application = new ArgoApplication(env.apps, `tenant-${props.name}-application`, {
-      name: env.argoName(namespace),
-      argocdNamespace: env.argocdNamespace,
-      project: this.project.projectName,
-      source: env.sourceFor(this),
-      destinationServer: env.cluster.server,
-      destinationNamespace: namespace,
-      sync: env.sync,
-      manifests: this,
-      labels: argoLabels,
+    const extraVars = { tenant: props.name, environment: env.envName, namespace };
+    const tokenSecret = { name: token.secretName, key: token.secretKey };
+    if (props.hooks?.preSync) {
+      new AwxHookJob(hooks, 'provision', { name: 'provision', namespace, phase: HookPhase.PRE_SYNC, jobTemplateUrl: props.hooks.preSync, tokenSecret, extraVars });
+    }
+    if (props.hooks?.postSync) {
+      new AwxHookJob(hooks, 'validate', { name: 'validate', namespace, phase: HookPhase.POST_SYNC, jobTemplateUrl: props.hooks.postSync, tokenSecret, extraVars });
+    }
+    // Hook pods reach AWX over HTTPS; everything else stays denied.
+    new k8s.KubeNetworkPolicy(hooks, 'allow-egress', {
+      metadata: { name: 'hooks-allow-egress', namespace },
+      spec: {
+        podSelector: { matchExpressions: [{ key: 'stoa.io/hook', operator: 'Exists' }] },
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }] }],
+      },
     });
   }
 }

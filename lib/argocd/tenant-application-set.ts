@@ -1,0 +1,87 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ArgoApplication } from './argo-application';
+
+/** Placeholder of the git directory generator for the folder's last segment (the tenant). */
+export const TENANT_PLACEHOLDER = '{{path.basename}}';
+
+/** Props of {@link TenantApplicationSet}. */
+export interface TenantApplicationSetProps {
+  /** Name of the ApplicationSet. */
+  readonly name: string;
+  /** Namespace Argo CD runs in. */
+  readonly argocdNamespace: string;
+  /** The envs repo. */
+  readonly repoUrl: string;
+  readonly revision: string;
+  /** Folder holding one folder per tenant, e.g. `dev/tenants`. */
+  readonly tenantsFolder: string;
+}
+
+/**
+ * One ApplicationSet whose git directory generator makes an Application per
+ * tenant folder. Its template is derived from the Applications the tenants
+ * would have had (registered with {@link addTenant}), with the tenant name
+ * replaced by the placeholder, so both modes give the same Applications; if
+ * the tenants' Applications differ in more than the name (e.g. one autoscaled
+ * gateway and one fixed), a template cannot express them and validation says so.
+ */
+export class TenantApplicationSet extends Construct {
+  private readonly tenants: Array<{ readonly name: string; readonly application: ArgoApplication }> = [];
+
+  constructor(scope: Construct, id: string, props: TenantApplicationSetProps) {
+    super(scope, id);
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: props.name, namespace: props.argocdNamespace },
+      spec: {
+        goTemplate: false,
+        generators: [{ git: { repoURL: props.repoUrl, revision: props.revision, directories: [{ path: `${props.tenantsFolder}/*` }] } }],
+        // Deleting the ApplicationSet must not take every tenant's resources with it.
+        syncPolicy: { preserveResourcesOnDeletion: true },
+        template: Lazy.any({ produce: () => this.template() }),
+      },
+    });
+    this.node.addValidation({ validate: () => this.checkUniform() });
+  }
+
+  /** Registers a tenant's prototype Application (never rendered itself). */
+  public addTenant(name: string, application: ArgoApplication): void {
+    this.tenants.push({ name, application });
+  }
+
+  private templates(): Array<{ name: string; text: string }> {
+    return this.tenants.map((t) => ({ name: t.name, text: JSON.stringify(templatize(t.application.resource.toJson(), t.name)) }));
+  }
+
+  private template(): unknown {
+    const first = this.templates()[0];
+    if (!first) return { metadata: { name: `${TENANT_PLACEHOLDER}` }, spec: { project: 'default', destination: {}, source: { repoURL: '', path: '' } } };
+    const { apiVersion: _v, kind: _k, ...rest } = JSON.parse(first.text);
+    delete rest.metadata.namespace;
+    return rest;
+  }
+
+  private checkUniform(): string[] {
+    const all = this.templates();
+    const different = all.filter((t) => t.text !== all[0].text).map((t) => t.name);
+    return different.length === 0 ? [] : [
+      `ApplicationSet mode needs every tenant's Application to differ only by the tenant name; ${different.join(', ')} differ from ${all[0].name} `
+      + '(e.g. fixed replicas vs an autoscaler, or canary vs rolling). Use one Application per tenant in this environment.',
+    ];
+  }
+}
+
+/** The Application with the tenant's name replaced by the placeholder in the fields that carry it. */
+function templatize(app: any, tenant: string): any {
+  const swap = (v: unknown) => (typeof v === 'string' ? v.split(tenant).join(TENANT_PLACEHOLDER) : v);
+  const out = JSON.parse(JSON.stringify(app));
+  out.metadata.name = swap(out.metadata.name);
+  if (out.metadata.labels?.['stoa.io/tenant'] !== undefined) out.metadata.labels['stoa.io/tenant'] = TENANT_PLACEHOLDER;
+  out.spec.project = swap(out.spec.project);
+  out.spec.source.path = swap(out.spec.source.path);
+  out.spec.destination.namespace = swap(out.spec.destination.namespace);
+  for (const d of out.spec.ignoreDifferences ?? []) d.namespace = swap(d.namespace);
+  return out;
+}

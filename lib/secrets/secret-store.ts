@@ -1,0 +1,86 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/** Vault, read with Kubernetes auth (the operator's service account; no token in git). */
+export interface VaultBackend {
+  readonly provider: 'vault';
+  /** Vault address, e.g. `https://vault.example.com`. */
+  readonly server: string;
+  /** KV mount path, e.g. `secret`. */
+  readonly path: string;
+  /** Vault role bound to the operator's service account. */
+  readonly role: string;
+  /**
+   * Vault auth mount of the cluster.
+   * @default 'kubernetes'
+   */
+  readonly authMountPath?: string;
+}
+
+/** Infisical, read with Kubernetes auth; the machine identity id is itself a reference to a Secret key. */
+export interface InfisicalBackend {
+  readonly provider: 'infisical';
+  /**
+   * Infisical API URL.
+   * @default 'https://app.infisical.com/api'
+   */
+  readonly hostApi?: string;
+  /** Project slug. */
+  readonly projectSlug: string;
+  /** Environment slug in that project. */
+  readonly environmentSlug: string;
+  /** Where the machine identity id is: a Secret's name, namespace and key. */
+  readonly identityId: { readonly name: string; readonly namespace: string; readonly key: string };
+}
+
+/** Props of {@link ClusterSecretStore}. */
+export interface ClusterSecretStoreProps {
+  /** Name of the ClusterSecretStore; ExternalSecrets refer to it. */
+  readonly name: string;
+  /** The store behind it. */
+  readonly backend: VaultBackend | InfisicalBackend;
+  /**
+   * Service account External Secrets Operator authenticates as.
+   * @default - external-secrets in external-secrets
+   */
+  readonly serviceAccount?: { readonly name: string; readonly namespace: string };
+}
+
+/**
+ * One environment's ClusterSecretStore: how External Secrets Operator reaches
+ * Vault or Infisical. Plain JSON (checked against the pinned CRD schema in
+ * validation) because the generated class is 1.1 MB to type-check.
+ */
+export class ClusterSecretStore extends Construct {
+  /** Name of the store. */
+  public readonly storeName: string;
+
+  constructor(scope: Construct, id: string, props: ClusterSecretStoreProps) {
+    super(scope, id);
+    this.storeName = props.name;
+    const sa = props.serviceAccount ?? { name: 'external-secrets', namespace: 'external-secrets' };
+    const b = props.backend;
+    const provider = b.provider === 'vault'
+      ? {
+        vault: {
+          server: b.server,
+          path: b.path,
+          version: 'v2',
+          auth: { kubernetes: { mountPath: b.authMountPath ?? 'kubernetes', role: b.role, serviceAccountRef: { name: sa.name, namespace: sa.namespace } } },
+        },
+      }
+      : {
+        infisical: {
+          hostAPI: b.hostApi ?? 'https://app.infisical.com/api',
+          auth: { kubernetesAuthCredentials: { identityId: { ...b.identityId } } },
+          secretsScope: { projectSlug: b.projectSlug, environmentSlug: b.environmentSlug },
+        },
+      };
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name: props.name },
+      spec: { provider },
+    });
+  }
+}
