@@ -36,11 +36,11 @@ describe('Argo CD Applications', () => {
 
   test('each environment has one Application per platform component and per tenant', () => {
     expect(appsOf('dev').map((a) => a.metadata.name).sort()).toEqual([
-      'dev-control-plane-api', 'dev-control-plane-ui', 'dev-stoa-gateway', 'dev-stoa-portal',
+      'dev-control-plane-api', 'dev-control-plane-ui', 'dev-secret-store', 'dev-stoa-gateway', 'dev-stoa-portal',
       'dev-tenant-acme', 'dev-tenant-globex', 'dev-tenant-initech',
     ]);
     expect(appsOf('prod').map((a) => a.metadata.name).sort()).toEqual([
-      'prod-control-plane-api', 'prod-control-plane-ui', 'prod-stoa-gateway', 'prod-stoa-portal', 'prod-tenant-acme',
+      'prod-control-plane-api', 'prod-control-plane-ui', 'prod-secret-store', 'prod-stoa-gateway', 'prod-stoa-portal', 'prod-tenant-acme',
     ]);
   });
 
@@ -79,18 +79,18 @@ describe('Argo CD Applications', () => {
   });
 
   test('a tenant whose gateway has an HPA gets ignoreDifferences on /spec/replicas; one with fixed replicas does not', () => {
-    const acme = readObject(out, 'dev/apps/application-dev-tenant-acme.yaml');
-    expect(fs.existsSync(path.join(out, 'dev/tenants/acme/horizontalpodautoscaler-gateway.yaml'))).toBe(true);
-    expect(acme.spec.ignoreDifferences).toEqual([{
-      group: 'apps', kind: 'Deployment', name: 'gateway', namespace: 'tenant-acme', jsonPointers: ['/spec/replicas'],
+    const globex = readObject(out, 'dev/apps/application-dev-tenant-globex.yaml');
+    expect(fs.existsSync(path.join(out, 'dev/tenants/globex/horizontalpodautoscaler-gateway.yaml'))).toBe(true);
+    expect(globex.spec.ignoreDifferences).toEqual([{
+      group: 'apps', kind: 'Deployment', name: 'gateway', namespace: 'tenant-globex', jsonPointers: ['/spec/replicas'],
     }]);
-    expect(acme.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    expect(globex.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
 
     const initech = readObject(out, 'dev/apps/application-dev-tenant-initech.yaml');
     expect(fs.existsSync(path.join(out, 'dev/tenants/initech/horizontalpodautoscaler-gateway.yaml'))).toBe(false);
     expect(initech.spec.ignoreDifferences).toBeUndefined();
     expect(readObject(out, 'dev/tenants/initech/deployment-gateway.yaml').spec.replicas).toBe(1);
-    expect(readObject(out, 'dev/tenants/acme/deployment-gateway.yaml').spec.replicas).toBeUndefined();
+    expect(readObject(out, 'dev/tenants/globex/deployment-gateway.yaml').spec.replicas).toBeUndefined();
   });
 
   test('the root app-of-apps lives in bootstrap/, which no Application syncs', () => {
@@ -157,7 +157,7 @@ describe('tenant namespace', () => {
 });
 
 describe('gateway', () => {
-  const deployment = readObject(out, 'staging/tenants/acme/deployment-gateway.yaml');
+  const deployment = readObject(out, 'staging/tenants/globex/deployment-gateway.yaml');
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0];
 
@@ -168,7 +168,7 @@ describe('gateway', () => {
   });
 
   test('has requests, limits and probes, runs non-root with a read-only root filesystem', () => {
-    expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(pod.securityContext.runAsNonRoot).toBe(true);
@@ -178,12 +178,12 @@ describe('gateway', () => {
 
   test('the Service, PDB and HPA select and target the gateway', () => {
     const labels = deployment.spec.selector.matchLabels;
-    expect(labels).toEqual({ 'app.kubernetes.io/name': 'stoa-gateway', 'app.kubernetes.io/instance': 'acme' });
-    expect(readObject(out, 'staging/tenants/acme/service-gateway.yaml').spec.selector).toEqual(labels);
-    expect(readObject(out, 'staging/tenants/acme/poddisruptionbudget-gateway.yaml').spec.selector.matchLabels).toEqual(labels);
-    const hpa = readObject(out, 'staging/tenants/acme/horizontalpodautoscaler-gateway.yaml');
+    expect(labels).toEqual({ 'app.kubernetes.io/name': 'stoa-gateway', 'app.kubernetes.io/instance': 'globex' });
+    expect(readObject(out, 'staging/tenants/globex/service-gateway.yaml').spec.selector).toEqual(labels);
+    expect(readObject(out, 'staging/tenants/globex/poddisruptionbudget-gateway.yaml').spec.selector.matchLabels).toEqual(labels);
+    const hpa = readObject(out, 'staging/tenants/globex/horizontalpodautoscaler-gateway.yaml');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' });
-    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 10]);
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 5]);
   });
 
   test('is served with TLS on <tenant>.<environment domain>', () => {

@@ -87,6 +87,12 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
     message: /Application "dev-tenant-acme": source path "dev\/tenants\/acme-typo" has no manifests in the output/,
     quiet: (o) => { find(o, 'dev/apps/application-dev-tenant-acme.yaml').spec.source.path = 'dev/tenants/acme/'; },
   },
+  {
+    rule: 'single-autoscaler',
+    fire: (o) => o.push({ path: 'dev/tenants/globex/scaledobject-gateway.yaml', object: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'gateway', namespace: 'tenant-globex' }, spec: { scaleTargetRef: { name: 'gateway' }, triggers: [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } }] } } }),
+    message: /Deployment\/gateway in tenant-globex is also scaled by HorizontalPodAutoscaler gateway \(dev\/tenants\/globex\/horizontalpodautoscaler-gateway\.yaml\)/,
+    quiet: (o) => o.push({ path: 'dev/tenants/globex/scaledobject-other.yaml', object: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'other', namespace: 'tenant-globex' }, spec: { scaleTargetRef: { name: 'other' }, triggers: [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } }] } } }),
+  },
 ];
 
 describe.each(rules)('rule $rule', ({ rule, fire, message, quiet }) => {

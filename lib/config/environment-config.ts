@@ -21,6 +21,26 @@ const componentVersions = z.strictObject(
   Object.fromEntries(COMPONENT_NAMES.map((c) => [c, imageVersion])) as Record<ComponentName, typeof imageVersion>,
 );
 
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' });
+const secretRef = z.strictObject({ name: dnsLabel(253), namespace: dnsLabel(63), key: z.string().min(1, { error: 'must not be empty' }) });
+
+const secretStore = z.strictObject({
+  /** Name of the ClusterSecretStore. */
+  name: dnsLabel(63),
+  vault: z.strictObject({
+    server: z.string().regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL' }),
+    path: z.string().min(1, { error: 'must not be empty' }),
+    role: z.string().min(1, { error: 'must not be empty' }),
+    authMountPath: z.string().min(1).optional(),
+  }).optional(),
+  infisical: z.strictObject({
+    hostApi: z.string().regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL' }).optional(),
+    projectSlug: z.string().min(1, { error: 'must not be empty' }),
+    environmentSlug: z.string().min(1, { error: 'must not be empty' }),
+    identityId: secretRef,
+  }).optional(),
+}).refine((s) => (s.vault ? 1 : 0) + (s.infisical ? 1 : 0) === 1, { error: 'must configure exactly one backend: vault or infisical' });
+
 /** Schema of `environments/<name>.yaml`. */
 export const environmentFileSchema = z.strictObject({
   /** Environment name; also the file name and the top folder in dist/. */
@@ -59,6 +79,34 @@ export const environmentFileSchema = z.strictObject({
   }),
   /** Pinned version of every platform component. */
   components: componentVersions,
+  /** Prometheus URL, for canary analysis and KEDA triggers. */
+  prometheus: httpUrl.optional(),
+  /** Canary delivery for tenant gateways (needs prometheus). */
+  canary: z.strictObject({
+    enabled: z.boolean().default(false),
+    successRate: z.number().gt(0, { error: 'must be greater than 0' }).max(1, { error: 'must be at most 1' }).optional(),
+    pause: z.string().regex(/^\d+[smh]$/, { error: 'must be a duration such as 30s, 5m or 1h' }).optional(),
+    steps: z.array(z.number().int().min(1).max(100)).min(1).optional(),
+  }).optional(),
+  /** The ClusterSecretStore that tenant secrets are read from. */
+  secretStore: secretStore.optional(),
+  /** Where the AWX token of tenant hooks is in the secret store. */
+  awxToken: z.strictObject({ key: z.string().min(1, { error: 'must not be empty' }), property: z.string().min(1).optional() }).optional(),
+  /** Sync only inside these windows (every project of the environment). */
+  syncWindows: z.array(z.strictObject({
+    schedule: z.string().regex(/^(\S+\s+){4}\S+$/, { error: 'must be a cron schedule with 5 fields, e.g. "0 8 * * 1-4"' }),
+    duration: z.string().regex(/^\d+[mh]$/, { error: 'must be a duration such as 90m or 10h' }),
+    timeZone: z.string().min(1).optional(),
+  })).optional(),
+  /** Project roles: read-only viewers and a release group that may sync. */
+  access: z.strictObject({ viewers: z.array(z.string().min(1)).min(1), releasers: z.array(z.string().min(1)).min(1) }).optional(),
+  /** Argo CD notification subscriptions of every Application. */
+  notifications: z.strictObject({ service: dnsLabel(63), recipient: z.string().min(1, { error: 'must not be empty' }) }).optional(),
+  /** One Application per tenant, or one ApplicationSet over the tenant folders. */
+  tenantApplications: z.enum(['applications', 'applicationset']).default('applications'),
+}).superRefine((env, ctx) => {
+  if (env.canary && !env.prometheus) ctx.addIssue({ code: 'custom', path: ['canary'], message: 'needs prometheus: the canary analysis queries it' });
+  if (env.awxToken && !env.secretStore) ctx.addIssue({ code: 'custom', path: ['awxToken'], message: 'needs secretStore: the token is read from it' });
 });
 
 /** A validated environment file. */

@@ -154,6 +154,14 @@ function checkTenantEnvironments(
         problems.push({ file: tenant.file, line, field, message: `must be one of ${[...byName.keys()].join(', ')} (got "${name}")` });
       } else if (env.promotedFrom !== undefined && !enabled.has(env.promotedFrom)) {
         problems.push({ file: tenant.file, line, field, message: `"${name}" requires "${env.promotedFrom}" first: a tenant reaches ${name} only after ${env.promotedFrom}` });
+      } else {
+        const t = tenant.value;
+        if ((t.secrets?.length || t.hooks) && !env.secretStore) {
+          const at = t.secrets?.length ? 'secrets' : 'hooks';
+          problems.push({ file: tenant.file, line: tenant.lineOf([at]), field: at, message: `environment "${name}" has no secretStore to read them from` });
+        } else if ((t.hooks?.preSync || t.hooks?.postSync) && !env.awxToken) {
+          problems.push({ file: tenant.file, line: tenant.lineOf(['hooks']), field: 'hooks', message: `environment "${name}" has no awxToken for the AWX hooks` });
+        }
       }
     });
   }

@@ -20,9 +20,31 @@ export const tenantFileSchema = z.strictObject({
     users: z.array(subject).default([]),
     groups: z.array(subject).default([]),
   }).refine((o) => o.users.length + o.groups.length > 0, { error: 'must list at least one user or group' }),
+  /** Gateway delivery and autoscaling. */
+  gateway: z.strictObject({
+    /** Canary where the environment offers it; default: the environment's choice. */
+    canary: z.boolean().optional(),
+    /** Autoscaler of silver and gold: hpa (default) or keda. */
+    autoscaler: z.enum(['hpa', 'keda']).optional(),
+  }).optional(),
+  /** Secrets created from the environment's secret store, by reference. */
+  secrets: z.array(z.strictObject({
+    name: dnsLabel(253),
+    key: z.string().min(1, { error: 'must not be empty' }),
+    property: z.string().min(1, { error: 'must not be empty' }).optional(),
+  })).refine((list) => new Set(list.map((s) => s.name)).size === list.length, { error: 'must not name a secret twice' }).optional(),
+  /** AWX job templates launched around each sync. */
+  hooks: z.strictObject({
+    preSync: z.string().regex(/^https:\/\/\S+$/, { error: 'must be the https:// launch URL of an AWX job template' }).optional(),
+    postSync: z.string().regex(/^https:\/\/\S+$/, { error: 'must be the https:// launch URL of an AWX job template' }).optional(),
+  }).optional(),
   /** Environments the tenant is deployed to. */
   environments: z.array(dnsLabel(20)).min(1, { error: 'must list at least one environment' })
     .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' }),
+}).superRefine((t, ctx) => {
+  if (t.tier === 'bronze' && t.gateway?.autoscaler) {
+    ctx.addIssue({ code: 'custom', path: ['gateway', 'autoscaler'], message: 'bronze runs one fixed replica; an autoscaler needs tier silver or gold' });
+  }
 });
 
 /** A validated tenant file. */

@@ -1,7 +1,8 @@
 import { App } from 'cdk8s';
 import { COMPONENT_NAMES } from '../config/environment-config';
 import { ProjectInput } from '../config/load';
-import { Environment, EnvironmentMode } from '../environment/environment';
+import { EnvironmentConfig } from '../config/environment-config';
+import { Environment, EnvironmentMode, EnvironmentProps, TenantApplications } from '../environment/environment';
 import { Tenant } from '../tenant/tenant';
 import { Component } from './component';
 
@@ -13,18 +14,7 @@ export function buildPlatform(input: ProjectInput): App {
   // The app is never synthesized by cdk8s itself; see renderConstructs().
   const app = new App({ outdir: '.' });
   for (const config of input.environments) {
-    const env = new Environment(app, config.name, {
-      name: config.name,
-      mode: config.mode === 'read-only' ? EnvironmentMode.READ_ONLY : EnvironmentMode.FULL,
-      color: config.color,
-      domain: config.domain,
-      cluster: config.cluster,
-      repo: config.repo,
-      registry: config.registry,
-      versions: config.components,
-      argocdNamespace: config.argocd.namespace,
-      ingress: config.ingress,
-    });
+    const env = new Environment(app, config.name, environmentProps(config));
     for (const component of COMPONENT_NAMES) {
       new Component(env, `platform-${component}`, { component });
     }
@@ -35,8 +25,40 @@ export function buildPlatform(input: ProjectInput): App {
         tier: tenant.tier,
         owners: tenant.owners,
         displayName: tenant.displayName,
+        canary: tenant.gateway?.canary,
+        autoscaler: tenant.gateway?.autoscaler,
+        secrets: tenant.secrets,
+        hooks: tenant.hooks,
       });
     }
   }
   return app;
+}
+
+/** Environment props from a validated environment file. */
+export function environmentProps(config: EnvironmentConfig): EnvironmentProps {
+  const store = config.secretStore;
+  return {
+    name: config.name,
+    mode: config.mode === 'read-only' ? EnvironmentMode.READ_ONLY : EnvironmentMode.FULL,
+    color: config.color,
+    domain: config.domain,
+    cluster: config.cluster,
+    repo: config.repo,
+    registry: config.registry,
+    versions: config.components,
+    argocdNamespace: config.argocd.namespace,
+    ingress: config.ingress,
+    prometheusAddress: config.prometheus,
+    canary: config.canary,
+    secretStore: store && {
+      name: store.name,
+      backend: store.vault ? { provider: 'vault', ...store.vault } : { provider: 'infisical', ...store.infisical! },
+    },
+    awxToken: config.awxToken,
+    syncWindows: config.syncWindows,
+    access: config.access,
+    notifications: config.notifications,
+    tenantApplications: config.tenantApplications === 'applicationset' ? TenantApplications.APPLICATION_SET : TenantApplications.APPLICATIONS,
+  };
 }

@@ -163,8 +163,26 @@ const sourcePathExists: PolicyRule = {
   },
 };
 
+const singleAutoscaler: PolicyRule = {
+  id: 'single-autoscaler',
+  reason: 'a workload has at most one autoscaler (an HPA or a KEDA ScaledObject, never both): two would fight over replicas',
+  check: ({ objects }) => {
+    const owners = new Map<string, ObjectInFile[]>();
+    for (const o of objects) {
+      if (o.object.kind !== 'HorizontalPodAutoscaler' && o.object.kind !== 'ScaledObject') continue;
+      const ref = (o.object.spec as any)?.scaleTargetRef ?? {};
+      const key = `${environmentOf(o.path)}|${o.object.metadata.namespace ?? ''}|${ref.kind ?? 'Deployment'}/${ref.name}`;
+      owners.set(key, [...(owners.get(key) ?? []), o]);
+    }
+    return [...owners.entries()].filter(([, list]) => list.length > 1).flatMap(([key, list]) => list.slice(1).map((o) => ({
+      file: o.path,
+      message: `${key.split('|')[2]} in ${o.object.metadata.namespace} is also scaled by ${list[0].object.kind} ${list[0].object.metadata.name} (${list[0].path})`,
+    })));
+  },
+};
+
 /** Every platform rule, in report order. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
-  projectScope, readOnlyManualSync, uniqueObjects, sourcePathExists,
+  projectScope, readOnlyManualSync, uniqueObjects, sourcePathExists, singleAutoscaler,
 ];
