@@ -46,3 +46,4 @@ export * from './render/prototype-chart';
 export * from './secrets/external-secret';
 export * from './secrets/secret-store';
 export * from './tenant/awx-hook';
+export * from './argocd/application-set-preview';

@@ -338,7 +338,8 @@ export class Environment extends Construct {
     if (this.tenantApplications === TenantApplications.APPLICATIONS) {
       return this.addApplication(this.apps, `tenant-${tenant}-application`, props);
     }
-    this.prototypes ??= new PrototypeChart(this, 'prototypes');
+    // Same labels as the apps chart, so prototypes are exactly the Applications they stand for.
+    this.prototypes ??= new PrototypeChart(this, 'prototypes', { labels: this.labels() });
     this.applicationSet ??= new TenantApplicationSet(this.apps, 'tenants-applicationset', {
       name: this.argoName('tenants'),
       argocdNamespace: this.argocdNamespace,

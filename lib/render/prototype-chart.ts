@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 
 const PROTOTYPE = Symbol.for('stoa-manifests.PrototypeChart');
@@ -17,8 +17,8 @@ export class PrototypeChart extends Chart {
     return false;
   }
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, { disableResourceNameHashes: true });
+  constructor(scope: Construct, id: string, props: ChartProps = {}) {
+    super(scope, id, { disableResourceNameHashes: true, ...props });
     Object.defineProperty(this, PROTOTYPE, { value: true });
   }
 }

@@ -22,6 +22,8 @@ export interface Violation {
 export interface PolicyContext {
   /** Every object of the output, sorted by path. */
   readonly objects: readonly ObjectInFile[];
+  /** Every Application: those written, and those the ApplicationSets generate (with the ApplicationSet's path). */
+  readonly applications: readonly ObjectInFile[];
   /** Environments whose Applications must never sync automatically. */
   readonly readOnlyEnvironments: ReadonlySet<string>;
 }

@@ -80,8 +80,7 @@ function isTenantNamespace(ns: ObjectInFile['object']): boolean {
 const projectScope: PolicyRule = {
   id: 'project-scope',
   reason: 'an AppProject allows only the envs repo and the destinations its own Applications use, with no wildcards',
-  check: ({ objects }) => {
-    const apps = objects.filter((o) => o.object.kind === 'Application');
+  check: ({ objects, applications: apps }) => {
     const envsRepo = new Map<string, Set<string>>();
     for (const a of apps) {
       const env = environmentOf(a.path);
@@ -126,8 +125,8 @@ function sourcesOf(app: ObjectInFile['object']): Array<{ repoURL?: string; path?
 const readOnlyManualSync: PolicyRule = {
   id: 'read-only-manual-sync',
   reason: 'Applications of read-only environments (prod) are synced by a person, never automatically',
-  check: ({ objects, readOnlyEnvironments }) => objects
-    .filter((o) => o.object.kind === 'Application' && readOnlyEnvironments.has(environmentOf(o.path)))
+  check: ({ applications, readOnlyEnvironments }) => applications
+    .filter((o) => readOnlyEnvironments.has(environmentOf(o.path)))
     .filter((o) => {
       const automated = (o.object.spec as any)?.syncPolicy?.automated;
       return automated !== undefined && automated !== null && automated.enabled !== false;
@@ -155,9 +154,9 @@ const uniqueObjects: PolicyRule = {
 const sourcePathExists: PolicyRule = {
   id: 'source-path-exists',
   reason: "every Application's source path is a folder of the output with manifests in it",
-  check: ({ objects }) => {
+  check: ({ objects, applications }) => {
     const folders = new Set(objects.map((o) => o.path.slice(0, o.path.lastIndexOf('/'))));
-    return objects.filter((o) => o.object.kind === 'Application').flatMap((a) => sourcesOf(a.object)
+    return applications.flatMap((a) => sourcesOf(a.object)
       .filter((s) => typeof s.path !== 'string' || !folders.has(s.path.replace(/^\.?\/+|\/+$/g, '')))
       .map((s) => ({ file: a.path, message: `Application "${a.object.metadata.name}": source path "${s.path}" has no manifests in the output` })));
   },

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { expandApplicationSets } from '../argocd/application-set-preview';
 import { KubeObject } from '../render/render';
 import { compareStrings } from '../sort';
 import { ObjectInFile, Violation } from './policy';
@@ -99,7 +100,8 @@ function buildReport(objects: readonly ObjectInFile[], found: Violation[], optio
     }
     for (const error of result.errors) violations.push({ rule: 'schema', file: prefix + file, message: error });
   }
-  const context = { objects: sorted, readOnlyEnvironments: new Set(options.readOnlyEnvironments ?? ['prod']) };
+  const applications = [...sorted.filter((o) => o.object.kind === 'Application'), ...expandApplicationSets(sorted)];
+  const context = { objects: sorted, applications, readOnlyEnvironments: new Set(options.readOnlyEnvironments ?? ['prod']) };
   for (const rule of POLICY_RULES) {
     for (const v of rule.check(context)) violations.push({ rule: rule.id, file: prefix + v.file, message: v.message });
   }

@@ -1,0 +1,37 @@
+import * as path from 'path';
+import { compareStrings } from '../sort';
+
+/** An object and the file it is in (the shape validation works on). */
+interface InFile {
+  readonly path: string;
+  readonly object: any;
+}
+
+/**
+ * The Applications Argo CD's git directory generator would make from each
+ * ApplicationSet in `objects`, given the folders those objects are in (the
+ * envs repo has the same layout as the output). Each keeps the path of its
+ * ApplicationSet's file. Only the `<folder>/*` directory pattern and the
+ * `{{path}}` / `{{path.basename}}` placeholders are understood: what this
+ * library writes.
+ */
+export function expandApplicationSets(objects: readonly InFile[]): InFile[] {
+  const folders = [...new Set(objects.map((o) => path.posix.dirname(o.path)))].sort(compareStrings);
+  return objects.filter((o) => o.object?.kind === 'ApplicationSet').flatMap((set) => {
+    const spec = set.object.spec ?? {};
+    const patterns: string[] = (spec.generators ?? []).flatMap((g: any) => (g.git?.directories ?? []).filter((d: any) => !d.exclude).map((d: any) => d.path));
+    return patterns.flatMap((pattern) => {
+      const parent = pattern.replace(/\/\*$/, '');
+      return folders.filter((f) => path.posix.dirname(f) === parent).map((dir) => {
+        const fill = (v: any): any => typeof v === 'string'
+          ? v.split('{{path.basename}}').join(path.posix.basename(dir)).split('{{path}}').join(dir)
+          : Array.isArray(v) ? v.map(fill) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)])) : v;
+        const t = fill(spec.template ?? {});
+        return {
+          path: set.path,
+          object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { ...t.metadata, namespace: set.object.metadata?.namespace }, spec: t.spec },
+        };
+      });
+    });
+  });
+}

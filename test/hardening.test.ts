@@ -1,0 +1,224 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse, stringify } from 'yaml';
+import { expandApplicationSets, render, validateObjects } from '../lib';
+import { exampleProject, writeFile } from './helpers';
+
+type Obj = { path: string; object: any };
+
+/** Renders a copy of the example after `edit` changes its files; fails if the output is not valid. */
+function renderExample(edit: (project: string) => void = () => undefined): Obj[] {
+  const project = exampleProject();
+  edit(project);
+  const files = render({ projectDir: project }).files.map((f) => ({ path: f.path, object: f.object as any }));
+  expect(validateObjects(files).violations).toEqual([]);
+  return files;
+}
+
+function editYaml(project: string, file: string, change: (doc: any) => void): void {
+  const doc = parse(fs.readFileSync(path.join(project, file), 'utf8'));
+  change(doc);
+  writeFile(project, file, stringify(doc));
+}
+
+const at = (objects: Obj[], file: string) => objects.find((o) => o.path === file)?.object;
+const kindsIn = (objects: Obj[], folder: string) => objects.filter((o) => o.path.startsWith(`${folder}/`)).map((o) => o.object.kind).sort();
+
+const example = renderExample();
+
+describe('canary delivery', () => {
+  test('prod delivers acme as a Rollout 20% -> 50% -> 100% with a success-rate analysis; no Deployment', () => {
+    const rollout = at(example, 'prod/tenants/acme/rollout-gateway.yaml');
+    expect(rollout.apiVersion).toBe('argoproj.io/v1alpha1');
+    expect(rollout.spec.strategy.canary.steps).toEqual([
+      { setWeight: 20 }, { pause: { duration: '10m' } }, { setWeight: 50 }, { pause: { duration: '10m' } },
+    ]);
+    expect(rollout.spec.strategy.canary.analysis.templates).toEqual([{ templateName: 'gateway-success-rate' }]);
+    expect(rollout.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '2', memory: '1Gi' });
+    expect(at(example, 'prod/tenants/acme/deployment-gateway.yaml')).toBeUndefined();
+
+    const analysis = at(example, 'prod/tenants/acme/analysistemplate-gateway-success-rate.yaml');
+    expect(analysis.spec.metrics[0].provider.prometheus.address).toBe('http://prometheus-operated.monitoring.svc:9090');
+    expect(analysis.spec.metrics[0].successCondition).toBe('len(result) == 0 || isNaN(result[0]) || result[0] >= 0.995');
+    expect(analysis.spec.metrics[0].failureLimit).toBe(2);
+  });
+
+  test('the Application ignores the Rollout replicas its autoscaler owns', () => {
+    expect(at(example, 'prod/apps/application-prod-tenant-acme.yaml').spec.ignoreDifferences).toEqual([
+      { group: 'argoproj.io', kind: 'Rollout', name: 'gateway', namespace: 'tenant-acme', jsonPointers: ['/spec/replicas'] },
+    ]);
+  });
+
+  test('off in dev (no analysis offered) and for tenants that say no; off removes Rollout and AnalysisTemplate', () => {
+    expect(kindsIn(example, 'dev/tenants/acme')).not.toContain('Rollout');
+    expect(kindsIn(example, 'staging/tenants/globex')).not.toContain('Rollout');
+    const off = renderExample((p) => editYaml(p, 'tenants/acme.yaml', (t) => { t.gateway.canary = false; }));
+    expect(kindsIn(off, 'prod/tenants/acme')).not.toContain('Rollout');
+    expect(kindsIn(off, 'prod/tenants/acme')).not.toContain('AnalysisTemplate');
+    expect(at(off, 'prod/tenants/acme/deployment-gateway.yaml').spec.strategy.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: 0 });
+  });
+
+  test('an environment turns it on for every tenant', () => {
+    const on = renderExample((p) => editYaml(p, 'environments/staging.yaml', (e) => { e.canary.enabled = true; }));
+    expect(kindsIn(on, 'staging/tenants/globex')).toContain('Rollout');
+  });
+
+  test('canary without prometheus is refused in the environment file', () => {
+    const project = exampleProject();
+    editYaml(project, 'environments/staging.yaml', (e) => { delete e.prometheus; });
+    expect(() => render({ projectDir: project })).toThrow(/environments\/staging\.yaml:\d+: canary: needs prometheus/);
+  });
+});
+
+describe('KEDA autoscaling', () => {
+  test('a ScaledObject on CPU and request rate replaces the HPA, scaling the canary Rollout', () => {
+    const scaled = at(example, 'staging/tenants/acme/scaledobject-gateway.yaml');
+    expect(scaled.spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'gateway' });
+    expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount]).toEqual([3, 10]);
+    expect(scaled.spec.triggers.map((t: any) => t.type)).toEqual(['cpu', 'prometheus']);
+    expect(scaled.spec.triggers[1].metadata.query).toBe('sum(rate(http_requests_total{namespace="tenant-acme",service="gateway"}[2m]))');
+    expect(kindsIn(example, 'staging/tenants/acme')).not.toContain('HorizontalPodAutoscaler');
+    expect(at(example, 'staging/apps/application-staging-tenant-acme.yaml').spec.ignoreDifferences[0].kind).toBe('Rollout');
+    expect(at(example, 'dev/tenants/acme/scaledobject-gateway.yaml').spec.scaleTargetRef.kind).toBe('Deployment');
+  });
+
+  test('without prometheus in the environment, CPU only', () => {
+    expect(at(example, 'dev/tenants/acme/scaledobject-gateway.yaml').spec.triggers.map((t: any) => t.type)).toEqual(['cpu']);
+  });
+
+  test('off: back to an HPA and no ScaledObject', () => {
+    const off = renderExample((p) => editYaml(p, 'tenants/acme.yaml', (t) => { delete t.gateway.autoscaler; }));
+    expect(kindsIn(off, 'staging/tenants/acme')).toContain('HorizontalPodAutoscaler');
+    expect(kindsIn(off, 'staging/tenants/acme')).not.toContain('ScaledObject');
+  });
+
+  test('a bronze tenant cannot ask for an autoscaler', () => {
+    const project = exampleProject();
+    editYaml(project, 'tenants/initech.yaml', (t) => { t.gateway = { autoscaler: 'keda' }; });
+    expect(() => render({ projectDir: project })).toThrow(/tenants\/initech\.yaml:\d+: gateway\.autoscaler: bronze runs one fixed replica/);
+  });
+});
+
+describe('external secrets', () => {
+  test('tenant secrets become ExternalSecrets against the environment store; never a Secret', () => {
+    const es = at(example, 'prod/tenants/acme/externalsecret-upstream-api-key.yaml');
+    expect(es.apiVersion).toBe('external-secrets.io/v1');
+    expect(es.spec).toEqual({
+      refreshInterval: '1h',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'stoa-prod' },
+      target: { name: 'upstream-api-key' },
+      data: [{ secretKey: 'api-key', remoteRef: { key: 'tenants/acme/upstream', property: 'api-key' } }],
+    });
+    expect(es.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    expect(example.filter((o) => o.object.kind === 'Secret')).toEqual([]);
+  });
+
+  test('each environment has its ClusterSecretStore, deployed by its own Application in the platform project', () => {
+    const store = at(example, 'staging/platform/secret-store/clustersecretstore-stoa-staging.yaml');
+    expect(store.spec.provider.vault).toMatchObject({ server: 'https://vault.stoa.example.com', path: 'stoa-staging', version: 'v2' });
+    expect(store.spec.provider.vault.auth.kubernetes.role).toBe('external-secrets');
+    expect(at(example, 'staging/apps/application-staging-secret-store.yaml').spec.source.path).toBe('staging/platform/secret-store');
+    expect(at(example, 'staging/apps/appproject-staging-platform.yaml').spec.clusterResourceWhitelist)
+      .toContainEqual({ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: 'stoa-staging' });
+  });
+
+  test('Infisical works as the backend too', () => {
+    const objects = renderExample((p) => editYaml(p, 'environments/dev.yaml', (e) => {
+      e.secretStore = { name: 'stoa-dev', infisical: { projectSlug: 'stoa', environmentSlug: 'dev', identityId: { name: 'infisical-identity', namespace: 'external-secrets', key: 'id' } } };
+    }));
+    expect(at(objects, 'dev/platform/secret-store/clustersecretstore-stoa-dev.yaml').spec.provider.infisical.secretsScope).toEqual({ projectSlug: 'stoa', environmentSlug: 'dev' });
+  });
+
+  test('off: no secrets, no ExternalSecrets; a tenant with secrets where no store exists is refused', () => {
+    const off = renderExample((p) => editYaml(p, 'tenants/acme.yaml', (t) => { delete t.secrets; delete t.hooks; }));
+    expect(kindsIn(off, 'prod/tenants/acme')).not.toContain('ExternalSecret');
+    const project = exampleProject();
+    editYaml(project, 'environments/dev.yaml', (e) => { delete e.secretStore; delete e.awxToken; });
+    expect(() => render({ projectDir: project })).toThrow(/tenants\/acme\.yaml:\d+: secrets: environment "dev" has no secretStore/);
+  });
+});
+
+describe('sync hooks and waves', () => {
+  test('PreSync provisioning and PostSync validation Jobs launch AWX job templates, replaced each sync', () => {
+    const provision = at(example, 'staging/tenants/acme/job-provision.yaml');
+    expect(provision.metadata.annotations).toMatchObject({
+      'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+    });
+    const env = Object.fromEntries(provision.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.AWX_URL).toBe('https://awx.stoa.example.com/api/v2/job_templates/12/launch/');
+    expect(JSON.parse(env.AWX_BODY)).toEqual({ extra_vars: { tenant: 'acme', environment: 'staging', namespace: 'tenant-acme' } });
+    expect(env.AWX_TOKEN).toEqual({ secretKeyRef: { name: 'awx-token', key: 'token' } });
+    expect(at(example, 'staging/tenants/acme/job-validate.yaml').metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
+    const token = at(example, 'staging/tenants/acme/externalsecret-awx-token.yaml');
+    expect(token.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-1' });
+    expect(at(example, 'staging/tenants/acme/networkpolicy-hooks-allow-egress.yaml').spec.podSelector)
+      .toEqual({ matchExpressions: [{ key: 'stoa.io/hook', operator: 'Exists' }] });
+  });
+
+  test('namespace, quota and policy sync before secrets, secrets before workloads', () => {
+    const wave = (f: string) => at(example, `staging/tenants/acme/${f}`).metadata.annotations?.['argocd.argoproj.io/sync-wave'];
+    expect(wave('namespace-tenant-acme.yaml')).toBe('-2');
+    expect(wave('resourcequota-tenant-quota.yaml')).toBe('-2');
+    expect(wave('networkpolicy-default-deny.yaml')).toBe('-2');
+    expect(wave('externalsecret-upstream-api-key.yaml')).toBe('-1');
+    expect(wave('rollout-gateway.yaml')).toBeUndefined();
+  });
+
+  test('off: no Jobs, no token, no hook network policy', () => {
+    const off = renderExample((p) => editYaml(p, 'tenants/acme.yaml', (t) => { delete t.hooks; }));
+    const files = off.filter((o) => o.path.startsWith('staging/tenants/acme/')).map((o) => path.basename(o.path));
+    expect(files.filter((f) => /job-|awx-token|hooks-allow/.test(f))).toEqual([]);
+  });
+});
+
+describe('prod guard rails', () => {
+  test('prod projects allow syncs only in the window, manual ones included, with read-only and release roles', () => {
+    const project = at(example, 'prod/apps/appproject-prod-tenant-acme.yaml');
+    expect(project.spec.syncWindows).toEqual([{
+      kind: 'allow', schedule: '0 8 * * 1-4', duration: '10h', timeZone: 'Europe/Paris', applications: ['*'], manualSync: false,
+    }]);
+    expect(project.spec.roles.map((r: any) => [r.name, r.groups])).toEqual([['read-only', ['stoa-engineers']], ['release', ['stoa-release-managers']]]);
+    expect(project.spec.roles[1].policies).toContain('p, proj:prod-tenant-acme:release, applications, sync, prod-tenant-acme/*, allow');
+    expect(at(example, 'prod/apps/appproject-prod-platform.yaml').spec.syncWindows).toHaveLength(1);
+  });
+
+  test('prod Applications are subscribed to sync-failed, health-degraded and out-of-sync alerts; dev ones are not', () => {
+    expect(at(example, 'prod/apps/application-prod-stoa-portal.yaml').metadata.annotations).toEqual({
+      'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'stoa-prod-alerts',
+      'notifications.argoproj.io/subscribe.on-health-degraded.slack': 'stoa-prod-alerts',
+      'notifications.argoproj.io/subscribe.on-out-of-sync.slack': 'stoa-prod-alerts',
+    });
+    expect(at(example, 'dev/apps/application-dev-stoa-portal.yaml').metadata.annotations).toBeUndefined();
+    expect(at(example, 'dev/apps/appproject-dev-platform.yaml').spec.syncWindows).toBeUndefined();
+  });
+});
+
+describe('ApplicationSet mode', () => {
+  // Uniform tenants in staging: both autoscaled by an HPA with rolling updates.
+  const uniform = (p: string) => editYaml(p, 'tenants/acme.yaml', (t) => { delete t.gateway; });
+
+  test('one ApplicationSet makes exactly the Applications that per-tenant mode writes', () => {
+    const perTenant = renderExample(uniform);
+    const withSet = renderExample((p) => { uniform(p); editYaml(p, 'environments/staging.yaml', (e) => { e.tenantApplications = 'applicationset'; }); });
+
+    const appSet = at(withSet, 'staging/apps/applicationset-staging-tenants.yaml');
+    expect(appSet.spec.generators).toEqual([{ git: {
+      repoURL: 'https://git.stoa.example.com/stoa/stoa-envs.git', revision: 'main', directories: [{ path: 'staging/tenants/*' }],
+    } }]);
+    expect(withSet.filter((o) => o.path.startsWith('staging/apps/application-staging-tenant-'))).toEqual([]);
+
+    const generated = expandApplicationSets(withSet).map((o) => o.object);
+    const written = perTenant.filter((o) => o.path.startsWith('staging/apps/application-staging-tenant-')).map((o) => o.object);
+    expect(generated.map((a) => a.metadata.name)).toEqual(['staging-tenant-acme', 'staging-tenant-globex']);
+    expect(generated).toEqual(written);
+    // Everything else is the same in both modes.
+    const rest = (objects: Obj[]) => objects.filter((o) => !/staging\/apps\/application(set)?-staging-tenant/.test(o.path));
+    expect(rest(withSet)).toEqual(rest(perTenant));
+  });
+
+  test('tenants whose Applications differ in more than the name are refused with the reason', () => {
+    const project = exampleProject();
+    editYaml(project, 'environments/staging.yaml', (e) => { e.tenantApplications = 'applicationset'; });
+    expect(() => render({ projectDir: project })).toThrow(/ApplicationSet mode needs every tenant's Application to differ only by the tenant name; globex differ from acme/);
+  });
+});
