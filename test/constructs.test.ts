@@ -81,7 +81,9 @@ describe('Environment and Tenant', () => {
     new Tenant(env, 'tenant', { name: 'umbrella', tier: 'bronze', owners: { groups: ['umbrella'] } });
     const out = objects(app);
     const apps = out.filter((o) => o.kind === 'Application');
-    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['qa-root', 'qa-tenant-umbrella']);
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual([
+      'qa-control-plane-api', 'qa-control-plane-ui', 'qa-root', 'qa-stoa-gateway', 'qa-stoa-portal', 'qa-tenant-umbrella',
+    ]);
     for (const a of apps) expect(a.spec.syncPolicy.automated).toBeUndefined();
     expect(out.find((o) => o.kind === 'RoleBinding').roleRef.name).toBe('view');
     expect(out.find((o) => o.kind === 'Deployment').path).toBe('qa/tenants/umbrella/deployment-gateway.yaml');
@@ -90,6 +92,15 @@ describe('Environment and Tenant', () => {
   test('a tenant without owners is refused', () => {
     const env = environment(new App());
     expect(() => new Tenant(env, 't', { name: 'x', tier: 'gold', owners: {} })).toThrow(/owners must list at least one user or group/);
+  });
+
+  test('an environment deploys only the components it lists', () => {
+    const app = new App();
+    new Environment(app, 'env', {
+      name: 'qa', domain: 'qa.example.com', cluster: { name: 'qa', server: 'https://qa.example.com' },
+      repo: { url: 'https://git.example.com/envs.git', revision: 'main' }, registry: 'r', versions, components: ['stoa-portal'],
+    });
+    expect(objects(app).filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['stoa-portal']);
   });
 
   test('an environment missing a component version is refused', () => {

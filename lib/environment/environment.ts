@@ -5,6 +5,7 @@ import { NotificationTarget, notificationAnnotations } from '../argocd/notificat
 import { SyncMode } from '../argocd/sync-policy';
 import { TenantApplicationSet } from '../argocd/tenant-application-set';
 import { COMPONENT_NAMES, ComponentName } from '../config/environment-config';
+import { Component } from '../platform/component';
 import { ManifestChart } from '../render/manifest-chart';
 import { PrototypeChart } from '../render/prototype-chart';
 import { ClusterSecretStore, InfisicalBackend, VaultBackend } from '../secrets/secret-store';
@@ -178,6 +179,11 @@ export interface EnvironmentProps {
    * @default TenantApplications.APPLICATIONS
    */
   readonly tenantApplications?: TenantApplications;
+  /**
+   * Platform components to deploy, each with its own Application.
+   * @default - all of them: stoa-gateway, control-plane-api, control-plane-ui, stoa-portal
+   */
+  readonly components?: readonly ComponentName[];
 }
 
 /**
@@ -304,6 +310,10 @@ export class Environment extends Construct {
         ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
       ],
     });
+
+    for (const component of props.components ?? COMPONENT_NAMES) {
+      new Component(this, `platform-${component}`, { component });
+    }
 
     if (props.secretStore) {
       const chart = new ManifestChart(this, 'secret-store', { outputPath: this.outputPath('platform', 'secret-store'), labels: this.labels() });

@@ -1,10 +1,8 @@
 import { App } from 'cdk8s';
-import { COMPONENT_NAMES } from '../config/environment-config';
 import { ProjectInput } from '../config/load';
 import { EnvironmentConfig } from '../config/environment-config';
 import { Environment, EnvironmentMode, EnvironmentProps, TenantApplications } from '../environment/environment';
 import { Tenant } from '../tenant/tenant';
-import { Component } from './component';
 
 /**
  * Builds the whole construct tree for validated input: per environment, its
@@ -15,9 +13,6 @@ export function buildPlatform(input: ProjectInput): App {
   const app = new App({ outdir: '.' });
   for (const config of input.environments) {
     const env = new Environment(app, config.name, environmentProps(config));
-    for (const component of COMPONENT_NAMES) {
-      new Component(env, `platform-${component}`, { component });
-    }
     for (const tenant of input.tenants) {
       if (!tenant.environments.includes(config.name)) continue;
       new Tenant(env, `tenant-${tenant.name}`, {

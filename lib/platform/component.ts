@@ -1,6 +1,6 @@
 import { ArgoApplication } from '../argocd/argo-application';
 import { ComponentName } from '../config/environment-config';
-import { Environment } from '../environment/environment';
+import type { Environment } from '../environment/environment';
 import { ManifestChart } from '../render/manifest-chart';
 import { Scaling } from '../workloads/scaling';
 import { WebWorkload } from '../workloads/web-workload';

@@ -8,8 +8,19 @@ export type SchemaResult =
   | { readonly known: true; readonly errors: readonly string[] }
   | { readonly known: false };
 
-/** Folder of the CRD schemas committed with the package (`npm run schemas` writes it). */
-export const DEFAULT_CRD_SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas', 'crds');
+/**
+ * Folder of the CRD schemas shipped with the package (`npm run schemas` writes it):
+ * `schemas/crds` at the package root, found from the sources (`lib/validate`) and
+ * from the compiled code (`build/lib/validate`) alike.
+ */
+export const DEFAULT_CRD_SCHEMA_DIR = findUp(path.join('schemas', 'crds'), __dirname);
+
+function findUp(rel: string, from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, rel))) return path.join(dir, rel);
+    if (path.dirname(dir) === dir) return path.resolve(from, '..', '..', rel);
+  }
+}
 
 type Check = (obj: unknown) => string[];
 

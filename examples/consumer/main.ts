@@ -1,0 +1,40 @@
+// A team's own cdk8s app: one environment with a tenant, and a standalone gateway
+// in a chart of the team's own, rendered with stoa-manifests' deterministic writer.
+import { App } from 'cdk8s';
+import {
+  Environment, EnvironmentMode, Gateway, ManifestChart, Scaling, Tenant, renderConstructs, replaceFolder, validateObjects,
+} from 'stoa-manifests';
+
+const app = new App();
+const qa = new Environment(app, 'qa', {
+  name: 'qa',
+  mode: EnvironmentMode.FULL,
+  domain: 'qa.example.com',
+  cluster: { name: 'qa', server: 'https://qa.k8s.example.com' },
+  repo: { url: 'https://git.example.com/platform/envs.git', revision: 'main' },
+  registry: 'ghcr.io/stoa-platform',
+  versions: { 'stoa-gateway': '1.9.0', 'control-plane-api': '2.5.0', 'control-plane-ui': '2.5.0', 'stoa-portal': '1.4.0' },
+});
+new Tenant(qa, 'umbrella', { name: 'umbrella', tier: 'silver', owners: { groups: ['umbrella-team'] } });
+
+// A gateway outside any tenant, in a chart of our own.
+const edge = new ManifestChart(app, 'edge', { outputPath: 'qa/edge' });
+new Gateway(edge, 'gateway', {
+  tenant: 'edge',
+  namespace: 'edge',
+  image: qa.imageOf('stoa-gateway'),
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+  scaling: Scaling.fixed(2),
+  ingress: qa.ingressFor('edge'),
+  ingressControllerNamespace: 'ingress-nginx',
+  controlPlaneNamespace: 'stoa-system',
+});
+
+const files = renderConstructs(app);
+const report = validateObjects(files, { readOnlyEnvironments: [] });
+if (!report.ok) {
+  console.error(report.violations.map((v) => `${v.file}: [${v.rule}] ${v.message}`).join('\n'));
+  process.exit(1);
+}
+replaceFolder('dist', files);
+console.log(`wrote ${files.length} files to dist/`);
