@@ -86,7 +86,7 @@ describe('Environment and Tenant', () => {
     ]);
     for (const a of apps) expect(a.spec.syncPolicy.automated).toBeUndefined();
     expect(out.find((o) => o.kind === 'RoleBinding').roleRef.name).toBe('view');
-    expect(out.find((o) => o.kind === 'Deployment').path).toBe('qa/tenants/umbrella/deployment-gateway.yaml');
+    expect(out.find((o) => o.kind === 'Deployment' && o.metadata.name === 'gateway').path).toBe('qa/tenants/umbrella/deployment-gateway.yaml');
   });
 
   test('a tenant without owners is refused', () => {
