@@ -13,6 +13,7 @@ export interface TenantApplicationSetProps {
   readonly argocdNamespace: string;
   /** The envs repo. */
   readonly repoUrl: string;
+  /** Branch, tag or commit of the envs repo. */
   readonly revision: string;
   /** Folder holding one folder per tenant, e.g. `dev/tenants`. */
   readonly tenantsFolder: string;

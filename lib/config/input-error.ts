@@ -4,7 +4,10 @@ import { compareStrings } from '../sort';
 export interface InputProblem {
   /** Path of the file, as given to the loader (relative to the project when possible). */
   readonly file: string;
-  /** 1-based line in the file, when the problem can be located. */
+  /**
+   * 1-based line in the file, when the problem can be located.
+   * @default - not located (e.g. a missing folder)
+   */
   readonly line?: number;
   /** Dotted path of the field, e.g. `owners.groups[0]`; empty for the whole file. */
   readonly field: string;

@@ -6,7 +6,9 @@ export type TierName = typeof TIER_NAMES[number];
 
 /** Compute amounts in Kubernetes quantity strings. */
 export interface ComputeAmounts {
+  /** CPU, e.g. `500m`. */
   readonly cpu: string;
+  /** Memory, e.g. `512Mi`. */
   readonly memory: string;
 }
 

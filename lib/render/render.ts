@@ -17,8 +17,11 @@ export interface RenderedFile {
 
 /** The fields of a rendered Kubernetes object that the tooling reads. */
 export interface KubeObject {
+  /** API group and version, e.g. `apps/v1`. */
   readonly apiVersion: string;
+  /** Kind, e.g. `Deployment`. */
   readonly kind: string;
+  /** Name, namespace (for namespaced kinds), labels and annotations. */
   readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
   readonly [key: string]: unknown;
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 
 /** Vault, read with Kubernetes auth (the operator's service account; no token in git). */
 export interface VaultBackend {
+  /** Selects Vault. */
   readonly provider: 'vault';
   /** Vault address, e.g. `https://vault.example.com`. */
   readonly server: string;
@@ -19,6 +20,7 @@ export interface VaultBackend {
 
 /** Infisical, read with Kubernetes auth; the machine identity id is itself a reference to a Secret key. */
 export interface InfisicalBackend {
+  /** Selects Infisical. */
   readonly provider: 'infisical';
   /**
    * Infisical API URL.

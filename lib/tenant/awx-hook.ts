@@ -17,6 +17,7 @@ export const HOOK_IMAGE = 'curlimages/curl:8.11.1';
 export interface AwxHookJobProps {
   /** Job name, e.g. `provision`. */
   readonly name: string;
+  /** Namespace of the Job. */
   readonly namespace: string;
   /** When it runs. */
   readonly phase: HookPhase;

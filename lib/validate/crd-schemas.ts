@@ -5,7 +5,9 @@ import { compareStrings } from '../sort';
 
 /** One schema file: `<group>/<version>/<Kind>.json` and its JSON text. */
 export interface CrdSchemaFile {
+  /** `<group>/<version>/<Kind>.json`. */
   readonly path: string;
+  /** The schema as JSON text. */
   readonly content: string;
 }
 

@@ -34,10 +34,17 @@ export interface DiffOptions {
 export interface FileChange {
   /** Path relative to the output folder. */
   readonly path: string;
+  /** Whether the file is new, gone or different. */
   readonly status: 'added' | 'removed' | 'changed';
-  /** Content at base (undefined when added). */
+  /**
+   * Content at base.
+   * @default - none: the file was added
+   */
   readonly before?: string;
-  /** Content at head (undefined when removed). */
+  /**
+   * Content at head.
+   * @default - none: the file was removed
+   */
   readonly after?: string;
 }
 
@@ -47,17 +54,23 @@ export interface ApplicationChanges {
   readonly application: string;
   /** Its source folder, e.g. `dev/tenants/acme`. */
   readonly folder: string;
+  /** Files added. */
   readonly added: number;
+  /** Files removed. */
   readonly removed: number;
+  /** Files changed. */
   readonly changed: number;
+  /** Every file that differs. */
   readonly files: readonly FileChange[];
 }
 
 /** The changes of one environment. */
 export interface EnvironmentChanges {
+  /** Environment name (the top folder). */
   readonly environment: string;
   /** Whether it is read-only (prod): flagged at the top of reports. */
   readonly readOnly: boolean;
+  /** Applications with changes, by folder. */
   readonly applications: readonly ApplicationChanges[];
 }
 
@@ -65,7 +78,10 @@ export interface EnvironmentChanges {
 export interface DiffResult {
   /** Base as given, and its short commit. */
   readonly base: { readonly ref: string; readonly commit: string };
-  /** Head as given and its short commit; undefined for the working tree. */
+  /**
+   * Head as given and its short commit.
+   * @default - the working tree
+   */
   readonly head?: { readonly ref: string; readonly commit: string };
   /** Environments with changes, in name order. */
   readonly environments: readonly EnvironmentChanges[];

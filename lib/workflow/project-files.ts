@@ -7,8 +7,11 @@ import { WorkflowError } from './workflow-error';
 
 /** The folders of a project. */
 export interface ProjectPaths {
+  /** The project folder. */
   readonly projectDir: string;
+  /** Its `environments/` folder. */
   readonly environmentsDir: string;
+  /** Its `tenants/` folder. */
   readonly tenantsDir: string;
 }
 

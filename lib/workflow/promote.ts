@@ -23,14 +23,19 @@ export interface PromoteOptions {
 
 /** One version that a promotion changes. */
 export interface VersionChange {
+  /** The component. */
   readonly component: ComponentName;
+  /** Version in the target environment before. */
   readonly from: string;
+  /** Version after: the source environment's. */
   readonly to: string;
 }
 
 /** What {@link promote} did. */
 export interface PromoteResult {
+  /** Environment promoted from. */
   readonly from: string;
+  /** Environment promoted to. */
   readonly to: string;
   /** Versions changed in the target environment. */
   readonly versions: readonly VersionChange[];

@@ -7,15 +7,21 @@ import { environmentFile, environmentsOf, projectPaths } from './project-files';
 
 /** A version an environment runs that the environment it is promoted from never had. */
 export interface UnpromotedVersion {
+  /** The environment running the version. */
   readonly environment: string;
+  /** The environment it should have come through. */
   readonly source: string;
+  /** The component. */
   readonly component: ComponentName;
+  /** The version that skipped the source. */
   readonly version: string;
 }
 
 /** What {@link checkPromotions} found. */
 export interface PromotionCheck {
+  /** True when nothing skipped the promotion order. */
   readonly ok: boolean;
+  /** Every version that did. */
   readonly problems: readonly UnpromotedVersion[];
 }
 

@@ -29,14 +29,19 @@ export interface PublishOptions {
 
 /** What changed in one environment of the envs repo. */
 export interface PublishedEnvironment {
+  /** Environment (folder of the envs repo). */
   readonly environment: string;
+  /** Tenants whose folder is new. */
   readonly tenantsAdded: readonly string[];
+  /** Tenants whose folder is gone. */
   readonly tenantsRemoved: readonly string[];
+  /** Tenants whose folder changed. */
   readonly tenantsChanged: readonly string[];
   /** `component old -> new` when the image changed, else `component`. */
   readonly componentsChanged: readonly string[];
   /** Whether the Applications and projects (the app-of-apps) changed. */
   readonly appsChanged: boolean;
+  /** Files that changed in the environment. */
   readonly files: number;
 }
 
@@ -44,12 +49,19 @@ export interface PublishedEnvironment {
 export interface PublishResult {
   /** False when the envs repo already held exactly this output. */
   readonly committed: boolean;
-  /** The new commit in the envs repo. */
+  /**
+   * The new commit in the envs repo.
+   * @default - none: nothing was committed
+   */
   readonly commit?: string;
   /** Whether it was pushed to the envs repo's `origin`. */
   readonly pushed: boolean;
-  /** The commit message. */
+  /**
+   * The commit message.
+   * @default - none: nothing was committed
+   */
   readonly message?: string;
+  /** What changed, per environment with changes. */
   readonly environments: readonly PublishedEnvironment[];
 }
 

@@ -19,7 +19,9 @@ export interface SetImageOptions {
 
 /** What {@link setImage} did. */
 export interface SetImageResult {
+  /** The environment changed. */
   readonly environment: string;
+  /** The component changed. */
   readonly component: ComponentName;
   /** Version before. */
   readonly from: string;
