@@ -47,3 +47,4 @@ export * from './secrets/external-secret';
 export * from './secrets/secret-store';
 export * from './tenant/awx-hook';
 export * from './argocd/application-set-preview';
+export * from './files';

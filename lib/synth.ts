@@ -5,6 +5,7 @@ import { loadProjectInput } from './config/load';
 import { buildPlatform } from './platform/build-platform';
 import { RenderedFile, renderConstructs } from './render/render';
 import { replaceFolder } from './render/replace-folder';
+import { displayPath, listFiles } from './files';
 import { compareStrings } from './sort';
 import { ValidationFailedError, validateObjects } from './validate/validate';
 
@@ -51,7 +52,7 @@ export function render(options: Pick<SynthOptions, 'projectDir' | 'outDir'> = {}
   const files = renderConstructs(buildPlatform(input));
   const report = validateObjects(files, {
     readOnlyEnvironments: readOnlyNames(input.environments),
-    displayPrefix: `${displayOutDir(options)}/`,
+    displayPrefix: `${displayPath(projectDir, outDirOf(options))}/`,
   });
   if (!report.ok) throw new ValidationFailedError(report);
   return { files, environments: input.environments.map((e) => e.name) };
@@ -84,26 +85,13 @@ export interface OutputCheck {
 export function checkOutput(options: SynthOptions = {}): OutputCheck {
   const expected = new Map(render(options).files.map((f) => [f.path, f.content]));
   const outDir = outDirOf(options);
-  const actual = listFiles(outDir);
+  const actual = new Set(listFiles(outDir));
   const missing = [...expected.keys()].filter((f) => !actual.has(f));
   const extra = [...actual].filter((f) => !expected.has(f)).sort(compareStrings);
   const changed = [...expected.keys()].filter((f) => actual.has(f) && fs.readFileSync(path.join(outDir, f), 'utf8') !== expected.get(f));
   return { upToDate: missing.length + extra.length + changed.length === 0, missing, extra, changed };
 }
 
-function listFiles(dir: string): Set<string> {
-  const out = new Set<string>();
-  if (!fs.existsSync(dir)) return out;
-  const walk = (sub: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
-      const rel = sub ? `${sub}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(rel);
-      else out.add(rel);
-    }
-  };
-  walk('');
-  return out;
-}
 
 function readOnlyNames(environments: readonly EnvironmentConfig[]): string[] {
   return environments.filter((e) => e.mode === 'read-only').map((e) => e.name);
@@ -117,8 +105,3 @@ function outDirOf(options: SynthOptions): string {
   return path.resolve(options.outDir ?? path.join(projectDirOf(options), 'dist'));
 }
 
-/** The output folder as messages show it: relative to the project when inside it. */
-function displayOutDir(options: SynthOptions): string {
-  const rel = path.relative(projectDirOf(options), outDirOf(options));
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : outDirOf(options);
-}

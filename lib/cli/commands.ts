@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadEnvironments } from '../config/load';
+import { displayPath } from '../files';
 import { checkOutput, synth } from '../synth';
 import { formatReport, validateFolder } from '../validate/validate';
 
@@ -37,7 +38,7 @@ export function synthCommand(options: ProjectOptions, io: Output = PROCESS_OUTPU
   const projectDir = path.resolve(options.project ?? '.');
   return guarded(io, 'synth failed; dist/ was not changed.', () => {
     const result = synth({ projectDir, outDir: options.out && path.resolve(options.out) });
-    io.out(`stoa-manifests: wrote ${result.files.length} files to ${display(projectDir, result.outDir)}/ (${result.environments.join(', ')})`);
+    io.out(`stoa-manifests: wrote ${result.files.length} files to ${displayPath(projectDir, result.outDir)}/ (${result.environments.join(', ')})`);
     return 0;
   });
 }
@@ -48,7 +49,7 @@ export function checkCommand(options: ProjectOptions, io: Output = PROCESS_OUTPU
   const outDir = path.resolve(options.out ?? path.join(projectDir, 'dist'));
   return guarded(io, 'check failed.', () => {
     const result = checkOutput({ projectDir, outDir });
-    const where = display(projectDir, outDir);
+    const where = displayPath(projectDir, outDir);
     if (result.upToDate) {
       io.out(`stoa-manifests: ${where}/ is up to date`);
       return 0;
@@ -82,7 +83,7 @@ export function validateCommand(dir: string | undefined, options: ValidateComman
     const readOnlyEnvironments = fs.existsSync(environmentsDir)
       ? loadEnvironments({ environmentsDir, displayRoot: projectDir }).filter((e) => e.mode === 'read-only').map((e) => e.name)
       : undefined;
-    const report = validateFolder(target, { readOnlyEnvironments, displayPrefix: `${display(process.cwd(), target)}/` });
+    const report = validateFolder(target, { readOnlyEnvironments, displayPrefix: `${displayPath(process.cwd(), target)}/` });
     (report.ok ? io.out : io.err)(formatReport(report, format));
     return report.ok ? 0 : 1;
   });
@@ -98,7 +99,3 @@ export function guarded(io: Output, headline: string, body: () => number): numbe
   }
 }
 
-function display(from: string, target: string): string {
-  const rel = path.relative(from, target);
-  return rel === '' ? '.' : !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : target;
-}

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { displayPath } from '../files';
 import { compareStrings } from '../sort';
 import { EnvironmentConfig, environmentFileSchema } from './environment-config';
 import { InputError, InputProblem } from './input-error';
@@ -39,7 +40,7 @@ export function loadProjectInput(location: InputLocation): ProjectInput {
   const tenants = readFolder(location.tenantsDir, root, tenantFileSchema, problems, new Set());
 
   if (environments.length === 0 && problems.length === 0) {
-    problems.push({ file: display(location.environmentsDir, root), field: '', message: 'no environment files (*.yaml) found' });
+    problems.push({ file: displayPath(root, location.environmentsDir), field: '', message: 'no environment files (*.yaml) found' });
   }
   const ordered = orderByPromotion(environments, failedEnvironments, problems);
   checkTenantEnvironments(tenants, ordered, failedEnvironments, problems);
@@ -75,14 +76,14 @@ function readFolder<T extends { name: string }>(
   failed: Set<string>,
 ): Loaded<T>[] {
   if (!fs.existsSync(dir)) {
-    problems.push({ file: display(dir, root), field: '', message: 'folder does not exist' });
+    problems.push({ file: displayPath(root, dir), field: '', message: 'folder does not exist' });
     return [];
   }
   const loaded: Loaded<T>[] = [];
   const seen = new Map<string, string>();
   for (const entry of fs.readdirSync(dir).sort()) {
     if (!/\.ya?ml$/.test(entry)) continue;
-    const file = display(path.join(dir, entry), root);
+    const file = displayPath(root, path.join(dir, entry));
     const result = readYamlFile(path.join(dir, entry), file, schema);
     const expected = entry.replace(/\.ya?ml$/, '');
     if (!result.ok) {
@@ -167,7 +168,3 @@ function checkTenantEnvironments(
   }
 }
 
-function display(file: string, root: string): string {
-  const rel = path.relative(root, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
-}

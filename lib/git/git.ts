@@ -64,3 +64,22 @@ export function readFilesAt(cwd: string, ref: string, paths: readonly string[]):
   }
   return out;
 }
+
+/** One line of `git diff --name-status`: added, deleted, or modified (anything else). */
+export interface NameStatus {
+  /** `A`, `D` or `M`. */
+  readonly status: 'A' | 'D' | 'M';
+  /** Path relative to the repository root. */
+  readonly path: string;
+}
+
+/** Runs `git diff --name-status --no-renames -z <args>` and parses it. */
+export function diffNameStatus(cwd: string, args: readonly string[]): NameStatus[] {
+  const fields = git(cwd, ['diff', '--name-status', '--no-renames', '-z', ...args]).split('\0').filter((f) => f !== '');
+  const out: NameStatus[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const s = fields[i][0];
+    out.push({ status: s === 'A' ? 'A' : s === 'D' ? 'D' : 'M', path: fields[i + 1] });
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { expandApplicationSets } from '../argocd/application-set-preview';
+import { listFiles } from '../files';
 import { KubeObject } from '../render/render';
 import { compareStrings } from '../sort';
 import { ObjectInFile, Violation } from './policy';
@@ -141,14 +142,5 @@ function isKubeObject(o: unknown): o is KubeObject {
 
 function listYamlFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) throw new Error(`${dir} does not exist; run synth first or give the folder to validate`);
-  const out: string[] = [];
-  const walk = (sub: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
-      const rel = sub ? `${sub}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(rel);
-      else if (/\.ya?ml$/.test(entry.name)) out.push(rel);
-    }
-  };
-  walk('');
-  return out.sort(compareStrings);
+  return listFiles(dir).filter((f) => /\.ya?ml$/.test(f));
 }

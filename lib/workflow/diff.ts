@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createTwoFilesPatch } from 'diff';
-import { git, readFilesAt } from '../git/git';
+import { diffNameStatus, git, readFilesAt } from '../git/git';
 import { compareStrings } from '../sort';
 
 /** Options of {@link diffRefs}. */
@@ -105,11 +105,8 @@ export function diffRefs(options: DiffOptions): DiffResult {
   const head = options.head === undefined ? undefined : { ref: options.head, commit: commitOf(options.head) };
 
   const statuses = new Map<string, FileChange['status']>();
-  const nameStatus = git(top, ['diff', '--name-status', '--no-renames', '-z', base.commit, ...(head ? [head.commit] : []), '--', inRepo]);
-  const fields = nameStatus.split('\0').filter((f) => f !== '');
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const code = fields[i][0];
-    statuses.set(fields[i + 1], code === 'A' ? 'added' : code === 'D' ? 'removed' : 'changed');
+  for (const c of diffNameStatus(top, [base.commit, ...(head ? [head.commit] : []), '--', inRepo])) {
+    statuses.set(c.path, c.status === 'A' ? 'added' : c.status === 'D' ? 'removed' : 'changed');
   }
   if (!head) {
     for (const f of git(top, ['ls-files', '--others', '--exclude-standard', '-z', '--', inRepo]).split('\0').filter(Boolean)) {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { git, repoRoot, tryGit } from '../git/git';
+import { diffNameStatus, git, NameStatus, repoRoot, tryGit } from '../git/git';
 import { checkOutput } from '../synth';
 import { compareStrings } from '../sort';
 import { WorkflowError } from './workflow-error';
@@ -145,8 +145,7 @@ function publishInto(checkout: string, outDir: string, branch: string, source: S
     fs.cpSync(path.join(outDir, env), path.join(checkout, env), { recursive: true });
   }
   git(checkout, ['add', '--all', '--', ...environments]);
-  const staged = git(checkout, ['diff', '--cached', '--name-status', '--no-renames', '-z', '--', ...environments]);
-  const changes = parseNameStatus(staged);
+  const changes = diffNameStatus(checkout, ['--cached', '--', ...environments]);
   if (changes.length === 0) return { committed: false, pushed: false, environments: [] };
 
   const summary = environments
@@ -176,20 +175,6 @@ function switchTo(checkout: string, branch: string, hasRemote: boolean): void {
   }
 }
 
-interface NameStatus {
-  readonly status: 'A' | 'D' | 'M';
-  readonly path: string;
-}
-
-function parseNameStatus(raw: string): NameStatus[] {
-  const fields = raw.split('\0').filter((f) => f !== '');
-  const out: NameStatus[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const s = fields[i][0];
-    out.push({ status: s === 'A' ? 'A' : s === 'D' ? 'D' : 'M', path: fields[i + 1] });
-  }
-  return out;
-}
 
 function summarize(checkout: string, env: string, changes: readonly NameStatus[], hadCommits: boolean): PublishedEnvironment {
   const groups = (kind: string) => {
