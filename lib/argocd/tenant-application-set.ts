@@ -57,8 +57,8 @@ export class TenantApplicationSet extends Construct {
   }
 
   private template(): unknown {
+    // The environment creates the set with its first tenant, so there is always one.
     const first = this.templates()[0];
-    if (!first) return { metadata: { name: `${TENANT_PLACEHOLDER}` }, spec: { project: 'default', destination: {}, source: { repoURL: '', path: '' } } };
     const { apiVersion: _v, kind: _k, ...rest } = JSON.parse(first.text);
     delete rest.metadata.namespace;
     return rest;

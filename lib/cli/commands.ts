@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadEnvironments } from '../config/load';
+import { writeFiles } from '../render/replace-folder';
 import { displayPath } from '../files';
 import { checkOutput, synth } from '../synth';
 import { formatReport, validateFolder } from '../validate/validate';
@@ -33,11 +34,24 @@ export interface ProjectOptions {
   readonly out?: string;
 }
 
+/** Options of {@link synthCommand}. */
+export interface SynthCommandOptions extends ProjectOptions {
+  /**
+   * Also write the files here after dist/ is replaced (cdk8s's own output folder, CDK8S_OUTDIR).
+   * @default - nowhere else
+   */
+  readonly copyTo?: string;
+}
+
 /** `synth`: render, validate and replace dist/. Returns the exit code. */
-export function synthCommand(options: ProjectOptions, io: Output = PROCESS_OUTPUT): number {
+export function synthCommand(options: SynthCommandOptions, io: Output = PROCESS_OUTPUT): number {
   const projectDir = path.resolve(options.project ?? '.');
   return guarded(io, 'synth failed; dist/ was not changed.', () => {
     const result = synth({ projectDir, outDir: options.out && path.resolve(options.out) });
+    if (options.copyTo) {
+      fs.mkdirSync(options.copyTo, { recursive: true });
+      writeFiles(path.resolve(options.copyTo), result.files);
+    }
     io.out(`stoa-manifests: wrote ${result.files.length} files to ${displayPath(projectDir, result.outDir)}/ (${result.environments.join(', ')})`);
     return 0;
   });
