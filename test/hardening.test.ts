@@ -206,13 +206,16 @@ describe('ApplicationSet mode', () => {
       repoURL: 'https://git.stoa.example.com/stoa/stoa-envs.git', revision: 'main', directories: [{ path: 'staging/tenants/*' }],
     } }]);
     expect(withSet.filter((o) => o.path.startsWith('staging/apps/application-staging-tenant-'))).toEqual([]);
+    // The root may sync the ApplicationSet (validation's project-permits rule would refuse it otherwise).
+    expect(at(withSet, 'staging/bootstrap/appproject-staging-bootstrap.yaml').spec.namespaceResourceWhitelist)
+      .toContainEqual({ group: 'argoproj.io', kind: 'ApplicationSet' });
 
     const generated = expandApplicationSets(withSet).map((o) => o.object);
     const written = perTenant.filter((o) => o.path.startsWith('staging/apps/application-staging-tenant-')).map((o) => o.object);
     expect(generated.map((a) => a.metadata.name)).toEqual(['staging-tenant-acme', 'staging-tenant-globex']);
     expect(generated).toEqual(written);
     // Everything else is the same in both modes.
-    const rest = (objects: Obj[]) => objects.filter((o) => !/staging\/apps\/application(set)?-staging-tenant/.test(o.path));
+    const rest = (objects: Obj[]) => objects.filter((o) => !/staging\/apps\/application(set)?-staging-tenant|staging\/bootstrap\/appproject/.test(o.path));
     expect(rest(withSet)).toEqual(rest(perTenant));
   });
 

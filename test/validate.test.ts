@@ -88,6 +88,12 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
     quiet: (o) => { find(o, 'dev/apps/application-dev-tenant-acme.yaml').spec.source.path = 'dev/tenants/acme/'; },
   },
   {
+    rule: 'project-permits',
+    fire: (o) => { find(o, 'dev/apps/appproject-dev-tenant-globex.yaml').spec.namespaceResourceWhitelist = [{ group: '', kind: 'Service' }]; },
+    message: /Deployment gateway, deployed by "dev-tenant-globex", is not allowed by the namespaceResourceWhitelist of AppProject "dev-tenant-globex"/,
+    quiet: (o) => { find(o, 'dev/apps/appproject-dev-tenant-globex.yaml').spec.namespaceResourceWhitelist = [{ group: '*', kind: '*' }]; },
+  },
+  {
     rule: 'single-autoscaler',
     fire: (o) => o.push({ path: 'dev/tenants/globex/scaledobject-gateway.yaml', object: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'gateway', namespace: 'tenant-globex' }, spec: { scaleTargetRef: { name: 'gateway' }, triggers: [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } }] } } }),
     message: /Deployment\/gateway in tenant-globex is also scaled by HorizontalPodAutoscaler gateway \(dev\/tenants\/globex\/horizontalpodautoscaler-gateway\.yaml\)/,
@@ -122,6 +128,17 @@ test('read-only environments come from the options', () => {
   const objects = copy();
   expect(violationsOf(objects, 'read-only-manual-sync', ['staging']).length).toBeGreaterThan(0);
   expect(violationsOf(objects, 'read-only-manual-sync', ['prod'])).toEqual([]);
+});
+
+test('project-permits also catches a cluster-scoped kind or a namespace the project does not allow, and a missing project', () => {
+  const objects = copy();
+  find(objects, 'dev/apps/appproject-dev-tenant-acme.yaml').spec.clusterResourceWhitelist = [{ group: '', kind: 'Namespace', name: 'tenant-other' }];
+  find(objects, 'dev/tenants/globex/service-gateway.yaml').metadata.namespace = 'kube-system';
+  find(objects, 'dev/apps/application-dev-tenant-initech.yaml').spec.project = 'dev-nowhere';
+  const messages = violationsOf(objects, 'project-permits').map((v) => v.message);
+  expect(messages).toContainEqual(expect.stringMatching(/Namespace tenant-acme, deployed by "dev-tenant-acme", is not allowed by the clusterResourceWhitelist/));
+  expect(messages).toContainEqual(expect.stringMatching(/Service gateway, deployed by "dev-tenant-globex", is not allowed by the destinations \(namespace kube-system\)/));
+  expect(messages).toContainEqual('Application "dev-tenant-initech": project "dev-nowhere" is not in the output');
 });
 
 test('isPinnedImage accepts tags and digests, refuses latest and no tag (a registry port is not a tag)', () => {

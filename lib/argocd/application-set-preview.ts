@@ -19,7 +19,8 @@ export function expandApplicationSets(objects: readonly InFile[]): InFile[] {
   const folders = [...new Set(objects.map((o) => path.posix.dirname(o.path)))].sort(compareStrings);
   return objects.filter((o) => o.object?.kind === 'ApplicationSet').flatMap((set) => {
     const spec = set.object.spec ?? {};
-    const patterns: string[] = (spec.generators ?? []).flatMap((g: any) => (g.git?.directories ?? []).filter((d: any) => !d.exclude).map((d: any) => d.path));
+    const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+    const patterns: string[] = list(spec.generators).flatMap((g: any) => list(g?.git?.directories).filter((d: any) => !d?.exclude).map((d: any) => String(d?.path)));
     return patterns.flatMap((pattern) => {
       const parent = pattern.replace(/\/\*$/, '');
       return folders.filter((f) => path.posix.dirname(f) === parent).map((dir) => {

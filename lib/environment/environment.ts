@@ -286,6 +286,7 @@ export class Environment extends Construct {
       namespaceResources: [
         { group: 'argoproj.io', kind: 'Application' },
         { group: 'argoproj.io', kind: 'AppProject' },
+        ...(this.tenantApplications === TenantApplications.APPLICATION_SET ? [{ group: 'argoproj.io', kind: 'ApplicationSet' }] : []),
       ],
     });
     new ArgoApplication(bootstrap, 'root', {

@@ -60,5 +60,6 @@ export function podSpecOf(object: KubeObject): any | undefined {
 
 /** Every container of a pod spec (init, regular and ephemeral). */
 export function containersOf(pod: any): any[] {
-  return [...(pod?.initContainers ?? []), ...(pod?.containers ?? []), ...(pod?.ephemeralContainers ?? [])];
+  const list = (v: unknown): any[] => (Array.isArray(v) ? v.filter((c) => c && typeof c === 'object') : []);
+  return [...list(pod?.initContainers), ...list(pod?.containers), ...list(pod?.ephemeralContainers)];
 }

@@ -1,6 +1,9 @@
 import { compareStrings } from '../sort';
 import { containersOf, environmentOf, ObjectInFile, PolicyRule, podSpecOf } from './policy';
 
+/** A field that should be a list, as one: rules also run on objects whose schema check failed. */
+const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+
 const workloads = (objects: readonly ObjectInFile[]) =>
   objects.flatMap((o) => {
     const pod = podSpecOf(o.object);
@@ -52,10 +55,10 @@ const nonRoot: PolicyRule = {
 /** A policy that selects every pod and allows nothing in either direction. */
 function isDefaultDeny(spec: any): boolean {
   const selector = spec?.podSelector ?? {};
-  const selectsAll = Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
-  const types: string[] = spec?.policyTypes ?? [];
+  const selectsAll = Object.keys(selector.matchLabels ?? {}).length === 0 && list(selector.matchExpressions).length === 0;
+  const types: string[] = list(spec?.policyTypes);
   return selectsAll && types.includes('Ingress') && types.includes('Egress')
-    && (spec?.ingress ?? []).length === 0 && (spec?.egress ?? []).length === 0;
+    && list(spec?.ingress).length === 0 && list(spec?.egress).length === 0;
 }
 
 const tenantDefaultDeny: PolicyRule = {
@@ -92,7 +95,7 @@ const projectScope: PolicyRule = {
       const env = environmentOf(p.path);
       const spec = p.object.spec as any;
       const problems: string[] = [];
-      const repos: string[] = spec?.sourceRepos ?? [];
+      const repos: string[] = list(spec?.sourceRepos);
       const allowedRepos = envsRepo.get(env) ?? new Set<string>();
       for (const r of repos) {
         if (r.includes('*') || !allowedRepos.has(r)) problems.push(`sourceRepos allows "${r}", not the envs repo (${[...allowedRepos].sort(compareStrings).join(', ') || 'none'})`);
@@ -100,12 +103,12 @@ const projectScope: PolicyRule = {
       const used = new Set(apps
         .filter((a) => environmentOf(a.path) === env && (a.object.spec as any)?.project === p.object.metadata.name)
         .map((a) => destinationKey((a.object.spec as any)?.destination)));
-      for (const d of spec?.destinations ?? []) {
+      for (const d of list(spec?.destinations)) {
         const key = destinationKey(d);
         if (key.includes('*')) problems.push(`destination ${key} uses a wildcard`);
         else if (!used.has(key)) problems.push(`destination ${key} is not used by any of its Applications`);
       }
-      for (const k of spec?.clusterResourceWhitelist ?? []) {
+      for (const k of list(spec?.clusterResourceWhitelist)) {
         if (k.group === '*' || k.kind === '*') problems.push(`clusterResourceWhitelist allows every ${k.group === '*' ? 'group' : 'kind'}`);
       }
       return problems.map((message) => ({ file: p.path, message: `AppProject "${p.object.metadata.name}": ${message}` }));
@@ -119,7 +122,7 @@ function destinationKey(d: any): string {
 
 function sourcesOf(app: ObjectInFile['object']): Array<{ repoURL?: string; path?: string }> {
   const spec = app.spec as any;
-  return [...(spec?.source ? [spec.source] : []), ...(spec?.sources ?? [])];
+  return [...(spec?.source ? [spec.source] : []), ...list(spec?.sources)];
 }
 
 const readOnlyManualSync: PolicyRule = {
@@ -180,8 +183,67 @@ const singleAutoscaler: PolicyRule = {
   },
 };
 
+/** Kinds without a namespace. Custom resources: the cluster-scoped kinds of the pinned CRDs. */
+const CLUSTER_SCOPED_KINDS = new Set([
+  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass',
+  'PriorityClass', 'IngressClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
+  'ClusterSecretStore', 'ClusterAnalysisTemplate',
+]);
+
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+}
+
+function permits(entries: unknown, group: string, kind: string, name: string): boolean {
+  const match = (pattern: string | undefined, value: string) => pattern === undefined || pattern === '*' || pattern === value;
+  return list(entries).some((e) => match(e.group, group) && match(e.kind, kind) && match(e.name, name));
+}
+
+const projectPermits: PolicyRule = {
+  id: 'project-permits',
+  reason: "every object an Application deploys is allowed by its AppProject (kind whitelists, destinations), or Argo CD refuses the sync",
+  check: ({ objects, applications }) => {
+    const projects = new Map(objects.filter((o) => o.object.kind === 'AppProject')
+      .map((p) => [`${environmentOf(p.path)}/${p.object.metadata.name}`, p]));
+    const byFolder = new Map<string, ObjectInFile[]>();
+    for (const o of objects) {
+      const folder = o.path.slice(0, o.path.lastIndexOf('/'));
+      byFolder.set(folder, [...(byFolder.get(folder) ?? []), o]);
+    }
+    const out: Array<{ file: string; message: string }> = [];
+    for (const app of applications) {
+      const spec = app.object.spec as any;
+      const projectName = spec?.project;
+      const project = projects.get(`${environmentOf(app.path)}/${projectName}`);
+      if (!project) {
+        out.push({ file: app.path, message: `Application "${app.object.metadata.name}": project "${projectName}" is not in the output` });
+        continue;
+      }
+      const pspec = project.object.spec as any;
+      const destinations = new Set(list(pspec?.destinations).map((d: any) => `${d.server}/${d.namespace}`));
+      for (const source of sourcesOf(app.object)) {
+        for (const o of byFolder.get(String(source.path ?? '').replace(/^\.?\/+|\/+$/g, '')) ?? []) {
+          const { kind, metadata } = o.object;
+          const group = groupOf(o.object.apiVersion);
+          const problem = CLUSTER_SCOPED_KINDS.has(kind)
+            ? (permits(pspec?.clusterResourceWhitelist, group, kind, metadata.name) ? undefined : 'clusterResourceWhitelist')
+            : pspec?.namespaceResourceWhitelist && !permits(pspec.namespaceResourceWhitelist, group, kind, metadata.name)
+              ? 'namespaceResourceWhitelist'
+              : !destinations.has(`${spec?.destination?.server}/${metadata.namespace ?? spec?.destination?.namespace}`) && !destinations.has(`${spec?.destination?.server}/*`)
+                ? `destinations (namespace ${metadata.namespace ?? spec?.destination?.namespace})`
+                : undefined;
+          if (problem) {
+            out.push({ file: o.path, message: `${kind} ${metadata.name}, deployed by "${app.object.metadata.name}", is not allowed by the ${problem} of AppProject "${projectName}"` });
+          }
+        }
+      }
+    }
+    return out;
+  },
+};
+
 /** Every platform rule, in report order. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
-  projectScope, readOnlyManualSync, uniqueObjects, sourcePathExists, singleAutoscaler,
+  projectScope, projectPermits, readOnlyManualSync, uniqueObjects, sourcePathExists, singleAutoscaler,
 ];
