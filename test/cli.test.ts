@@ -79,7 +79,8 @@ describe('validate', () => {
 
     const json = cli('validate', out, '--project', project, '--format', 'json');
     expect(json.code).toBe(1);
-    const parsed = JSON.parse(json.stderr);
+    const parsed = JSON.parse(json.stdout);
+    expect(json.stderr).toBe('');
     expect(parsed.ok).toBe(false);
     expect(parsed.violations).toHaveLength(1);
     expect(parsed.violations[0]).toMatchObject({ rule: 'read-only-manual-sync', reason: expect.stringContaining('never automatically') });
@@ -134,7 +135,8 @@ describe('workflow verbs', () => {
 
     const diff = cli('diff', '--base', 'HEAD', '--project', repo);
     expect(diff.code).toBe(0);
-    expect(diff.stdout).toContain('| dev | dev-tenant-umbrella | 12 | 0 | 0 |');
+    expect(diff.stdout).toContain('| 🟢 dev | dev-tenant-umbrella | 12 | 0 | 0 |');
+    expect(diff.stdout).toContain('### 🟢 dev');
 
     const { clone } = bareRemote();
     expect(cli('publish', '--repo', clone, '--project', repo).stderr).toContain('uncommitted changes');

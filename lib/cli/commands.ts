@@ -98,7 +98,8 @@ export function validateCommand(dir: string | undefined, options: ValidateComman
       ? loadEnvironments({ environmentsDir, displayRoot: projectDir }).filter((e) => e.mode === 'read-only').map((e) => e.name)
       : undefined;
     const report = validateFolder(target, { readOnlyEnvironments, displayPrefix: `${displayPath(process.cwd(), target)}/` });
-    (report.ok ? io.out : io.err)(formatReport(report, format));
+    // JSON is for tools: always on stdout, the exit code says pass or fail.
+    (report.ok || format === 'json' ? io.out : io.err)(formatReport(report, format));
     return report.ok ? 0 : 1;
   });
 }

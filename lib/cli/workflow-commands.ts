@@ -16,6 +16,7 @@ export function diffCommand(options: { project?: string; base: string; head?: st
     const result = diffRefs({
       projectDir, base: options.base, head: options.head,
       readOnlyEnvironments: envs.filter((e) => e.mode === 'read-only').map((e) => e.name),
+      colors: Object.fromEntries(envs.map((e) => [e.name, e.color])),
     });
     io.out(formatDiff(result, options.format ?? 'markdown'));
     return 0;

@@ -28,6 +28,11 @@ export interface DiffOptions {
    * @default ['prod']
    */
   readonly readOnlyEnvironments?: readonly string[];
+  /**
+   * Report color of each environment (green, amber, red), shown as a dot in Markdown.
+   * @default - no colors
+   */
+  readonly colors?: Readonly<Record<string, string>>;
 }
 
 /** One file that differs. */
@@ -70,6 +75,11 @@ export interface EnvironmentChanges {
   readonly environment: string;
   /** Whether it is read-only (prod): flagged at the top of reports. */
   readonly readOnly: boolean;
+  /**
+   * Its report color.
+   * @default - none
+   */
+  readonly color?: string;
   /** Applications with changes, by folder. */
   readonly applications: readonly ApplicationChanges[];
 }
@@ -140,6 +150,7 @@ export function diffRefs(options: DiffOptions): DiffResult {
   const environments = [...envs.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([environment, applications]) => ({
     environment,
     readOnly: readOnly.has(environment),
+    color: options.colors?.[environment],
     applications: applications.sort((a, b) => compareStrings(a.folder, b.folder)),
   }));
   return { base, head, environments, files: paths.length };
@@ -194,7 +205,9 @@ export function formatDiff(result: DiffResult, format: 'markdown' | 'text', limi
     out.push(md ? `> [!WARNING]\n> **${line}**` : `!! ${line}`, '');
   }
 
-  const rows = result.environments.flatMap((e) => e.applications.map((a) => [e.environment, a.application, a.added, a.removed, a.changed]));
+  const dot: Record<string, string> = { green: '🟢', amber: '🟠', red: '🔴' };
+  const envLabel = (e: EnvironmentChanges) => (md && e.color && dot[e.color] ? `${dot[e.color]} ${e.environment}` : e.environment);
+  const rows = result.environments.flatMap((e) => e.applications.map((a) => [envLabel(e), a.application, a.added, a.removed, a.changed]));
   if (md) {
     out.push('| Environment | Application | Added | Removed | Changed |', '|---|---|--:|--:|--:|');
     for (const r of rows) out.push(`| ${r.join(' | ')} |`);
@@ -208,7 +221,7 @@ export function formatDiff(result: DiffResult, format: 'markdown' | 'text', limi
 
   let omitted = 0;
   for (const env of result.environments) {
-    out.push('', md ? `### ${env.environment}` : `== ${env.environment} ==`);
+    out.push('', md ? `### ${envLabel(env)}` : `== ${env.environment} ==`);
     for (const app of env.applications) {
       for (const file of app.files) {
         const { text, added, removed } = unifiedDiff(file, maxLines);
