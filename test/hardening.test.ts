@@ -171,6 +171,22 @@ describe('sync hooks and waves', () => {
   });
 });
 
+describe('tenant network isolation', () => {
+  test('HTTPS egress of gateways and hooks excludes the cluster CIDRs, so tenants cannot reach each other that way', () => {
+    const cidrs = ['10.0.0.0/8', '172.16.0.0/12'];
+    expect(at(example, 'prod/tenants/acme/networkpolicy-gateway-allow-egress.yaml').spec.egress[1].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: cidrs } }]);
+    expect(at(example, 'prod/tenants/acme/networkpolicy-hooks-allow-egress.yaml').spec.egress[0].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: cidrs } }]);
+    const open = renderExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { delete e.internalCidrs; }));
+    expect(at(open, 'prod/tenants/acme/networkpolicy-gateway-allow-egress.yaml').spec.egress[1].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
+  });
+
+  test('a CIDR that is not one is refused', () => {
+    const project = exampleProject();
+    editYaml(project, 'environments/dev.yaml', (e) => { e.internalCidrs = ['10.0.0.0']; });
+    expect(() => render({ projectDir: project })).toThrow(/environments\/dev\.yaml:\d+: internalCidrs\[0\]: must be an IPv4 CIDR such as 10\.0\.0\.0\/8/);
+  });
+});
+
 describe('prod guard rails', () => {
   test('prod projects allow syncs only in the window, manual ones included, with read-only and release roles', () => {
     const project = at(example, 'prod/apps/appproject-prod-tenant-acme.yaml');

@@ -117,6 +117,8 @@ describe('promote', () => {
     ]);
     expect(result.tenants).toEqual(['initech']);
     expect(parse(read(repo, 'tenants/initech.yaml')).environments).toEqual(['dev', 'staging']);
+    expect(read(repo, 'tenants/acme.yaml')).toContain('environments: [dev, staging, prod]');
+    expect(git(repo, ['diff', '--', 'tenants/initech.yaml'])).toContain('-environments: [dev]\n+environments: [dev, staging]');
     expect(parse(read(repo, 'environments/staging.yaml')).components['stoa-gateway']).toBe('1.9.0');
     expect(read(repo, 'environments/staging.yaml')).toContain('# Staging: pre-production validation');
 

@@ -102,6 +102,8 @@ export const environmentFileSchema = z.strictObject({
   access: z.strictObject({ viewers: z.array(z.string().min(1)).min(1), releasers: z.array(z.string().min(1)).min(1) }).optional(),
   /** Argo CD notification subscriptions of every Application. */
   notifications: z.strictObject({ service: dnsLabel(63), recipient: z.string().min(1, { error: 'must not be empty' }) }).optional(),
+  /** The cluster's pod and service CIDRs, kept out of tenants' HTTPS egress. */
+  internalCidrs: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: 'must be an IPv4 CIDR such as 10.0.0.0/8' })).optional(),
   /** One Application per tenant, or one ApplicationSet over the tenant folders. */
   tenantApplications: z.enum(['applications', 'applicationset']).default('applications'),
 }).superRefine((env, ctx) => {

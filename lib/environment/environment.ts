@@ -180,6 +180,11 @@ export interface EnvironmentProps {
    */
   readonly tenantApplications?: TenantApplications;
   /**
+   * The cluster's pod and service CIDRs: excluded from tenants' HTTPS egress to the internet.
+   * @default - none: HTTPS egress may reach any address
+   */
+  readonly internalCidrs?: readonly string[];
+  /**
    * Platform components to deploy, each with its own Application.
    * @default - all of them: stoa-gateway, control-plane-api, control-plane-ui, stoa-portal
    */
@@ -228,6 +233,8 @@ export class Environment extends Construct {
   public readonly awxToken?: { readonly key: string; readonly property?: string };
   /** How tenants get their Applications. */
   public readonly tenantApplications: TenantApplications;
+  /** The cluster's internal CIDRs, excluded from tenants' HTTPS egress. */
+  public readonly internalCidrs: readonly string[];
 
   private readonly registry: string;
   private readonly versions: Readonly<Record<ComponentName, string>>;
@@ -271,6 +278,7 @@ export class Environment extends Construct {
     this.guardRails = { syncWindows: props.syncWindows, access: props.access };
     this.notifications = props.notifications;
     this.tenantApplications = props.tenantApplications ?? TenantApplications.APPLICATIONS;
+    this.internalCidrs = [...(props.internalCidrs ?? [])];
 
     const argocdServer = props.argocdServer ?? 'https://kubernetes.default.svc';
     const bootstrap = new ManifestChart(this, 'bootstrap', { outputPath: this.outputPath('bootstrap'), labels: this.labels() });

@@ -34,6 +34,12 @@ export interface GatewayProps {
    */
   readonly controlPlanePort?: number;
   /**
+   * Address ranges that HTTPS egress must not reach (the cluster's pod and service CIDRs),
+   * so "upstream over HTTPS" cannot become a path to other tenants.
+   * @default - none excluded
+   */
+  readonly internalCidrs?: readonly string[];
+  /**
    * Name of the gateway's objects.
    * @default 'gateway'
    */
@@ -95,7 +101,7 @@ export class Gateway extends Construct {
             ports: [tcp(controlPlanePort)],
           },
           // Upstream APIs are outside the cluster and only reached over TLS.
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] },
+          { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: props.internalCidrs?.length ? [...props.internalCidrs] : undefined } }], ports: [tcp(443)] },
         ],
       },
     });

@@ -54,6 +54,7 @@ export function environmentProps(config: EnvironmentConfig): EnvironmentProps {
     syncWindows: config.syncWindows,
     access: config.access,
     notifications: config.notifications,
+    internalCidrs: config.internalCidrs,
     tenantApplications: config.tenantApplications === 'applicationset' ? TenantApplications.APPLICATION_SET : TenantApplications.APPLICATIONS,
   };
 }

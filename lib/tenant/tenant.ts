@@ -151,6 +151,7 @@ export class Tenant extends ManifestChart {
       ingress: env.ingressFor(props.name),
       ingressControllerNamespace: env.ingressControllerNamespace,
       controlPlaneNamespace: env.platformNamespace,
+      internalCidrs: env.internalCidrs,
     });
 
     if (props.hooks?.preSync || props.hooks?.postSync) this.addHooks(env, props, namespace, store);
@@ -279,7 +280,10 @@ export class Tenant extends ManifestChart {
       spec: {
         podSelector: { matchExpressions: [{ key: 'stoa.io/hook', operator: 'Exists' }] },
         policyTypes: ['Egress'],
-        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }] }],
+        egress: [{
+          to: [{ ipBlock: { cidr: '0.0.0.0/0', except: env.internalCidrs.length ? [...env.internalCidrs] : undefined } }],
+          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }],
+        }],
       },
     });
   }

@@ -64,7 +64,8 @@ export class EditableYaml {
 
   /** The edited text. */
   public toString(): string {
-    return this.doc.toString();
+    // `[a, b]` as people write it; the library's default pads flow lists to `[ a, b ]`.
+    return this.doc.toString({ flowCollectionPadding: false });
   }
 
   /** Writes the edited text back. */
