@@ -26,6 +26,65 @@ export interface PolicyContext {
   readonly applications: readonly ObjectInFile[];
   /** Environments whose Applications must never sync automatically. */
   readonly readOnlyEnvironments: ReadonlySet<string>;
+  /** What the cluster of each environment provides around the output; see {@link factsOf}. */
+  readonly environments: ReadonlyMap<string, EnvironmentFacts>;
+}
+
+/**
+ * What an environment's cluster provides that the output does not render:
+ * the namespaces and services the behaviour rules reason about.
+ */
+export interface EnvironmentFacts {
+  /**
+   * Namespace of the ingress controller (source of all public traffic).
+   * @default 'ingress-nginx'
+   */
+  readonly ingressControllerNamespace: string;
+  /**
+   * Namespace of Prometheus (scrapes PodMonitors and ServiceMonitors).
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace: string;
+  /**
+   * Link-local address of NodeLocal DNSCache, when the cluster runs it.
+   * @default - none: pods resolve names through kube-dns in kube-system
+   */
+  readonly nodeLocalDnsAddress?: string;
+  /**
+   * Whether cert-manager solves ACME HTTP-01 challenges with solver pods in the Ingress's namespace.
+   * @default true
+   */
+  readonly acmeHttp01: boolean;
+  /**
+   * The cluster's pod and service CIDRs (an address outside them is on the internet).
+   * @default []
+   */
+  readonly internalCidrs: readonly string[];
+  /**
+   * Namespaces that exist before any Application syncs (Argo CD's, kube-system, the controllers').
+   * @default - argocd, kube-system, kube-public, default, external-secrets, the ingress and monitoring namespaces
+   */
+  readonly existingNamespaces: readonly string[];
+}
+
+/** Facts of an environment with the defaults filled in. */
+export function factsOf(partial: Partial<EnvironmentFacts> = {}): EnvironmentFacts {
+  const ingressControllerNamespace = partial.ingressControllerNamespace ?? 'ingress-nginx';
+  const monitoringNamespace = partial.monitoringNamespace ?? 'monitoring';
+  return {
+    ingressControllerNamespace,
+    monitoringNamespace,
+    nodeLocalDnsAddress: partial.nodeLocalDnsAddress,
+    acmeHttp01: partial.acmeHttp01 ?? true,
+    internalCidrs: [...(partial.internalCidrs ?? [])],
+    existingNamespaces: [...new Set(partial.existingNamespaces
+      ?? ['argocd', 'default', 'external-secrets', 'kube-public', 'kube-system', ingressControllerNamespace, monitoringNamespace])],
+  };
+}
+
+/** The facts of `env` in `context`, or the defaults when the context does not know it. */
+export function environmentFacts(context: Pick<PolicyContext, 'environments'>, env: string): EnvironmentFacts {
+  return context.environments.get(env) ?? factsOf();
 }
 
 /** A platform rule. */

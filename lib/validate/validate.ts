@@ -5,7 +5,7 @@ import { expandApplicationSets } from '../argocd/application-set-preview';
 import { listFiles } from '../files';
 import { KubeObject } from '../render/render';
 import { compareStrings } from '../sort';
-import { ObjectInFile, Violation } from './policy';
+import { EnvironmentFacts, factsOf, ObjectInFile, Violation } from './policy';
 import { POLICY_RULES } from './rules';
 import { SchemaCatalog } from './schema-catalog';
 
@@ -26,6 +26,11 @@ export interface ValidateOptions {
    * @default - one catalog over the packaged CRD schemas, shared by every call in the process
    */
   readonly schemas?: SchemaCatalog;
+  /**
+   * What each environment's cluster provides (ingress, monitoring, DNS, existing namespaces), by environment name.
+   * @default - {@link factsOf} defaults for every environment
+   */
+  readonly environments?: Readonly<Record<string, Partial<EnvironmentFacts>>>;
 }
 
 /** The outcome of a validation. */
@@ -102,7 +107,8 @@ function buildReport(objects: readonly ObjectInFile[], found: Violation[], optio
     for (const error of result.errors) violations.push({ rule: 'schema', file: prefix + file, message: error });
   }
   const applications = [...sorted.filter((o) => o.object.kind === 'Application'), ...expandApplicationSets(sorted)];
-  const context = { objects: sorted, applications, readOnlyEnvironments: new Set(options.readOnlyEnvironments ?? ['prod']) };
+  const environments = new Map(Object.entries(options.environments ?? {}).map(([name, facts]) => [name, factsOf(facts)]));
+  const context = { objects: sorted, applications, readOnlyEnvironments: new Set(options.readOnlyEnvironments ?? ['prod']), environments };
   for (const rule of POLICY_RULES) {
     for (const v of rule.check(context)) violations.push({ rule: rule.id, file: prefix + v.file, message: v.message });
   }
