@@ -1,11 +1,11 @@
-// Writes the openAPIV3Schema of every served version of every CRD in ../shared/crds
+// Writes the openAPIV3Schema of every served version of every CRD in crds/ (vendored upstream copies, see crds/SOURCES.md)
 // to schemas/crds/<group>/<version>/<Kind>.json, for offline validation.
 // Run with `npm run schemas`; the output is committed (like imports/).
 import * as fs from 'fs';
 import * as path from 'path';
 import { extractCrdSchemas } from '../lib/validate/crd-schemas';
 
-const source = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', 'shared', 'crds'));
+const source = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'crds'));
 const target = path.resolve(process.argv[3] ?? path.join(__dirname, '..', 'schemas', 'crds'));
 const files = extractCrdSchemas(source);
 fs.rmSync(target, { recursive: true, force: true });

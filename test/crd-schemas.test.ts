@@ -3,9 +3,9 @@ import * as path from 'path';
 import { DEFAULT_CRD_SCHEMA_DIR, extractCrdSchemas } from '../lib';
 import { readTree, REPO } from './helpers';
 
-const SHARED_CRDS = path.resolve(REPO, '..', 'shared', 'crds');
+const SHARED_CRDS = path.resolve(REPO, 'crds');
 
-test('the committed CRD schemas are exactly what npm run schemas extracts from ../shared/crds', () => {
+test('the committed CRD schemas are exactly what npm run schemas extracts from crds/', () => {
   const extracted = extractCrdSchemas(SHARED_CRDS);
   const committed = readTree(DEFAULT_CRD_SCHEMA_DIR);
   expect(extracted.map((f) => f.path)).toEqual([...committed.keys()]);
