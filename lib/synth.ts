@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EnvironmentConfig } from './config/environment-config';
 import { loadProjectInput } from './config/load';
-import { buildPlatform } from './platform/build-platform';
+import { buildPlatform, environmentFactsOf } from './platform/build-platform';
 import { RenderedFile, renderConstructs } from './render/render';
 import { replaceFolder } from './render/replace-folder';
 import { displayPath, listFiles } from './files';
@@ -52,6 +52,7 @@ export function render(options: Pick<SynthOptions, 'projectDir' | 'outDir'> = {}
   const files = renderConstructs(buildPlatform(input));
   const report = validateObjects(files, {
     readOnlyEnvironments: readOnlyNames(input.environments),
+    environments: Object.fromEntries(input.environments.map((e) => [e.name, environmentFactsOf(e)])),
     displayPrefix: `${displayPath(projectDir, outDirOf(options))}/`,
   });
   if (!report.ok) throw new ValidationFailedError(report);

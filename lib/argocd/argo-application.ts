@@ -47,6 +47,12 @@ export interface ArgoApplicationProps {
    */
   readonly createNamespace?: boolean;
   /**
+   * Prune what git no longer has only after everything else is synced and healthy
+   * (`PruneLast=true`): a Deployment replaced by a Rollout keeps serving until the Rollout is up.
+   * @default true
+   */
+  readonly pruneLast?: boolean;
+  /**
    * Labels on the Application.
    * @default - none
    */
@@ -61,7 +67,7 @@ export interface ArgoApplicationProps {
 /**
  * An Argo CD Application set up as Argo CD recommends for production: the
  * resources finalizer (deleting the Application deletes what it deployed),
- * retry with exponential backoff, `CreateNamespace=true`, and automated
+ * retry with exponential backoff, `CreateNamespace=true`, prune last, and automated
  * prune + self-heal or manual sync.
  */
 export class ArgoApplication extends Construct {
@@ -97,6 +103,7 @@ export class ArgoApplication extends Construct {
           syncOptions: Lazy.any({
             produce: () => [
               ...(createNamespace ? ['CreateNamespace=true'] : []),
+              ...(props.pruneLast ?? true ? ['PruneLast=true'] : []),
               // Without it a sync would still write the ignored fields back.
               ...(ignoreDifferences()?.length ? ['RespectIgnoreDifferences=true'] : []),
             ],

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { AppProject } from '../../imports/argocd-appproject-argoproj.io';
 import { compareStrings } from '../sort';
 import { SYNC_WAVE_ANNOTATION } from './sync-policy';
+import { APP_SYNC_WAVES } from './sync-wave';
 
 /** A cluster and namespace an Argo CD project may deploy to. */
 export interface ArgoDestination {
@@ -92,8 +93,8 @@ export interface ArgoProjectProps {
 
 /**
  * An Argo CD AppProject: the fence around a set of Applications (which repos,
- * which clusters and namespaces, which kinds). It is synced one wave before
- * Applications so they never refer to a project that does not exist yet.
+ * which clusters and namespaces, which kinds). It is synced in the first wave
+ * of the app-of-apps so Applications never refer to a project that does not exist yet.
  */
 export class ArgoProject extends Construct {
   /** Name of the AppProject, for Applications to refer to. */
@@ -111,7 +112,7 @@ export class ArgoProject extends Construct {
         name: props.name,
         namespace: props.argocdNamespace ?? 'argocd',
         labels: props.labels,
-        annotations: { [SYNC_WAVE_ANNOTATION]: '-1' },
+        annotations: { [SYNC_WAVE_ANNOTATION]: String(APP_SYNC_WAVES.projects) },
       },
       spec: {
         description: props.description,

@@ -7,9 +7,9 @@ export interface NotificationTarget {
 }
 
 /**
- * Triggers an Application subscribes to: sync failed and health degraded are
- * Argo CD's built-in triggers; `on-out-of-sync` (drift) must be defined in
- * argocd-notifications-cm, e.g. `when: app.status.sync.status == 'OutOfSync'`.
+ * Triggers an Application subscribes to: sync failed, health degraded and out of
+ * sync (drift). Argo CD defines none of them by itself (the first two only come
+ * with its optional catalog); {@link ArgoCdSettings} renders all three.
  */
 export const NOTIFICATION_TRIGGERS = ['on-sync-failed', 'on-health-degraded', 'on-out-of-sync'] as const;
 

@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ArgoApplication } from './argo-application';
+import { SYNC_WAVE_ANNOTATION } from './sync-policy';
 
 /** Placeholder of the git directory generator for the folder's last segment (the tenant). */
 export const TENANT_PLACEHOLDER = '{{path.basename}}';
@@ -17,6 +18,11 @@ export interface TenantApplicationSetProps {
   readonly revision: string;
   /** Folder holding one folder per tenant, e.g. `dev/tenants`. */
   readonly tenantsFolder: string;
+  /**
+   * Sync wave of the ApplicationSet in the app-of-apps.
+   * @default - none (wave 0)
+   */
+  readonly syncWave?: number;
 }
 
 /**
@@ -35,7 +41,11 @@ export class TenantApplicationSet extends Construct {
     new ApiObject(this, 'Resource', {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'ApplicationSet',
-      metadata: { name: props.name, namespace: props.argocdNamespace },
+      metadata: {
+        name: props.name,
+        namespace: props.argocdNamespace,
+        annotations: props.syncWave === undefined ? undefined : { [SYNC_WAVE_ANNOTATION]: String(props.syncWave) },
+      },
       spec: {
         goTemplate: false,
         generators: [{ git: { repoURL: props.repoUrl, revision: props.revision, directories: [{ path: `${props.tenantsFolder}/*` }] } }],

@@ -5,6 +5,7 @@ import { writeFiles } from '../render/replace-folder';
 import { displayPath } from '../files';
 import { checkOutput, synth } from '../synth';
 import { formatReport, validateFolder } from '../validate/validate';
+import { environmentFactsOf } from '../platform/build-platform';
 
 /** Where a command prints. */
 export interface Output {
@@ -94,10 +95,12 @@ export function validateCommand(dir: string | undefined, options: ValidateComman
   const format = options.format ?? 'text';
   return guarded(io, 'validate failed.', () => {
     const environmentsDir = path.join(projectDir, 'environments');
-    const readOnlyEnvironments = fs.existsSync(environmentsDir)
-      ? loadEnvironments({ environmentsDir, displayRoot: projectDir }).filter((e) => e.mode === 'read-only').map((e) => e.name)
-      : undefined;
-    const report = validateFolder(target, { readOnlyEnvironments, displayPrefix: `${displayPath(process.cwd(), target)}/` });
+    const environments = fs.existsSync(environmentsDir) ? loadEnvironments({ environmentsDir, displayRoot: projectDir }) : undefined;
+    const report = validateFolder(target, {
+      readOnlyEnvironments: environments?.filter((e) => e.mode === 'read-only').map((e) => e.name),
+      environments: environments && Object.fromEntries(environments.map((e) => [e.name, environmentFactsOf(e)])),
+      displayPrefix: `${displayPath(process.cwd(), target)}/`,
+    });
     // JSON is for tools: always on stdout, the exit code says pass or fail.
     (report.ok || format === 'json' ? io.out : io.err)(formatReport(report, format));
     return report.ok ? 0 : 1;

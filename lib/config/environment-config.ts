@@ -72,7 +72,16 @@ export const environmentFileSchema = z.strictObject({
     className: dnsLabel(63).default('nginx'),
     clusterIssuer: dnsLabel(63).default('letsencrypt'),
     controllerNamespace: dnsLabel(63).default('ingress-nginx'),
-  }).default({ className: 'nginx', clusterIssuer: 'letsencrypt', controllerNamespace: 'ingress-nginx' }),
+    /** How cert-manager solves the issuer's ACME challenge: http01 needs solver pods reachable from the ingress controller. */
+    acmeSolver: z.enum(['http01', 'dns01']).default('http01'),
+  }).default({ className: 'nginx', clusterIssuer: 'letsencrypt', controllerNamespace: 'ingress-nginx', acmeSolver: 'http01' }),
+  /** The cluster's Prometheus Operator: where it runs and which labels its Prometheus selects PodMonitors by. */
+  monitoring: z.strictObject({
+    namespace: dnsLabel(63).default('monitoring'),
+    podMonitorLabels: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a label key' }), z.string().max(63)).optional(),
+  }).default({ namespace: 'monitoring' }),
+  /** NodeLocal DNSCache: pods resolve names through this link-local address as well as kube-dns. */
+  nodeLocalDns: z.string().regex(/^169\.254\.\d{1,3}\.\d{1,3}$/, { error: 'must be a link-local IPv4 address such as 169.254.20.10' }).optional(),
   /** Image registry and repository prefix, e.g. `ghcr.io/stoa-platform`. */
   registry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, {
     error: 'must be a registry host with an optional path, e.g. ghcr.io/stoa-platform',

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { dnsLabel } from './common';
 import { TIER_NAMES } from './tiers';
 
+/**
+ * Tenant names that would take a platform host (`<name>.<domain>`): the host
+ * prefixes of the platform components, and names kept for platform tools.
+ */
+export const RESERVED_TENANT_NAMES: readonly string[] = ['api', 'argocd', 'console', 'gateway', 'grafana', 'portal', 'prometheus', 'www'];
+
 const subject = z.string().min(1, { error: 'must not be empty' }).max(253, { error: 'must be at most 253 characters' });
 
 /** Schema of `tenants/<name>.yaml`. */
@@ -42,6 +48,14 @@ export const tenantFileSchema = z.strictObject({
   environments: z.array(dnsLabel(20)).min(1, { error: 'must list at least one environment' })
     .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' }),
 }).superRefine((t, ctx) => {
+  for (const [i, secret] of (t.secrets ?? []).entries()) {
+    if (!secret.key.startsWith(`tenants/${t.name}/`) || secret.key.includes('..')) {
+      ctx.addIssue({ code: 'custom', path: ['secrets', i, 'key'], message: `must be a path under tenants/${t.name}/ (a tenant reads only its own secrets)` });
+    }
+  }
+  if (RESERVED_TENANT_NAMES.includes(t.name)) {
+    ctx.addIssue({ code: 'custom', path: ['name'], message: `"${t.name}" is reserved: <name>.<domain> is a platform host (reserved: ${RESERVED_TENANT_NAMES.join(', ')})` });
+  }
   if (t.tier === 'bronze' && t.gateway?.autoscaler) {
     ctx.addIssue({ code: 'custom', path: ['gateway', 'autoscaler'], message: 'bronze runs one fixed replica; an autoscaler needs tier silver or gold' });
   }

@@ -12,36 +12,122 @@ export interface ComputeAmounts {
   readonly memory: string;
 }
 
-/** What a tier gives a tenant. */
+/** What a tier lets a tenant run: the one source its quota is derived from. */
 export interface TierSpec {
-  /** ResourceQuota hard limits for the namespace. */
-  readonly quota: { readonly requests: ComputeAmounts; readonly limits: ComputeAmounts; readonly pods: number };
   /** LimitRange defaults for containers that do not set their own. */
   readonly containerDefaults: { readonly requests: ComputeAmounts; readonly limits: ComputeAmounts };
   /** Gateway container resources. */
   readonly gatewayResources: { readonly requests: ComputeAmounts; readonly limits: ComputeAmounts };
-  /** Fixed replicas, or an autoscaling range (then an HPA owns `spec.replicas`). */
+  /** Fixed replicas, or an autoscaling range (then an HPA or KEDA owns `spec.replicas`). */
   readonly gatewayReplicas: { readonly fixed: number } | { readonly min: number; readonly max: number };
 }
 
-/** The size of each tier. */
+/** The size of each tier. Quotas are not listed here: {@link tierQuota} derives them. */
 export const TIERS: Readonly<Record<TierName, TierSpec>> = {
   bronze: {
-    quota: { requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '4', memory: '8Gi' }, pods: 10 },
     containerDefaults: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
     gatewayResources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
     gatewayReplicas: { fixed: 1 },
   },
   silver: {
-    quota: { requests: { cpu: '4', memory: '8Gi' }, limits: { cpu: '8', memory: '16Gi' }, pods: 20 },
     containerDefaults: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
     gatewayResources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
     gatewayReplicas: { min: 2, max: 5 },
   },
   gold: {
-    quota: { requests: { cpu: '8', memory: '16Gi' }, limits: { cpu: '16', memory: '32Gi' }, pods: 40 },
     containerDefaults: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi' } },
     gatewayResources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     gatewayReplicas: { min: 3, max: 10 },
   },
 };
+
+/** Share of the replicas a rollout may add on top (Deployment and canary Rollout `maxSurge`). */
+export const ROLLOUT_SURGE_PERCENT = 25;
+
+/** How many gateway pods a tier may run at once, and why. */
+export interface TierPeak {
+  /** Most replicas (the fixed count, or the autoscaler's maximum). */
+  readonly maxReplicas: number;
+  /** Extra pods of a rolling update or canary step at full scale (`maxSurge` 25%, rounded up). */
+  readonly surge: number;
+  /**
+   * Pods of a new workload while the old one still runs: when a tenant switches between a
+   * Deployment and a canary Rollout, the old one is pruned last (`PruneLast=true`), after
+   * the new one is healthy at its minimum.
+   */
+  readonly switchHeadroom: number;
+  /** The sum: the most gateway pods that can exist at once. */
+  readonly pods: number;
+}
+
+/** The peak number of gateway pods of `tier`. */
+export function tierPeak(tier: TierName): TierPeak {
+  const r = TIERS[tier].gatewayReplicas;
+  const [min, max] = 'fixed' in r ? [r.fixed, r.fixed] : [r.min, r.max];
+  const surge = Math.ceil((max * ROLLOUT_SURGE_PERCENT) / 100);
+  return { maxReplicas: max, surge, switchHeadroom: min, pods: max + surge + min };
+}
+
+/** ResourceQuota hard limits of a tier. */
+export interface TierQuota {
+  /** Sum of requests allowed. */
+  readonly requests: ComputeAmounts;
+  /** Sum of limits allowed. */
+  readonly limits: ComputeAmounts;
+  /** Pods allowed. */
+  readonly pods: number;
+}
+
+/**
+ * The quota of `tier`, derived from what the tier may run: its peak gateway pods
+ * ({@link tierPeak}) times the gateway's requests and limits. Hook Jobs run in the
+ * platform's hooks namespace and take nothing from it.
+ */
+export function tierQuota(tier: TierName): TierQuota {
+  const { pods } = tierPeak(tier);
+  const { requests, limits } = TIERS[tier].gatewayResources;
+  const times = (a: ComputeAmounts): ComputeAmounts => ({
+    cpu: formatMillicores(parseMillicores(a.cpu) * pods),
+    memory: formatMebibytes(parseMebibytes(a.memory) * pods),
+  });
+  return { requests: times(requests), limits: times(limits), pods };
+}
+
+/** The tier table of the README, generated from {@link TIERS} (a test keeps the README in step). */
+export function tierTable(): string {
+  const rows = TIER_NAMES.map((name) => {
+    const r = TIERS[name].gatewayReplicas;
+    const peak = tierPeak(name);
+    const q = tierQuota(name);
+    const g = TIERS[name].gatewayResources;
+    const replicas = 'fixed' in r ? `${r.fixed}, fixed` : `${r.min}–${r.max}, autoscaled`;
+    return `| ${name} | ${replicas} | ${g.requests.cpu} / ${g.limits.cpu}, ${g.requests.memory} / ${g.limits.memory} `
+      + `| ${peak.maxReplicas} + ${peak.surge} + ${peak.switchHeadroom} = ${peak.pods} `
+      + `| ${q.requests.cpu} / ${q.limits.cpu} | ${q.requests.memory} / ${q.limits.memory} | ${q.pods} |`;
+  });
+  return [
+    '| tier | gateway replicas | gateway CPU, memory (request / limit) | peak pods (max + surge + switch) | quota CPU (requests / limits) | quota memory | quota pods |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function parseMillicores(cpu: string): number {
+  const m = /^(\d+)(m?)$/.exec(cpu);
+  if (!m) throw new Error(`tier CPU "${cpu}" must be whole cores ("2") or millicores ("500m")`);
+  return m[2] ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+function formatMillicores(millis: number): string {
+  return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
+}
+
+function parseMebibytes(memory: string): number {
+  const m = /^(\d+)(Mi|Gi)$/.exec(memory);
+  if (!m) throw new Error(`tier memory "${memory}" must be in Mi or Gi`);
+  return m[2] === 'Gi' ? Number(m[1]) * 1024 : Number(m[1]);
+}
+
+function formatMebibytes(mebibytes: number): string {
+  return mebibytes % 1024 === 0 ? `${mebibytes / 1024}Gi` : `${mebibytes}Mi`;
+}

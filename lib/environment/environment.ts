@@ -8,6 +8,9 @@ import { COMPONENT_NAMES, ComponentName } from '../config/environment-config';
 import { Component } from '../platform/component';
 import { ManifestChart } from '../render/manifest-chart';
 import { PrototypeChart } from '../render/prototype-chart';
+import { ArgoCdSettings } from '../argocd/argocd-settings';
+import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
+import { HooksNamespace } from '../platform/hooks-namespace';
 import { ClusterSecretStore, InfisicalBackend, VaultBackend } from '../secrets/secret-store';
 import { Delivery } from '../workloads/delivery';
 import { IngressOptions } from '../workloads/web-workload';
@@ -53,6 +56,26 @@ export interface EnvironmentIngressProps {
    * @default 'ingress-nginx'
    */
   readonly controllerNamespace?: string;
+  /**
+   * How cert-manager solves the issuer's ACME challenge. With HTTP-01, solver pods run in
+   * each namespace that has an Ingress, and tenant network policies let the ingress controller reach them.
+   * @default 'http01'
+   */
+  readonly acmeSolver?: 'http01' | 'dns01';
+}
+
+/** The cluster's Prometheus Operator. */
+export interface EnvironmentMonitoringProps {
+  /**
+   * Namespace Prometheus runs in; the only source allowed to scrape metrics ports.
+   * @default 'monitoring'
+   */
+  readonly namespace?: string;
+  /**
+   * Labels every PodMonitor carries, so the Prometheus's `podMonitorSelector` picks it.
+   * @default - none (a Prometheus that selects every PodMonitor)
+   */
+  readonly podMonitorLabels?: Record<string, string>;
 }
 
 /** How tenants get their Argo CD Applications. */
@@ -185,6 +208,21 @@ export interface EnvironmentProps {
    */
   readonly internalCidrs?: readonly string[];
   /**
+   * The cluster's Prometheus Operator (PodMonitors, who may scrape).
+   * @default - namespace monitoring, no PodMonitor labels
+   */
+  readonly monitoring?: EnvironmentMonitoringProps;
+  /**
+   * Link-local address of NodeLocal DNSCache, allowed as a DNS server next to kube-dns.
+   * @default - none: pods resolve names through kube-dns only
+   */
+  readonly nodeLocalDns?: string;
+  /**
+   * Namespace the AWX sync hooks of every tenant run in (holds the AWX token; tenants have no access).
+   * @default 'stoa-hooks'
+   */
+  readonly hooksNamespace?: string;
+  /**
    * Platform components to deploy, each with its own Application.
    * @default - all of them: stoa-gateway, control-plane-api, control-plane-ui, stoa-portal
    */
@@ -235,6 +273,18 @@ export class Environment extends Construct {
   public readonly tenantApplications: TenantApplications;
   /** The cluster's internal CIDRs, excluded from tenants' HTTPS egress. */
   public readonly internalCidrs: readonly string[];
+  /** Namespace of Prometheus. */
+  public readonly monitoringNamespace: string;
+  /** Labels of every PodMonitor. */
+  public readonly podMonitorLabels: Readonly<Record<string, string>>;
+  /** NodeLocal DNSCache address, if the cluster runs it. */
+  public readonly nodeLocalDns?: string;
+  /** Whether cert-manager solves ACME challenges over HTTP-01 (solver pods in each namespace). */
+  public readonly acmeHttp01: boolean;
+  /** Namespace of the AWX hook Jobs, when the environment has an AWX token. */
+  public readonly hooksNamespace: string;
+  /** The Vault behind the secret store, which tenants' own SecretStores use with their own role. */
+  public readonly tenantVault?: VaultBackend;
 
   private readonly registry: string;
   private readonly versions: Readonly<Record<ComponentName, string>>;
@@ -244,6 +294,7 @@ export class Environment extends Construct {
   private readonly guardRails: Pick<ArgoProjectProps, 'syncWindows' | 'access'>;
   private readonly notifications?: NotificationTarget;
   private applicationSet?: TenantApplicationSet;
+  private readonly hosts = new Map<string, string>();
   private prototypes?: PrototypeChart;
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
@@ -279,6 +330,12 @@ export class Environment extends Construct {
     this.notifications = props.notifications;
     this.tenantApplications = props.tenantApplications ?? TenantApplications.APPLICATIONS;
     this.internalCidrs = [...(props.internalCidrs ?? [])];
+    this.monitoringNamespace = props.monitoring?.namespace ?? 'monitoring';
+    this.podMonitorLabels = { ...props.monitoring?.podMonitorLabels };
+    this.nodeLocalDns = props.nodeLocalDns;
+    this.acmeHttp01 = (props.ingress?.acmeSolver ?? 'http01') === 'http01';
+    this.hooksNamespace = props.hooksNamespace ?? 'stoa-hooks';
+    this.tenantVault = props.secretStore?.backend.provider === 'vault' ? props.secretStore.backend : undefined;
 
     const argocdServer = props.argocdServer ?? 'https://kubernetes.default.svc';
     const bootstrap = new ManifestChart(this, 'bootstrap', { outputPath: this.outputPath('bootstrap'), labels: this.labels() });
@@ -313,9 +370,13 @@ export class Environment extends Construct {
     this.platformProject = this.addProject(this.apps, 'platform-project', {
       name: this.argoName('platform'),
       description: `STOA platform components in ${this.envName}`,
-      destinations: [{ server: this.cluster.server, namespace: this.platformNamespace }],
+      destinations: [
+        { server: this.cluster.server, namespace: this.platformNamespace },
+        ...(props.awxToken && props.secretStore ? [{ server: this.cluster.server, namespace: this.hooksNamespace }] : []),
+      ],
       clusterResources: [
         { group: '', kind: 'Namespace', name: this.platformNamespace },
+        ...(props.awxToken && props.secretStore ? [{ group: '', kind: 'Namespace', name: this.hooksNamespace }] : []),
         ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
       ],
     });
@@ -326,8 +387,13 @@ export class Environment extends Construct {
 
     if (props.secretStore) {
       const chart = new ManifestChart(this, 'secret-store', { outputPath: this.outputPath('platform', 'secret-store'), labels: this.labels() });
-      new ClusterSecretStore(chart, 'store', { name: props.secretStore.name, backend: props.secretStore.backend });
-      this.addApplication(this.apps, 'secret-store-application', {
+      new ClusterSecretStore(chart, 'store', {
+        name: props.secretStore.name,
+        backend: props.secretStore.backend,
+        // Platform namespaces only: tenants read through their own SecretStore and Vault role.
+        namespaces: [this.platformNamespace, ...(props.awxToken ? [this.hooksNamespace] : [])],
+      });
+      const app = this.addApplication(this.apps, 'secret-store-application', {
         name: this.argoName('secret-store'),
         project: this.platformProject.projectName,
         source: this.sourceFor(chart),
@@ -336,7 +402,36 @@ export class Environment extends Construct {
         sync: this.sync,
         labels: { 'stoa.io/component': 'secret-store' },
       });
+      setSyncWave(app, APP_SYNC_WAVES.secretStore);
     }
+
+    if (props.awxToken && props.secretStore) {
+      const chart = new ManifestChart(this, 'hooks', { outputPath: this.outputPath('platform', 'hooks'), labels: this.labels() });
+      new HooksNamespace(chart, 'namespace', {
+        namespace: this.hooksNamespace,
+        store: props.secretStore.name,
+        awxToken: props.awxToken,
+        internalCidrs: this.internalCidrs,
+        nodeLocalDns: this.nodeLocalDns,
+      });
+      const app = this.addApplication(this.apps, 'hooks-application', {
+        name: this.argoName('hooks'),
+        project: this.platformProject.projectName,
+        source: this.sourceFor(chart),
+        destinationServer: this.cluster.server,
+        destinationNamespace: this.hooksNamespace,
+        sync: this.sync,
+        labels: { 'stoa.io/component': 'hooks' },
+      });
+      setSyncWave(app, APP_SYNC_WAVES.hooks);
+    }
+
+    new ArgoCdSettings(this, 'argocd-settings', {
+      outputPath: this.outputPath('argocd-config'),
+      argocdNamespace: this.argocdNamespace,
+      notifications: props.notifications !== undefined,
+      labels: this.labels(),
+    });
   }
 
   /** An AppProject of this environment, with its guard rails (sync windows, roles) and the envs repo as only source. */
@@ -355,7 +450,9 @@ export class Environment extends Construct {
    */
   public addTenantApplication(tenant: string, props: Omit<ArgoApplicationProps, 'argocdNamespace' | 'annotations'>): ArgoApplication {
     if (this.tenantApplications === TenantApplications.APPLICATIONS) {
-      return this.addApplication(this.apps, `tenant-${tenant}-application`, props);
+      const app = this.addApplication(this.apps, `tenant-${tenant}-application`, props);
+      setSyncWave(app, APP_SYNC_WAVES.tenants);
+      return app;
     }
     // Same labels as the apps chart, so prototypes are exactly the Applications they stand for.
     this.prototypes ??= new PrototypeChart(this, 'prototypes', { labels: this.labels() });
@@ -365,6 +462,7 @@ export class Environment extends Construct {
       repoUrl: this.repo.url,
       revision: this.repo.revision,
       tenantsFolder: this.outputPath('tenants'),
+      syncWave: APP_SYNC_WAVES.tenants,
     });
     const app = this.addApplication(this.prototypes, `tenant-${tenant}-application`, props);
     this.applicationSet.addTenant(tenant, app);
@@ -415,9 +513,16 @@ export class Environment extends Construct {
     return this.versions[component];
   }
 
-  /** Ingress settings for a host under this environment's domain: `<prefix>.<domain>`. */
-  public ingressFor(prefix: string): IngressOptions {
-    return { host: `${prefix}.${this.domain}`, className: this.ingressClassName, clusterIssuer: this.clusterIssuer };
+  /**
+   * Ingress settings for a host under this environment's domain: `<prefix>.<domain>`,
+   * claimed for `owner`; a host claimed twice in one environment is an error.
+   */
+  public ingressFor(prefix: string, owner: string = prefix): IngressOptions {
+    const host = `${prefix}.${this.domain}`;
+    const holder = this.hosts.get(host);
+    if (holder !== undefined) throw new Error(`environment "${this.envName}": host ${host} of ${owner} is already served by ${holder}`);
+    this.hosts.set(host, owner);
+    return { host, className: this.ingressClassName, clusterIssuer: this.clusterIssuer };
   }
 
   /** Labels on every object of the environment. */

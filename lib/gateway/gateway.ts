@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeAmounts } from '../config/tiers';
+import { httpsToInternet, namespaceNamed, tcpPort } from '../network/policies';
 import { Delivery } from '../workloads/delivery';
 import { Scaling } from '../workloads/scaling';
 import { IngressOptions, WebWorkload } from '../workloads/web-workload';
@@ -44,13 +45,41 @@ export interface GatewayProps {
    * @default 'gateway'
    */
   readonly name?: string;
+  /**
+   * Namespace of Prometheus: the only source allowed to the metrics port.
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+  /**
+   * Labels on the gateway's PodMonitor, so the cluster's Prometheus selects it.
+   * @default - none
+   */
+  readonly podMonitorLabels?: Record<string, string>;
+  /**
+   * Let the ingress controller reach cert-manager's HTTP-01 solver pods in the namespace,
+   * so the TLS certificate of the Ingress can be issued and renewed.
+   * @default true
+   */
+  readonly acmeHttp01?: boolean;
+  /**
+   * Secrets of the namespace mounted read-only into the gateway at `/etc/stoa/secrets/<name>/`.
+   * @default - none
+   */
+  readonly secretMounts?: readonly string[];
 }
+
+/** Port the stoa-gateway serves Prometheus metrics on (`/metrics`, counter `http_requests_total{code}`). */
+export const GATEWAY_METRICS_PORT = 9090;
+
+/** Port cert-manager's HTTP-01 solver pods listen on. */
+export const ACME_HTTP01_SOLVER_PORT = 8089;
 
 /**
  * A tenant's API gateway: the stoa-gateway workload served on the tenant's
- * host with TLS, plus the network allows it needs in a default-deny namespace
- * (in from the ingress controller; out to the control plane and to upstream
- * APIs over HTTPS).
+ * host with TLS, its metrics scraped by a PodMonitor, plus the network allows it
+ * needs in a default-deny namespace (in from the ingress controller, and from
+ * Prometheus to the metrics port only; out to the control plane and to upstream
+ * APIs over HTTPS; cert-manager's HTTP-01 solver reachable from the ingress controller).
  */
 export class Gateway extends Construct {
   /** The gateway workload. */
@@ -73,11 +102,13 @@ export class Gateway extends Construct {
         STOA_CONTROL_PLANE_URL: `http://control-plane-api.${props.controlPlaneNamespace}.svc`,
       },
       ingress: props.ingress,
+      metrics: { port: GATEWAY_METRICS_PORT, monitorLabels: props.podMonitorLabels },
+      secretMounts: props.secretMounts,
     });
 
     const podSelector = { matchLabels: this.workload.selectorLabels };
-    const namespaceSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
-    const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+    const namespaceSelector = namespaceNamed;
+    const tcp = tcpPort;
 
     new k8s.KubeNetworkPolicy(this, 'allow-ingress', {
       metadata: { name: `${name}-allow-ingress`, namespace: props.namespace },
@@ -101,9 +132,29 @@ export class Gateway extends Construct {
             ports: [tcp(controlPlanePort)],
           },
           // Upstream APIs are outside the cluster and only reached over TLS.
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: props.internalCidrs?.length ? [...props.internalCidrs] : undefined } }], ports: [tcp(443)] },
+          httpsToInternet(props.internalCidrs ?? []),
         ],
       },
     });
+    // Prometheus scrapes the metrics port and nothing else.
+    new k8s.KubeNetworkPolicy(this, 'allow-metrics', {
+      metadata: { name: `${name}-allow-metrics`, namespace: props.namespace },
+      spec: {
+        podSelector,
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ namespaceSelector: namespaceSelector(props.monitoringNamespace ?? 'monitoring') }], ports: [tcp(GATEWAY_METRICS_PORT)] }],
+      },
+    });
+    if (props.acmeHttp01 ?? true) {
+      // cert-manager starts solver pods next to the Ingress; the ACME server reaches them through the ingress controller.
+      new k8s.KubeNetworkPolicy(this, 'allow-acme-solver', {
+        metadata: { name: 'allow-acme-http01-solver', namespace: props.namespace },
+        spec: {
+          podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
+          policyTypes: ['Ingress'],
+          ingress: [{ from: [{ namespaceSelector: namespaceSelector(props.ingressControllerNamespace) }], ports: [tcp(ACME_HTTP01_SOLVER_PORT)] }],
+        },
+      });
+    }
   }
 }

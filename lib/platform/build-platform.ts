@@ -3,6 +3,7 @@ import { ProjectInput } from '../config/load';
 import { EnvironmentConfig } from '../config/environment-config';
 import { Environment, EnvironmentMode, EnvironmentProps, TenantApplications } from '../environment/environment';
 import { Tenant } from '../tenant/tenant';
+import { EnvironmentFacts } from '../validate/policy';
 
 /**
  * Builds the whole construct tree for validated input: per environment, its
@@ -30,6 +31,20 @@ export function buildPlatform(input: ProjectInput): App {
   return app;
 }
 
+/** What the cluster of an environment provides, for the behaviour rules of validation. */
+export function environmentFactsOf(config: EnvironmentConfig): Partial<EnvironmentFacts> {
+  const ingressControllerNamespace = config.ingress.controllerNamespace;
+  const monitoringNamespace = config.monitoring.namespace;
+  return {
+    ingressControllerNamespace,
+    monitoringNamespace,
+    nodeLocalDnsAddress: config.nodeLocalDns,
+    acmeHttp01: config.ingress.acmeSolver === 'http01',
+    internalCidrs: config.internalCidrs ?? [],
+    existingNamespaces: ['default', 'external-secrets', 'kube-public', 'kube-system', config.argocd.namespace, ingressControllerNamespace, monitoringNamespace],
+  };
+}
+
 /** Environment props from a validated environment file. */
 export function environmentProps(config: EnvironmentConfig): EnvironmentProps {
   const store = config.secretStore;
@@ -55,6 +70,8 @@ export function environmentProps(config: EnvironmentConfig): EnvironmentProps {
     access: config.access,
     notifications: config.notifications,
     internalCidrs: config.internalCidrs,
+    monitoring: config.monitoring,
+    nodeLocalDns: config.nodeLocalDns,
     tenantApplications: config.tenantApplications === 'applicationset' ? TenantApplications.APPLICATION_SET : TenantApplications.APPLICATIONS,
   };
 }

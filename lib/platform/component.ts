@@ -1,4 +1,5 @@
 import { ArgoApplication } from '../argocd/argo-application';
+import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
 import { ComponentName } from '../config/environment-config';
 import type { Environment } from '../environment/environment';
 import { ManifestChart } from '../render/manifest-chart';
@@ -47,7 +48,7 @@ export class Component extends ManifestChart {
       selectorLabels: { 'app.kubernetes.io/name': component },
       labels: { 'app.kubernetes.io/version': env.versionOf(component) },
       env: { STOA_ENVIRONMENT: env.envName },
-      ingress: env.ingressFor(spec.hostPrefix),
+      ingress: env.ingressFor(spec.hostPrefix, `platform component ${component}`),
     });
 
     this.application = env.addApplication(env.apps, `${component}-application`, {
@@ -60,5 +61,6 @@ export class Component extends ManifestChart {
       manifests: this,
       labels: { 'stoa.io/component': component },
     });
+    setSyncWave(this.application, APP_SYNC_WAVES.platform);
   }
 }

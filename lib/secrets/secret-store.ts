@@ -46,11 +46,28 @@ export interface ClusterSecretStoreProps {
    * @default - external-secrets in external-secrets
    */
   readonly serviceAccount?: { readonly name: string; readonly namespace: string };
+  /**
+   * The only namespaces whose ExternalSecrets may use the store (`spec.conditions`).
+   * A store without conditions serves every namespace, tenants' included.
+   */
+  readonly namespaces: readonly string[];
+}
+
+/** The `provider` of a Vault (Cluster)SecretStore that logs in with `role` as service account `serviceAccount`. */
+export function vaultProvider(b: VaultBackend, role: string, serviceAccount: { readonly name: string; readonly namespace?: string }): Record<string, unknown> {
+  return {
+    vault: {
+      server: b.server,
+      path: b.path,
+      version: 'v2',
+      auth: { kubernetes: { mountPath: b.authMountPath ?? 'kubernetes', role, serviceAccountRef: { ...serviceAccount } } },
+    },
+  };
 }
 
 /**
  * One environment's ClusterSecretStore: how External Secrets Operator reaches
- * Vault or Infisical. Plain JSON (checked against the pinned CRD schema in
+ * Vault or Infisical, for the namespaces it lists only. Plain JSON (checked against the pinned CRD schema in
  * validation) because the generated class is 1.1 MB to type-check.
  */
 export class ClusterSecretStore extends Construct {
@@ -59,18 +76,12 @@ export class ClusterSecretStore extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterSecretStoreProps) {
     super(scope, id);
+    if (props.namespaces.length === 0) throw new Error(`ClusterSecretStore "${props.name}": namespaces must list at least one namespace`);
     this.storeName = props.name;
     const sa = props.serviceAccount ?? { name: 'external-secrets', namespace: 'external-secrets' };
     const b = props.backend;
     const provider = b.provider === 'vault'
-      ? {
-        vault: {
-          server: b.server,
-          path: b.path,
-          version: 'v2',
-          auth: { kubernetes: { mountPath: b.authMountPath ?? 'kubernetes', role: b.role, serviceAccountRef: { name: sa.name, namespace: sa.namespace } } },
-        },
-      }
+      ? vaultProvider(b, b.role, { name: sa.name, namespace: sa.namespace })
       : {
         infisical: {
           hostAPI: b.hostApi ?? 'https://app.infisical.com/api',
@@ -82,7 +93,7 @@ export class ClusterSecretStore extends Construct {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ClusterSecretStore',
       metadata: { name: props.name },
-      spec: { provider },
+      spec: { conditions: [{ namespaces: [...props.namespaces] }], provider },
     });
   }
 }

@@ -3,13 +3,18 @@ import { Construct } from 'constructs';
 import { ArgoApplication } from '../argocd/argo-application';
 import { ArgoProject } from '../argocd/argo-project';
 import { setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
-import { TIERS, TierName } from '../config/tiers';
+import { TIERS, TierName, tierQuota } from '../config/tiers';
 import { Environment, EnvironmentMode } from '../environment/environment';
+import { addAllowDns, addDefaultDeny } from '../network/policies';
+import { TenantSecretStore } from '../secrets/tenant-secret-store';
+import { restrictedNamespaceLabels } from '../workloads/security';
+import { TenantOwnerRole } from './owner-role';
 import { Gateway } from '../gateway/gateway';
 import { ManifestChart } from '../render/manifest-chart';
 import { ExternalSecretRef } from '../secrets/external-secret';
 import { Scaling } from '../workloads/scaling';
-import { AwxHookJob, HookPhase } from './awx-hook';
+import { ApiObject } from 'cdk8s';
+import { AWX_TOKEN_SECRET, AwxHookJob, HookPhase } from './awx-hook';
 
 /** People and groups who own a tenant. */
 export interface TenantOwners {
@@ -29,7 +34,7 @@ export interface TenantOwners {
 export interface TenantSecret {
   /** Name of the Secret created in the tenant namespace. */
   readonly name: string;
-  /** Key (path) in the store. */
+  /** Key (path) in the store; must be under `tenants/<tenant>/`. */
   readonly key: string;
   /**
    * Property of that key.
@@ -58,7 +63,7 @@ export interface TenantProps {
   readonly name: string;
   /** Size class: quota, limits, gateway replicas and autoscaling. */
   readonly tier: TierName;
-  /** Who may access the namespace: `edit` in full environments, `view` in read-only ones. */
+  /** Who may access the namespace: read and operate in full environments, read in read-only ones (never Secret values). */
   readonly owners: TenantOwners;
   /**
    * Human name, recorded as an annotation on the namespace.
@@ -88,12 +93,19 @@ export interface TenantProps {
 }
 
 /**
- * A tenant in one environment: its namespace with quota, limits, owner access
- * and a default-deny network policy, its secrets (as ExternalSecrets), its API
- * gateway, optional AWX sync hooks, and its own Argo CD AppProject and
- * Application. Objects go to `<env>/tenants/<name>/`; the project and
- * Application go to the environment's app-of-apps. Sync waves: namespace and
- * policy first, then secrets, then workloads.
+ * A tenant in one environment: its namespace with quota, limits, an owners'
+ * Role and a default-deny network policy, its secrets (as ExternalSecrets
+ * through its own SecretStore and Vault role), its API gateway, optional AWX
+ * sync hooks (run in the platform's hooks namespace), and its own Argo CD
+ * AppProject and Application. Objects go to `<env>/tenants/<name>/`; the
+ * project and Application go to the environment's app-of-apps.
+ *
+ * Sync order (see SYNC_WAVES): namespace, quota, policies, RBAC and service
+ * account first; then the SecretStore; then the ExternalSecrets (Argo CD waits
+ * until they are Ready, so the Secrets exist); then the gateway. The Namespace
+ * is a manifest of the Application, so deleting the Application deletes it;
+ * no PreSync object is in it (the hook Jobs run in the hooks namespace, which
+ * an earlier Application creates), so nothing waits for it before Sync.
  */
 export class Tenant extends ManifestChart {
   /** Tenant name. */
@@ -115,14 +127,20 @@ export class Tenant extends ManifestChart {
     this.tenantName = props.name;
     this.namespaceName = namespace;
     const where = `tenant "${props.name}" in ${env.envName}`;
-    const owners = [...(props.owners.users ?? []).map((name) => ({ kind: 'User', name })),
-      ...(props.owners.groups ?? []).map((name) => ({ kind: 'Group', name }))];
+    const owners = [...(props.owners.users ?? []).map((name) => ({ kind: 'User' as const, name })),
+      ...(props.owners.groups ?? []).map((name) => ({ kind: 'Group' as const, name }))];
     if (owners.length === 0) throw new Error(`${where}: owners must list at least one user or group`);
-    if ((props.secrets?.length || props.hooks) && !env.secretStoreName) {
-      throw new Error(`${where}: secrets and hooks are read through a secret store; environment ${env.envName} has none`);
+    const hasHooks = Boolean(props.hooks?.preSync || props.hooks?.postSync);
+    if (props.secrets?.length && !env.tenantVault) {
+      throw new Error(`${where}: secrets are read through a SecretStore of the tenant's own with a Vault role; environment ${env.envName} has no Vault secret store`);
     }
-    if ((props.hooks?.preSync || props.hooks?.postSync) && !env.awxToken) {
-      throw new Error(`${where}: hooks need the environment's awxToken (where the AWX token is in the secret store)`);
+    for (const s of props.secrets ?? []) {
+      if (!s.key.startsWith(`tenants/${props.name}/`) || s.key.includes('..')) {
+        throw new Error(`${where}: secret "${s.name}" reads "${s.key}"; a tenant reads only keys under tenants/${props.name}/`);
+      }
+    }
+    if (hasHooks && !(env.secretStoreName && env.awxToken)) {
+      throw new Error(`${where}: hooks need the environment's secretStore and awxToken (where the AWX token is in the store)`);
     }
     const tier = TIERS[props.tier];
     const replicas = tier.gatewayReplicas;
@@ -134,12 +152,20 @@ export class Tenant extends ManifestChart {
     this.addFoundation(foundation, env, props, namespace, owners);
     setSyncWave(foundation, SYNC_WAVES.foundation);
 
-    const secrets = new Construct(this, 'secrets');
-    const store = { kind: 'ClusterSecretStore' as const, name: env.secretStoreName ?? '' };
-    for (const s of props.secrets ?? []) {
-      new ExternalSecretRef(secrets, s.name, { name: s.name, namespace, store, remoteKey: s.key, property: s.property });
+    const secretNames = (props.secrets ?? []).map((s) => s.name);
+    if (props.secrets?.length) {
+      const store = new TenantSecretStore(this, 'secret-store', { namespace, vault: env.tenantVault!, role: `tenant-${props.name}` });
+      setSyncWave(store, SYNC_WAVES.stores);
+      // The ServiceAccount the store logs in as exists before the store.
+      setSyncWave(store.node.findChild('ServiceAccount'), SYNC_WAVES.foundation);
+      const secrets = new Construct(this, 'secrets');
+      for (const s of props.secrets) {
+        new ExternalSecretRef(secrets, s.name, {
+          name: s.name, namespace, store: { kind: 'SecretStore', name: store.storeName }, remoteKey: s.key, property: s.property,
+        });
+      }
+      setSyncWave(secrets, SYNC_WAVES.secrets);
     }
-    setSyncWave(secrets, SYNC_WAVES.secrets);
 
     this.gateway = new Gateway(this, 'gateway', {
       tenant: props.name,
@@ -148,20 +174,29 @@ export class Tenant extends ManifestChart {
       resources: tier.gatewayResources,
       scaling: this.scalingOf(env, props, namespace),
       delivery: env.deliveryFor(props.canary),
-      ingress: env.ingressFor(props.name),
+      ingress: env.ingressFor(props.name, `tenant ${props.name}`),
       ingressControllerNamespace: env.ingressControllerNamespace,
       controlPlaneNamespace: env.platformNamespace,
       internalCidrs: env.internalCidrs,
+      monitoringNamespace: env.monitoringNamespace,
+      podMonitorLabels: env.podMonitorLabels,
+      acmeHttp01: env.acmeHttp01,
+      secretMounts: secretNames,
     });
 
-    if (props.hooks?.preSync || props.hooks?.postSync) this.addHooks(env, props, namespace, store);
+    if (hasHooks) this.addHooks(env, props, namespace);
 
     const argoLabels = { 'stoa.io/tenant': props.name };
     this.project = env.addProject(env.apps, `tenant-${props.name}-project`, {
       name: env.argoName(namespace),
       description: `Tenant ${props.displayName ?? props.name} in ${env.envName}: only its namespace, only the envs repo`,
-      destinations: [{ server: env.cluster.server, namespace }],
+      destinations: [
+        { server: env.cluster.server, namespace },
+        ...(hasHooks ? [{ server: env.cluster.server, namespace: env.hooksNamespace }] : []),
+      ],
       clusterResources: [{ group: '', kind: 'Namespace', name: namespace }],
+      // Exactly the kinds this chart renders: nothing else can be deployed under the tenant's name.
+      namespaceResources: namespacedKindsOf(this),
       labels: argoLabels,
     });
     this.application = env.addTenantApplication(props.name, {
@@ -172,6 +207,8 @@ export class Tenant extends ManifestChart {
       destinationNamespace: namespace,
       sync: env.sync,
       manifests: this,
+      // The Namespace is a manifest here (with its Pod Security labels), pruned with the Application.
+      createNamespace: false,
       labels: argoLabels,
     });
   }
@@ -182,34 +219,36 @@ export class Tenant extends ManifestChart {
     if (props.autoscaler !== 'keda') return Scaling.autoscaled(replicas);
     return Scaling.keda({
       ...replicas,
+      // The gateway's own series, scraped by its PodMonitor (container label = container name).
       prometheus: env.prometheusAddress ? {
         serverAddress: env.prometheusAddress,
-        query: `sum(rate(http_requests_total{namespace="${namespace}",service="gateway"}[2m]))`,
+        query: `sum(rate(http_requests_total{namespace="${namespace}",container="gateway"}[2m]))`,
         threshold: 100,
       } : undefined,
     });
   }
 
-  private addFoundation(scope: Construct, env: Environment, props: TenantProps, namespace: string, owners: Array<{ kind: string; name: string }>): void {
+  private addFoundation(scope: Construct, env: Environment, props: TenantProps, namespace: string, owners: Array<{ kind: 'User' | 'Group'; name: string }>): void {
     const tier = TIERS[props.tier];
     new k8s.KubeNamespace(scope, 'namespace', {
       metadata: {
         name: namespace,
         annotations: { 'stoa.io/display-name': props.displayName ?? props.name },
         // Admission enforces what the gateway already does: non-root, no privilege escalation.
-        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+        labels: restrictedNamespaceLabels(),
       },
     });
     const q = k8s.Quantity.fromString;
+    const quota = tierQuota(props.tier);
     new k8s.KubeResourceQuota(scope, 'quota', {
       metadata: { name: 'tenant-quota', namespace },
       spec: {
         hard: {
-          'requests.cpu': q(tier.quota.requests.cpu),
-          'requests.memory': q(tier.quota.requests.memory),
-          'limits.cpu': q(tier.quota.limits.cpu),
-          'limits.memory': q(tier.quota.limits.memory),
-          'pods': q(String(tier.quota.pods)),
+          'requests.cpu': q(quota.requests.cpu),
+          'requests.memory': q(quota.requests.memory),
+          'limits.cpu': q(quota.limits.cpu),
+          'limits.memory': q(quota.limits.memory),
+          'pods': q(String(quota.pods)),
         },
       },
     });
@@ -223,68 +262,43 @@ export class Tenant extends ManifestChart {
         }],
       },
     });
-    // Git is the way to change a tenant; owners edit directly only where the environment allows it.
-    new k8s.KubeRoleBinding(scope, 'owners', {
-      metadata: { name: 'tenant-owners', namespace },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: env.mode === EnvironmentMode.FULL ? 'edit' : 'view' },
-      subjects: owners.map((s) => ({ ...s, apiGroup: 'rbac.authorization.k8s.io' })),
-    });
-    new k8s.KubeNetworkPolicy(scope, 'default-deny', {
-      metadata: { name: 'default-deny', namespace },
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-    });
-    new k8s.KubeNetworkPolicy(scope, 'allow-dns', {
-      metadata: { name: 'allow-dns', namespace },
-      spec: {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [{
-          to: [{
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-          }],
-          ports: [
-            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-          ],
-        }],
-      },
-    });
+    // Git is the way to change a tenant; owners operate directly only where the environment allows it.
+    new TenantOwnerRole(scope, 'owners', { namespace, subjects: owners, operate: env.mode === EnvironmentMode.FULL });
+    addDefaultDeny(scope, namespace);
+    addAllowDns(scope, namespace, env.nodeLocalDns);
   }
 
   /**
-   * AWX hooks: the token's ExternalSecret is itself a PreSync hook one wave
-   * earlier, so it exists before the provisioning Job on the very first sync.
+   * AWX hooks: Jobs in the platform's hooks namespace, where the AWX token is
+   * and tenant owners have no access. That namespace and its token come from
+   * the environment's hooks Application, an earlier wave of the app-of-apps,
+   * so they exist before the very first PreSync of any tenant.
    */
-  private addHooks(env: Environment, props: TenantProps, namespace: string, store: { kind: 'ClusterSecretStore'; name: string }): void {
+  private addHooks(env: Environment, props: TenantProps, namespace: string): void {
     const hooks = new Construct(this, 'hooks');
-    const token = new ExternalSecretRef(hooks, 'awx-token', {
-      name: 'awx-token', namespace, store, remoteKey: env.awxToken!.key, property: env.awxToken!.property, secretKey: 'token',
-      annotations: {
-        'argocd.argoproj.io/hook': HookPhase.PRE_SYNC,
-        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-        'argocd.argoproj.io/sync-wave': String(SYNC_WAVES.secrets),
-      },
-    });
     const extraVars = { tenant: props.name, environment: env.envName, namespace };
-    const tokenSecret = { name: token.secretName, key: token.secretKey };
+    const common = {
+      namespace: env.hooksNamespace,
+      tokenSecret: AWX_TOKEN_SECRET,
+      extraVars,
+      labels: { 'stoa.io/tenant': props.name },
+    };
     if (props.hooks?.preSync) {
-      new AwxHookJob(hooks, 'provision', { name: 'provision', namespace, phase: HookPhase.PRE_SYNC, jobTemplateUrl: props.hooks.preSync, tokenSecret, extraVars });
+      new AwxHookJob(hooks, 'provision', { ...common, name: `${props.name}-provision`, role: 'provision', phase: HookPhase.PRE_SYNC, jobTemplateUrl: props.hooks.preSync });
     }
     if (props.hooks?.postSync) {
-      new AwxHookJob(hooks, 'validate', { name: 'validate', namespace, phase: HookPhase.POST_SYNC, jobTemplateUrl: props.hooks.postSync, tokenSecret, extraVars });
+      new AwxHookJob(hooks, 'validate', { ...common, name: `${props.name}-validate`, role: 'validate', phase: HookPhase.POST_SYNC, jobTemplateUrl: props.hooks.postSync });
     }
-    // Hook pods reach AWX over HTTPS; everything else stays denied.
-    new k8s.KubeNetworkPolicy(hooks, 'allow-egress', {
-      metadata: { name: 'hooks-allow-egress', namespace },
-      spec: {
-        podSelector: { matchExpressions: [{ key: 'stoa.io/hook', operator: 'Exists' }] },
-        policyTypes: ['Egress'],
-        egress: [{
-          to: [{ ipBlock: { cidr: '0.0.0.0/0', except: env.internalCidrs.length ? [...env.internalCidrs] : undefined } }],
-          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }],
-        }],
-      },
-    });
   }
+}
+
+/** The namespaced kinds of the objects under `scope`, by API group. */
+function namespacedKindsOf(scope: Construct): Array<{ group: string; kind: string }> {
+  const kinds = new Map<string, { group: string; kind: string }>();
+  for (const c of scope.node.findAll()) {
+    if (!ApiObject.isApiObject(c) || c.kind === 'Namespace') continue;
+    const group = c.apiGroup === 'core' ? '' : c.apiGroup;
+    kinds.set(`${group}/${c.kind}`, { group, kind: c.kind });
+  }
+  return [...kinds.values()];
 }

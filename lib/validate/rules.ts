@@ -84,6 +84,7 @@ const projectScope: PolicyRule = {
   id: 'project-scope',
   reason: 'an AppProject allows only the envs repo and the destinations its own Applications use, with no wildcards',
   check: ({ objects, applications: apps }) => {
+    const byFolder = objectsByFolder(objects);
     const envsRepo = new Map<string, Set<string>>();
     for (const a of apps) {
       const env = environmentOf(a.path);
@@ -100,9 +101,14 @@ const projectScope: PolicyRule = {
       for (const r of repos) {
         if (r.includes('*') || !allowedRepos.has(r)) problems.push(`sourceRepos allows "${r}", not the envs repo (${[...allowedRepos].sort(compareStrings).join(', ') || 'none'})`);
       }
+      // Used: an Application's destination, or the namespace of an object it deploys.
       const used = new Set(apps
         .filter((a) => environmentOf(a.path) === env && (a.object.spec as any)?.project === p.object.metadata.name)
-        .map((a) => destinationKey((a.object.spec as any)?.destination)));
+        .flatMap((a) => {
+          const destination = (a.object.spec as any)?.destination;
+          const namespaces = sourcesOf(a.object).flatMap((s) => (byFolder.get(folderOf(s.path)) ?? []).map((o) => o.object.metadata.namespace));
+          return [destinationKey(destination), ...namespaces.filter((n) => n !== undefined).map((namespace) => destinationKey({ ...destination, namespace }))];
+        }));
       for (const d of list(spec?.destinations)) {
         const key = destinationKey(d);
         if (key.includes('*')) problems.push(`destination ${key} uses a wildcard`);
@@ -115,6 +121,23 @@ const projectScope: PolicyRule = {
     });
   },
 };
+
+/** An Application source path as an output folder: no leading `./` or `/`, no trailing `/`. */
+function folderOf(sourcePath: unknown): string {
+  return String(sourcePath ?? '').replace(/^\.?\/+|\/+$/g, '');
+}
+
+/** Objects by the folder their file is in. */
+function objectsByFolder(objects: readonly ObjectInFile[]): Map<string, ObjectInFile[]> {
+  const byFolder = new Map<string, ObjectInFile[]>();
+  for (const o of objects) {
+    const folder = o.path.slice(0, o.path.lastIndexOf('/'));
+    const list = byFolder.get(folder);
+    if (list) list.push(o);
+    else byFolder.set(folder, [o]);
+  }
+  return byFolder;
+}
 
 function destinationKey(d: any): string {
   return `${d?.server ?? d?.name ?? '?'}/${d?.namespace ?? ''}`;
@@ -205,11 +228,7 @@ const projectPermits: PolicyRule = {
   check: ({ objects, applications }) => {
     const projects = new Map(objects.filter((o) => o.object.kind === 'AppProject')
       .map((p) => [`${environmentOf(p.path)}/${p.object.metadata.name}`, p]));
-    const byFolder = new Map<string, ObjectInFile[]>();
-    for (const o of objects) {
-      const folder = o.path.slice(0, o.path.lastIndexOf('/'));
-      byFolder.set(folder, [...(byFolder.get(folder) ?? []), o]);
-    }
+    const byFolder = objectsByFolder(objects);
     const out: Array<{ file: string; message: string }> = [];
     for (const app of applications) {
       const spec = app.object.spec as any;
@@ -222,7 +241,7 @@ const projectPermits: PolicyRule = {
       const pspec = project.object.spec as any;
       const destinations = new Set(list(pspec?.destinations).map((d: any) => `${d.server}/${d.namespace}`));
       for (const source of sourcesOf(app.object)) {
-        for (const o of byFolder.get(String(source.path ?? '').replace(/^\.?\/+|\/+$/g, '')) ?? []) {
+        for (const o of byFolder.get(folderOf(source.path)) ?? []) {
           const { kind, metadata } = o.object;
           const group = groupOf(o.object.apiVersion);
           const problem = CLUSTER_SCOPED_KINDS.has(kind)

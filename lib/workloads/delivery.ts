@@ -8,6 +8,22 @@ export interface CanaryAnalysisOptions {
    */
   readonly successRate?: number;
   /**
+   * Prometheus counter of the workload's HTTP responses, labelled `code`.
+   * @default 'http_requests_total'
+   */
+  readonly metric?: string;
+  /**
+   * Requests the canary must have served in a measurement's 2-minute window for it to count;
+   * below that the measurement is inconclusive.
+   * @default 20
+   */
+  readonly minRequests?: number;
+  /**
+   * Inconclusive measurements tolerated before the Rollout pauses for a person.
+   * @default 2
+   */
+  readonly inconclusiveLimit?: number;
+  /**
    * How often the analysis measures.
    * @default '1m'
    */
@@ -58,7 +74,15 @@ export class Delivery {
     return new Delivery({
       steps,
       pause: options.pause ?? '5m',
-      analysis: { ...options.analysis, successRate: rate, interval: options.analysis.interval ?? '1m', failureLimit: options.analysis.failureLimit ?? 2 },
+      analysis: {
+        ...options.analysis,
+        successRate: rate,
+        metric: options.analysis.metric ?? 'http_requests_total',
+        minRequests: options.analysis.minRequests ?? 20,
+        inconclusiveLimit: options.analysis.inconclusiveLimit ?? 2,
+        interval: options.analysis.interval ?? '1m',
+        failureLimit: options.analysis.failureLimit ?? 2,
+      },
     });
   }
 

@@ -23,3 +23,8 @@ export function restrictedContainerSecurityContext(): k8s.SecurityContext {
     capabilities: { drop: ['ALL'] },
   };
 }
+
+/** Namespace labels that make admission enforce the `restricted` Pod Security Standard. */
+export function restrictedNamespaceLabels(): Record<string, string> {
+  return { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' };
+}

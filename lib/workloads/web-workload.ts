@@ -20,6 +20,22 @@ export interface IngressOptions {
   readonly clusterIssuer: string;
 }
 
+/** Prometheus metrics a workload exposes, scraped through a PodMonitor. */
+export interface MetricsOptions {
+  /** Container port of the metrics endpoint; named `metrics`. */
+  readonly port: number;
+  /**
+   * HTTP path of the metrics.
+   * @default '/metrics'
+   */
+  readonly path?: string;
+  /**
+   * Labels on the PodMonitor, so the cluster's Prometheus selects it.
+   * @default - none
+   */
+  readonly monitorLabels?: Record<string, string>;
+}
+
 /** Props of {@link WebWorkload}. */
 export interface WebWorkloadProps {
   /** Name of every object (Deployment or Rollout, Service, Ingress, ...). */
@@ -69,7 +85,26 @@ export interface WebWorkloadProps {
    * @default - not exposed outside the cluster
    */
   readonly ingress?: IngressOptions;
+  /**
+   * Prometheus metrics: a `metrics` container port and a PodMonitor that scrapes it
+   * (for a canary, labelled with the pod's revision so an analysis can measure the canary alone).
+   * @default - no metrics endpoint
+   */
+  readonly metrics?: MetricsOptions;
+  /**
+   * Secrets (in the workload's namespace) mounted read-only at `/etc/stoa/secrets/<name>/`.
+   * @default - none
+   */
+  readonly secretMounts?: readonly string[];
 }
+
+/** Where a secret of {@link WebWorkloadProps.secretMounts} is mounted. */
+export function secretMountPath(secret: string): string {
+  return `/etc/stoa/secrets/${secret}`;
+}
+
+/** Pod label Argo Rollouts puts on the pods of each revision of a Rollout. */
+export const ROLLOUT_REVISION_LABEL = 'rollouts-pod-template-hash';
 
 /**
  * An HTTP service run the safe way: a Deployment, or a canary Rollout with
@@ -85,10 +120,13 @@ export class WebWorkload extends Construct {
   public readonly port: number;
   /** Labels that select the pods. */
   public readonly selectorLabels: Record<string, string>;
+  /** Port of the metrics endpoint, if any. */
+  public readonly metricsPort?: number;
 
   constructor(scope: Construct, id: string, props: WebWorkloadProps) {
     super(scope, id);
     this.port = props.port ?? 8080;
+    this.metricsPort = props.metrics?.port;
     this.selectorLabels = { ...props.selectorLabels };
     const labels = { ...props.labels, ...props.selectorLabels };
     const metadata = { name: props.name, namespace: props.namespace, labels };
@@ -138,11 +176,28 @@ export class WebWorkload extends Construct {
       },
     });
 
-    // At most one pod down at a time for voluntary disruptions; a single replica can still be drained.
-    new k8s.KubePodDisruptionBudget(this, 'Disruption', {
-      metadata,
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selectorLabels } },
-    });
+    // At most one pod down at a time for voluntary disruptions. With fewer than two
+    // replicas a budget protects nothing (the one pod must still be drainable), so none.
+    if (scaling.min >= 2) {
+      new k8s.KubePodDisruptionBudget(this, 'Disruption', {
+        metadata,
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selectorLabels } },
+      });
+    }
+
+    if (props.metrics) {
+      new ApiObject(this, 'PodMonitor', {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PodMonitor',
+        metadata: { ...metadata, labels: { ...labels, ...props.metrics.monitorLabels } },
+        spec: {
+          selector: { matchLabels: this.selectorLabels },
+          podMetricsEndpoints: [{ port: 'metrics', path: props.metrics.path ?? '/metrics', interval: '30s' }],
+          // Becomes the series label rollouts_pod_template_hash: a canary's own numbers.
+          podTargetLabels: delivery.isCanary ? [ROLLOUT_REVISION_LABEL] : undefined,
+        },
+      });
+    }
 
     addAutoscaler(this, this.workload, scaling, metadata);
 
@@ -163,6 +218,7 @@ export class WebWorkload extends Construct {
   }
 
   private podTemplate(props: WebWorkloadProps, labels: Record<string, string>): k8s.PodTemplateSpec {
+    const secrets = [...(props.secretMounts ?? [])].sort(compareStrings);
     const quantities = (a: ComputeAmounts) => ({ cpu: k8s.Quantity.fromString(a.cpu), memory: k8s.Quantity.fromString(a.memory) });
     const probe = (path: string, delay: number): k8s.Probe => ({
       httpGet: { path, port: k8s.IntOrString.fromString('http') },
@@ -186,16 +242,25 @@ export class WebWorkload extends Construct {
           name: props.name,
           image: props.image,
           imagePullPolicy: 'IfNotPresent',
-          ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
+          ports: [
+            { name: 'http', containerPort: this.port, protocol: 'TCP' },
+            ...(this.metricsPort ? [{ name: 'metrics', containerPort: this.metricsPort, protocol: 'TCP' }] : []),
+          ],
           env: Object.entries(props.env ?? {}).sort(([a], [b]) => compareStrings(a, b)).map(([name, value]) => ({ name, value })),
           resources: { requests: quantities(props.resources.requests), limits: quantities(props.resources.limits) },
           readinessProbe: probe(props.readinessPath ?? '/readyz', 5),
           livenessProbe: probe(props.livenessPath ?? '/healthz', 15),
           securityContext: restrictedContainerSecurityContext(),
           // The root filesystem is read-only; /tmp is the one writable place.
-          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          volumeMounts: [
+            { name: 'tmp', mountPath: '/tmp' },
+            ...secrets.map((name) => ({ name: `secret-${name}`, mountPath: secretMountPath(name), readOnly: true })),
+          ],
         }],
-        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+        volumes: [
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+          ...secrets.map((name) => ({ name: `secret-${name}`, secret: { secretName: name, defaultMode: 0o440 } })),
+        ],
       },
     };
   }
