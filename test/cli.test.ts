@@ -62,7 +62,7 @@ describe('validate', () => {
     synth({ projectDir: project });
     const run = cli('validate', '--project', project);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^\d+ objects valid: schemas and 11 policy rules pass/);
+    expect(run.stdout).toMatch(/^\d+ objects valid: schemas and 17 policy rules pass/);
   });
 
   test('fails on a broken folder with located messages, as text and as JSON', () => {
@@ -135,7 +135,7 @@ describe('workflow verbs', () => {
 
     const diff = cli('diff', '--base', 'HEAD', '--project', repo);
     expect(diff.code).toBe(0);
-    expect(diff.stdout).toContain('| 🟢 dev | dev-tenant-umbrella | 12 | 0 | 0 |');
+    expect(diff.stdout).toContain('| 🟢 dev | dev-tenant-umbrella | 15 | 0 | 0 |');
     expect(diff.stdout).toContain('### 🟢 dev');
 
     const { clone } = bareRemote();

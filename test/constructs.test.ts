@@ -37,9 +37,11 @@ describe('WebWorkload', () => {
   test('fixed replicas are set in git, with no HPA and no ignoreDifferences', () => {
     const out = objects(workload(Scaling.fixed(2)).app);
     expect(out.map((o) => o.kind).sort()).toEqual(['Application', 'Deployment', 'PodDisruptionBudget', 'Service']);
+    // A single replica gets no PodDisruptionBudget: it would protect nothing.
+    expect(objects(workload(Scaling.fixed(1)).app).map((o) => o.kind)).not.toContain('PodDisruptionBudget');
     expect(out.find((o) => o.kind === 'Deployment').spec.replicas).toBe(2);
     expect(out.find((o) => o.kind === 'Application').spec.ignoreDifferences).toBeUndefined();
-    expect(out.find((o) => o.kind === 'Application').spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=true']);
+    expect(out.find((o) => o.kind === 'Application').spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=true', 'PruneLast=true']);
   });
 
   test('an autoscaled workload gets an HPA, no replicas in git, and its Application ignores /spec/replicas', () => {
@@ -85,7 +87,8 @@ describe('Environment and Tenant', () => {
       'qa-control-plane-api', 'qa-control-plane-ui', 'qa-root', 'qa-stoa-gateway', 'qa-stoa-portal', 'qa-tenant-umbrella',
     ]);
     for (const a of apps) expect(a.spec.syncPolicy.automated).toBeUndefined();
-    expect(out.find((o) => o.kind === 'RoleBinding').roleRef.name).toBe('view');
+    expect(out.find((o) => o.kind === 'RoleBinding').roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tenant-owner' });
+    expect(out.find((o) => o.kind === 'Role').rules.flatMap((r: any) => r.verbs)).not.toContain('delete');
     expect(out.find((o) => o.kind === 'Deployment' && o.metadata.name === 'gateway').path).toBe('qa/tenants/umbrella/deployment-gateway.yaml');
   });
 

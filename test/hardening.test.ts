@@ -39,8 +39,23 @@ describe('canary delivery', () => {
 
     const analysis = at(example, 'prod/tenants/acme/analysistemplate-gateway-success-rate.yaml');
     expect(analysis.spec.metrics[0].provider.prometheus.address).toBe('http://prometheus-operated.monitoring.svc:9090');
-    expect(analysis.spec.metrics[0].successCondition).toBe('len(result) == 0 || isNaN(result[0]) || result[0] >= 0.995');
-    expect(analysis.spec.metrics[0].failureLimit).toBe(2);
+    const metric = analysis.spec.metrics[0];
+    // No data, NaN or too few requests is inconclusive (neither condition holds), never a success.
+    expect(metric.successCondition).toBe('len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.995');
+    expect(metric.failureCondition).toBe('len(result) > 0 && !isNaN(result[0]) && result[0] < 0.995');
+    expect([metric.failureLimit, metric.inconclusiveLimit]).toEqual([2, 2]);
+    // The canary's own pods (their revision label), with at least 20 requests in the window.
+    expect(metric.provider.prometheus.query).toContain('rollouts_pod_template_hash="{{args.canary-hash}}"');
+    expect(metric.provider.prometheus.query).toMatch(/\) and on\(\) \(sum\(increase\(http_requests_total\{.*\}\[2m\]\)\) >= 20\)$/);
+    expect(rollout.spec.strategy.canary.analysis.args).toEqual([
+      { name: 'namespace', value: 'tenant-acme' },
+      { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
+    ]);
+    expect([rollout.spec.strategy.canary.maxSurge, rollout.spec.strategy.canary.maxUnavailable]).toEqual(['25%', 0]);
+    // Prometheus records the revision of every series through the PodMonitor.
+    const monitor = at(example, 'prod/tenants/acme/podmonitor-gateway.yaml');
+    expect(monitor.spec.podTargetLabels).toEqual(['rollouts-pod-template-hash']);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
   });
 
   test('the Application ignores the Rollout replicas its autoscaler owns', () => {
@@ -76,7 +91,7 @@ describe('KEDA autoscaling', () => {
     expect(scaled.spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'gateway' });
     expect([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount]).toEqual([3, 10]);
     expect(scaled.spec.triggers.map((t: any) => t.type)).toEqual(['cpu', 'prometheus']);
-    expect(scaled.spec.triggers[1].metadata.query).toBe('sum(rate(http_requests_total{namespace="tenant-acme",service="gateway"}[2m]))');
+    expect(scaled.spec.triggers[1].metadata.query).toBe('sum(rate(http_requests_total{namespace="tenant-acme",container="gateway"}[2m]))');
     expect(kindsIn(example, 'staging/tenants/acme')).not.toContain('HorizontalPodAutoscaler');
     expect(at(example, 'staging/apps/application-staging-tenant-acme.yaml').spec.ignoreDifferences[0].kind).toBe('Rollout');
     expect(at(example, 'dev/tenants/acme/scaledobject-gateway.yaml').spec.scaleTargetRef.kind).toBe('Deployment');
@@ -100,17 +115,29 @@ describe('KEDA autoscaling', () => {
 });
 
 describe('external secrets', () => {
-  test('tenant secrets become ExternalSecrets against the environment store; never a Secret', () => {
+  test("tenant secrets become ExternalSecrets through the tenant's own SecretStore and Vault role; never a Secret", () => {
     const es = at(example, 'prod/tenants/acme/externalsecret-upstream-api-key.yaml');
     expect(es.apiVersion).toBe('external-secrets.io/v1');
     expect(es.spec).toEqual({
       refreshInterval: '1h',
-      secretStoreRef: { kind: 'ClusterSecretStore', name: 'stoa-prod' },
+      secretStoreRef: { kind: 'SecretStore', name: 'tenant-secrets' },
       target: { name: 'upstream-api-key' },
       data: [{ secretKey: 'api-key', remoteRef: { key: 'tenants/acme/upstream', property: 'api-key' } }],
     });
     expect(es.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
     expect(example.filter((o) => o.object.kind === 'Secret')).toEqual([]);
+    const store = at(example, 'prod/tenants/acme/secretstore-tenant-secrets.yaml');
+    expect(store.spec.provider.vault.auth.kubernetes).toEqual({ mountPath: 'kubernetes', role: 'tenant-acme', serviceAccountRef: { name: 'tenant-secrets' } });
+    expect(store.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-2');
+    expect(at(example, 'prod/tenants/acme/serviceaccount-tenant-secrets.yaml').metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-3');
+    // The gateway reads it as a file.
+    const pod = at(example, 'prod/tenants/acme/rollout-gateway.yaml').spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'secret-upstream-api-key', secret: { secretName: 'upstream-api-key', defaultMode: 0o440 } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'secret-upstream-api-key', mountPath: '/etc/stoa/secrets/upstream-api-key', readOnly: true });
+  });
+
+  test("the environment's ClusterSecretStore serves platform namespaces only", () => {
+    expect(at(example, 'prod/platform/secret-store/clustersecretstore-stoa-prod.yaml').spec.conditions).toEqual([{ namespaces: ['stoa-system', 'stoa-hooks'] }]);
   });
 
   test('each environment has its ClusterSecretStore, deployed by its own Application in the platform project', () => {
@@ -122,10 +149,14 @@ describe('external secrets', () => {
       .toContainEqual({ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: 'stoa-staging' });
   });
 
-  test('Infisical works as the backend too', () => {
-    const objects = renderExample((p) => editYaml(p, 'environments/dev.yaml', (e) => {
+  test('Infisical works as the backend of the platform store; tenant secrets then need Vault', () => {
+    const infisical = (e: any) => {
       e.secretStore = { name: 'stoa-dev', infisical: { projectSlug: 'stoa', environmentSlug: 'dev', identityId: { name: 'infisical-identity', namespace: 'external-secrets', key: 'id' } } };
-    }));
+    };
+    const refused = exampleProject();
+    editYaml(refused, 'environments/dev.yaml', infisical);
+    expect(() => render({ projectDir: refused })).toThrow(/tenant "acme" in dev: secrets are read through a SecretStore of the tenant's own with a Vault role/);
+    const objects = renderExample((p) => { editYaml(p, 'environments/dev.yaml', infisical); editYaml(p, 'tenants/acme.yaml', (t) => { delete t.secrets; }); });
     expect(at(objects, 'dev/platform/secret-store/clustersecretstore-stoa-dev.yaml').spec.provider.infisical.secretsScope).toEqual({ projectSlug: 'stoa', environmentSlug: 'dev' });
   });
 
@@ -139,27 +170,38 @@ describe('external secrets', () => {
 });
 
 describe('sync hooks and waves', () => {
-  test('PreSync provisioning and PostSync validation Jobs launch AWX job templates, replaced each sync', () => {
-    const provision = at(example, 'staging/tenants/acme/job-provision.yaml');
+  test('PreSync provisioning and PostSync validation Jobs in the hooks namespace launch AWX job templates and wait for them', () => {
+    const provision = at(example, 'staging/tenants/acme/job-acme-provision.yaml');
+    expect(provision.metadata.namespace).toBe('stoa-hooks');
     expect(provision.metadata.annotations).toMatchObject({
       'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
     });
+    // One attempt per sync: a Job retry would launch AWX a second time.
+    expect([provision.spec.backoffLimit, provision.spec.activeDeadlineSeconds]).toEqual([0, 960]);
     const env = Object.fromEntries(provision.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env.AWX_URL).toBe('https://awx.stoa.example.com/api/v2/job_templates/12/launch/');
     expect(JSON.parse(env.AWX_BODY)).toEqual({ extra_vars: { tenant: 'acme', environment: 'staging', namespace: 'tenant-acme' } });
     expect(env.AWX_TOKEN).toEqual({ secretKeyRef: { name: 'awx-token', key: 'token' } });
-    expect(at(example, 'staging/tenants/acme/job-validate.yaml').metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
-    const token = at(example, 'staging/tenants/acme/externalsecret-awx-token.yaml');
-    expect(token.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-1' });
-    expect(at(example, 'staging/tenants/acme/networkpolicy-hooks-allow-egress.yaml').spec.podSelector)
+    expect(at(example, 'staging/tenants/acme/job-acme-validate.yaml').metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
+    // The AWX token lives in the hooks namespace, deployed by the platform's hooks Application before any tenant.
+    expect(example.filter((o) => o.path.startsWith('staging/tenants/') && /awx-token/.test(o.path))).toEqual([]);
+    const token = at(example, 'staging/platform/hooks/externalsecret-awx-token.yaml');
+    expect(token.metadata.namespace).toBe('stoa-hooks');
+    expect(token.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1' });
+    expect(token.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'stoa-staging' });
+    expect(at(example, 'staging/platform/hooks/networkpolicy-hooks-allow-egress.yaml').spec.podSelector)
       .toEqual({ matchExpressions: [{ key: 'stoa.io/hook', operator: 'Exists' }] });
+    const wave = (f: string) => at(example, f).metadata.annotations['argocd.argoproj.io/sync-wave'];
+    expect(Number(wave('staging/apps/application-staging-hooks.yaml'))).toBeLessThan(Number(wave('staging/apps/application-staging-tenant-acme.yaml')));
+    expect(at(example, 'staging/apps/appproject-staging-tenant-acme.yaml').spec.destinations.map((d: any) => d.namespace)).toEqual(['tenant-acme', 'stoa-hooks']);
   });
 
   test('namespace, quota and policy sync before secrets, secrets before workloads', () => {
     const wave = (f: string) => at(example, `staging/tenants/acme/${f}`).metadata.annotations?.['argocd.argoproj.io/sync-wave'];
-    expect(wave('namespace-tenant-acme.yaml')).toBe('-2');
-    expect(wave('resourcequota-tenant-quota.yaml')).toBe('-2');
-    expect(wave('networkpolicy-default-deny.yaml')).toBe('-2');
+    expect(wave('namespace-tenant-acme.yaml')).toBe('-3');
+    expect(wave('resourcequota-tenant-quota.yaml')).toBe('-3');
+    expect(wave('networkpolicy-default-deny.yaml')).toBe('-3');
+    expect(wave('secretstore-tenant-secrets.yaml')).toBe('-2');
     expect(wave('externalsecret-upstream-api-key.yaml')).toBe('-1');
     expect(wave('rollout-gateway.yaml')).toBeUndefined();
   });
@@ -168,6 +210,7 @@ describe('sync hooks and waves', () => {
     const off = renderExample((p) => editYaml(p, 'tenants/acme.yaml', (t) => { delete t.hooks; }));
     const files = off.filter((o) => o.path.startsWith('staging/tenants/acme/')).map((o) => path.basename(o.path));
     expect(files.filter((f) => /job-|awx-token|hooks-allow/.test(f))).toEqual([]);
+    expect(at(off, 'staging/apps/appproject-staging-tenant-acme.yaml').spec.destinations.map((d: any) => d.namespace)).toEqual(['tenant-acme']);
   });
 });
 
@@ -175,7 +218,7 @@ describe('tenant network isolation', () => {
   test('HTTPS egress of gateways and hooks excludes the cluster CIDRs, so tenants cannot reach each other that way', () => {
     const cidrs = ['10.0.0.0/8', '172.16.0.0/12'];
     expect(at(example, 'prod/tenants/acme/networkpolicy-gateway-allow-egress.yaml').spec.egress[1].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: cidrs } }]);
-    expect(at(example, 'prod/tenants/acme/networkpolicy-hooks-allow-egress.yaml').spec.egress[0].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: cidrs } }]);
+    expect(at(example, 'prod/platform/hooks/networkpolicy-hooks-allow-egress.yaml').spec.egress[0].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: cidrs } }]);
     const open = renderExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { delete e.internalCidrs; }));
     expect(at(open, 'prod/tenants/acme/networkpolicy-gateway-allow-egress.yaml').spec.egress[1].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
   });
@@ -200,11 +243,17 @@ describe('prod guard rails', () => {
 
   test('prod Applications are subscribed to sync-failed, health-degraded and out-of-sync alerts; dev ones are not', () => {
     expect(at(example, 'prod/apps/application-prod-stoa-portal.yaml').metadata.annotations).toEqual({
+      'argocd.argoproj.io/sync-wave': '0',
       'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-health-degraded.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-out-of-sync.slack': 'stoa-prod-alerts',
     });
-    expect(at(example, 'dev/apps/application-dev-stoa-portal.yaml').metadata.annotations).toBeUndefined();
+    expect(at(example, 'dev/apps/application-dev-stoa-portal.yaml').metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '0' });
+    // Argo CD defines none of these triggers by itself: the environment's settings patch does.
+    const triggers = at(example, 'prod/argocd-config/configmap-argocd-notifications-cm.yaml').data;
+    expect(Object.keys(triggers).filter((k) => k.startsWith('trigger.')).sort()).toEqual(['trigger.on-health-degraded', 'trigger.on-out-of-sync', 'trigger.on-sync-failed']);
+    expect(triggers['trigger.on-out-of-sync']).toContain("when: app.status.sync.status == 'OutOfSync'");
+    expect(at(example, 'dev/argocd-config/configmap-argocd-notifications-cm.yaml')).toBeUndefined();
     expect(at(example, 'dev/apps/appproject-dev-platform.yaml').spec.syncWindows).toBeUndefined();
   });
 });

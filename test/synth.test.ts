@@ -36,23 +36,36 @@ describe('Argo CD Applications', () => {
 
   test('each environment has one Application per platform component and per tenant', () => {
     expect(appsOf('dev').map((a) => a.metadata.name).sort()).toEqual([
-      'dev-control-plane-api', 'dev-control-plane-ui', 'dev-secret-store', 'dev-stoa-gateway', 'dev-stoa-portal',
+      'dev-control-plane-api', 'dev-control-plane-ui', 'dev-hooks', 'dev-secret-store', 'dev-stoa-gateway', 'dev-stoa-portal',
       'dev-tenant-acme', 'dev-tenant-globex', 'dev-tenant-initech',
     ]);
     expect(appsOf('prod').map((a) => a.metadata.name).sort()).toEqual([
-      'prod-control-plane-api', 'prod-control-plane-ui', 'prod-secret-store', 'prod-stoa-gateway', 'prod-stoa-portal', 'prod-tenant-acme',
+      'prod-control-plane-api', 'prod-control-plane-ui', 'prod-hooks', 'prod-secret-store', 'prod-stoa-gateway', 'prod-stoa-portal', 'prod-tenant-acme',
     ]);
   });
 
-  test('every Application has the resources finalizer, retry with backoff and CreateNamespace', () => {
+  test('every Application has the resources finalizer, retry with backoff and PruneLast; CreateNamespace where it has no Namespace', () => {
     for (const env of result.environments) {
       for (const app of appsOf(env)) {
         expect(app.metadata.namespace).toBe('argocd');
         expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
         expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } });
-        expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+        expect(app.spec.syncPolicy.syncOptions).toContain('PruneLast=true');
+        // Tenant and hooks Applications render their Namespace (with Pod Security labels); the others let Argo CD create it.
+        const ownsNamespace = fs.existsSync(path.join(out, app.spec.source.path, `namespace-${app.spec.destination.namespace}.yaml`));
+        expect(app.spec.syncPolicy.syncOptions.includes('CreateNamespace=true')).toBe(!ownsNamespace);
       }
     }
+  });
+
+  test('Applications sync in waves: projects, secret store, hooks, platform, tenants', () => {
+    const wave = (f: string) => readObject(out, `prod/apps/${f}`).metadata.annotations['argocd.argoproj.io/sync-wave'];
+    expect(['appproject-prod-tenant-acme.yaml', 'application-prod-secret-store.yaml', 'application-prod-hooks.yaml',
+      'application-prod-control-plane-api.yaml', 'application-prod-tenant-acme.yaml'].map(wave)).toEqual(['-3', '-2', '-1', '0', '1']);
+    // Waves between Applications only order anything with Argo CD's Application health check, shipped as a patch.
+    const cm = readObject(out, 'prod/argocd-config/configmap-argocd-cm.yaml');
+    expect(cm.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd' });
+    expect(cm.data['resource.customizations.health.argoproj.io_Application']).toContain('hs.status = obj.status.health.status');
   });
 
   test('dev and staging sync automatically with prune and self-heal', () => {
@@ -100,6 +113,8 @@ describe('Argo CD Applications', () => {
     const sources = result.environments.flatMap((env) => [...appsOf(env), root].map((a) => a.spec.source.path));
     expect(sources.length).toBeGreaterThan(20);
     for (const p of sources) expect(p).toMatch(/^(dev|staging|prod)\/(apps|platform\/[a-z-]+|tenants\/[a-z-]+)$/);
+    // Nothing syncs the Argo CD settings patches either.
+    expect(sources.filter((p) => p.includes('argocd-config'))).toEqual([]);
   });
 });
 
@@ -107,13 +122,26 @@ describe('tenant AppProject', () => {
   const project = readObject(out, 'prod/apps/appproject-prod-tenant-acme.yaml');
 
   test('allows only the tenant namespace on the environment cluster and only the envs repo', () => {
-    expect(project.spec.destinations).toEqual([{ server: 'https://prod.k8s.stoa.example.com', namespace: 'tenant-acme' }]);
+    // ... and the hooks namespace, where its AWX hook Jobs run.
+    expect(project.spec.destinations).toEqual([
+      { server: 'https://prod.k8s.stoa.example.com', namespace: 'tenant-acme' },
+      { server: 'https://prod.k8s.stoa.example.com', namespace: 'stoa-hooks' },
+    ]);
     expect(project.spec.sourceRepos).toEqual(['https://git.stoa.example.com/stoa/stoa-envs.git']);
     expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: 'tenant-acme' }]);
   });
 
+  test('allows exactly the namespaced kinds the tenant renders', () => {
+    const kinds = project.spec.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`);
+    expect(kinds).toContain('argoproj.io/Rollout');
+    expect(kinds).toContain('batch/Job');
+    expect(kinds).not.toContain('apps/Deployment');
+    expect(kinds).not.toContain('/Secret');
+    expect(kinds).not.toContain('rbac.authorization.k8s.io/ClusterRole');
+  });
+
   test('is synced before the Applications that use it', () => {
-    expect(project.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    expect(project.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-3');
   });
 });
 
@@ -137,22 +165,31 @@ describe('tenant namespace', () => {
     expect(tenant('networkpolicy-allow-dns.yaml').spec.egress[0].ports.map((p: any) => `${p.protocol}/${p.port}`)).toEqual(['UDP/53', 'TCP/53']);
   });
 
-  test('quota and limit range follow the tier', () => {
+  test('quota is derived from the tier: peak gateway pods (max + surge + switch headroom) times its requests and limits', () => {
+    // silver: 5 + 2 + 2 = 9 pods of 250m/256Mi requests, 1/512Mi limits.
     expect(tenant('resourcequota-tenant-quota.yaml').spec.hard).toEqual({
-      'limits.cpu': '8', 'limits.memory': '16Gi', 'pods': '20', 'requests.cpu': '4', 'requests.memory': '8Gi',
+      'limits.cpu': '9', 'limits.memory': '4608Mi', 'pods': '9', 'requests.cpu': '2250m', 'requests.memory': '2304Mi',
     });
-    expect(readObject(out, 'dev/tenants/initech/resourcequota-tenant-quota.yaml').spec.hard.pods).toBe('10');
+    // gold: 10 + 3 + 3 = 16 pods of 2 CPU: the 10 replicas of full scale fit with a rollout's surge.
+    expect(readObject(out, 'prod/tenants/acme/resourcequota-tenant-quota.yaml').spec.hard).toMatchObject({ 'limits.cpu': '32', 'pods': '16' });
+    expect(readObject(out, 'dev/tenants/initech/resourcequota-tenant-quota.yaml').spec.hard.pods).toBe('3');
     expect(tenant('limitrange-tenant-limits.yaml').spec.limits[0].type).toBe('Container');
   });
 
-  test('owners can edit in full environments and only view in read-only ones', () => {
+  test('owners get a tenant Role: operate in full environments, only look in read-only ones, never Secrets or stores', () => {
     const dev = readObject(out, 'dev/tenants/acme/rolebinding-tenant-owners.yaml');
-    expect(dev.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' });
+    expect(dev.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tenant-owner' });
     expect(dev.subjects).toEqual([
       { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice@acme.example' },
       { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'acme-platform-team' },
     ]);
-    expect(readObject(out, 'prod/tenants/acme/rolebinding-tenant-owners.yaml').roleRef.name).toBe('view');
+    const verbsOn = (env: string, resource: string) => readObject(out, `${env}/tenants/acme/role-tenant-owner.yaml`).rules
+      .filter((r: any) => r.resources.includes(resource)).flatMap((r: any) => r.verbs).sort();
+    expect(verbsOn('dev', 'pods')).toEqual(['delete', 'get', 'list', 'watch']);
+    expect(verbsOn('prod', 'pods')).toEqual(['get', 'list', 'watch']);
+    expect(verbsOn('dev', 'externalsecrets')).toEqual(['get', 'list', 'watch']);
+    expect(verbsOn('dev', 'secrets')).toEqual([]);
+    expect(verbsOn('dev', 'rolebindings')).toEqual([]);
   });
 });
 

@@ -1,5 +1,7 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { isPinnedImage, ObjectInFile, render, validateFolder, validateObjects, VALIDATION_RULES } from '../lib';
+import { BEHAVIOUR_RULES } from '../lib/validate/behaviour';
 import { exampleProject, tempDir, writeFile } from './helpers';
 
 // The example, rendered once; each test changes a deep copy.
@@ -118,9 +120,11 @@ describe.each(rules)('rule $rule', ({ rule, fire, message, quiet }) => {
   });
 });
 
-test('every rule is tested above and has a reason', () => {
-  const policy = VALIDATION_RULES.map((r) => r.id).filter((id) => !['yaml-syntax', 'kubernetes-object', 'unknown-kind', 'schema'].includes(id));
+test('every rule is tested (above, or a behaviour rule in its own test file) and has a reason', () => {
+  const behaviour = BEHAVIOUR_RULES.map((r) => r.id);
+  const policy = VALIDATION_RULES.map((r) => r.id).filter((id) => !['yaml-syntax', 'kubernetes-object', 'unknown-kind', 'schema', ...behaviour].includes(id));
   expect(rules.map((r) => r.rule).sort()).toEqual([...policy].sort());
+  for (const id of behaviour) expect(fs.existsSync(path.join(__dirname, `behaviour-${id}.test.ts`))).toBe(true);
   for (const r of VALIDATION_RULES) expect(r.reason.length).toBeGreaterThan(20);
 });
 

@@ -421,6 +421,8 @@ export class Environment extends Construct {
         destinationServer: this.cluster.server,
         destinationNamespace: this.hooksNamespace,
         sync: this.sync,
+        // Its Namespace is a manifest, with the Pod Security labels.
+        createNamespace: false,
         labels: { 'stoa.io/component': 'hooks' },
       });
       setSyncWave(app, APP_SYNC_WAVES.hooks);
@@ -465,6 +467,8 @@ export class Environment extends Construct {
       syncWave: APP_SYNC_WAVES.tenants,
     });
     const app = this.addApplication(this.prototypes, `tenant-${tenant}-application`, props);
+    // Same wave as written Applications, so both modes give the same Applications.
+    setSyncWave(app, APP_SYNC_WAVES.tenants);
     this.applicationSet.addTenant(tenant, app);
     return app;
   }

@@ -1,4 +1,5 @@
 import { compareStrings } from '../sort';
+import { BEHAVIOUR_RULES } from './behaviour';
 import { containersOf, environmentOf, ObjectInFile, PolicyRule, podSpecOf } from './policy';
 
 /** A field that should be a list, as one: rules also run on objects whose schema check failed. */
@@ -261,8 +262,9 @@ const projectPermits: PolicyRule = {
   },
 };
 
-/** Every platform rule, in report order. */
+/** Every platform rule, in report order: per-object rules, then the behaviour rules that model the cluster's tools. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
   projectScope, projectPermits, readOnlyManualSync, uniqueObjects, sourcePathExists, singleAutoscaler,
+  ...BEHAVIOUR_RULES,
 ];

@@ -5,6 +5,7 @@ import { expandApplicationSets } from '../argocd/application-set-preview';
 import { listFiles } from '../files';
 import { KubeObject } from '../render/render';
 import { compareStrings } from '../sort';
+import { FlowResult, flowMatrix } from './behaviour/network-flows';
 import { EnvironmentFacts, factsOf, ObjectInFile, Violation } from './policy';
 import { POLICY_RULES } from './rules';
 import { SchemaCatalog } from './schema-catalog';
@@ -41,6 +42,11 @@ export interface ValidationReport {
   readonly objects: number;
   /** Every violation, by file then rule. */
   readonly violations: readonly Violation[];
+  /**
+   * Every network flow the platform needs and whether the NetworkPolicies allow it, by environment (see {@link flowMatrix}).
+   * @default - none (reports built by hand)
+   */
+  readonly flows?: Readonly<Record<string, readonly FlowResult[]>>;
 }
 
 // Compiling a CRD schema takes up to a second; compiled validators are kept for the process.
@@ -115,7 +121,7 @@ function buildReport(objects: readonly ObjectInFile[], found: Violation[], optio
 
   const order = new Map(VALIDATION_RULES.map((r, i) => [r.id, i]));
   violations.sort((a, b) => compareStrings(a.file, b.file) || order.get(a.rule)! - order.get(b.rule)!);
-  return { ok: violations.length === 0, objects: objects.length, violations };
+  return { ok: violations.length === 0, objects: objects.length, violations, flows: flowMatrix(context) };
 }
 
 /** A report for people (`text`) or tools (`json`). */
@@ -126,6 +132,7 @@ export function formatReport(report: ValidationReport, format: 'text' | 'json'):
       ok: report.ok,
       objects: report.objects,
       violations: report.violations.map((v) => ({ ...v, reason: reasons.get(v.rule) })),
+      ...(report.flows !== undefined ? { flows: report.flows } : {}),
     }, null, 2);
   }
   if (report.ok) return `${report.objects} objects valid: schemas and ${POLICY_RULES.length} policy rules pass`;
