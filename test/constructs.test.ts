@@ -115,6 +115,71 @@ describe('Environment and Tenant', () => {
   });
 });
 
+describe('Environment and Tenant at sync time', () => {
+  const vault = { provider: 'vault' as const, server: 'https://vault.example.com', path: 'qa', role: 'external-secrets' };
+  function fullEnvironment(app: App, extra: Record<string, unknown> = {}): Environment {
+    return new Environment(app, 'env', {
+      name: 'qa', domain: 'qa.example.com', cluster: { name: 'qa', server: 'https://qa.example.com' },
+      repo: { url: 'https://git.example.com/envs.git', revision: 'main' }, registry: 'registry.example.com/stoa', versions,
+      secretStore: { name: 'stoa-qa', backend: vault }, awxToken: { key: 'platform/awx', property: 'token' }, ...extra,
+    });
+  }
+  const hooks = { preSync: 'https://awx.example.com/api/v2/job_templates/1/launch/' };
+
+  test('a tenant cannot take a platform host, and no host is served twice in an environment', () => {
+    const env = fullEnvironment(new App());
+    expect(() => new Tenant(env, 'portal', { name: 'portal', tier: 'bronze', owners: { groups: ['g'] } }))
+      .toThrow(/host portal\.qa\.example\.com of tenant portal is already served by platform component stoa-portal/);
+    new Tenant(env, 'a', { name: 'acme', tier: 'bronze', owners: { groups: ['g'] } });
+    expect(() => new Tenant(env, 'b', { name: 'acme', tier: 'bronze', owners: { groups: ['g'] } })).toThrow(/host acme\.qa\.example\.com of tenant acme is already served by tenant acme/);
+  });
+
+  test("a tenant reads secrets through its own SecretStore, only under tenants/<name>/", () => {
+    const env = fullEnvironment(new App());
+    expect(() => new Tenant(env, 't', { name: 'acme', tier: 'bronze', owners: { groups: ['g'] }, secrets: [{ name: 'x', key: 'platform/awx' }] }))
+      .toThrow(/secret "x" reads "platform\/awx"; a tenant reads only keys under tenants\/acme\//);
+  });
+
+  test('hooks run in the hooks namespace, which the environment renders with the AWX token, before tenants', () => {
+    const app = new App();
+    const env = fullEnvironment(app);
+    new Tenant(env, 't', { name: 'acme', tier: 'bronze', owners: { groups: ['g'] }, hooks });
+    const out = objects(app);
+    expect(out.filter((o) => o.kind === 'Job').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['stoa-hooks/acme-provision']);
+    expect(out.filter((o) => o.path.startsWith('qa/platform/hooks/')).map((o) => o.path)).toEqual([
+      'qa/platform/hooks/externalsecret-awx-token.yaml', 'qa/platform/hooks/namespace-stoa-hooks.yaml',
+      'qa/platform/hooks/networkpolicy-allow-dns.yaml', 'qa/platform/hooks/networkpolicy-default-deny.yaml',
+      'qa/platform/hooks/networkpolicy-hooks-allow-egress.yaml',
+    ]);
+    expect(out.filter((o) => o.metadata.namespace === 'tenant-acme' && /awx/.test(o.metadata.name))).toEqual([]);
+  });
+
+  test('NodeLocal DNSCache is allowed next to kube-dns; with DNS-01 no solver policy is rendered', () => {
+    const app = new App();
+    const env = fullEnvironment(app, { nodeLocalDns: '169.254.20.10', ingress: { acmeSolver: 'dns01' } });
+    new Tenant(env, 't', { name: 'acme', tier: 'bronze', owners: { groups: ['g'] } });
+    const out = objects(app);
+    const dns = out.find((o) => o.path === 'qa/tenants/acme/networkpolicy-allow-dns.yaml');
+    expect(dns.spec.egress.map((r: any) => r.to)).toEqual([
+      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      [{ ipBlock: { cidr: '169.254.20.10/32' } }],
+    ]);
+    expect(out.find((o) => o.path === 'qa/tenants/acme/networkpolicy-allow-acme-http01-solver.yaml')).toBeUndefined();
+  });
+
+  test('the PodMonitor carries the labels the cluster Prometheus selects, and only the monitoring namespace reaches the metrics port', () => {
+    const app = new App();
+    const env = fullEnvironment(app, { monitoring: { namespace: 'observability', podMonitorLabels: { release: 'kube-prometheus-stack' } } });
+    new Tenant(env, 't', { name: 'acme', tier: 'bronze', owners: { groups: ['g'] } });
+    const out = objects(app);
+    expect(out.find((o) => o.kind === 'PodMonitor').metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(out.find((o) => o.path === 'qa/tenants/acme/networkpolicy-gateway-allow-metrics.yaml').spec.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+      ports: [{ protocol: 'TCP', port: 9090 }],
+    }]);
+  });
+});
+
 describe('renderConstructs', () => {
   test('two objects that would share a file are an error, never a lost object', () => {
     const app = new App();

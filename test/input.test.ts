@@ -74,6 +74,16 @@ const cases: BadInput[] = [
     expected: /environments\/dev\.yaml:\d+: components\.stoa-gateway: "latest" is not pinned/ },
   { name: 'environment missing its cluster', file: 'environments/staging.yaml', edit: (t) => t.replace(/cluster:\n.*\n.*\n/, ''),
     expected: /invalid input \(1 problem\):\n\s+environments\/staging\.yaml:\d+: cluster: is required \(expected object\)/ },
+  { name: 'tenant named like a platform host', file: 'tenants/portal.yaml', content: ACME.replace('name: acme', 'name: portal'),
+    expected: /tenants\/portal\.yaml:1: name: "portal" is reserved: <name>\.<domain> is a platform host/ },
+  { name: "secret outside the tenant's own path", file: 'tenants/acme.yaml', content: `${ACME}secrets:\n  - name: stolen\n    key: tenants/globex/upstream\n`,
+    expected: /tenants\/acme\.yaml:\d+: secrets\[0\]\.key: must be a path under tenants\/acme\/ \(a tenant reads only its own secrets\)/ },
+  { name: 'secret path climbing out', file: 'tenants/acme.yaml', content: `${ACME}secrets:\n  - name: stolen\n    key: tenants/acme/../../platform/awx\n`,
+    expected: /tenants\/acme\.yaml:\d+: secrets\[0\]\.key: must be a path under tenants\/acme\// },
+  { name: 'NodeLocal DNS address that is not link-local', file: 'environments/dev.yaml', edit: (t) => `${t}nodeLocalDns: 10.0.0.10\n`,
+    expected: /environments\/dev\.yaml:\d+: nodeLocalDns: must be a link-local IPv4 address such as 169\.254\.20\.10/ },
+  { name: 'unknown ACME solver', file: 'environments/prod.yaml', edit: (t) => t.replace('clusterIssuer: letsencrypt-prod', 'clusterIssuer: letsencrypt-prod\n  acmeSolver: tls-alpn'),
+    expected: /environments\/prod\.yaml:\d+: ingress\.acmeSolver: must be one of "http01", "dns01"/ },
 ];
 
 describe.each(cases)('bad input: $name', ({ file, content, edit, remove, expected }) => {

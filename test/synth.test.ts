@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { synth } from '../lib';
-import { exampleProject, readObject, readTree } from './helpers';
+import { synth, tierTable } from '../lib';
+import { exampleProject, readObject, readTree, REPO } from './helpers';
 
 // One synth of the bundled example, shared by the assertions below.
 const project = exampleProject();
@@ -240,4 +240,10 @@ test('platform components run their pinned versions from the environment file', 
 
 test('no Secret is written', () => {
   for (const f of files) expect(readObject(out, f).kind).not.toBe('Secret');
+});
+
+test("the README's tier table is the one tierTable() generates from lib/config/tiers.ts", () => {
+  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const between = /<!-- tier-table:start -->\n([\s\S]*?)\n<!-- tier-table:end -->/.exec(readme);
+  expect(between?.[1]).toBe(tierTable());
 });

@@ -10,8 +10,8 @@ export enum HookPhase {
   POST_SYNC = 'PostSync',
 }
 
-/** Pinned image of the hook Jobs: Python's standard library only, run as non-root. */
-export const HOOK_IMAGE = 'python:3.13.1-alpine3.21';
+/** Pinned image of the hook Jobs: Node.js only (its built-in fetch), run as non-root. */
+export const HOOK_IMAGE = 'node:20.18.1-alpine3.20';
 
 /** Label on every hook pod (value: the hook's role, e.g. `provision`); network policies select on it. */
 export const AWX_HOOK_POD_LABEL = 'stoa.io/hook';
@@ -23,37 +23,36 @@ export const AWX_TOKEN_SECRET = { name: 'awx-token', key: 'token' } as const;
 export const AWX_HOOK_TIMEOUT_SECONDS = 900;
 
 /**
- * Launches the job template, then polls the job until AWX reports a final
- * status: exit 0 only on `successful`, 1 on failed, error, canceled, a refused
- * launch or the time limit. Transient errors while polling are retried.
+ * What a hook container runs (`node -e`): launches the job template, then polls
+ * the job until AWX reports a final status. Exit 0 only on `successful`; 1 on
+ * failed, error, canceled, a refused launch, or the time limit. Errors while
+ * polling are retried until the limit. Reads AWX_URL, AWX_TOKEN, AWX_BODY,
+ * AWX_TIMEOUT_SECONDS and AWX_POLL_SECONDS.
  */
-const AWX_WAIT_SCRIPT = `import json, os, sys, time, urllib.error, urllib.parse, urllib.request
-launch, token = os.environ["AWX_URL"], os.environ["AWX_TOKEN"]
-deadline = time.time() + int(os.environ["AWX_TIMEOUT_SECONDS"])
-def call(method, url, body=None):
-    req = urllib.request.Request(url, data=body, method=method, headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.load(r)
-try:
-    job = call("POST", launch, os.environ["AWX_BODY"].encode())
-except urllib.error.HTTPError as e:
-    sys.exit("AWX refused the launch: HTTP %s %s" % (e.code, e.read()[:2000].decode(errors="replace")))
-job_id = job.get("job", job.get("id"))
-status_url = urllib.parse.urljoin(launch, job.get("url") or "/api/v2/jobs/%s/" % job_id)
-print("launched AWX job %s: %s" % (job_id, status_url), flush=True)
-while time.time() < deadline:
-    try:
-        status = call("GET", status_url).get("status")
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        print("polling failed, retrying: %s" % e, flush=True)
-        status = None
-    if status == "successful":
-        print("AWX job %s successful" % job_id)
-        sys.exit(0)
-    if status in ("failed", "error", "canceled"):
-        sys.exit("AWX job %s ended %s" % (job_id, status))
-    time.sleep(10)
-sys.exit("AWX job %s not finished after %s seconds" % (job_id, os.environ["AWX_TIMEOUT_SECONDS"]))
+export const AWX_WAIT_SCRIPT = `const { AWX_URL: launch, AWX_TOKEN: token, AWX_BODY: body, AWX_TIMEOUT_SECONDS: limit, AWX_POLL_SECONDS: poll } = process.env;
+const deadline = Date.now() + Number(limit) * 1000;
+const headers = { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' };
+const fail = (message) => { console.error(message); process.exit(1); };
+(async () => {
+  let res;
+  try { res = await fetch(launch, { method: 'POST', headers, body, signal: AbortSignal.timeout(60000) }); } catch (e) { fail('AWX launch failed: ' + e.message); }
+  if (!res.ok) fail('AWX refused the launch: HTTP ' + res.status + ' ' + (await res.text()).slice(0, 2000));
+  const job = await res.json();
+  const id = job.job ?? job.id;
+  const statusUrl = new URL(job.url ?? '/api/v2/jobs/' + id + '/', launch).href;
+  console.log('launched AWX job ' + id + ': ' + statusUrl);
+  while (Date.now() < deadline) {
+    let status;
+    try {
+      const r = await fetch(statusUrl, { headers, signal: AbortSignal.timeout(60000) });
+      if (r.ok) status = (await r.json()).status; else console.log('polling: HTTP ' + r.status + ', retrying');
+    } catch (e) { console.log('polling failed, retrying: ' + e.message); }
+    if (status === 'successful') { console.log('AWX job ' + id + ' successful'); process.exit(0); }
+    if (['failed', 'error', 'canceled'].includes(status)) fail('AWX job ' + id + ' ended ' + status);
+    await new Promise((r) => setTimeout(r, Number(poll) * 1000));
+  }
+  fail('AWX job ' + id + ' not finished after ' + limit + ' seconds');
+})();
 `;
 
 /** Props of {@link AwxHookJob}. */
@@ -78,7 +77,7 @@ export interface AwxHookJobProps {
    */
   readonly labels?: Record<string, string>;
   /**
-   * Image with Python 3.
+   * Image with Node.js 20 or later.
    * @default HOOK_IMAGE
    */
   readonly image?: string;
@@ -118,14 +117,13 @@ export class AwxHookJob extends Construct {
             containers: [{
               name: props.role,
               image: props.image ?? HOOK_IMAGE,
-              command: ['python3', '-c', AWX_WAIT_SCRIPT],
+              command: ['node', '-e', AWX_WAIT_SCRIPT],
               env: [
                 { name: 'AWX_BODY', value: JSON.stringify({ extra_vars: props.extraVars }) },
+                { name: 'AWX_POLL_SECONDS', value: '10' },
                 { name: 'AWX_TIMEOUT_SECONDS', value: String(AWX_HOOK_TIMEOUT_SECONDS) },
                 { name: 'AWX_TOKEN', valueFrom: { secretKeyRef: { name: props.tokenSecret.name, key: props.tokenSecret.key } } },
                 { name: 'AWX_URL', value: props.jobTemplateUrl },
-                // The root filesystem is read-only.
-                { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
               ],
               resources: {
                 requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
