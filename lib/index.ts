@@ -52,5 +52,5 @@ export * from './validate/behaviour';
 export * from './argocd/argocd-settings';
 export * from './network/policies';
 export * from './platform/hooks-namespace';
-export * from './secrets/tenant-secret-store';
+export * from './secrets/namespace-secret-store';
 export * from './tenant/owner-role';

@@ -20,13 +20,14 @@ function fakeAwx(launch: { code: number; body: unknown }, statuses: string[]) {
       const reply = (code: number, payload: unknown) => { res.writeHead(code, { 'Content-Type': 'application/json' }); res.end(JSON.stringify(payload)); };
       if (req.method === 'POST' && req.url === '/api/v2/job_templates/12/launch/') return reply(launch.code, launch.body);
       if (req.method === 'GET' && req.url === '/api/v2/jobs/42/') return reply(200, { id: 42, status: statuses.length > 1 ? statuses.shift() : statuses[0] });
+      if (req.method === 'POST' && req.url === '/api/v2/jobs/42/cancel/') return reply(202, {});
       return reply(404, { detail: 'not found' });
     });
   });
   return { server, seen };
 }
 
-async function runHook(awx: ReturnType<typeof fakeAwx>, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+async function runHook(awx: ReturnType<typeof fakeAwx>, env: Record<string, string> = {}, terminateOnFirstPoll = false): Promise<{ code: number | null; out: string }> {
   await new Promise<void>((resolve) => awx.server.listen(0, '127.0.0.1', resolve));
   const port = (awx.server.address() as AddressInfo).port;
   try {
@@ -37,6 +38,8 @@ async function runHook(awx: ReturnType<typeof fakeAwx>, env: Record<string, stri
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
+    // As Kubernetes does at the Job's deadline: once the job is launched and being polled.
+    if (terminateOnFirstPoll) awx.server.on('request', (req) => { if (req.method === 'GET') child.kill('SIGTERM'); });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     return { code, out };
   } finally {
@@ -50,7 +53,7 @@ test('the rendered hook runs node with the wait script and the AWX settings', ()
   expect(container.command.slice(0, 2)).toEqual(['node', '-e']);
   expect(container.image).toMatch(/^node:\d+\.\d+\.\d+-alpine/);
   expect(renderedEnv.AWX_TIMEOUT_SECONDS).toBe('900');
-  expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(900);
+  expect(job.spec.activeDeadlineSeconds).toBe(1200);
 });
 
 test('launches the job template with the token and the extra vars, then waits until AWX reports success', async () => {
@@ -75,8 +78,26 @@ test('fails when AWX refuses the launch, with its answer', async () => {
   expect(out).toMatch(/AWX refused the launch: HTTP 403 .*no permission to launch/);
 });
 
-test('fails when the job does not finish in time', async () => {
-  const { code, out } = await runHook(fakeAwx(launched, ['running']), { AWX_TIMEOUT_SECONDS: '0.3' });
+test('fails when the job does not finish in time, and cancels it in AWX', async () => {
+  const awx = fakeAwx(launched, ['running']);
+  const { code, out } = await runHook(awx, { AWX_TIMEOUT_SECONDS: '0.3' });
   expect(code).toBe(1);
   expect(out).toContain('AWX job 42 not finished after 0.3 seconds');
+  expect(awx.seen.filter((r) => r.method === 'POST').map((r) => r.url)).toEqual(['/api/v2/job_templates/12/launch/', '/api/v2/jobs/42/cancel/']);
+});
+
+test('cancels the AWX job when Kubernetes stops the pod (SIGTERM)', async () => {
+  const awx = fakeAwx(launched, ['running']);
+  const { code, out } = await runHook(awx, { AWX_TIMEOUT_SECONDS: '30' }, true);
+  expect(code).toBe(1);
+  expect(out).toContain('stopped (SIGTERM) while AWX job 42 ran');
+  expect(awx.seen.map((r) => `${r.method} ${r.url}`)).toContain('POST /api/v2/jobs/42/cancel/');
+});
+
+test('fails when AWX ignores the extra vars (the template does not prompt for them), and cancels the job', async () => {
+  const awx = fakeAwx({ code: 201, body: { ...launched.body, ignored_fields: { extra_vars: { tenant: 'acme' } } } }, ['successful']);
+  const { code, out } = await runHook(awx);
+  expect(code).toBe(1);
+  expect(out).toContain('AWX ignored {"extra_vars":{"tenant":"acme"}}: let the job template prompt for variables on launch');
+  expect(awx.seen.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/v2/job_templates/12/launch/', 'POST /api/v2/jobs/42/cancel/']);
 });

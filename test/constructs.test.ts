@@ -149,7 +149,8 @@ describe('Environment and Tenant at sync time', () => {
     expect(out.filter((o) => o.path.startsWith('qa/platform/hooks/')).map((o) => o.path)).toEqual([
       'qa/platform/hooks/externalsecret-awx-token.yaml', 'qa/platform/hooks/namespace-stoa-hooks.yaml',
       'qa/platform/hooks/networkpolicy-allow-dns.yaml', 'qa/platform/hooks/networkpolicy-default-deny.yaml',
-      'qa/platform/hooks/networkpolicy-hooks-allow-egress.yaml',
+      'qa/platform/hooks/networkpolicy-hooks-allow-egress.yaml', 'qa/platform/hooks/secretstore-hooks-secrets.yaml',
+      'qa/platform/hooks/serviceaccount-hooks-secrets.yaml',
     ]);
     expect(out.filter((o) => o.metadata.namespace === 'tenant-acme' && /awx/.test(o.metadata.name))).toEqual([]);
   });

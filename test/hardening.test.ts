@@ -137,7 +137,7 @@ describe('external secrets', () => {
   });
 
   test("the environment's ClusterSecretStore serves platform namespaces only", () => {
-    expect(at(example, 'prod/platform/secret-store/clustersecretstore-stoa-prod.yaml').spec.conditions).toEqual([{ namespaces: ['stoa-system', 'stoa-hooks'] }]);
+    expect(at(example, 'prod/platform/secret-store/clustersecretstore-stoa-prod.yaml').spec.conditions).toEqual([{ namespaces: ['stoa-system'] }]);
   });
 
   test('each environment has its ClusterSecretStore, deployed by its own Application in the platform project', () => {
@@ -177,7 +177,7 @@ describe('sync hooks and waves', () => {
       'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
     });
     // One attempt per sync: a Job retry would launch AWX a second time.
-    expect([provision.spec.backoffLimit, provision.spec.activeDeadlineSeconds]).toEqual([0, 960]);
+    expect([provision.spec.backoffLimit, provision.spec.activeDeadlineSeconds]).toEqual([0, 1200]);
     const env = Object.fromEntries(provision.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env.AWX_URL).toBe('https://awx.stoa.example.com/api/v2/job_templates/12/launch/');
     expect(JSON.parse(env.AWX_BODY)).toEqual({ extra_vars: { tenant: 'acme', environment: 'staging', namespace: 'tenant-acme' } });
@@ -188,7 +188,10 @@ describe('sync hooks and waves', () => {
     const token = at(example, 'staging/platform/hooks/externalsecret-awx-token.yaml');
     expect(token.metadata.namespace).toBe('stoa-hooks');
     expect(token.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1' });
-    expect(token.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'stoa-staging' });
+    // Through the hooks namespace's own SecretStore and Vault role, which may read this key only.
+    expect(token.spec.secretStoreRef).toEqual({ kind: 'SecretStore', name: 'hooks-secrets' });
+    expect(at(example, 'staging/platform/hooks/secretstore-hooks-secrets.yaml').spec.provider.vault.auth.kubernetes)
+      .toEqual({ mountPath: 'kubernetes', role: 'stoa-hooks', serviceAccountRef: { name: 'hooks-secrets' } });
     expect(at(example, 'staging/platform/hooks/networkpolicy-hooks-allow-egress.yaml').spec.podSelector)
       .toEqual({ matchExpressions: [{ key: 'stoa.io/hook', operator: 'Exists' }] });
     const wave = (f: string) => at(example, f).metadata.annotations['argocd.argoproj.io/sync-wave'];

@@ -131,11 +131,14 @@ describe('tenant AppProject', () => {
     expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: 'tenant-acme' }]);
   });
 
-  test('allows exactly the namespaced kinds the tenant renders', () => {
+  test('allows every namespaced kind a tenant may render, whatever its options, and nothing else', () => {
     const kinds = project.spec.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`);
     expect(kinds).toContain('argoproj.io/Rollout');
     expect(kinds).toContain('batch/Job');
-    expect(kinds).not.toContain('apps/Deployment');
+    // acme runs a Rollout with KEDA here; the project still allows a Deployment and an HPA, so a switch prunes them.
+    expect(kinds).toContain('apps/Deployment');
+    expect(kinds).toContain('autoscaling/HorizontalPodAutoscaler');
+    expect(readObject(out, 'dev/apps/appproject-dev-tenant-initech.yaml').spec.namespaceResourceWhitelist).toEqual(project.spec.namespaceResourceWhitelist);
     expect(kinds).not.toContain('/Secret');
     expect(kinds).not.toContain('rbac.authorization.k8s.io/ClusterRole');
   });

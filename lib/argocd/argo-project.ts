@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { AppProject } from '../../imports/argocd-appproject-argoproj.io';
 import { compareStrings } from '../sort';
-import { SYNC_WAVE_ANNOTATION } from './sync-policy';
+import { RESOURCES_FINALIZER, SYNC_WAVE_ANNOTATION } from './sync-policy';
 import { APP_SYNC_WAVES } from './sync-wave';
 
 /** A cluster and namespace an Argo CD project may deploy to. */
@@ -80,7 +80,7 @@ export interface ArgoProjectProps {
    */
   readonly syncWindows?: readonly SyncWindow[];
   /**
-   * Project roles: `read-only` for viewers, `release` (get and sync) for releasers.
+   * Project roles: `read-only` for viewers, `release` (get, sync, and the Rollout actions promote, resume, abort) for releasers.
    * @default - no project roles
    */
   readonly access?: ProjectAccess;
@@ -113,6 +113,9 @@ export class ArgoProject extends Construct {
         namespace: props.argocdNamespace ?? 'argocd',
         labels: props.labels,
         annotations: { [SYNC_WAVE_ANNOTATION]: String(APP_SYNC_WAVES.projects) },
+        // Argo CD keeps a project while Applications use it: removing a tenant deletes its
+        // Application first, which can only finish its own finalizer while the project exists.
+        finalizers: [RESOURCES_FINALIZER],
       },
       spec: {
         description: props.description,
@@ -139,6 +142,12 @@ function projectRoles(project: string, access: ProjectAccess) {
   const policy = (role: string, action: string) => `p, proj:${project}:${role}, applications, ${action}, ${project}/*, allow`;
   return [
     { name: 'read-only', description: 'See the applications of this project', groups: [...access.viewers], policies: [policy('read-only', 'get')] },
-    { name: 'release', description: 'See and sync the applications of this project', groups: [...access.releasers], policies: [policy('release', 'get'), policy('release', 'sync')] },
+    {
+      name: 'release',
+      description: 'See and sync the applications of this project, and promote, resume or abort their canaries',
+      groups: [...access.releasers],
+      // A canary paused on an inconclusive analysis waits for a person: releasers are that person.
+      policies: [policy('release', 'get'), policy('release', 'sync'), policy('release', 'action/argoproj.io/Rollout/*')],
+    },
   ];
 }

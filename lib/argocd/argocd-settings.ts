@@ -7,17 +7,22 @@ import { NOTIFICATION_TRIGGERS } from './notifications';
  * Health of an Application as its own status says. Argo CD stopped assessing
  * Application health in 1.8, so without this an app-of-apps treats a child
  * Application as healthy at once and sync waves between Applications order nothing.
+ * A child that syncs only by hand (read-only environments) and was never synced
+ * counts as healthy: otherwise the root would wait for it forever.
  */
 export const APPLICATION_HEALTH_LUA = `hs = {}
 hs.status = "Progressing"
 hs.message = ""
-if obj.status ~= nil then
-  if obj.status.health ~= nil then
-    hs.status = obj.status.health.status
-    if obj.status.health.message ~= nil then
-      hs.message = obj.status.health.message
-    end
+if obj.status ~= nil and obj.status.health ~= nil then
+  hs.status = obj.status.health.status
+  if obj.status.health.message ~= nil then
+    hs.message = obj.status.health.message
   end
+end
+local automated = obj.spec ~= nil and obj.spec.syncPolicy ~= nil and obj.spec.syncPolicy.automated ~= nil
+if not automated and (obj.status == nil or obj.status.operationState == nil) then
+  hs.status = "Healthy"
+  hs.message = "waiting for its first manual sync"
 end
 return hs
 `;

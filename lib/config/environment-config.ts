@@ -100,7 +100,12 @@ export const environmentFileSchema = z.strictObject({
   /** The ClusterSecretStore that tenant secrets are read from. */
   secretStore: secretStore.optional(),
   /** Where the AWX token of tenant hooks is in the secret store. */
-  awxToken: z.strictObject({ key: z.string().min(1, { error: 'must not be empty' }), property: z.string().min(1).optional() }).optional(),
+  awxToken: z.strictObject({
+    key: z.string().min(1, { error: 'must not be empty' }),
+    property: z.string().min(1).optional(),
+    /** Vault role of the hooks namespace (Vault stores only). */
+    vaultRole: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a Vault role name: letters, digits, ".", "_", "-"' }).optional(),
+  }).optional(),
   /** Sync only inside these windows (every project of the environment). */
   syncWindows: z.array(z.strictObject({
     schedule: z.string().regex(/^(\S+\s+){4}\S+$/, { error: 'must be a cron schedule with 5 fields, e.g. "0 8 * * 1-4"' }),

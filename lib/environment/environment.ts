@@ -118,6 +118,23 @@ export interface EnvironmentSecretStoreProps {
   readonly backend: VaultBackend | InfisicalBackend;
 }
 
+/** Where the AWX token of the tenants' sync hooks is. */
+export interface AwxTokenProps {
+  /** Key (path) in the secret store, e.g. `platform/awx`. */
+  readonly key: string;
+  /**
+   * Property of that key.
+   * @default - the whole value
+   */
+  readonly property?: string;
+  /**
+   * With a Vault store: the Vault role the hooks namespace logs in with (bound to its
+   * `hooks-secrets` ServiceAccount, allowed to read this key only).
+   * @default 'stoa-hooks'
+   */
+  readonly vaultRole?: string;
+}
+
 /** Props of {@link Environment}. */
 export interface EnvironmentProps {
   /** Environment name, e.g. `dev`; the top folder of its output and the prefix of its Argo CD names. */
@@ -181,7 +198,7 @@ export interface EnvironmentProps {
    * Where the AWX token of tenant sync hooks is in the secret store.
    * @default - none: tenants cannot declare hooks
    */
-  readonly awxToken?: { readonly key: string; readonly property?: string };
+  readonly awxToken?: AwxTokenProps;
   /**
    * Allow syncs only inside these windows, in every project of the environment.
    * @default - syncs at any time
@@ -268,7 +285,7 @@ export class Environment extends Construct {
   /** The ClusterSecretStore tenants read from, if any. */
   public readonly secretStoreName?: string;
   /** Where the AWX token for hooks is, if configured. */
-  public readonly awxToken?: { readonly key: string; readonly property?: string };
+  public readonly awxToken?: AwxTokenProps;
   /** How tenants get their Applications. */
   public readonly tenantApplications: TenantApplications;
   /** The cluster's internal CIDRs, excluded from tenants' HTTPS egress. */
@@ -365,6 +382,8 @@ export class Environment extends Construct {
       sync: this.sync,
       // Argo CD's own namespace exists before the root is applied.
       createNamespace: false,
+      // Prune in reverse wave order (Applications before the projects they use), not all at the end together.
+      pruneLast: false,
     });
 
     this.platformProject = this.addProject(this.apps, 'platform-project', {
@@ -390,8 +409,9 @@ export class Environment extends Construct {
       new ClusterSecretStore(chart, 'store', {
         name: props.secretStore.name,
         backend: props.secretStore.backend,
-        // Platform namespaces only: tenants read through their own SecretStore and Vault role.
-        namespaces: [this.platformNamespace, ...(props.awxToken ? [this.hooksNamespace] : [])],
+        // Platform namespaces only: tenants (and, with Vault, the hooks namespace) read through
+        // a SecretStore of their own with their own Vault role.
+        namespaces: [this.platformNamespace, ...(props.awxToken && !this.tenantVault ? [this.hooksNamespace] : [])],
       });
       const app = this.addApplication(this.apps, 'secret-store-application', {
         name: this.argoName('secret-store'),
@@ -409,7 +429,7 @@ export class Environment extends Construct {
       const chart = new ManifestChart(this, 'hooks', { outputPath: this.outputPath('platform', 'hooks'), labels: this.labels() });
       new HooksNamespace(chart, 'namespace', {
         namespace: this.hooksNamespace,
-        store: props.secretStore.name,
+        store: this.tenantVault ? { vault: this.tenantVault, role: props.awxToken.vaultRole ?? 'stoa-hooks' } : { clusterSecretStore: props.secretStore.name },
         awxToken: props.awxToken,
         internalCidrs: this.internalCidrs,
         nodeLocalDns: this.nodeLocalDns,

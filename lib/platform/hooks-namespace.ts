@@ -2,7 +2,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
 import { addAllowDns, addDefaultDeny, httpsToInternet } from '../network/policies';
-import { ExternalSecretRef } from '../secrets/external-secret';
+import { ExternalSecretRef, SecretStoreRef } from '../secrets/external-secret';
+import { NamespaceSecretStore } from '../secrets/namespace-secret-store';
+import { VaultBackend } from '../secrets/secret-store';
 import { AWX_HOOK_POD_LABEL, AWX_TOKEN_SECRET } from '../tenant/awx-hook';
 import { restrictedNamespaceLabels } from '../workloads/security';
 
@@ -10,8 +12,11 @@ import { restrictedNamespaceLabels } from '../workloads/security';
 export interface HooksNamespaceProps {
   /** Namespace of the hook Jobs, e.g. `stoa-hooks`. */
   readonly namespace: string;
-  /** ClusterSecretStore the AWX token is read from. */
-  readonly store: string;
+  /**
+   * Where the AWX token is read from: the environment's Vault with the hooks namespace's own
+   * role (a SecretStore of the namespace), or a ClusterSecretStore that admits the namespace.
+   */
+  readonly store: { readonly vault: VaultBackend; readonly role: string } | { readonly clusterSecretStore: string };
   /** Where the AWX token is in the store. */
   readonly awxToken: { readonly key: string; readonly property?: string };
   /**
@@ -52,10 +57,19 @@ export class HooksNamespace extends Construct {
     });
     setSyncWave(foundation, SYNC_WAVES.foundation);
 
+    let store: SecretStoreRef;
+    if ('vault' in props.store) {
+      const own = new NamespaceSecretStore(this, 'secret-store', { namespace, vault: props.store.vault, role: props.store.role, name: 'hooks-secrets' });
+      setSyncWave(own, SYNC_WAVES.stores);
+      setSyncWave(own.node.findChild('ServiceAccount'), SYNC_WAVES.foundation);
+      store = { kind: 'SecretStore', name: own.storeName };
+    } else {
+      store = { kind: 'ClusterSecretStore', name: props.store.clusterSecretStore };
+    }
     const token = new ExternalSecretRef(this, 'awx-token', {
       name: AWX_TOKEN_SECRET.name,
       namespace,
-      store: { kind: 'ClusterSecretStore', name: props.store },
+      store,
       remoteKey: props.awxToken.key,
       property: props.awxToken.property,
       secretKey: AWX_TOKEN_SECRET.key,

@@ -25,20 +25,35 @@ export const AWX_HOOK_TIMEOUT_SECONDS = 900;
 /**
  * What a hook container runs (`node -e`): launches the job template, then polls
  * the job until AWX reports a final status. Exit 0 only on `successful`; 1 on
- * failed, error, canceled, a refused launch, or the time limit. Errors while
- * polling are retried until the limit. Reads AWX_URL, AWX_TOKEN, AWX_BODY,
- * AWX_TIMEOUT_SECONDS and AWX_POLL_SECONDS.
+ * failed, error, canceled, a refused launch, variables AWX ignored (the template
+ * does not prompt for them), or the time limit. Errors while polling are
+ * retried until the limit. On the time limit or SIGTERM (the Job's deadline,
+ * a terminated sync) it cancels the AWX job, so nothing runs on unobserved.
+ * Reads AWX_URL, AWX_TOKEN, AWX_BODY, AWX_TIMEOUT_SECONDS and AWX_POLL_SECONDS.
  */
 export const AWX_WAIT_SCRIPT = `const { AWX_URL: launch, AWX_TOKEN: token, AWX_BODY: body, AWX_TIMEOUT_SECONDS: limit, AWX_POLL_SECONDS: poll } = process.env;
 const deadline = Date.now() + Number(limit) * 1000;
 const headers = { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' };
+let id;
 const fail = (message) => { console.error(message); process.exit(1); };
+const cancel = async () => {
+  if (id === undefined) return;
+  try {
+    const r = await fetch(new URL('/api/v2/jobs/' + id + '/cancel/', launch), { method: 'POST', headers, signal: AbortSignal.timeout(30000) });
+    console.log('asked AWX to cancel job ' + id + ': HTTP ' + r.status);
+  } catch (e) { console.log('could not cancel AWX job ' + id + ': ' + e.message); }
+};
+process.on('SIGTERM', () => { cancel().then(() => fail('stopped (SIGTERM) while AWX job ' + id + ' ran')); });
 (async () => {
   let res;
   try { res = await fetch(launch, { method: 'POST', headers, body, signal: AbortSignal.timeout(60000) }); } catch (e) { fail('AWX launch failed: ' + e.message); }
   if (!res.ok) fail('AWX refused the launch: HTTP ' + res.status + ' ' + (await res.text()).slice(0, 2000));
   const job = await res.json();
-  const id = job.job ?? job.id;
+  id = job.job ?? job.id;
+  if (job.ignored_fields && Object.keys(job.ignored_fields).length > 0) {
+    await cancel();
+    fail('AWX ignored ' + JSON.stringify(job.ignored_fields) + ': let the job template prompt for variables on launch');
+  }
   const statusUrl = new URL(job.url ?? '/api/v2/jobs/' + id + '/', launch).href;
   console.log('launched AWX job ' + id + ': ' + statusUrl);
   while (Date.now() < deadline) {
@@ -51,6 +66,7 @@ const fail = (message) => { console.error(message); process.exit(1); };
     if (['failed', 'error', 'canceled'].includes(status)) fail('AWX job ' + id + ' ended ' + status);
     await new Promise((r) => setTimeout(r, Number(poll) * 1000));
   }
+  await cancel();
   fail('AWX job ' + id + ' not finished after ' + limit + ' seconds');
 })();
 `;
@@ -107,7 +123,8 @@ export class AwxHookJob extends Construct {
       },
       spec: {
         backoffLimit: 0,
-        activeDeadlineSeconds: AWX_HOOK_TIMEOUT_SECONDS + 60,
+        // Room past the script's own limit for the image pull, a call in flight and the cancel.
+        activeDeadlineSeconds: AWX_HOOK_TIMEOUT_SECONDS + 300,
         template: {
           metadata: { labels },
           spec: {

@@ -6,7 +6,7 @@ import { setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
 import { TIERS, TierName, tierQuota } from '../config/tiers';
 import { Environment, EnvironmentMode } from '../environment/environment';
 import { addAllowDns, addDefaultDeny } from '../network/policies';
-import { TenantSecretStore } from '../secrets/tenant-secret-store';
+import { NamespaceSecretStore } from '../secrets/namespace-secret-store';
 import { restrictedNamespaceLabels } from '../workloads/security';
 import { TenantOwnerRole } from './owner-role';
 import { Gateway } from '../gateway/gateway';
@@ -154,7 +154,7 @@ export class Tenant extends ManifestChart {
 
     const secretNames = (props.secrets ?? []).map((s) => s.name);
     if (props.secrets?.length) {
-      const store = new TenantSecretStore(this, 'secret-store', { namespace, vault: env.tenantVault!, role: `tenant-${props.name}` });
+      const store = new NamespaceSecretStore(this, 'secret-store', { namespace, vault: env.tenantVault!, role: `tenant-${props.name}`, name: 'tenant-secrets' });
       setSyncWave(store, SYNC_WAVES.stores);
       // The ServiceAccount the store logs in as exists before the store.
       setSyncWave(store.node.findChild('ServiceAccount'), SYNC_WAVES.foundation);
@@ -195,8 +195,8 @@ export class Tenant extends ManifestChart {
         ...(hasHooks ? [{ server: env.cluster.server, namespace: env.hooksNamespace }] : []),
       ],
       clusterResources: [{ group: '', kind: 'Namespace', name: namespace }],
-      // Exactly the kinds this chart renders: nothing else can be deployed under the tenant's name.
-      namespaceResources: namespacedKindsOf(this),
+      // Every kind a tenant may ever render, and nothing else.
+      namespaceResources: tenantKindsCovering(this),
       labels: argoLabels,
     });
     this.application = env.addTenantApplication(props.name, {
@@ -292,13 +292,31 @@ export class Tenant extends ManifestChart {
   }
 }
 
-/** The namespaced kinds of the objects under `scope`, by API group. */
-function namespacedKindsOf(scope: Construct): Array<{ group: string; kind: string }> {
-  const kinds = new Map<string, { group: string; kind: string }>();
+/**
+ * Every namespaced kind a Tenant may render, whatever its options: the tenant's
+ * AppProject allows exactly these. The set never narrows with the options,
+ * because Argo CD ignores live objects of kinds its project does not allow: a
+ * tenant switched from a Deployment to a Rollout (or from an HPA to KEDA) would
+ * leave the old one running, unpruned and invisible.
+ */
+export const TENANT_NAMESPACED_KINDS: ReadonlyArray<{ readonly group: string; readonly kind: string }> = [
+  { group: '', kind: 'LimitRange' }, { group: '', kind: 'ResourceQuota' }, { group: '', kind: 'Service' }, { group: '', kind: 'ServiceAccount' },
+  { group: 'apps', kind: 'Deployment' }, { group: 'argoproj.io', kind: 'AnalysisTemplate' }, { group: 'argoproj.io', kind: 'Rollout' },
+  { group: 'autoscaling', kind: 'HorizontalPodAutoscaler' }, { group: 'batch', kind: 'Job' },
+  { group: 'external-secrets.io', kind: 'ExternalSecret' }, { group: 'external-secrets.io', kind: 'SecretStore' },
+  { group: 'keda.sh', kind: 'ScaledObject' }, { group: 'monitoring.coreos.com', kind: 'PodMonitor' },
+  { group: 'networking.k8s.io', kind: 'Ingress' }, { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+  { group: 'policy', kind: 'PodDisruptionBudget' }, { group: 'rbac.authorization.k8s.io', kind: 'Role' },
+  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+];
+
+/** {@link TENANT_NAMESPACED_KINDS}, after checking that every namespaced object under `scope` is of one of them. */
+function tenantKindsCovering(scope: Construct): Array<{ group: string; kind: string }> {
+  const allowed = new Set(TENANT_NAMESPACED_KINDS.map((k) => `${k.group}/${k.kind}`));
   for (const c of scope.node.findAll()) {
     if (!ApiObject.isApiObject(c) || c.kind === 'Namespace') continue;
-    const group = c.apiGroup === 'core' ? '' : c.apiGroup;
-    kinds.set(`${group}/${c.kind}`, { group, kind: c.kind });
+    const key = `${c.apiGroup === 'core' ? '' : c.apiGroup}/${c.kind}`;
+    if (!allowed.has(key)) throw new Error(`${c.node.path}: kind ${key} is not in TENANT_NAMESPACED_KINDS; add it there so the tenant's AppProject allows it`);
   }
-  return [...kinds.values()];
+  return TENANT_NAMESPACED_KINDS.map((k) => ({ ...k }));
 }

@@ -262,9 +262,34 @@ const projectPermits: PolicyRule = {
   },
 };
 
+/** Whether an Argo CD hook (annotation `argocd.argoproj.io/hook`) is a Job. */
+function isHookJob(o: ObjectInFile['object']): boolean {
+  const annotations = (o.metadata.annotations ?? {}) as Record<string, unknown>;
+  return o.kind === 'Job' && typeof annotations['argocd.argoproj.io/hook'] === 'string';
+}
+
+const tenantConfined: PolicyRule = {
+  id: 'tenant-confined',
+  reason: "a tenant's Application deploys into its own namespace only, except its Argo CD hook Jobs (AppProjects cannot scope kinds per destination, so this is the fence)",
+  check: ({ objects, applications }) => {
+    const byFolder = objectsByFolder(objects);
+    return applications.flatMap((app) => {
+      const destination = String((app.object.spec as any)?.destination?.namespace ?? '');
+      if (!destination.startsWith('tenant-')) return [];
+      return sourcesOf(app.object).flatMap((s) => byFolder.get(folderOf(s.path)) ?? []).flatMap((o) => {
+        const { kind, metadata } = o.object;
+        const namespace = CLUSTER_SCOPED_KINDS.has(kind) ? undefined : metadata.namespace ?? destination;
+        if (namespace === destination || (kind === 'Namespace' && metadata.name === destination) || (namespace !== undefined && isHookJob(o.object))) return [];
+        const where = namespace === undefined ? 'cluster-scoped' : `in namespace ${namespace}`;
+        return [{ file: o.path, message: `${kind} ${metadata.name}, deployed by tenant Application "${app.object.metadata.name}", is ${where}: a tenant deploys into ${destination} only (hook Jobs excepted)` }];
+      });
+    });
+  },
+};
+
 /** Every platform rule, in report order: per-object rules, then the behaviour rules that model the cluster's tools. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
-  projectScope, projectPermits, readOnlyManualSync, uniqueObjects, sourcePathExists, singleAutoscaler,
+  projectScope, projectPermits, tenantConfined, readOnlyManualSync, uniqueObjects, sourcePathExists, singleAutoscaler,
   ...BEHAVIOUR_RULES,
 ];

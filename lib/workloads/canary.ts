@@ -36,16 +36,20 @@ export function canaryStrategy(delivery: Delivery, workload: string, namespace: 
 /**
  * The AnalysisTemplate that keeps a canary honest: the share of non-5xx
  * responses of the canary's own pods, from Prometheus. It fails when the share
- * is below the bar; too few requests (or none, or no series at all) make a
- * measurement inconclusive, never a success: the Rollout pauses for a person
- * rather than promoting a version nobody measured.
+ * is below the bar (a canary answering only 5xx measures 0); too few requests
+ * (or none, or no series at all) make a measurement inconclusive, never a
+ * success: the Rollout pauses for a person rather than promoting a version
+ * nobody measured.
  */
 export function addSuccessRateAnalysis(scope: Construct, delivery: Delivery, metadata: { name: string; namespace: string; labels: Record<string, string> }): void {
   const { analysis } = delivery.canary!;
   const selector = `namespace="{{args.namespace}}",${REVISION_SERIES_LABEL}="{{args.canary-hash}}"`;
   const window = '[2m]';
   const total = `sum(increase(${analysis.metric}{${selector}}${window}))`;
-  const rate = `sum(rate(${analysis.metric}{${selector},code!~"5.."}${window})) / sum(rate(${analysis.metric}{${selector}}${window}))`;
+  // 1 - errors/all, with no 5xx series counted as 0 errors: a canary answering only 5xx has
+  // no non-5xx series at all, and a ratio over those would be empty (inconclusive), not 0.
+  const errors = `(sum(rate(${analysis.metric}{${selector},code=~"5.."}${window})) or on() vector(0))`;
+  const rate = `1 - ${errors} / sum(rate(${analysis.metric}{${selector}}${window}))`;
   const measured = 'len(result) > 0 && !isNaN(result[0])';
   new AnalysisTemplate(scope, 'Analysis', {
     metadata: { ...metadata, name: analysisTemplateName(metadata.name) },
@@ -53,6 +57,8 @@ export function addSuccessRateAnalysis(scope: Construct, delivery: Delivery, met
       args: [{ name: 'namespace' }, { name: 'canary-hash' }],
       metrics: [{
         name: 'success-rate',
+        // The first scrape of the new pods lands within a window; measuring before it is measuring nothing.
+        initialDelay: '2m',
         interval: analysis.interval,
         failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(analysis.failureLimit),
         inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(analysis.inconclusiveLimit),

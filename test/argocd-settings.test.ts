@@ -1,0 +1,58 @@
+import { lauxlib, lua, lualib, to_luastring } from 'fengari';
+import { APPLICATION_HEALTH_LUA, render } from '../lib';
+import { exampleProject } from './helpers';
+
+/** Pushes a JSON value onto the Lua stack as Argo CD passes objects to health scripts (tables, strings, numbers, booleans). */
+function push(L: any, value: unknown): void {
+  if (value === null || value === undefined) lua.lua_pushnil(L);
+  else if (typeof value === 'string') lua.lua_pushstring(L, to_luastring(value));
+  else if (typeof value === 'number') lua.lua_pushnumber(L, value);
+  else if (typeof value === 'boolean') lua.lua_pushboolean(L, value);
+  else {
+    lua.lua_newtable(L);
+    const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i + 1, v]) : Object.entries(value as object);
+    for (const [k, v] of entries) {
+      if (typeof k === 'number') lua.lua_pushinteger(L, k); else lua.lua_pushstring(L, to_luastring(k));
+      push(L, v);
+      lua.lua_settable(L, -3);
+    }
+  }
+}
+
+/** Runs a health script the way Argo CD does (`obj` global, returns a table) and reads status and message. */
+function health(script: string, obj: unknown): { status: string; message: string } {
+  const L = lauxlib.luaL_newstate();
+  lualib.luaL_openlibs(L);
+  push(L, obj);
+  lua.lua_setglobal(L, to_luastring('obj'));
+  if (lauxlib.luaL_dostring(L, to_luastring(script)) !== lua.LUA_OK) throw new Error(lua.lua_tojsstring(L, -1));
+  const field = (name: string) => { lua.lua_getfield(L, -1, to_luastring(name)); const v = lua.lua_tojsstring(L, -1); lua.lua_pop(L, 1); return v; };
+  return { status: field('status'), message: field('message') };
+}
+
+const automated = { spec: { syncPolicy: { automated: { prune: true, selfHeal: true } } } };
+const manual = { spec: { syncPolicy: { retry: { limit: 5 } } } };
+
+describe('the Application health check of argocd-cm', () => {
+  test('a child Application is as healthy as its own status says', () => {
+    expect(health(APPLICATION_HEALTH_LUA, { ...automated, status: { health: { status: 'Healthy' }, operationState: { phase: 'Succeeded' } } }).status).toBe('Healthy');
+    expect(health(APPLICATION_HEALTH_LUA, { ...automated, status: { health: { status: 'Degraded', message: 'Deployment gateway has 0 available' } } }))
+      .toEqual({ status: 'Degraded', message: 'Deployment gateway has 0 available' });
+  });
+
+  test('an automated child not reconciled yet is Progressing: the root waits for it', () => {
+    expect(health(APPLICATION_HEALTH_LUA, automated).status).toBe('Progressing');
+  });
+
+  test('a manually synced child (prod) never synced does not hold the root forever; once synced it counts', () => {
+    expect(health(APPLICATION_HEALTH_LUA, { ...manual, status: { health: { status: 'Missing' } } }))
+      .toEqual({ status: 'Healthy', message: 'waiting for its first manual sync' });
+    expect(health(APPLICATION_HEALTH_LUA, { ...manual, status: { health: { status: 'Progressing' }, operationState: { phase: 'Running' } } }).status).toBe('Progressing');
+  });
+
+  test('is what the rendered argocd-cm patch carries, in every environment', () => {
+    const files = render({ projectDir: exampleProject() }).files.filter((f) => f.path.endsWith('/argocd-config/configmap-argocd-cm.yaml'));
+    expect(files.map((f) => f.path)).toEqual(['dev/argocd-config/configmap-argocd-cm.yaml', 'prod/argocd-config/configmap-argocd-cm.yaml', 'staging/argocd-config/configmap-argocd-cm.yaml']);
+    for (const f of files) expect((f.object as any).data['resource.customizations.health.argoproj.io_Application']).toBe(APPLICATION_HEALTH_LUA);
+  });
+});
