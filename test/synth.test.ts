@@ -109,6 +109,10 @@ describe('Argo CD Applications', () => {
   test('the root app-of-apps lives in bootstrap/, which no Application syncs', () => {
     const root = readObject(out, 'dev/bootstrap/application-dev-root.yaml');
     expect(root.spec.source.path).toBe('dev/apps');
+    // Removing a tenant: the root prunes its Application (wave 1) before its AppProject (wave -3), which keeps
+    // a finalizer until no Application uses it; PruneLast would prune both at once and strand the Application.
+    expect(root.spec.syncPolicy.syncOptions ?? []).not.toContain('PruneLast=true');
+    for (const p of objectsIn('dev/apps').filter((o) => o.kind === 'AppProject')) expect(p.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
     const sources = result.environments.flatMap((env) => [...appsOf(env), root].map((a) => a.spec.source.path));
     expect(sources.length).toBeGreaterThan(20);
