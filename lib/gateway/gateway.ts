@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeAmounts } from '../config/tiers';
-import { httpsToInternet, namespaceNamed, tcpPort } from '../network/policies';
+import { dnsEgressRules, httpsToInternet, namespaceNamed, tcpPort } from '../network/policies';
 import { Delivery } from '../workloads/delivery';
 import { Scaling } from '../workloads/scaling';
 import { IngressOptions, WebWorkload } from '../workloads/web-workload';
@@ -61,6 +61,11 @@ export interface GatewayProps {
    * @default true
    */
   readonly acmeHttp01?: boolean;
+  /**
+   * NodeLocal DNSCache address, allowed for DNS next to kube-dns.
+   * @default - kube-dns only
+   */
+  readonly nodeLocalDns?: string;
   /**
    * Secrets of the namespace mounted read-only into the gateway at `/etc/stoa/secrets/<name>/`.
    * @default - none
@@ -133,6 +138,9 @@ export class Gateway extends Construct {
           },
           // Upstream APIs are outside the cluster and only reached over TLS.
           httpsToInternet(props.internalCidrs ?? []),
+          // Names of both: this policy isolates the gateway's egress, so it carries DNS itself
+          // rather than rely on a namespace-wide allow that a standalone gateway has not.
+          ...dnsEgressRules(props.nodeLocalDns),
         ],
       },
     });

@@ -23,24 +23,25 @@ export function addDefaultDeny(scope: Construct, namespace: string): k8s.KubeNet
 }
 
 /**
- * DNS for every pod of `namespace`: kube-dns in kube-system, plus the NodeLocal
- * DNSCache address when the cluster runs one (pods then send queries there).
+ * Egress to DNS: kube-dns in kube-system, plus the NodeLocal DNSCache address
+ * when the cluster runs one (pods then send their queries there).
  */
-export function addAllowDns(scope: Construct, namespace: string, nodeLocalDns?: string): k8s.KubeNetworkPolicy {
+export function dnsEgressRules(nodeLocalDns?: string): k8s.NetworkPolicyEgressRule[] {
   const dnsPorts = [
     { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
     { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
   ];
+  return [
+    { to: [{ namespaceSelector: namespaceNamed('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: dnsPorts },
+    ...(nodeLocalDns ? [{ to: [{ ipBlock: { cidr: `${nodeLocalDns}/32` } }], ports: dnsPorts }] : []),
+  ];
+}
+
+/** DNS for every pod of `namespace` (see {@link dnsEgressRules}). */
+export function addAllowDns(scope: Construct, namespace: string, nodeLocalDns?: string): k8s.KubeNetworkPolicy {
   return new k8s.KubeNetworkPolicy(scope, 'allow-dns', {
     metadata: { name: 'allow-dns', namespace },
-    spec: {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [
-        { to: [{ namespaceSelector: namespaceNamed('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: dnsPorts },
-        ...(nodeLocalDns ? [{ to: [{ ipBlock: { cidr: `${nodeLocalDns}/32` } }], ports: dnsPorts }] : []),
-      ],
-    },
+    spec: { podSelector: {}, policyTypes: ['Egress'], egress: dnsEgressRules(nodeLocalDns) },
   });
 }
 

@@ -181,6 +181,7 @@ export class Tenant extends ManifestChart {
       monitoringNamespace: env.monitoringNamespace,
       podMonitorLabels: env.podMonitorLabels,
       acmeHttp01: env.acmeHttp01,
+      nodeLocalDns: env.nodeLocalDns,
       secretMounts: secretNames,
     });
 
