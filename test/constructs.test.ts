@@ -44,12 +44,12 @@ describe('WebWorkload', () => {
     expect(out.find((o) => o.kind === 'Application').spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=true', 'PruneLast=true']);
   });
 
-  test('an autoscaled workload gets an HPA, no replicas in git, and its Application ignores /spec/replicas', () => {
+  test('an autoscaled workload gets an HPA, starts at its minimum, and its Application ignores /spec/replicas', () => {
     const out = objects(workload(Scaling.autoscaled({ min: 2, max: 4, targetCpuPercent: 60 })).app);
     const hpa = out.find((o) => o.kind === 'HorizontalPodAutoscaler');
     expect(hpa.apiVersion).toBe('autoscaling/v2');
     expect(hpa.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } });
-    expect(out.find((o) => o.kind === 'Deployment').spec.replicas).toBeUndefined();
+    expect(out.find((o) => o.kind === 'Deployment').spec.replicas).toBe(2);
     expect(out.find((o) => o.kind === 'Application').spec.ignoreDifferences).toEqual([
       { group: 'apps', kind: 'Deployment', name: 'web', namespace: 'ns', jsonPointers: ['/spec/replicas'] },
     ]);

@@ -133,8 +133,10 @@ export class WebWorkload extends Construct {
     const scaling = props.scaling;
     const delivery = props.delivery ?? Delivery.rolling();
     const template = this.podTemplate(props, labels);
-    // An autoscaler owns the count: leaving it out keeps git and cluster from fighting.
-    const replicas = scaling.isAutoscaled ? undefined : scaling.min;
+    // Autoscaled: the autoscaler owns the count and the Application ignores it
+    // (RespectIgnoreDifferences), so git's number only sets where a new workload starts:
+    // at the minimum, not at 1 (a Rollout replacing a Deployment serves from its minimum).
+    const replicas = scaling.min;
 
     if (delivery.isCanary) {
       // Plain JSON rather than the generated Rollout props: the pod template stays the
