@@ -1,8 +1,11 @@
 import { KubeObject } from '../../render/render';
 import { compareStrings } from '../../sort';
-import { environmentOf, ObjectInFile, PolicyContext, PolicyRule, podSpecOf } from '../policy';
+import { ObjectInFile, PolicyRule, podSpecOf } from '../policy';
+import { list } from './model/fields';
+import { compareFindings, Finding } from './model/findings';
+import { destinationsByFolder, namespaceResolver, objectsByNamespace } from './model/output-index';
+import { isHook } from './model/sync-phases';
 import { formatQuantity, NANO_PER_UNIT, tryParseQuantity } from './quantity';
-import { isHook } from './sync-order';
 
 /** A resource a ResourceQuota limits and this rule checks. */
 type Resource = 'requests.cpu' | 'requests.memory' | 'limits.cpu' | 'limits.memory' | 'pods';
@@ -20,7 +23,6 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'Rollout', 'StatefulSet', 'Replica
 // KEDA's default when a ScaledObject sets no maxReplicaCount.
 const KEDA_DEFAULT_MAX_REPLICAS = 100;
 
-const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
 const zero = (): Amounts => ({ 'requests.cpu': 0n, 'requests.memory': 0n, 'limits.cpu': 0n, 'limits.memory': 0n, pods: 0n });
 
@@ -29,38 +31,18 @@ export const quotaFits: PolicyRule = {
   id: 'quota-fits',
   reason: "a namespace's ResourceQuota admits its peak: every workload at max replicas plus rollout surge, plus the largest hook Job",
   check: (context) => {
-    const out: Array<{ file: string; message: string }> = [];
-    for (const { namespace, objects } of objectsByNamespace(context)) {
+    const out: Finding[] = [];
+    // An object without a namespace is in its Application's destination (the first Application by path wins).
+    const namespaceOf = namespaceResolver(destinationsByFolder(context.applications, { pick: 'first-by-path' }));
+    for (const { namespace, objects } of objectsByNamespace(context.objects, namespaceOf)) {
       const quotas = objects.filter((o) => o.object.kind === 'ResourceQuota');
       if (quotas.length === 0) continue;
       const demand = demandOf(objects.map((o) => o.object));
       for (const quota of quotas) out.push(...quotaViolations(namespace, quota, demand));
     }
-    return out.sort((a, b) => compareStrings(a.file, b.file) || compareStrings(a.message, b.message));
+    return out.sort(compareFindings);
   },
 };
-
-/** Objects by environment and namespace (an object without one is in its Application's destination). */
-function objectsByNamespace(context: PolicyContext): Array<{ namespace: string; objects: ObjectInFile[] }> {
-  const destinations = new Map<string, string>();
-  for (const a of [...context.applications].sort((x, y) => compareStrings(x.path, y.path))) {
-    const spec = a.object.spec as any;
-    for (const source of [...(spec?.source ? [spec.source] : []), ...list(spec?.sources)]) {
-      const folder = typeof source?.path === 'string' ? source.path.replace(/^\.?\/+|\/+$/g, '') : '';
-      if (!destinations.has(folder) && typeof spec?.destination?.namespace === 'string') destinations.set(folder, spec.destination.namespace);
-    }
-  }
-  const out = new Map<string, { namespace: string; objects: ObjectInFile[] }>();
-  for (const o of context.objects) {
-    const namespace = o.object.metadata.namespace ?? destinations.get(o.path.slice(0, o.path.lastIndexOf('/')));
-    if (namespace === undefined) continue;
-    const key = `${environmentOf(o.path)}\u0000${namespace}`;
-    const group = out.get(key);
-    if (group) group.objects.push(o);
-    else out.set(key, { namespace, objects: [o] });
-  }
-  return [...out.values()];
-}
 
 /** What one workload, or the largest hook Job, adds at the peak. */
 interface Part {
@@ -227,7 +209,7 @@ function podDemandOf(pod: any, defaults: ContainerDefaults): Amounts {
   return out;
 }
 
-function quotaViolations(namespace: string, quota: ObjectInFile, demand: Demand): Array<{ file: string; message: string }> {
+function quotaViolations(namespace: string, quota: ObjectInFile, demand: Demand): Finding[] {
   const spec = quota.object.spec as any;
   // Scoped quotas (Terminating, BestEffort, PriorityClass...) count a subset of pods this model does not pick.
   if (list(spec?.scopes).length > 0 || spec?.scopeSelector) return [];

@@ -1,8 +1,7 @@
 import { compareStrings } from '../../sort';
-import { environmentOf, ObjectInFile, PolicyRule, Violation } from '../policy';
-
-/** A field that should be a list, as one: rules also run on objects whose schema check failed. */
-const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+import { environmentOf, ObjectInFile, PolicyRule } from '../policy';
+import { list } from './model/fields';
+import { describeObject, Finding } from './model/findings';
 
 /**
  * The hosts an Ingress serves, each once, as written: its rules' hosts and its TLS hosts
@@ -28,11 +27,6 @@ function hostKey(host: string): string {
   return host.toLowerCase().replace(/\.$/, '');
 }
 
-function describe(ingress: ObjectInFile): string {
-  const { name, namespace } = ingress.object.metadata;
-  return `Ingress ${namespace ? `${namespace}/` : ''}${name} (${ingress.path})`;
-}
-
 /**
  * No two Ingresses of one environment serve the same host: the ingress controller would
  * merge or pick one of them, so one tenant's name could take another's (or the platform's) traffic.
@@ -45,13 +39,13 @@ export const uniqueHosts: PolicyRule = {
     const ingresses = objects.filter((o) => o.object.kind === 'Ingress')
       .slice().sort((a, b) => compareStrings(a.path, b.path));
     const firstServer = new Map<string, ObjectInFile>();
-    const out: Array<Omit<Violation, 'rule'>> = [];
+    const out: Finding[] = [];
     for (const ingress of ingresses) {
       for (const host of hostsOf(ingress.object)) {
         const key = `${environmentOf(ingress.path)}|${hostKey(host)}`;
         const first = firstServer.get(key);
         if (first) {
-          out.push({ file: ingress.path, message: `host ${host} is also served by ${describe(first)}: give one of them another host` });
+          out.push({ file: ingress.path, message: `host ${host} is also served by ${describeObject(first)} (${first.path}): give one of them another host` });
         } else {
           firstServer.set(key, ingress);
         }

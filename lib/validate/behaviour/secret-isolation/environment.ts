@@ -1,0 +1,64 @@
+import { environmentOf, ObjectInFile, PolicyContext } from '../../policy';
+import { Labels } from '../model/fields';
+import { namespaceLabelsOf, namespaceManifestLabels, TENANT_LABEL, tenantOf } from '../model/namespaces';
+import { destinationNamespaceOf, destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../model/output-index';
+
+/** A namespace of an environment: its labels as a selector sees them, and its tenant if it is one's. */
+export interface NamespaceInfo {
+  /** Its name. */
+  readonly name: string;
+  /** Its labels, `kubernetes.io/metadata.name` included. */
+  readonly labels: Labels;
+  /** Its tenant, when it is a tenant's. */
+  readonly tenant?: string;
+}
+
+/** What the rule knows about one environment. */
+export interface Environment {
+  /** The environment's objects, sorted by path. */
+  readonly objects: readonly ObjectInFile[];
+  /** Every namespace the output renders, names or deploys into. */
+  readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
+  /** A tenant namespace that does not exist yet, labelled like the others: what `tenant-*` stands for. */
+  readonly newTenant: NamespaceInfo;
+  /** The namespace an object lands in: its own, else its Application's destination. */
+  namespaceOf(o: ObjectInFile): string | undefined;
+}
+
+/** Where an object lands when that is a tenant's namespace: the namespace and its tenant. */
+export function tenantPlacementOf(env: Environment, o: ObjectInFile): { namespace: string; tenant: string } | undefined {
+  const namespace = env.namespaceOf(o);
+  const tenant = namespace ? env.namespaces.get(namespace)?.tenant : undefined;
+  return namespace && tenant ? { namespace, tenant } : undefined;
+}
+
+function namespaceInfo(name: string, labels: Labels): NamespaceInfo {
+  return { name, labels, tenant: tenantOf(name, labels) };
+}
+
+/** Labels shared (same value) by every tenant Namespace manifest: how a new tenant's namespace would look. */
+function sharedLabels(manifests: readonly Labels[]): Labels {
+  if (manifests.length === 0) return {};
+  return Object.fromEntries(Object.entries(manifests[0]).filter(([k, v]) => manifests.every((l) => l[k] === v)));
+}
+
+/** Each environment of the output, in the order of its first path. */
+export function environments(context: PolicyContext): Environment[] {
+  // An object without a namespace is in its Application's (non-empty) destination; the last Application listed wins.
+  const namespaceOf = namespaceResolver(destinationsByFolder(context.applications, { emptyCounts: false }));
+  return [...objectsByEnvironment(context.objects)].map(([env, objects]) => {
+    const namespaces = new Map<string, NamespaceInfo>();
+    for (const [name, labels] of namespaceManifestLabels(objects)) namespaces.set(name, namespaceInfo(name, labels));
+    const used = [
+      ...objects.filter((o) => o.object.kind !== 'Namespace').map(namespaceOf),
+      ...context.applications.filter((a) => environmentOf(a.path) === env).map((a) => destinationNamespaceOf(a.object)),
+    ];
+    for (const name of used) {
+      if (typeof name === 'string' && name !== '' && !namespaces.has(name)) namespaces.set(name, namespaceInfo(name, namespaceLabelsOf(name)));
+    }
+    const tenantLabels = objects.filter((o) => o.object.kind === 'Namespace')
+      .map((ns) => namespaces.get(ns.object.metadata.name)!).filter((n) => n.tenant).map((n) => n.labels);
+    const newTenant = namespaceInfo('tenant-newtenant', namespaceLabelsOf('tenant-newtenant', { ...sharedLabels(tenantLabels), [TENANT_LABEL]: 'newtenant' }));
+    return { objects, namespaces, newTenant, namespaceOf };
+  });
+}
