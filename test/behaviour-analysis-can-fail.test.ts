@@ -1,6 +1,6 @@
 import { ObjectInFile, PolicyContext } from '../lib/validate/policy';
 import { analysisCanFail, falseOnNoData, trueOnNoData } from '../lib/validate/behaviour/analysis-can-fail';
-import { matchesLabelSelector } from '../lib/validate/behaviour/model/selectors';
+import { matchesLabelSelector } from '../lib/validate/model/selectors';
 
 // ---------------------------------------------------------------------------
 // Small builders.

@@ -1,9 +1,11 @@
 import { compareStrings } from '../sort';
 import { BEHAVIOUR_RULES } from './behaviour';
+import { labelsOf, list } from './model/fields';
+import { isTenantNamespace } from './model/namespaces';
+import { objectsByFolder, sourceFolderOf, sourcesOf } from './model/output-index';
+import { isHook } from './model/sync-phases';
 import { containersOf, environmentOf, ObjectInFile, PolicyRule, podSpecOf } from './policy';
 
-/** A field that should be a list, as one: rules also run on objects whose schema check failed. */
-const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
 
 const workloads = (objects: readonly ObjectInFile[]) =>
   objects.flatMap((o) => {
@@ -70,16 +72,12 @@ const tenantDefaultDeny: PolicyRule = {
       .filter((o) => o.object.kind === 'NetworkPolicy' && isDefaultDeny(o.object.spec))
       .map((o) => `${environmentOf(o.path)}/${o.object.metadata.namespace}`));
     return objects
-      .filter((o) => o.object.kind === 'Namespace' && isTenantNamespace(o.object))
+      .filter((o) => o.object.kind === 'Namespace' && isTenantNamespace(o.object.metadata.name, labelsOf(o.object.metadata.labels)))
       .filter((o) => !denied.has(`${environmentOf(o.path)}/${o.object.metadata.name}`))
       .map((o) => ({ file: o.path, message: `namespace "${o.object.metadata.name}" has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules)` }));
   },
 };
 
-function isTenantNamespace(ns: ObjectInFile['object']): boolean {
-  const labels = (ns.metadata.labels ?? {}) as Record<string, string>;
-  return 'stoa.io/tenant' in labels || ns.metadata.name.startsWith('tenant-');
-}
 
 const projectScope: PolicyRule = {
   id: 'project-scope',
@@ -107,7 +105,7 @@ const projectScope: PolicyRule = {
         .filter((a) => environmentOf(a.path) === env && (a.object.spec as any)?.project === p.object.metadata.name)
         .flatMap((a) => {
           const destination = (a.object.spec as any)?.destination;
-          const namespaces = sourcesOf(a.object).flatMap((s) => (byFolder.get(folderOf(s.path)) ?? []).map((o) => o.object.metadata.namespace));
+          const namespaces = sourcesOf(a.object).flatMap((s) => (byFolder.get(sourceFolderOf(String(s.path ?? ''))) ?? []).map((o) => o.object.metadata.namespace));
           return [destinationKey(destination), ...namespaces.filter((n) => n !== undefined).map((namespace) => destinationKey({ ...destination, namespace }))];
         }));
       for (const d of list(spec?.destinations)) {
@@ -123,30 +121,8 @@ const projectScope: PolicyRule = {
   },
 };
 
-/** An Application source path as an output folder: no leading `./` or `/`, no trailing `/`. */
-function folderOf(sourcePath: unknown): string {
-  return String(sourcePath ?? '').replace(/^\.?\/+|\/+$/g, '');
-}
-
-/** Objects by the folder their file is in. */
-function objectsByFolder(objects: readonly ObjectInFile[]): Map<string, ObjectInFile[]> {
-  const byFolder = new Map<string, ObjectInFile[]>();
-  for (const o of objects) {
-    const folder = o.path.slice(0, o.path.lastIndexOf('/'));
-    const list = byFolder.get(folder);
-    if (list) list.push(o);
-    else byFolder.set(folder, [o]);
-  }
-  return byFolder;
-}
-
 function destinationKey(d: any): string {
   return `${d?.server ?? d?.name ?? '?'}/${d?.namespace ?? ''}`;
-}
-
-function sourcesOf(app: ObjectInFile['object']): Array<{ repoURL?: string; path?: string }> {
-  const spec = app.spec as any;
-  return [...(spec?.source ? [spec.source] : []), ...list(spec?.sources)];
 }
 
 const readOnlyManualSync: PolicyRule = {
@@ -242,7 +218,7 @@ const projectPermits: PolicyRule = {
       const pspec = project.object.spec as any;
       const destinations = new Set(list(pspec?.destinations).map((d: any) => `${d.server}/${d.namespace}`));
       for (const source of sourcesOf(app.object)) {
-        for (const o of byFolder.get(folderOf(source.path)) ?? []) {
+        for (const o of byFolder.get(sourceFolderOf(String(source.path ?? ''))) ?? []) {
           const { kind, metadata } = o.object;
           const group = groupOf(o.object.apiVersion);
           const problem = CLUSTER_SCOPED_KINDS.has(kind)
@@ -262,12 +238,6 @@ const projectPermits: PolicyRule = {
   },
 };
 
-/** Whether an Argo CD hook (annotation `argocd.argoproj.io/hook`) is a Job. */
-function isHookJob(o: ObjectInFile['object']): boolean {
-  const annotations = (o.metadata.annotations ?? {}) as Record<string, unknown>;
-  return o.kind === 'Job' && typeof annotations['argocd.argoproj.io/hook'] === 'string';
-}
-
 const tenantConfined: PolicyRule = {
   id: 'tenant-confined',
   reason: "a tenant's Application deploys into its own namespace only, except its Argo CD hook Jobs (AppProjects cannot scope kinds per destination, so this is the fence)",
@@ -276,10 +246,10 @@ const tenantConfined: PolicyRule = {
     return applications.flatMap((app) => {
       const destination = String((app.object.spec as any)?.destination?.namespace ?? '');
       if (!destination.startsWith('tenant-')) return [];
-      return sourcesOf(app.object).flatMap((s) => byFolder.get(folderOf(s.path)) ?? []).flatMap((o) => {
+      return sourcesOf(app.object).flatMap((s) => byFolder.get(sourceFolderOf(String(s.path ?? ''))) ?? []).flatMap((o) => {
         const { kind, metadata } = o.object;
         const namespace = CLUSTER_SCOPED_KINDS.has(kind) ? undefined : metadata.namespace ?? destination;
-        if (namespace === destination || (kind === 'Namespace' && metadata.name === destination) || (namespace !== undefined && isHookJob(o.object))) return [];
+        if (namespace === destination || (kind === 'Namespace' && metadata.name === destination) || (namespace !== undefined && (kind === 'Job' && isHook(o.object)))) return [];
         const where = namespace === undefined ? 'cluster-scoped' : `in namespace ${namespace}`;
         return [{ file: o.path, message: `${kind} ${metadata.name}, deployed by tenant Application "${app.object.metadata.name}", is ${where}: a tenant deploys into ${destination} only (hook Jobs excepted)` }];
       });

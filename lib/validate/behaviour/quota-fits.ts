@@ -1,10 +1,10 @@
 import { KubeObject } from '../../render/render';
 import { compareStrings } from '../../sort';
 import { ObjectInFile, PolicyRule, podSpecOf } from '../policy';
-import { list } from './model/fields';
-import { compareFindings, Finding } from './model/findings';
-import { destinationsByFolder, namespaceResolver, objectsByNamespace } from './model/output-index';
-import { isHook } from './model/sync-phases';
+import { list } from '../model/fields';
+import { compareFindings, Finding } from '../model/findings';
+import { destinationsByFolder, namespaceResolver, objectsByNamespace } from '../model/output-index';
+import { isHook } from '../model/sync-phases';
 import { formatQuantity, NANO_PER_UNIT, tryParseQuantity } from './quantity';
 
 /** A resource a ResourceQuota limits and this rule checks. */

@@ -1,7 +1,7 @@
 import { compareStrings } from '../../sort';
 import { environmentOf, ObjectInFile, PolicyRule } from '../policy';
-import { list } from './model/fields';
-import { describeObject, Finding } from './model/findings';
+import { list } from '../model/fields';
+import { describeObject, Finding } from '../model/findings';
 
 /**
  * The hosts an Ingress serves, each once, as written: its rules' hosts and its TLS hosts

@@ -1,4 +1,4 @@
-import { list } from '../model/fields';
+import { list } from '../../model/fields';
 
 /*
  * Conditions: can a measurement fail, and what does no data measure?

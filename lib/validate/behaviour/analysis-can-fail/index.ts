@@ -1,8 +1,8 @@
 import { compareStrings } from '../../../sort';
 import { ObjectInFile, PolicyRule } from '../../policy';
-import { list } from '../model/fields';
-import { describeObject, Finding } from '../model/findings';
-import { objectsByEnvironment } from '../model/output-index';
+import { list } from '../../model/fields';
+import { describeObject, Finding } from '../../model/findings';
+import { objectsByEnvironment } from '../../model/output-index';
 import { conditionProblems, inDryRun } from './conditions';
 import { namespacesRead, scrapeGap, ScrapeIndex, scrapeIndex, usesArg } from './scrape-path';
 

@@ -1,8 +1,8 @@
 import { ObjectInFile } from '../../policy';
-import { labelsOf, list } from '../model/fields';
-import { describeObject } from '../model/findings';
-import { matchesLabelSelector, matchesServiceSelector } from '../model/selectors';
-import { PodTemplate, podTemplatesOf } from '../model/workloads';
+import { labelsOf, list } from '../../model/fields';
+import { describeObject } from '../../model/findings';
+import { matchesLabelSelector, matchesServiceSelector } from '../../model/selectors';
+import { PodTemplate, podTemplatesOf } from '../../model/workloads';
 
 /*
  * Scrape path: something scrapes the pods a query reads. Namespaces here are the objects' own

@@ -1,4 +1,4 @@
-import { list } from '../model/fields';
+import { list } from '../../model/fields';
 
 /*
  * IPv4 CIDRs. The packages in node_modules (cidr-regex, is-cidr) only recognise notation, and

@@ -1,7 +1,7 @@
 import { EnvironmentFacts, ObjectInFile } from '../../policy';
-import { Labels, labelsOf, list, pushTo } from '../model/fields';
-import { namespaceLabelsOf, namespaceManifestLabels } from '../model/namespaces';
-import { ContainerPort, podTemplatesOf } from '../model/workloads';
+import { Labels, labelsOf, list, pushTo } from '../../model/fields';
+import { namespaceLabelsOf, namespaceManifestLabels } from '../../model/namespaces';
+import { ContainerPort, podTemplatesOf } from '../../model/workloads';
 
 /*
  * One environment's cluster as the NetworkPolicies see it: the pods of the output and those the cluster

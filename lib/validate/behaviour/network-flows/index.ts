@@ -1,5 +1,5 @@
 import { PolicyRule } from '../../policy';
-import { compareFindings, Finding } from '../model/findings';
+import { compareFindings, Finding } from '../../model/findings';
 import { analyse, flowMatrix } from './matrix';
 import { FlowResult } from './policy-semantics';
 import { tenantIngressViolations } from './tenant-ingress';

@@ -1,6 +1,6 @@
 import { compareStrings } from '../../../sort';
 import { environmentFacts, ObjectInFile, PolicyContext } from '../../policy';
-import { destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../model/output-index';
+import { destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../../model/output-index';
 import { Cluster, clusterOf } from './cluster';
 import { evaluate, FlowResult } from './policy-semantics';
 import { requiredFlows } from './required-flows';

@@ -1,6 +1,6 @@
 import { compareStrings } from '../../../sort';
-import { list } from '../model/fields';
-import { matchesLabelSelector } from '../model/selectors';
+import { list } from '../../model/fields';
+import { matchesLabelSelector } from '../../model/selectors';
 import { ipBlockHolds } from './cidr';
 import { Cluster, Endpoint, labelsOfNamespace, Policy, Pod } from './cluster';
 import { RequiredFlow } from './required-flows';

@@ -1,6 +1,6 @@
 import { containersOf, EnvironmentFacts, ObjectInFile } from '../../policy';
-import { labelsOf, list } from '../model/fields';
-import { matchesLabelSelector, matchesServiceSelector } from '../model/selectors';
+import { labelsOf, list } from '../../model/fields';
+import { matchesLabelSelector, matchesServiceSelector } from '../../model/selectors';
 import { ipv4InCidr, parseIPv4 } from './cidr';
 import { ACME_SOLVER_PORT, Address, Cluster, Endpoint, Pod, serviceNamed, usesCertManager } from './cluster';
 

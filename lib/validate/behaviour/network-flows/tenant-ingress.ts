@@ -1,9 +1,9 @@
 import { compareStrings } from '../../../sort';
 import { EnvironmentFacts } from '../../policy';
-import { list, pushTo } from '../model/fields';
-import { Finding } from '../model/findings';
-import { isTenantNamespace } from '../model/namespaces';
-import { describeSelector, isEmptySelector, pinnedNamespaces } from '../model/selectors';
+import { list, pushTo } from '../../model/fields';
+import { Finding } from '../../model/findings';
+import { isTenantNamespace } from '../../model/namespaces';
+import { describeSelector, isEmptySelector, pinnedNamespaces } from '../../model/selectors';
 import { ACME_SOLVER_PORT, Cluster, labelsOfNamespace, Pod } from './cluster';
 import { FlowResult, policySelects, rulesOf } from './policy-semantics';
 

@@ -1,7 +1,7 @@
 import { environmentOf, ObjectInFile, PolicyContext } from '../../policy';
-import { Labels } from '../model/fields';
-import { namespaceLabelsOf, namespaceManifestLabels, TENANT_LABEL, tenantOf } from '../model/namespaces';
-import { destinationNamespaceOf, destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../model/output-index';
+import { Labels } from '../../model/fields';
+import { namespaceLabelsOf, namespaceManifestLabels, TENANT_LABEL, tenantOf } from '../../model/namespaces';
+import { destinationNamespaceOf, destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../../model/output-index';
 
 /** A namespace of an environment: its labels as a selector sees them, and its tenant if it is one's. */
 export interface NamespaceInfo {

@@ -1,8 +1,8 @@
 import { compareStrings } from '../../../sort';
 import { ObjectInFile } from '../../policy';
-import { list } from '../model/fields';
-import { describeObject, Finding } from '../model/findings';
-import { matchesLabelSelector } from '../model/selectors';
+import { list } from '../../model/fields';
+import { describeObject, Finding } from '../../model/findings';
+import { matchesLabelSelector } from '../../model/selectors';
 import { Environment, NamespaceInfo, tenantPlacementOf } from './environment';
 
 /*

@@ -1,8 +1,8 @@
 import { compareStrings } from '../../../sort';
 import { ObjectInFile } from '../../policy';
-import { Labels, list } from '../model/fields';
-import { describeObject, Finding } from '../model/findings';
-import { matchesLabelSelector } from '../model/selectors';
+import { Labels, list } from '../../model/fields';
+import { describeObject, Finding } from '../../model/findings';
+import { matchesLabelSelector } from '../../model/selectors';
 import { Environment } from './environment';
 
 /*

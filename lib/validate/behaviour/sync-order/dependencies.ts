@@ -1,6 +1,6 @@
 import { KubeObject } from '../../../render/render';
 import { containersOf, podSpecOf } from '../../policy';
-import { list, pushTo } from '../model/fields';
+import { list, pushTo } from '../../model/fields';
 import { App, Task } from './tasks';
 
 /*

@@ -1,7 +1,7 @@
 import { KubeObject } from '../../../render/render';
 import { environmentFacts, environmentOf, ObjectInFile, PolicyContext, PolicyRule } from '../../policy';
-import { compareFindings, Finding } from '../model/findings';
-import { objectsByFolder, objectsSyncedBy } from '../model/output-index';
+import { compareFindings, Finding } from '../../model/findings';
+import { objectsByFolder, objectsSyncedBy } from '../../model/output-index';
 import { keyOf, Need, needsOf, providedKeysOf, provisionsOf } from './dependencies';
 import { problemOf } from './problems';
 import { applicationsOf, orderTasks, tasksOf } from './tasks';
@@ -12,8 +12,8 @@ import { applicationsOf, orderTasks, tasksOf } from './tasks';
  * waits for each wave of Applications to be healthy before the next.
  */
 
-export { isHook, syncPhasesOf, syncWaveOf } from '../model/sync-phases';
-export type { SyncPhase } from '../model/sync-phases';
+export { isHook, syncPhasesOf, syncWaveOf } from '../../model/sync-phases';
+export type { SyncPhase } from '../../model/sync-phases';
 
 /** Options of {@link syncOrderRule}. */
 export interface SyncOrderOptions {

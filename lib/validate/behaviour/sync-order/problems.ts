@@ -1,6 +1,6 @@
 import { compareStrings } from '../../../sort';
-import { describeRef } from '../model/findings';
-import { comparePhases } from '../model/sync-phases';
+import { describeRef } from '../../model/findings';
+import { comparePhases } from '../../model/sync-phases';
 import { Need, Provision } from './dependencies';
 import { Task } from './tasks';
 

@@ -1,9 +1,9 @@
 import { KubeObject } from '../../../render/render';
 import { compareStrings } from '../../../sort';
 import { environmentOf, ObjectInFile, PolicyContext } from '../../policy';
-import { list } from '../model/fields';
-import { destinationNamespaceOf } from '../model/output-index';
-import { comparePhases, isHook, SyncPhase, syncPhasesOf, syncWaveOf } from '../model/sync-phases';
+import { list } from '../../model/fields';
+import { destinationNamespaceOf } from '../../model/output-index';
+import { comparePhases, isHook, SyncPhase, syncPhasesOf, syncWaveOf } from '../../model/sync-phases';
 
 /*
  * The order gitops-engine applies one Application's objects in (pkg/sync/sync_tasks.go, sync_context.go):

@@ -1,6 +1,6 @@
-import { KubeObject } from '../../../render/render';
-import { compareStrings } from '../../../sort';
-import { environmentOf, ObjectInFile } from '../../policy';
+import { KubeObject } from '../../render/render';
+import { compareStrings } from '../../sort';
+import { environmentOf, ObjectInFile } from '../policy';
 import { list, pushTo } from './fields';
 
 /*

@@ -1,4 +1,4 @@
-import { ObjectInFile } from '../../policy';
+import { ObjectInFile } from '../policy';
 import { Labels, labelsOf } from './fields';
 import { NAMESPACE_NAME_LABEL } from './selectors';
 

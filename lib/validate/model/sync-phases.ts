@@ -1,4 +1,4 @@
-import { KubeObject } from '../../../render/render';
+import { KubeObject } from '../../render/render';
 import { labelsOf } from './fields';
 
 /*

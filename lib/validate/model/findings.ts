@@ -1,5 +1,5 @@
-import { compareStrings } from '../../../sort';
-import { ObjectInFile, Violation } from '../../policy';
+import { compareStrings } from '../../sort';
+import { ObjectInFile, Violation } from '../policy';
 
 /** What a rule reports: a violation without its rule id (the validator adds it). */
 export type Finding = Omit<Violation, 'rule'>;

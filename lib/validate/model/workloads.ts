@@ -1,5 +1,5 @@
-import { KubeObject } from '../../../render/render';
-import { containersOf, ObjectInFile, podSpecOf } from '../../policy';
+import { KubeObject } from '../../render/render';
+import { containersOf, ObjectInFile, podSpecOf } from '../policy';
 import { Labels, labelsOf, list } from './fields';
 
 /*
