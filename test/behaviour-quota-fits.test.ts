@@ -1,6 +1,6 @@
 import { quotaFits } from '../lib/validate/behaviour/quota-fits';
 import { formatQuantity, parseQuantity, QuantityError, tryParseQuantity } from '../lib/validate/behaviour/quantity';
-import { ObjectInFile, PolicyContext } from '../lib/validate/policy';
+import { factsOf, ObjectInFile, PolicyContext } from '../lib/validate/policy';
 
 const NS = 'tenant-acme';
 const FOLDER = 'prod/tenants/acme';
@@ -113,6 +113,21 @@ describe('quota-fits rule', () => {
     expect(check([quota({ pods: 1 }), ...bronze]).map((v) => v.message)).toEqual([
       expect.stringMatching(/^namespace tenant-acme, pods: needs 2 \(Deployment gateway: 2 pods x 1 = 2 \[1 replicas \+ 1 surge\]; largest hook Job 0\) but quota tenant-quota allows 1:/),
     ]);
+  });
+
+  test("cert-manager's HTTP-01 solver pod counts where an Ingress has a certificate, unless the environment solves DNS-01", () => {
+    const ingress = at({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'gateway', namespace: NS, annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' } }, spec: {} });
+    const bronze = [deployment('gateway', { replicas: 1, resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } } })];
+    // Exactly the gateway's peak (1 + 1 surge): no room for the solver.
+    const tight = quota({ pods: 2, 'limits.cpu': '1', 'limits.memory': '512Mi' });
+    expect(check([tight, ...bronze])).toEqual([]);
+    expect(check([tight, ingress, ...bronze]).map((v) => v.message)).toEqual([
+      expect.stringMatching(/^namespace tenant-acme, limits\.cpu: needs 1100m \(Deployment gateway: 2 pods x 500m = 1 \[1 replicas \+ 1 surge\]; cert-manager HTTP-01 solver: 1 pods x 100m = 100m \[1 Ingress\(es\) with a certificate\]/),
+      expect.stringMatching(/^namespace tenant-acme, limits\.memory: needs 576Mi/),
+      expect.stringMatching(/^namespace tenant-acme, pods: needs 3/),
+    ]);
+    const dns01 = { ...contextOf([tight, ingress, ...bronze]), environments: new Map([['prod', factsOf({ acmeHttp01: false })]]) };
+    expect(quotaFits.check(dns01)).toEqual([]);
   });
 
   test('memory is exact and shown in binary units; cpu and memory keys mean requests', () => {

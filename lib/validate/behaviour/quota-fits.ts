@@ -1,6 +1,6 @@
 import { KubeObject } from '../../render/render';
 import { compareStrings } from '../../sort';
-import { ObjectInFile, PolicyRule, podSpecOf } from '../policy';
+import { environmentFacts, environmentOf, ObjectInFile, PolicyRule, podSpecOf } from '../policy';
 import { list } from '../model/fields';
 import { compareFindings, Finding } from '../model/findings';
 import { destinationsByFolder, namespaceResolver, objectsByNamespace } from '../model/output-index';
@@ -29,7 +29,7 @@ const zero = (): Amounts => ({ 'requests.cpu': 0n, 'requests.memory': 0n, 'limit
 /** Fails when a namespace's ResourceQuota cannot admit the peak of the pods its workloads and hooks run. */
 export const quotaFits: PolicyRule = {
   id: 'quota-fits',
-  reason: "a namespace's ResourceQuota admits its peak: every workload at max replicas plus rollout surge, plus the largest hook Job",
+  reason: "a namespace's ResourceQuota admits its peak: every workload at max replicas plus rollout surge, cert-manager's HTTP-01 solver, plus the largest hook Job",
   check: (context) => {
     const out: Finding[] = [];
     // An object without a namespace is in its Application's destination (the first Application by path wins).
@@ -37,7 +37,8 @@ export const quotaFits: PolicyRule = {
     for (const { namespace, objects } of objectsByNamespace(context.objects, namespaceOf)) {
       const quotas = objects.filter((o) => o.object.kind === 'ResourceQuota');
       if (quotas.length === 0) continue;
-      const demand = demandOf(objects.map((o) => o.object));
+      const acmeHttp01 = environmentFacts(context, environmentOf(quotas[0].path)).acmeHttp01;
+      const demand = demandOf(objects.map((o) => o.object), acmeHttp01);
       for (const quota of quotas) out.push(...quotaViolations(namespace, quota, demand));
     }
     return out.sort(compareFindings);
@@ -62,7 +63,21 @@ interface Demand {
   readonly largestHook: Readonly<Record<Resource, Part | undefined>>;
 }
 
-function demandOf(objects: readonly KubeObject[]): Demand {
+/**
+ * cert-manager's HTTP-01 solver pod (its default resources): one runs in a namespace while a
+ * certificate of one of its Ingresses is issued or renewed.
+ */
+const ACME_SOLVER_POD = {
+  'requests.cpu': 10_000_000n, 'requests.memory': 64n * 1024n * 1024n * NANO_PER_UNIT,
+  'limits.cpu': 100_000_000n, 'limits.memory': 64n * 1024n * 1024n * NANO_PER_UNIT, pods: NANO_PER_UNIT,
+} as const;
+
+function isCertManagerIngress(o: KubeObject): boolean {
+  const annotations = (o.metadata.annotations ?? {}) as Record<string, unknown>;
+  return o.kind === 'Ingress' && ('cert-manager.io/cluster-issuer' in annotations || 'cert-manager.io/issuer' in annotations);
+}
+
+function demandOf(objects: readonly KubeObject[], acmeHttp01: boolean): Demand {
   const defaults = containerDefaultsOf(objects.filter((o) => o.kind === 'LimitRange'));
   const scalers = maxReplicasByTarget(objects);
   const workloads = objects.filter((o) => WORKLOAD_KINDS.has(o.kind)).sort(compareObjects).flatMap((w) => {
@@ -74,6 +89,8 @@ function demandOf(objects: readonly KubeObject[]): Demand {
     const source = scaler ? `replicas by ${scaler.by}` : 'replicas';
     return [{ label: `${w.kind} ${w.metadata.name}`, pods: replicas + surge, why: `${replicas} ${source} + ${surge} surge`, perPod: podDemandOf(pod, defaults) }];
   });
+  const solvers = acmeHttp01 ? objects.filter(isCertManagerIngress).length : 0;
+  if (solvers > 0) workloads.push({ label: 'cert-manager HTTP-01 solver', pods: solvers, why: `${solvers} Ingress(es) with a certificate`, perPod: { ...ACME_SOLVER_POD } });
   const largestHook = Object.fromEntries(RESOURCES.map((r) => [r, undefined])) as Record<Resource, Part | undefined>;
   for (const job of objects.filter((o) => o.kind === 'Job' && isHook(o)).sort(compareObjects)) {
     const pod = podSpecOf(job);
