@@ -21,7 +21,7 @@ test('defects 1 and 8: the tenant reads the store of an Application of the same 
 
 test('defect 2: gold at full scale with surge and the hook Job does not fit the quota', () => {
   expect(fired('quota-fits')).toContainEqual(expect.stringMatching(
-    /^prod\/tenants\/acme\/resourcequota-tenant-quota\.yaml: namespace tenant-acme, limits\.cpu: needs 26100m \(Rollout gateway: 13 pods x 2 = 26 .*\) but quota tenant-quota allows 16/));
+    /^prod\/tenants\/acme\/resourcequota-tenant-quota\.yaml: namespace tenant-acme, limits\.cpu: needs 26200m \(Rollout gateway: 13 pods x 2 = 26 .*\) but quota tenant-quota allows 16/));
 });
 
 test('defect 3: the analysis passes on no data, reads an unscraped namespace, and measures the whole Service; KEDA reads nothing', () => {
