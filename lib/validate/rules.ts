@@ -91,6 +91,20 @@ const projectScope: PolicyRule = {
       for (const s of sourcesOf(a.object)) if (s.repoURL) set.add(s.repoURL);
       envsRepo.set(env, set);
     }
+    // Used destinations of each project (by environment): an Application's destination, or the namespace of an object it deploys.
+    const usedBy = new Map<string, Set<string>>();
+    for (const a of apps) {
+      const key = `${environmentOf(a.path)}/${(a.object.spec as any)?.project}`;
+      const used = usedBy.get(key) ?? new Set<string>();
+      usedBy.set(key, used);
+      const destination = (a.object.spec as any)?.destination;
+      used.add(destinationKey(destination));
+      for (const s of sourcesOf(a.object)) {
+        for (const o of byFolder.get(sourceFolderOf(String(s.path ?? ''))) ?? []) {
+          if (o.object.metadata.namespace !== undefined) used.add(destinationKey({ ...destination, namespace: o.object.metadata.namespace }));
+        }
+      }
+    }
     return objects.filter((o) => o.object.kind === 'AppProject').flatMap((p) => {
       const env = environmentOf(p.path);
       const spec = p.object.spec as any;
@@ -100,14 +114,7 @@ const projectScope: PolicyRule = {
       for (const r of repos) {
         if (r.includes('*') || !allowedRepos.has(r)) problems.push(`sourceRepos allows "${r}", not the envs repo (${[...allowedRepos].sort(compareStrings).join(', ') || 'none'})`);
       }
-      // Used: an Application's destination, or the namespace of an object it deploys.
-      const used = new Set(apps
-        .filter((a) => environmentOf(a.path) === env && (a.object.spec as any)?.project === p.object.metadata.name)
-        .flatMap((a) => {
-          const destination = (a.object.spec as any)?.destination;
-          const namespaces = sourcesOf(a.object).flatMap((s) => (byFolder.get(sourceFolderOf(String(s.path ?? ''))) ?? []).map((o) => o.object.metadata.namespace));
-          return [destinationKey(destination), ...namespaces.filter((n) => n !== undefined).map((namespace) => destinationKey({ ...destination, namespace }))];
-        }));
+      const used = usedBy.get(`${env}/${p.object.metadata.name}`) ?? new Set<string>();
       for (const d of list(spec?.destinations)) {
         const key = destinationKey(d);
         if (key.includes('*')) problems.push(`destination ${key} uses a wildcard`);

@@ -1,5 +1,5 @@
 import { environmentOf, ObjectInFile, PolicyContext } from '../../policy';
-import { Labels } from '../../model/fields';
+import { Labels, pushTo } from '../../model/fields';
 import { namespaceLabelsOf, namespaceManifestLabels, TENANT_LABEL, tenantOf } from '../../model/namespaces';
 import { destinationNamespaceOf, destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../../model/output-index';
 
@@ -23,6 +23,10 @@ export interface Environment {
   readonly newTenant: NamespaceInfo;
   /** The namespace an object lands in: its own, else its Application's destination. */
   namespaceOf(o: ObjectInFile): string | undefined;
+  /** The first object (by path) of `kind` named `name` that lands in `namespace`; in any namespace when `namespace` is undefined. */
+  find(kind: string, name: string, namespace?: string): ObjectInFile | undefined;
+  /** The objects that land in `namespace`, by path. */
+  objectsIn(namespace: string): readonly ObjectInFile[];
 }
 
 /** Where an object lands when that is a tenant's namespace: the namespace and its tenant. */
@@ -59,6 +63,20 @@ export function environments(context: PolicyContext): Environment[] {
     const tenantLabels = objects.filter((o) => o.object.kind === 'Namespace')
       .map((ns) => namespaces.get(ns.object.metadata.name)!).filter((n) => n.tenant).map((n) => n.labels);
     const newTenant = namespaceInfo('tenant-newtenant', namespaceLabelsOf('tenant-newtenant', { ...sharedLabels(tenantLabels), [TENANT_LABEL]: 'newtenant' }));
-    return { objects, namespaces, newTenant, namespaceOf };
+    // Indexes, so lookups per ExternalSecret or binding stay linear in the size of the output.
+    const first = new Map<string, ObjectInFile>();
+    const byNamespace = new Map<string, ObjectInFile[]>();
+    for (const o of objects) {
+      const ns = namespaceOf(o);
+      for (const key of [`${o.object.kind}|*|${o.object.metadata.name}`, `${o.object.kind}|${ns ?? ''}|${o.object.metadata.name}`]) {
+        if (!first.has(key)) first.set(key, o);
+      }
+      if (ns !== undefined) pushTo(byNamespace, ns, o);
+    }
+    return {
+      objects, namespaces, newTenant, namespaceOf,
+      find: (kind: string, name: string, namespace?: string) => first.get(`${kind}|${namespace ?? '*'}|${name}`),
+      objectsIn: (namespace: string) => byNamespace.get(namespace) ?? [],
+    };
   });
 }

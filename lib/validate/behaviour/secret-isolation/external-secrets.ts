@@ -142,7 +142,7 @@ function storeRefProblem(env: Environment, ref: { where: string; kind: string; n
   if (ref.kind === 'ClusterSecretStore') {
     return `ClusterSecretStore ${ref.name} (${ref.where}), a shared identity: any tenant could name another's path`;
   }
-  const store = env.objects.find((o) => o.object.kind === 'SecretStore' && o.object.metadata.name === ref.name && env.namespaceOf(o) === namespace);
+  const store = env.find('SecretStore', ref.name, namespace);
   if (!store) return `SecretStore ${ref.name} (${ref.where}), which is not in the output, so its identity cannot be checked`;
   const identity = storeIdentity(store.object);
   return identity.role === `tenant-${tenant}` ? undefined

@@ -47,8 +47,8 @@ function subjectKey(s: any, bindingNamespace: string): string {
 /** The role a binding refers to, when the output renders it (a Role in the binding's namespace, or a ClusterRole). */
 function boundRole(env: Environment, binding: ObjectInFile, namespace: string): ObjectInFile | undefined {
   const ref = (binding.object as any).roleRef;
-  return env.objects.find((o) => o.object.kind === ref?.kind && o.object.metadata.name === ref?.name
-    && (ref?.kind === 'ClusterRole' || env.namespaceOf(o) === namespace));
+  if (typeof ref?.kind !== 'string' || typeof ref?.name !== 'string') return undefined;
+  return env.find(ref.kind, ref.name, ref.kind === 'ClusterRole' ? undefined : namespace);
 }
 
 function tenantBindingFindings(env: Environment, binding: ObjectInFile, namespace: string, tenant: string): Finding[] {
@@ -73,7 +73,7 @@ function tenantBindingFindings(env: Environment, binding: ObjectInFile, namespac
 
 /** The secrets a namespace holds: Secret manifests and the Secrets ExternalSecrets write there. */
 function secretsIn(env: Environment, namespace: string): string[] {
-  return env.objects.filter((o) => env.namespaceOf(o) === namespace).flatMap((o) => {
+  return env.objectsIn(namespace).flatMap((o) => {
     if (o.object.kind === 'Secret') return [`Secret ${o.object.metadata.name}`];
     if (o.object.kind === 'ExternalSecret') return [`Secret ${(o.object.spec as any)?.target?.name ?? o.object.metadata.name} (from ExternalSecret ${o.object.metadata.name})`];
     return [];
