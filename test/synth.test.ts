@@ -173,14 +173,14 @@ describe('tenant namespace', () => {
     expect(tenant('networkpolicy-allow-dns.yaml').spec.egress[0].ports.map((p: any) => `${p.protocol}/${p.port}`)).toEqual(['UDP/53', 'TCP/53']);
   });
 
-  test('quota is derived from the tier: peak gateway pods (max + surge + switch headroom) times its requests and limits', () => {
-    // silver: 5 + 2 + 2 = 9 pods of 250m/256Mi requests, 1/512Mi limits.
+  test('quota is derived from the tier: peak gateway pods (max + surge + switch headroom) times its requests and limits, plus the ACME solver', () => {
+    // silver: 5 + 2 + 2 = 9 pods of 250m/256Mi requests, 1/512Mi limits, and a solver pod of 10m/64Mi, 100m/64Mi.
     expect(tenant('resourcequota-tenant-quota.yaml').spec.hard).toEqual({
-      'limits.cpu': '9', 'limits.memory': '4608Mi', 'pods': '9', 'requests.cpu': '2250m', 'requests.memory': '2304Mi',
+      'limits.cpu': '9100m', 'limits.memory': '4672Mi', 'pods': '10', 'requests.cpu': '2260m', 'requests.memory': '2368Mi',
     });
-    // gold: 10 + 3 + 3 = 16 pods of 2 CPU: the 10 replicas of full scale fit with a rollout's surge.
-    expect(readObject(out, 'prod/tenants/acme/resourcequota-tenant-quota.yaml').spec.hard).toMatchObject({ 'limits.cpu': '32', 'pods': '16' });
-    expect(readObject(out, 'dev/tenants/initech/resourcequota-tenant-quota.yaml').spec.hard.pods).toBe('3');
+    // gold: 10 + 3 + 3 = 16 gateway pods of 2 CPU: the 10 replicas of full scale fit with a rollout's surge.
+    expect(readObject(out, 'prod/tenants/acme/resourcequota-tenant-quota.yaml').spec.hard).toMatchObject({ 'limits.cpu': '32100m', 'pods': '17' });
+    expect(readObject(out, 'dev/tenants/initech/resourcequota-tenant-quota.yaml').spec.hard.pods).toBe('4');
     expect(tenant('limitrange-tenant-limits.yaml').spec.limits[0].type).toBe('Container');
   });
 
@@ -197,6 +197,10 @@ describe('tenant namespace', () => {
     expect(verbsOn('prod', 'pods')).toEqual(['get', 'list', 'watch']);
     expect(verbsOn('dev', 'externalsecrets')).toEqual(['get', 'list', 'watch']);
     expect(verbsOn('dev', 'secrets')).toEqual([]);
+    // Promote and abort a canary through the status subresource only: never the pod template.
+    expect(verbsOn('dev', 'rollouts')).toEqual(['get', 'list', 'watch']);
+    expect(verbsOn('dev', 'rollouts/status')).toEqual(['patch']);
+    expect(verbsOn('prod', 'rollouts/status')).toEqual([]);
     expect(verbsOn('dev', 'rolebindings')).toEqual([]);
   });
 });

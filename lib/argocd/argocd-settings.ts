@@ -32,10 +32,12 @@ return hs
  * ships none of them unless its catalog is installed, and `on-out-of-sync` is
  * not in the catalog at all.
  */
-const TRIGGERS: Readonly<Record<typeof NOTIFICATION_TRIGGERS[number], { when: string; description: string; oncePer?: string }>> = {
-  'on-sync-failed': { description: 'The sync failed', when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']", oncePer: 'app.status.operationState.syncResult.revision' },
-  'on-health-degraded': { description: 'The Application is degraded', when: "app.status.health.status == 'Degraded'", oncePer: 'app.status.sync.revision' },
-  'on-out-of-sync': { description: 'The cluster differs from git (drift, or a change waiting for a manual sync)', when: "app.status.sync.status == 'OutOfSync'", oncePer: 'app.status.sync.revision' },
+// No oncePer: a trigger then sends each time its condition becomes true, so a second drift
+// (or degradation) at the same git revision is reported too; drift in prod rarely changes the revision.
+const TRIGGERS: Readonly<Record<typeof NOTIFICATION_TRIGGERS[number], { when: string; description: string }>> = {
+  'on-sync-failed': { description: 'The sync failed', when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']" },
+  'on-health-degraded': { description: 'The Application is degraded', when: "app.status.health.status == 'Degraded'" },
+  'on-out-of-sync': { description: 'The cluster differs from git (drift, or a change waiting for a manual sync)', when: "app.status.sync.status == 'OutOfSync'" },
 };
 
 /** Props of {@link ArgoCdSettings}. */
@@ -79,7 +81,7 @@ export class ArgoCdSettings extends ManifestChart {
       for (const trigger of NOTIFICATION_TRIGGERS) {
         const t = TRIGGERS[trigger];
         const template = `app-${trigger.replace(/^on-/, '')}`;
-        data[`trigger.${trigger}`] = `- description: ${t.description}\n  send: [${template}]\n  when: ${t.when}\n${t.oncePer ? `  oncePer: ${t.oncePer}\n` : ''}`;
+        data[`trigger.${trigger}`] = `- description: ${t.description}\n  send: [${template}]\n  when: ${t.when}\n`;
         data[`template.${template}`] = `message: |\n  {{.app.metadata.name}}: ${t.description.toLowerCase()}.\n  Sync: {{.app.status.sync.status}}, health: {{.app.status.health.status}}, revision: {{.app.status.sync.revision}}.\n`;
       }
       new k8s.KubeConfigMap(this, 'argocd-notifications-cm', { metadata: { name: 'argocd-notifications-cm', namespace, labels: partOf }, data });

@@ -8,7 +8,7 @@ export const SYNC_WAVES = {
   foundation: -3,
   /** SecretStores, ready before the ExternalSecrets that read through them. */
   stores: -2,
-  /** ExternalSecrets, so Secrets exist before pods mount them (Argo CD waits for them to be Ready). */
+  /** ExternalSecrets, so Secrets exist before pods mount them (Argo CD waits while they are Progressing; one that errors is Degraded and fails the sync). */
   secrets: -1,
   /** Workloads and everything else. */
   workloads: 0,

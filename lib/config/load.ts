@@ -157,6 +157,11 @@ function checkTenantEnvironments(
         problems.push({ file: tenant.file, line, field, message: `"${name}" requires "${env.promotedFrom}" first: a tenant reaches ${name} only after ${env.promotedFrom}` });
       } else {
         const t = tenant.value;
+        const host = `${t.name}.${env.domain}`;
+        const taken = envs.find((other) => other.value.domain === host);
+        if (taken) {
+          problems.push({ file: tenant.file, line: tenant.lineOf(['name']), field: 'name', message: `"${t.name}" would serve ${host} in ${name}, the domain of environment ${taken.value.name}` });
+        }
         if ((t.secrets?.length || t.hooks) && !env.secretStore) {
           const at = t.secrets?.length ? 'secrets' : 'hooks';
           problems.push({ file: tenant.file, line: tenant.lineOf([at]), field: at, message: `environment "${name}" has no secretStore to read them from` });

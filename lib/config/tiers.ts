@@ -68,6 +68,15 @@ export function tierPeak(tier: TierName): TierPeak {
   return { maxReplicas: max, surge, switchHeadroom: min, pods: max + surge + min };
 }
 
+/**
+ * cert-manager's HTTP-01 solver pod, at cert-manager's default resources: one runs in the
+ * namespace while the gateway's certificate is issued or renewed.
+ */
+export const ACME_SOLVER_RESOURCES: { readonly requests: ComputeAmounts; readonly limits: ComputeAmounts } = {
+  requests: { cpu: '10m', memory: '64Mi' },
+  limits: { cpu: '100m', memory: '64Mi' },
+};
+
 /** ResourceQuota hard limits of a tier. */
 export interface TierQuota {
   /** Sum of requests allowed. */
@@ -80,17 +89,18 @@ export interface TierQuota {
 
 /**
  * The quota of `tier`, derived from what the tier may run: its peak gateway pods
- * ({@link tierPeak}) times the gateway's requests and limits. Hook Jobs run in the
- * platform's hooks namespace and take nothing from it.
+ * ({@link tierPeak}) times the gateway's requests and limits, plus one cert-manager
+ * HTTP-01 solver pod ({@link ACME_SOLVER_RESOURCES}). Hook Jobs run in the platform's
+ * hooks namespace and take nothing from it.
  */
 export function tierQuota(tier: TierName): TierQuota {
   const { pods } = tierPeak(tier);
   const { requests, limits } = TIERS[tier].gatewayResources;
-  const times = (a: ComputeAmounts): ComputeAmounts => ({
-    cpu: formatMillicores(parseMillicores(a.cpu) * pods),
-    memory: formatMebibytes(parseMebibytes(a.memory) * pods),
+  const sum = (gateway: ComputeAmounts, solver: ComputeAmounts): ComputeAmounts => ({
+    cpu: formatMillicores(parseMillicores(gateway.cpu) * pods + parseMillicores(solver.cpu)),
+    memory: formatMebibytes(parseMebibytes(gateway.memory) * pods + parseMebibytes(solver.memory)),
   });
-  return { requests: times(requests), limits: times(limits), pods };
+  return { requests: sum(requests, ACME_SOLVER_RESOURCES.requests), limits: sum(limits, ACME_SOLVER_RESOURCES.limits), pods: pods + 1 };
 }
 
 /** The tier table of the README, generated from {@link TIERS} (a test keeps the README in step). */
@@ -102,11 +112,11 @@ export function tierTable(): string {
     const g = TIERS[name].gatewayResources;
     const replicas = 'fixed' in r ? `${r.fixed}, fixed` : `${r.min}–${r.max}, autoscaled`;
     return `| ${name} | ${replicas} | ${g.requests.cpu} / ${g.limits.cpu}, ${g.requests.memory} / ${g.limits.memory} `
-      + `| ${peak.maxReplicas} + ${peak.surge} + ${peak.switchHeadroom} = ${peak.pods} `
+      + `| ${peak.maxReplicas} + ${peak.surge} + ${peak.switchHeadroom} + 1 = ${peak.pods + 1} `
       + `| ${q.requests.cpu} / ${q.limits.cpu} | ${q.requests.memory} / ${q.limits.memory} | ${q.pods} |`;
   });
   return [
-    '| tier | gateway replicas | gateway CPU, memory (request / limit) | peak pods (max + surge + switch) | quota CPU (requests / limits) | quota memory | quota pods |',
+    '| tier | gateway replicas | gateway CPU, memory (request / limit) | peak pods (max + surge + switch + ACME solver) | quota CPU (requests / limits) | quota memory | quota pods |',
     '|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');

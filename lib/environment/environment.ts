@@ -452,7 +452,8 @@ export class Environment extends Construct {
       outputPath: this.outputPath('argocd-config'),
       argocdNamespace: this.argocdNamespace,
       notifications: props.notifications !== undefined,
-      labels: this.labels(),
+      // No environment label: one Argo CD gets every environment's patch, and they must be identical.
+      labels: { 'app.kubernetes.io/managed-by': 'stoa-manifests' },
     });
   }
 

@@ -45,7 +45,9 @@ export class TenantOwnerRole extends Construct {
       rules.push(
         { apiGroups: [''], resources: ['pods'], verbs: ['delete'] },
         { apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] },
-        { apiGroups: ['argoproj.io'], resources: ['rollouts', 'rollouts/status'], verbs: ['patch'] },
+        // Promote and abort go through the status subresource; patching the Rollout itself would let
+        // owners change its pod template (image, service account) between two self-heals.
+        { apiGroups: ['argoproj.io'], resources: ['rollouts/status'], verbs: ['patch'] },
       );
     }
     new k8s.KubeRole(this, 'Role', { metadata: { name: 'tenant-owner', namespace: props.namespace }, rules });

@@ -102,7 +102,7 @@ export interface TenantProps {
  *
  * Sync order (see SYNC_WAVES): namespace, quota, policies, RBAC and service
  * account first; then the SecretStore; then the ExternalSecrets (Argo CD waits
- * until they are Ready, so the Secrets exist); then the gateway. The Namespace
+ * while they are Progressing, so the Secrets exist; an error fails the sync); then the gateway. The Namespace
  * is a manifest of the Application, so deleting the Application deletes it;
  * no PreSync object is in it (the hook Jobs run in the hooks namespace, which
  * an earlier Application creates), so nothing waits for it before Sync.
