@@ -1,6 +1,7 @@
 import { PolicyRule } from '../policy';
 import { analysisCanFail } from './analysis-can-fail';
 import { networkFlows } from './network-flows';
+import { podSecurity } from './pod-security';
 import { quotaFits } from './quota-fits';
 import { secretIsolation } from './secret-isolation';
 import { syncOrder } from './sync-order';
@@ -8,10 +9,10 @@ import { uniqueHosts } from './unique-hosts';
 
 /**
  * Rules that model what the cluster's tools will do with the whole output
- * (Argo CD's sync order, the quota admission, NetworkPolicies, External
+ * (Argo CD's sync order, quota and Pod Security admission, NetworkPolicies, External
  * Secrets, Argo Rollouts, the ingress controller), so output that is valid
  * object by object but fails at sync time never reaches dist/.
  */
-export const BEHAVIOUR_RULES: readonly PolicyRule[] = [syncOrder, quotaFits, networkFlows, secretIsolation, analysisCanFail, uniqueHosts];
+export const BEHAVIOUR_RULES: readonly PolicyRule[] = [syncOrder, quotaFits, podSecurity, networkFlows, secretIsolation, analysisCanFail, uniqueHosts];
 
-export { analysisCanFail, networkFlows, quotaFits, secretIsolation, syncOrder, uniqueHosts };
+export { analysisCanFail, networkFlows, podSecurity, quotaFits, secretIsolation, syncOrder, uniqueHosts };
