@@ -16,3 +16,6 @@ import { uniqueHosts } from './unique-hosts';
 export const BEHAVIOUR_RULES: readonly PolicyRule[] = [syncOrder, quotaFits, podSecurity, networkFlows, secretIsolation, analysisCanFail, uniqueHosts];
 
 export { analysisCanFail, networkFlows, podSecurity, quotaFits, secretIsolation, syncOrder, uniqueHosts };
+export { flowMatrix } from './network-flows';
+export type { FlowResult, FlowSide } from './network-flows';
+export { syncOrderRule } from './sync-order';

@@ -38,13 +38,22 @@ export interface FlowResult {
   readonly egress: FlowSide;
   /** Ingress side: policies of the destination's namespace (never isolated for an address). */
   readonly ingress: FlowSide;
-  /** File of the source workload, when the source is in the output. */
+  /**
+   * File of the source workload, when the source is in the output.
+   * @default - none: the source is provided by the cluster (ingress controller, Prometheus, ...)
+   */
   readonly fromFile?: string;
-  /** File of the destination workload, when the destination is in the output. */
+  /**
+   * File of the destination workload, when the destination is in the output.
+   * @default - none: the destination is provided by the cluster or is an address
+   */
   readonly toFile?: string;
   /** File of the object that makes the flow necessary (workload, Ingress, PodMonitor, ...). */
   readonly origin: string;
-  /** Why the flow cannot happen whatever the policies say, e.g. a named port no container has. */
+  /**
+   * Why the flow cannot happen whatever the policies say, e.g. a named port no container has.
+   * @default - none
+   */
   readonly problem?: string;
 }
 
