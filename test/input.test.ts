@@ -76,7 +76,7 @@ const cases: BadInput[] = [
     expected: /invalid input \(1 problem\):\n\s+environments\/staging\.yaml:\d+: cluster: is required \(expected object\)/ },
   { name: 'tenant named like a platform host', file: 'tenants/portal.yaml', content: ACME.replace('name: acme', 'name: portal'),
     expected: /tenants\/portal\.yaml:1: name: "portal" is reserved: <name>\.<domain> is a platform host/ },
-  { name: 'tenant whose host is another environment\'s domain', file: 'tenants/dev.yaml', content: ACME.replace('name: acme', 'name: dev').replace('[dev, staging, prod]', '[dev, staging, prod]'),
+  { name: 'tenant whose host is another environment\'s domain, even before it is promoted there', file: 'tenants/dev.yaml', content: ACME.replace('name: acme', 'name: dev').replace('[dev, staging, prod]', '[dev]'),
     expected: /tenants\/dev\.yaml:1: name: "dev" would serve dev\.stoa\.example\.com in prod, the domain of environment dev/ },
   { name: "secret outside the tenant's own path", file: 'tenants/acme.yaml', content: `${ACME}secrets:\n  - name: stolen\n    key: tenants/globex/upstream\n`,
     expected: /tenants\/acme\.yaml:\d+: secrets\[0\]\.key: must be a path under tenants\/acme\/ \(a tenant reads only its own secrets\)/ },

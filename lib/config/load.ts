@@ -144,6 +144,17 @@ function checkTenantEnvironments(
   const byName = new Map(envs.map((e) => [e.value.name, e.value]));
   if (byName.size === 0 && unreadable.size === 0) return;
   for (const tenant of tenants) {
+    // In every environment, not only those it is in today: promotion may take it anywhere.
+    for (const env of envs) {
+      const host = `${tenant.value.name}.${env.value.domain}`;
+      const taken = envs.find((other) => other.value.domain === host);
+      if (taken) {
+        problems.push({
+          file: tenant.file, line: tenant.lineOf(['name']), field: 'name',
+          message: `"${tenant.value.name}" would serve ${host} in ${env.value.name}, the domain of environment ${taken.value.name}`,
+        });
+      }
+    }
     const enabled = new Set(tenant.value.environments);
     tenant.value.environments.forEach((name, i) => {
       const env = byName.get(name);
@@ -157,11 +168,6 @@ function checkTenantEnvironments(
         problems.push({ file: tenant.file, line, field, message: `"${name}" requires "${env.promotedFrom}" first: a tenant reaches ${name} only after ${env.promotedFrom}` });
       } else {
         const t = tenant.value;
-        const host = `${t.name}.${env.domain}`;
-        const taken = envs.find((other) => other.value.domain === host);
-        if (taken) {
-          problems.push({ file: tenant.file, line: tenant.lineOf(['name']), field: 'name', message: `"${t.name}" would serve ${host} in ${name}, the domain of environment ${taken.value.name}` });
-        }
         if ((t.secrets?.length || t.hooks) && !env.secretStore) {
           const at = t.secrets?.length ? 'secrets' : 'hooks';
           problems.push({ file: tenant.file, line: tenant.lineOf([at]), field: at, message: `environment "${name}" has no secretStore to read them from` });
