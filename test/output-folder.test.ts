@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { synth } from '../lib';
+import { replaceFolder, synth } from '../lib';
 import { exampleProject, readTree, tempDir, writeFile } from './helpers';
 
 test('two synths of the same input are byte-identical', () => {
@@ -49,4 +49,15 @@ test('a failed synth leaves an existing dist/ exactly as it was', () => {
   expect(() => synth({ projectDir: project })).toThrow(/tenants\/acme\.yaml:\d+: tier: must be one of "bronze", "silver", "gold"/);
   expect(readTree(out)).toEqual(before);
   expect(fs.readdirSync(project).sort()).toEqual(['dist', 'environments', 'tenants']);
+});
+
+test('a project under a folder whose name contains -next- still replaces its output, and nothing outside it', () => {
+  const parent = path.join(tempDir(), 'work-next-1');
+  const out = path.join(parent, 'dist');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'old.yaml'), 'old');
+  replaceFolder(out, [{ path: 'dev/a.yaml', content: 'a: 1\n', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } } }]);
+  expect(readTree(out)).toEqual(new Map([['dev/a.yaml', 'a: 1\n']]));
+  expect(fs.readdirSync(parent)).toEqual(['dist']);
+  expect(fs.readdirSync(path.dirname(parent))).toEqual(['work-next-1']);
 });

@@ -92,3 +92,15 @@ test('refuses a source with uncommitted changes or a dist/ that is not current',
   expect(() => publish({ projectDir: source, repo: clone })).toThrow(/dist\/ is not what the sources produce \(\d+ files differ\): run synth and commit first/);
   expect(fs.readdirSync(clone)).toEqual(['.git']);
 });
+
+test('a branch name git refuses, or one that reads as an option, is refused before any git call', () => {
+  const source = exampleRepo();
+  const { remote } = bareRemote();
+  const marker = path.join(path.dirname(remote), 'pwned');
+  for (const branch of [`--upload-pack=touch ${marker};`, '-b', 'feature..x', 'a b', 'x.lock', 'ref~1', '']) {
+    expect(() => publish({ projectDir: source, repo: remote, branch })).toThrow(/is not a valid branch name/);
+  }
+  expect(fs.existsSync(marker)).toBe(false);
+  expect(git(remote, ['branch', '--list']).trim()).toBe('');
+  expect(publish({ projectDir: source, repo: remote, branch: 'release/2026-11' })).toMatchObject({ committed: true, pushed: true });
+});

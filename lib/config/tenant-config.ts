@@ -8,7 +8,16 @@ import { TIER_NAMES } from './tiers';
  */
 export const RESERVED_TENANT_NAMES: readonly string[] = ['api', 'argocd', 'console', 'gateway', 'grafana', 'portal', 'prometheus', 'www'];
 
-const subject = z.string().min(1, { error: 'must not be empty' }).max(253, { error: 'must be at most 253 characters' });
+/**
+ * A user or group name rendered into the tenant's RoleBinding. Kubernetes' own `system:`
+ * names (system:authenticated, system:anonymous, service accounts, nodes, ...) mean everyone
+ * or a machine, never a tenant's owners; control characters and surrounding spaces hide
+ * what a reviewer reads.
+ */
+const subject = z.string().min(1, { error: 'must not be empty' }).max(253, { error: 'must be at most 253 characters' })
+  .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), { error: 'must not contain control characters or line breaks' })
+  .refine((s) => s.trim() === s, { error: 'must not start or end with spaces' })
+  .refine((s) => !s.toLowerCase().startsWith('system:'), { error: 'must not be a Kubernetes "system:" user or group (e.g. system:authenticated means every user)' });
 
 /** Schema of `tenants/<name>.yaml`. */
 export const tenantFileSchema = z.strictObject({

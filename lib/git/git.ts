@@ -33,6 +33,19 @@ export function tryGit(cwd: string, args: readonly string[]): string | undefined
   }
 }
 
+/**
+ * Refuses a branch name that git would refuse (`git check-ref-format`) or could read as
+ * an option: checked as `refs/heads/<name>`, so the name never reaches git as an argument of its own.
+ */
+export function checkBranchName(branch: string): void {
+  const refused = branch === '' || branch.startsWith('-') || /[\0-\x1f\x7f]/.test(branch)
+    || tryGit(process.cwd(), ['check-ref-format', `refs/heads/${branch}`]) === undefined;
+  if (refused) {
+    throw new GitError(['check-ref-format', `refs/heads/${JSON.stringify(branch).slice(1, -1)}`], process.cwd(),
+      `"${JSON.stringify(branch).slice(1, -1)}" is not a valid branch name (see git check-ref-format: no leading "-", no "..", spaces, "~^:?*[\\", control characters, or ".lock" ends)`);
+  }
+}
+
 /** The top folder of the git work tree holding `dir`, or undefined outside git. */
 export function repoRoot(dir: string): string | undefined {
   return tryGit(dir, ['rev-parse', '--show-toplevel'])?.trim();

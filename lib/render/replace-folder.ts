@@ -24,7 +24,8 @@ export function replaceFolder(outDir: string, files: readonly RenderedFile[]): v
     fs.renameSync(staging, target);
     return;
   }
-  const old = `${staging.replace(/-next-/, '-old-')}`;
+  // From the base name only: a `-next-` anywhere else in the path is not ours to rename.
+  const old = path.join(parent, path.basename(staging).replace(/-next-/, '-old-'));
   fs.renameSync(target, old);
   try {
     fs.renameSync(staging, target);

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { diffNameStatus, git, NameStatus, repoRoot, tryGit } from '../git/git';
+import { checkBranchName, diffNameStatus, git, NameStatus, repoRoot, tryGit } from '../git/git';
 import { checkOutput } from '../synth';
 import { compareStrings } from '../sort';
 import { WorkflowError } from './workflow-error';
@@ -76,6 +76,8 @@ export function publish(options: PublishOptions): PublishResult {
   const projectDir = path.resolve(options.projectDir ?? process.cwd());
   const outDir = path.resolve(projectDir, options.outDir ?? 'dist');
   const branch = options.branch ?? 'main';
+  // Before any git call: a branch like "--upload-pack=..." must never reach git as an option.
+  checkBranchName(branch);
   const source = sourceOf(projectDir);
   const current = checkOutput({ projectDir, outDir });
   if (!current.upToDate) {
@@ -161,7 +163,8 @@ function publishInto(checkout: string, outDir: string, branch: string, source: S
 
 /** Checks out `branch`, following `origin/<branch>` when there is one; an empty repo starts it. */
 function switchTo(checkout: string, branch: string, hasRemote: boolean): void {
-  if (hasRemote) tryGit(checkout, ['fetch', '--quiet', 'origin', branch]);
+  // A full refspec: git cannot read it as an option.
+  if (hasRemote) tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
   const remoteHead = hasRemote ? tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim() : undefined;
   const localExists = tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]) !== undefined;
   if (localExists) {
