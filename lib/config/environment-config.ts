@@ -41,6 +41,15 @@ const secretStore = z.strictObject({
   }).optional(),
 }).refine((s) => (s.vault ? 1 : 0) + (s.infisical ? 1 : 0) === 1, { error: 'must configure exactly one backend: vault or infisical' });
 
+/** `a.b.c.d/n` with every octet 0-255 and n 0-32, written without leading zeros. */
+function isIpv4Cidr(value: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (!m) return false;
+  const parts = m.slice(1).map(Number);
+  const canonical = m.slice(1).every((p) => p === String(Number(p)));
+  return canonical && parts.slice(0, 4).every((o) => o <= 255) && parts[4] <= 32;
+}
+
 /** Schema of `environments/<name>.yaml`. */
 export const environmentFileSchema = z.strictObject({
   /** Environment name; also the file name and the top folder in dist/. */
@@ -52,7 +61,10 @@ export const environmentFileSchema = z.strictObject({
   /** The environment a change must reach first before it may reach this one. */
   promotedFrom: dnsLabel(20).optional(),
   /** Base domain; tenants are served on `<tenant>.<domain>`. */
-  domain: dnsSubdomain,
+  domain: dnsSubdomain
+    .refine((d) => d.split('.').every((label) => label.length <= 63), { error: 'must have DNS labels of at most 63 characters' })
+    // Room for `<tenant>.` (tenant names are at most 40 characters) in a host of at most 253.
+    .refine((d) => d.length <= 253 - 41, { error: 'must be at most 212 characters, so every <tenant>.<domain> host fits in 253' }),
   /** Argo CD destination cluster. */
   cluster: z.strictObject({
     name: dnsLabel(63),
@@ -117,7 +129,7 @@ export const environmentFileSchema = z.strictObject({
   /** Argo CD notification subscriptions of every Application. */
   notifications: z.strictObject({ service: dnsLabel(63), recipient: z.string().min(1, { error: 'must not be empty' }) }).optional(),
   /** The cluster's pod and service CIDRs, kept out of tenants' HTTPS egress. */
-  internalCidrs: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: 'must be an IPv4 CIDR such as 10.0.0.0/8' })).optional(),
+  internalCidrs: z.array(z.string().refine(isIpv4Cidr, { error: 'must be an IPv4 CIDR such as 10.0.0.0/8 (octets 0-255, prefix 0-32)' })).optional(),
   /** One Application per tenant, or one ApplicationSet over the tenant folders. */
   tenantApplications: z.enum(['applications', 'applicationset']).default('applications'),
 }).superRefine((env, ctx) => {
