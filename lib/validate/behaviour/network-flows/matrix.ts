@@ -23,8 +23,13 @@ function compareFlows(a: FlowResult, b: FlowResult): number {
     || compareStrings(String(a.port).padStart(5, '0'), String(b.port).padStart(5, '0')) || compareStrings(a.need, b.need);
 }
 
+// One analysis per validation: the rule and the report's flow matrix both read it.
+const analyses = new WeakMap<PolicyContext, Map<string, Analysis>>();
+
 /** Every environment of the output, its cluster model and its evaluated required flows, by environment name (sorted). */
 export function analyse(context: PolicyContext): Map<string, Analysis> {
+  const known = analyses.get(context);
+  if (known) return known;
   // An object without a namespace is in its Application's destination (the last Application listed wins), else in default.
   const resolve = namespaceResolver(destinationsByFolder(context.applications));
   const namespaceOf = (o: ObjectInFile): string => resolve(o) ?? 'default';
@@ -34,6 +39,7 @@ export function analyse(context: PolicyContext): Map<string, Analysis> {
     const cluster = clusterOf(byEnvironment.get(env)!, environmentFacts(context, env), namespaceOf);
     out.set(env, { cluster, flows: requiredFlows(cluster, namespaceOf).map((f) => evaluate(cluster, f)).sort(compareFlows) });
   }
+  analyses.set(context, out);
   return out;
 }
 
