@@ -1,5 +1,5 @@
 import { quotaFits } from '../lib/validate/behaviour/quota-fits';
-import { formatQuantity, parseQuantity, QuantityError, tryParseQuantity } from '../lib/validate/behaviour/quantity';
+import { formatQuantity, parseQuantity, QuantityError, tryParseQuantity } from '../lib/quantity';
 import { factsOf, ObjectInFile, PolicyContext } from '../lib/validate/policy';
 
 const NS = 'tenant-acme';

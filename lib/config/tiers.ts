@@ -1,3 +1,5 @@
+import { formatQuantity, parseQuantity } from '../quantity';
+
 /** Tenant size classes, smallest first. */
 export const TIER_NAMES = ['bronze', 'silver', 'gold'] as const;
 
@@ -68,10 +70,10 @@ export function tierPeak(tier: TierName): TierPeak {
   return { maxReplicas: max, surge, switchHeadroom: min, pods: max + surge + min };
 }
 
-/**
- * cert-manager's HTTP-01 solver pod, at cert-manager's default resources: one runs in the
- * namespace while the gateway's certificate is issued or renewed.
- */
+/** cert-manager's HTTP-01 solver pods in a tenant namespace: one runs while the gateway's certificate is issued or renewed. */
+export const ACME_SOLVER_PODS = 1;
+
+/** Resources of one cert-manager HTTP-01 solver pod (cert-manager's defaults). */
 export const ACME_SOLVER_RESOURCES: { readonly requests: ComputeAmounts; readonly limits: ComputeAmounts } = {
   requests: { cpu: '10m', memory: '64Mi' },
   limits: { cpu: '100m', memory: '64Mi' },
@@ -96,11 +98,12 @@ export interface TierQuota {
 export function tierQuota(tier: TierName): TierQuota {
   const { pods } = tierPeak(tier);
   const { requests, limits } = TIERS[tier].gatewayResources;
+  const total = (gateway: string, solver: string) => parseQuantity(gateway) * BigInt(pods) + parseQuantity(solver) * BigInt(ACME_SOLVER_PODS);
   const sum = (gateway: ComputeAmounts, solver: ComputeAmounts): ComputeAmounts => ({
-    cpu: formatMillicores(parseMillicores(gateway.cpu) * pods + parseMillicores(solver.cpu)),
-    memory: formatMebibytes(parseMebibytes(gateway.memory) * pods + parseMebibytes(solver.memory)),
+    cpu: formatQuantity(total(gateway.cpu, solver.cpu)),
+    memory: formatQuantity(total(gateway.memory, solver.memory), 'binary'),
   });
-  return { requests: sum(requests, ACME_SOLVER_RESOURCES.requests), limits: sum(limits, ACME_SOLVER_RESOURCES.limits), pods: pods + 1 };
+  return { requests: sum(requests, ACME_SOLVER_RESOURCES.requests), limits: sum(limits, ACME_SOLVER_RESOURCES.limits), pods: pods + ACME_SOLVER_PODS };
 }
 
 /** The tier table of the README, generated from {@link TIERS} (a test keeps the README in step). */
@@ -112,7 +115,7 @@ export function tierTable(): string {
     const g = TIERS[name].gatewayResources;
     const replicas = 'fixed' in r ? `${r.fixed}, fixed` : `${r.min}–${r.max}, autoscaled`;
     return `| ${name} | ${replicas} | ${g.requests.cpu} / ${g.limits.cpu}, ${g.requests.memory} / ${g.limits.memory} `
-      + `| ${peak.maxReplicas} + ${peak.surge} + ${peak.switchHeadroom} + 1 = ${peak.pods + 1} `
+      + `| ${peak.maxReplicas} + ${peak.surge} + ${peak.switchHeadroom} + ${ACME_SOLVER_PODS} = ${q.pods} `
       + `| ${q.requests.cpu} / ${q.limits.cpu} | ${q.requests.memory} / ${q.limits.memory} | ${q.pods} |`;
   });
   return [
@@ -120,24 +123,4 @@ export function tierTable(): string {
     '|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
-}
-
-function parseMillicores(cpu: string): number {
-  const m = /^(\d+)(m?)$/.exec(cpu);
-  if (!m) throw new Error(`tier CPU "${cpu}" must be whole cores ("2") or millicores ("500m")`);
-  return m[2] ? Number(m[1]) : Number(m[1]) * 1000;
-}
-
-function formatMillicores(millis: number): string {
-  return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
-}
-
-function parseMebibytes(memory: string): number {
-  const m = /^(\d+)(Mi|Gi)$/.exec(memory);
-  if (!m) throw new Error(`tier memory "${memory}" must be in Mi or Gi`);
-  return m[2] === 'Gi' ? Number(m[1]) * 1024 : Number(m[1]);
-}
-
-function formatMebibytes(mebibytes: number): string {
-  return mebibytes % 1024 === 0 ? `${mebibytes / 1024}Gi` : `${mebibytes}Mi`;
 }

@@ -5,7 +5,8 @@ import { list } from '../model/fields';
 import { compareFindings, Finding } from '../model/findings';
 import { destinationsByFolder, namespaceResolver, objectsByNamespace } from '../model/output-index';
 import { isHook } from '../model/sync-phases';
-import { formatQuantity, NANO_PER_UNIT, tryParseQuantity } from './quantity';
+import { ACME_SOLVER_RESOURCES } from '../../config/tiers';
+import { formatQuantity, NANO_PER_UNIT, parseQuantity, tryParseQuantity } from '../../quantity';
 
 /** A resource a ResourceQuota limits and this rule checks. */
 type Resource = 'requests.cpu' | 'requests.memory' | 'limits.cpu' | 'limits.memory' | 'pods';
@@ -64,13 +65,13 @@ interface Demand {
 }
 
 /**
- * cert-manager's HTTP-01 solver pod (its default resources): one runs in a namespace while a
- * certificate of one of its Ingresses is issued or renewed.
+ * cert-manager's HTTP-01 solver pod (its default resources, as the tier quotas count it): one runs in a
+ * namespace while a certificate of one of its Ingresses is issued or renewed.
  */
-const ACME_SOLVER_POD = {
-  'requests.cpu': 10_000_000n, 'requests.memory': 64n * 1024n * 1024n * NANO_PER_UNIT,
-  'limits.cpu': 100_000_000n, 'limits.memory': 64n * 1024n * 1024n * NANO_PER_UNIT, pods: NANO_PER_UNIT,
-} as const;
+const ACME_SOLVER_POD: Amounts = {
+  'requests.cpu': parseQuantity(ACME_SOLVER_RESOURCES.requests.cpu), 'requests.memory': parseQuantity(ACME_SOLVER_RESOURCES.requests.memory),
+  'limits.cpu': parseQuantity(ACME_SOLVER_RESOURCES.limits.cpu), 'limits.memory': parseQuantity(ACME_SOLVER_RESOURCES.limits.memory), pods: NANO_PER_UNIT,
+};
 
 function isCertManagerIngress(o: KubeObject): boolean {
   const annotations = (o.metadata.annotations ?? {}) as Record<string, unknown>;
