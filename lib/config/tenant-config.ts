@@ -19,6 +19,22 @@ const subject = z.string().min(1, { error: 'must not be empty' }).max(253, { err
   .refine((s) => s.trim() === s, { error: 'must not start or end with spaces' })
   .refine((s) => !s.toLowerCase().startsWith('system:'), { error: 'must not be a Kubernetes "system:" user or group (e.g. system:authenticated means every user)' });
 
+/** The prefix every secret path of tenant `tenant` starts with: a tenant reads only its own secrets. */
+export function tenantPathPrefix(tenant: string): string {
+  return `tenants/${tenant}/`;
+}
+
+/**
+ * Whether `key` is a path under the tenant's prefix that cannot climb out of it: no `.`, `..` or
+ * empty segment, and no `..` anywhere. Tenant files, the Tenant construct and the secret-isolation
+ * rule all ask this one question.
+ */
+export function isTenantPath(key: string, tenant: string): boolean {
+  const prefix = tenantPathPrefix(tenant);
+  return key.startsWith(prefix) && key.length > prefix.length && !key.includes('..')
+    && key.split('/').every((s) => s !== '' && s !== '.');
+}
+
 /** Schema of `tenants/<name>.yaml`. */
 export const tenantFileSchema = z.strictObject({
   /**
@@ -58,8 +74,8 @@ export const tenantFileSchema = z.strictObject({
     .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' }),
 }).superRefine((t, ctx) => {
   for (const [i, secret] of (t.secrets ?? []).entries()) {
-    if (!secret.key.startsWith(`tenants/${t.name}/`) || secret.key.includes('..')) {
-      ctx.addIssue({ code: 'custom', path: ['secrets', i, 'key'], message: `must be a path under tenants/${t.name}/ (a tenant reads only its own secrets)` });
+    if (!isTenantPath(secret.key, t.name)) {
+      ctx.addIssue({ code: 'custom', path: ['secrets', i, 'key'], message: `must be a path under ${tenantPathPrefix(t.name)} (a tenant reads only its own secrets)` });
     }
   }
   if (RESERVED_TENANT_NAMES.includes(t.name)) {

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ArgoApplication } from '../argocd/argo-application';
 import { ArgoProject } from '../argocd/argo-project';
 import { setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
+import { isTenantPath, tenantPathPrefix } from '../config/tenant-config';
 import { TIERS, TierName, tierQuota } from '../config/tiers';
 import { Environment, EnvironmentMode } from '../environment/environment';
 import { addAllowDns, addDefaultDeny } from '../network/policies';
@@ -135,8 +136,8 @@ export class Tenant extends ManifestChart {
       throw new Error(`${where}: secrets are read through a SecretStore of the tenant's own with a Vault role; environment ${env.envName} has no Vault secret store`);
     }
     for (const s of props.secrets ?? []) {
-      if (!s.key.startsWith(`tenants/${props.name}/`) || s.key.includes('..')) {
-        throw new Error(`${where}: secret "${s.name}" reads "${s.key}"; a tenant reads only keys under tenants/${props.name}/`);
+      if (!isTenantPath(s.key, props.name)) {
+        throw new Error(`${where}: secret "${s.name}" reads "${s.key}"; a tenant reads only keys under ${tenantPathPrefix(props.name)}`);
       }
     }
     if (hasHooks && !(env.secretStoreName && env.awxToken)) {

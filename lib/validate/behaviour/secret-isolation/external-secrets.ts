@@ -1,3 +1,4 @@
+import { isTenantPath, tenantPathPrefix } from '../../../config/tenant-config';
 import { compareStrings } from '../../../sort';
 import { ObjectInFile } from '../../policy';
 import { list } from '../../model/fields';
@@ -10,16 +11,7 @@ import { Environment, NamespaceInfo, tenantPlacementOf } from './environment';
  * paths, (b) through the tenant's own SecretStore, and (c) no ClusterSecretStore admits a tenant namespace.
  */
 
-/** The prefix every secret path of tenant `tenant` starts with. */
-export function tenantPathPrefix(tenant: string): string {
-  return `tenants/${tenant}/`;
-}
-
-/** Whether `key` is a path under the tenant's prefix, with no `.`, `..` or empty segment to climb out of it. */
-export function isTenantPath(key: string, tenant: string): boolean {
-  const prefix = tenantPathPrefix(tenant);
-  return key.startsWith(prefix) && key.length > prefix.length && key.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
-}
+export { isTenantPath, tenantPathPrefix } from '../../../config/tenant-config';
 
 // (c) ClusterSecretStores that tenant namespaces can use.
 
