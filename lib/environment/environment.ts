@@ -343,6 +343,8 @@ export class Environment extends Construct {
       throw new Error(`environment "${this.envName}": awxToken is read through the secret store; set secretStore too`);
     }
     this.awxToken = props.awxToken;
+    // The AWX token and the store it is read from: the environment runs a hooks namespace.
+    const hooks = props.awxToken && props.secretStore ? { awxToken: props.awxToken, store: props.secretStore } : undefined;
     this.guardRails = { syncWindows: props.syncWindows, access: props.access };
     this.notifications = props.notifications;
     this.tenantApplications = props.tenantApplications ?? TenantApplications.APPLICATIONS;
@@ -391,11 +393,11 @@ export class Environment extends Construct {
       description: `STOA platform components in ${this.envName}`,
       destinations: [
         { server: this.cluster.server, namespace: this.platformNamespace },
-        ...(props.awxToken && props.secretStore ? [{ server: this.cluster.server, namespace: this.hooksNamespace }] : []),
+        ...(hooks ? [{ server: this.cluster.server, namespace: this.hooksNamespace }] : []),
       ],
       clusterResources: [
         { group: '', kind: 'Namespace', name: this.platformNamespace },
-        ...(props.awxToken && props.secretStore ? [{ group: '', kind: 'Namespace', name: this.hooksNamespace }] : []),
+        ...(hooks ? [{ group: '', kind: 'Namespace', name: this.hooksNamespace }] : []),
         ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
       ],
     });
@@ -411,7 +413,7 @@ export class Environment extends Construct {
         backend: props.secretStore.backend,
         // Platform namespaces only: tenants (and, with Vault, the hooks namespace) read through
         // a SecretStore of their own with their own Vault role.
-        namespaces: [this.platformNamespace, ...(props.awxToken && !this.tenantVault ? [this.hooksNamespace] : [])],
+        namespaces: [this.platformNamespace, ...(hooks && !this.tenantVault ? [this.hooksNamespace] : [])],
       });
       const app = this.addApplication(this.apps, 'secret-store-application', {
         name: this.argoName('secret-store'),
@@ -425,12 +427,12 @@ export class Environment extends Construct {
       setSyncWave(app, APP_SYNC_WAVES.secretStore);
     }
 
-    if (props.awxToken && props.secretStore) {
+    if (hooks) {
       const chart = new ManifestChart(this, 'hooks', { outputPath: this.outputPath('platform', 'hooks'), labels: this.labels() });
       new HooksNamespace(chart, 'namespace', {
         namespace: this.hooksNamespace,
-        store: this.tenantVault ? { vault: this.tenantVault, role: props.awxToken.vaultRole ?? 'stoa-hooks' } : { clusterSecretStore: props.secretStore.name },
-        awxToken: props.awxToken,
+        store: this.tenantVault ? { vault: this.tenantVault, role: hooks.awxToken.vaultRole ?? 'stoa-hooks' } : { clusterSecretStore: hooks.store.name },
+        awxToken: hooks.awxToken,
         internalCidrs: this.internalCidrs,
         nodeLocalDns: this.nodeLocalDns,
       });
@@ -472,11 +474,16 @@ export class Environment extends Construct {
    * ApplicationSet mode, made a prototype of the environment's ApplicationSet.
    */
   public addTenantApplication(tenant: string, props: Omit<ArgoApplicationProps, 'argocdNamespace' | 'annotations'>): ArgoApplication {
-    if (this.tenantApplications === TenantApplications.APPLICATIONS) {
-      const app = this.addApplication(this.apps, `tenant-${tenant}-application`, props);
-      setSyncWave(app, APP_SYNC_WAVES.tenants);
-      return app;
-    }
+    const app = this.tenantApplications === TenantApplications.APPLICATIONS
+      ? this.addApplication(this.apps, `tenant-${tenant}-application`, props)
+      : this.addTenantPrototype(tenant, props);
+    // The same wave in both modes, so both give the same Applications.
+    setSyncWave(app, APP_SYNC_WAVES.tenants);
+    return app;
+  }
+
+  /** A tenant's Application as a prototype of the environment's ApplicationSet (never rendered itself). */
+  private addTenantPrototype(tenant: string, props: Omit<ArgoApplicationProps, 'argocdNamespace' | 'annotations'>): ArgoApplication {
     // Same labels as the apps chart, so prototypes are exactly the Applications they stand for.
     this.prototypes ??= new PrototypeChart(this, 'prototypes', { labels: this.labels() });
     this.applicationSet ??= new TenantApplicationSet(this.apps, 'tenants-applicationset', {
@@ -488,8 +495,6 @@ export class Environment extends Construct {
       syncWave: APP_SYNC_WAVES.tenants,
     });
     const app = this.addApplication(this.prototypes, `tenant-${tenant}-application`, props);
-    // Same wave as written Applications, so both modes give the same Applications.
-    setSyncWave(app, APP_SYNC_WAVES.tenants);
     this.applicationSet.addTenant(tenant, app);
     return app;
   }

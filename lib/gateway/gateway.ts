@@ -112,15 +112,13 @@ export class Gateway extends Construct {
     });
 
     const podSelector = { matchLabels: this.workload.selectorLabels };
-    const namespaceSelector = namespaceNamed;
-    const tcp = tcpPort;
 
     new k8s.KubeNetworkPolicy(this, 'allow-ingress', {
       metadata: { name: `${name}-allow-ingress`, namespace: props.namespace },
       spec: {
         podSelector,
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ namespaceSelector: namespaceSelector(props.ingressControllerNamespace) }], ports: [tcp(this.workload.port)] }],
+        ingress: [{ from: [{ namespaceSelector: namespaceNamed(props.ingressControllerNamespace) }], ports: [tcpPort(this.workload.port)] }],
       },
     });
     new k8s.KubeNetworkPolicy(this, 'allow-egress', {
@@ -131,10 +129,10 @@ export class Gateway extends Construct {
         egress: [
           {
             to: [{
-              namespaceSelector: namespaceSelector(props.controlPlaneNamespace),
+              namespaceSelector: namespaceNamed(props.controlPlaneNamespace),
               podSelector: { matchLabels: { 'app.kubernetes.io/name': 'control-plane-api' } },
             }],
-            ports: [tcp(controlPlanePort)],
+            ports: [tcpPort(controlPlanePort)],
           },
           // Upstream APIs are outside the cluster and only reached over TLS.
           httpsToInternet(props.internalCidrs ?? []),
@@ -150,7 +148,7 @@ export class Gateway extends Construct {
       spec: {
         podSelector,
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ namespaceSelector: namespaceSelector(props.monitoringNamespace ?? 'monitoring') }], ports: [tcp(GATEWAY_METRICS_PORT)] }],
+        ingress: [{ from: [{ namespaceSelector: namespaceNamed(props.monitoringNamespace ?? 'monitoring') }], ports: [tcpPort(GATEWAY_METRICS_PORT)] }],
       },
     });
     if (props.acmeHttp01 ?? true) {
@@ -160,7 +158,7 @@ export class Gateway extends Construct {
         spec: {
           podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
           policyTypes: ['Ingress'],
-          ingress: [{ from: [{ namespaceSelector: namespaceSelector(props.ingressControllerNamespace) }], ports: [tcp(ACME_HTTP01_SOLVER_PORT)] }],
+          ingress: [{ from: [{ namespaceSelector: namespaceNamed(props.ingressControllerNamespace) }], ports: [tcpPort(ACME_HTTP01_SOLVER_PORT)] }],
         },
       });
     }

@@ -60,8 +60,6 @@ export class HooksNamespace extends Construct {
     let store: SecretStoreRef;
     if ('vault' in props.store) {
       const own = new NamespaceSecretStore(this, 'secret-store', { namespace, vault: props.store.vault, role: props.store.role, name: 'hooks-secrets' });
-      setSyncWave(own, SYNC_WAVES.stores);
-      setSyncWave(own.node.findChild('ServiceAccount'), SYNC_WAVES.foundation);
       store = { kind: 'SecretStore', name: own.storeName };
     } else {
       store = { kind: 'ClusterSecretStore', name: props.store.clusterSecretStore };

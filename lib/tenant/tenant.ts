@@ -156,9 +156,6 @@ export class Tenant extends ManifestChart {
     const secretNames = (props.secrets ?? []).map((s) => s.name);
     if (props.secrets?.length) {
       const store = new NamespaceSecretStore(this, 'secret-store', { namespace, vault: env.tenantVault!, role: `tenant-${props.name}`, name: 'tenant-secrets' });
-      setSyncWave(store, SYNC_WAVES.stores);
-      // The ServiceAccount the store logs in as exists before the store.
-      setSyncWave(store.node.findChild('ServiceAccount'), SYNC_WAVES.foundation);
       const secrets = new Construct(this, 'secrets');
       for (const s of props.secrets) {
         new ExternalSecretRef(secrets, s.name, {
