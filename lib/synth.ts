@@ -1,8 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EnvironmentConfig } from './config/environment-config';
 import { loadProjectInput } from './config/load';
-import { buildPlatform, environmentFactsOf } from './platform/build-platform';
+import { buildPlatform, validationOptionsOf } from './platform/build-platform';
 import { RenderedFile, renderConstructs } from './render/render';
 import { replaceFolder } from './render/replace-folder';
 import { displayPath, listFiles } from './files';
@@ -51,8 +50,7 @@ export function render(options: Pick<SynthOptions, 'projectDir' | 'outDir'> = {}
   });
   const files = renderConstructs(buildPlatform(input));
   const report = validateObjects(files, {
-    readOnlyEnvironments: readOnlyNames(input.environments),
-    environments: Object.fromEntries(input.environments.map((e) => [e.name, environmentFactsOf(e)])),
+    ...validationOptionsOf(input.environments),
     displayPrefix: `${displayPath(projectDir, outDirOf(options))}/`,
   });
   if (!report.ok) throw new ValidationFailedError(report);
@@ -91,11 +89,6 @@ export function checkOutput(options: SynthOptions = {}): OutputCheck {
   const extra = [...actual].filter((f) => !expected.has(f)).sort(compareStrings);
   const changed = [...expected.keys()].filter((f) => actual.has(f) && fs.readFileSync(path.join(outDir, f), 'utf8') !== expected.get(f));
   return { upToDate: missing.length + extra.length + changed.length === 0, missing, extra, changed };
-}
-
-
-function readOnlyNames(environments: readonly EnvironmentConfig[]): string[] {
-  return environments.filter((e) => e.mode === 'read-only').map((e) => e.name);
 }
 
 function projectDirOf(options: Pick<SynthOptions, 'projectDir'>): string {

@@ -5,7 +5,7 @@ import { writeFiles } from '../render/replace-folder';
 import { displayPath } from '../files';
 import { checkOutput, synth } from '../synth';
 import { formatReport, validateFolder } from '../validate/validate';
-import { environmentFactsOf } from '../platform/build-platform';
+import { validationOptionsOf } from '../platform/build-platform';
 
 /** Where a command prints. */
 export interface Output {
@@ -97,8 +97,7 @@ export function validateCommand(dir: string | undefined, options: ValidateComman
     const environmentsDir = path.join(projectDir, 'environments');
     const environments = fs.existsSync(environmentsDir) ? loadEnvironments({ environmentsDir, displayRoot: projectDir }) : undefined;
     const report = validateFolder(target, {
-      readOnlyEnvironments: environments?.filter((e) => e.mode === 'read-only').map((e) => e.name),
-      environments: environments && Object.fromEntries(environments.map((e) => [e.name, environmentFactsOf(e)])),
+      ...(environments && validationOptionsOf(environments)),
       displayPrefix: `${displayPath(process.cwd(), target)}/`,
     });
     // JSON is for tools: always on stdout, the exit code says pass or fail.

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { loadEnvironments } from '../config/load';
+import { validationOptionsOf } from '../platform/build-platform';
 import { diffRefs, formatDiff } from '../workflow/diff';
 import { promote } from '../workflow/promote';
 import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
@@ -15,7 +16,7 @@ export function diffCommand(options: { project?: string; base: string; head?: st
     const envs = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
     const result = diffRefs({
       projectDir, base: options.base, head: options.head,
-      readOnlyEnvironments: envs.filter((e) => e.mode === 'read-only').map((e) => e.name),
+      readOnlyEnvironments: validationOptionsOf(envs).readOnlyEnvironments,
       colors: Object.fromEntries(envs.map((e) => [e.name, e.color])),
     });
     io.out(formatDiff(result, options.format ?? 'markdown'));

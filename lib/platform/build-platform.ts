@@ -4,6 +4,7 @@ import { EnvironmentConfig } from '../config/environment-config';
 import { Environment, EnvironmentMode, EnvironmentProps, TenantApplications } from '../environment/environment';
 import { Tenant } from '../tenant/tenant';
 import { EnvironmentFacts } from '../validate/policy';
+import type { ValidateOptions } from '../validate/validate';
 
 /**
  * Builds the whole construct tree for validated input: per environment, its
@@ -33,15 +34,21 @@ export function buildPlatform(input: ProjectInput): App {
 
 /** What the cluster of an environment provides, for the behaviour rules of validation. */
 export function environmentFactsOf(config: EnvironmentConfig): Partial<EnvironmentFacts> {
-  const ingressControllerNamespace = config.ingress.controllerNamespace;
-  const monitoringNamespace = config.monitoring.namespace;
   return {
-    ingressControllerNamespace,
-    monitoringNamespace,
+    ingressControllerNamespace: config.ingress.controllerNamespace,
+    monitoringNamespace: config.monitoring.namespace,
+    argocdNamespace: config.argocd.namespace,
     nodeLocalDnsAddress: config.nodeLocalDns,
     acmeHttp01: config.ingress.acmeSolver === 'http01',
     internalCidrs: config.internalCidrs ?? [],
-    existingNamespaces: ['default', 'external-secrets', 'kube-public', 'kube-system', config.argocd.namespace, ingressControllerNamespace, monitoringNamespace],
+  };
+}
+
+/** What validation needs to know from the environment files: which are read-only, and each one's cluster facts. */
+export function validationOptionsOf(configs: readonly EnvironmentConfig[]): Pick<ValidateOptions, 'readOnlyEnvironments' | 'environments'> {
+  return {
+    readOnlyEnvironments: configs.filter((e) => e.mode === 'read-only').map((e) => e.name),
+    environments: Object.fromEntries(configs.map((e) => [e.name, environmentFactsOf(e)])),
   };
 }
 

@@ -61,8 +61,13 @@ export interface EnvironmentFacts {
    */
   readonly internalCidrs: readonly string[];
   /**
+   * Namespace Argo CD runs in.
+   * @default 'argocd'
+   */
+  readonly argocdNamespace: string;
+  /**
    * Namespaces that exist before any Application syncs (Argo CD's, kube-system, the controllers').
-   * @default - argocd, kube-system, kube-public, default, external-secrets, the ingress and monitoring namespaces
+   * @default - Argo CD's, kube-system, kube-public, default, external-secrets, the ingress and monitoring namespaces
    */
   readonly existingNamespaces: readonly string[];
 }
@@ -71,14 +76,16 @@ export interface EnvironmentFacts {
 export function factsOf(partial: Partial<EnvironmentFacts> = {}): EnvironmentFacts {
   const ingressControllerNamespace = partial.ingressControllerNamespace ?? 'ingress-nginx';
   const monitoringNamespace = partial.monitoringNamespace ?? 'monitoring';
+  const argocdNamespace = partial.argocdNamespace ?? 'argocd';
   return {
     ingressControllerNamespace,
     monitoringNamespace,
+    argocdNamespace,
     nodeLocalDnsAddress: partial.nodeLocalDnsAddress,
     acmeHttp01: partial.acmeHttp01 ?? true,
     internalCidrs: [...(partial.internalCidrs ?? [])],
     existingNamespaces: [...new Set(partial.existingNamespaces
-      ?? ['argocd', 'default', 'external-secrets', 'kube-public', 'kube-system', ingressControllerNamespace, monitoringNamespace])],
+      ?? [argocdNamespace, 'default', 'external-secrets', 'kube-public', 'kube-system', ingressControllerNamespace, monitoringNamespace])],
   };
 }
 
