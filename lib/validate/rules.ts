@@ -1,6 +1,7 @@
 import { compareStrings } from '../sort';
 import { BEHAVIOUR_RULES } from './behaviour';
 import { labelsOf, list } from './model/fields';
+import { CLUSTER_SCOPED_KINDS } from './model/kinds';
 import { isTenantNamespace } from './model/namespaces';
 import { objectsByFolder, sourceFolderOf, sourcesOf } from './model/output-index';
 import { isHook } from './model/sync-phases';
@@ -189,13 +190,6 @@ const singleAutoscaler: PolicyRule = {
     })));
   },
 };
-
-/** Kinds without a namespace. Custom resources: the cluster-scoped kinds of the pinned CRDs. */
-const CLUSTER_SCOPED_KINDS = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass',
-  'PriorityClass', 'IngressClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
-  'ClusterSecretStore', 'ClusterAnalysisTemplate',
-]);
 
 function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';

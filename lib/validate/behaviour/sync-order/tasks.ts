@@ -3,6 +3,7 @@ import { compareStrings } from '../../../sort';
 import { environmentOf, ObjectInFile, PolicyContext } from '../../policy';
 import { list } from '../../model/fields';
 import { destinationNamespaceOf } from '../../model/output-index';
+import { CLUSTER_SCOPED_KINDS } from '../../model/kinds';
 import { comparePhases, isHook, SyncPhase, syncPhasesOf, syncWaveOf } from '../../model/sync-phases';
 
 /*
@@ -20,13 +21,6 @@ const KIND_ORDER = [
   'APIService',
 ];
 const KIND_RANK = new Map(KIND_ORDER.map((kind, i) => [kind, i - KIND_ORDER.length]));
-
-// Kinds without a namespace: they need none to exist. Custom kinds are taken as namespaced.
-const CLUSTER_SCOPED_KINDS = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass',
-  'PriorityClass', 'IngressClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService',
-  'ClusterSecretStore', 'ClusterAnalysisTemplate', 'ClusterIssuer', 'RuntimeClass', 'CSIDriver', 'VolumeSnapshotClass',
-]);
 
 /** An Application and what it deploys. */
 export interface App {
