@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { dnsLabel } from './common';
+import { COMPONENT_CATALOG } from '../platform/catalog';
+import { compareStrings } from '../sort';
 import { TIER_NAMES } from './tiers';
 
 /**
  * Tenant names that would take a platform host (`<name>.<domain>`): the host
  * prefixes of the platform components, and names kept for platform tools.
  */
-export const RESERVED_TENANT_NAMES: readonly string[] = ['api', 'argocd', 'console', 'gateway', 'grafana', 'portal', 'prometheus', 'www'];
+export const RESERVED_TENANT_NAMES: readonly string[] = [
+  ...Object.values(COMPONENT_CATALOG).map((c) => c.hostPrefix),
+  'argocd', 'grafana', 'prometheus', 'www',
+].sort(compareStrings);
 
 /**
  * A user or group name rendered into the tenant's RoleBinding. Kubernetes' own `system:`
