@@ -1,10 +1,28 @@
 import { execFileSync } from 'child_process';
+import * as os from 'os';
 
 /** Thrown when a git command fails; carries git's own message. */
 export class GitError extends Error {
   constructor(args: readonly string[], cwd: string, stderr: string) {
     super(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || 'no message'}`);
     this.name = 'GitError';
+  }
+}
+
+/**
+ * Environment of every git call: output never localized or paged, no prompt, and only the
+ * transports an envs repo lives on: `ext::` (which runs a command named in the URL) and the like
+ * stay off whatever the user's git config says (GIT_ALLOW_PROTOCOL overrides protocol.*.allow).
+ */
+const SAFE_GIT_ENV: NodeJS.ProcessEnv = {
+  LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh',
+};
+
+/** Thrown when a user's branch, ref or revision is refused before any git call sees it. */
+export class GitInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GitInputError';
   }
 }
 
@@ -17,7 +35,7 @@ export function git(cwd: string, args: readonly string[], options: { input?: str
       encoding: 'utf8',
       maxBuffer: 1024 * 1024 * 1024,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env, LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' },
+      env: { ...process.env, ...options.env, ...SAFE_GIT_ENV },
     });
   } catch (e: any) {
     throw new GitError(args, cwd, String(e.stderr ?? e.message));
@@ -39,11 +57,35 @@ export function tryGit(cwd: string, args: readonly string[]): string | undefined
  */
 export function checkBranchName(branch: string): void {
   const refused = branch === '' || branch.startsWith('-') || /[\0-\x1f\x7f]/.test(branch)
-    || tryGit(process.cwd(), ['check-ref-format', `refs/heads/${branch}`]) === undefined;
+    || tryGit(os.tmpdir(), ['check-ref-format', `refs/heads/${branch}`]) === undefined;
   if (refused) {
-    throw new GitError(['check-ref-format', `refs/heads/${JSON.stringify(branch).slice(1, -1)}`], process.cwd(),
-      `"${JSON.stringify(branch).slice(1, -1)}" is not a valid branch name (see git check-ref-format: no leading "-", no "..", spaces, "~^:?*[\\", control characters, or ".lock" ends)`);
+    throw new GitInputError(`"${JSON.stringify(branch).slice(1, -1)}" is not a valid branch name (see git check-ref-format: no leading "-", no "..", spaces, "~^:?*[\\", control characters, or ".lock" ends)`);
   }
+}
+
+/**
+ * Refuses a revision given by a user (e.g. `diff --base`) unless it is an object id, or a ref name
+ * that `git check-ref-format --allow-onelevel` accepts, followed only by `~N` / `^N` ancestry steps.
+ * That keeps out options (`--output=...`), reflog and search syntax (`@{...}`, `:/text`) and control
+ * characters before any git call sees the value.
+ */
+export function checkRevision(revision: string, what = 'revision'): void {
+  const shown = JSON.stringify(revision).slice(1, -1);
+  const match = /^(.*?)((?:[~^][0-9]*)*)$/s.exec(revision);
+  const name = match?.[1] ?? '';
+  const refused = name === '' || name.startsWith('-') || /[\0-\x1f\x7f]/.test(revision) || revision.length > 256
+    || (!/^[0-9a-f]{4,64}$/.test(name) && tryGit(os.tmpdir(), ['check-ref-format', '--allow-onelevel', name]) === undefined);
+  if (refused) {
+    throw new GitInputError(`"${shown}" is not a valid ${what}: give a commit id, or a branch or tag name git check-ref-format accepts, optionally followed by ~N or ^N`);
+  }
+}
+
+/** The full commit id that a user's `revision` names in the repository at `cwd`, after {@link checkRevision}. */
+export function resolveCommit(cwd: string, revision: string, what = 'revision'): string {
+  checkRevision(revision, what);
+  const commit = tryGit(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`])?.trim();
+  if (!commit) throw new GitInputError(`${what} "${revision}" does not name a commit in the repository at ${cwd}`);
+  return commit;
 }
 
 /** The top folder of the git work tree holding `dir`, or undefined outside git. */

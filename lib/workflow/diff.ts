@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createTwoFilesPatch } from 'diff';
-import { diffNameStatus, git, readFilesAt } from '../git/git';
+import { diffNameStatus, git, readFilesAt, resolveCommit } from '../git/git';
 import { compareStrings } from '../sort';
 
 /** Options of {@link diffRefs}. */
@@ -110,12 +110,15 @@ export function diffRefs(options: DiffOptions): DiffResult {
   const outRel = (options.outDir ?? 'dist').replace(/\/+$/, '');
   const inRepo = `${prefix}${outRel}`;
   const top = git(projectDir, ['rev-parse', '--show-toplevel']).trim();
-  const commitOf = (ref: string) => git(top, ['rev-parse', '--short', `${ref}^{commit}`]).trim();
-  const base = { ref: options.base, commit: commitOf(options.base) };
-  const head = options.head === undefined ? undefined : { ref: options.head, commit: commitOf(options.head) };
+  // Checked before git sees them: a ref like "--output=x" must never reach git as an option.
+  const baseCommit = resolveCommit(top, options.base, 'base');
+  const headCommit = options.head === undefined ? undefined : resolveCommit(top, options.head, 'head');
+  const short = (commit: string) => git(top, ['rev-parse', '--short', commit]).trim();
+  const base = { ref: options.base, commit: short(baseCommit) };
+  const head = options.head === undefined ? undefined : { ref: options.head, commit: short(headCommit!) };
 
   const statuses = new Map<string, FileChange['status']>();
-  for (const c of diffNameStatus(top, [base.commit, ...(head ? [head.commit] : []), '--', inRepo])) {
+  for (const c of diffNameStatus(top, [baseCommit, ...(headCommit ? [headCommit] : []), '--', inRepo])) {
     statuses.set(c.path, c.status === 'A' ? 'added' : c.status === 'D' ? 'removed' : 'changed');
   }
   if (!head) {
@@ -125,9 +128,9 @@ export function diffRefs(options: DiffOptions): DiffResult {
   }
 
   const paths = [...statuses.keys()].sort(compareStrings);
-  const before = readFilesAt(top, base.commit, paths.filter((p) => statuses.get(p) !== 'added'));
+  const before = readFilesAt(top, baseCommit, paths.filter((p) => statuses.get(p) !== 'added'));
   const after = head
-    ? readFilesAt(top, head.commit, paths.filter((p) => statuses.get(p) !== 'removed'))
+    ? readFilesAt(top, headCommit!, paths.filter((p) => statuses.get(p) !== 'removed'))
     : new Map(paths.filter((p) => statuses.get(p) !== 'removed').map((p) => [p, fs.readFileSync(path.join(top, p), 'utf8')]));
 
   const readOnly = new Set(options.readOnlyEnvironments ?? ['prod']);

@@ -121,7 +121,7 @@ function cloneTo(url: string): string {
   // A path (e.g. a bare repository) is cloned from where the user stands, not from the temp folder.
   const source = fs.existsSync(url) ? path.resolve(url) : url;
   try {
-    git(parent, ['clone', '--quiet', source, dir]);
+    git(parent, ['clone', '--quiet', '--', source, dir]);
   } catch (e) {
     fs.rmSync(parent, { recursive: true, force: true });
     throw new WorkflowError(`cannot clone the envs repo ${url}: ${(e as Error).message}`);
@@ -168,10 +168,10 @@ function switchTo(checkout: string, branch: string, hasRemote: boolean): void {
   const remoteHead = hasRemote ? tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim() : undefined;
   const localExists = tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]) !== undefined;
   if (localExists) {
-    git(checkout, ['checkout', '--quiet', branch]);
+    git(checkout, ['checkout', '--quiet', branch, '--']);
     if (remoteHead) git(checkout, ['merge', '--quiet', '--ff-only', remoteHead]);
   } else if (remoteHead) {
-    git(checkout, ['checkout', '--quiet', '-B', branch, remoteHead]);
+    git(checkout, ['checkout', '--quiet', '-B', branch, remoteHead, '--']);
   } else {
     // An empty repository (or a new branch): start it without history.
     git(checkout, ['checkout', '--quiet', '--orphan', branch]);

@@ -1,0 +1,78 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkRevision, diffRefs, git, publish, setImage, synth } from '../lib';
+import { bareRemote, commitAll, exampleRepo } from './git-helpers';
+import { tempDir } from './helpers';
+
+// Values a user passes on the command line reach git. None of them may run a command,
+// write a file, or be read by git as an option.
+
+describe('diff --base / --head', () => {
+  test('a ref that reads as an option, or uses reflog or search syntax, is refused before git sees it', () => {
+    const repo = exampleRepo();
+    const marker = path.join(tempDir(), 'written-by-git');
+    for (const ref of [`--output=${marker}`, '-p', `--upload-pack=touch ${marker}`, 'HEAD@{1}', ':/example', 'a..b', 'x y', 'HEAD\nmain', '', 'main:dist']) {
+      expect(() => diffRefs({ projectDir: repo, base: ref })).toThrow(/is not a valid base: give a commit id, or a branch or tag name/);
+      expect(() => diffRefs({ projectDir: repo, base: 'HEAD', head: ref })).toThrow(/is not a valid head/);
+    }
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  test('branches, tags, commit ids and ~N / ^N steps still work', () => {
+    const repo = exampleRepo();
+    const first = git(repo, ['rev-parse', 'HEAD']).trim();
+    git(repo, ['tag', 'v1']);
+    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+    synth({ projectDir: repo });
+    commitAll(repo, 'bump');
+    for (const base of ['main~1', 'HEAD^', 'HEAD~1^0', 'v1', first, first.slice(0, 10), 'refs/tags/v1']) {
+      const result = diffRefs({ projectDir: repo, base, head: 'main' });
+      expect(result.base.commit).toBe(first.slice(0, result.base.commit.length));
+      expect(result.environments.map((e) => e.environment)).toEqual(['dev']);
+    }
+  });
+
+  test('a valid name that is no commit here gets a clear error', () => {
+    const repo = exampleRepo();
+    expect(() => diffRefs({ projectDir: repo, base: 'no-such-branch' })).toThrow(/base "no-such-branch" does not name a commit in the repository/);
+  });
+
+  test('checkRevision is the same check for library users', () => {
+    expect(() => checkRevision('--all')).toThrow(/not a valid revision/);
+    expect(() => checkRevision('origin/main~2')).not.toThrow();
+  });
+});
+
+describe('publish --repo', () => {
+  test('a repo value that reads as an option is not run as one', () => {
+    const source = exampleRepo();
+    const marker = path.join(tempDir(), 'written-by-git');
+    expect(() => publish({ projectDir: source, repo: `--upload-pack=touch ${marker};` })).toThrow(/cannot clone the envs repo/);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  test('the ext:: transport, which runs a command named in the URL, is refused even when the user allowed it', () => {
+    const source = exampleRepo();
+    const marker = path.join(tempDir(), 'written-by-ext');
+    const before = process.env.GIT_CONFIG_PARAMETERS;
+    process.env.GIT_CONFIG_PARAMETERS = "'protocol.ext.allow'='always'";
+    try {
+      expect(() => publish({ projectDir: source, repo: `ext::sh -c touch% ${marker}` })).toThrow(/cannot clone the envs repo/);
+    } finally {
+      if (before === undefined) delete process.env.GIT_CONFIG_PARAMETERS;
+      else process.env.GIT_CONFIG_PARAMETERS = before;
+    }
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  test('a branch name that is also a file name in the envs repo is checked out as the branch', () => {
+    const source = exampleRepo();
+    const { remote, clone } = bareRemote();
+    fs.writeFileSync(path.join(clone, 'release'), 'a file named like the branch\n');
+    commitAll(clone, 'file');
+    git(clone, ['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
+    git(clone, ['branch', 'release']);
+    expect(publish({ projectDir: source, repo: clone, branch: 'release' })).toMatchObject({ committed: true, pushed: true });
+    expect(git(remote, ['ls-tree', '--name-only', 'release']).split('\n')).toEqual(expect.arrayContaining(['dev', 'release']));
+  });
+});
