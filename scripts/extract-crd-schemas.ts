@@ -1,9 +1,11 @@
 // Writes the openAPIV3Schema of every served version of every CRD in crds/ (vendored upstream copies, see crds/SOURCES.md)
-// to schemas/crds/<group>/<version>/<Kind>.json, for offline validation.
+// to schemas/crds/<group>/<version>/<Kind>.json, and the field map of the core Kubernetes types (from the declarations
+// of kubernetes-models, see core-fields.ts) to schemas/core-fields.json, for offline validation.
 // Run with `npm run schemas`; the output is committed (like imports/).
 import * as fs from 'fs';
 import * as path from 'path';
 import { extractCrdSchemas } from '../lib/validate/crd-schemas';
+import { extractCoreFields } from './core-fields';
 
 const source = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'crds'));
 const target = path.resolve(process.argv[3] ?? path.join(__dirname, '..', 'schemas', 'crds'));
@@ -14,3 +16,7 @@ for (const f of files) {
   fs.writeFileSync(path.join(target, f.path), f.content);
 }
 console.log(`wrote ${files.length} schemas from ${source} to ${path.relative(process.cwd(), target)}`);
+
+const coreFields = path.join(path.dirname(target), 'core-fields.json');
+fs.writeFileSync(coreFields, extractCoreFields());
+console.log(`wrote the core field map to ${path.relative(process.cwd(), coreFields)}`);

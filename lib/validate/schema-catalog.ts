@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { CoreFields } from './core-fields';
 
 /** Result of checking one object against its schema. */
 export type SchemaResult =
@@ -14,6 +15,12 @@ export type SchemaResult =
  * from the compiled code (`build/lib/validate`) alike.
  */
 export const DEFAULT_CRD_SCHEMA_DIR = findUp(path.join('schemas', 'crds'), __dirname);
+
+/**
+ * Field map of the core Kubernetes types shipped with the package (`npm run schemas` writes it
+ * from the declarations of `kubernetes-models`), used to reject unknown fields of core kinds.
+ */
+export const DEFAULT_CORE_FIELDS_FILE = findUp(path.join('schemas', 'core-fields.json'), __dirname);
 
 function findUp(rel: string, from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -36,18 +43,23 @@ const EMBEDDED_POD_TEMPLATES: Readonly<Record<string, readonly string[]>> = {
 /**
  * Finds and runs the schema of a Kubernetes object, offline:
  * core kinds with the precompiled OpenAPI validators of `kubernetes-models`
- * (Kubernetes 1.33 API, a superset of the 1.28+ we target), custom resources
- * with the openAPIV3Schema of the pinned CRDs (Argo CD, Argo Rollouts, KEDA,
- * External Secrets). Validators are built on first use and kept.
+ * (Kubernetes 1.33 API, a superset of the 1.28+ we target) plus its field map for
+ * unknown fields, custom resources with the openAPIV3Schema of the pinned CRDs
+ * (Argo CD, Argo Rollouts, KEDA, External Secrets). Validators are built on first use and kept.
  */
 export class SchemaCatalog {
   private readonly checks = new Map<string, Check | null>();
   private ajv?: Ajv;
+  private coreFields?: CoreFields;
 
   /**
    * @param crdSchemaDir folder with `<group>/<version>/<Kind>.json` CRD schemas
+   * @param coreFieldsFile field map of the core types (see {@link DEFAULT_CORE_FIELDS_FILE})
    */
-  constructor(private readonly crdSchemaDir: string = DEFAULT_CRD_SCHEMA_DIR) {}
+  constructor(
+    private readonly crdSchemaDir: string = DEFAULT_CRD_SCHEMA_DIR,
+    private readonly coreFieldsFile: string = DEFAULT_CORE_FIELDS_FILE,
+  ) {}
 
   /** Checks `obj` against the schema of its apiVersion and kind. */
   public check(obj: { apiVersion?: unknown; kind?: unknown }): SchemaResult {
@@ -55,7 +67,7 @@ export class SchemaCatalog {
     const key = `${obj.apiVersion}/${obj.kind}`;
     let check = this.checks.get(key);
     if (check === undefined) {
-      check = withEmbeddedTemplate(key, this.crdCheck(obj.apiVersion, obj.kind) ?? coreCheck(obj.apiVersion, obj.kind));
+      check = this.withEmbeddedTemplate(key, this.crdCheck(obj.apiVersion, obj.kind) ?? this.coreCheck(obj.apiVersion, obj.kind));
       this.checks.set(key, check);
     }
     return check ? { known: true, errors: check(obj) } : { known: false };
@@ -69,6 +81,41 @@ export class SchemaCatalog {
     delete schema['x-stoa-scope'];
     const validate = this.getAjv().compile(rejectUnknownFields(schema));
     return (obj) => (validate(obj) ? [] : describeErrors(validate));
+  }
+
+  private withEmbeddedTemplate(key: string, check: Check | null): Check | null {
+    const at = EMBEDDED_POD_TEMPLATES[key];
+    const templateCheck = at && this.coreCheck('v1', 'PodTemplateSpec');
+    if (!check || !at || !templateCheck) return check;
+    return (obj) => {
+      const template = at.reduce<any>((o, k) => o?.[k], obj);
+      const nested = template === undefined ? [] : templateCheck(template).map((e) => `${at.join('.')}.${e}`.replace('.(root):', ':'));
+      // The CRD still checks what it keeps of the template (e.g. its metadata): one message per finding.
+      return [...new Set([...check(obj), ...nested])];
+    };
+  }
+
+  private coreCheck(apiVersion: string, kind: string): Check | null {
+    if (!/^[A-Za-z0-9]+$/.test(kind) || !/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion)) return null;
+    let model: any;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      model = require(`kubernetes-models/${apiVersion}/${kind}`)[kind];
+    } catch {
+      return null;
+    }
+    if (typeof model !== 'function') return null;
+    // The compiled validators accept any field; the field map (same kubernetes-models version) finds the unknown ones.
+    const unknownFields = (this.coreFields ??= new CoreFields(this.coreFieldsFile)).checker(`${apiVersion}/${kind}`);
+    return (obj) => {
+      let errors: string[] = [];
+      try {
+        new model(obj).validate();
+      } catch (e: any) {
+        errors = Array.isArray(e?.errors) ? describeAjvErrors(e.errors) : [String(e?.message ?? e)];
+      }
+      return unknownFields ? [...errors, ...unknownFields(obj)] : errors;
+    };
   }
 
   private getAjv(): Ajv {
@@ -96,37 +143,6 @@ function rejectUnknownFields(schema: any): any {
     if (!('apiVersion' in out.properties && 'kind' in out.properties)) out.additionalProperties = false;
   }
   return out;
-}
-
-function withEmbeddedTemplate(key: string, check: Check | null): Check | null {
-  const at = EMBEDDED_POD_TEMPLATES[key];
-  const templateCheck = at && coreCheck('v1', 'PodTemplateSpec');
-  if (!check || !at || !templateCheck) return check;
-  return (obj) => {
-    const template = at.reduce<any>((o, k) => o?.[k], obj);
-    const nested = template === undefined ? [] : templateCheck(template).map((e) => `${at.join('.')}.${e}`.replace('.(root):', ':'));
-    return [...check(obj), ...nested];
-  };
-}
-
-function coreCheck(apiVersion: string, kind: string): Check | null {
-  if (!/^[A-Za-z0-9]+$/.test(kind) || !/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion)) return null;
-  let model: any;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    model = require(`kubernetes-models/${apiVersion}/${kind}`)[kind];
-  } catch {
-    return null;
-  }
-  if (typeof model !== 'function') return null;
-  return (obj) => {
-    try {
-      new model(obj).validate();
-      return [];
-    } catch (e: any) {
-      return Array.isArray(e?.errors) ? describeAjvErrors(e.errors) : [String(e?.message ?? e)];
-    }
-  };
 }
 
 function describeErrors(validate: ValidateFunction): string[] {
