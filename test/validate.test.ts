@@ -111,6 +111,24 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
     message: /Deployment\/gateway in tenant-globex is also scaled by HorizontalPodAutoscaler gateway \(dev\/tenants\/globex\/horizontalpodautoscaler-gateway\.yaml\)/,
     quiet: (o) => o.push({ path: 'dev/tenants/globex/scaledobject-other.yaml', object: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'other', namespace: 'tenant-globex' }, spec: { scaleTargetRef: { name: 'other' }, triggers: [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } }] } } }),
   },
+  {
+    rule: 'environment-sources',
+    fire: (o) => { find(o, 'prod/apps/application-prod-tenant-acme.yaml').spec.source.path = 'dev/tenants/acme'; },
+    message: /Application "prod-tenant-acme" of environment prod reads "dev\/tenants\/acme", outside prod\//,
+    quiet: (o) => { find(o, 'prod/apps/application-prod-tenant-acme.yaml').spec.source.path = './prod/tenants/acme/'; },
+  },
+  {
+    rule: 'api-version-served',
+    fire: (o) => { find(o, GATEWAY).apiVersion = 'apps/v1beta2'; },
+    message: /Deployment gateway: apps\/v1beta2 Deployment was removed in Kubernetes 1\.16; use apps\/v1 \(the environment targets Kubernetes 1\.28\)/,
+    quiet: (o) => { find(o, 'dev/tenants/acme/poddisruptionbudget-gateway.yaml').apiVersion = 'policy/v1'; },
+  },
+  {
+    rule: 'api-server-accepts',
+    fire: (o) => { find(o, GATEWAY).spec.replicas = -1; },
+    message: /Deployment gateway: spec\.replicas is -1; the API server accepts an integer of at least 0/,
+    quiet: (o) => { find(o, GATEWAY).spec.replicas = 0; },
+  },
 ];
 
 describe.each(rules)('rule $rule', ({ rule, fire, message, quiet }) => {
@@ -132,7 +150,7 @@ describe.each(rules)('rule $rule', ({ rule, fire, message, quiet }) => {
 
 test('every rule is tested (above, or a behaviour rule in its own test file) and has a reason', () => {
   const behaviour = BEHAVIOUR_RULES.map((r) => r.id);
-  const policy = VALIDATION_RULES.map((r) => r.id).filter((id) => !['yaml-syntax', 'kubernetes-object', 'unknown-kind', 'schema', ...behaviour].includes(id));
+  const policy = VALIDATION_RULES.map((r) => r.id).filter((id) => !['output-file', 'yaml-syntax', 'kubernetes-object', 'unknown-kind', 'schema', ...behaviour].includes(id));
   expect(rules.map((r) => r.rule).sort()).toEqual([...policy].sort());
   for (const id of behaviour) expect(fs.existsSync(path.join(__dirname, `behaviour-${id}.test.ts`))).toBe(true);
   for (const r of VALIDATION_RULES) expect(r.reason.length).toBeGreaterThan(20);

@@ -41,6 +41,8 @@ export function environmentFactsOf(config: EnvironmentConfig): Partial<Environme
     nodeLocalDnsAddress: config.nodeLocalDns,
     acmeHttp01: config.ingress.acmeSolver === 'http01',
     internalCidrs: config.internalCidrs ?? [],
+    envsRepo: { url: config.repo.url, revision: config.repo.revision },
+    clusterServer: config.cluster.server,
   };
 }
 

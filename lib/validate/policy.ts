@@ -70,7 +70,25 @@ export interface EnvironmentFacts {
    * @default - Argo CD's, kube-system, kube-public, default, external-secrets, the ingress and monitoring namespaces
    */
   readonly existingNamespaces: readonly string[];
+  /**
+   * Kubernetes version of the environment's cluster (`1.N`): API versions it does not serve are refused.
+   * @default '1.28' (the oldest version the platform supports)
+   */
+  readonly kubernetesVersion: string;
+  /**
+   * The envs repo Argo CD pulls this environment from: every Application's source and every AppProject's sourceRepos must be it.
+   * @default - not known: every Application of an environment must then use one repoURL and revision
+   */
+  readonly envsRepo?: { readonly url: string; readonly revision: string };
+  /**
+   * API server URL of the environment's cluster: every Application of the environment deploys there.
+   * @default - not known: every Application of an environment must then use one destination server
+   */
+  readonly clusterServer?: string;
 }
+
+/** The oldest Kubernetes version the platform supports, and the default target of validation. */
+export const DEFAULT_KUBERNETES_VERSION = '1.28';
 
 /** Facts of an environment with the defaults filled in. */
 export function factsOf(partial: Partial<EnvironmentFacts> = {}): EnvironmentFacts {
@@ -84,6 +102,9 @@ export function factsOf(partial: Partial<EnvironmentFacts> = {}): EnvironmentFac
     nodeLocalDnsAddress: partial.nodeLocalDnsAddress,
     acmeHttp01: partial.acmeHttp01 ?? true,
     internalCidrs: [...(partial.internalCidrs ?? [])],
+    kubernetesVersion: partial.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
+    envsRepo: partial.envsRepo,
+    clusterServer: partial.clusterServer,
     existingNamespaces: [...new Set(partial.existingNamespaces
       ?? [argocdNamespace, 'default', 'external-secrets', 'kube-public', 'kube-system', ingressControllerNamespace, monitoringNamespace])],
   };

@@ -5,7 +5,9 @@ import { CLUSTER_SCOPED_KINDS } from './model/kinds';
 import { isTenantNamespace } from './model/namespaces';
 import { objectsByFolder, sourceFolderOf, sourcesOf } from './model/output-index';
 import { isHook } from './model/sync-phases';
-import { containersOf, environmentOf, ObjectInFile, PolicyRule, podSpecOf } from './policy';
+import { API_SERVER_RULES } from './api-server';
+import { environmentSources } from './environment-sources';
+import { containersOf, environmentFacts, environmentOf, ObjectInFile, PolicyRule, podSpecOf } from './policy';
 
 
 const workloads = (objects: readonly ObjectInFile[]) =>
@@ -83,14 +85,20 @@ const tenantDefaultDeny: PolicyRule = {
 const projectScope: PolicyRule = {
   id: 'project-scope',
   reason: 'an AppProject allows only the envs repo and the destinations its own Applications use, with no wildcards',
-  check: ({ objects, applications: apps }) => {
+  check: (context) => {
+    const { objects, applications: apps } = context;
     const byFolder = objectsByFolder(objects);
+    // The configured envs repo when the environment files are known, else whatever the environment's Applications read.
     const envsRepo = new Map<string, Set<string>>();
     for (const a of apps) {
       const env = environmentOf(a.path);
       const set = envsRepo.get(env) ?? new Set<string>();
       for (const s of sourcesOf(a.object)) if (s.repoURL) set.add(s.repoURL);
       envsRepo.set(env, set);
+    }
+    for (const env of envsRepo.keys()) {
+      const url = environmentFacts(context, env).envsRepo?.url;
+      if (url) envsRepo.set(env, new Set([url]));
     }
     // Used destinations of each project (by environment): an Application's destination, or the namespace of an object it deploys.
     const usedBy = new Map<string, Set<string>>();
@@ -258,9 +266,10 @@ const tenantConfined: PolicyRule = {
   },
 };
 
-/** Every platform rule, in report order: per-object rules, then the behaviour rules that model the cluster's tools. */
+/** Every platform rule, in report order: per-object rules, what the API server refuses, then the behaviour rules that model the cluster's tools. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
-  projectScope, projectPermits, tenantConfined, readOnlyManualSync, uniqueObjects, sourcePathExists, singleAutoscaler,
+  projectScope, projectPermits, tenantConfined, readOnlyManualSync, uniqueObjects, sourcePathExists, environmentSources, singleAutoscaler,
+  ...API_SERVER_RULES,
   ...BEHAVIOUR_RULES,
 ];

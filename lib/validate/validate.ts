@@ -1,13 +1,10 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { expandApplicationSets } from '../argocd/application-set-preview';
-import { listFiles } from '../files';
 import { KubeObject } from '../render/render';
 import { compareStrings } from '../sort';
 import { FlowResult, flowMatrix } from './behaviour/network-flows';
 import { EnvironmentFacts, factsOf, ObjectInFile, Violation } from './policy';
 import { POLICY_RULES } from './rules';
+import { readOutputFolder } from './output-files';
 import { SchemaCatalog } from './schema-catalog';
 
 /** Options of {@link validateObjects} and {@link validateFolder}. */
@@ -54,7 +51,8 @@ let defaultCatalog: SchemaCatalog | undefined;
 
 /** Ids and reasons of every check, for reports. */
 export const VALIDATION_RULES: ReadonlyArray<{ readonly id: string; readonly reason: string }> = [
-  { id: 'yaml-syntax', reason: 'every file in the output is YAML that parses' },
+  { id: 'output-file', reason: 'every file Argo CD would read is a plain YAML or JSON manifest validate can check: no Jsonnet, Kustomize or Helm markers, symlinks or special files, within Argo CD\'s size limit' },
+  { id: 'yaml-syntax', reason: 'every manifest file in the output is YAML (or JSON) that parses' },
   { id: 'kubernetes-object', reason: 'every document is a Kubernetes object with apiVersion, kind and metadata.name' },
   { id: 'unknown-kind', reason: 'every object is of a kind whose schema we have (Kubernetes 1.28+ core or a pinned CRD)' },
   { id: 'schema', reason: 'every object is valid against the OpenAPI schema of its kind' },
@@ -74,24 +72,13 @@ export function validateObjects(objects: readonly ObjectInFile[], options: Valid
   return buildReport(objects, [], options);
 }
 
-/** Reads every `*.yaml` / `*.yml` under `dir` and validates it like {@link validateObjects}. */
+/**
+ * Reads every manifest file under `dir` as Argo CD would (see {@link readOutputFolder}: YAML, JSON,
+ * Lists expanded; files it cannot check reported) and validates it like {@link validateObjects}.
+ */
 export function validateFolder(dir: string, options: ValidateOptions = {}): ValidationReport {
-  const objects: ObjectInFile[] = [];
-  const syntax: Violation[] = [];
-  const prefix = options.displayPrefix ?? '';
-  for (const rel of listYamlFiles(dir)) {
-    const docs = parseAllDocuments(fs.readFileSync(path.join(dir, rel), 'utf8'));
-    for (const doc of docs) {
-      if (doc.errors.length > 0) {
-        syntax.push({ rule: 'yaml-syntax', file: prefix + rel, message: doc.errors[0].message.split('\n')[0] });
-        continue;
-      }
-      const object = doc.toJS();
-      if (object === null || object === undefined) continue;
-      objects.push({ path: rel, object: object as KubeObject });
-    }
-  }
-  return buildReport(objects, syntax, options);
+  const { objects, violations } = readOutputFolder(dir, options.displayPrefix ?? '');
+  return buildReport(objects, violations, options);
 }
 
 function buildReport(objects: readonly ObjectInFile[], found: Violation[], options: ValidateOptions): ValidationReport {
@@ -151,9 +138,4 @@ function isKubeObject(o: unknown): o is KubeObject {
   const obj = o as KubeObject | null;
   return typeof obj === 'object' && obj !== null && !Array.isArray(obj) && typeof obj.apiVersion === 'string'
     && typeof obj.kind === 'string' && typeof obj.metadata === 'object' && obj.metadata !== null && typeof obj.metadata.name === 'string';
-}
-
-function listYamlFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) throw new Error(`${dir} does not exist; run synth first or give the folder to validate`);
-  return listFiles(dir).filter((f) => /\.ya?ml$/.test(f));
 }

@@ -1,0 +1,57 @@
+import { compareStrings } from '../sort';
+import { list } from './model/fields';
+import { sourceFolderOf, sourcesOf } from './model/output-index';
+import { environmentFacts, environmentOf, PolicyRule } from './policy';
+
+/** The API server of the cluster Argo CD runs in, as Applications name it. */
+const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+/**
+ * An environment's Applications read only that environment's folder, from its envs repo at its
+ * revision, and deploy only to its cluster (or, for the app-of-apps, to Argo CD's namespace). A
+ * prod Application pointing at `dev/...`, or at another repository, would put untested or foreign
+ * manifests into prod while every file of prod/ looked right.
+ */
+export const environmentSources: PolicyRule = {
+  id: 'environment-sources',
+  reason: "an environment's Applications read only its own folder of the configured envs repo at its revision, and deploy only to its cluster",
+  check: (context) => {
+    const out: Array<{ file: string; message: string }> = [];
+    const firstSeen = new Map<string, { repoURL: string; revision: string; file: string }>();
+    for (const app of context.applications) {
+      const env = environmentOf(app.path);
+      const facts = environmentFacts(context, env);
+      const name = `Application "${app.object.metadata.name}"`;
+      for (const s of sourcesOf(app.object)) {
+        const folder = sourceFolderOf(String(s?.path ?? ''));
+        if (folder !== env && !folder.startsWith(`${env}/`)) out.push({ file: app.path, message: `${name} of environment ${env} reads "${s?.path}", outside ${env}/` });
+        if (folder.split('/').includes('..')) out.push({ file: app.path, message: `${name}: source path "${s?.path}" must not hold ".."` });
+        const repoURL = String(s?.repoURL ?? '');
+        const revision = String(s?.targetRevision ?? 'HEAD');
+        if (facts.envsRepo) {
+          if (repoURL !== facts.envsRepo.url) out.push({ file: app.path, message: `${name}: repoURL "${repoURL}" is not the envs repo of ${env} (${facts.envsRepo.url})` });
+          if (revision !== facts.envsRepo.revision) out.push({ file: app.path, message: `${name}: targetRevision "${revision}" is not the revision ${env} deploys (${facts.envsRepo.revision})` });
+        } else {
+          const first = firstSeen.get(env);
+          if (!first) firstSeen.set(env, { repoURL, revision, file: app.path });
+          else if (first.repoURL !== repoURL || first.revision !== revision) {
+            out.push({ file: app.path, message: `${name} reads ${repoURL}@${revision}, but ${first.file} reads ${first.repoURL}@${first.revision}: one environment has one envs repo and revision` });
+          }
+        }
+      }
+      const destination = (app.object.spec as any)?.destination ?? {};
+      const allowed = [facts.clusterServer, destination.namespace === facts.argocdNamespace ? IN_CLUSTER : undefined].filter((s): s is string => s !== undefined);
+      if (facts.clusterServer && !allowed.includes(destination.server)) {
+        out.push({ file: app.path, message: `${name} deploys to ${destination.server ?? destination.name ?? 'no server'}, not the cluster of ${env} (${allowed.sort(compareStrings).join(' or ')})` });
+      }
+    }
+    for (const set of context.objects.filter((o) => o.object.kind === 'ApplicationSet')) {
+      const url = environmentFacts(context, environmentOf(set.path)).envsRepo?.url;
+      for (const g of list((set.object.spec as any)?.generators)) {
+        const repoURL = g?.git?.repoURL;
+        if (url && repoURL !== undefined && repoURL !== url) out.push({ file: set.path, message: `ApplicationSet "${set.object.metadata.name}": git generator reads "${repoURL}", not the envs repo (${url})` });
+      }
+    }
+    return out;
+  },
+};
