@@ -18,7 +18,7 @@ function distCopy(): string {
 }
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
 const edit = (dir: string, file: string, change: (text: string) => string) => fs.writeFileSync(path.join(dir, file), change(read(dir, file)));
-const found = (dir: string, extra = {}): Violation[] => validateFolder(dir, { ...options, ...extra }).violations;
+const found = (dir: string, extra = {}): readonly Violation[] => validateFolder(dir, { ...options, ...extra }).violations;
 const messages = (dir: string, rule: string, extra = {}) => found(dir, extra).filter((v) => v.rule === rule).map((v) => `${v.file}: ${v.message}`);
 
 const GATEWAY = 'dev/tenants/acme/deployment-gateway.yaml';
