@@ -72,7 +72,7 @@ const cases: BadInput[] = [
     expected: /environments\/dev\.yaml:\d+: compnents: unknown field; did you mean "components"\?/ },
   { name: 'floating image tag', file: 'environments/dev.yaml', edit: (t) => t.replace('stoa-gateway: 1.9.0', 'stoa-gateway: latest'),
     expected: /environments\/dev\.yaml:\d+: components\.stoa-gateway: "latest" is not pinned/ },
-  { name: 'environment missing its cluster', file: 'environments/staging.yaml', edit: (t) => t.replace(/cluster:\n.*\n.*\n/, ''),
+  { name: 'environment missing its cluster', file: 'environments/staging.yaml', edit: (t) => t.replace(/cluster:\n(  .*\n)+/, ''),
     expected: /invalid input \(1 problem\):\n\s+environments\/staging\.yaml:\d+: cluster: is required \(expected object\)/ },
   { name: 'tenant named like a platform host', file: 'tenants/portal.yaml', content: ACME.replace('name: acme', 'name: portal'),
     expected: /tenants\/portal\.yaml:1: name: "portal" is reserved: <name>\.<domain> is a platform host/ },

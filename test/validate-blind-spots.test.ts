@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { loadEnvironments, validateFolder, validationOptionsOf, Violation } from '../lib';
-import { tempDir } from './helpers';
+import { exampleProject, tempDir } from './helpers';
 
 // Each case was passed by `validate` before: output that every schema accepted but the cluster,
 // or Argo CD, would treat differently. Cases run against a copy of the committed dist/.
@@ -58,8 +58,8 @@ describe('API versions the target Kubernetes version does not serve', () => {
     edit(dir, 'prod/tenants/acme/ingress-gateway.yaml', (t) => t.replace('apiVersion: networking.k8s.io/v1', 'apiVersion: extensions/v1beta1'));
     const out = messages(dir, 'api-version-served');
     expect(out).toEqual([
-      `${GATEWAY}: Deployment gateway: apps/v1beta2 Deployment was removed in Kubernetes 1.16; use apps/v1 (the environment targets Kubernetes 1.28)`,
-      'prod/tenants/acme/ingress-gateway.yaml: Ingress gateway: extensions/v1beta1 Ingress was removed in Kubernetes 1.22; use networking.k8s.io/v1 (the environment targets Kubernetes 1.28)',
+      `${GATEWAY}: Deployment gateway: apps/v1beta2 Deployment was removed in Kubernetes 1.16; use apps/v1 (the environment targets Kubernetes 1.30)`,
+      'prod/tenants/acme/ingress-gateway.yaml: Ingress gateway: extensions/v1beta1 Ingress was removed in Kubernetes 1.22; use networking.k8s.io/v1 (the environment targets Kubernetes 1.30)',
     ]);
   });
 
@@ -69,11 +69,12 @@ describe('API versions the target Kubernetes version does not serve', () => {
       apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'pinned' },
       spec: { matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['deployments'] }] }, validations: [{ expression: 'true' }] },
     }));
-    expect(messages(dir, 'api-version-served')).toEqual([
-      'prod/tenants/acme/vap.yaml: ValidatingAdmissionPolicy pinned: admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is served from Kubernetes 1.30 only; use a cluster on Kubernetes 1.30 or later (the environment targets Kubernetes 1.28)',
+    const older = { environments: Object.fromEntries(Object.entries(options.environments!).map(([k, v]) => [k, { ...v, kubernetesVersion: '1.29' }])) };
+    expect(messages(dir, 'api-version-served', older)).toEqual([
+      'prod/tenants/acme/vap.yaml: ValidatingAdmissionPolicy pinned: admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is served from Kubernetes 1.30 only; use a cluster on Kubernetes 1.30 or later (the environment targets Kubernetes 1.29)',
     ]);
-    const newer = { environments: Object.fromEntries(Object.entries(options.environments!).map(([k, v]) => [k, { ...v, kubernetesVersion: '1.31' }])) };
-    expect(messages(dir, 'api-version-served', newer)).toEqual([]);
+    // The example's environments run 1.30.
+    expect(messages(dir, 'api-version-served')).toEqual([]);
   });
 });
 
@@ -160,5 +161,24 @@ describe('Applications read their own environment from the envs repo', () => {
     edit(dir, 'prod/apps/application-prod-stoa-gateway.yaml', (t) => t.replace(/repoURL: \S+/, 'repoURL: https://github.com/attacker/envs.git'));
     const out = validateFolder(dir).violations.filter((v) => v.rule === 'environment-sources').map((v) => v.message);
     expect(out).toContainEqual(expect.stringMatching(/reads https:\/\/github\.com\/attacker\/envs\.git@main, but .* reads https:\/\/git\.stoa\.example\.com\/stoa\/stoa-envs\.git@main/));
+  });
+});
+
+describe('the target Kubernetes version in the environment file', () => {
+  test('an unquoted or unsupported version is refused with file, line and field', () => {
+    const project = exampleProject();
+    const file = path.join(project, 'environments/dev.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('kubernetesVersion: "1.30"', 'kubernetesVersion: 1.30'));
+    expect(() => loadEnvironments({ environmentsDir: path.join(project, 'environments'), displayRoot: project }))
+      .toThrow(/environments\/dev\.yaml:9: cluster\.kubernetesVersion: must be a quoted Kubernetes version such as "1\.30" \(unquoted, 1\.30 reads as the number 1\.3\)/);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('kubernetesVersion: 1.30', 'kubernetesVersion: "1.25"'));
+    expect(() => loadEnvironments({ environmentsDir: path.join(project, 'environments'), displayRoot: project }))
+      .toThrow(/environments\/dev\.yaml:9: cluster\.kubernetesVersion: must be 1\.28 or later/);
+  });
+
+  test('validate reads it from the environment file', () => {
+    const dir = distCopy();
+    edit(dir, 'prod/tenants/acme/job-acme-provision.yaml', (t) => t.replace('apiVersion: batch/v1', 'apiVersion: batch/v1beta1'));
+    expect(messages(dir, 'api-version-served')).toEqual([expect.stringContaining('was removed in Kubernetes 1.25; use batch/v1 (the environment targets Kubernetes 1.30)')]);
   });
 });

@@ -68,6 +68,14 @@ export const environmentFileSchema = z.strictObject({
   /** Argo CD destination cluster. */
   cluster: z.strictObject({
     name: dnsLabel(63),
+    /** Kubernetes version the cluster runs: validation refuses API versions it does not serve. */
+    kubernetesVersion: z.union([z.string(), z.number()])
+      // YAML reads an unquoted 1.30 as the number 1.3: say so rather than "expected string".
+      .refine((v) => typeof v === 'string', { error: 'must be a quoted Kubernetes version such as "1.30" (unquoted, 1.30 reads as the number 1.3)', abort: true })
+      .refine((v) => /^1\.\d{1,2}$/.test(String(v)), { error: 'must be a Kubernetes minor version such as "1.30"', abort: true })
+      .refine((v) => Number(String(v).split('.')[1]) >= 28, { error: 'must be 1.28 or later: the platform supports Kubernetes 1.28 and newer' })
+      .transform(String)
+      .default('1.28'),
     server: z.string().regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL of the Kubernetes API server' }),
   }),
   /** Where Argo CD runs (the management cluster). */

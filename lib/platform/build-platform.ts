@@ -43,6 +43,7 @@ export function environmentFactsOf(config: EnvironmentConfig): Partial<Environme
     internalCidrs: config.internalCidrs ?? [],
     envsRepo: { url: config.repo.url, revision: config.repo.revision },
     clusterServer: config.cluster.server,
+    kubernetesVersion: config.cluster.kubernetesVersion,
   };
 }
 
