@@ -37,6 +37,15 @@ describe('diff --base / --head', () => {
     expect(() => diffRefs({ projectDir: repo, base: 'no-such-branch' })).toThrow(/base "no-such-branch" does not name a commit in the repository/);
   });
 
+  test('a committed file name with a line break cannot make diff read another object', () => {
+    const repo = exampleRepo();
+    fs.writeFileSync(path.join(repo, 'dist/dev/evil\nHEAD:README.md'), 'x');
+    commitAll(repo, 'odd name');
+    fs.writeFileSync(path.join(repo, 'dist/dev/evil\nHEAD:README.md'), 'y');
+    commitAll(repo, 'odd name changed');
+    expect(() => diffRefs({ projectDir: repo, base: 'HEAD~1', head: 'HEAD' })).toThrow(/file names with line breaks are not supported/);
+  });
+
   test('checkRevision is the same check for library users', () => {
     expect(() => checkRevision('--all')).toThrow(/not a valid revision/);
     expect(() => checkRevision('origin/main~2')).not.toThrow();

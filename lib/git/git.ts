@@ -100,6 +100,9 @@ export function repoRoot(dir: string): string | undefined {
 export function readFilesAt(cwd: string, ref: string, paths: readonly string[]): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   if (paths.length === 0) return out;
+  // The batch protocol is one request per line: a name with a line break would read another object.
+  const broken = paths.find((p) => /[\n\r]/.test(p));
+  if (broken !== undefined) throw new GitInputError(`${JSON.stringify(broken)}: file names with line breaks are not supported`);
   const raw = execFileSync('git', ['cat-file', '--batch'], {
     cwd, input: paths.map((p) => `${ref}:${p}`).join('\n') + '\n', maxBuffer: 1024 * 1024 * 1024,
     env: { ...process.env, LC_ALL: 'C' },
