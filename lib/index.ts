@@ -15,6 +15,7 @@ export * from './platform/component';
 export * from './render/manifest-chart';
 export * from './render/render';
 export * from './render/replace-folder';
+export * from './render/output-target';
 export * from './synth';
 export * from './tenant/tenant';
 export * from './workloads/scaling';

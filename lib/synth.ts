@@ -3,6 +3,7 @@ import * as path from 'path';
 import { loadProjectInput } from './config/load';
 import { buildPlatform, validationOptionsOf } from './platform/build-platform';
 import { RenderedFile, renderConstructs } from './render/render';
+import { checkOutputTarget } from './render/output-target';
 import { replaceFolder } from './render/replace-folder';
 import { displayPath, listFiles } from './files';
 import { compareStrings } from './sort';
@@ -59,11 +60,13 @@ export function render(options: Pick<SynthOptions, 'projectDir' | 'outDir'> = {}
 
 /**
  * Renders and validates everything, then replaces `outDir` in one step. On any
- * error it throws and `outDir` is exactly as it was.
+ * error it throws and `outDir` is exactly as it was. Refuses an `outDir` that is
+ * not an earlier output (see {@link checkOutputTarget}).
  */
 export function synth(options: SynthOptions = {}): SynthResult {
-  const result = render(options);
   const outDir = outDirOf(options);
+  checkOutputTarget(projectDirOf(options), outDir);
+  const result = render(options);
   replaceFolder(outDir, result.files);
   return { ...result, outDir };
 }

@@ -1,0 +1,40 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** An environment folder, as synth names them (environment names are DNS labels). */
+const ENVIRONMENT_FOLDER = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Refuses an output folder that synth must not replace as a whole: the project itself or a folder
+ * above it, its input folders or its `.git`, the home or root folder, a symbolic link, or an
+ * existing folder holding anything but environment folders (synth writes nothing else, so such a
+ * folder is not an earlier output: replacing it would delete someone's files).
+ *
+ * @param projectDir the project (holds `environments/` and `tenants/`)
+ * @param outDir the folder synth would replace
+ */
+export function checkOutputTarget(projectDir: string, outDir: string): void {
+  const project = path.resolve(projectDir);
+  const target = path.resolve(outDir);
+  const refuse = (why: string) => {
+    throw new Error(`refusing to write the output to ${target}: ${why}; synth replaces its output folder as a whole, so give a new folder or an earlier output (default: <project>/dist)`);
+  };
+  const inside = (dir: string, parent: string) => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+  if (inside(project, target)) refuse(target === project ? 'it is the project folder' : 'it holds the project folder');
+  for (const input of ['environments', 'tenants', '.git']) {
+    if (inside(target, path.join(project, input))) refuse(`it is inside the project's ${input}/`);
+  }
+  if (target === path.parse(target).root || target === os.homedir()) refuse('it is the root or home folder');
+  const stat = fs.lstatSync(target, { throwIfNoEntry: false });
+  if (!stat) return;
+  if (stat.isSymbolicLink()) refuse('it is a symbolic link');
+  if (!stat.isDirectory()) refuse('it is not a folder');
+  const foreign = fs.readdirSync(target, { withFileTypes: true })
+    .filter((e) => !(e.isDirectory() && ENVIRONMENT_FOLDER.test(e.name)))
+    .map((e) => e.name)
+    .sort();
+  if (foreign.length > 0) {
+    refuse(`it holds ${foreign.slice(0, 5).map((n) => JSON.stringify(n)).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''}, which synth never writes (only one folder per environment)`);
+  }
+}

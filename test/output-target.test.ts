@@ -1,0 +1,44 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkOutputTarget, synth } from '../lib';
+import { exampleProject, readTree, tempDir } from './helpers';
+
+// synth replaces its output folder as a whole: pointed at the wrong folder, it would delete it.
+
+test('the project, a folder above it, its inputs or .git are refused, and nothing is touched', () => {
+  const project = exampleProject();
+  const before = readTree(project);
+  for (const out of [project, path.dirname(project), path.join(project, 'environments'), path.join(project, 'tenants'), path.join(project, 'tenants/acme.yaml'), path.join(project, '.git/x')]) {
+    expect(() => synth({ projectDir: project, outDir: out })).toThrow(/refusing to write the output to .*: it (is the project folder|holds the project folder|is inside the project's (environments|tenants|\.git)\/)/);
+  }
+  expect(readTree(project)).toEqual(before);
+});
+
+test('an existing folder holding anything but environment folders is refused; an earlier output is replaced', () => {
+  const project = exampleProject();
+  const other = path.join(tempDir(), 'docs');
+  fs.mkdirSync(path.join(other, 'dev'), { recursive: true });
+  fs.writeFileSync(path.join(other, 'notes.md'), 'mine');
+  fs.mkdirSync(path.join(other, '.git'));
+  expect(() => synth({ projectDir: project, outDir: other })).toThrow(/it holds "\.git", "notes\.md", which synth never writes/);
+  expect(fs.readFileSync(path.join(other, 'notes.md'), 'utf8')).toBe('mine');
+
+  const out = path.join(tempDir(), 'out');
+  synth({ projectDir: project, outDir: out });
+  expect(() => synth({ projectDir: project, outDir: out })).not.toThrow();
+  fs.mkdirSync(path.join(out, 'qa')); // an environment removed from the project since
+  expect(() => synth({ projectDir: project, outDir: out })).not.toThrow();
+  expect(fs.existsSync(path.join(out, 'qa'))).toBe(false);
+});
+
+test('a symbolic link, a file, the root and the home folder are refused', () => {
+  const project = exampleProject();
+  const link = path.join(tempDir(), 'link');
+  fs.symlinkSync(tempDir(), link);
+  expect(() => checkOutputTarget(project, link)).toThrow(/it is a symbolic link/);
+  const file = path.join(tempDir(), 'file');
+  fs.writeFileSync(file, 'x');
+  expect(() => checkOutputTarget(project, file)).toThrow(/it is not a folder/);
+  expect(() => checkOutputTarget(project, '/')).toThrow(/holds the project folder|root or home/);
+  expect(() => checkOutputTarget(project, require('os').homedir())).toThrow(/holds the project folder|root or home/);
+});
