@@ -42,3 +42,17 @@ test('a symbolic link, a file, the root and the home folder are refused', () => 
   expect(() => checkOutputTarget(project, '/')).toThrow(/holds the project folder|root or home/);
   expect(() => checkOutputTarget(project, require('os').homedir())).toThrow(/holds the project folder|root or home/);
 });
+
+test('a component pinned by digest, or by a long tag, synthesizes: the version label is a valid label value', () => {
+  const project = exampleProject();
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const file = path.join(project, 'environments/dev.yaml');
+  const tag = `1.2.3-${'x'.repeat(70)}_`;
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('stoa-gateway: 1.9.0', `stoa-gateway: "${digest}"`).replace('control-plane-api: 2.5.0', `control-plane-api: ${tag}`));
+  const out = synth({ projectDir: project }).outDir;
+  const gateway = fs.readFileSync(path.join(out, 'dev/platform/stoa-gateway/deployment-stoa-gateway.yaml'), 'utf8');
+  expect(gateway).toContain(`image: ghcr.io/stoa-platform/stoa-gateway@${digest}`);
+  expect(gateway).toContain('app.kubernetes.io/version: sha256-abababababab');
+  const api = fs.readFileSync(path.join(out, 'dev/platform/control-plane-api/deployment-control-plane-api.yaml'), 'utf8');
+  expect(api).toContain(`app.kubernetes.io/version: 1.2.3-${'x'.repeat(57)}\n`);
+});

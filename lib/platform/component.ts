@@ -46,7 +46,7 @@ export class Component extends ManifestChart {
       resources: spec.resources,
       scaling: props.scaling ?? Scaling.fixed(2),
       selectorLabels: { 'app.kubernetes.io/name': component },
-      labels: { 'app.kubernetes.io/version': env.versionOf(component) },
+      labels: { 'app.kubernetes.io/version': versionLabel(env.versionOf(component)) },
       env: { STOA_ENVIRONMENT: env.envName },
       ingress: env.ingressFor(spec.hostPrefix, `platform component ${component}`),
     });
@@ -63,4 +63,14 @@ export class Component extends ManifestChart {
     });
     setSyncWave(this.application, APP_SYNC_WAVES.platform);
   }
+}
+
+/**
+ * An image version as a label value (at most 63 characters, alphanumeric at both ends): a digest
+ * becomes `sha256-<first 12 hex>`, a long tag is cut. The image itself always keeps the full version.
+ */
+export function versionLabel(version: string): string {
+  const digest = /^sha256:([a-f0-9]{12})[a-f0-9]*$/.exec(version);
+  if (digest) return `sha256-${digest[1]}`;
+  return version.slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }
