@@ -55,3 +55,5 @@ export * from './network/policies';
 export * from './platform/hooks-namespace';
 export * from './secrets/namespace-secret-store';
 export * from './tenant/owner-role';
+export * from './config/input-file';
+export { MAX_INPUT_ALIASES, MAX_INPUT_DEPTH, MAX_INPUT_NODES, MAX_INPUT_TOKENS, MAX_PROBLEMS_PER_FILE } from './config/yaml-file';

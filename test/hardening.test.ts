@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { expandApplicationSets, render, validateObjects } from '../lib';
+import { expandApplicationSets, MAX_DISPLAY_NAME_LENGTH, render, validateObjects } from '../lib';
 import { exampleProject, writeFile } from './helpers';
 
 type Obj = { path: string; object: any };
@@ -291,5 +291,21 @@ describe('ApplicationSet mode', () => {
     const project = exampleProject();
     editYaml(project, 'environments/staging.yaml', (e) => { e.tenantApplications = 'applicationset'; });
     expect(() => render({ projectDir: project })).toThrow(/ApplicationSet mode needs every tenant's Application to differ only by the tenant name; globex differ from acme/);
+  });
+});
+
+describe('tenant free text in the output', () => {
+  test('the longest displayName allowed renders valid objects, leaving room for a 20-character environment name', () => {
+    const name = `ACME ${'N'.repeat(MAX_DISPLAY_NAME_LENGTH - 5)}`;
+    const objects = renderExample((p) => editYaml(p, 'tenants/acme.yaml', (t) => { t.displayName = name; }));
+    const projects = objects.filter((o) => o.object.kind === 'AppProject' && o.object.metadata.labels?.['stoa.io/tenant'] === 'acme');
+    expect(projects.map((o) => o.path.split('/')[0]).sort()).toEqual(['dev', 'prod', 'staging']);
+    for (const project of projects) {
+      const env = project.path.split('/')[0];
+      expect(project.object.spec.description).toContain(name);
+      // Argo CD's limit on the description is 255 characters, with the longest environment name (20).
+      expect(project.object.spec.description.length - env.length + 20).toBeLessThanOrEqual(255);
+    }
+    expect(at(objects, 'dev/tenants/acme/namespace-tenant-acme.yaml')?.metadata.annotations['stoa.io/display-name']).toBe(name);
   });
 });

@@ -96,6 +96,12 @@ const cases: BadInput[] = [
     expected: /tenants\/acme\.yaml:\d+: secrets\[0\]\.key: must be a path under tenants\/acme\// },
   { name: 'NodeLocal DNS address that is not link-local', file: 'environments/dev.yaml', edit: (t) => `${t}nodeLocalDns: 10.0.0.10\n`,
     expected: /environments\/dev\.yaml:\d+: nodeLocalDns: must be a link-local IPv4 address such as 169\.254\.20\.10/ },
+  { name: 'a key given twice', file: 'tenants/acme.yaml', content: `${ACME}tier: silver\n`,
+    expected: /tenants\/acme\.yaml:6: tier: is given twice in this mapping \(first on line 2\); a key may appear only once/ },
+  { name: 'a displayName longer than the AppProject description allows', file: 'tenants/acme.yaml', content: ACME.replace('tier:', `displayName: ${'A'.repeat(300)}\ntier:`),
+    expected: /tenants\/acme\.yaml:2: displayName: must be at most 128 characters \(got "A{60}…" \(300 characters\)\)/ },
+  { name: 'a displayName with a line break', file: 'tenants/acme.yaml', content: ACME.replace('tier:', 'displayName: "ACME\\nCorp"\ntier:'),
+    expected: /tenants\/acme\.yaml:2: displayName: must not contain control characters or line breaks \(got "ACME\\u000aCorp"\)/ },
   { name: 'unknown ACME solver', file: 'environments/prod.yaml', edit: (t) => t.replace('clusterIssuer: letsencrypt-prod', 'clusterIssuer: letsencrypt-prod\n  acmeSolver: tls-alpn'),
     expected: /environments\/prod\.yaml:\d+: ingress\.acmeSolver: must be one of "http01", "dns01"/ },
 ];

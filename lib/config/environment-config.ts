@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, dnsSubdomain, gitUrl } from './common';
+import { CONTROL_CHARACTERS, plainText } from './input-file';
 
 /** The platform components every environment runs, in the order they are listed in output. */
 export const COMPONENT_NAMES = ['stoa-gateway', 'control-plane-api', 'control-plane-ui', 'stoa-portal'] as const;
@@ -21,22 +22,28 @@ const componentVersions = z.strictObject(
   Object.fromEntries(COMPONENT_NAMES.map((c) => [c, imageVersion])) as Record<ComponentName, typeof imageVersion>,
 );
 
-const httpUrl = z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' });
-const secretRef = z.strictObject({ name: dnsLabel(253), namespace: dnsLabel(63), key: z.string().min(1, { error: 'must not be empty' }) });
+/** Refuses control characters in a URL or schedule that `\S` or `\s` patterns let through. */
+const noControl = (s: string) => !CONTROL_CHARACTERS.test(s);
+const noControlError = { error: 'must not contain control characters' };
+const httpsUrl = z.string().max(2048, { error: 'must be at most 2048 characters' })
+  .regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL' }).refine(noControl, noControlError);
+const httpUrl = z.string().max(2048, { error: 'must be at most 2048 characters' })
+  .regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).refine(noControl, noControlError);
+const secretRef = z.strictObject({ name: dnsLabel(253), namespace: dnsLabel(63), key: plainText(253) });
 
 const secretStore = z.strictObject({
   /** Name of the ClusterSecretStore. */
   name: dnsLabel(63),
   vault: z.strictObject({
-    server: z.string().regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL' }),
-    path: z.string().min(1, { error: 'must not be empty' }),
-    role: z.string().min(1, { error: 'must not be empty' }),
-    authMountPath: z.string().min(1).optional(),
+    server: httpsUrl,
+    path: plainText(253),
+    role: plainText(253),
+    authMountPath: plainText(253).optional(),
   }).optional(),
   infisical: z.strictObject({
-    hostApi: z.string().regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL' }).optional(),
-    projectSlug: z.string().min(1, { error: 'must not be empty' }),
-    environmentSlug: z.string().min(1, { error: 'must not be empty' }),
+    hostApi: httpsUrl.optional(),
+    projectSlug: plainText(253),
+    environmentSlug: plainText(253),
     identityId: secretRef,
   }).optional(),
 }).refine((s) => (s.vault ? 1 : 0) + (s.infisical ? 1 : 0) === 1, { error: 'must configure exactly one backend: vault or infisical' });
@@ -76,7 +83,8 @@ export const environmentFileSchema = z.strictObject({
       .refine((v) => Number(String(v).split('.')[1]) >= 28, { error: 'must be 1.28 or later: the platform supports Kubernetes 1.28 and newer' })
       .transform(String)
       .default('1.28'),
-    server: z.string().regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL of the Kubernetes API server' }),
+    server: z.string().max(2048, { error: 'must be at most 2048 characters' })
+      .regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL of the Kubernetes API server' }).refine(noControl, noControlError),
   }),
   /** Where Argo CD runs (the management cluster). */
   argocd: z.strictObject({
@@ -85,7 +93,7 @@ export const environmentFileSchema = z.strictObject({
   /** The envs repo Argo CD pulls the rendered manifests from. */
   repo: z.strictObject({
     url: gitUrl,
-    revision: z.string().min(1, { error: 'must not be empty' }),
+    revision: plainText(255),
   }),
   /** Ingress settings shared by every Ingress of the environment. */
   ingress: z.strictObject({
@@ -98,7 +106,10 @@ export const environmentFileSchema = z.strictObject({
   /** The cluster's Prometheus Operator: where it runs and which labels its Prometheus selects PodMonitors by. */
   monitoring: z.strictObject({
     namespace: dnsLabel(63).default('monitoring'),
-    podMonitorLabels: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a label key' }), z.string().max(63)).optional(),
+    podMonitorLabels: z.record(
+      z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a label key' }),
+      z.string().max(63, { error: 'must be at most 63 characters' }).regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, { error: 'must be a label value: letters, digits, "-", "_", ".", starting and ending with a letter or digit' }),
+    ).optional(),
   }).default({ namespace: 'monitoring' }),
   /** NodeLocal DNSCache: pods resolve names through this link-local address as well as kube-dns. */
   nodeLocalDns: z.string().regex(/^169\.254\.\d{1,3}\.\d{1,3}$/, { error: 'must be a link-local IPv4 address such as 169.254.20.10' }).optional(),
@@ -121,21 +132,22 @@ export const environmentFileSchema = z.strictObject({
   secretStore: secretStore.optional(),
   /** Where the AWX token of tenant hooks is in the secret store. */
   awxToken: z.strictObject({
-    key: z.string().min(1, { error: 'must not be empty' }),
-    property: z.string().min(1).optional(),
+    key: plainText(253),
+    property: plainText(253).optional(),
     /** Vault role of the hooks namespace (Vault stores only). */
     vaultRole: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a Vault role name: letters, digits, ".", "_", "-"' }).optional(),
   }).optional(),
   /** Sync only inside these windows (every project of the environment). */
   syncWindows: z.array(z.strictObject({
-    schedule: z.string().regex(/^(\S+\s+){4}\S+$/, { error: 'must be a cron schedule with 5 fields, e.g. "0 8 * * 1-4"' }),
+    schedule: z.string().max(253, { error: 'must be at most 253 characters' })
+      .regex(/^(\S+ +){4}\S+$/, { error: 'must be a cron schedule with 5 fields, e.g. "0 8 * * 1-4"' }).refine(noControl, noControlError),
     duration: z.string().regex(/^\d+[mh]$/, { error: 'must be a duration such as 90m or 10h' }),
-    timeZone: z.string().min(1).optional(),
+    timeZone: plainText(253).optional(),
   })).optional(),
   /** Project roles: read-only viewers and a release group that may sync. */
-  access: z.strictObject({ viewers: z.array(z.string().min(1)).min(1), releasers: z.array(z.string().min(1)).min(1) }).optional(),
+  access: z.strictObject({ viewers: z.array(plainText(253)).min(1), releasers: z.array(plainText(253)).min(1) }).optional(),
   /** Argo CD notification subscriptions of every Application. */
-  notifications: z.strictObject({ service: dnsLabel(63), recipient: z.string().min(1, { error: 'must not be empty' }) }).optional(),
+  notifications: z.strictObject({ service: dnsLabel(63), recipient: plainText(253) }).optional(),
   /** The cluster's pod and service CIDRs, kept out of tenants' HTTPS egress. */
   internalCidrs: z.array(z.string().refine(isIpv4Cidr, { error: 'must be an IPv4 CIDR such as 10.0.0.0/8 (octets 0-255, prefix 0-32)' })).optional(),
   /** One Application per tenant, or one ApplicationSet over the tenant folders. */

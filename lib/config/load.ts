@@ -79,12 +79,22 @@ function readFolder<T extends { name: string }>(
     problems.push({ file: displayPath(root, dir), field: '', message: 'folder does not exist' });
     return [];
   }
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir).sort();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    problems.push({ file: displayPath(root, dir), field: '', message: code === 'ENOTDIR' ? 'is not a folder' : `cannot be listed (${code ?? String(e)})` });
+    return [];
+  }
+  // A symbolic link in the folder may point anywhere in the project the folder is in, nowhere else.
+  const project = path.dirname(path.resolve(dir));
   const loaded: Loaded<T>[] = [];
   const seen = new Map<string, string>();
-  for (const entry of fs.readdirSync(dir).sort()) {
+  for (const entry of entries) {
     if (!/\.ya?ml$/.test(entry)) continue;
     const file = displayPath(root, path.join(dir, entry));
-    const result = readYamlFile(path.join(dir, entry), file, schema);
+    const result = readYamlFile(path.join(dir, entry), file, schema, project);
     const expected = entry.replace(/\.ya?ml$/, '');
     if (!result.ok) {
       problems.push(...result.problems);

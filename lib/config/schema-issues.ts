@@ -1,5 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
+import { printable } from './input-file';
 
 /** A schema issue turned into words a person can act on, with the path it applies to. */
 export interface DescribedIssue {
@@ -60,8 +61,17 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quote(value);
   return `${typeof value} ${String(value)}`;
+}
+
+/** Longest part of a string value echoed in a message. */
+const ECHOED_CHARACTERS = 60;
+
+/** A string value as a message shows it: quoted, cut, and with control characters escaped (JSON leaves C1 and bidi controls). */
+function quote(value: string): string {
+  const quoted = `"${printable(value.replace(/["\\]/g, (c) => `\\${c}`), ECHOED_CHARACTERS)}"`;
+  return value.length > ECHOED_CHARACTERS ? `${quoted} (${value.length} characters)` : quoted;
 }
 
 /** The keys an object schema allows at `path`, looking through optional, default and array wrappers. */

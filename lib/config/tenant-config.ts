@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel } from './common';
+import { CONTROL_CHARACTERS, plainText } from './input-file';
 import { COMPONENT_CATALOG } from '../platform/catalog';
 import { compareStrings } from '../sort';
 import { TIER_NAMES } from './tiers';
@@ -20,9 +21,26 @@ export const RESERVED_TENANT_NAMES: readonly string[] = [
  * what a reviewer reads.
  */
 const subject = z.string().min(1, { error: 'must not be empty' }).max(253, { error: 'must be at most 253 characters' })
-  .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), { error: 'must not contain control characters or line breaks' })
+  .refine((s) => !CONTROL_CHARACTERS.test(s), { error: 'must not contain control characters or line breaks' })
   .refine((s) => s.trim() === s, { error: 'must not start or end with spaces' })
   .refine((s) => !s.toLowerCase().startsWith('system:'), { error: 'must not be a Kubernetes "system:" user or group (e.g. system:authenticated means every user)' });
+
+/**
+ * Longest `displayName`. It is rendered into the Namespace's `stoa.io/display-name`
+ * annotation and into the AppProject's description, which Argo CD caps at 255
+ * characters; the rest of that description takes up to 71 (with an environment name
+ * of 20).
+ */
+export const MAX_DISPLAY_NAME_LENGTH = 128;
+
+/**
+ * An AWX job template launch URL. It is passed to the hook Job as an environment
+ * variable; a URL longer than browsers and proxies accept is a mistake.
+ */
+const awxUrl = z.string()
+  .max(2048, { error: 'must be at most 2048 characters' })
+  .regex(/^https:\/\/\S+$/, { error: 'must be the https:// launch URL of an AWX job template' })
+  .refine((s) => !CONTROL_CHARACTERS.test(s), { error: 'must not contain control characters' });
 
 /** The prefix every secret path of tenant `tenant` starts with: a tenant reads only its own secrets. */
 export function tenantPathPrefix(tenant: string): string {
@@ -47,8 +65,8 @@ export const tenantFileSchema = z.strictObject({
    * name is a DNS label short enough to leave room for the prefix.
    */
   name: dnsLabel(40),
-  /** Human name shown in annotations. */
-  displayName: z.string().min(1, { error: 'must not be empty' }).optional(),
+  /** Human name shown in annotations and in the Argo CD project's description. */
+  displayName: plainText(MAX_DISPLAY_NAME_LENGTH).optional(),
   /** Size class: sets quota, limits, gateway replicas and autoscaling. */
   tier: z.enum(TIER_NAMES),
   /** Who may access the tenant's namespace. */
@@ -66,13 +84,16 @@ export const tenantFileSchema = z.strictObject({
   /** Secrets created from the environment's secret store, by reference. */
   secrets: z.array(z.strictObject({
     name: dnsLabel(253),
-    key: z.string().min(1, { error: 'must not be empty' }),
-    property: z.string().min(1, { error: 'must not be empty' }).optional(),
+    /** Path in the secret store (the ExternalSecret's remoteRef.key). */
+    key: plainText(253),
+    /** Property of the stored value; it also names the key in the created Secret, so it is a Secret key. */
+    property: z.string().min(1, { error: 'must not be empty' }).max(253, { error: 'must be at most 253 characters' })
+      .regex(/^[-._a-zA-Z0-9]+$/, { error: 'must be letters, digits, "-", "_" or "." (it also names the key in the created Secret)' }).optional(),
   })).refine((list) => new Set(list.map((s) => s.name)).size === list.length, { error: 'must not name a secret twice' }).optional(),
   /** AWX job templates launched around each sync. */
   hooks: z.strictObject({
-    preSync: z.string().regex(/^https:\/\/\S+$/, { error: 'must be the https:// launch URL of an AWX job template' }).optional(),
-    postSync: z.string().regex(/^https:\/\/\S+$/, { error: 'must be the https:// launch URL of an AWX job template' }).optional(),
+    preSync: awxUrl.optional(),
+    postSync: awxUrl.optional(),
   }).optional(),
   /** Environments the tenant is deployed to. */
   environments: z.array(dnsLabel(20)).min(1, { error: 'must list at least one environment' })

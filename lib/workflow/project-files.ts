@@ -1,8 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Document, isSeq, parseDocument } from 'yaml';
+import { Document, isSeq } from 'yaml';
 import { EnvironmentConfig } from '../config/environment-config';
+import { readInputText } from '../config/input-file';
+import { InputError } from '../config/input-error';
 import { loadEnvironments } from '../config/load';
+import { parseInputYaml } from '../config/yaml-file';
+import { displayPath } from '../files';
 import { WorkflowError } from './workflow-error';
 
 /** The folders of a project. */
@@ -38,9 +42,23 @@ export function environmentNamed(envs: readonly EnvironmentConfig[], name: strin
  * the values set change.
  */
 export class EditableYaml {
-  /** Opens `file` for editing. */
-  public static open(file: string): EditableYaml {
-    return new EditableYaml(file, parseDocument(fs.readFileSync(file, 'utf8')));
+  /**
+   * Opens `file` for editing. It is read like every input file (a regular file within
+   * the input limits, one YAML document without errors); otherwise an {@link InputError}
+   * names the file and line.
+   *
+   * @param file an environment or tenant file of a project
+   * @param displayName how the file is named in messages (default: relative to its project)
+   */
+  public static open(file: string, displayName?: string): EditableYaml {
+    // The project of `environments/dev.yaml` is the folder above its folder.
+    const project = path.dirname(path.dirname(path.resolve(file)));
+    const name = displayName ?? displayPath(project, path.resolve(file));
+    const read = readInputText(file, name, project);
+    if (!read.ok) throw new InputError(read.problems);
+    const parsed = parseInputYaml(read.text, name);
+    if (!parsed.ok) throw new InputError(parsed.problems);
+    return new EditableYaml(file, parsed.doc);
   }
 
   private constructor(public readonly file: string, private readonly doc: Document) {}
