@@ -1,10 +1,25 @@
 import { execFileSync } from 'child_process';
 import * as os from 'os';
 
-/** Thrown when a git command fails; carries git's own message. */
+/**
+ * `text` with the credentials of every URL in it masked: `https://user:pass@host/x` becomes
+ * `https://user:***@host/x`, and a user part alone (`https://TOKEN@host/x`, how tokens are often
+ * given) becomes `***`, except for `ssh://` where it is a login name (`ssh://git@host/x`).
+ * Used on every message and record that can hold a repository URL, so a token never reaches a log.
+ */
+export function redactUrl(text: string): string {
+  // The user part ends at the last "@" before the host: a password may hold a raw "@".
+  return text.replace(/\b([a-z][a-z0-9+.-]*):\/\/([^\s/?#]*)@/gi, (_, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    if (colon >= 0) return `${scheme}://${userinfo.slice(0, colon)}:***@`;
+    return /^(git\+)?ssh$/i.test(scheme) ? `${scheme}://${userinfo}@` : `${scheme}://***@`;
+  });
+}
+
+/** Thrown when a git command fails; carries git's own message, with URL credentials masked ({@link redactUrl}). */
 export class GitError extends Error {
   constructor(args: readonly string[], cwd: string, stderr: string) {
-    super(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || 'no message'}`);
+    super(redactUrl(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || 'no message'}`));
     this.name = 'GitError';
   }
 }
@@ -51,15 +66,28 @@ export function tryGit(cwd: string, args: readonly string[]): string | undefined
   }
 }
 
+/** Longest branch name accepted, in UTF-8 bytes: git checks no length, but a ref is a file, and a file name stops at 255 bytes. */
+export const MAX_BRANCH_NAME_LENGTH = 200;
+
 /**
  * Refuses a branch name that git would refuse (`git check-ref-format`) or could read as
  * an option: checked as `refs/heads/<name>`, so the name never reaches git as an argument of its own.
+ * Also refuses names over {@link MAX_BRANCH_NAME_LENGTH} bytes, which pass the format check
+ * but fail when git writes the ref, and `HEAD` and `@`, which git reads as the current commit.
  */
 export function checkBranchName(branch: string): void {
+  const bytes = Buffer.byteLength(branch, 'utf8');
+  const shown = JSON.stringify(bytes > MAX_BRANCH_NAME_LENGTH ? `${branch.slice(0, 40)}...` : branch).slice(1, -1);
+  if (bytes > MAX_BRANCH_NAME_LENGTH) {
+    throw new GitInputError(`"${shown}" is not a valid branch name: ${bytes} bytes long, at most ${MAX_BRANCH_NAME_LENGTH}`);
+  }
+  if (branch === 'HEAD' || branch === '@') {
+    throw new GitInputError(`"${shown}" is not a valid branch name: git reads it as the current commit`);
+  }
   const refused = branch === '' || branch.startsWith('-') || /[\0-\x1f\x7f]/.test(branch)
     || tryGit(os.tmpdir(), ['check-ref-format', `refs/heads/${branch}`]) === undefined;
   if (refused) {
-    throw new GitInputError(`"${JSON.stringify(branch).slice(1, -1)}" is not a valid branch name (see git check-ref-format: no leading "-", no "..", spaces, "~^:?*[\\", control characters, or ".lock" ends)`);
+    throw new GitInputError(`"${shown}" is not a valid branch name (see git check-ref-format: no leading "-", no "..", spaces, "~^:?*[\\", control characters, or ".lock" ends)`);
   }
 }
 

@@ -128,10 +128,10 @@ export function diffRefs(options: DiffOptions): DiffResult {
   }
 
   const paths = [...statuses.keys()].sort(compareStrings);
-  const before = readFilesAt(top, baseCommit, paths.filter((p) => statuses.get(p) !== 'added'));
+  const before = readCommitted(top, baseCommit, inRepo, paths.filter((p) => statuses.get(p) !== 'added'));
   const after = head
-    ? readFilesAt(top, headCommit!, paths.filter((p) => statuses.get(p) !== 'removed'))
-    : new Map(paths.filter((p) => statuses.get(p) !== 'removed').map((p) => [p, fs.readFileSync(path.join(top, p), 'utf8')]));
+    ? readCommitted(top, headCommit!, inRepo, paths.filter((p) => statuses.get(p) !== 'removed'))
+    : new Map(paths.filter((p) => statuses.get(p) !== 'removed').map((p) => [p, readWorkingFile(path.join(top, p))]));
 
   const readOnly = new Set(options.readOnlyEnvironments ?? ['prod']);
   const byFolder = new Map<string, FileChange[]>();
@@ -157,6 +157,60 @@ export function diffRefs(options: DiffOptions): DiffResult {
     applications: applications.sort((a, b) => compareStrings(a.folder, b.folder)),
   }));
   return { base, head, environments, files: paths.length };
+}
+
+/** Files at `commit`, a symbolic link shown as in the working tree: `symlink -> <its link text>`. */
+function readCommitted(top: string, commit: string, dir: string, paths: readonly string[]): Map<string, string | undefined> {
+  const files = readFilesAt(top, commit, paths);
+  if (paths.length === 0) return files;
+  // Git stores a link's text as its blob; the mode (120000) tells it from a file holding that text.
+  for (const entry of git(top, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', dir]).split('\0')) {
+    const file = entry.slice(entry.indexOf('\t') + 1);
+    if (entry.startsWith('120000 ') && files.get(file) !== undefined) files.set(file, `symlink -> ${files.get(file)}\n`);
+  }
+  return files;
+}
+
+/** Working-tree files larger than this (10 MB) are summarized in a diff, not read. */
+export const MAX_DIFF_FILE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * A working-tree file as the diff shows it, never following a link: a symbolic link is its
+ * link text (`symlink -> target`), as git stores it, since its target may be any file of the
+ * machine (`/proc/self/environ` in CI); anything but a regular file, and a file over
+ * {@link MAX_DIFF_FILE_BYTES}, is a one-line note. Undefined when the file is gone.
+ */
+function readWorkingFile(file: string): string | undefined {
+  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  if (stat.isSymbolicLink()) return `symlink -> ${fs.readlinkSync(file)}\n`;
+  if (!stat.isFile()) return `(not shown: not a regular file, but ${kindOf(stat)})\n`;
+  // O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO since the lstat is neither followed nor waited on.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const opened = fs.fstatSync(fd);
+    if (!opened.isFile()) return `(not shown: not a regular file, but ${kindOf(opened)})\n`;
+    if (opened.size > MAX_DIFF_FILE_BYTES) return `(not shown: ${opened.size} bytes, over the ${MAX_DIFF_FILE_BYTES / 1024 / 1024} MB a diff reads)\n`;
+    const buffer = Buffer.alloc(MAX_DIFF_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length;) {
+      n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      length += n;
+    }
+    // A file that grew past the limit after the fstat.
+    if (length > MAX_DIFF_FILE_BYTES) return `(not shown: over the ${MAX_DIFF_FILE_BYTES / 1024 / 1024} MB a diff reads)\n`;
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function kindOf(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a named pipe';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'a special file';
 }
 
 /**
@@ -188,14 +242,22 @@ export interface DiffReportLimits {
   readonly maxDiffChars?: number;
 }
 
-/** The report for a pull request (`markdown`) or a terminal (`text`). */
+/**
+ * The report for a pull request (`markdown`) or a terminal (`text`). Every name that comes from
+ * the repository (refs, environment, Application and file names) is escaped for where it goes:
+ * committed file names cannot open an HTML comment, close a code fence or a table cell, or send
+ * control characters to a terminal.
+ */
 export function formatDiff(result: DiffResult, format: 'markdown' | 'text', limits: DiffReportLimits = {}): string {
   const md = format === 'markdown';
   const maxLines = limits.maxLinesPerFile ?? 300;
   let budget = limits.maxDiffChars ?? 50000;
-  const headName = result.head ? `\`${result.head.ref}\` (${result.head.commit})` : 'the working tree';
-  const title = `stoa-manifests diff: \`${result.base.ref}\` (${result.base.commit}) → ${headName}`;
-  const out: string[] = [md ? `## ${title}` : title.replace(/`/g, ''), ''];
+  // `code` for Markdown, plain (control characters made visible) for a terminal.
+  const code = md ? codeSpan : visible;
+  const text = md ? markdownText : visible;
+  const headName = result.head ? `${code(result.head.ref)} (${result.head.commit})` : 'the working tree';
+  const title = `stoa-manifests diff: ${code(result.base.ref)} (${result.base.commit}) → ${headName}`;
+  const out: string[] = [md ? `## ${title}` : title, ''];
   if (result.files === 0) {
     out.push('No changes to the rendered manifests.');
     return out.join('\n');
@@ -203,14 +265,15 @@ export function formatDiff(result: DiffResult, format: 'markdown' | 'text', limi
 
   for (const env of result.environments.filter((e) => e.readOnly)) {
     const files = env.applications.reduce((n, a) => n + a.files.length, 0);
-    const apps = env.applications.map((a) => a.application).join(', ');
-    const line = `${env.environment} changes: ${files} file${files === 1 ? '' : 's'} in ${env.applications.length} Application${env.applications.length === 1 ? '' : 's'} (${apps}). ${env.environment} syncs manually: review before syncing.`;
+    const apps = env.applications.map((a) => text(a.application)).join(', ');
+    const name = text(env.environment);
+    const line = `${name} changes: ${files} file${files === 1 ? '' : 's'} in ${env.applications.length} Application${env.applications.length === 1 ? '' : 's'} (${apps}). ${name} syncs manually: review before syncing.`;
     out.push(md ? `> [!WARNING]\n> **${line}**` : `!! ${line}`, '');
   }
 
   const dot: Record<string, string> = { green: '🟢', amber: '🟠', red: '🔴' };
-  const envLabel = (e: EnvironmentChanges) => (md && e.color && dot[e.color] ? `${dot[e.color]} ${e.environment}` : e.environment);
-  const rows = result.environments.flatMap((e) => e.applications.map((a) => [envLabel(e), a.application, a.added, a.removed, a.changed]));
+  const envLabel = (e: EnvironmentChanges) => (md && e.color && dot[e.color] ? `${dot[e.color]} ${text(e.environment)}` : text(e.environment));
+  const rows = result.environments.flatMap((e) => e.applications.map((a) => [envLabel(e), text(a.application), a.added, a.removed, a.changed]));
   if (md) {
     out.push('| Environment | Application | Added | Removed | Changed |', '|---|---|--:|--:|--:|');
     for (const r of rows) out.push(`| ${r.join(' | ')} |`);
@@ -224,29 +287,81 @@ export function formatDiff(result: DiffResult, format: 'markdown' | 'text', limi
 
   let omitted = 0;
   for (const env of result.environments) {
-    out.push('', md ? `### ${envLabel(env)}` : `== ${env.environment} ==`);
+    out.push('', md ? `### ${envLabel(env)}` : `== ${visible(env.environment)} ==`);
     for (const app of env.applications) {
       for (const file of app.files) {
-        const { text, added, removed } = unifiedDiff(file, maxLines);
-        const label = `${file.path} ${file.status} (+${added} −${removed})`;
-        if (text.length > budget) {
+        const { text: diffText, added, removed } = unifiedDiff(file, maxLines);
+        const counts = `${file.status} (+${added} −${removed})`;
+        if (diffText.length > budget) {
           omitted += 1;
-          out.push(md ? `- \`${file.path}\` ${file.status} (+${added} −${removed}): diff omitted, report size limit reached` : `${label}: diff omitted, report size limit reached`);
+          out.push(md ? `- ${codeSpan(file.path)} ${counts}: diff omitted, report size limit reached` : `${visible(file.path)} ${counts}: diff omitted, report size limit reached`);
           continue;
         }
-        budget -= text.length;
+        budget -= diffText.length;
+        // The <details> line is an HTML block (no Markdown inside): HTML escapes only. The fence
+        // is longer than any run of backticks in the diff, so no line of it can close the fence.
+        const fence = '`'.repeat(Math.max(3, longestRun(diffText, '`') + 1));
         out.push(md
-          ? `<details><summary><code>${file.path}</code> ${file.status} (+${added} −${removed})</summary>\n\n\`\`\`diff\n${text}\n\`\`\`\n\n</details>`
-          : `--- ${label}\n${text}`);
+          ? `<details><summary><code>${html(file.path)}</code> ${counts}</summary>\n\n${fence}diff\n${diffText}\n${fence}\n\n</details>`
+          : `--- ${visible(file.path)} ${counts}\n${diffText}`);
       }
     }
   }
-  if (omitted > 0) out.push('', `${omitted} diff${omitted === 1 ? '' : 's'} omitted to keep this report readable; run \`stoa-manifests diff --base ${result.base.ref}${result.head ? ` --head ${result.head.ref}` : ''}\` locally for all of them.`);
+  if (omitted > 0) {
+    const command = `stoa-manifests diff --base ${shellWord(result.base.ref)}${result.head ? ` --head ${shellWord(result.head.ref)}` : ''}`;
+    out.push('', `${omitted} diff${omitted === 1 ? '' : 's'} omitted to keep this report readable; run ${md ? codeSpan(command) : visible(command)} locally for all of them.`);
+  }
   return out.join('\n');
 }
 
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides
+ * as `\xNN` / `\u{N}` escapes: a name cannot break a line, steer a terminal or reorder what is shown.
+ */
+function visible(s: string): string {
+  return s.replace(/[\0-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  });
+}
+
+/** Text for HTML: `& < > "` as entities. */
+function html(s: string): string {
+  return visible(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Text for Markdown (table cells included): HTML escaped, and the characters Markdown reads backslash-escaped. */
+function markdownText(s: string): string {
+  return html(s).replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`);
+}
+
+/** A Markdown code span whose backtick fence is longer than any run of backticks in `s`. */
+function codeSpan(s: string): string {
+  const v = visible(s);
+  const fence = '`'.repeat(longestRun(v, '`') + 1);
+  // A space keeps a leading or trailing backtick from joining the fence; Markdown strips it.
+  const pad = v.startsWith('`') || v.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${v}${pad}${fence}`;
+}
+
+function longestRun(s: string, char: string): number {
+  let longest = 0;
+  let run = 0;
+  for (const c of s) {
+    run = c === char ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
+/** `s` as one shell word: single-quoted unless it is plain. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9._\/~^@+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 function unifiedDiff(file: FileChange, maxLines: number): { text: string; added: number; removed: number } {
-  const patch = createTwoFilesPatch(`a/${file.path}`, `b/${file.path}`, file.before ?? '', file.after ?? '', undefined, undefined, { context: 3 });
+  // Fixed names: the header lines are dropped, and a file name with a line break would split one into the diff.
+  const patch = createTwoFilesPatch('a', 'b', file.before ?? '', file.after ?? '', undefined, undefined, { context: 3 });
   const lines = patch.split('\n').filter((l) => !l.startsWith('===') && l !== '').slice(2);
   const added = lines.filter((l) => l.startsWith('+')).length;
   const removed = lines.filter((l) => l.startsWith('-')).length;

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { COMPONENT_NAMES, ComponentName } from '../config/environment-config';
 import { repoRoot, tryGit } from '../git/git';
 import { environmentFile, environmentsOf, projectPaths } from './project-files';
+import { WorkflowError } from './workflow-error';
 
 /** A version an environment runs that the environment it is promoted from never had. */
 export interface UnpromotedVersion {
@@ -29,7 +30,9 @@ export interface PromotionCheck {
  * Fails a change to an environment that its source has not had: every
  * component version of an environment with `promotedFrom` (staging, prod)
  * must be one that the source environment has, or has had in its git history.
- * Outside git, only the source's current versions count.
+ * Outside git, only the source's current versions count. In a shallow clone a
+ * version found is still proof, but a missing one is not: then it throws a
+ * {@link WorkflowError} asking for the full history instead of reporting it.
  */
 export function checkPromotions(options: { readonly projectDir?: string } = {}): PromotionCheck {
   const paths = projectPaths(options.projectDir);
@@ -45,7 +48,15 @@ export function checkPromotions(options: { readonly projectDir?: string } = {}):
       }
     }
   }
+  if (problems.length > 0) refuseShallowHistory(paths.environmentsDir, problems.length);
   return { ok: problems.length === 0, problems };
+}
+
+/** Throws when the repository holding `dir` is a shallow clone: its history cannot show what a source environment once had. */
+function refuseShallowHistory(dir: string, unproven: number): void {
+  const root = repoRoot(dir);
+  if (!root || tryGit(root, ['rev-parse', '--is-shallow-repository'])?.trim() !== 'true') return;
+  throw new WorkflowError(`cannot check the promotion order: ${root} is a shallow clone, so the history of the environment files is incomplete and ${unproven} version${unproven === 1 ? '' : 's'} may have been in the source environment before its oldest fetched commit. Fetch the full history and run it again: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)`);
 }
 
 /** Human-readable lines for {@link checkPromotions}. */

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkBranchName, diffNameStatus, git, NameStatus, repoRoot, tryGit } from '../git/git';
+import { loadEnvironments } from '../config/load';
+import { displayPath } from '../files';
+import { checkBranchName, diffNameStatus, git, NameStatus, redactUrl, repoRoot, tryGit } from '../git/git';
 import { checkOutput } from '../synth';
 import { compareStrings } from '../sort';
 import { WorkflowError } from './workflow-error';
@@ -70,15 +72,28 @@ export interface PublishResult {
  * whole), commits with a message that records who, what, when and the source
  * commit, and pushes when the repo has a remote. Nothing changed: no commit.
  * Refuses an envs checkout with uncommitted changes, a source tree with
- * uncommitted changes, and an output that is not what the sources produce.
+ * uncommitted changes, an output that is not what the sources produce, and an
+ * output folder holding anything but the folders of the project's environments.
+ * On any failure a local envs checkout is left as it was found (branch, commit,
+ * index and files), so a retry publishes again; a refused push is undone locally.
+ * Credentials in a repository URL never appear in its messages or commits.
  */
 export function publish(options: PublishOptions): PublishResult {
+  try {
+    return publishOutput(options);
+  } catch (e) {
+    throw redactError(e);
+  }
+}
+
+function publishOutput(options: PublishOptions): PublishResult {
   const projectDir = path.resolve(options.projectDir ?? process.cwd());
   const outDir = path.resolve(projectDir, options.outDir ?? 'dist');
   const branch = options.branch ?? 'main';
   // Before any git call: a branch like "--upload-pack=..." must never reach git as an option.
   checkBranchName(branch);
   const source = sourceOf(projectDir);
+  const environments = environmentFolders(projectDir, outDir);
   const current = checkOutput({ projectDir, outDir });
   if (!current.upToDate) {
     throw new WorkflowError(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${current.missing.length + current.extra.length + current.changed.length} files differ): run synth and commit first`);
@@ -89,10 +104,64 @@ export function publish(options: PublishOptions): PublishResult {
     && tryGit(options.repo, ['rev-parse', '--is-inside-work-tree'])?.trim() === 'true';
   const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
   try {
-    return publishInto(checkout, outDir, branch, source, isLocal);
+    return publishInto(checkout, outDir, environments, branch, source, isLocal);
   } finally {
     if (!isLocal) fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
   }
+}
+
+/** The same error with URL credentials masked in its message and stack. */
+function redactError(e: unknown): unknown {
+  if (!(e instanceof Error)) return new Error(redactUrl(String(e)));
+  const message = redactUrl(e.message);
+  if (message !== e.message) {
+    e.message = message;
+    if (e.stack) e.stack = redactUrl(e.stack);
+  }
+  return e;
+}
+
+/**
+ * The environment folders of `outDir` to publish: those of the project's environment files.
+ * Each is replaced whole in the envs repo, so anything else at the top of `outDir` (a `.git`
+ * folder, a file, a symbolic link) is refused rather than copied over the envs checkout, and
+ * inside them only folders and regular files are accepted (a symbolic link would be published
+ * as a link to whatever it names on the machine that syncs).
+ */
+function environmentFolders(projectDir: string, outDir: string): string[] {
+  const shown = displayPath(projectDir, outDir);
+  // Environment names are DNS labels (the schema checks them): never ".git", "..", or a path.
+  const names = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir }).map((e) => e.name);
+  const stat = fs.lstatSync(outDir, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) {
+    throw new WorkflowError(`${shown} is ${!stat ? 'missing' : stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: publish copies the folder synth writes; run synth and commit first`);
+  }
+  const known = new Set(names);
+  const entries = fs.readdirSync(outDir, { withFileTypes: true });
+  const foreign = entries.filter((e) => !(e.isDirectory() && known.has(e.name))).map((e) => e.name).sort(compareStrings);
+  if (foreign.length > 0) {
+    throw new WorkflowError(`${shown}/ holds ${foreign.slice(0, 5).map((n) => JSON.stringify(n)).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''}, which ${foreign.length === 1 ? 'is' : 'are'} not the folder of an environment (${names.join(', ')}); publish replaces each folder it copies in the envs repo, so it copies nothing else: remove ${foreign.length === 1 ? 'it' : 'them'} and run synth`);
+  }
+  const present = names.filter((n) => entries.some((e) => e.name === n)).sort(compareStrings);
+  for (const env of present) {
+    const odd = oddEntry(outDir, env);
+    if (odd) throw new WorkflowError(`${shown}/${odd.path} is ${odd.kind}; publish copies only folders and regular files: remove it and run synth`);
+  }
+  return present;
+}
+
+/** The first entry under `outDir/dir` that is neither a folder nor a regular file. */
+function oddEntry(outDir: string, dir: string): { path: string; kind: string } | undefined {
+  for (const e of fs.readdirSync(path.join(outDir, dir), { withFileTypes: true })) {
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory()) {
+      const found = oddEntry(outDir, rel);
+      if (found) return found;
+    } else if (!e.isFile()) {
+      return { path: rel, kind: e.isSymbolicLink() ? 'a symbolic link' : 'not a regular file' };
+    }
+  }
+  return undefined;
 }
 
 interface SourceInfo {
@@ -109,7 +178,8 @@ function sourceOf(projectDir: string): SourceInfo {
     throw new WorkflowError(`the source repository has uncommitted changes; commit them so the envs repo can record the commit it came from:\n${dirty.split('\n').slice(0, 10).map((l) => `  ${l}`).join('\n')}`);
   }
   return {
-    repo: tryGit(root, ['remote', 'get-url', 'origin'])?.trim() || root,
+    // Recorded in the envs repo's history: a token in the remote URL must not be.
+    repo: redactUrl(tryGit(root, ['remote', 'get-url', 'origin'])?.trim() || root),
     commit: git(root, ['rev-parse', 'HEAD']).trim(),
     author: git(root, ['log', '-1', '--format=%an <%ae>']).trim(),
   };
@@ -124,12 +194,12 @@ function cloneTo(url: string): string {
     git(parent, ['clone', '--quiet', '--', source, dir]);
   } catch (e) {
     fs.rmSync(parent, { recursive: true, force: true });
-    throw new WorkflowError(`cannot clone the envs repo ${url}: ${(e as Error).message}`);
+    throw new WorkflowError(`cannot clone the envs repo ${redactUrl(url)}: ${(e as Error).message}`);
   }
   return dir;
 }
 
-function publishInto(checkout: string, outDir: string, branch: string, source: SourceInfo, isLocal: boolean): PublishResult {
+function publishInto(checkout: string, outDir: string, environments: readonly string[], branch: string, source: SourceInfo, isLocal: boolean): PublishResult {
   if (repoRoot(checkout) !== fs.realpathSync(checkout)) {
     throw new WorkflowError(`${checkout} is not the top of a git checkout of the envs repo`);
   }
@@ -137,11 +207,26 @@ function publishInto(checkout: string, outDir: string, branch: string, source: S
     const dirty = git(checkout, ['status', '--porcelain']).trim();
     if (dirty) throw new WorkflowError(`the envs checkout ${checkout} has uncommitted changes; publish will not touch it:\n${dirty.split('\n').slice(0, 10).map((l) => `  ${l}`).join('\n')}`);
   }
+  // A clone is deleted after the run; a local checkout is put back as it was if anything fails.
+  const start = isLocal ? checkoutState(checkout, branch) : undefined;
+  try {
+    return commitAndPush(checkout, outDir, environments, branch, source);
+  } catch (e) {
+    if (!start) throw e;
+    try {
+      restore(checkout, branch, start, environments);
+    } catch (r) {
+      throw new WorkflowError(`${(e as Error).message}\nand the envs checkout ${checkout} could not be put back as it was (${(r as Error).message}): check it before the next publish`);
+    }
+    throw e;
+  }
+}
+
+function commitAndPush(checkout: string, outDir: string, environments: readonly string[], branch: string, source: SourceInfo): PublishResult {
   const hasRemote = git(checkout, ['remote']).split('\n').includes('origin');
   switchTo(checkout, branch, hasRemote);
   const hadCommits = tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD']) !== undefined;
 
-  const environments = fs.readdirSync(outDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort(compareStrings);
   for (const env of environments) {
     fs.rmSync(path.join(checkout, env), { recursive: true, force: true });
     fs.cpSync(path.join(outDir, env), path.join(checkout, env), { recursive: true });
@@ -157,8 +242,50 @@ function publishInto(checkout: string, outDir: string, branch: string, source: S
   const message = commitMessage(source, publisher, summary);
   git(checkout, ['commit', '--quiet', '--file=-'], { input: message });
   const commit = git(checkout, ['rev-parse', 'HEAD']).trim();
-  if (hasRemote) git(checkout, ['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
+  if (hasRemote) {
+    try {
+      git(checkout, ['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
+    } catch (e) {
+      // The caller undoes the local commit: a kept one would make the next publish see nothing to do.
+      throw new WorkflowError(`the push to origin (branch ${branch}) failed, so nothing was published; the commit was not kept, run publish again once the remote accepts it:\n${(e as Error).message}`);
+    }
+  }
   return { committed: true, commit, pushed: hasRemote, message, environments: summary };
+}
+
+/** Where a local envs checkout stood before publish: what {@link restore} puts back. */
+interface CheckoutState {
+  /** The branch HEAD named (`refs/heads/x`), or undefined when HEAD was detached. */
+  readonly symbolic?: string;
+  /** The commit HEAD was on, or undefined on an unborn branch (an empty repository). */
+  readonly head?: string;
+  /** Where the branch to publish to pointed, or undefined when it did not exist. */
+  readonly branchTip?: string;
+}
+
+function checkoutState(checkout: string, branch: string): CheckoutState {
+  return {
+    symbolic: tryGit(checkout, ['symbolic-ref', '--quiet', 'HEAD'])?.trim(),
+    head: tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD'])?.trim(),
+    branchTip: tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])?.trim(),
+  };
+}
+
+/**
+ * Puts a local envs checkout back to `start` after a failed publish: the branch publish moved
+ * (fast-forward, commit) or started goes back to where it was, HEAD to where it was, and the
+ * index and the environment folders to that commit (nothing for an unborn branch). Safe because
+ * publish refused the checkout unless it was clean: nothing of the user's is lost.
+ */
+function restore(checkout: string, branch: string, start: CheckoutState, environments: readonly string[]): void {
+  const ref = `refs/heads/${branch}`;
+  if (start.branchTip) git(checkout, ['update-ref', ref, start.branchTip]);
+  else if (tryGit(checkout, ['rev-parse', '--verify', '--quiet', ref]) !== undefined) git(checkout, ['update-ref', '-d', ref]);
+  if (start.symbolic) git(checkout, ['symbolic-ref', 'HEAD', start.symbolic]);
+  else if (start.head) git(checkout, ['update-ref', '--no-deref', 'HEAD', start.head]);
+  // On an unborn branch this empties the index and removes the files it held.
+  git(checkout, ['reset', '--quiet', '--hard']);
+  if (environments.length > 0) git(checkout, ['clean', '-fdq', '--', ...environments]);
 }
 
 /** Checks out `branch`, following `origin/<branch>` when there is one; an empty repo starts it. */
