@@ -18,6 +18,6 @@ export const dnsSubdomain = z.string()
   });
 
 /** An https or ssh git URL. */
-export const gitUrl = z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, {
-  error: 'must be a git URL starting with https://, ssh:// or git@',
+export const gitUrl = z.string().max(2048, { error: 'must be at most 2048 characters' }).regex(/^(https:\/\/|ssh:\/\/|git@)[\x21-\x7e]+$/, {
+  error: 'must be a git URL starting with https://, ssh:// or git@, in printable ASCII',
 });

@@ -88,7 +88,9 @@ export const environmentFileSchema = z.strictObject({
   }),
   /** Where Argo CD runs (the management cluster). */
   argocd: z.strictObject({
-    namespace: dnsLabel(63).default('argocd'),
+    namespace: dnsLabel(63).refine((n) => !n.startsWith('tenant-') && !['stoa-system', 'stoa-hooks'].includes(n), {
+      error: 'must be a namespace of its own: not tenant-* nor stoa-system or stoa-hooks (the Applications would be pruned with it)',
+    }).default('argocd'),
   }).default({ namespace: 'argocd' }),
   /** The envs repo Argo CD pulls the rendered manifests from. */
   repo: z.strictObject({
@@ -112,7 +114,7 @@ export const environmentFileSchema = z.strictObject({
     ).optional(),
   }).default({ namespace: 'monitoring' }),
   /** NodeLocal DNSCache: pods resolve names through this link-local address as well as kube-dns. */
-  nodeLocalDns: z.string().regex(/^169\.254\.\d{1,3}\.\d{1,3}$/, { error: 'must be a link-local IPv4 address such as 169.254.20.10' }).optional(),
+  nodeLocalDns: z.string().regex(/^169\.254\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, { error: 'must be a link-local IPv4 address such as 169.254.20.10' }).optional(),
   /** Image registry and repository prefix, e.g. `ghcr.io/stoa-platform`. */
   registry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, {
     error: 'must be a registry host with an optional path, e.g. ghcr.io/stoa-platform',
@@ -132,6 +134,8 @@ export const environmentFileSchema = z.strictObject({
   secretStore: secretStore.optional(),
   /** Where the AWX token of tenant hooks is in the secret store. */
   awxToken: z.strictObject({
+    /** The AWX the token belongs to: tenant hook URLs must be on it, so the token never goes anywhere else. */
+    awxUrl: z.string().max(2048).regex(/^https:\/\/[a-z0-9.-]+(:\d{1,5})?\/?$/, { error: 'must be the https:// address of the AWX the token belongs to, e.g. https://awx.example.com (no path)' }),
     key: plainText(253),
     property: plainText(253).optional(),
     /** Vault role of the hooks namespace (Vault stores only). */

@@ -43,6 +43,7 @@ export function loadProjectInput(location: InputLocation): ProjectInput {
     problems.push({ file: displayPath(root, location.environmentsDir), field: '', message: 'no environment files (*.yaml) found' });
   }
   const ordered = orderByPromotion(environments, failedEnvironments, problems);
+  checkEnvironmentsApart(ordered, problems);
   checkTenantEnvironments(tenants, ordered, failedEnvironments, problems);
 
   if (problems.length > 0) throw new InputError(problems);
@@ -61,6 +62,7 @@ export function loadEnvironments(location: Pick<InputLocation, 'environmentsDir'
   const problems: InputProblem[] = [];
   const failed = new Set<string>();
   const ordered = orderByPromotion(readFolder(location.environmentsDir, root, environmentFileSchema, problems, failed), failed, problems);
+  checkEnvironmentsApart(ordered, problems);
   if (problems.length > 0) throw new InputError(problems);
   return ordered.map((e) => e.value);
 }
@@ -147,6 +149,25 @@ function orderByPromotion(
     (depth.get(a.value.name)! - depth.get(b.value.name)!) || compareStrings(a.value.name, b.value.name));
 }
 
+/**
+ * Two environments never share a cluster (their Applications would fight over the same
+ * namespaces) or a domain (both would serve the same hosts).
+ */
+function checkEnvironmentsApart(envs: readonly Loaded<EnvironmentConfig>[], problems: InputProblem[]): void {
+  const fields = [
+    { path: ['cluster', 'server'], what: 'cluster server', value: (e: EnvironmentConfig) => e.cluster.server.replace(/\/+$/, '').toLowerCase() },
+    { path: ['domain'], what: 'domain', value: (e: EnvironmentConfig) => e.domain },
+  ];
+  for (const { path: at, what, value } of fields) {
+    const first = new Map<string, Loaded<EnvironmentConfig>>();
+    for (const env of envs) {
+      const seen = first.get(value(env.value));
+      if (!seen) first.set(value(env.value), env);
+      else problems.push({ file: env.file, line: env.lineOf(at), field: at.join('.'), message: `is also the ${what} of environment ${seen.value.name} (${seen.file}): each environment has its own` });
+    }
+  }
+}
+
 /** A tenant may only use known environments, and reaches an environment only after the one it is promoted from. */
 function checkTenantEnvironments(
   tenants: Loaded<TenantConfig>[], envs: Loaded<EnvironmentConfig>[], unreadable: ReadonlySet<string>, problems: InputProblem[],
@@ -183,9 +204,25 @@ function checkTenantEnvironments(
           problems.push({ file: tenant.file, line: tenant.lineOf([at]), field: at, message: `environment "${name}" has no secretStore to read them from` });
         } else if ((t.hooks?.preSync || t.hooks?.postSync) && !env.awxToken) {
           problems.push({ file: tenant.file, line: tenant.lineOf(['hooks']), field: 'hooks', message: `environment "${name}" has no awxToken for the AWX hooks` });
+        } else if (env.awxToken) {
+          // The hook Job sends the platform's AWX token to this URL: only to the AWX the token belongs to.
+          for (const hook of ['preSync', 'postSync'] as const) {
+            const url = t.hooks?.[hook];
+            if (url !== undefined && originOf(url) !== originOf(env.awxToken.awxUrl)) {
+              problems.push({ file: tenant.file, line: tenant.lineOf(['hooks', hook]), field: `hooks.${hook}`, message: `must be on the AWX of environment "${name}" (${originOf(env.awxToken.awxUrl)}): the hook sends the platform's AWX token there` });
+            }
+          }
         }
       }
     });
   }
 }
 
+/** `https://host[:port]` of a URL, lowercased; '' when it does not parse. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin.toLowerCase();
+  } catch {
+    return '';
+  }
+}
