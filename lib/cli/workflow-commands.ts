@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { loadEnvironments } from '../config/load';
 import { validationOptionsOf } from '../platform/build-platform';
+import { redactUrl } from '../git/git';
 import { diffRefs, formatDiff } from '../workflow/diff';
 import { promote } from '../workflow/promote';
 import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
@@ -82,10 +83,10 @@ export function publishCommand(options: { project?: string; repo: string; branch
   return guarded(io, 'publish refused.', () => {
     const r = publish({ projectDir: options.project, repo: options.repo, branch: options.branch });
     if (!r.committed) {
-      io.out(`nothing to publish: ${options.repo} already holds this output`);
+      io.out(`nothing to publish: ${redactUrl(options.repo)} already holds this output`);
       return 0;
     }
-    io.out(`published ${r.commit!.slice(0, 12)} to ${options.repo}${r.pushed ? ` (pushed to origin/${options.branch ?? 'main'})` : ''}\n\n${r.message}`);
+    io.out(`published ${r.commit!.slice(0, 12)} to ${redactUrl(options.repo)}${r.pushed ? ` (pushed to origin/${options.branch ?? 'main'})` : ''}\n\n${r.message}`);
     return 0;
   });
 }
