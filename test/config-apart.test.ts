@@ -53,3 +53,31 @@ test('a repo URL with control or non-ASCII characters is refused', () => {
   const dir = project({ 'environments/dev.yaml': (t) => t.replace('url: https://git.stoa.example.com/stoa/stoa-envs.git', 'url: "https://git.stoa.example.com/stoa/\\u202estoa-envs.git"') });
   expect(() => synth({ projectDir: dir })).toThrow(/environments\/dev\.yaml:\d+: repo\.url: must be a git URL starting with https:\/\/, ssh:\/\/ or git@, in printable ASCII/);
 });
+
+describe('environment values Argo CD, the API server or the kubelet would refuse', () => {
+  const cases: Array<[string, (t: string) => string, RegExp]> = [
+    ['sync window with fields that are not cron', (t) => t.replace(/^cluster:/m, 'syncWindows: [{ schedule: "a b c d e", duration: 1h }]\ncluster:'), /syncWindows\[0\]\.schedule: must be a cron schedule: each field/],
+    ['unknown time zone', (t) => t.replace(/^cluster:/m, 'syncWindows: [{ schedule: "0 8 * * 1-4", duration: 1h, timeZone: Mars/Olympus }]\ncluster:'), /syncWindows\[0\]\.timeZone: must be an IANA time zone/],
+    ['a project group with a comma', (t) => t.replace(/^cluster:/m, 'access: { viewers: ["x, role:admin"], releasers: [ops] }\ncluster:'), /access\.viewers\[0\]: must be a group name without ","/],
+    ['the group "*"', (t) => t.replace(/^cluster:/m, 'access: { viewers: [ops], releasers: ["*"] }\ncluster:'), /access\.releasers\[0\]: .*not "\*"/],
+    ['a revision with .. and a space', (t) => t.replace('revision: main', 'revision: "../../x y"'), /repo\.revision: must be a branch, tag or commit name/],
+    ['a registry path with ..', (t) => t.replace(/^registry: .*$/m, 'registry: ghcr.io/../..'), /registry: must be a registry host/],
+    ['internalCidrs 0.0.0.0/0', (t) => t.replace('internalCidrs: [10.0.0.0/8', 'internalCidrs: [0.0.0.0/0'), /internalCidrs\[0\]: must not be a \/0/],
+  ];
+  test.each(cases)('%s', (_name, edit, expected) => {
+    const dir = project({ 'environments/dev.yaml': edit });
+    expect(() => synth({ projectDir: dir })).toThrow(expected);
+  });
+
+  test('canary pause is bounded', () => {
+    const dir = project({ 'environments/staging.yaml': (t) => (/pause:/.test(t) ? t.replace(/pause: \S+/, 'pause: 9999999999999h') : t.replace(/^canary:\n/m, 'canary:\n  pause: 9999999999999h\n')) });
+    expect(() => synth({ projectDir: dir })).toThrow(/canary\.pause: must be a duration from 1 to 9999/);
+  });
+});
+
+test('owner names and secret names that hide text or overflow a volume name are refused', () => {
+  const zeroWidth = project({ 'tenants/acme.yaml': (t) => t.replace('    - acme-platform-team', '    - "acme\u200b-platform-team"') });
+  expect(() => synth({ projectDir: zeroWidth })).toThrow(/tenants\/acme\.yaml:\d+: owners\.groups\[0\]: must not contain control characters/);
+  const longSecret = project({ 'tenants/acme.yaml': (t) => t.replace('name: upstream-api-key', `name: ${'s'.repeat(57)}`) });
+  expect(() => synth({ projectDir: longSecret })).toThrow(/tenants\/acme\.yaml:\d+: secrets\[0\]\.name: must be at most 56 characters/);
+});

@@ -57,6 +57,27 @@ function isIpv4Cidr(value: string): boolean {
   return canonical && parts.slice(0, 4).every((o) => o <= 255) && parts[4] <= 32;
 }
 
+/**
+ * An SSO group of an AppProject role. Argo CD writes it into a `g, <group>, proj:...` Casbin
+ * line unescaped, so a comma would add fields of its own; `*` would mean every group.
+ */
+const projectGroup = plainText(253)
+  .refine((g) => !/[,"]/.test(g) && g.trim() === g && g !== '*', { error: 'must be a group name without ",", \'"\' or surrounding spaces, and not "*"' });
+
+/** A cron field: numbers, names (MON, JAN), `*`, ranges, lists and steps. */
+const CRON_TERM = '(\\*|[0-9]{1,2}|[A-Za-z]{3})(-([0-9]{1,2}|[A-Za-z]{3}))?(\\/[0-9]{1,2})?';
+const CRON_FIELD = new RegExp(`^${CRON_TERM}(,${CRON_TERM})*$`);
+
+/** Whether `zone` is an IANA time zone this runtime knows (Argo CD refuses unknown ones). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Schema of `environments/<name>.yaml`. */
 export const environmentFileSchema = z.strictObject({
   /** Environment name; also the file name and the top folder in dist/. */
@@ -95,7 +116,9 @@ export const environmentFileSchema = z.strictObject({
   /** The envs repo Argo CD pulls the rendered manifests from. */
   repo: z.strictObject({
     url: gitUrl,
-    revision: plainText(255),
+    revision: plainText(255).refine((r) => /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(r) && !r.includes('..') && !r.endsWith('.lock') && !r.endsWith('/'), {
+      error: 'must be a branch, tag or commit name (letters, digits, ".", "_", "/", "-"; no "..")',
+    }),
   }),
   /** Ingress settings shared by every Ingress of the environment. */
   ingress: z.strictObject({
@@ -116,7 +139,7 @@ export const environmentFileSchema = z.strictObject({
   /** NodeLocal DNSCache: pods resolve names through this link-local address as well as kube-dns. */
   nodeLocalDns: z.string().regex(/^169\.254\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, { error: 'must be a link-local IPv4 address such as 169.254.20.10' }).optional(),
   /** Image registry and repository prefix, e.g. `ghcr.io/stoa-platform`. */
-  registry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, {
+  registry: z.string().max(200).regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
     error: 'must be a registry host with an optional path, e.g. ghcr.io/stoa-platform',
   }),
   /** Pinned version of every platform component. */
@@ -127,7 +150,7 @@ export const environmentFileSchema = z.strictObject({
   canary: z.strictObject({
     enabled: z.boolean().default(false),
     successRate: z.number().gt(0, { error: 'must be greater than 0' }).max(1, { error: 'must be at most 1' }).optional(),
-    pause: z.string().regex(/^\d+[smh]$/, { error: 'must be a duration such as 30s, 5m or 1h' }).optional(),
+    pause: z.string().regex(/^[1-9]\d{0,3}[smh]$/, { error: 'must be a duration from 1 to 9999 seconds, minutes or hours, such as 30s, 5m or 1h' }).optional(),
     steps: z.array(z.number().int().min(1).max(100)).min(1).optional(),
   }).optional(),
   /** The ClusterSecretStore that tenant secrets are read from. */
@@ -144,16 +167,18 @@ export const environmentFileSchema = z.strictObject({
   /** Sync only inside these windows (every project of the environment). */
   syncWindows: z.array(z.strictObject({
     schedule: z.string().max(253, { error: 'must be at most 253 characters' })
-      .regex(/^(\S+ +){4}\S+$/, { error: 'must be a cron schedule with 5 fields, e.g. "0 8 * * 1-4"' }).refine(noControl, noControlError),
+      .regex(/^(\S+ +){4}\S+$/, { error: 'must be a cron schedule with 5 fields, e.g. "0 8 * * 1-4"' }).refine(noControl, noControlError)
+      .refine((c) => c.split(/ +/).every((f) => CRON_FIELD.test(f)), { error: 'must be a cron schedule: each field a number, name, *, range, list or step, e.g. "0 8 * * 1-4"' }),
     duration: z.string().regex(/^\d+[mh]$/, { error: 'must be a duration such as 90m or 10h' }),
-    timeZone: plainText(253).optional(),
+    timeZone: plainText(253).refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Paris or UTC' }).optional(),
   })).optional(),
   /** Project roles: read-only viewers and a release group that may sync. */
-  access: z.strictObject({ viewers: z.array(plainText(253)).min(1), releasers: z.array(plainText(253)).min(1) }).optional(),
+  access: z.strictObject({ viewers: z.array(projectGroup).min(1), releasers: z.array(projectGroup).min(1) }).optional(),
   /** Argo CD notification subscriptions of every Application. */
   notifications: z.strictObject({ service: dnsLabel(63), recipient: plainText(253) }).optional(),
   /** The cluster's pod and service CIDRs, kept out of tenants' HTTPS egress. */
-  internalCidrs: z.array(z.string().refine(isIpv4Cidr, { error: 'must be an IPv4 CIDR such as 10.0.0.0/8 (octets 0-255, prefix 0-32)' })).optional(),
+  internalCidrs: z.array(z.string().refine(isIpv4Cidr, { error: 'must be an IPv4 CIDR such as 10.0.0.0/8 (octets 0-255, prefix 0-32)' })
+    .refine((c) => !c.endsWith('/0'), { error: 'must not be a /0: the cluster is not the whole internet (tenants would lose all HTTPS egress)' })).optional(),
   /** One Application per tenant, or one ApplicationSet over the tenant folders. */
   tenantApplications: z.enum(['applications', 'applicationset']).default('applications'),
 }).superRefine((env, ctx) => {

@@ -13,10 +13,11 @@ export const MAX_INPUT_FILE_BYTES = 1024 * 1024;
 
 /**
  * Characters refused in any input text that reaches the output: C0 and C1 controls
- * (tab and line breaks included), Unicode line and paragraph separators, and the
- * bidirectional controls that make a reviewer read something else than what is there.
+ * (tab and line breaks included), Unicode line and paragraph separators, and every format
+ * character (bidirectional controls, zero-width spaces and joiners, the byte order mark):
+ * they make a reviewer read something else than what is there.
  */
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+export const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /** A one-line text of 1 to `max` characters without {@link CONTROL_CHARACTERS}: free text that is rendered into manifests. */
 export function plainText(max: number) {
@@ -32,7 +33,7 @@ export function plainText(max: number) {
  */
 export function printable(text: string, max = 60): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return cut.replace(new RegExp(CONTROL_CHARACTERS.source, 'gu'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** What reading one input file gave: its text, or why it was refused. */

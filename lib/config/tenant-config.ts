@@ -83,7 +83,8 @@ export const tenantFileSchema = z.strictObject({
   }).optional(),
   /** Secrets created from the environment's secret store, by reference. */
   secrets: z.array(z.strictObject({
-    name: dnsLabel(253),
+    /** Also names the gateway's volume `secret-<name>`, a DNS label of at most 63 characters. */
+    name: dnsLabel(56),
     /** Path in the secret store (the ExternalSecret's remoteRef.key). */
     key: plainText(253),
     /** Property of the stored value; it also names the key in the created Secret, so it is a Secret key. */
