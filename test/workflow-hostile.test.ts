@@ -313,3 +313,17 @@ describe('check-promotions in a shallow clone', () => {
     expect(checkPromotions({ projectDir: path.join(parent, 'shallow-ok') })).toEqual({ ok: true, problems: [] });
   });
 });
+
+test('check-promotions reads old versions of environment files within the input limits: a hostile commit in history cannot hang it', () => {
+  const { checkPromotions } = require('../lib');
+  const repo = exampleRepo();
+  const file = path.join(repo, 'environments/staging.yaml');
+  const original = fs.readFileSync(file, 'utf8');
+  const before = checkPromotions({ projectDir: repo }).problems;
+  fs.writeFileSync(file, `a: &a [${'x,'.repeat(50)}x]\n${Array.from({ length: 12 }, (_, i) => `b${i}: &b${i} [*${i === 0 ? 'a' : `b${i - 1}`}, *${i === 0 ? 'a' : `b${i - 1}`}]`).join('\n')}\n`);
+  commitAll(repo, 'alias bomb in history');
+  fs.writeFileSync(file, original);
+  commitAll(repo, 'restored');
+  // The hostile version is skipped (it names no version); the answer is the one before it.
+  expect(checkPromotions({ projectDir: repo }).problems).toEqual(before);
+});

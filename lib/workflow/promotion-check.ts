@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'yaml';
 import { COMPONENT_NAMES, ComponentName } from '../config/environment-config';
+import { MAX_INPUT_FILE_BYTES } from '../config/input-file';
+import { parseInputYaml } from '../config/yaml-file';
 import { repoRoot, tryGit } from '../git/git';
 import { environmentFile, environmentsOf, projectPaths } from './project-files';
 import { WorkflowError } from './workflow-error';
@@ -73,12 +74,17 @@ function versionsEverIn(file: string): Map<ComponentName, Set<string>> {
   const out = new Map<ComponentName, Set<string>>(COMPONENT_NAMES.map((c) => [c, new Set<string>()]));
   const add = (text: string | undefined) => {
     if (text === undefined) return;
-    let components: Record<string, unknown> | undefined;
+    // History is input too: the same size and shape limits as the files of today (an old, hostile commit cannot hang this).
+    if (Buffer.byteLength(text) > MAX_INPUT_FILE_BYTES) return;
+    const parsed = parseInputYaml(text, file);
+    if (!parsed.ok) return;
+    let value: { components?: Record<string, unknown> } | null;
     try {
-      components = parse(text)?.components;
+      value = parsed.doc.toJS({ maxAliasCount: 100 });
     } catch {
-      return;
+      return; // an alias bomb: not a version anyone deployed
     }
+    const components = value && typeof value === 'object' ? value.components : undefined;
     for (const c of COMPONENT_NAMES) {
       const v = components?.[c];
       if (typeof v === 'string') out.get(c)!.add(v);
