@@ -245,6 +245,81 @@ describe('each pre-fix defect fires', () => {
   });
 });
 
+describe('around the policies: tenant Services and Ingress annotations', () => {
+  const SERVICE = `${TENANT}/service-gateway.yaml`;
+  const exposure = (objects: ObjectInFile[]) => check(objects).map((v) => `${v.file}: ${v.message}`);
+
+  test.each([
+    ['LoadBalancer', 'asks the cloud for a load balancer that reaches its pods from outside the cluster, around the ingress controller and its TLS'],
+    ['NodePort', 'opens a port on every node that reaches its pods, around the ingress controller and its TLS'],
+  ])('a tenant Service of type %s', (type, what) => {
+    const objects = postFix();
+    find(objects, 'Service', 'gateway').spec.type = type;
+    expect(exposure(objects)).toEqual([
+      `${SERVICE}: Service tenant-acme/gateway of a tenant namespace is of type ${type}, which ${what}: tenant Services are ClusterIP, reached through the ingress controller`,
+    ]);
+  });
+
+  test('an ExternalName Service and externalIPs', () => {
+    const objects = postFix();
+    objects.push(service(`${TENANT}/service-upstream.yaml`, 'upstream', 'tenant-acme', {}, []));
+    Object.assign(find(objects, 'Service', 'upstream').spec, { type: 'ExternalName', externalName: 'control-plane-api.stoa-system.svc.cluster.local' });
+    delete find(objects, 'Service', 'upstream').spec.selector;
+    find(objects, 'Service', 'gateway').spec.externalIPs = ['10.96.0.10', '8.8.8.8'];
+    expect(exposure(objects)).toEqual([
+      `${SERVICE}: Service tenant-acme/gateway of a tenant namespace sets externalIPs 10.96.0.10, 8.8.8.8: every node then captures traffic to those addresses, for the whole cluster (CVE-2020-8554): tenant Services are ClusterIP, reached through the ingress controller`,
+      `${TENANT}/service-upstream.yaml: Service tenant-acme/upstream of a tenant namespace is of type ExternalName (control-plane-api.stoa-system.svc.cluster.local), which makes its name a CNAME to another host: `
+        + 'an Ingress naming it sends the ingress controller there, another namespace\'s Services included: tenant Services are ClusterIP, reached through the ingress controller',
+    ]);
+  });
+
+  test('platform Services may be of any type; an explicit ClusterIP is fine', () => {
+    const objects = postFix();
+    find(objects, 'Service', 'control-plane-api', 'stoa-system').spec.type = 'LoadBalancer';
+    find(objects, 'Service', 'gateway').spec.type = 'ClusterIP';
+    expect(check(objects)).toEqual([]);
+  });
+
+  test('nginx snippets of every kind', () => {
+    const objects = postFix();
+    Object.assign(find(objects, 'Ingress', 'gateway').metadata.annotations, {
+      'nginx.ingress.kubernetes.io/configuration-snippet': 'more_set_headers "X: y";',
+      'nginx.ingress.kubernetes.io/server-snippet': 'location /admin { proxy_pass http://control-plane-api.stoa-system.svc; }',
+      'nginx.ingress.kubernetes.io/auth-snippet': 'return 200;',
+      'nginx.ingress.kubernetes.io/proxy-body-size': '8m',
+    });
+    const snippet = (key: string) => `${INGRESS}: Ingress tenant-acme/gateway of a tenant namespace sets nginx.ingress.kubernetes.io/${key}, which injects its nginx configuration into the ingress controller every tenant shares (it could route, or read, any traffic the controller carries): remove it`;
+    expect(exposure(objects)).toEqual([snippet('auth-snippet'), snippet('configuration-snippet'), snippet('server-snippet')]);
+  });
+
+  test.each([
+    ['http://control-plane-api.stoa-system.svc.cluster.local/auth', true],
+    ['http://oauth2-proxy/oauth2/auth', true],
+    ['http://169.254.169.254/latest/meta-data/', true],
+    ['https://10.1.2.3/auth', true],
+    ['http://[::1]/auth', true],
+    ['not a url', true],
+    ['https://auth.acme.example/oauth2/auth', false],
+  ])('auth-url %s inside the cluster: %s', (url, inside) => {
+    const objects = postFix();
+    find(objects, 'Ingress', 'gateway').metadata.annotations['nginx.ingress.kubernetes.io/auth-url'] = url;
+    expect(exposure(objects)).toEqual(inside ? [
+      `${INGRESS}: Ingress tenant-acme/gateway of a tenant namespace sets nginx.ingress.kubernetes.io/auth-url "${url}", inside the cluster: `
+        + 'the ingress controller sends every request to it for authentication, a flow into another namespace that no NetworkPolicy of the tenant governs: use an external URL, or remove it',
+    ] : []);
+  });
+
+  test('a platform Ingress may configure the controller', () => {
+    const objects = postFix();
+    objects.push(at('dev/platform/stoa-portal/ingress-stoa-portal.yaml', {
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+      metadata: { name: 'stoa-portal', namespace: 'stoa-system', annotations: { 'nginx.ingress.kubernetes.io/configuration-snippet': 'x;', 'nginx.ingress.kubernetes.io/auth-url': 'http://oauth2-proxy/auth' } },
+      spec: { rules: [] },
+    }));
+    expect(check(objects)).toEqual([]);
+  });
+});
+
 describe('ports, addresses and selectors', () => {
   test('a named targetPort resolves to the container port: a policy on the Service port (80) does not allow it', () => {
     const objects = postFix();

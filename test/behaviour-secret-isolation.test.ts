@@ -174,7 +174,7 @@ describe('pre-fix defects', () => {
       file: ACME_BINDING,
       message: 'RoleBinding tenant-acme/tenant-owners gives tenant acme\'s subjects (User alice@acme.example, Group acme-platform-team) ClusterRole edit, '
         + 'which includes creating ExternalSecrets and SecretStores (External Secrets aggregates them into edit and admin): they could read any path through their own store; '
-        + 'fix: bind Role tenant-owner (read-only; no writes on external-secrets.io or RBAC)',
+        + 'fix: bind Role tenant-owner (read-only, Secrets excepted; no writes on external-secrets.io or RBAC)',
     }]);
   });
 });
@@ -359,15 +359,28 @@ describe('(d) RBAC of tenant owners', () => {
   test.each([
     [[{ apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: ['create', 'get'] }], 'create on externalsecrets.external-secrets.io'],
     [[{ apiGroups: ['external-secrets.io'], resources: ['secretstores', 'clustersecretstores'], verbs: ['update', 'patch'] }], 'update/patch on secretstores.external-secrets.io, update/patch on clustersecretstores.external-secrets.io'],
-    [[{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }], '* on externalsecrets.external-secrets.io, * on secretstores.external-secrets.io, * on clustersecretstores.external-secrets.io, * on roles.rbac.authorization.k8s.io, * on rolebindings.rbac.authorization.k8s.io'],
+    [[{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }], '* on externalsecrets.external-secrets.io, * on secretstores.external-secrets.io, * on clustersecretstores.external-secrets.io, * on roles.rbac.authorization.k8s.io, * on rolebindings.rbac.authorization.k8s.io, * on secrets', 'create their own store or ExternalSecret and read the values of every Secret in the namespace'],
     [[{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create'] }], 'create on rolebindings.rbac.authorization.k8s.io'],
-  ])('Role tenant-owner granting %j', (rules, grants) => {
+    // The README promises owners never read Secret values: list and watch return them as get does.
+    [[{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }], 'get/list/watch on secrets', 'read the values of every Secret in the namespace'],
+    [[{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['list'] }], 'list on secrets', 'read the values of every Secret in the namespace'],
+    [[{ apiGroups: [''], resources: ['*'], verbs: ['watch'] }], 'watch on secrets', 'read the values of every Secret in the namespace'],
+  ])('Role tenant-owner granting %j', (rules, grants, could = 'create their own store or ExternalSecret') => {
     const writer = role('dev/tenants/acme/role-tenant-owner.yaml', 'tenant-owner', 'tenant-acme', [...OWNER_RULES, ...rules]);
     expect(check(withObject(postFix(), writer))).toEqual([{
       file: ACME_BINDING,
       message: 'RoleBinding tenant-acme/tenant-owners gives tenant acme\'s subjects (User alice@acme.example, Group acme-platform-team) Role tenant-owner (dev/tenants/acme/role-tenant-owner.yaml), '
-        + `which grants ${grants}: they could create their own store or ExternalSecret; fix: bind Role tenant-owner (read-only; no writes on external-secrets.io or RBAC)`,
+        + `which grants ${grants}: they could ${could}; fix: bind Role tenant-owner (read-only, Secrets excepted; no writes on external-secrets.io or RBAC)`,
     }]);
+  });
+
+  test('writes of Secrets, and reads of other core resources, are not Secret reads', () => {
+    const writer = role('dev/tenants/acme/role-tenant-owner.yaml', 'tenant-owner', 'tenant-acme', [
+      ...OWNER_RULES,
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
+      { apiGroups: ['example.com'], resources: ['secrets'], verbs: ['get'] },
+    ]);
+    expect(check(withObject(postFix(), writer))).toEqual([]);
   });
 
   test('reads of external-secrets.io resources, and writes of other groups, are fine', () => {
@@ -417,6 +430,46 @@ describe('(d) RBAC of tenant owners', () => {
     const onlyStagingOwner = roleBinding(path, 'hook-debuggers', 'stoa-hooks', { kind: 'ClusterRole', name: 'view' }, [user('carol@acme.example')]);
     const stagingOwners = roleBinding('staging/tenants/acme/rolebinding-tenant-owners.yaml', 'tenant-owners', 'tenant-acme', { kind: 'Role', name: 'tenant-owner' }, [user('carol@acme.example')]);
     expect(check([...withObject(postFix(), stagingOwners), onlyStagingOwner])).toEqual([]);
+  });
+});
+
+describe('(e) bindings to everyone', () => {
+  const PLATFORM_BINDING = 'dev/platform/stoa-portal/rolebinding-everyone.yaml';
+  const sa = (name: string, namespace?: string) => ({ kind: 'ServiceAccount', name, ...(namespace ? { namespace } : {}) });
+
+  test.each([
+    [group('system:authenticated'), 'Group system:authenticated (every authenticated user, every tenant\'s owners included)'],
+    [group('system:unauthenticated'), 'Group system:unauthenticated (every request without credentials)'],
+    [group('system:serviceaccounts'), 'Group system:serviceaccounts (every ServiceAccount of the cluster, every tenant\'s pods included)'],
+    [group('system:serviceaccounts:tenant-globex'), 'Group system:serviceaccounts:tenant-globex (every ServiceAccount of namespace tenant-globex)'],
+    [user('system:anonymous'), 'User system:anonymous (every request without credentials)'],
+    [group('system:masters'), 'Group system:masters (an identity of the cluster itself (system: names belong to Kubernetes))'],
+    [user('system:serviceaccount:argocd:argocd-server'), 'User system:serviceaccount:argocd:argocd-server (an identity of the cluster itself (system: names belong to Kubernetes))'],
+  ])('a RoleBinding in a platform namespace without secrets naming %j', (subject, text) => {
+    const binding = roleBinding(PLATFORM_BINDING, 'everyone', 'stoa-system', { kind: 'ClusterRole', name: 'view' }, [user('ops@stoa.example'), subject]);
+    expect(check([...postFix(), binding])).toEqual([{
+      file: PLATFORM_BINDING,
+      message: `RoleBinding stoa-system/everyone gives ${text} ClusterRole view: fix: bind named users, groups or ServiceAccounts, never a system: user or group`,
+    }]);
+  });
+
+  test('a ClusterRoleBinding, and the tenant owners\' RoleBinding, naming everyone', () => {
+    const path = 'dev/platform/rbac/clusterrolebinding-everyone.yaml';
+    const clusterBinding = object(path, 'rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'everyone', undefined, {
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [group('system:authenticated')],
+    });
+    const owners = roleBinding(ACME_BINDING, 'tenant-owners', 'tenant-acme', { kind: 'Role', name: 'tenant-owner' }, [user('alice@acme.example'), group('system:serviceaccounts')]);
+    expect(check([...withObject(postFix(), owners), clusterBinding])).toEqual([
+      { file: path, message: expect.stringMatching(/^ClusterRoleBinding everyone gives Group system:authenticated \(every authenticated user, every tenant's owners included\) ClusterRole view: fix:/) },
+      { file: ACME_BINDING, message: expect.stringMatching(/^RoleBinding tenant-acme\/tenant-owners gives Group system:serviceaccounts \(every ServiceAccount of the cluster, every tenant's pods included\) Role tenant-owner: fix:/) },
+    ]);
+  });
+
+  test('ServiceAccount subjects, and users or groups that merely contain "system", are fine', () => {
+    const binding = roleBinding(PLATFORM_BINDING, 'readers', 'stoa-system', { kind: 'ClusterRole', name: 'view' }, [
+      sa('default'), sa('argocd-server', 'argocd'), group('ops-system:admins'), user('system-admin@stoa.example'), group('System:Authenticated-lookalike'),
+    ]);
+    expect(check([...postFix(), binding])).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ObjectInFile, PolicyContext } from '../lib/validate/policy';
+import { factsOf, ObjectInFile, PolicyContext } from '../lib/validate/policy';
 import { uniqueHosts } from '../lib/validate/behaviour/unique-hosts';
 
 /** An Ingress in `path`, serving `hosts` in its rules and `tlsHosts` in its TLS section. */
@@ -69,9 +69,9 @@ test('hosts compare case-insensitively (and without a trailing dot); the message
 });
 
 test('a TLS-only host counts as served', () => {
-  const tlsOnly = ingress('dev/tenants/acme/ingress-extra.yaml', 'extra', 'tenant-acme', ['extra.dev.stoa.example.com'], ['portal.dev.stoa.example.com']);
+  const tlsOnly = ingress('dev/platform/zz-extra/ingress-extra.yaml', 'extra', 'stoa-system', ['extra.dev.stoa.example.com'], ['portal.dev.stoa.example.com']);
   expect(check([PORTAL, tlsOnly])).toEqual([{
-    file: 'dev/tenants/acme/ingress-extra.yaml',
+    file: 'dev/platform/zz-extra/ingress-extra.yaml',
     message: expect.stringContaining('host portal.dev.stoa.example.com is also served by Ingress stoa-system/stoa-portal'),
   }]);
 });
@@ -90,7 +90,7 @@ test('the same host in two environments is fine: each environment is its own clu
 test('every later duplicate is reported against the first one, once per host', () => {
   const second = ingress('dev/tenants/portal/ingress-gateway.yaml', 'gateway', 'tenant-portal', ['portal.dev.stoa.example.com', 'acme.dev.stoa.example.com']);
   const third = ingress('dev/tenants/zeta/ingress-gateway.yaml', 'gateway', undefined, ['portal.dev.stoa.example.com']);
-  const reported = check([...postFix, second, third]);
+  const reported = check([...postFix, second, third]).filter((v) => v.message.startsWith('host '));
   expect(reported).toEqual([
     { file: 'dev/tenants/portal/ingress-gateway.yaml', message: expect.stringMatching(/^host portal\.dev\.stoa\.example\.com is also served by Ingress stoa-system\/stoa-portal \(dev\/platform\/stoa-portal\/ingress-stoa-portal\.yaml\)/) },
     { file: 'dev/tenants/portal/ingress-gateway.yaml', message: expect.stringMatching(/^host acme\.dev\.stoa\.example\.com is also served by Ingress tenant-acme\/gateway \(dev\/tenants\/acme\/ingress-gateway\.yaml\)/) },
@@ -103,4 +103,55 @@ test('objects other than Ingresses, and Ingresses without hosts, are ignored', (
   const service: ObjectInFile = { path: 'dev/tenants/acme/service-gateway.yaml', object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'gateway', namespace: 'tenant-acme' }, spec: { rules: [{ host: 'portal.dev.stoa.example.com' }] } } };
   const broken: ObjectInFile = { path: 'dev/tenants/acme/ingress-broken.yaml', object: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'broken' }, spec: { rules: 'nope', tls: [{ hosts: null }] } } };
   expect(check([PORTAL, noHost, service, broken])).toEqual([]);
+});
+
+describe('a tenant\'s Ingresses serve <tenant>.<domain> only', () => {
+  const withDomain = (objects: ObjectInFile[]) => uniqueHosts.check({
+    ...context(objects), environments: new Map([['dev', factsOf({ domain: 'dev.stoa.example.com' })]]),
+  });
+  const ACME = 'dev/tenants/acme/ingress-gateway.yaml';
+
+  test('quiet on the post-fix shape with the domain known', () => {
+    expect(withDomain(postFix)).toEqual([]);
+  });
+
+  test('a wildcard, another tenant\'s name, a platform host or another domain', () => {
+    const hosts = ['*.dev.stoa.example.com', 'globex2.dev.stoa.example.com', 'acme.evil.example.com', 'acme.dev.stoa.example.com'];
+    const bad = ingress(ACME, 'gateway', 'tenant-acme', hosts);
+    expect(withDomain([bad]).map((v) => v.message)).toEqual([
+      'Ingress tenant-acme/gateway of tenant acme: host *.dev.stoa.example.com is a wildcard; a tenant\'s Ingresses serve acme.dev.stoa.example.com only',
+      'Ingress tenant-acme/gateway of tenant acme: host globex2.dev.stoa.example.com is not the tenant\'s; a tenant\'s Ingresses serve acme.dev.stoa.example.com only',
+      'Ingress tenant-acme/gateway of tenant acme: host acme.evil.example.com is not the tenant\'s; a tenant\'s Ingresses serve acme.dev.stoa.example.com only',
+    ]);
+    // Without the domain, only the tenant's prefix is known.
+    expect(check([bad]).map((v) => v.message)).toEqual([
+      expect.stringContaining('host *.dev.stoa.example.com is a wildcard; a tenant\'s Ingresses serve acme.<domain> only'),
+      expect.stringContaining('host globex2.dev.stoa.example.com is not the tenant\'s'),
+    ]);
+  });
+
+  test('a rule without a host and a default backend catch every host nobody claims', () => {
+    const catchAll = ingress(ACME, 'gateway', 'tenant-acme', ['acme.dev.stoa.example.com']);
+    (catchAll.object.spec as any).rules.push({ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'gateway', port: { name: 'http' } } } }] } });
+    (catchAll.object.spec as any).defaultBackend = { service: { name: 'gateway', port: { name: 'http' } } };
+    expect(withDomain([catchAll]).map((v) => v.message)).toEqual([
+      'Ingress tenant-acme/gateway of tenant acme: spec.defaultBackend serves every host no other Ingress claims (the controller\'s catch-all); a tenant\'s Ingresses serve acme.dev.stoa.example.com only',
+      'Ingress tenant-acme/gateway of tenant acme: rules[1] has no host, so it serves every host no other rule claims; a tenant\'s Ingresses serve acme.dev.stoa.example.com only',
+    ]);
+  });
+
+  test('the tenant comes from the namespace (its stoa.io/tenant label, or its name); case and a trailing dot do not matter', () => {
+    const ns: ObjectInFile = { path: 'dev/tenants/initech/namespace-apps.yaml', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'initech-apps', labels: { 'stoa.io/tenant': 'initech' } } } };
+    const labelled = ingress('dev/tenants/initech/ingress-gateway.yaml', 'gateway', 'initech-apps', ['INITECH.dev.stoa.example.com.']);
+    expect(withDomain([ns, labelled])).toEqual([]);
+    const other = ingress('dev/tenants/initech/ingress-gateway.yaml', 'gateway', 'initech-apps', ['acme.dev.stoa.example.com']);
+    expect(withDomain([ns, other]).map((v) => v.message)).toEqual([expect.stringMatching(/^Ingress initech-apps\/gateway of tenant initech: host acme\.dev\.stoa\.example\.com is not the tenant's/)]);
+  });
+
+  test('an Ingress without a namespace is placed by its Application; platform Ingresses may serve any host', () => {
+    const placed = ingress(ACME, 'gateway', undefined, ['*.dev.stoa.example.com']);
+    const app: ObjectInFile = { path: 'dev/apps/application-dev-tenant-acme.yaml', object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'dev-tenant-acme' }, spec: { source: { path: 'dev/tenants/acme' }, destination: { namespace: 'tenant-acme' } } } };
+    expect(uniqueHosts.check({ ...context([placed]), applications: [app] }).map((v) => v.message)).toEqual([expect.stringContaining('Ingress tenant-acme/gateway of tenant acme: host *.dev.stoa.example.com is a wildcard')]);
+    expect(withDomain([ingress('dev/platform/wild/ingress-wild.yaml', 'wild', 'stoa-system', ['*.dev.stoa.example.com'])])).toEqual([]);
+  });
 });

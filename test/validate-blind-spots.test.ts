@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { loadEnvironments, validateFolder, validationOptionsOf, Violation } from '../lib';
 import { exampleProject, tempDir } from './helpers';
 
@@ -22,9 +22,142 @@ const found = (dir: string, extra = {}): readonly Violation[] => validateFolder(
 const messages = (dir: string, rule: string, extra = {}) => found(dir, extra).filter((v) => v.rule === rule).map((v) => `${v.file}: ${v.message}`);
 
 const GATEWAY = 'dev/tenants/acme/deployment-gateway.yaml';
+/** Changes the one object of a YAML file of `dir`. */
+const editObject = (dir: string, file: string, change: (o: any) => void) => {
+  const object = parse(read(dir, file));
+  change(object);
+  fs.writeFileSync(path.join(dir, file), stringify(object));
+};
+const write = (dir: string, file: string, object: unknown) => {
+  fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+  fs.writeFileSync(path.join(dir, file), stringify(object));
+};
 
 test('the committed output is clean with the environment files known', () => {
   expect(found(distCopy())).toEqual([]);
+});
+
+describe('hostile hand edits of dist/ (each passed validate before)', () => {
+  test('bindings to everyone, and a tenant owner Role that reads Secrets', () => {
+    const dir = distCopy();
+    editObject(dir, 'dev/tenants/acme/rolebinding-tenant-owners.yaml', (o) => o.subjects.push({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }));
+    editObject(dir, 'dev/tenants/globex/role-tenant-owner.yaml', (o) => o.rules[0].resources.push('secrets'));
+    write(dir, 'prod/platform/stoa-portal/clusterrolebinding-anyone.yaml', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'anyone' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:anonymous' }, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:serviceaccounts:tenant-acme' }],
+    });
+    expect(messages(dir, 'secret-isolation')).toEqual([
+      expect.stringMatching(/^dev\/tenants\/acme\/rolebinding-tenant-owners\.yaml: RoleBinding tenant-acme\/tenant-owners gives Group system:authenticated \(every authenticated user/),
+      expect.stringMatching(/^dev\/tenants\/globex\/rolebinding-tenant-owners\.yaml: .* Role tenant-owner \(dev\/tenants\/globex\/role-tenant-owner\.yaml\), which grants get\/list\/watch on secrets: they could read the values of every Secret in the namespace/),
+      expect.stringMatching(/^prod\/platform\/stoa-portal\/clusterrolebinding-anyone\.yaml: ClusterRoleBinding anyone gives User system:anonymous \(every request without credentials\) ClusterRole cluster-admin/),
+      expect.stringMatching(/^prod\/platform\/stoa-portal\/clusterrolebinding-anyone\.yaml: ClusterRoleBinding anyone gives Group system:serviceaccounts:tenant-acme /),
+    ]);
+  });
+
+  test('privileged pods in a platform namespace without a level, root with runAsNonRoot, a tenant namespace made privileged', () => {
+    const dir = distCopy();
+    const PORTAL = 'dev/platform/stoa-portal/deployment-stoa-portal.yaml';
+    editObject(dir, PORTAL, (o) => {
+      const pod = o.spec.template.spec;
+      Object.assign(pod, { hostNetwork: true, hostPID: true, hostIPC: true });
+      pod.volumes.push({ name: 'host', hostPath: { path: '/' } });
+      pod.containers[0].securityContext.privileged = true;
+      pod.containers[0].securityContext.allowPrivilegeEscalation = true;
+      pod.containers[0].securityContext.capabilities.add = ['SYS_ADMIN'];
+      pod.securityContext.runAsUser = 0;
+    });
+    editObject(dir, 'staging/tenants/globex/namespace-tenant-globex.yaml', (o) => { o.metadata.labels['pod-security.kubernetes.io/enforce'] = 'privileged'; });
+    editObject(dir, 'staging/tenants/globex/deployment-gateway.yaml', (o) => { o.spec.template.spec.containers[0].securityContext.privileged = true; });
+    editObject(dir, 'prod/tenants/acme/namespace-tenant-acme.yaml', (o) => { delete o.metadata.labels['pod-security.kubernetes.io/enforce']; });
+    expect(messages(dir, 'pod-security')).toEqual([
+      `${PORTAL}: Deployment stoa-system/stoa-portal: namespace stoa-system enforces no Pod Security level, but the platform holds every namespace to at least "baseline", which refuses its pods: `
+        + 'hostNetwork: true; hostPID: true; hostIPC: true; hostPath volume "host"; container "stoa-portal": privileged; container "stoa-portal": adds capability SYS_ADMIN',
+      expect.stringMatching(/^prod\/tenants\/acme\/namespace-tenant-acme\.yaml: Namespace tenant-acme is a tenant's and enforces no Pod Security level: tenant namespaces must enforce "restricted"/),
+      expect.stringMatching(/^staging\/tenants\/globex\/deployment-gateway\.yaml: Deployment tenant-globex\/gateway: namespace tenant-globex enforces Pod Security "privileged", but the platform holds a tenant namespace to "restricted", which refuses its pods: container "gateway": privileged$/),
+      expect.stringMatching(/^staging\/tenants\/globex\/namespace-tenant-globex\.yaml: Namespace tenant-globex is a tenant's and enforces Pod Security "privileged"/),
+    ]);
+    expect(messages(dir, 'non-root')).toEqual([
+      `${PORTAL}: container "stoa-portal" runs as UID 0 (runAsUser: 0 on the pod) with runAsNonRoot: true: the kubelet refuses to start it; set a non-zero runAsUser`,
+    ]);
+  });
+
+  test('Argo CD reading a folder differently: include/exclude, plugins, and a manifest in a sub-folder', () => {
+    const dir = distCopy();
+    editObject(dir, 'dev/apps/application-dev-tenant-globex.yaml', (o) => { o.spec.source.directory = { exclude: 'networkpolicy-default-deny.yaml' }; });
+    editObject(dir, 'prod/apps/application-prod-tenant-acme.yaml', (o) => { o.spec.source.plugin = { name: 'envsubst' }; });
+    fs.mkdirSync(path.join(dir, 'dev/tenants/globex/x'));
+    fs.renameSync(path.join(dir, 'dev/tenants/globex/networkpolicy-default-deny.yaml'), path.join(dir, 'dev/tenants/globex/x/networkpolicy-default-deny.yaml'));
+    expect(messages(dir, 'environment-sources')).toEqual([
+      expect.stringMatching(/^dev\/apps\/application-dev-tenant-globex\.yaml: Application "dev-tenant-globex": spec\.source is not a plain directory source .*: directory\.exclude \(skips the files it matches\)/),
+      expect.stringMatching(/^prod\/apps\/application-prod-tenant-acme\.yaml: Application "prod-tenant-acme": spec\.source is not a plain directory source .*: plugin \(renders the folder through a config management plugin\)/),
+    ]);
+    expect(messages(dir, 'source-path-exists')).toEqual([
+      'dev/tenants/globex/x/networkpolicy-default-deny.yaml: NetworkPolicy default-deny is in dev/tenants/globex/x/, which no Application syncs, so it is never applied: '
+        + 'move it into dev/tenants/globex/ (Argo CD does not read the sub-folders of an Application\'s source path)',
+    ]);
+    // Counted, so the default-deny rule alone cannot tell.
+    expect(messages(dir, 'tenant-default-deny')).toEqual([]);
+  });
+
+  test('tenant Services and Ingresses that get around the ingress controller, its hosts or its configuration', () => {
+    const dir = distCopy();
+    editObject(dir, 'dev/tenants/acme/service-gateway.yaml', (o) => { o.spec.type = 'LoadBalancer'; });
+    editObject(dir, 'dev/tenants/globex/service-gateway.yaml', (o) => { o.spec.externalIPs = ['10.96.0.1']; });
+    editObject(dir, 'dev/tenants/initech/ingress-gateway.yaml', (o) => {
+      o.metadata.annotations['nginx.ingress.kubernetes.io/server-snippet'] = 'location /steal { proxy_pass http://control-plane-api.stoa-system.svc; }';
+      o.metadata.annotations['nginx.ingress.kubernetes.io/auth-url'] = 'http://control-plane-api.stoa-system.svc.cluster.local/internal';
+    });
+    editObject(dir, 'staging/tenants/globex/ingress-gateway.yaml', (o) => {
+      o.spec.rules[0].host = '*.staging.stoa.example.com';
+      o.spec.rules.push({ http: o.spec.rules[0].http });
+      o.spec.tls[0].hosts = ['globex.attacker.example'];
+    });
+    const flows = messages(dir, 'network-flows');
+    expect(flows).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^dev\/tenants\/acme\/service-gateway\.yaml: Service tenant-acme\/gateway of a tenant namespace is of type LoadBalancer/),
+      expect.stringMatching(/^dev\/tenants\/globex\/service-gateway\.yaml: Service tenant-globex\/gateway of a tenant namespace sets externalIPs 10\.96\.0\.1/),
+      expect.stringMatching(/^dev\/tenants\/initech\/ingress-gateway\.yaml: .* sets nginx\.ingress\.kubernetes\.io\/server-snippet, which injects its nginx configuration/),
+      expect.stringMatching(/^dev\/tenants\/initech\/ingress-gateway\.yaml: .* sets nginx\.ingress\.kubernetes\.io\/auth-url "http:\/\/control-plane-api\.stoa-system\.svc\.cluster\.local\/internal", inside the cluster/),
+    ]));
+    expect(messages(dir, 'unique-hosts')).toEqual([
+      'staging/tenants/globex/ingress-gateway.yaml: Ingress tenant-globex/gateway of tenant globex: rules[1] has no host, so it serves every host no other rule claims; a tenant\'s Ingresses serve globex.staging.stoa.example.com only',
+      'staging/tenants/globex/ingress-gateway.yaml: Ingress tenant-globex/gateway of tenant globex: host *.staging.stoa.example.com is a wildcard; a tenant\'s Ingresses serve globex.staging.stoa.example.com only',
+      'staging/tenants/globex/ingress-gateway.yaml: Ingress tenant-globex/gateway of tenant globex: host globex.attacker.example is not the tenant\'s; a tenant\'s Ingresses serve globex.staging.stoa.example.com only',
+    ]);
+  });
+
+  test('a tenant host under another environment\'s domain is refused: the domain comes from the environment file', () => {
+    const dir = distCopy();
+    edit(dir, 'staging/tenants/acme/ingress-gateway.yaml', (t) => t.split('acme.staging.stoa.example.com').join('acme.stoa.example.com'));
+    expect(messages(dir, 'unique-hosts')).toEqual([
+      'staging/tenants/acme/ingress-gateway.yaml: Ingress tenant-acme/gateway of tenant acme: host acme.stoa.example.com is not the tenant\'s; a tenant\'s Ingresses serve acme.staging.stoa.example.com only',
+    ]);
+  });
+
+  test('tenant AppProjects with unnamed cluster kinds, any source namespace, or roles allowing every action', () => {
+    const dir = distCopy();
+    editObject(dir, 'dev/apps/appproject-dev-tenant-acme.yaml', (o) => { o.spec.clusterResourceWhitelist.push({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }, { group: '', kind: 'Namespace', name: '*' }); });
+    editObject(dir, 'prod/apps/appproject-prod-tenant-acme.yaml', (o) => {
+      o.spec.sourceNamespaces = ['*'];
+      o.spec.roles[1].policies.push('p, proj:prod-tenant-acme:release, applications, *, prod-tenant-acme/*, allow');
+    });
+    expect(messages(dir, 'project-scope')).toEqual([
+      'dev/apps/appproject-dev-tenant-acme.yaml: AppProject "dev-tenant-acme": clusterResourceWhitelist allows every rbac.authorization.k8s.io/ClusterRole (no name): a tenant project names each cluster-scoped object it may deploy',
+      'dev/apps/appproject-dev-tenant-acme.yaml: AppProject "dev-tenant-acme": clusterResourceWhitelist allows every Namespace named "*": a tenant project names each cluster-scoped object it may deploy',
+      'prod/apps/appproject-prod-tenant-acme.yaml: AppProject "prod-tenant-acme": sourceNamespaces allows "*": Applications of any matching namespace could use the project',
+      expect.stringMatching(/^prod\/apps\/appproject-prod-tenant-acme\.yaml: AppProject "prod-tenant-acme": role "release" policy "p, proj:prod-tenant-acme:release, applications, \*, prod-tenant-acme\/\*, allow" allows every action/),
+    ]);
+  });
+
+  test('an empty folder, and a dist/ without an environment that has an environment file', () => {
+    const empty = path.join(tempDir(), 'dist');
+    fs.mkdirSync(empty);
+    expect(found(empty)).toEqual([{ rule: 'environment-folders', file: '.', message: 'the output holds no manifests: nothing to validate is never valid (run synth)' }]);
+    const dir = distCopy();
+    fs.rmSync(path.join(dir, 'prod'), { recursive: true });
+    expect(found(dir)).toEqual([{ rule: 'environment-folders', file: 'prod/', message: 'environment prod has an environment file but no manifests in the output: its folder prod/ is missing or empty (run synth)' }]);
+  });
 });
 
 describe('values the API server refuses', () => {
@@ -37,6 +170,18 @@ describe('values the API server refuses', () => {
     expect(out).toContainEqual(expect.stringMatching(/^dev\/platform\/control-plane-api\/deployment-control-plane-api\.yaml: Deployment control-plane-api: spec\.replicas is -2; the API server accepts an integer of at least 0$/));
     expect(out).toContainEqual(expect.stringMatching(/service-gateway\.yaml: Service gateway: spec\.ports "\S+" port is 70000; the API server accepts an integer from 1 to 65535/));
     expect(out).toContainEqual(expect.stringMatching(/deployment-gateway\.yaml: Deployment gateway: pod container "gateway" \w+Probe\.periodSeconds is 0/));
+  });
+
+  test('a Service name starting with a digit, a volume name that is not a DNS label, an except that is not inside its cidr', () => {
+    const dir = distCopy();
+    editObject(dir, 'prod/tenants/acme/service-gateway.yaml', (o) => { o.metadata.name = '1gateway'; });
+    editObject(dir, 'dev/platform/stoa-portal/deployment-stoa-portal.yaml', (o) => { o.spec.template.spec.volumes[0].name = 'tmp_dir'; });
+    editObject(dir, 'dev/tenants/acme/networkpolicy-gateway-allow-egress.yaml', (o) => { o.spec.egress[1].to[0].ipBlock.except = ['0.0.0.0/0']; });
+    expect(messages(dir, 'api-server-accepts')).toEqual([
+      'dev/platform/stoa-portal/deployment-stoa-portal.yaml: Deployment stoa-portal: pod volume "tmp_dir": the name must be a DNS label (at most 63 lowercase alphanumerics or \'-\')',
+      'dev/tenants/acme/networkpolicy-gateway-allow-egress.yaml: NetworkPolicy gateway-allow-egress: spec.egress[1] ipBlock.except "0.0.0.0/0" must be a strict subset of cidr "0.0.0.0/0"',
+      'prod/tenants/acme/service-gateway.yaml: Service 1gateway: metadata.name "1gateway" must be a DNS label starting with a letter (RFC 1035: at most 63 lowercase alphanumerics or \'-\')',
+    ]);
   });
 
   test('an invalid CIDR in a NetworkPolicy, bad names and label values', () => {

@@ -150,7 +150,7 @@ describe.each(rules)('rule $rule', ({ rule, fire, message, quiet }) => {
 
 test('every rule is tested (above, or a behaviour rule in its own test file) and has a reason', () => {
   const behaviour = BEHAVIOUR_RULES.map((r) => r.id);
-  const policy = VALIDATION_RULES.map((r) => r.id).filter((id) => !['output-file', 'yaml-syntax', 'kubernetes-object', 'unknown-kind', 'schema', ...behaviour].includes(id));
+  const policy = VALIDATION_RULES.map((r) => r.id).filter((id) => !['output-file', 'environment-folders', 'yaml-syntax', 'kubernetes-object', 'unknown-kind', 'schema', ...behaviour].includes(id));
   expect(rules.map((r) => r.rule).sort()).toEqual([...policy].sort());
   for (const id of behaviour) expect(fs.existsSync(path.join(__dirname, `behaviour-${id}.test.ts`))).toBe(true);
   for (const r of VALIDATION_RULES) expect(r.reason.length).toBeGreaterThan(20);
@@ -171,6 +171,180 @@ test('project-permits also catches a cluster-scoped kind or a namespace the proj
   expect(messages).toContainEqual(expect.stringMatching(/Namespace tenant-acme, deployed by "dev-tenant-acme", is not allowed by the clusterResourceWhitelist/));
   expect(messages).toContainEqual(expect.stringMatching(/Service gateway, deployed by "dev-tenant-globex", is not allowed by the destinations \(namespace kube-system\)/));
   expect(messages).toContainEqual('Application "dev-tenant-initech": project "dev-nowhere" is not in the output');
+});
+
+test('non-root also refuses runAsUser 0 with runAsNonRoot: true (the kubelet would refuse to start the container)', () => {
+  const objects = copy();
+  const pod = find(objects, GATEWAY).spec.template.spec;
+  pod.securityContext.runAsUser = 0;
+  expect(violationsOf(objects, 'non-root').map((v) => v.message)).toEqual([
+    'container "gateway" runs as UID 0 (runAsUser: 0 on the pod) with runAsNonRoot: true: the kubelet refuses to start it; set a non-zero runAsUser',
+  ]);
+  // The container's own runAsUser wins over the pod's, both ways.
+  pod.containers[0].securityContext.runAsUser = 10001;
+  expect(violationsOf(objects, 'non-root')).toEqual([]);
+  pod.securityContext.runAsUser = 10001;
+  pod.containers[0].securityContext.runAsUser = 0;
+  expect(violationsOf(objects, 'non-root').map((v) => v.message)).toEqual([expect.stringContaining('(runAsUser: 0 on the container)')]);
+});
+
+describe('project-scope: wildcards beyond kinds', () => {
+  const PROJECT = 'dev/apps/appproject-dev-tenant-acme.yaml';
+  test('a tenant project allowing a cluster-scoped kind without a name, or named "*"', () => {
+    const objects = copy();
+    find(objects, PROJECT).spec.clusterResourceWhitelist = [
+      { group: '', kind: 'Namespace', name: 'tenant-acme' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      { group: '', kind: 'Namespace', name: '*' },
+    ];
+    expect(violationsOf(objects, 'project-scope').map((v) => v.message)).toEqual([
+      'AppProject "dev-tenant-acme": clusterResourceWhitelist allows every rbac.authorization.k8s.io/ClusterRoleBinding (no name): a tenant project names each cluster-scoped object it may deploy',
+      'AppProject "dev-tenant-acme": clusterResourceWhitelist allows every Namespace named "*": a tenant project names each cluster-scoped object it may deploy',
+    ]);
+  });
+
+  test('sourceNamespaces with a wildcard, and project roles allowing every action, every resource or another project', () => {
+    const objects = copy();
+    const spec = find(objects, 'prod/apps/appproject-prod-tenant-acme.yaml').spec;
+    spec.sourceNamespaces = ['argocd', '*'];
+    spec.roles[0].policies.push(
+      'p, proj:prod-tenant-acme:read-only, applications, *, prod-tenant-acme/*, allow',
+      'p, proj:prod-tenant-acme:read-only, *, get, prod-tenant-acme/*, allow',
+      'p, proj:prod-tenant-acme:read-only, applications, sync, prod-platform/*, allow',
+      'p, proj:prod-tenant-acme:read-only, applications, *, prod-tenant-acme/*, deny',
+    );
+    expect(violationsOf(objects, 'project-scope').map((v) => v.message)).toEqual([
+      'AppProject "prod-tenant-acme": sourceNamespaces allows "*": Applications of any matching namespace could use the project',
+      'AppProject "prod-tenant-acme": role "read-only" policy "p, proj:prod-tenant-acme:read-only, applications, *, prod-tenant-acme/*, allow" allows every action (sync, delete, override, exec, ...): grant the actions the role needs',
+      'AppProject "prod-tenant-acme": role "read-only" policy "p, proj:prod-tenant-acme:read-only, *, get, prod-tenant-acme/*, allow" allows every resource: name the resource (applications, logs, ...)',
+      'AppProject "prod-tenant-acme": role "read-only" policy "p, proj:prod-tenant-acme:read-only, applications, sync, prod-platform/*, allow" reaches objects outside project prod-tenant-acme ("prod-platform/*")',
+    ]);
+  });
+
+  test('the platform project names its cluster-scoped objects too, but is not held to it; the rendered roles are fine', () => {
+    const objects = copy();
+    find(objects, 'dev/apps/appproject-dev-platform.yaml').spec.clusterResourceWhitelist.push({ group: 'cert-manager.io', kind: 'ClusterIssuer' });
+    expect(violationsOf(objects, 'project-scope')).toEqual([]);
+  });
+});
+
+describe('source-path-exists: every manifest is in a folder an Application syncs', () => {
+  test('a manifest moved into a sub-folder of a source path is never applied', () => {
+    const objects = copy();
+    const policy = objects.find((o) => o.path === 'dev/tenants/globex/networkpolicy-default-deny.yaml');
+    policy.path = 'dev/tenants/globex/x/networkpolicy-default-deny.yaml';
+    objects.push({ path: 'dev/stray/configmap-x.yaml', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'stoa-system' } } });
+    expect(violationsOf(objects, 'source-path-exists').map((v) => `${v.file}: ${v.message}`)).toEqual([
+      'dev/stray/configmap-x.yaml: ConfigMap x is in dev/stray/, which no Application syncs, so it is never applied: add an Application whose source path is dev/stray',
+      'dev/tenants/globex/x/networkpolicy-default-deny.yaml: NetworkPolicy default-deny is in dev/tenants/globex/x/, which no Application syncs, so it is never applied: '
+        + 'move it into dev/tenants/globex/ (Argo CD does not read the sub-folders of an Application\'s source path)',
+    ]);
+  });
+
+  test('bootstrap/ and argocd-config/ are applied by hand; their sub-folders are not', () => {
+    const objects = copy();
+    const cm = objects.find((o) => o.path === 'prod/argocd-config/configmap-argocd-cm.yaml');
+    objects.push({ path: 'prod/argocd-config/more/configmap-argocd-cm.yaml', object: cm.object });
+    expect(violationsOf(objects, 'source-path-exists').map((v) => v.file)).toEqual(['prod/argocd-config/more/configmap-argocd-cm.yaml']);
+  });
+
+  test('in ApplicationSet mode the generated Applications sync the tenant folders', () => {
+    const objects = copy().filter((o) => !/^staging\/apps\/application-staging-tenant-/.test(o.path));
+    expect(violationsOf(objects, 'source-path-exists').map((v) => v.file)).toContain('staging/tenants/acme/ingress-gateway.yaml');
+    const template = find(objects, 'staging/apps/application-staging-stoa-portal.yaml');
+    objects.push({ path: 'staging/apps/applicationset-staging-tenants.yaml', object: {
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'staging-tenants', namespace: 'argocd' },
+      spec: {
+        generators: [{ git: { repoURL: template.spec.source.repoURL, revision: 'main', directories: [{ path: 'staging/tenants/*' }] } }],
+        template: { metadata: { name: 'staging-tenant-{{path.basename}}' }, spec: { ...template.spec, source: { ...template.spec.source, path: '{{path}}' } } },
+      },
+    } });
+    expect(violationsOf(objects, 'source-path-exists')).toEqual([]);
+  });
+});
+
+describe('environment-sources: plain directory sources only', () => {
+  const APP = 'dev/apps/application-dev-tenant-acme.yaml';
+  test.each([
+    [{ directory: { exclude: 'networkpolicy-default-deny.yaml' } }, 'directory.exclude (skips the files it matches)'],
+    [{ directory: { include: 'deployment-*.yaml' } }, 'directory.include (skips every file it does not match)'],
+    [{ directory: { recurse: true } }, 'directory.recurse (also applies the files of every sub-folder)'],
+    [{ directory: { jsonnet: { tlas: [{ name: 'x', value: 'y' }] } } }, 'directory.jsonnet (evaluates Jsonnet with these settings)'],
+    [{ plugin: { name: 'envsubst' } }, 'plugin (renders the folder through a config management plugin)'],
+    [{ helm: { valueFiles: ['values.yaml'] } }, 'helm (renders the folder as a Helm chart)'],
+    [{ kustomize: { namePrefix: 'x-' } }, 'kustomize (renders the folder with Kustomize)'],
+  ])('a source with %j', (extra, field) => {
+    const objects = copy();
+    Object.assign(find(objects, APP).spec.source, extra);
+    expect(violationsOf(objects, 'environment-sources').map((v) => v.message)).toEqual([
+      `Application "dev-tenant-acme": spec.source is not a plain directory source (only repoURL, path, targetRevision, an empty directory): ${field}; Argo CD would not apply the folder's files as validated`,
+    ]);
+  });
+
+  test('an empty directory is plain; each of spec.sources is checked', () => {
+    const objects = copy();
+    const spec = find(objects, APP).spec;
+    spec.source.directory = {};
+    expect(violationsOf(objects, 'environment-sources')).toEqual([]);
+    spec.sources = [{ ...spec.source }, { ...spec.source, ref: 'values' }];
+    delete spec.source;
+    expect(violationsOf(objects, 'environment-sources').map((v) => v.message)).toEqual([expect.stringMatching(/^Application "dev-tenant-acme": spec\.sources\[1\] is not a plain directory source .*: ref \(changes what Argo CD reads or how it renders it\)/)]);
+  });
+});
+
+describe('api-server-accepts: names and ipBlock exceptions', () => {
+  test('a Service name must start with a letter; volume and container names are DNS labels', () => {
+    const objects = copy();
+    find(objects, 'dev/tenants/acme/service-gateway.yaml').metadata.name = '1gateway';
+    const pod = find(objects, GATEWAY).spec.template.spec;
+    pod.volumes[0].name = 'Tmp_Dir';
+    pod.volumes[1].name = 'v'.repeat(64);
+    pod.containers[0].name = 'gateway.main';
+    expect(violationsOf(objects, 'api-server-accepts').map((v) => v.message)).toEqual([
+      'Deployment gateway: pod volume "Tmp_Dir": the name must be a DNS label (at most 63 lowercase alphanumerics or \'-\')',
+      `Deployment gateway: pod volume "${'v'.repeat(64)}": the name must be a DNS label (at most 63 lowercase alphanumerics or '-')`,
+      'Deployment gateway: pod container "gateway.main": the name must be a DNS label (at most 63 lowercase alphanumerics or \'-\')',
+      'Service 1gateway: metadata.name "1gateway" must be a DNS label starting with a letter (RFC 1035: at most 63 lowercase alphanumerics or \'-\')',
+    ]);
+  });
+
+  test('an ipBlock except must be a strict subset of its cidr (IPv4 and IPv6)', () => {
+    const objects = copy();
+    const block = find(objects, 'dev/tenants/acme/networkpolicy-gateway-allow-egress.yaml').spec.egress[1].to[0].ipBlock;
+    block.except = ['0.0.0.0/0', '10.0.0.0/8', '192.168.0.0/16'];
+    block.cidr = '10.0.0.0/8';
+    const six = { ipBlock: { cidr: '2001:db8::/32', except: ['2001:db8:1::/48', '2001:db9::/48', '::ffff:10.0.0.1/128'] } };
+    find(objects, 'dev/tenants/acme/networkpolicy-gateway-allow-egress.yaml').spec.egress[1].to.push(six);
+    expect(violationsOf(objects, 'api-server-accepts').map((v) => v.message)).toEqual([
+      'NetworkPolicy gateway-allow-egress: spec.egress[1] ipBlock.except "0.0.0.0/0" must be a strict subset of cidr "10.0.0.0/8"',
+      'NetworkPolicy gateway-allow-egress: spec.egress[1] ipBlock.except "10.0.0.0/8" must be a strict subset of cidr "10.0.0.0/8"',
+      'NetworkPolicy gateway-allow-egress: spec.egress[1] ipBlock.except "192.168.0.0/16" must be a strict subset of cidr "10.0.0.0/8"',
+      'NetworkPolicy gateway-allow-egress: spec.egress[1] ipBlock.except "2001:db9::/48" must be a strict subset of cidr "2001:db8::/32"',
+      'NetworkPolicy gateway-allow-egress: spec.egress[1] ipBlock.except "::ffff:10.0.0.1/128" must be a strict subset of cidr "2001:db8::/32"',
+    ]);
+  });
+});
+
+describe('environment-folders', () => {
+  test('no manifests at all is never valid', () => {
+    expect(validateObjects([]).violations).toEqual([
+      { rule: 'environment-folders', file: '.', message: 'the output holds no manifests: nothing to validate is never valid (run synth)' },
+    ]);
+    const report = validateFolder(tempDir(), { displayPrefix: 'dist/' });
+    expect(report.ok).toBe(false);
+    expect(report.violations.map((v) => `${v.file} ${v.rule}`)).toEqual(['dist/ environment-folders']);
+  });
+
+  test('every environment the options know has manifests', () => {
+    const objects = copy().filter((o) => !o.path.startsWith('prod/'));
+    const environments = { dev: {}, prod: {}, staging: {} };
+    expect(validateObjects(objects, { environments }).violations.filter((v) => v.rule === 'environment-folders')).toEqual([
+      { rule: 'environment-folders', file: 'prod/', message: 'environment prod has an environment file but no manifests in the output: its folder prod/ is missing or empty (run synth)' },
+    ]);
+    expect(validateObjects(copy(), { environments }).violations).toEqual([]);
+    // Without the environment files, validate cannot know which environments should be there.
+    expect(validateObjects(objects).violations).toEqual([]);
+  });
 });
 
 test('isPinnedImage accepts tags and digests, refuses latest and no tag (a registry port is not a tag)', () => {

@@ -44,6 +44,7 @@ export function environmentFactsOf(config: EnvironmentConfig): Partial<Environme
     envsRepo: { url: config.repo.url, revision: config.repo.revision },
     clusterServer: config.cluster.server,
     kubernetesVersion: config.cluster.kubernetesVersion,
+    domain: config.domain,
   };
 }
 

@@ -6,15 +6,45 @@ import { environmentFacts, environmentOf, PolicyRule } from './policy';
 /** The API server of the cluster Argo CD runs in, as Applications name it. */
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
+/** The fields of a plain directory source: Argo CD applies every YAML/JSON file directly in `path`, as validate reads them. */
+const PLAIN_SOURCE_FIELDS = new Set(['repoURL', 'path', 'targetRevision']);
+
+/** What Argo CD does with a source field beyond the plain directory: why validate cannot vouch for the folder. */
+const SOURCE_FIELD_EFFECTS: Readonly<Record<string, string>> = {
+  'directory.exclude': 'skips the files it matches',
+  'directory.include': 'skips every file it does not match',
+  'directory.recurse': 'also applies the files of every sub-folder',
+  'directory.jsonnet': 'evaluates Jsonnet with these settings',
+  plugin: 'renders the folder through a config management plugin',
+  helm: 'renders the folder as a Helm chart',
+  chart: 'reads a Helm chart instead of the folder',
+  kustomize: 'renders the folder with Kustomize',
+};
+
+/** Fields of a source that make it more than a plain directory source (an empty `directory: {}` is plain), with their effect. */
+function nonPlainSourceFields(source: any): string[] {
+  if (source === null || typeof source !== 'object') return [];
+  return Object.keys(source).flatMap((key) => {
+    if (PLAIN_SOURCE_FIELDS.has(key)) return [];
+    const value = source[key];
+    const fields = key === 'directory' && value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.keys(value).map((k) => `directory.${k}`)
+      : key === 'directory' && (value === null || value === undefined) ? [] : [key];
+    return fields.map((f) => `${f} (${SOURCE_FIELD_EFFECTS[f] ?? 'changes what Argo CD reads or how it renders it'})`);
+  });
+}
+
 /**
  * An environment's Applications read only that environment's folder, from its envs repo at its
  * revision, and deploy only to its cluster (or, for the app-of-apps, to Argo CD's namespace). A
  * prod Application pointing at `dev/...`, or at another repository, would put untested or foreign
- * manifests into prod while every file of prod/ looked right.
+ * manifests into prod while every file of prod/ looked right. Each source is a plain directory source
+ * (see {@link nonPlainSourceFields}): with include/exclude, recursion, Jsonnet, a plugin, Helm or
+ * Kustomize, Argo CD would apply something other than the files validate checked.
  */
 export const environmentSources: PolicyRule = {
   id: 'environment-sources',
-  reason: "an environment's Applications read only its own folder of the configured envs repo at its revision, and deploy only to its cluster",
+  reason: "an environment's Applications read only its own folder of the configured envs repo at its revision, as a plain directory (no include/exclude, recursion, Jsonnet, plugin, Helm or Kustomize), and deploy only to its cluster",
   check: (context) => {
     const out: Array<{ file: string; message: string }> = [];
     const firstSeen = new Map<string, { repoURL: string; revision: string; file: string }>();
@@ -22,7 +52,13 @@ export const environmentSources: PolicyRule = {
       const env = environmentOf(app.path);
       const facts = environmentFacts(context, env);
       const name = `Application "${app.object.metadata.name}"`;
-      for (const s of sourcesOf(app.object)) {
+      const spec = app.object.spec as any;
+      sourcesOf(app.object).forEach((s, i) => {
+        const fields = nonPlainSourceFields(s);
+        const where = spec?.source && i === 0 ? 'spec.source' : `spec.sources[${spec?.source ? i - 1 : i}]`;
+        if (fields.length > 0) {
+          out.push({ file: app.path, message: `${name}: ${where} is not a plain directory source (only repoURL, path, targetRevision, an empty directory): ${fields.join(', ')}; Argo CD would not apply the folder's files as validated` });
+        }
         const folder = sourceFolderOf(String(s?.path ?? ''));
         if (folder !== env && !folder.startsWith(`${env}/`)) out.push({ file: app.path, message: `${name} of environment ${env} reads "${s?.path}", outside ${env}/` });
         if (folder.split('/').includes('..')) out.push({ file: app.path, message: `${name}: source path "${s?.path}" must not hold ".."` });
@@ -38,7 +74,7 @@ export const environmentSources: PolicyRule = {
             out.push({ file: app.path, message: `${name} reads ${repoURL}@${revision}, but ${first.file} reads ${first.repoURL}@${first.revision}: one environment has one envs repo and revision` });
           }
         }
-      }
+      });
       const destination = (app.object.spec as any)?.destination ?? {};
       const allowed = [facts.clusterServer, destination.namespace === facts.argocdNamespace ? IN_CLUSTER : undefined].filter((s): s is string => s !== undefined);
       if (facts.clusterServer && !allowed.includes(destination.server)) {

@@ -85,6 +85,11 @@ export interface EnvironmentFacts {
    * @default - not known: every Application of an environment must then use one destination server
    */
   readonly clusterServer?: string;
+  /**
+   * Base domain of the environment (`domain` of its environment file): a tenant's Ingresses serve `<tenant>.<domain>` only.
+   * @default - not known: a tenant's Ingress hosts must then only start with `<tenant>.`
+   */
+  readonly domain?: string;
 }
 
 /** The oldest Kubernetes version the platform supports, and the default target of validation. */
@@ -105,6 +110,7 @@ export function factsOf(partial: Partial<EnvironmentFacts> = {}): EnvironmentFac
     kubernetesVersion: partial.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     envsRepo: partial.envsRepo,
     clusterServer: partial.clusterServer,
+    domain: partial.domain,
     existingNamespaces: [...new Set(partial.existingNamespaces
       ?? [argocdNamespace, 'default', 'external-secrets', 'kube-public', 'kube-system', ingressControllerNamespace, monitoringNamespace])],
   };

@@ -2,8 +2,8 @@ import { compareStrings } from '../sort';
 import { BEHAVIOUR_RULES } from './behaviour';
 import { labelsOf, list } from './model/fields';
 import { CLUSTER_SCOPED_KINDS } from './model/kinds';
-import { isTenantNamespace } from './model/namespaces';
-import { objectsByFolder, sourceFolderOf, sourcesOf } from './model/output-index';
+import { isTenantNamespace, namespaceLabelsOf, namespaceManifestLabels, TENANT_LABEL } from './model/namespaces';
+import { folderOf, isHandApplied, objectsByEnvironment, objectsByFolder, objectsSyncedBy, sourceFolderOf, sourcesOf } from './model/output-index';
 import { isHook } from './model/sync-phases';
 import { API_SERVER_RULES } from './api-server';
 import { environmentSources } from './environment-sources';
@@ -52,10 +52,16 @@ const containerResources: PolicyRule = {
 
 const nonRoot: PolicyRule = {
   id: 'non-root',
-  reason: 'pods run as non-root (runAsNonRoot: true on the pod or every container)',
-  check: ({ objects }) => workloads(objects).flatMap((w) => containersOf(w.pod)
-    .filter((c) => (c.securityContext?.runAsNonRoot ?? w.pod.securityContext?.runAsNonRoot) !== true)
-    .map((c) => ({ file: w.path, message: `container "${c.name}" may run as root: set runAsNonRoot: true` }))),
+  reason: 'pods run as non-root (runAsNonRoot: true on the pod or every container, and no runAsUser 0, which the kubelet then refuses to start)',
+  check: ({ objects }) => workloads(objects).flatMap((w) => containersOf(w.pod).flatMap((c) => {
+    if ((c.securityContext?.runAsNonRoot ?? w.pod.securityContext?.runAsNonRoot) !== true) {
+      return [{ file: w.path, message: `container "${c.name}" may run as root: set runAsNonRoot: true` }];
+    }
+    // The container's runAsUser wins over the pod's; UID 0 with runAsNonRoot makes the kubelet refuse the container.
+    const inContainer = typeof c.securityContext?.runAsUser === 'number';
+    if ((inContainer ? c.securityContext.runAsUser : w.pod.securityContext?.runAsUser) !== 0) return [];
+    return [{ file: w.path, message: `container "${c.name}" runs as UID 0 (runAsUser: 0 on the ${inContainer ? 'container' : 'pod'}) with runAsNonRoot: true: the kubelet refuses to start it; set a non-zero runAsUser` }];
+  })),
 };
 
 /** A policy that selects every pod and allows nothing in either direction. */
@@ -84,7 +90,7 @@ const tenantDefaultDeny: PolicyRule = {
 
 const projectScope: PolicyRule = {
   id: 'project-scope',
-  reason: 'an AppProject allows only the envs repo and the destinations its own Applications use, with no wildcards',
+  reason: 'an AppProject allows only the envs repo and the destinations its own Applications use, with no wildcards (kinds, source namespaces, role actions; a tenant project names each cluster-scoped object)',
   check: (context) => {
     const { objects, applications: apps } = context;
     const byFolder = objectsByFolder(objects);
@@ -114,6 +120,12 @@ const projectScope: PolicyRule = {
         }
       }
     }
+    const tenantNamespaces = new Map<string, Set<string>>();
+    for (const [env, envObjects] of objectsByEnvironment(objects)) {
+      const manifests = namespaceManifestLabels(envObjects);
+      const names = new Set([...manifests.keys(), ...apps.filter((a) => environmentOf(a.path) === env).map((a) => String((a.object.spec as any)?.destination?.namespace ?? ''))]);
+      tenantNamespaces.set(env, new Set([...names].filter((n) => n !== '' && isTenantNamespace(n, manifests.get(n) ?? namespaceLabelsOf(n)))));
+    }
     return objects.filter((o) => o.object.kind === 'AppProject').flatMap((p) => {
       const env = environmentOf(p.path);
       const spec = p.object.spec as any;
@@ -129,13 +141,46 @@ const projectScope: PolicyRule = {
         if (key.includes('*')) problems.push(`destination ${key} uses a wildcard`);
         else if (!used.has(key)) problems.push(`destination ${key} is not used by any of its Applications`);
       }
+      const tenant = isTenantProject(p, tenantNamespaces.get(env) ?? new Set());
       for (const k of list(spec?.clusterResourceWhitelist)) {
         if (k.group === '*' || k.kind === '*') problems.push(`clusterResourceWhitelist allows every ${k.group === '*' ? 'group' : 'kind'}`);
+        // A tenant may create its own Namespace only: a kind without a name lets it create (and own) any object of the kind.
+        else if (tenant && (k.name === undefined || k.name === null || String(k.name).includes('*'))) {
+          problems.push(`clusterResourceWhitelist allows every ${k.group ? `${k.group}/` : ''}${k.kind}${k.name === undefined || k.name === null ? ' (no name)' : ` named "${k.name}"`}: a tenant project names each cluster-scoped object it may deploy`);
+        }
+      }
+      for (const n of list(spec?.sourceNamespaces)) {
+        if (typeof n !== 'string' || n.includes('*') || n.startsWith('/')) problems.push(`sourceNamespaces allows "${n}": Applications of any matching namespace could use the project`);
+      }
+      for (const role of list(spec?.roles)) {
+        for (const text of list(role?.policies)) {
+          const problem = rolePolicyProblem(String(text), p.object.metadata.name);
+          if (problem) problems.push(`role "${role?.name}" policy "${text}" ${problem}`);
+        }
       }
       return problems.map((message) => ({ file: p.path, message: `AppProject "${p.object.metadata.name}": ${message}` }));
     });
   },
 };
+
+/** A tenant's AppProject: it carries the tenant label, or one of its destinations is a tenant namespace. */
+function isTenantProject(project: ObjectInFile, tenantNamespaces: ReadonlySet<string>): boolean {
+  return TENANT_LABEL in labelsOf(project.object.metadata.labels)
+    || list((project.object.spec as any)?.destinations).some((d) => tenantNamespaces.has(String(d?.namespace ?? '')));
+}
+
+/**
+ * What is wrong with a project role's Casbin policy (`p, <subject>, <resource>, <action>, <project>/<object>, <effect>`):
+ * an allow of every action, on every resource, or on objects of another project.
+ */
+function rolePolicyProblem(text: string, project: string): string | undefined {
+  const [type, , resource, action, object, effect = 'allow'] = text.split(',').map((f) => f.trim());
+  if (type !== 'p' || effect !== 'allow') return undefined;
+  if (action === '*') return 'allows every action (sync, delete, override, exec, ...): grant the actions the role needs';
+  if (resource === '*') return 'allows every resource: name the resource (applications, logs, ...)';
+  if (object === undefined || !object.startsWith(`${project}/`)) return `reaches objects outside project ${project} ("${object}")`;
+  return undefined;
+}
 
 function destinationKey(d: any): string {
   return `${d?.server ?? d?.name ?? '?'}/${d?.namespace ?? ''}`;
@@ -172,12 +217,29 @@ const uniqueObjects: PolicyRule = {
 
 const sourcePathExists: PolicyRule = {
   id: 'source-path-exists',
-  reason: "every Application's source path is a folder of the output with manifests in it",
+  reason: "every Application's source path is a folder of the output with manifests in it, and every manifest is in a folder an Application syncs (bootstrap/ and argocd-config/ are applied by hand)",
   check: ({ objects, applications }) => {
-    const folders = new Set(objects.map((o) => o.path.slice(0, o.path.lastIndexOf('/'))));
-    return applications.flatMap((a) => sourcesOf(a.object)
-      .filter((s) => typeof s.path !== 'string' || !folders.has(s.path.replace(/^\.?\/+|\/+$/g, '')))
+    const folders = new Set(objects.map((o) => folderOf(o.path)));
+    const missing = applications.flatMap((a) => sourcesOf(a.object)
+      .filter((s) => typeof s.path !== 'string' || !folders.has(sourceFolderOf(s.path)))
       .map((s) => ({ file: a.path, message: `Application "${a.object.metadata.name}": source path "${s.path}" has no manifests in the output` })));
+    // A directory source applies the files directly in its folder: a manifest anywhere else is counted here but never reaches the cluster.
+    const byFolder = objectsByFolder(objects);
+    const synced = new Set(applications.flatMap((a) => objectsSyncedBy(a.object, byFolder)));
+    const sourceFolders = new Set(applications.flatMap((a) => sourcesOf(a.object))
+      .filter((s) => typeof s?.path === 'string').map((s) => sourceFolderOf(s.path)));
+    const unsynced = new Map<string, string>();
+    for (const o of objects) {
+      if (synced.has(o) || isHandApplied(o.path) || unsynced.has(o.path)) continue;
+      const folder = folderOf(o.path);
+      let parent = folder;
+      while (parent.includes('/') && !sourceFolders.has(parent)) parent = folderOf(parent);
+      const fix = sourceFolders.has(parent) && parent !== folder
+        ? `move it into ${parent}/ (Argo CD does not read the sub-folders of an Application's source path)`
+        : `add an Application whose source path is ${folder}`;
+      unsynced.set(o.path, `${o.object.kind} ${o.object.metadata.name} is in ${folder}/, which no Application syncs, so it is never applied: ${fix}`);
+    }
+    return [...missing, ...[...unsynced].map(([file, message]) => ({ file, message }))];
   },
 };
 

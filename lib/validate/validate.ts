@@ -2,7 +2,7 @@ import { expandApplicationSets } from '../argocd/application-set-preview';
 import { KubeObject } from '../render/render';
 import { compareStrings } from '../sort';
 import { FlowResult, flowMatrix } from './behaviour/network-flows';
-import { EnvironmentFacts, factsOf, ObjectInFile, Violation } from './policy';
+import { EnvironmentFacts, environmentOf, factsOf, ObjectInFile, Violation } from './policy';
 import { POLICY_RULES } from './rules';
 import { readOutputFolder } from './output-files';
 import { SchemaCatalog } from './schema-catalog';
@@ -52,6 +52,7 @@ let defaultCatalog: SchemaCatalog | undefined;
 /** Ids and reasons of every check, for reports. */
 export const VALIDATION_RULES: ReadonlyArray<{ readonly id: string; readonly reason: string }> = [
   { id: 'output-file', reason: 'every file Argo CD would read is a plain YAML or JSON manifest validate can check: no Jsonnet, Kustomize or Helm markers, symlinks or special files, within Argo CD\'s size limit' },
+  { id: 'environment-folders', reason: 'the output holds manifests, and a folder with manifests for every environment the environment files define: a missing one would leave its Argo CD with nothing (or an old root) to sync' },
   { id: 'yaml-syntax', reason: 'every manifest file in the output is YAML (or JSON) that parses' },
   { id: 'kubernetes-object', reason: 'every document is a Kubernetes object with apiVersion, kind and metadata.name' },
   { id: 'unknown-kind', reason: 'every object is of a kind whose schema we have (Kubernetes 1.28+ core or a pinned CRD)' },
@@ -84,7 +85,7 @@ export function validateFolder(dir: string, options: ValidateOptions = {}): Vali
 function buildReport(objects: readonly ObjectInFile[], found: Violation[], options: ValidateOptions): ValidationReport {
   const prefix = options.displayPrefix ?? '';
   const schemas = options.schemas ?? (defaultCatalog ??= new SchemaCatalog());
-  const violations = [...found];
+  const violations = [...found, ...environmentFolderViolations(objects, options)];
   const sorted: ObjectInFile[] = [];
   for (const o of [...objects].sort((a, b) => compareStrings(a.path, b.path))) {
     if (isKubeObject(o.object)) sorted.push(o);
@@ -109,6 +110,23 @@ function buildReport(objects: readonly ObjectInFile[], found: Violation[], optio
   const order = new Map(VALIDATION_RULES.map((r, i) => [r.id, i]));
   violations.sort((a, b) => compareStrings(a.file, b.file) || order.get(a.rule)! - order.get(b.rule)!);
   return { ok: violations.length === 0, objects: objects.length, violations, flows: flowMatrix(context) };
+}
+
+/**
+ * An output without any manifest, or without the folder of an environment the options know
+ * (`options.environments`, from the environment files): validating what is there would pass.
+ */
+function environmentFolderViolations(objects: readonly ObjectInFile[], options: ValidateOptions): Violation[] {
+  const prefix = options.displayPrefix ?? '';
+  if (objects.length === 0) {
+    return [{ rule: 'environment-folders', file: prefix || '.', message: 'the output holds no manifests: nothing to validate is never valid (run synth)' }];
+  }
+  const present = new Set(objects.map((o) => environmentOf(o.path)));
+  return Object.keys(options.environments ?? {}).filter((env) => !present.has(env)).sort(compareStrings).map((env) => ({
+    rule: 'environment-folders',
+    file: `${prefix}${env}/`,
+    message: `environment ${env} has an environment file but no manifests in the output: its folder ${env}/ is missing or empty (run synth)`,
+  }));
 }
 
 /** A report for people (`text`) or tools (`json`). */

@@ -1,5 +1,5 @@
 import { isIPv6 } from 'net';
-import { parseIPv4 } from '../behaviour/network-flows/cidr';
+import { isStrictSubnet, parseIPv4 } from '../behaviour/network-flows/cidr';
 import { labelsOf, list } from '../model/fields';
 import { containersOf, PolicyRule, podSpecOf } from '../policy';
 
@@ -10,9 +10,12 @@ import { containersOf, PolicyRule, podSpecOf } from '../policy';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** RFC 1035 label: a DNS label that starts with a letter (Service names become DNS names and environment variable names). */
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-/** Kinds whose names must be DNS labels (they become DNS names or label values). */
+/** Kinds whose names must be DNS labels (they become DNS names or label values); Services' must also start with a letter (RFC 1035). */
 const LABEL_NAMED = new Set(['Namespace', 'Service']);
+const RFC1035_NAMED = new Set(['Service']);
 /** Kinds whose names the API server checks only for path safety (RBAC names may hold ':'). */
 const PATH_NAMED = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 /** The API server's limit on the total size of an object's annotations. */
@@ -40,7 +43,9 @@ function keyProblem(key: string): string | undefined {
 function metadataProblems(kind: string, metadata: any): string[] {
   const out: string[] = [];
   const name = String(metadata?.name ?? '');
-  if (LABEL_NAMED.has(kind)) {
+  if (RFC1035_NAMED.has(kind)) {
+    if (name.length > 63 || !DNS_1035_LABEL.test(name)) out.push(`metadata.name "${name}" must be a DNS label starting with a letter (RFC 1035: at most 63 lowercase alphanumerics or '-')`);
+  } else if (LABEL_NAMED.has(kind)) {
     if (name.length > 63 || !DNS_LABEL.test(name)) out.push(`metadata.name "${name}" must be a DNS label (at most 63 lowercase alphanumerics or '-')`);
   } else if (PATH_NAMED.has(kind)) {
     if (name === '.' || name === '..' || /[/%]/.test(name)) out.push(`metadata.name "${name}" must not be "." or ".." or hold "/" or "%"`);
@@ -75,8 +80,14 @@ function podProblems(pod: any, at: string): string[] {
   const out: string[] = [];
   range(out, `${at}.terminationGracePeriodSeconds`, pod?.terminationGracePeriodSeconds, 0);
   range(out, `${at}.activeDeadlineSeconds`, pod?.activeDeadlineSeconds, 1);
+  for (const v of list(pod?.volumes)) {
+    const name = String(v?.name ?? '');
+    if (name.length > 63 || !DNS_LABEL.test(name)) out.push(`${at} volume "${name}": the name must be a DNS label (at most 63 lowercase alphanumerics or '-')`);
+  }
   for (const c of containersOf(pod)) {
     const where = `${at} container "${c.name}"`;
+    const name = String(c.name ?? '');
+    if (name.length > 63 || !DNS_LABEL.test(name)) out.push(`${where}: the name must be a DNS label (at most 63 lowercase alphanumerics or '-')`);
     for (const p of list(c.ports)) {
       range(out, `${where} containerPort`, p?.containerPort, 1, 65535);
       range(out, `${where} hostPort`, p?.hostPort, 1, 65535);
@@ -134,7 +145,10 @@ function specProblems(kind: string, spec: any): string[] {
             if (!peer?.ipBlock) continue;
             const { cidr, except } = peer.ipBlock;
             if (!isCidr(cidr)) out.push(`spec.${direction}[${i}] ipBlock.cidr "${cidr}" is not a valid CIDR`);
-            for (const e of list(except)) if (!isCidr(e)) out.push(`spec.${direction}[${i}] ipBlock.except "${e}" is not a valid CIDR`);
+            for (const e of list(except)) {
+              if (!isCidr(e)) out.push(`spec.${direction}[${i}] ipBlock.except "${e}" is not a valid CIDR`);
+              else if (isCidr(cidr) && !isStrictSubnet(e, cidr)) out.push(`spec.${direction}[${i}] ipBlock.except "${e}" must be a strict subset of cidr "${cidr}"`);
+            }
           }
           for (const p of list(rule?.ports)) {
             if (typeof p?.port === 'number') range(out, `spec.${direction}[${i}] port`, p.port, 1, 65535);
@@ -147,10 +161,10 @@ function specProblems(kind: string, spec: any): string[] {
   return out;
 }
 
-/** Values the API server refuses that no schema says: names, labels, counts, ports, probes, CIDRs. */
+/** Values the API server refuses that no schema says: names (objects, volumes, containers), labels, counts, ports, probes, CIDRs. */
 export const apiServerAccepts: PolicyRule = {
   id: 'api-server-accepts',
-  reason: 'every value is one the API server accepts: names and labels in Kubernetes formats, no negative counts, ports 1-65535, valid CIDRs',
+  reason: 'every value is one the API server accepts: names and labels in Kubernetes formats, no negative counts, ports 1-65535, valid CIDRs, ipBlock exceptions inside their CIDR',
   check: ({ objects }) => objects.flatMap((o) => {
     const pod = podSpecOf(o.object);
     const problems = [

@@ -1,7 +1,7 @@
 import { containersOf, environmentOf, PolicyRule } from '../policy';
 import { list } from '../model/fields';
 import { compareFindings, describeObject, Finding } from '../model/findings';
-import { namespaceManifestLabels } from '../model/namespaces';
+import { isTenantNamespace, namespaceLabelsOf, namespaceManifestLabels } from '../model/namespaces';
 import { destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../model/output-index';
 import { podTemplatesOf } from '../model/workloads';
 
@@ -70,29 +70,65 @@ function levelOf(labels: Readonly<Record<string, string>>): Level {
   return level === 'baseline' || level === 'restricted' ? level : 'privileged';
 }
 
+const STRICTNESS: Readonly<Record<Level, number>> = { privileged: 0, baseline: 1, restricted: 2 };
+
+/** The level the platform requires of a namespace: tenants' must enforce restricted; any other is held to at least baseline. */
+function requiredLevel(tenant: boolean): Level {
+  return tenant ? 'restricted' : 'baseline';
+}
+
+/** What the pods of a namespace that enforces `level` must meet: that level, plus everything below it. */
+function problemsAt(level: Level, pod: any): string[] {
+  if (level === 'privileged') return [];
+  // A capability both levels refuse is said once.
+  return [...new Set([...baselineProblems(pod), ...(level === 'restricted' ? restrictedProblems(pod) : [])])];
+}
+
+function enforcedText(labels: Readonly<Record<string, string>> | undefined): string {
+  const value = labels?.[ENFORCE_LABEL];
+  return value === undefined ? 'no Pod Security level' : `Pod Security "${value}"`;
+}
+
 /**
  * Every pod template meets the Pod Security level its namespace enforces (the namespace's
  * `pod-security.kubernetes.io/enforce` label, from its Namespace manifest in the output):
- * otherwise admission refuses each of its pods.
+ * otherwise admission refuses each of its pods. The platform also sets a floor: a tenant
+ * namespace ({@link isTenantNamespace}) must enforce `restricted` (its Namespace manifest is
+ * reported otherwise, and its pods are held to `restricted` anyway), and the pods of any other
+ * namespace that enforces less than `baseline` (no label, or `privileged`) are held to `baseline`:
+ * no privileged containers, host namespaces, hostPath volumes or added capabilities beyond
+ * baseline's, wherever the output runs pods.
  */
 export const podSecurity: PolicyRule = {
   id: 'pod-security',
-  reason: 'every pod template meets the Pod Security level its namespace enforces, or admission refuses every pod it creates',
+  reason: 'every pod template meets the Pod Security level its namespace enforces (tenant namespaces must enforce restricted; any other is held to at least baseline), or admission refuses every pod it creates',
   check: (context) => {
     const namespaceOf = namespaceResolver(destinationsByFolder(context.applications));
-    const levels = new Map<string, Level>();
-    for (const [env, objects] of objectsByEnvironment(context.objects)) {
-      for (const [name, labels] of namespaceManifestLabels(objects)) levels.set(`${env}/${name}`, levelOf(labels));
-    }
+    const manifests = new Map<string, Readonly<Record<string, string>>>();
     const out: Finding[] = [];
-    for (const t of podTemplatesOf(context.objects, namespaceOf)) {
-      const level = levels.get(`${environmentOf(t.source.path)}/${t.namespace}`) ?? 'privileged';
-      if (level === 'privileged') continue;
-      // A capability both levels refuse is said once.
-      const problems = [...new Set([...baselineProblems(t.spec), ...(level === 'restricted' ? restrictedProblems(t.spec) : [])])];
-      if (problems.length > 0) {
-        out.push({ file: t.source.path, message: `${describeObject(t.source, t.namespace)}: namespace ${t.namespace} enforces Pod Security "${level}", which refuses its pods: ${problems.join('; ')}` });
+    for (const [env, objects] of objectsByEnvironment(context.objects)) {
+      for (const [name, labels] of namespaceManifestLabels(objects)) manifests.set(`${env}/${name}`, labels);
+      for (const ns of objects.filter((o) => o.object.kind === 'Namespace')) {
+        const labels = manifests.get(`${env}/${ns.object.metadata.name}`)!;
+        if (!isTenantNamespace(ns.object.metadata.name, labels) || levelOf(labels) === 'restricted') continue;
+        out.push({
+          file: ns.path,
+          message: `Namespace ${ns.object.metadata.name} is a tenant's and enforces ${enforcedText(labels)}: tenant namespaces must enforce "restricted" `
+            + `(label ${ENFORCE_LABEL}: restricted), or a tenant's pods could run privileged, on the host's namespaces or with hostPath volumes`,
+        });
       }
+    }
+    for (const t of podTemplatesOf(context.objects, namespaceOf)) {
+      const labels = manifests.get(`${environmentOf(t.source.path)}/${t.namespace}`);
+      const enforced = labels ? levelOf(labels) : 'privileged';
+      const required = requiredLevel(isTenantNamespace(t.namespace, labels ?? namespaceLabelsOf(t.namespace)));
+      const level = STRICTNESS[required] > STRICTNESS[enforced] ? required : enforced;
+      const problems = problemsAt(level, t.spec);
+      if (problems.length === 0) continue;
+      const why = level === enforced
+        ? `namespace ${t.namespace} enforces Pod Security "${level}", which refuses its pods`
+        : `namespace ${t.namespace} enforces ${enforcedText(labels)}, but the platform holds ${level === 'restricted' ? 'a tenant namespace to' : 'every namespace to at least'} "${level}", which refuses its pods`;
+      out.push({ file: t.source.path, message: `${describeObject(t.source, t.namespace)}: ${why}: ${problems.join('; ')}` });
     }
     return out.sort(compareFindings);
   },

@@ -14,6 +14,18 @@ export function folderOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/'));
 }
 
+/**
+ * Folders of each environment that no Application syncs: they are applied by hand (`kubectl apply`),
+ * `<env>/bootstrap` (the app-of-apps root and its project) and `<env>/argocd-config` (patches of Argo CD's settings).
+ */
+export const HAND_APPLIED_FOLDERS: readonly string[] = ['bootstrap', 'argocd-config'];
+
+/** Whether an output file is directly in one of its environment's {@link HAND_APPLIED_FOLDERS}. */
+export function isHandApplied(path: string): boolean {
+  const env = environmentOf(path);
+  return HAND_APPLIED_FOLDERS.some((f) => folderOf(path) === `${env}/${f}`);
+}
+
 /** An Application source path as an output folder: no leading `./` or `/`, no trailing `/`. */
 export function sourceFolderOf(sourcePath: string): string {
   return sourcePath.replace(/^\.?\/+|\/+$/g, '');

@@ -78,6 +78,8 @@ export interface Cluster {
   readonly pods: ReadonlyMap<string, readonly Pod[]>;
   /** Services by namespace. */
   readonly services: ReadonlyMap<string, readonly ObjectInFile[]>;
+  /** Ingresses by namespace. */
+  readonly ingresses: ReadonlyMap<string, readonly ObjectInFile[]>;
   /** The ingress controller's pod. */
   readonly ingressController: Pod;
   /** Prometheus' pod. */
@@ -111,6 +113,7 @@ export function clusterOf(objects: readonly ObjectInFile[], facts: EnvironmentFa
   const policies = new Map<string, Policy[]>();
   const pods = new Map<string, Pod[]>();
   const services = new Map<string, ObjectInFile[]>();
+  const ingresses = new Map<string, ObjectInFile[]>();
   const placed = objects.filter((o) => o.object.kind !== 'Namespace');
   for (const o of placed) {
     if (o.object.kind === 'NetworkPolicy') {
@@ -118,6 +121,8 @@ export function clusterOf(objects: readonly ObjectInFile[], facts: EnvironmentFa
       pushTo(policies, namespace, policyOf(o, namespace));
     } else if (o.object.kind === 'Service') {
       pushTo(services, namespaceOf(o), o);
+    } else if (o.object.kind === 'Ingress') {
+      pushTo(ingresses, namespaceOf(o), o);
     }
   }
   for (const { source, namespace, labels, ports, spec } of podTemplatesOf(placed, namespaceOf)) {
@@ -135,7 +140,7 @@ export function clusterOf(objects: readonly ObjectInFile[], facts: EnvironmentFa
     : virtualPod('kube-system', 'kube-dns', { 'k8s-app': 'kube-dns' },
       [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]);
   return {
-    facts, objects, namespaceLabels: namespaceManifestLabels(objects), policies, pods, services, dns,
+    facts, objects, namespaceLabels: namespaceManifestLabels(objects), policies, pods, services, ingresses, dns,
     ingressController: virtualPod(facts.ingressControllerNamespace, 'ingress-controller', { 'app.kubernetes.io/name': 'ingress-nginx' },
       [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'https', port: 443, protocol: 'TCP' }]),
     prometheus: virtualPod(facts.monitoringNamespace, 'prometheus', { 'app.kubernetes.io/name': 'prometheus' },

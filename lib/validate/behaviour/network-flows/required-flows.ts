@@ -127,7 +127,7 @@ const URL_PATTERN = /\b(https?):\/\/([A-Za-z0-9.-]+)(?::(\d+))?/g;
 const SERVICE_HOST = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?$/;
 
 /** Whether a host is inside the cluster (or the node) without being a Service URL we can resolve. */
-function isInternalHost(host: string, facts: EnvironmentFacts): boolean {
+export function isInternalHost(host: string, facts: EnvironmentFacts): boolean {
   if (!host.includes('.') || /(^|\.)(localhost|local|internal|svc)$/.test(host) || host.endsWith('.cluster.local')) return true;
   return parseIPv4(host) !== undefined && facts.internalCidrs.some((cidr) => ipv4InCidr(host, cidr));
 }

@@ -6,33 +6,49 @@ import { matchesLabelSelector } from '../../model/selectors';
 import { Environment } from './environment';
 
 /*
- * (d) RBAC: tenant owners who could write their own stores, or reach platform secrets.
+ * (d) RBAC: tenant owners who could write their own stores, read Secret values, or reach platform
+ * secrets; and (e) bindings whose subjects are everyone (every tenant's owners and pods included).
  */
 
 /** ClusterRoles that External Secrets aggregates create rights on ExternalSecrets and SecretStores into (or that have every right). */
 const AGGREGATED_WRITERS = new Set(['admin', 'cluster-admin', 'edit']);
 const WRITE_VERBS = ['create', 'update', 'patch', '*'];
-/** Resources whose write lets a namespace's users read any path: stores, ExternalSecrets, and RBAC to grant those. */
-const GUARDED = [
-  { group: 'external-secrets.io', resources: ['externalsecrets', 'secretstores', 'clustersecretstores'] },
-  { group: 'rbac.authorization.k8s.io', resources: ['roles', 'rolebindings'] },
+/** list and watch return the values of Secrets as get does. */
+const READ_VERBS = ['get', 'list', 'watch', '*'];
+/**
+ * What tenant owners must not be granted: writes of stores, ExternalSecrets and RBAC (to grant those)
+ * let them read any path; reads of Secrets hand them the values (owners never read Secret values).
+ */
+const GUARDED: ReadonlyArray<{ group: string; resources: readonly string[]; verbs: readonly string[]; effect: 'write' | 'read' }> = [
+  { group: 'external-secrets.io', resources: ['externalsecrets', 'secretstores', 'clustersecretstores'], verbs: WRITE_VERBS, effect: 'write' },
+  { group: 'rbac.authorization.k8s.io', resources: ['roles', 'rolebindings'], verbs: WRITE_VERBS, effect: 'write' },
+  { group: '', resources: ['secrets'], verbs: READ_VERBS, effect: 'read' },
 ];
 /** The labels of External Secrets' own ClusterRole that puts its write rights into edit and admin. */
 const ESO_EDIT_LABELS: Labels = { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' };
 
-/** The guarded writes a Role or ClusterRole grants, e.g. `create/patch on externalsecrets.external-secrets.io`. */
-function guardedGrants(role: ObjectInFile['object']): string[] {
+/** A guarded right a Role or ClusterRole grants, e.g. `create/patch on externalsecrets.external-secrets.io`. */
+interface Grant {
+  readonly text: string;
+  readonly effect: 'write' | 'read';
+}
+
+/** The guarded rights a Role or ClusterRole grants (see {@link GUARDED}). */
+function guardedGrants(role: ObjectInFile['object']): Grant[] {
   const grants = list((role as any).rules).flatMap((rule) => {
-    const verbs = list(rule?.verbs).filter((v) => WRITE_VERBS.includes(v));
-    if (verbs.length === 0) return [];
     const groups = list(rule?.apiGroups);
     const resources = list(rule?.resources);
-    return GUARDED.filter((g) => groups.includes(g.group) || groups.includes('*'))
-      .flatMap((g) => g.resources.filter((r) => resources.includes(r) || resources.includes('*')).map((r) => `${verbs.join('/')} on ${r}.${g.group}`));
+    return GUARDED.filter((g) => groups.includes(g.group) || groups.includes('*')).flatMap((g) => {
+      const verbs = list(rule?.verbs).filter((v) => g.verbs.includes(v));
+      if (verbs.length === 0) return [];
+      return g.resources.filter((r) => resources.includes(r) || resources.includes('*'))
+        .map((r): Grant => ({ text: `${verbs.join('/')} on ${r}${g.group ? `.${g.group}` : ''}`, effect: g.effect }));
+    });
   });
   const aggregates = list((role as any).aggregationRule?.clusterRoleSelectors).some((s) => matchesLabelSelector(s, ESO_EDIT_LABELS));
-  if (aggregates) grants.push('the rights External Secrets aggregates into edit and admin (aggregationRule)');
-  return [...new Set(grants)];
+  if (aggregates) grants.push({ text: 'the rights External Secrets aggregates into edit and admin (aggregationRule)', effect: 'write' });
+  const seen = new Set<string>();
+  return grants.filter((g) => !seen.has(g.text) && seen.add(g.text));
 }
 
 function subjectText(s: any): string {
@@ -54,7 +70,7 @@ function boundRole(env: Environment, binding: ObjectInFile, namespace: string): 
 function tenantBindingFindings(env: Environment, binding: ObjectInFile, namespace: string, tenant: string): Finding[] {
   const ref = (binding.object as any).roleRef ?? {};
   const subjects = list((binding.object as any).subjects).map(subjectText).join(', ');
-  const fix = 'fix: bind Role tenant-owner (read-only; no writes on external-secrets.io or RBAC)';
+  const fix = 'fix: bind Role tenant-owner (read-only, Secrets excepted; no writes on external-secrets.io or RBAC)';
   if (ref.kind === 'ClusterRole' && AGGREGATED_WRITERS.has(ref.name)) {
     return [{
       file: binding.path,
@@ -64,10 +80,15 @@ function tenantBindingFindings(env: Environment, binding: ObjectInFile, namespac
   }
   const role = boundRole(env, binding, namespace);
   const grants = role ? guardedGrants(role.object) : [];
-  return grants.length === 0 ? [] : [{
+  if (grants.length === 0) return [];
+  const could = [
+    ...(grants.some((g) => g.effect === 'write') ? ['create their own store or ExternalSecret'] : []),
+    ...(grants.some((g) => g.effect === 'read') ? ['read the values of every Secret in the namespace'] : []),
+  ];
+  return [{
     file: binding.path,
-    message: `${describeObject(binding, namespace)} gives tenant ${tenant}'s subjects (${subjects}) ${ref.kind} ${ref.name} (${role!.path}), which grants ${grants.join(', ')}: `
-      + `they could create their own store or ExternalSecret; ${fix}`,
+    message: `${describeObject(binding, namespace)} gives tenant ${tenant}'s subjects (${subjects}) ${ref.kind} ${ref.name} (${role!.path}), which grants ${grants.map((g) => g.text).join(', ')}: `
+      + `they could ${could.join(' and ')}; ${fix}`,
   }];
 }
 
@@ -111,5 +132,33 @@ export function bindingFindings(env: Environment): Finding[] {
           + `which holds ${secrets.join(', ')}: fix: remove the tenant's owners from the binding`,
       }];
     });
+  });
+}
+
+/** What a `system:` user or group stands for, when a binding names it. */
+function everyoneText(name: string): string {
+  if (name === 'system:authenticated') return 'every authenticated user, every tenant\'s owners included';
+  if (name === 'system:unauthenticated' || name === 'system:anonymous') return 'every request without credentials';
+  if (name === 'system:serviceaccounts') return 'every ServiceAccount of the cluster, every tenant\'s pods included';
+  if (name.startsWith('system:serviceaccounts:')) return `every ServiceAccount of namespace ${name.slice('system:serviceaccounts:'.length)}`;
+  return 'an identity of the cluster itself (system: names belong to Kubernetes)';
+}
+
+/**
+ * (e): RoleBindings and ClusterRoleBindings that name a `system:` user or group (everyone, every
+ * ServiceAccount, anonymous requests, the cluster's own identities): whatever the role grants then
+ * reaches every tenant's owners or pods. ServiceAccount subjects are fine.
+ */
+export function everyoneBindingFindings(env: Environment): Finding[] {
+  return env.objects.filter((o) => o.object.kind === 'RoleBinding' || o.object.kind === 'ClusterRoleBinding').flatMap((binding): Finding[] => {
+    const ref = (binding.object as any).roleRef ?? {};
+    const where = binding.object.kind === 'ClusterRoleBinding' ? describeObject(binding) : describeObject(binding, env.namespaceOf(binding));
+    return list((binding.object as any).subjects)
+      .filter((s) => (s?.kind === 'User' || s?.kind === 'Group') && typeof s?.name === 'string' && s.name.startsWith('system:'))
+      .map((s) => ({
+        file: binding.path,
+        message: `${where} gives ${s.kind} ${s.name} (${everyoneText(s.name)}) ${ref.kind} ${ref.name}: `
+          + 'fix: bind named users, groups or ServiceAccounts, never a system: user or group',
+      }));
   });
 }
