@@ -30,6 +30,24 @@ new Gateway(edge, 'gateway', {
   controlPlaneNamespace: 'stoa-system',
 });
 
+// Argo CD applies a folder only through an Application: the edge chart gets its own, in a
+// project that allows just its namespace (the app-of-apps root syncs both).
+const edgeProject = qa.addProject(qa.apps, 'edge-project', {
+  name: qa.argoName('edge'),
+  description: 'The standalone edge gateway',
+  destinations: [{ server: qa.cluster.server, namespace: 'edge' }],
+  clusterResources: [],
+});
+qa.addApplication(qa.apps, 'edge-application', {
+  name: qa.argoName('edge'),
+  project: edgeProject.projectName,
+  source: qa.sourceFor(edge),
+  destinationServer: qa.cluster.server,
+  destinationNamespace: 'edge',
+  sync: qa.sync,
+  createNamespace: true,
+});
+
 const files = renderConstructs(app);
 const report = validateObjects(files, { readOnlyEnvironments: [] });
 if (!report.ok) {
