@@ -18,10 +18,13 @@ function project(edits: Record<string, (text: string) => string>): string {
 test("a hook URL off the environment's AWX is refused: the hook would send the AWX token there", () => {
   const dir = project({ 'tenants/acme.yaml': (t) => t.replace('preSync: https://awx.stoa.example.com/', 'preSync: https://attacker.example.net/') });
   expect(() => synth({ projectDir: dir })).toThrow(/tenants\/acme\.yaml:\d+: hooks\.preSync: must be on the AWX of environment "dev" \(https:\/\/awx\.stoa\.example\.com\): the hook sends the platform's AWX token there/);
-  for (const url of ['https://awx.stoa.example.com.attacker.net/x', 'https://awx.stoa.example.com:8443/x', 'https://user@attacker.net/@awx.stoa.example.com/']) {
-    const other = project({ 'tenants/acme.yaml': (t) => t.replace('https://awx.stoa.example.com/api/v2/job_templates/13/launch/', url) });
+  for (const host of ['awx.stoa.example.com.attacker.net', 'awx.stoa.example.com:8443', 'AWX.stoa.example.com.evil.net']) {
+    const other = project({ 'tenants/acme.yaml': (t) => t.replace('https://awx.stoa.example.com/api/v2/job_templates/13/launch/', `https://${host}/api/v2/job_templates/13/launch/`) });
     expect(() => synth({ projectDir: other })).toThrow(/hooks\.postSync: must be on the AWX of environment/);
   }
+  // Userinfo tricks are not launch URLs at all.
+  const userinfo = project({ 'tenants/acme.yaml': (t) => t.replace('https://awx.stoa.example.com/api/v2/job_templates/13/launch/', 'https://user@attacker.net/@awx.stoa.example.com/api/v2/job_templates/13/launch/') });
+  expect(() => synth({ projectDir: userinfo })).toThrow(/hooks\.postSync: must be the https:\/\/ launch URL/);
   expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
 });
 
@@ -80,4 +83,26 @@ test('owner names and secret names that hide text or overflow a volume name are 
   expect(() => synth({ projectDir: zeroWidth })).toThrow(/tenants\/acme\.yaml:\d+: owners\.groups\[0\]: must not contain control characters/);
   const longSecret = project({ 'tenants/acme.yaml': (t) => t.replace('name: upstream-api-key', `name: ${'s'.repeat(57)}`) });
   expect(() => synth({ projectDir: longSecret })).toThrow(/tenants\/acme\.yaml:\d+: secrets\[0\]\.name: must be at most 56 characters/);
+});
+
+test('a hook URL must be a job template launch URL, not another AWX endpoint the token can reach', () => {
+  for (const url of ['https://awx.stoa.example.com/api/v2/tokens/', 'https://awx.stoa.example.com/api/v2/jobs/1/relaunch/', 'https://awx.stoa.example.com/../../api/v2/tokens/', 'https://awx.stoa.example.com/api/v2/job_templates/12/launch/../../../users/']) {
+    const dir = project({ 'tenants/acme.yaml': (t) => t.replace('https://awx.stoa.example.com/api/v2/job_templates/12/launch/', url) });
+    expect(() => synth({ projectDir: dir })).toThrow(/tenants\/acme\.yaml:\d+: hooks\.preSync: must be the https:\/\/ launch URL of an AWX job template/);
+  }
+  const workflow = project({ 'tenants/acme.yaml': (t) => t.replace('/api/v2/job_templates/12/launch/', '/api/v2/workflow_job_templates/7/launch/') });
+  expect(() => synth({ projectDir: workflow })).not.toThrow();
+});
+
+test('an input folder that is a symbolic link out of the project is refused', () => {
+  const dir = exampleProject();
+  const outside = path.join(require('os').tmpdir(), `outside-tenants-${process.pid}`);
+  fs.rmSync(outside, { recursive: true, force: true });
+  fs.renameSync(path.join(dir, 'tenants'), outside);
+  fs.symlinkSync(outside, path.join(dir, 'tenants'));
+  try {
+    expect(() => synth({ projectDir: dir })).toThrow(/tenants: is a symbolic link to .*outside-tenants-\d+, outside the project/);
+  } finally {
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
 });

@@ -20,15 +20,29 @@ test('an existing folder holding anything but environment folders is refused; an
   fs.mkdirSync(path.join(other, 'dev'), { recursive: true });
   fs.writeFileSync(path.join(other, 'notes.md'), 'mine');
   fs.mkdirSync(path.join(other, '.git'));
-  expect(() => synth({ projectDir: project, outDir: other })).toThrow(/it holds "\.git", "notes\.md", which synth never writes/);
+  expect(() => synth({ projectDir: project, outDir: other })).toThrow(/it holds "\.git", "dev", "notes\.md", which synth never writes/);
   expect(fs.readFileSync(path.join(other, 'notes.md'), 'utf8')).toBe('mine');
 
   const out = path.join(tempDir(), 'out');
   synth({ projectDir: project, outDir: out });
   expect(() => synth({ projectDir: project, outDir: out })).not.toThrow();
-  fs.mkdirSync(path.join(out, 'qa')); // an environment removed from the project since
+  fs.mkdirSync(path.join(out, 'qa/apps'), { recursive: true }); // an environment removed from the project since
   expect(() => synth({ projectDir: project, outDir: out })).not.toThrow();
   expect(fs.existsSync(path.join(out, 'qa'))).toBe(false);
+});
+
+test('a folder reached through a symlinked parent is judged by where it really is', () => {
+  const project = exampleProject();
+  require('child_process').execFileSync('git', ['init', '--quiet', project]);
+  const link = path.join(tempDir(), 'gitlink');
+  fs.symlinkSync(path.join(project, '.git'), link);
+  expect(() => synth({ projectDir: project, outDir: path.join(link, 'refs') })).toThrow(/it is inside the project's \.git\//);
+  expect(fs.existsSync(path.join(project, '.git/refs/heads'))).toBe(true);
+  // A folder of someone's files whose names look like environments is not an earlier output.
+  const usr = path.join(tempDir(), 'usr');
+  for (const d of ['bin', 'lib', 'share']) fs.mkdirSync(path.join(usr, d), { recursive: true });
+  expect(() => synth({ projectDir: project, outDir: usr })).toThrow(/it holds "bin", "lib", "share", which synth never writes/);
+  expect(fs.readdirSync(usr).sort()).toEqual(['bin', 'lib', 'share']);
 });
 
 test('a symbolic link, a file, the root and the home folder are refused', () => {

@@ -327,3 +327,29 @@ describe('the target Kubernetes version in the environment file', () => {
     expect(messages(dir, 'api-version-served')).toEqual([expect.stringContaining('was removed in Kubernetes 1.25; use batch/v1 (the environment targets Kubernetes 1.30)')]);
   });
 });
+
+describe('what Argo CD reads differently from a YAML 1.2 reader', () => {
+  test('.argocd-source override files are reported: Argo CD merges them into the Application source', () => {
+    const dir = distCopy();
+    fs.writeFileSync(path.join(dir, 'dev/tenants/acme/.argocd-source.yaml'), 'items: []\ndirectory: {exclude: networkpolicy-default-deny.yaml}\n');
+    fs.writeFileSync(path.join(dir, 'dev/tenants/acme/.argocd-source-dev-tenant-acme.yaml'), 'items: []\nplugin: {name: evil}\n');
+    expect(messages(dir, 'output-file')).toEqual([
+      expect.stringMatching(/^dev\/tenants\/acme\/\.argocd-source-dev-tenant-acme\.yaml: Argo CD merges .* into the Application's source/),
+      expect.stringMatching(/^dev\/tenants\/acme\/\.argocd-source\.yaml: Argo CD merges/),
+    ]);
+  });
+
+  test('a "..." end marker or a directive is refused: Argo CD would apply only the first document', () => {
+    const dir = distCopy();
+    const policy = read(dir, 'dev/tenants/acme/networkpolicy-default-deny.yaml');
+    edit(dir, 'dev/tenants/acme/namespace-tenant-acme.yaml', (t) => `${t}...\n${policy}`);
+    fs.rmSync(path.join(dir, 'dev/tenants/acme/networkpolicy-default-deny.yaml'));
+    expect(messages(dir, 'yaml-syntax')).toEqual([expect.stringMatching(/^dev\/tenants\/acme\/namespace-tenant-acme\.yaml: line \d+: "\.\.\." markers are not allowed: Argo CD splits documents on "---" only/)]);
+  });
+
+  test('a value YAML 1.1 reads otherwise (010 is 8 there, yes is true) is refused', () => {
+    const dir = distCopy();
+    edit(dir, 'dev/tenants/acme/resourcequota-tenant-quota.yaml', (t) => t.replace(/pods: "\d+"/, 'pods: 015'));
+    expect(messages(dir, 'yaml-syntax')).toEqual([expect.stringMatching(/resourcequota-tenant-quota\.yaml: spec\.hard\.pods reads differently in YAML 1\.1 \(Argo CD, kubectl\) and 1\.2: quote the value/)]);
+  });
+});

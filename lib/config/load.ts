@@ -89,8 +89,15 @@ function readFolder<T extends { name: string }>(
     problems.push({ file: displayPath(root, dir), field: '', message: code === 'ENOTDIR' ? 'is not a folder' : `cannot be listed (${code ?? String(e)})` });
     return [];
   }
-  // A symbolic link in the folder may point anywhere in the project the folder is in, nowhere else.
+  // A symbolic link in the folder may point anywhere in the project the folder is in, nowhere else;
+  // so may the folder itself.
   const project = path.dirname(path.resolve(dir));
+  const real = fs.realpathSync(dir);
+  const realProject = fs.realpathSync(project);
+  if (real !== realProject && !real.startsWith(realProject + path.sep)) {
+    problems.push({ file: displayPath(root, dir), field: '', message: `is a symbolic link to ${real}, outside the project (${realProject}); only folders inside the project are read` });
+    return [];
+  }
   const loaded: Loaded<T>[] = [];
   const seen = new Map<string, string>();
   for (const entry of entries) {

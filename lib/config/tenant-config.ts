@@ -39,7 +39,10 @@ export const MAX_DISPLAY_NAME_LENGTH = 128;
  */
 const awxUrl = z.string()
   .max(2048, { error: 'must be at most 2048 characters' })
-  .regex(/^https:\/\/\S+$/, { error: 'must be the https:// launch URL of an AWX job template' })
+  // Exactly a launch URL: the hook POSTs the platform's AWX token there, so no other API endpoint (tokens, users, relaunch).
+  .regex(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/api\/v2\/(workflow_)?job_templates\/\d{1,10}\/launch\/?$/, {
+    error: 'must be the https:// launch URL of an AWX job template: https://<awx host>/api/v2/job_templates/<id>/launch/ (or workflow_job_templates)',
+  })
   .refine((s) => !CONTROL_CHARACTERS.test(s), { error: 'must not contain control characters' });
 
 /** The prefix every secret path of tenant `tenant` starts with: a tenant reads only its own secrets. */

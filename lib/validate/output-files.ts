@@ -24,6 +24,8 @@ export interface OutputFolderContents {
 const MANIFEST_FILE = /\.(ya?ml|json|jsonnet)$/;
 /** Files that make Argo CD build a folder with Kustomize or Helm instead of reading its manifests. */
 const TOOL_MARKER = /(^|\/)(kustomization\.ya?ml|Kustomization|[^/]*Chart\.yaml)$/;
+/** Parameter overrides Argo CD's repo-server merges into the Application's source (exclude, plugin, helm...). */
+const SOURCE_OVERRIDE = /(^|\/)\.argocd-source[^/]*\.ya?ml$/;
 
 /**
  * Reads an output folder the way Argo CD's repo-server reads a directory-type Application:
@@ -42,6 +44,10 @@ export function readOutputFolder(dir: string, displayPrefix = ''): OutputFolderC
     const name = rel.slice(rel.lastIndexOf('/') + 1);
     if (TOOL_MARKER.test(rel)) {
       fail(rel, 'output-file', `Argo CD builds a folder holding ${name} with ${/Chart\.yaml$/.test(name) ? 'Helm' : 'Kustomize'} instead of applying its manifests; the output holds plain manifests only`);
+      continue;
+    }
+    if (SOURCE_OVERRIDE.test(rel)) {
+      fail(rel, 'output-file', `Argo CD merges ${name} into the Application's source (it can exclude files or switch to a plugin, Helm or Kustomize); the output holds no source overrides`);
       continue;
     }
     if (!MANIFEST_FILE.test(name)) continue;
@@ -97,7 +103,13 @@ function walk(dir: string): string[] {
 }
 
 function parseYamlManifests(text: string): { objects: unknown[] } | { error: string } {
+  // Argo CD splits files on '---' lines only and decodes the first document of each part: after a
+  // '...' end marker or a directive, it would apply less than a YAML 1.2 reader sees.
+  const marker = /^(\.\.\.|%[A-Z]+)(\s|$)/m.exec(text);
+  if (marker) return { error: `line ${text.slice(0, marker.index).split('\n').length}: "${marker[1]}" markers are not allowed: Argo CD splits documents on "---" only` };
   const objects: unknown[] = [];
+  const old = parseAllDocuments(text, { version: '1.1' });
+  let index = 0;
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) return { error: doc.errors[0].message.split('\n')[0] };
     let value: unknown;
@@ -106,9 +118,42 @@ function parseYamlManifests(text: string): { objects: unknown[] } | { error: str
     } catch (e) {
       return { error: (e as Error).message.split('\n')[0] };
     }
+    // Argo CD's Go parser reads YAML 1.1: 010 is 8, yes is true. A value that reads otherwise in 1.2 is refused.
+    const asOld = Array.isArray(old) ? old[index] : undefined;
+    index++;
+    let oldValue: unknown;
+    try {
+      oldValue = asOld?.toJS({ maxAliasCount: 100 });
+    } catch {
+      oldValue = undefined;
+    }
+    const differs = firstDifference(value, oldValue, '');
+    if (differs !== undefined) return { error: `${differs || '(root)'} reads differently in YAML 1.1 (Argo CD, kubectl) and 1.2: quote the value` };
     if (value !== null && value !== undefined) objects.push(value);
   }
   return { objects };
+}
+
+/** Path of the first value that differs between two parses, or undefined when they agree. */
+function firstDifference(a: unknown, b: unknown, at: string): string | undefined {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return at;
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], b[i], `${at}[${i}]`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) return at;
+    for (const k of keys) {
+      const d = firstDifference((a as any)[k], (b as any)[k], at ? `${at}.${k}` : k);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  return Object.is(a, b) ? undefined : at;
 }
 
 /** Argo CD decodes a `.json` file as exactly one object. */
