@@ -353,3 +353,12 @@ describe('what Argo CD reads differently from a YAML 1.2 reader', () => {
     expect(messages(dir, 'yaml-syntax')).toEqual([expect.stringMatching(/resourcequota-tenant-quota\.yaml: spec\.hard\.pods reads differently in YAML 1\.1 \(Argo CD, kubectl\) and 1\.2: quote the value/)]);
   });
 });
+
+test('an environment folder no environment file defines is refused when the environments are known', () => {
+  const dir = distCopy();
+  fs.cpSync(path.join(dir, 'dev'), path.join(dir, 'qa'), { recursive: true });
+  const out = messages(dir, 'environment-folders');
+  expect(out).toEqual([expect.stringMatching(/^qa\/: qa\/ holds manifests but no environment file defines qa \(environments: dev, prod, staging\)/)]);
+  // Without the environment files there is nothing to compare with.
+  expect(validateFolder(dir).violations.filter((v) => v.rule === 'environment-folders')).toEqual([]);
+});

@@ -52,7 +52,7 @@ let defaultCatalog: SchemaCatalog | undefined;
 /** Ids and reasons of every check, for reports. */
 export const VALIDATION_RULES: ReadonlyArray<{ readonly id: string; readonly reason: string }> = [
   { id: 'output-file', reason: 'every file Argo CD would read is a plain YAML or JSON manifest validate can check: no Jsonnet, Kustomize or Helm markers, symlinks or special files, within Argo CD\'s size limit' },
-  { id: 'environment-folders', reason: 'the output holds manifests, and a folder with manifests for every environment the environment files define: a missing one would leave its Argo CD with nothing (or an old root) to sync' },
+  { id: 'environment-folders', reason: 'the output holds manifests, a folder with manifests for every environment the environment files define (a missing one would leave its Argo CD with nothing, or an old root, to sync), and no folder for an environment they do not define' },
   { id: 'yaml-syntax', reason: 'every manifest file in the output is YAML (or JSON) that parses' },
   { id: 'kubernetes-object', reason: 'every document is a Kubernetes object with apiVersion, kind and metadata.name' },
   { id: 'unknown-kind', reason: 'every object is of a kind whose schema we have (Kubernetes 1.28+ core or a pinned CRD)' },
@@ -122,11 +122,19 @@ function environmentFolderViolations(objects: readonly ObjectInFile[], options: 
     return [{ rule: 'environment-folders', file: prefix || '.', message: 'the output holds no manifests: nothing to validate is never valid (run synth)' }];
   }
   const present = new Set(objects.map((o) => environmentOf(o.path)));
-  return Object.keys(options.environments ?? {}).filter((env) => !present.has(env)).sort(compareStrings).map((env) => ({
+  const known = Object.keys(options.environments ?? {});
+  const missing = known.filter((env) => !present.has(env)).sort(compareStrings).map((env) => ({
     rule: 'environment-folders',
     file: `${prefix}${env}/`,
     message: `environment ${env} has an environment file but no manifests in the output: its folder ${env}/ is missing or empty (run synth)`,
   }));
+  // A folder no environment file defines is left over (synth removes it) or foreign: an Argo CD may still sync it.
+  const stray = known.length === 0 ? [] : [...present].filter((env) => !known.includes(env)).sort(compareStrings).map((env) => ({
+    rule: 'environment-folders',
+    file: `${prefix}${env}/`,
+    message: `${env}/ holds manifests but no environment file defines ${env} (environments: ${[...known].sort(compareStrings).join(', ')}): remove it, or run synth`,
+  }));
+  return [...missing, ...stray];
 }
 
 /** A report for people (`text`) or tools (`json`). */
