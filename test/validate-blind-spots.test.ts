@@ -179,6 +179,8 @@ describe('values the API server refuses', () => {
     editObject(dir, 'dev/tenants/acme/networkpolicy-gateway-allow-egress.yaml', (o) => { o.spec.egress[1].to[0].ipBlock.except = ['0.0.0.0/0']; });
     expect(messages(dir, 'api-server-accepts')).toEqual([
       'dev/platform/stoa-portal/deployment-stoa-portal.yaml: Deployment stoa-portal: pod volume "tmp_dir": the name must be a DNS label (at most 63 lowercase alphanumerics or \'-\')',
+      // Renaming the volume leaves its mount dangling: also refused.
+      'dev/platform/stoa-portal/deployment-stoa-portal.yaml: Deployment stoa-portal: pod container "stoa-portal" mounts volume "tmp", which the pod does not define',
       'dev/tenants/acme/networkpolicy-gateway-allow-egress.yaml: NetworkPolicy gateway-allow-egress: spec.egress[1] ipBlock.except "0.0.0.0/0" must be a strict subset of cidr "0.0.0.0/0"',
       'prod/tenants/acme/service-gateway.yaml: Service 1gateway: metadata.name "1gateway" must be a DNS label starting with a letter (RFC 1035: at most 63 lowercase alphanumerics or \'-\')',
     ]);
@@ -361,4 +363,14 @@ test('an environment folder no environment file defines is refused when the envi
   expect(out).toEqual([expect.stringMatching(/^qa\/: qa\/ holds manifests but no environment file defines qa \(environments: dev, prod, staging\)/)]);
   // Without the environment files there is nothing to compare with.
   expect(validateFolder(dir).violations.filter((v) => v.rule === 'environment-folders')).toEqual([]);
+});
+
+test('a mount of an undefined volume, duplicate container or volume names and long port names are refused', () => {
+  const dir = distCopy();
+  edit(dir, 'dev/tenants/acme/deployment-gateway.yaml', (t) => t.replace(/(volumeMounts:\n(\s+)- )/, '$1mountPath: /x\n$2  name: nowhere\n$2  readOnly: true\n$2- ').replace(/name: (http|metrics)\n/, 'name: metrics-and-more-than-15\n'));
+  const out = messages(dir, 'api-server-accepts');
+  expect(out).toEqual(expect.arrayContaining([
+    expect.stringMatching(/Deployment gateway: pod container "gateway" mounts volume "nowhere", which the pod does not define/),
+    expect.stringMatching(/Deployment gateway: pod container "gateway" port name "metrics-and-more-than-15" must be an IANA service name/),
+  ]));
 });

@@ -304,6 +304,9 @@ describe('api-server-accepts: names and ipBlock exceptions', () => {
       'Deployment gateway: pod volume "Tmp_Dir": the name must be a DNS label (at most 63 lowercase alphanumerics or \'-\')',
       `Deployment gateway: pod volume "${'v'.repeat(64)}": the name must be a DNS label (at most 63 lowercase alphanumerics or '-')`,
       'Deployment gateway: pod container "gateway.main": the name must be a DNS label (at most 63 lowercase alphanumerics or \'-\')',
+      // The renamed volumes leave their mounts dangling: also refused.
+      'Deployment gateway: pod container "gateway.main" mounts volume "tmp", which the pod does not define',
+      'Deployment gateway: pod container "gateway.main" mounts volume "secret-upstream-api-key", which the pod does not define',
       'Service 1gateway: metadata.name "1gateway" must be a DNS label starting with a letter (RFC 1035: at most 63 lowercase alphanumerics or \'-\')',
     ]);
   });

@@ -80,17 +80,30 @@ function podProblems(pod: any, at: string): string[] {
   const out: string[] = [];
   range(out, `${at}.terminationGracePeriodSeconds`, pod?.terminationGracePeriodSeconds, 0);
   range(out, `${at}.activeDeadlineSeconds`, pod?.activeDeadlineSeconds, 1);
+  const volumes = new Set<string>();
   for (const v of list(pod?.volumes)) {
     const name = String(v?.name ?? '');
     if (name.length > 63 || !DNS_LABEL.test(name)) out.push(`${at} volume "${name}": the name must be a DNS label (at most 63 lowercase alphanumerics or '-')`);
+    if (volumes.has(name)) out.push(`${at} volume "${name}" is defined twice`);
+    volumes.add(name);
   }
+  const containers = new Set<string>();
   for (const c of containersOf(pod)) {
     const where = `${at} container "${c.name}"`;
     const name = String(c.name ?? '');
     if (name.length > 63 || !DNS_LABEL.test(name)) out.push(`${where}: the name must be a DNS label (at most 63 lowercase alphanumerics or '-')`);
+    if (containers.has(name)) out.push(`${where} is defined twice (names are unique across init, regular and ephemeral containers)`);
+    containers.add(name);
+    for (const m of list(c.volumeMounts)) {
+      if (!volumes.has(String(m?.name))) out.push(`${where} mounts volume "${m?.name}", which the pod does not define`);
+    }
     for (const p of list(c.ports)) {
       range(out, `${where} containerPort`, p?.containerPort, 1, 65535);
       range(out, `${where} hostPort`, p?.hostPort, 1, 65535);
+      // A port name is an IANA service name: at most 15 characters, lowercase, at least one letter.
+      if (p?.name !== undefined && (String(p.name).length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(String(p.name)) || !/[a-z]/.test(String(p.name)) || String(p.name).includes('--'))) {
+        out.push(`${where} port name "${p.name}" must be an IANA service name: at most 15 lowercase letters, digits or single '-', with a letter`);
+      }
     }
     for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
       const spec = c[probe];
