@@ -327,3 +327,18 @@ test('check-promotions reads old versions of environment files within the input 
   // The hostile version is skipped (it names no version); the answer is the one before it.
   expect(checkPromotions({ projectDir: repo }).problems).toEqual(before);
 });
+
+test('set-image keeps a CRLF file CRLF and its byte order mark, changing only the version line, and leaves no temp file', () => {
+  const { setImage } = require('../lib');
+  const repo = exampleRepo();
+  const file = path.join(repo, 'environments/dev.yaml');
+  const crlf = '\ufeff' + fs.readFileSync(file, 'utf8').replace(/\n/g, '\r\n');
+  fs.writeFileSync(file, crlf);
+  setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.9.7' });
+  const after = fs.readFileSync(file, 'utf8');
+  expect(after.startsWith('\ufeff')).toBe(true);
+  expect(after.replace(/\r\n/g, '').includes('\n')).toBe(false);
+  const changed = after.split('\r\n').filter((line, i) => line !== crlf.split('\r\n')[i]);
+  expect(changed).toEqual(['  stoa-gateway: 1.9.7']);
+  expect(fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('.'))).toEqual([]);
+});

@@ -58,10 +58,14 @@ export class EditableYaml {
     if (!read.ok) throw new InputError(read.problems);
     const parsed = parseInputYaml(read.text, name);
     if (!parsed.ok) throw new InputError(parsed.problems);
-    return new EditableYaml(file, parsed.doc);
+    return new EditableYaml(file, parsed.doc, { bom: read.text.startsWith('\ufeff'), crlf: read.text.includes('\r\n') });
   }
 
-  private constructor(public readonly file: string, private readonly doc: Document) {}
+  private constructor(
+    public readonly file: string,
+    private readonly doc: Document,
+    private readonly style: { readonly bom: boolean; readonly crlf: boolean } = { bom: false, crlf: false },
+  ) {}
 
   /** Value at `keys`. */
   public get(keys: readonly string[]): unknown {
@@ -86,9 +90,21 @@ export class EditableYaml {
     return this.doc.toString({ flowCollectionPadding: false });
   }
 
-  /** Writes the edited text back. */
+  /**
+   * Writes the edited text back, in one step (a sibling file renamed over it, so a crash
+   * leaves the old file or the new one, never half of it), with the file's byte order mark,
+   * line endings and mode kept, so the diff shows only the values that changed.
+   */
   public save(): void {
-    fs.writeFileSync(this.file, this.toString());
+    const text = this.style.crlf ? this.toString().replace(/\r?\n/g, '\r\n') : this.toString();
+    const temp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.${process.pid}.tmp`);
+    try {
+      fs.writeFileSync(temp, (this.style.bom ? '\ufeff' : '') + text, { mode: fs.statSync(this.file).mode & 0o777 });
+      fs.renameSync(temp, this.file);
+    } catch (e) {
+      fs.rmSync(temp, { force: true });
+      throw e;
+    }
   }
 }
 
