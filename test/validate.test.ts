@@ -263,6 +263,21 @@ describe('source-path-exists: every manifest is in a folder an Application syncs
   });
 });
 
+test('an ApplicationSet validation cannot preview (other generators, templatePatch) is refused', () => {
+  const objects = copy();
+  const template = find(objects, 'staging/apps/application-staging-stoa-portal.yaml');
+  const set = (spec: any) => ({ path: 'staging/apps/applicationset-staging-x.yaml', object: {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'staging-x', namespace: 'argocd' },
+    spec: { template: { metadata: { name: 'x-{{path.basename}}' }, spec: { ...template.spec, source: { ...template.spec.source, path: '{{path}}' } } }, ...spec },
+  } });
+  const git = { git: { repoURL: template.spec.source.repoURL, revision: 'main', directories: [{ path: 'staging/tenants/*' }] } };
+  objects.push(set({ generators: [git], templatePatch: '{"spec": {"source": {"plugin": {"name": "evil"}}}}' }));
+  expect(violationsOf(objects, 'environment-sources').map((v) => v.message)).toEqual(['ApplicationSet "staging-x": templatePatch is not allowed: validation could not see the Applications it would shape']);
+  objects.pop();
+  objects.push(set({ generators: [{ list: { elements: [{ path: 'dev/tenants/acme' }] } }] }));
+  expect(violationsOf(objects, 'environment-sources').map((v) => v.message)).toEqual([expect.stringMatching(/^ApplicationSet "staging-x": only git directory generators over "<folder>\/\*" are allowed/)]);
+});
+
 describe('environment-sources: plain directory sources only', () => {
   const APP = 'dev/apps/application-dev-tenant-acme.yaml';
   test.each([

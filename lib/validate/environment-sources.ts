@@ -83,9 +83,21 @@ export const environmentSources: PolicyRule = {
     }
     for (const set of context.objects.filter((o) => o.object.kind === 'ApplicationSet')) {
       const url = environmentFacts(context, environmentOf(set.path)).envsRepo?.url;
-      for (const g of list((set.object.spec as any)?.generators)) {
+      const spec = (set.object.spec as any) ?? {};
+      const name = `ApplicationSet "${set.object.metadata.name}"`;
+      for (const g of list(spec.generators)) {
         const repoURL = g?.git?.repoURL;
-        if (url && repoURL !== undefined && repoURL !== url) out.push({ file: set.path, message: `ApplicationSet "${set.object.metadata.name}": git generator reads "${repoURL}", not the envs repo (${url})` });
+        if (url && repoURL !== undefined && repoURL !== url) out.push({ file: set.path, message: `${name}: git generator reads "${repoURL}", not the envs repo (${url})` });
+        // Validation previews only git directory generators over `<folder>/*`: anything else would make Applications no rule saw.
+        const kinds = Object.keys(g ?? {});
+        const files = list(g?.git?.files).length > 0;
+        const patterns = list(g?.git?.directories).map((d: any) => String(d?.path ?? ''));
+        if (kinds.length !== 1 || kinds[0] !== 'git' || files || patterns.some((p) => !/^[a-z0-9][-a-z0-9/]*\/\*$/.test(p))) {
+          out.push({ file: set.path, message: `${name}: only git directory generators over "<folder>/*" are allowed (got ${JSON.stringify(g)}): validation could not see the Applications others would generate` });
+        }
+      }
+      for (const field of ['templatePatch', 'goTemplate', 'strategy']) {
+        if (spec[field] !== undefined && spec[field] !== false) out.push({ file: set.path, message: `${name}: ${field} is not allowed: validation could not see the Applications it would shape` });
       }
     }
     return out;
