@@ -89,6 +89,14 @@ describe('the platform\'s floor', () => {
     }
   });
 
+  test('a tenant namespace enforces the latest standard: an old pinned enforce-version is refused', () => {
+    const objects = copy();
+    find(objects, 'dev/tenants/globex/namespace-tenant-globex.yaml').metadata.labels['pod-security.kubernetes.io/enforce-version'] = 'v1.22';
+    expect(check(objects).map((v) => `${v.file}: ${v.message}`)).toEqual([
+      'dev/tenants/globex/namespace-tenant-globex.yaml: Namespace tenant-globex is a tenant\'s and pins pod-security.kubernetes.io/enforce-version: v1.22: tenant namespaces enforce the latest standard (omit the label or set "latest")',
+    ]);
+  });
+
   test('a namespace is a tenant\'s by its stoa.io/tenant label too', () => {
     const objects = copy();
     const ns = find(objects, 'dev/platform/hooks/namespace-stoa-hooks.yaml');

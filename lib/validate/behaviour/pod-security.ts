@@ -110,7 +110,13 @@ export const podSecurity: PolicyRule = {
       for (const [name, labels] of namespaceManifestLabels(objects)) manifests.set(`${env}/${name}`, labels);
       for (const ns of objects.filter((o) => o.object.kind === 'Namespace')) {
         const labels = manifests.get(`${env}/${ns.object.metadata.name}`)!;
-        if (!isTenantNamespace(ns.object.metadata.name, labels) || levelOf(labels) === 'restricted') continue;
+        if (!isTenantNamespace(ns.object.metadata.name, labels)) continue;
+        // An old pinned version enforces that version's (weaker) standard: restricted of v1.22 allows what today's refuses.
+        const version = labels[`${ENFORCE_LABEL}-version`];
+        if (version !== undefined && version !== 'latest') {
+          out.push({ file: ns.path, message: `Namespace ${ns.object.metadata.name} is a tenant's and pins ${ENFORCE_LABEL}-version: ${version}: tenant namespaces enforce the latest standard (omit the label or set "latest")` });
+        }
+        if (levelOf(labels) === 'restricted') continue;
         out.push({
           file: ns.path,
           message: `Namespace ${ns.object.metadata.name} is a tenant's and enforces ${enforcedText(labels)}: tenant namespaces must enforce "restricted" `
