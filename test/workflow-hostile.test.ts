@@ -164,10 +164,10 @@ describe('publish: a failure leaves the local envs checkout as it was', () => {
 
 describe('publish: credentials in repository URLs', () => {
   test('redactUrl masks the password, or a user part alone, of every URL in a text', () => {
-    expect(redactUrl('https://user:pass@host/x.git')).toBe('https://user:***@host/x.git');
+    expect(redactUrl('https://user:pass@host/x.git')).toBe('https://***@host/x.git');
     expect(redactUrl("fatal: unable to access 'https://ci:p@ss:w0rd@git.example:8443/a/b.git/': refused"))
-      .toBe("fatal: unable to access 'https://ci:***@git.example:8443/a/b.git/': refused");
-    expect(redactUrl('clone https://ghp_TOKEN@github.com/o/r and http://u:p@h')).toBe('clone https://***@github.com/o/r and http://u:***@h');
+      .toBe("fatal: unable to access 'https://***@git.example:8443/a/b.git/': refused");
+    expect(redactUrl('clone https://ghp_TOKEN@github.com/o/r and http://u:p@h')).toBe('clone https://***@github.com/o/r and http://***@h');
     for (const kept of ['ssh://git@github.com/o/r.git', 'git@github.com:o/r.git', 'https://github.com/o/r.git', '/srv/envs.git', 'mail me: a@b.example']) {
       expect(redactUrl(kept)).toBe(kept);
     }
@@ -182,7 +182,7 @@ describe('publish: credentials in repository URLs', () => {
     } catch (e) {
       error = e as Error;
     }
-    expect(error?.message).toMatch(/^cannot clone the envs repo https:\/\/deploy:\*\*\*@127\.0\.0\.1:9\/envs\.git: git clone /);
+    expect(error?.message).toMatch(/^cannot clone the envs repo https:\/\/\*\*\*@127\.0\.0\.1:9\/envs\.git: git clone /);
     expect(error?.message).not.toContain('s3cret-pass');
     expect(error?.stack).not.toContain('s3cret-pass');
   });
@@ -192,7 +192,7 @@ describe('publish: credentials in repository URLs', () => {
     git(source, ['remote', 'add', 'origin', 'https://ci-bot:tok3n-value@git.example/stoa/manifests.git']);
     const { remote, clone } = bareRemote();
     const result = publish({ projectDir: source, repo: clone });
-    expect(result.message).toContain('Source-Repo: https://ci-bot:***@git.example/stoa/manifests.git');
+    expect(result.message).toContain('Source-Repo: https://***@git.example/stoa/manifests.git');
     expect(git(remote, ['log', '-1', '--format=%B', 'main'])).not.toContain('tok3n-value');
   });
 });

@@ -9,11 +9,9 @@ import * as os from 'os';
  */
 export function redactUrl(text: string): string {
   // The user part ends at the last "@" before the host: a password may hold a raw "@".
-  return text.replace(/\b([a-z][a-z0-9+.-]*):\/\/([^\s/?#]*)@/gi, (_, scheme: string, userinfo: string) => {
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0) return `${scheme}://${userinfo.slice(0, colon)}:***@`;
-    return /^(git\+)?ssh$/i.test(scheme) ? `${scheme}://${userinfo}@` : `${scheme}://***@`;
-  });
+  // All of it: tokens go in the user part too (`https://TOKEN:x-oauth-basic@host`). An ssh user without a password is a name, not a secret.
+  return text.replace(/\b([a-z][a-z0-9+.-]*):\/\/([^\s/?#]*)@/gi, (_, scheme: string, userinfo: string) =>
+    (/^(git\+)?ssh$/i.test(scheme) && !userinfo.includes(':') ? `${scheme}://${userinfo}@` : `${scheme}://***@`));
 }
 
 /** Thrown when a git command fails; carries git's own message, with URL credentials masked ({@link redactUrl}). */
