@@ -151,3 +151,29 @@ describe('workflow verbs', () => {
     expect(run.stderr).toContain('prod: stoa-portal 7.0.0 was never in staging; set it in staging first, then promote staging → prod');
   });
 });
+
+describe('for bots and scripts', () => {
+  test('--version prints the package version', () => {
+    const run = cli('--version');
+    expect(run.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version);
+  });
+
+  test('diff --format json lists every changed file per environment and Application', () => {
+    const repo = exampleRepo();
+    fs.rmSync(path.join(repo, 'tenants/initech.yaml'));
+    const acme = path.join(repo, 'tenants/acme.yaml');
+    fs.writeFileSync(acme, fs.readFileSync(acme, 'utf8').replace(/^environments: .*$/m, 'environments: [dev, staging]'));
+    synth({ projectDir: repo });
+    const run = cli('diff', '--base', 'HEAD', '--project', repo, '--format', 'json');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.head).toBeNull();
+    expect(report.environments.map((e: any) => [e.environment, e.readOnly])).toEqual([['dev', false], ['prod', true]]);
+    expect(report.environments[1].applications.map((a: any) => a.application)).toContain('prod-tenant-acme');
+    const dev = report.environments[0].applications.find((a: any) => a.application === 'dev-tenant-initech');
+    expect(dev).toMatchObject({ folder: 'dev/tenants/initech', added: 0, changed: 0 });
+    expect(dev.removed).toBeGreaterThan(5);
+    expect(dev.files).toContainEqual({ path: 'dev/tenants/initech/deployment-gateway.yaml', status: 'removed' });
+    expect(report.files).toBe(report.environments.flatMap((e: any) => e.applications.flatMap((a: any) => a.files)).length);
+  });
+});

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command, Option } from 'commander';
 import { checkCommand, Output, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
 import {
@@ -8,6 +10,7 @@ import {
 export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: number) => void = (c) => { process.exitCode = c; }): Command {
   const program = new Command('stoa-manifests')
     .description('Render and check the Kubernetes and Argo CD manifests of the STOA platform')
+    .version(packageVersion(), '-V, --version', 'print the version of stoa-manifests')
     .showHelpAfterError();
   const projectOption = () => new Option('-p, --project <dir>', 'project folder with environments/ and tenants/').default('.');
 
@@ -30,7 +33,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .requiredOption('-b, --base <ref>', 'base git ref')
     .option('--head <ref>', 'head git ref (default: the working tree)')
     .addOption(projectOption())
-    .addOption(new Option('-f, --format <format>', 'report format').choices(['markdown', 'text']).default('markdown'))
+    .addOption(new Option('-f, --format <format>', 'report format (json: every changed file per environment and Application, for bots)').choices(['markdown', 'text', 'json']).default('markdown'))
     .action((opts) => setExitCode(diffCommand(opts, io)));
 
   program.command('set-image')
@@ -73,4 +76,16 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .action((opts) => setExitCode(publishCommand(opts, io)));
 
   return program;
+}
+
+/** The version in this package's package.json, found from the sources (`lib/cli`) and the compiled code (`build/lib/cli`) alike. */
+export function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (pkg.name === 'stoa-manifests') return String(pkg.version);
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
 }

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { loadEnvironments } from '../config/load';
 import { validationOptionsOf } from '../platform/build-platform';
 import { redactUrl } from '../git/git';
-import { diffRefs, formatDiff } from '../workflow/diff';
+import { diffJson, diffRefs, formatDiff } from '../workflow/diff';
 import { promote } from '../workflow/promote';
 import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
 import { publish } from '../workflow/publish';
@@ -11,7 +11,7 @@ import { addTenant } from '../workflow/tenant-add';
 import { guarded, Output, PROCESS_OUTPUT } from './commands';
 
 /** `diff --base <ref> [--head <ref>] [--format markdown|text]`. */
-export function diffCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' }, io: Output = PROCESS_OUTPUT): number {
+export function diffCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json' }, io: Output = PROCESS_OUTPUT): number {
   const projectDir = path.resolve(options.project ?? '.');
   return guarded(io, 'diff failed.', () => {
     const envs = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
@@ -20,7 +20,7 @@ export function diffCommand(options: { project?: string; base: string; head?: st
       readOnlyEnvironments: validationOptionsOf(envs).readOnlyEnvironments,
       colors: Object.fromEntries(envs.map((e) => [e.name, e.color])),
     });
-    io.out(formatDiff(result, options.format ?? 'markdown'));
+    io.out(options.format === 'json' ? diffJson(result) : formatDiff(result, options.format ?? 'markdown'));
     return 0;
   });
 }

@@ -228,6 +228,27 @@ export function applicationOfFolder(folder: string): string {
   return folder;
 }
 
+/**
+ * The diff for bots (`diff --format json`): refs and commits, then per environment (read-only
+ * ones flagged) and Application, the counts and every changed file with its status. File
+ * contents are left out: a bot that needs them reads them from git at the two commits.
+ */
+export function diffJson(result: DiffResult): string {
+  return JSON.stringify({
+    base: result.base,
+    head: result.head ?? null,
+    files: result.files,
+    environments: result.environments.map((e) => ({
+      environment: e.environment,
+      readOnly: e.readOnly,
+      applications: e.applications.map((a) => ({
+        application: a.application, folder: a.folder, added: a.added, removed: a.removed, changed: a.changed,
+        files: a.files.map((f) => ({ path: f.path, status: f.status })),
+      })),
+    })),
+  }, null, 2);
+}
+
 /** Limits that keep a report readable (and within a PR comment's size). */
 export interface DiffReportLimits {
   /**
