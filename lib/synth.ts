@@ -90,7 +90,9 @@ export function checkOutput(options: SynthOptions = {}): OutputCheck {
   const actual = new Set(listFiles(outDir));
   const missing = [...expected.keys()].filter((f) => !actual.has(f));
   const extra = [...actual].filter((f) => !expected.has(f)).sort(compareStrings);
-  const changed = [...expected.keys()].filter((f) => actual.has(f) && fs.readFileSync(path.join(outDir, f), 'utf8') !== expected.get(f));
+  // Only regular files are read: a symlink, pipe or socket in place of a file is never what synth writes.
+  const differs = (f: string) => !fs.lstatSync(path.join(outDir, f)).isFile() || fs.readFileSync(path.join(outDir, f), 'utf8') !== expected.get(f);
+  const changed = [...expected.keys()].filter((f) => actual.has(f) && differs(f));
   return { upToDate: missing.length + extra.length + changed.length === 0, missing, extra, changed };
 }
 

@@ -1,8 +1,10 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { createTwoFilesPatch } from 'diff';
 import { diffNameStatus, git, readFilesAt, resolveCommit } from '../git/git';
 import { compareStrings } from '../sort';
+import { checkOutput, render } from '../synth';
 
 /** Options of {@link diffRefs}. */
 export interface DiffOptions {
@@ -97,6 +99,12 @@ export interface DiffResult {
   readonly environments: readonly EnvironmentChanges[];
   /** Files that differ in all. */
   readonly files: number;
+  /**
+   * Files of the head's output that are not what the head's sources produce (rendered from the
+   * head's `environments/` and `tenants/`): the diff then shows a `dist/` nobody reviewed the sources of.
+   * @default - none: the head's output is current
+   */
+  readonly stale?: { readonly missing: readonly string[]; readonly extra: readonly string[]; readonly changed: readonly string[] };
 }
 
 /**
@@ -156,7 +164,8 @@ export function diffRefs(options: DiffOptions): DiffResult {
     color: options.colors?.[environment],
     applications: applications.sort((a, b) => compareStrings(a.folder, b.folder)),
   }));
-  return { base, head, environments, files: paths.length };
+  const stale = staleOutput(top, prefix, inRepo, headCommit);
+  return { base, head, environments, files: paths.length, ...(stale ? { stale } : {}) };
 }
 
 /** Files at `commit`, a symbolic link shown as in the working tree: `symlink -> <its link text>`. */
@@ -229,6 +238,39 @@ export function applicationOfFolder(folder: string): string {
 }
 
 /**
+ * How the output at the head differs from what the head's sources produce: in the working tree,
+ * {@link checkOutput}; at a commit, the sources of that commit rendered in a temporary folder and
+ * compared with the output committed there. Undefined when they agree.
+ */
+function staleOutput(top: string, prefix: string, inRepo: string, headCommit: string | undefined): DiffResult['stale'] {
+  const projectDir = path.join(top, prefix);
+  if (headCommit === undefined) {
+    const check = checkOutput({ projectDir, outDir: path.join(top, inRepo) });
+    return check.upToDate ? undefined : { missing: check.missing, extra: check.extra, changed: check.changed };
+  }
+  const listAt = (dir: string) => git(top, ['ls-tree', '-r', '-z', '--name-only', headCommit, '--', dir]).split('\0').filter(Boolean);
+  const sources = [...listAt(`${prefix}environments`), ...listAt(`${prefix}tenants`)];
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-head-'));
+  try {
+    for (const [file, text] of readFilesAt(top, headCommit, sources)) {
+      if (text === undefined) continue;
+      const target = path.join(temp, file.slice(prefix.length));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, text);
+    }
+    const expected = new Map(render({ projectDir: temp }).files.map((f) => [f.path, f.content]));
+    const committed = listAt(inRepo).map((f) => f.slice(inRepo.length + 1));
+    const actual = readFilesAt(top, headCommit, committed.map((f) => `${inRepo}/${f}`));
+    const missing = [...expected.keys()].filter((f) => !committed.includes(f));
+    const extra = committed.filter((f) => !expected.has(f)).sort(compareStrings);
+    const changed = [...expected.keys()].filter((f) => committed.includes(f) && actual.get(`${inRepo}/${f}`) !== expected.get(f));
+    return missing.length + extra.length + changed.length === 0 ? undefined : { missing, extra, changed };
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/**
  * The diff for bots (`diff --format json`): refs and commits, then per environment (read-only
  * ones flagged) and Application, the counts and every changed file with its status. File
  * contents are left out: a bot that needs them reads them from git at the two commits.
@@ -238,6 +280,7 @@ export function diffJson(result: DiffResult): string {
     base: result.base,
     head: result.head ?? null,
     files: result.files,
+    stale: result.stale ?? null,
     environments: result.environments.map((e) => ({
       environment: e.environment,
       readOnly: e.readOnly,
@@ -279,6 +322,12 @@ export function formatDiff(result: DiffResult, format: 'markdown' | 'text', limi
   const headName = result.head ? `${code(result.head.ref)} (${result.head.commit})` : 'the working tree';
   const title = `stoa-manifests diff: ${code(result.base.ref)} (${result.base.commit}) → ${headName}`;
   const out: string[] = [md ? `## ${title}` : title, ''];
+  if (result.stale) {
+    const n = result.stale.missing.length + result.stale.extra.length + result.stale.changed.length;
+    const first = [...result.stale.changed, ...result.stale.missing, ...result.stale.extra].slice(0, 5).map((f) => text(f)).join(', ');
+    const what = `the output at ${result.head ? code(result.head.ref) : 'the working tree'} is not what its sources produce (${n} file${n === 1 ? ' differs' : 's differ'}: ${first}${n > 5 ? ', ...' : ''}): this diff shows manifests no source change explains; run synth and commit`;
+    out.push(md ? `> [!CAUTION]\n> ${what}` : `CAUTION: ${what}`, '');
+  }
   if (result.files === 0) {
     out.push('No changes to the rendered manifests.');
     return out.join('\n');
