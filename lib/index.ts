@@ -36,6 +36,7 @@ export * from './workflow/promotion-check';
 export * from './workflow/publish';
 export * from './workflow/set-image';
 export * from './workflow/tenant-add';
+export * from './workflow/tenant-list';
 export * from './workflow/workflow-error';
 export * from './workloads/autoscaler';
 export * from './workloads/canary';

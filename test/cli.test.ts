@@ -176,4 +176,20 @@ describe('for bots and scripts', () => {
     expect(dev.files).toContainEqual({ path: 'dev/tenants/initech/deployment-gateway.yaml', status: 'removed' });
     expect(report.files).toBe(report.environments.flatMap((e: any) => e.applications.flatMap((a: any) => a.files)).length);
   });
+
+  test('tenant list prints a table, or JSON, of the validated tenants; a broken tenant file fails naming it', () => {
+    const project = exampleProject();
+    const table = cli('tenant', 'list', '--project', project);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+TIER\s+ENVIRONMENTS\s+OWNERS\s+DISPLAY NAME$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['acme', 'globex', 'initech']);
+    expect(lines.find((l) => l.startsWith('acme'))).toMatch(/^acme\s+gold\s+dev,staging,prod\s+\S*group:acme-platform-team/);
+    const json = JSON.parse(cli('tenant', 'list', '--project', project, '--format', 'json').stdout);
+    expect(json[0]).toMatchObject({ name: 'acme', tier: 'gold', environments: ['dev', 'staging', 'prod'], owners: { groups: ['acme-platform-team'] } });
+    writeFile(project, 'tenants/globex.yaml', 'name: globex\ntier: platinum\n');
+    const broken = cli('tenant', 'list', '--project', project);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/tenants\/globex\.yaml:\d+: tier: must be one of/);
+  });
 });

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Command, Option } from 'commander';
 import { checkCommand, Output, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
 import {
-  checkPromotionsCommand, diffCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand,
+  checkPromotionsCommand, diffCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand,
 } from './workflow-commands';
 
 /** The `stoa-manifests` command line: argument parsing only; each verb calls one library function. */
@@ -67,6 +67,11 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--display-name <name>', 'human name')
     .addOption(projectOption())
     .action((name, opts) => setExitCode(tenantAddCommand(name, opts, io)));
+  tenant.command('list')
+    .description('list the tenants (validated): name, tier, environments, owners')
+    .addOption(projectOption())
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action((opts) => setExitCode(tenantListCommand(opts, io)));
 
   program.command('publish')
     .description('commit dist/ into the envs repo (one folder per environment) and push when it has a remote')

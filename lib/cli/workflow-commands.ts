@@ -8,6 +8,7 @@ import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-che
 import { publish } from '../workflow/publish';
 import { setImage } from '../workflow/set-image';
 import { addTenant } from '../workflow/tenant-add';
+import { formatTenants, listTenants } from '../workflow/tenant-list';
 import { guarded, Output, PROCESS_OUTPUT } from './commands';
 
 /** `diff --base <ref> [--head <ref>] [--format markdown|text]`. */
@@ -74,6 +75,14 @@ export function tenantAddCommand(
     const groups = options.owner.filter((o) => o.startsWith('group:')).map((o) => o.slice('group:'.length));
     const r = addTenant({ projectDir: options.project, name, tier: options.tier, users, groups, environments: options.env, displayName: options.displayName });
     io.out(`added tenant ${r.tenant.name} (${r.tenant.tier}, ${r.tenant.environments.join(', ')}): ${path.relative(process.cwd(), r.file)}; run synth to render it`);
+    return 0;
+  });
+}
+
+/** `tenant list [--format table|json]`. */
+export function tenantListCommand(options: { project?: string; format?: 'table' | 'json' }, io: Output = PROCESS_OUTPUT): number {
+  return guarded(io, 'tenant list failed.', () => {
+    io.out(formatTenants(listTenants(options.project), options.format ?? 'table'));
     return 0;
   });
 }
