@@ -104,3 +104,16 @@ test('a branch name git refuses, or one that reads as an option, is refused befo
   expect(git(remote, ['branch', '--list']).trim()).toBe('');
   expect(publish({ projectDir: source, repo: remote, branch: 'release/2026-11' })).toMatchObject({ committed: true, pushed: true });
 });
+
+test('untracked files synth never reads do not block publish; untracked tenant files do, in an aligned listing', () => {
+  const source = exampleRepo();
+  const { clone } = bareRemote();
+  fs.writeFileSync(path.join(source, 'notes.txt'), 'scratch\n');
+  fs.mkdirSync(path.join(source, '.vscode'));
+  fs.writeFileSync(path.join(source, '.vscode/settings.json'), '{}');
+  expect(publish({ projectDir: source, repo: clone })).toMatchObject({ committed: true });
+
+  fs.writeFileSync(path.join(source, 'tenants/draft.yaml'), 'name: draft\n');
+  setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+  expect(() => publish({ projectDir: source, repo: clone })).toThrow(/uncommitted changes; commit them so the envs repo can record the commit it came from:\n {2}modified {3}environments\/dev\.yaml\n {2}untracked {2}tenants\/draft\.yaml$/);
+});

@@ -92,7 +92,7 @@ function publishOutput(options: PublishOptions): PublishResult {
   const branch = options.branch ?? 'main';
   // Before any git call: a branch like "--upload-pack=..." must never reach git as an option.
   checkBranchName(branch);
-  const source = sourceOf(projectDir);
+  const source = sourceOf(projectDir, outDir);
   const environments = environmentFolders(projectDir, outDir);
   const current = checkOutput({ projectDir, outDir });
   if (!current.upToDate) {
@@ -170,12 +170,21 @@ interface SourceInfo {
   readonly author: string;
 }
 
-function sourceOf(projectDir: string): SourceInfo {
+function sourceOf(projectDir: string, outDir: string): SourceInfo {
   const root = repoRoot(projectDir);
   if (!root) throw new WorkflowError(`${projectDir} is not in a git repository: publish records the source commit`);
-  const dirty = git(root, ['status', '--porcelain', '--untracked-files=normal', '--', '.']).trim();
-  if (dirty) {
-    throw new WorkflowError(`the source repository has uncommitted changes; commit them so the envs repo can record the commit it came from:\n${dirty.split('\n').slice(0, 10).map((l) => `  ${l}`).join('\n')}`);
+  // Any change to a tracked file blocks (the recorded commit must be what was rendered); an untracked
+  // file only when synth reads or writes it: the project's environments/, tenants/ and output.
+  const project = fs.realpathSync(projectDir);
+  const output = fs.existsSync(outDir) ? fs.realpathSync(outDir) : outDir;
+  const read = [path.join(project, 'environments'), path.join(project, 'tenants'), output]
+    .map((p) => path.relative(root, p)).filter((rel) => rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel));
+  const tracked = git(root, ['status', '--porcelain', '--untracked-files=no', '--', '.']).split('\n').filter(Boolean);
+  const untracked = read.length === 0 ? [] : git(root, ['status', '--porcelain', '--untracked-files=all', '--', ...read])
+    .split('\n').filter((l) => l.startsWith('??'));
+  const dirty = [...tracked, ...untracked];
+  if (dirty.length > 0) {
+    throw new WorkflowError(`the source repository has uncommitted changes; commit them so the envs repo can record the commit it came from:\n${dirtyListing(dirty)}`);
   }
   return {
     // Recorded in the envs repo's history: a token in the remote URL must not be.
@@ -183,6 +192,13 @@ function sourceOf(projectDir: string): SourceInfo {
     commit: git(root, ['rev-parse', 'HEAD']).trim(),
     author: git(root, ['log', '-1', '--format=%an <%ae>']).trim(),
   };
+}
+
+/** `git status --porcelain` lines as an aligned list a person reads: `  modified   environments/dev.yaml`. */
+function dirtyListing(lines: readonly string[]): string {
+  const what = (xy: string) => (xy === '??' ? 'untracked' : xy.includes('D') ? 'deleted' : xy.includes('A') ? 'added' : xy.includes('R') ? 'renamed' : 'modified');
+  const shown = lines.slice(0, 20).map((l) => `  ${what(l.slice(0, 2)).padEnd(10)} ${l.slice(3)}`);
+  return [...shown, ...(lines.length > 20 ? [`  ... and ${lines.length - 20} more`] : [])].join('\n');
 }
 
 function cloneTo(url: string): string {
