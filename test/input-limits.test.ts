@@ -113,8 +113,8 @@ describe('only regular files are read', () => {
 
     test('a symbolic link to a regular file inside the project is read', () => {
       const project = exampleProject();
-      writeFile(project, 'shared/umbrella.yaml', ACME.replace('name: acme', 'name: umbrella'));
-      fs.symlinkSync('../shared/umbrella.yaml', path.join(project, 'tenants/umbrella.yaml'));
+      writeFile(project, 'common/umbrella.yaml', ACME.replace('name: acme', 'name: umbrella'));
+      fs.symlinkSync('../common/umbrella.yaml', path.join(project, 'tenants/umbrella.yaml'));
       expect(load(project).tenants.map((t) => t.name)).toContain('umbrella');
     });
 
