@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { listFiles } from '../files';
 import { KubeObject } from '../render/render';
 import { compareStrings } from '../sort';
 import { ObjectInFile, Violation } from './policy';
@@ -40,7 +41,8 @@ export function readOutputFolder(dir: string, displayPrefix = ''): OutputFolderC
   const fail = (rel: string, rule: string, message: string) => violations.push({ rule, file: displayPrefix + rel, message });
   const folderBytes = new Map<string, number>();
 
-  for (const rel of walk(dir)) {
+  // listFiles lists every entry that is not a folder (symlinks and special files too) and never follows a link.
+  for (const rel of listFiles(dir)) {
     const name = rel.slice(rel.lastIndexOf('/') + 1);
     if (TOOL_MARKER.test(rel)) {
       fail(rel, 'output-file', `Argo CD builds a folder holding ${name} with ${/Chart\.yaml$/.test(name) ? 'Helm' : 'Kustomize'} instead of applying its manifests; the output holds plain manifests only`);
@@ -86,20 +88,6 @@ export function readOutputFolder(dir: string, displayPrefix = ''): OutputFolderC
     }
   }
   return { objects, violations };
-}
-
-/** Every entry under `dir` (files, symlinks, special files; not folders), without following symlinks. */
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  const visit = (sub: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
-      const rel = sub ? `${sub}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) visit(rel);
-      else out.push(rel);
-    }
-  };
-  visit('');
-  return out.sort(compareStrings);
 }
 
 function parseYamlManifests(text: string): { objects: unknown[] } | { error: string } {
