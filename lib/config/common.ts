@@ -10,10 +10,13 @@ export function dnsLabel(max: number) {
     .regex(DNS_LABEL, { error: 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit' });
 }
 
+/** RFC 1123 DNS subdomain: DNS labels joined by `.` (most Kubernetes object names). */
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /** A DNS subdomain such as `dev.stoa.example.com`. */
 export const dnsSubdomain = z.string()
   .max(253, { error: 'must be at most 253 characters' })
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+  .regex(DNS_SUBDOMAIN, {
     error: 'must be a DNS name: lowercase labels separated by "."',
   });
 

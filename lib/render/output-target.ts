@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { DNS_LABEL } from '../config/common';
 
-/** An environment folder, as synth names them (environment names are DNS labels). */
-const ENVIRONMENT_FOLDER = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Refuses an output folder that synth must not replace as a whole: the project itself or a folder
@@ -31,8 +30,8 @@ export function checkOutputTarget(projectDir: string, outDir: string): void {
   if (!stat) return;
   if (fs.lstatSync(path.resolve(outDir), { throwIfNoEntry: false })?.isSymbolicLink()) refuse('it is a symbolic link');
   if (!stat.isDirectory()) refuse('it is not a folder');
-  // An environment folder of an earlier output holds the app-of-apps (apps/, bootstrap/); /usr's bin/ or .git's heads/ do not.
-  const isEnvironmentFolder = (e: fs.Dirent) => e.isDirectory() && ENVIRONMENT_FOLDER.test(e.name)
+  // An environment folder (environment names are DNS labels) of an earlier output holds the app-of-apps (apps/, bootstrap/); /usr's bin/ or .git's heads/ do not.
+  const isEnvironmentFolder = (e: fs.Dirent) => e.isDirectory() && DNS_LABEL.test(e.name)
     && ['apps', 'bootstrap'].some((sub) => fs.lstatSync(path.join(target, e.name, sub), { throwIfNoEntry: false })?.isDirectory());
   const foreign = fs.readdirSync(target, { withFileTypes: true })
     .filter((e) => !isEnvironmentFolder(e))

@@ -1,5 +1,5 @@
-import { isIPv6 } from 'net';
-import { isStrictSubnet, parseIPv4 } from '../behaviour/network-flows/cidr';
+import { DNS_LABEL, DNS_SUBDOMAIN } from '../../config/common';
+import { isStrictSubnet, parseCidr } from '../behaviour/network-flows/cidr';
 import { labelsOf, list } from '../model/fields';
 import { containersOf, PolicyRule, podSpecOf } from '../policy';
 
@@ -8,8 +8,6 @@ import { containersOf, PolicyRule, podSpecOf } from '../policy';
  * formats, CIDRs). One such value fails the apply of its object and so the whole sync wave.
  */
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** RFC 1035 label: a DNS label that starts with a letter (Service names become DNS names and environment variable names). */
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -21,13 +19,9 @@ const PATH_NAMED = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBi
 /** The API server's limit on the total size of an object's annotations. */
 const MAX_ANNOTATION_BYTES = 256 * 1024;
 
-/** A valid IPv4 or IPv6 CIDR (`net.ParseCIDR` accepts host bits). */
+/** A valid IPv4 or IPv6 CIDR, as the network-flow model parses them (`net.ParseCIDR` accepts host bits). */
 export function isCidr(text: unknown): boolean {
-  if (typeof text !== 'string') return false;
-  const [address, bits, ...rest] = text.split('/');
-  if (rest.length > 0 || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
-  if (parseIPv4(address) !== undefined) return Number(bits) <= 32;
-  return isIPv6(address) && Number(bits) <= 128;
+  return typeof text === 'string' && parseCidr(text) !== undefined;
 }
 
 /** Problems of a label (or annotation) key: an optional DNS-subdomain prefix and a name of at most 63 characters. */
@@ -101,7 +95,7 @@ function podProblems(pod: any, at: string): string[] {
       range(out, `${where} containerPort`, p?.containerPort, 1, 65535);
       range(out, `${where} hostPort`, p?.hostPort, 1, 65535);
       // A port name is an IANA service name: at most 15 characters, lowercase, at least one letter.
-      if (p?.name !== undefined && (String(p.name).length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(String(p.name)) || !/[a-z]/.test(String(p.name)) || String(p.name).includes('--'))) {
+      if (p?.name !== undefined && (String(p.name).length > 15 || !DNS_LABEL.test(String(p.name)) || !/[a-z]/.test(String(p.name)) || String(p.name).includes('--'))) {
         out.push(`${where} port name "${p.name}" must be an IANA service name: at most 15 lowercase letters, digits or single '-', with a letter`);
       }
     }
