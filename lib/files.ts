@@ -23,3 +23,9 @@ export function displayPath(from: string, target: string): string {
   if (rel === '') return '.';
   return !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : target;
 }
+
+/** Whether `target` is `dir` itself or inside it (compare real paths where links matter). */
+export function isWithin(dir: string, target: string): boolean {
+  const rel = path.relative(dir, target);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isUtf8 } from 'buffer';
 import { z } from 'zod';
+import { isWithin } from '../files';
 import { InputProblem } from './input-error';
 
 /**
@@ -73,7 +74,8 @@ export function readInputText(file: string, displayName: string, root?: string):
       return fail(`is a symbolic link that cannot be followed: ${describeFsError(e)}`);
     }
     const base = realpathOr(within);
-    if (!isInside(base, target)) {
+    // Strictly inside: a link to the project folder itself is no file of it.
+    if (target === base || !isWithin(base, target)) {
       return fail(`is a symbolic link to ${target}, outside the project (${base}); only links to files inside the project are read`);
     }
   } else if (!entry.isFile()) {
@@ -168,9 +170,4 @@ function realpathOr(dir: string): string {
   } catch {
     return path.resolve(dir);
   }
-}
-
-function isInside(dir: string, target: string): boolean {
-  const rel = path.relative(dir, target);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }

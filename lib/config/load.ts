@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { displayPath } from '../files';
+import { displayPath, isWithin } from '../files';
 import { compareStrings } from '../sort';
 import { EnvironmentConfig, environmentFileSchema } from './environment-config';
 import { InputError, InputProblem } from './input-error';
@@ -94,7 +94,7 @@ function readFolder<T extends { name: string }>(
   const project = path.dirname(path.resolve(dir));
   const real = fs.realpathSync(dir);
   const realProject = fs.realpathSync(project);
-  if (real !== realProject && !real.startsWith(realProject + path.sep)) {
+  if (!isWithin(realProject, real)) {
     problems.push({ file: displayPath(root, dir), field: '', message: `is a symbolic link to ${real}, outside the project (${realProject}); only folders inside the project are read` });
     return [];
   }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DNS_LABEL } from '../config/common';
+import { isWithin } from '../files';
 
 
 /**
@@ -20,10 +21,9 @@ export function checkOutputTarget(projectDir: string, outDir: string): void {
   const refuse = (why: string) => {
     throw new Error(`refusing to write the output to ${target}: ${why}; synth replaces its output folder as a whole, so give a new folder or an earlier output (default: <project>/dist)`);
   };
-  const inside = (dir: string, parent: string) => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
-  if (inside(project, target)) refuse(target === project ? 'it is the project folder' : 'it holds the project folder');
+  if (isWithin(target, project)) refuse(target === project ? 'it is the project folder' : 'it holds the project folder');
   for (const input of ['environments', 'tenants', '.git']) {
-    if (inside(target, path.join(project, input))) refuse(`it is inside the project's ${input}/`);
+    if (isWithin(path.join(project, input), target)) refuse(`it is inside the project's ${input}/`);
   }
   if (target === path.parse(target).root || target === os.homedir()) refuse('it is the root or home folder');
   const stat = fs.lstatSync(target, { throwIfNoEntry: false });
