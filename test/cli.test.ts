@@ -1,25 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildProgram, synth } from '../lib';
+import { synth } from '../lib';
 import { bareRemote, exampleRepo } from './git-helpers';
-import { exampleProject, writeFile } from './helpers';
-
-/** Runs the CLI in-process, capturing what it prints and the exit code. */
-function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = 0;
-  const program = buildProgram({ out: (t) => out.push(t), err: (t) => err.push(t) }, (c) => { code = c; });
-  for (const cmd of [program, ...program.commands]) {
-    cmd.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
-  }
-  try {
-    program.parse(['node', 'stoa-manifests', ...args]);
-  } catch (e: any) {
-    code = e.exitCode ?? 1;
-  }
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+import { cli, exampleProject, writeFile } from './helpers';
 
 describe('synth --check', () => {
   test('passes when dist/ is what the sources produce', () => {

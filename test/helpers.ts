@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { buildProgram } from '../lib/cli/program';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..');
@@ -61,4 +62,21 @@ export function runMain(projectDir: string, env: Record<string, string> = {}): S
     encoding: 'utf8',
     env: { ...process.env, ...env },
   });
+}
+
+/** Runs the CLI in-process, capturing what it prints and the exit code. */
+export function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  let code = 0;
+  const program = buildProgram({ out: (t) => out.push(t), err: (t) => err.push(t) }, (c) => { code = c; });
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
+  }
+  try {
+    program.parse(['node', 'stoa-manifests', ...args]);
+  } catch (e: any) {
+    code = e.exitCode ?? 1;
+  }
+  return { code, stdout: out.join(''), stderr: err.join('') };
 }

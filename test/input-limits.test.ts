@@ -2,10 +2,10 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  buildProgram, EditableYaml, InputError, loadProjectInput, MAX_DISPLAY_NAME_LENGTH, MAX_INPUT_ALIASES, MAX_INPUT_DEPTH,
+  EditableYaml, InputError, loadProjectInput, MAX_DISPLAY_NAME_LENGTH, MAX_INPUT_ALIASES, MAX_INPUT_DEPTH,
   MAX_INPUT_FILE_BYTES, MAX_INPUT_NODES, MAX_INPUT_TOKENS, MAX_PROBLEMS_PER_FILE, ProjectInput, setImage,
 } from '../lib';
-import { exampleProject, REPO, tempDir, writeFile } from './helpers';
+import { cli, exampleProject, REPO, tempDir, writeFile } from './helpers';
 
 const ACME = `name: acme
 tier: gold
@@ -34,23 +34,6 @@ function withAcme(content: string | Buffer): string {
   const project = exampleProject();
   fs.writeFileSync(path.join(project, 'tenants/acme.yaml'), content);
   return project;
-}
-
-/** Runs the CLI in-process, capturing what it prints and the exit code (as test/cli.test.ts does). */
-function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = 0;
-  const program = buildProgram({ out: (t) => out.push(t), err: (t) => err.push(t) }, (c) => { code = c; });
-  for (const cmd of [program, ...program.commands]) {
-    cmd.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
-  }
-  try {
-    program.parse(['node', 'stoa-manifests', ...args]);
-  } catch (e: any) {
-    code = e.exitCode ?? 1;
-  }
-  return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
 /**
