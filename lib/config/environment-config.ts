@@ -144,6 +144,15 @@ export const environmentFileSchema = z.strictObject({
   }),
   /** Pinned version of every platform component. */
   components: componentVersions,
+  /**
+   * Versions set here directly instead of by promotion (`set-image --hotfix`), each with why.
+   * `check-promotions` accepts exactly these versions without their source environment;
+   * promoting from the source over a component drops its record.
+   */
+  hotfixes: z.partialRecord(z.enum(COMPONENT_NAMES), z.strictObject({
+    version: imageVersion,
+    reason: plainText(200).refine((r) => r.trim().length >= 3, { error: 'must say why, in at least 3 characters' }),
+  })).optional(),
   /** Prometheus URL, for canary analysis and KEDA triggers. */
   prometheus: httpUrl.optional(),
   /** Canary delivery for tenant gateways (needs prometheus). */
@@ -184,6 +193,15 @@ export const environmentFileSchema = z.strictObject({
 }).superRefine((env, ctx) => {
   if (env.canary && !env.prometheus) ctx.addIssue({ code: 'custom', path: ['canary'], message: 'needs prometheus: the canary analysis queries it' });
   if (env.awxToken && !env.secretStore) ctx.addIssue({ code: 'custom', path: ['awxToken'], message: 'needs secretStore: the token is read from it' });
+  for (const [component, hotfix] of Object.entries(env.hotfixes ?? {}) as [ComponentName, { version: string }][]) {
+    if (!env.promotedFrom) {
+      ctx.addIssue({ code: 'custom', path: ['hotfixes', component], message: 'is only for an environment with promotedFrom: the others take any version directly' });
+    } else if (env.mode === 'read-only') {
+      ctx.addIssue({ code: 'custom', path: ['hotfixes', component], message: `is not allowed in a read-only environment: hotfix ${env.promotedFrom} (set-image --hotfix), then promote it` });
+    } else if (hotfix.version !== env.components[component]) {
+      ctx.addIssue({ code: 'custom', path: ['hotfixes', component, 'version'], message: `is ${hotfix.version} but components.${component} is ${env.components[component]}: a hotfix record names the version it let in; remove the record` });
+    }
+  }
 });
 
 /** A validated environment file. */
