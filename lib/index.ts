@@ -37,6 +37,7 @@ export * from './workflow/publish';
 export * from './workflow/set-image';
 export * from './workflow/tenant-add';
 export * from './workflow/tenant-list';
+export * from './workflow/tenant-remove';
 export * from './workflow/workflow-error';
 export * from './workloads/autoscaler';
 export * from './workloads/canary';

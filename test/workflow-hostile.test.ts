@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import {
-  checkBranchName, checkPromotions, DiffResult, diffRefs, formatDiff, git, MAX_DIFF_FILE_BYTES, publish, redactUrl, setImage, synth, tryGit,
+  checkBranchName, checkPromotions, promote, DiffResult, diffRefs, formatDiff, git, MAX_DIFF_FILE_BYTES, publish, redactUrl, setImage, synth, tryGit,
 } from '../lib';
 import { bareRemote, commitAll, exampleRepo, show } from './git-helpers';
 import { tempDir } from './helpers';
@@ -190,6 +190,9 @@ describe('publish: credentials in repository URLs', () => {
   test('the commit message records the source remote without its token', () => {
     const source = exampleRepo();
     git(source, ['remote', 'add', 'origin', 'https://ci-bot:tok3n-value@git.example/stoa/manifests.git']);
+    // As if fetched: the published branch is origin/main.
+    git(source, ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
+    git(source, ['symbolic-ref', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/main']);
     const { remote, clone } = bareRemote();
     const result = publish({ projectDir: source, repo: clone });
     expect(result.message).toContain('Source-Repo: https://***@git.example/stoa/manifests.git');
@@ -287,30 +290,20 @@ describe('the Markdown report escapes what the repository names', () => {
 });
 
 describe('check-promotions in a shallow clone', () => {
-  test('says the history is shallow instead of claiming versions were never in the source', () => {
+  test('says the history is shallow instead of judging versions whose arrival it cannot see', () => {
     const repo = exampleRepo();
-    // prod's stoa-portal 1.3.2 was in staging only in an older commit.
-    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-portal', version: '1.3.2' });
-    commitAll(repo, 'staging gets portal 1.3.2');
-    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-portal', version: '1.4.0' });
-    for (const [component, version] of [['stoa-gateway', '1.8.2'], ['control-plane-api', '2.4.1'], ['control-plane-ui', '2.4.1']] as const) {
-      setImage({ projectDir: repo, environment: 'dev', component, version });
-    }
-    commitAll(repo, 'staging moves on, dev in line');
+    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+    commitAll(repo, 'dev gets gateway 1.9.1');
+    promote({ projectDir: repo, from: 'dev', to: 'staging' });
+    commitAll(repo, 'promote dev staging');
 
     const parent = tempDir();
     git(parent, ['clone', '--quiet', `file://${repo}`, 'full']);
     git(parent, ['clone', '--quiet', '--depth', '1', `file://${repo}`, 'shallow']);
-    expect(checkPromotions({ projectDir: path.join(parent, 'full') })).toEqual({ ok: true, problems: [] });
+    expect(checkPromotions({ projectDir: path.join(parent, 'full') })).toEqual({ ok: true, problems: [], hotfixes: [] });
+    // Depth 1: dev's 1.9.1 looks as old as the shallow edge, so staging's promotion cannot be proven, nor prod's baseline.
     expect(() => checkPromotions({ projectDir: path.join(parent, 'shallow') }))
-      .toThrow(/cannot check the promotion order: .*shallow is a shallow clone, so the history of the environment files is incomplete and 1 version may have been in the source environment .* git fetch --unshallow \(in GitHub Actions: actions\/checkout with fetch-depth: 0\)/);
-
-    // A shallow clone where every version is found passes: a version found is proof enough.
-    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-portal', version: '1.3.2' });
-    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-portal', version: '1.3.2' });
-    commitAll(repo, 'everything in line now');
-    git(parent, ['clone', '--quiet', '--depth', '1', `file://${repo}`, 'shallow-ok']);
-    expect(checkPromotions({ projectDir: path.join(parent, 'shallow-ok') })).toEqual({ ok: true, problems: [] });
+      .toThrow(/cannot check the promotion order: .*shallow is a shallow clone, so the history of the environment files is incomplete and versions that look like an environment file's first ones may only be the oldest fetched\. Fetch the full history and run it again: git fetch --unshallow \(in GitHub Actions: actions\/checkout with fetch-depth: 0\)/);
   });
 });
 

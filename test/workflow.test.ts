@@ -20,7 +20,7 @@ describe('set-image', () => {
   test('refuses prod with a message that points to promote, and writes nothing', () => {
     const repo = exampleRepo();
     expect(() => setImage({ projectDir: repo, environment: 'prod', component: 'stoa-gateway', version: '9.9.9' }))
-      .toThrow(/prod is read-only: its versions change only by promotion\. Set the version in staging, then run: stoa-manifests promote staging prod/);
+      .toThrow('prod is read-only: its versions change only by promotion. Set the version in staging (a fix that cannot wait: stoa-manifests set-image stoa-gateway 9.9.9 --env staging --hotfix "<reason>"), commit, then run stoa-manifests promote staging prod in a later commit');
     expect(git(repo, ['status', '--porcelain'])).toBe('');
   });
 
@@ -135,21 +135,17 @@ describe('promote', () => {
 });
 
 describe('check-promotions', () => {
-  test('passes when every prod version went through staging, in the git history', () => {
+  test('passes when every version ran in its source in an earlier commit, also one the source has since left', () => {
     const repo = exampleRepo();
-    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-portal', version: '1.3.2' });
-    commitAll(repo, 'staging gets portal 1.3.2');
-    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-portal', version: '1.4.0' });
-    commitAll(repo, 'staging moves on to 1.4.0');
-    // dev had 1.3.2 only in history too
-    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-portal', version: '1.3.2' });
-    commitAll(repo, 'dev 1.3.2');
-    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-portal', version: '1.4.0' });
-    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.8.2' });
-    setImage({ projectDir: repo, environment: 'dev', component: 'control-plane-api', version: '2.4.1' });
-    setImage({ projectDir: repo, environment: 'dev', component: 'control-plane-ui', version: '2.4.1' });
-    commitAll(repo, 'dev back in line');
-    expect(checkPromotions({ projectDir: repo })).toEqual({ ok: true, problems: [] });
+    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+    commitAll(repo, 'dev 1.9.1');
+    promote({ projectDir: repo, from: 'dev', to: 'staging' });
+    commitAll(repo, 'staging takes 1.9.1');
+    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.9.2' });
+    commitAll(repo, 'dev moves on to 1.9.2');
+    promote({ projectDir: repo, from: 'staging', to: 'prod' });
+    commitAll(repo, 'prod takes 1.9.1');
+    expect(checkPromotions({ projectDir: repo })).toEqual({ ok: true, problems: [], hotfixes: [] });
   });
 
   test('fails a prod version that staging never had, naming it', () => {
@@ -158,7 +154,7 @@ describe('check-promotions', () => {
     fs.writeFileSync(file, read(repo, 'environments/prod.yaml').replace('stoa-gateway: 1.8.2', 'stoa-gateway: 9.9.9'));
     const check = checkPromotions({ projectDir: repo });
     expect(check.ok).toBe(false);
-    expect(check.problems).toContainEqual({ environment: 'prod', source: 'staging', component: 'stoa-gateway', version: '9.9.9' });
+    expect(check.problems).toContainEqual({ environment: 'prod', source: 'staging', component: 'stoa-gateway', version: '9.9.9', reason: 'never-in-source' });
   });
 });
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Command, Option } from 'commander';
 import { checkCommand, Output, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
 import {
-  checkPromotionsCommand, diffCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand,
+  checkPromotionsCommand, diffCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand, tenantRemoveCommand,
 } from './workflow-commands';
 
 /** The `stoa-manifests` command line: argument parsing only; each verb calls one library function. */
@@ -37,10 +37,11 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .action((opts) => setExitCode(diffCommand(opts, io)));
 
   program.command('set-image')
-    .description('set a component version in a full environment (the CI image bump); prod changes only by promote')
+    .description('set a component version in dev (the CI image bump); staging only as a recorded --hotfix; prod changes only by promote')
     .argument('<component>', 'stoa-gateway, control-plane-api, control-plane-ui or stoa-portal')
     .argument('<version>', 'a tag other than latest, or sha256:<digest>')
-    .requiredOption('-e, --env <env>', 'environment to change (dev or staging)')
+    .requiredOption('-e, --env <env>', 'environment to change (dev; staging with --hotfix)')
+    .option('--hotfix <reason>', 'set it in an environment promoted from another (staging) without passing through its source; the reason is recorded in the environment file')
     .addOption(projectOption())
     .action((component, version, opts) => setExitCode(setImageCommand(component, version, opts, io)));
 
@@ -53,7 +54,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .action((from, to, opts) => setExitCode(promoteCommand(from, to, opts, io)));
 
   program.command('check-promotions')
-    .description('fail when an environment runs a version its source environment never had (CI runs it)')
+    .description('fail when an environment runs a version its source environment did not run in an earlier commit, unless recorded as a hotfix (CI runs it)')
     .addOption(projectOption())
     .action((opts) => setExitCode(checkPromotionsCommand(opts, io)));
 
@@ -67,6 +68,13 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--display-name <name>', 'human name')
     .addOption(projectOption())
     .action((name, opts) => setExitCode(tenantAddCommand(name, opts, io)));
+  tenant.command('remove')
+    .description('remove a tenant from some environments (--env), or from all (its file is deleted)')
+    .argument('<name>', 'tenant name')
+    .option('--env <env...>', 'environments to remove it from (default: every one it is in)')
+    .option('--allow-prod-removal', 'confirm removing it from a read-only environment (prod)')
+    .addOption(projectOption())
+    .action((name, opts) => setExitCode(tenantRemoveCommand(name, opts, io)));
   tenant.command('list')
     .description('list the tenants (validated): name, tier, environments, owners')
     .addOption(projectOption())
@@ -77,6 +85,10 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .description('commit dist/ into the envs repo (one folder per environment) and push when it has a remote')
     .requiredOption('-r, --repo <path-or-url>', 'a clean checkout of the envs repo, or its URL')
     .option('--branch <branch>', 'branch to commit to', 'main')
+    .option('--source-branch <branch>', 'the source repo branch publish takes commits from (default: origin\'s default branch; main without a remote)')
+    .option('--rollback <reason>', 'publish a source commit older than (or unrelated to) the last published one; the reason is recorded')
+    .option('--allow-downgrade', 'allow lower component versions in a read-only environment (prod)')
+    .option('--allow-prod-removal', 'allow tenants to disappear from a read-only environment (prod)')
     .addOption(projectOption())
     .action((opts) => setExitCode(publishCommand(opts, io)));
 

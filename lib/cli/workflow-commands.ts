@@ -9,6 +9,7 @@ import { publish } from '../workflow/publish';
 import { setImage } from '../workflow/set-image';
 import { addTenant } from '../workflow/tenant-add';
 import { formatTenants, listTenants } from '../workflow/tenant-list';
+import { removeTenant } from '../workflow/tenant-remove';
 import { guarded, Output, PROCESS_OUTPUT } from './commands';
 
 /** `diff --base <ref> [--head <ref>] [--format markdown|text]`. */
@@ -27,11 +28,11 @@ export function diffCommand(options: { project?: string; base: string; head?: st
 }
 
 /** `set-image <component> <version> --env <env>`. */
-export function setImageCommand(component: string, version: string, options: { project?: string; env: string }, io: Output = PROCESS_OUTPUT): number {
+export function setImageCommand(component: string, version: string, options: { project?: string; env: string; hotfix?: string }, io: Output = PROCESS_OUTPUT): number {
   return guarded(io, 'set-image refused.', () => {
-    const r = setImage({ projectDir: options.project, environment: options.env, component, version });
+    const r = setImage({ projectDir: options.project, environment: options.env, component, version, hotfix: options.hotfix });
     io.out(r.changed
-      ? `${r.environment}: ${r.component} ${r.from} -> ${r.to} (${path.relative(process.cwd(), r.file)}); run synth to render it`
+      ? `${r.environment}: ${r.component} ${r.from} -> ${r.to}${r.hotfix !== undefined ? ` as a HOTFIX (recorded: ${r.hotfix})` : ''} (${path.relative(process.cwd(), r.file)}); run synth to render it${r.hotfix !== undefined ? ', commit, then promote it on in a later commit' : ''}`
       : `${r.environment}: ${r.component} is already ${r.to}; nothing changed`);
     return 0;
   });
@@ -48,6 +49,7 @@ export function promoteCommand(from: string, to: string, options: { project?: st
     io.out([
       `promoted ${r.from} -> ${r.to}:`,
       ...r.versions.map((v) => `  ${v.component}: ${v.from} -> ${v.to}`),
+      ...(r.hotfixesEnded.length ? [`  hotfix records ended (the versions now come from ${r.from}): ${r.hotfixesEnded.join(', ')}`] : []),
       ...(r.tenants.length ? [`  tenants now in ${r.to}: ${r.tenants.join(', ')}`] : []),
       'run synth to render it',
     ].join('\n'));
@@ -59,7 +61,9 @@ export function promoteCommand(from: string, to: string, options: { project?: st
 export function checkPromotionsCommand(options: { project?: string }, io: Output = PROCESS_OUTPUT): number {
   return guarded(io, 'check-promotions failed.', () => {
     const check = checkPromotions({ projectDir: options.project });
-    (check.ok ? io.out : io.err)(formatPromotionCheck(check));
+    const projectDir = path.resolve(options.project ?? '.');
+    const envs = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
+    (check.ok ? io.out : io.err)(formatPromotionCheck(check, envs));
     return check.ok ? 0 : 1;
   });
 }
@@ -79,6 +83,18 @@ export function tenantAddCommand(
   });
 }
 
+/** `tenant remove <name> [--env ...] [--allow-prod-removal]`. */
+export function tenantRemoveCommand(name: string, options: { project?: string; env?: string[]; allowProdRemoval?: boolean }, io: Output = PROCESS_OUTPUT): number {
+  return guarded(io, 'tenant remove refused.', () => {
+    const r = removeTenant({ projectDir: options.project, name, environments: options.env, allowProdRemoval: options.allowProdRemoval });
+    const file = path.relative(process.cwd(), r.file);
+    io.out(r.deleted
+      ? `removed tenant ${r.name} from ${r.removedFrom.join(', ')} and deleted ${file}; run synth to render it`
+      : `removed tenant ${r.name} from ${r.removedFrom.join(', ')} (still in ${r.remaining.join(', ')}): ${file}; run synth to render it`);
+    return 0;
+  });
+}
+
 /** `tenant list [--format table|json]`. */
 export function tenantListCommand(options: { project?: string; format?: 'table' | 'json' }, io: Output = PROCESS_OUTPUT): number {
   return guarded(io, 'tenant list failed.', () => {
@@ -87,10 +103,16 @@ export function tenantListCommand(options: { project?: string; format?: 'table' 
   });
 }
 
-/** `publish --repo <path-or-url> [--branch main]`. */
-export function publishCommand(options: { project?: string; repo: string; branch?: string }, io: Output = PROCESS_OUTPUT): number {
+/** `publish --repo <path-or-url> [--branch main] [--source-branch b] [--rollback reason] [--allow-downgrade] [--allow-prod-removal]`. */
+export function publishCommand(
+  options: { project?: string; repo: string; branch?: string; sourceBranch?: string; rollback?: string; allowDowngrade?: boolean; allowProdRemoval?: boolean },
+  io: Output = PROCESS_OUTPUT,
+): number {
   return guarded(io, 'publish refused.', () => {
-    const r = publish({ projectDir: options.project, repo: options.repo, branch: options.branch });
+    const r = publish({
+      projectDir: options.project, repo: options.repo, branch: options.branch, sourceBranch: options.sourceBranch,
+      rollback: options.rollback, allowDowngrade: options.allowDowngrade, allowProdRemoval: options.allowProdRemoval,
+    });
     if (!r.committed) {
       io.out(`nothing to publish: ${redactUrl(options.repo)} already holds this output`);
       return 0;

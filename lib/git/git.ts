@@ -124,26 +124,67 @@ export function repoRoot(dir: string): string | undefined {
  * (one process instead of one per file). Missing files map to undefined.
  */
 export function readFilesAt(cwd: string, ref: string, paths: readonly string[]): Map<string, string | undefined> {
-  const out = new Map<string, string | undefined>();
-  if (paths.length === 0) return out;
   // The batch protocol is one request per line: a name with a line break would read another object.
   const broken = paths.find((p) => /[\n\r]/.test(p));
   if (broken !== undefined) throw new GitInputError(`${JSON.stringify(broken)}: file names with line breaks are not supported`);
+  const texts = readBlobs(cwd, paths.map((p) => `${ref}:${p}`));
+  return new Map(paths.map((p, i) => [p, texts[i]]));
+}
+
+/** One commit that changed a file, and the file's text in it. */
+export interface FileVersion {
+  /** The commit. */
+  readonly commit: string;
+  /** Its parents (none for a root commit, or the oldest commit of a shallow clone). */
+  readonly parents: readonly string[];
+  /**
+   * The file's text in that commit.
+   * @default - none: the commit deleted it
+   */
+  readonly text?: string;
+}
+
+/**
+ * Every commit reachable from HEAD that changed `file` (a path relative to the repository root),
+ * newest first (`git log` order), with the file's text in each: two git processes, whatever the length.
+ */
+export function fileHistory(cwd: string, file: string): FileVersion[] {
+  if (/[\n\r]/.test(file)) throw new GitInputError(`${JSON.stringify(file)}: file names with line breaks are not supported`);
+  const log = tryGit(cwd, ['log', '--format=%H %P', '--end-of-options', 'HEAD', '--', file]);
+  const commits = (log ?? '').split('\n').filter(Boolean).map((line) => line.split(' ').filter(Boolean));
+  const texts = readBlobs(cwd, commits.map(([commit]) => `${commit}:${file}`));
+  return commits.map(([commit, ...parents], i) => ({ commit, parents, text: texts[i] }));
+}
+
+/** Whether `ancestor` is `descendant` or one of its ancestors. */
+export function isAncestor(cwd: string, ancestor: string, descendant: string): boolean {
+  try {
+    execFileSync('git', ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], { cwd, stdio: 'ignore', env: { ...process.env, ...SAFE_GIT_ENV } });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The blobs named by `object` specs (`<commit>:<path>`), in order; undefined for a missing one. */
+function readBlobs(cwd: string, specs: readonly string[]): (string | undefined)[] {
+  if (specs.length === 0) return [];
   const raw = execFileSync('git', ['cat-file', '--batch'], {
-    cwd, input: paths.map((p) => `${ref}:${p}`).join('\n') + '\n', maxBuffer: 1024 * 1024 * 1024,
-    env: { ...process.env, LC_ALL: 'C' },
+    cwd, input: specs.join('\n') + '\n', maxBuffer: 1024 * 1024 * 1024,
+    env: { ...process.env, ...SAFE_GIT_ENV },
   });
+  const out: (string | undefined)[] = [];
   let pos = 0;
-  for (const p of paths) {
+  for (let i = 0; i < specs.length; i++) {
     const eol = raw.indexOf(0x0a, pos);
     const header = raw.subarray(pos, eol).toString('utf8');
     pos = eol + 1;
     if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-      out.set(p, undefined);
+      out.push(undefined);
       continue;
     }
     const size = Number(header.split(' ')[2]);
-    out.set(p, raw.subarray(pos, pos + size).toString('utf8'));
+    out.push(raw.subarray(pos, pos + size).toString('utf8'));
     pos += size + 1;
   }
   return out;

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Document, isSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq } from 'yaml';
 import { EnvironmentConfig } from '../config/environment-config';
 import { readInputText } from '../config/input-file';
 import { InputError } from '../config/input-error';
@@ -75,6 +75,26 @@ export class EditableYaml {
   /** Sets a scalar at `keys`. */
   public set(keys: readonly string[], value: string): void {
     this.doc.setIn(keys, value);
+  }
+
+  /** Sets `keys` to a mapping of strings (written in block style). */
+  public setMapping(keys: readonly string[], value: Readonly<Record<string, string>>): void {
+    this.doc.setIn(keys, this.doc.createNode({ ...value }));
+  }
+
+  /** Removes the entry at `keys`, and the mapping above it when that leaves it empty. */
+  public delete(keys: readonly string[]): void {
+    this.doc.deleteIn(keys);
+    const parent = keys.slice(0, -1);
+    const above = parent.length > 0 ? this.doc.getIn(parent, true) : undefined;
+    if (isMap(above) && above.items.length === 0) this.doc.deleteIn(parent);
+  }
+
+  /** Removes every item equal to `value` from the sequence at `keys`, keeping its style. */
+  public removeFromList(keys: readonly string[], value: string): void {
+    const seq = this.doc.getIn(keys, true);
+    if (!isSeq(seq)) throw new WorkflowError(`${this.file}: ${keys.join('.')} is not a list`);
+    seq.items = seq.items.filter((item) => !(isScalar(item) && item.value === value));
   }
 
   /** Appends `value` to the sequence at `keys`, keeping its flow or block style. */

@@ -1,4 +1,7 @@
+import * as path from 'path';
+import * as semver from 'semver';
 import { loadProjectInput } from '../config/load';
+import { committedVersions } from './promotion-check';
 import { COMPONENT_NAMES, ComponentName } from '../config/environment-config';
 import { EditableYaml, environmentFile, environmentNamed, environmentsOf, projectPaths, tenantFile } from './project-files';
 import { WorkflowError } from './workflow-error';
@@ -39,17 +42,31 @@ export interface PromoteResult {
   readonly to: string;
   /** Versions changed in the target environment. */
   readonly versions: readonly VersionChange[];
+  /** Components whose hotfix record in the target environment ended: the version now comes from the source. */
+  readonly hotfixesEnded: readonly ComponentName[];
   /** Tenants newly enabled in the target environment. */
   readonly tenants: readonly string[];
   /** False when there was nothing to promote (nothing written). */
   readonly changed: boolean;
 }
 
+/** Whether `version` is `fixed` or a later version of it (semver order; a digest only equals). */
+function isSameOrLater(version: string, fixed: string): boolean {
+  if (version === fixed) return true;
+  const a = semver.coerce(version, { loose: true, includePrerelease: true });
+  const b = semver.coerce(fixed, { loose: true, includePrerelease: true });
+  return !!a && !!b && !version.startsWith('sha256:') && !fixed.startsWith('sha256:') && semver.gt(a, b);
+}
+
 /**
  * Promotes one step along the promotion order (dev → staging → prod): copies
  * every component version of `from` into `to` and enables in `to` the tenants
- * enabled in `from`. Any other pair is refused. Removing a tenant from an
- * environment is never done by promotion: it is a change of its own.
+ * enabled in `from`. Any other pair is refused, and so is a version not yet
+ * committed in `from` (the target may only take what its source ran in an
+ * earlier commit) and a promotion that would take back a hotfix of the target
+ * (the source has neither the fixed version nor a later one). The target's
+ * hotfix records end: it now runs the source's versions. Removing a tenant
+ * from an environment is never done by promotion: see `removeTenant`.
  */
 export function promote(options: PromoteOptions): PromoteResult {
   const paths = projectPaths(options.projectDir);
@@ -66,6 +83,19 @@ export function promote(options: PromoteOptions): PromoteResult {
   const versions = COMPONENT_NAMES
     .filter((c) => from.components[c] !== to.components[c])
     .map((c) => ({ component: c, from: to.components[c], to: from.components[c] }));
+  // check-promotions wants the source to have run a version in an earlier commit: say so now, not in CI.
+  const committed = committedVersions(environmentFile(paths, from.name));
+  const uncommitted = committed ? versions.filter((v) => committed[v.component] !== v.to) : [];
+  if (uncommitted.length > 0) {
+    throw new WorkflowError(`${uncommitted.map((v) => `${v.component} ${v.to}`).join(', ')} ${uncommitted.length === 1 ? 'is' : 'are'} not committed in ${from.name} yet: ${to.name} may only take a version ${from.name} had in an earlier commit. Commit ${path.relative(paths.projectDir, environmentFile(paths, from.name))} first, then promote ${from.name} ${to.name}`);
+  }
+  // After a promotion the target runs the source's versions, so every hotfix record ends: the fix must
+  // have reached the source (the same version or a later one), or promoting would take it back out.
+  const endedHotfixes = COMPONENT_NAMES.filter((c) => to.hotfixes?.[c]);
+  const undone = endedHotfixes.filter((c) => !isSameOrLater(from.components[c], to.hotfixes![c]!.version));
+  if (undone.length > 0) {
+    throw new WorkflowError(`promoting ${from.name} -> ${to.name} would take back ${to.name}'s hotfix${undone.length === 1 ? '' : 'es'}: ${undone.map((c) => `${c} ${to.hotfixes![c]!.version} (${to.hotfixes![c]!.reason}; ${from.name} has ${from.components[c]})`).join(', ')}. Bring the fix to ${from.name} first (stoa-manifests set-image ${undone[0]} <the fixed version or later> --env ${from.name}), commit, then promote`);
+  }
   const input = loadProjectInput({ environmentsDir: paths.environmentsDir, tenantsDir: paths.tenantsDir, displayRoot: paths.projectDir });
   const tenants = (options.tenants ?? true)
     ? input.tenants.filter((t) => t.environments.includes(from.name) && !t.environments.includes(to.name)).map((t) => t.name)
@@ -73,9 +103,10 @@ export function promote(options: PromoteOptions): PromoteResult {
 
   // Edit everything in memory first, then write.
   const edits: EditableYaml[] = [];
-  if (versions.length > 0) {
+  if (versions.length > 0 || endedHotfixes.length > 0) {
     const envFile = EditableYaml.open(environmentFile(paths, to.name));
     for (const v of versions) envFile.set(['components', v.component], v.to);
+    for (const c of endedHotfixes) envFile.delete(['hotfixes', c]);
     edits.push(envFile);
   }
   for (const name of tenants) {
@@ -84,5 +115,5 @@ export function promote(options: PromoteOptions): PromoteResult {
     edits.push(file);
   }
   for (const e of edits) e.save();
-  return { from: from.name, to: to.name, versions, tenants, changed: edits.length > 0 };
+  return { from: from.name, to: to.name, versions, hotfixesEnded: endedHotfixes, tenants, changed: edits.length > 0 };
 }

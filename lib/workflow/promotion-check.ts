@@ -1,13 +1,12 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { COMPONENT_NAMES, ComponentName } from '../config/environment-config';
+import { COMPONENT_NAMES, ComponentName, EnvironmentConfig } from '../config/environment-config';
 import { MAX_INPUT_FILE_BYTES } from '../config/input-file';
 import { parseInputYaml } from '../config/yaml-file';
-import { repoRoot, tryGit } from '../git/git';
+import { fileHistory, FileVersion, isAncestor, repoRoot, tryGit } from '../git/git';
 import { environmentFile, environmentsOf, projectPaths } from './project-files';
 import { WorkflowError } from './workflow-error';
 
-/** A version an environment runs that the environment it is promoted from never had. */
+/** A version an environment runs that did not come through the environment it is promoted from. */
 export interface UnpromotedVersion {
   /** The environment running the version. */
   readonly environment: string;
@@ -17,6 +16,28 @@ export interface UnpromotedVersion {
   readonly component: ComponentName;
   /** The version that skipped the source. */
   readonly version: string;
+  /**
+   * `never-in-source`: the source never had the version; `not-earlier`: the source had it, but not
+   * in a commit before the one that brought it here (e.g. both in the same commit), so it never ran it first.
+   */
+  readonly reason: 'never-in-source' | 'not-earlier';
+  /**
+   * The commit that brought the version into the environment.
+   * @default - none: the uncommitted working tree
+   */
+  readonly commit?: string;
+}
+
+/** A version let into an environment directly, by the hotfix record of its environment file. */
+export interface AcceptedHotfix {
+  /** The environment. */
+  readonly environment: string;
+  /** The component. */
+  readonly component: ComponentName;
+  /** The version. */
+  readonly version: string;
+  /** Why, as recorded. */
+  readonly reason: string;
 }
 
 /** What {@link checkPromotions} found. */
@@ -25,78 +46,169 @@ export interface PromotionCheck {
   readonly ok: boolean;
   /** Every version that did. */
   readonly problems: readonly UnpromotedVersion[];
+  /** Versions accepted without their source because the environment file records them as hotfixes. */
+  readonly hotfixes: readonly AcceptedHotfix[];
 }
 
 /**
- * Fails a change to an environment that its source has not had: every
- * component version of an environment with `promotedFrom` (staging, prod)
- * must be one that the source environment has, or has had in its git history.
- * Outside git, only the source's current versions count. In a shallow clone a
- * version found is still proof, but a missing one is not: then it throws a
- * {@link WorkflowError} asking for the full history instead of reporting it.
+ * Fails a version that reached an environment without running in its source
+ * first: every component version of an environment with `promotedFrom`
+ * (staging, prod) must have been in the source environment in a commit
+ * strictly before the one that brought it into the environment (for an
+ * uncommitted change: in HEAD or before). So `promote dev staging` and
+ * `promote staging prod` in one commit fail; two commits pass. Accepted
+ * without the source: a version the environment file records under
+ * `hotfixes` (`set-image --hotfix`), and the versions an environment file was
+ * created with (its baseline). Outside git only the source's current
+ * versions count. In a shallow clone the history is incomplete, so instead
+ * of a verdict it throws a {@link WorkflowError} asking for the full history.
  */
 export function checkPromotions(options: { readonly projectDir?: string } = {}): PromotionCheck {
   const paths = projectPaths(options.projectDir);
   const envs = environmentsOf(paths);
+  const root = repoRoot(paths.environmentsDir);
   const problems: UnpromotedVersion[] = [];
+  const hotfixes: AcceptedHotfix[] = [];
+  let reliedOnHistoryStart = false;
   for (const env of envs) {
     if (!env.promotedFrom) continue;
-    const seen = versionsEverIn(environmentFile(paths, env.promotedFrom));
+    const source = envs.find((e) => e.name === env.promotedFrom)!;
+    const target = root ? historyOf(root, environmentFile(paths, env.name)) : undefined;
+    const from = root ? historyOf(root, environmentFile(paths, source.name)) : undefined;
     for (const component of COMPONENT_NAMES) {
       const version = env.components[component];
-      if (!seen.get(component)?.has(version)) {
-        problems.push({ environment: env.name, source: env.promotedFrom, component, version });
+      const hotfix = env.hotfixes?.[component];
+      if (hotfix?.version === version) {
+        hotfixes.push({ environment: env.name, component, version, reason: hotfix.reason });
+        continue;
+      }
+      const base = { environment: env.name, source: source.name, component, version };
+      if (!root || !target || !from) {
+        if (source.components[component] !== version) problems.push({ ...base, reason: 'never-in-source' });
+        continue;
+      }
+      const arrival = arrivalOf(target, component, version);
+      if (arrival.baseline) {
+        reliedOnHistoryStart ||= arrival.atHistoryStart;
+        continue;
+      }
+      const verdict = ranBefore(root, from, source.components[component] === version, component, version, arrival.commit);
+      if (verdict !== 'yes') {
+        problems.push({ ...base, reason: verdict === 'never' ? 'never-in-source' : 'not-earlier', ...(arrival.commit ? { commit: arrival.commit } : {}) });
+        reliedOnHistoryStart ||= from.atHistoryStart;
       }
     }
   }
-  if (problems.length > 0) refuseShallowHistory(paths.environmentsDir, problems.length);
-  return { ok: problems.length === 0, problems };
+  if (root && (problems.length > 0 || reliedOnHistoryStart)) refuseShallowHistory(root, problems.length);
+  return { ok: problems.length === 0, problems, hotfixes };
 }
 
-/** Throws when the repository holding `dir` is a shallow clone: its history cannot show what a source environment once had. */
-function refuseShallowHistory(dir: string, unproven: number): void {
-  const root = repoRoot(dir);
-  if (!root || tryGit(root, ['rev-parse', '--is-shallow-repository'])?.trim() !== 'true') return;
-  throw new WorkflowError(`cannot check the promotion order: ${root} is a shallow clone, so the history of the environment files is incomplete and ${unproven} version${unproven === 1 ? '' : 's'} may have been in the source environment before its oldest fetched commit. Fetch the full history and run it again: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)`);
+/** An environment file now (working tree) and in every commit that changed it, newest first. */
+interface History {
+  readonly commits: readonly { readonly version: FileVersion; readonly versions: Versions | undefined }[];
+  /** Whether the oldest commit has no parent here: a root commit, or the edge of a shallow clone. */
+  readonly atHistoryStart: boolean;
+}
+
+type Versions = Partial<Record<ComponentName, string>>;
+
+function historyOf(root: string, file: string): History {
+  const rel = path.relative(root, file).split(path.sep).join('/');
+  const commits = fileHistory(root, rel).map((version) => ({ version, versions: versionsIn(version.text, rel) }));
+  const oldest = commits[commits.length - 1];
+  return { commits, atHistoryStart: oldest !== undefined && oldest.version.parents.length === 0 };
+}
+
+/**
+ * Where `version` of `component` came into an environment: walking back from the working tree
+ * while the environment had it, the oldest commit of that run (none: it is an uncommitted change).
+ * A run that reaches the file's creation (its first commit, or a commit that deleted it before,
+ * or no commit yet) is the file's baseline: what an environment starts with.
+ */
+function arrivalOf(history: History, component: ComponentName, version: string): { commit?: string; baseline: boolean; atHistoryStart: boolean } {
+  let commit: string | undefined;
+  for (const c of history.commits) {
+    if (c.version.text === undefined) return { commit, baseline: true, atHistoryStart: false };
+    // A commit whose file cannot be read (too big, broken, hostile) says nothing: skip it.
+    if (c.versions === undefined) continue;
+    if (c.versions[component] !== version) return { commit, baseline: false, atHistoryStart: false };
+    commit = c.version.commit;
+  }
+  return { commit, baseline: true, atHistoryStart: history.atHistoryStart };
+}
+
+/** Whether the source had `version` in a commit strictly before `arrival` (undefined: the working tree, so HEAD counts). */
+function ranBefore(root: string, from: History, hasNow: boolean, component: ComponentName, version: string, arrival: string | undefined): 'yes' | 'never' | 'same' {
+  const had = from.commits.filter((c) => c.versions?.[component] === version).map((c) => c.version.commit);
+  if (had.length === 0) return hasNow ? 'same' : 'never';
+  if (arrival === undefined) return 'yes';
+  return had.some((c) => c !== arrival && isAncestor(root, c, arrival)) ? 'yes' : 'same';
+}
+
+/** Throws when the repository is a shallow clone: its history cannot show what a source environment once had. */
+function refuseShallowHistory(root: string, unproven: number): void {
+  if (tryGit(root, ['rev-parse', '--is-shallow-repository'])?.trim() !== 'true') return;
+  const what = unproven > 0
+    ? `${unproven} version${unproven === 1 ? '' : 's'} may have been in the source environment before its oldest fetched commit`
+    : 'versions that look like an environment file\'s first ones may only be the oldest fetched';
+  throw new WorkflowError(`cannot check the promotion order: ${root} is a shallow clone, so the history of the environment files is incomplete and ${what}. Fetch the full history and run it again: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)`);
 }
 
 /** Human-readable lines for {@link checkPromotions}. */
-export function formatPromotionCheck(check: PromotionCheck): string {
-  if (check.ok) return 'promotion order holds: every version arrived through its source environment';
+export function formatPromotionCheck(check: PromotionCheck, envs?: readonly EnvironmentConfig[]): string {
+  const accepted = check.hotfixes.map((h) => `  hotfix accepted: ${h.environment} ${h.component} ${h.version} (${h.reason})`);
+  if (check.ok) return ['promotion order holds: every version ran in its source environment in an earlier commit', ...accepted].join('\n');
+  const readOnly = new Set((envs ?? []).filter((e) => e.mode === 'read-only').map((e) => e.name));
   return [
     `${check.problems.length} version${check.problems.length === 1 ? '' : 's'} skipped the promotion order:`,
-    ...check.problems.map((p) => `  ${p.environment}: ${p.component} ${p.version} was never in ${p.source}; set it in ${p.source} first, then promote ${p.source} → ${p.environment}`),
+    ...check.problems.map((p) => `  ${p.environment}: ${p.component} ${p.version} ${p.reason === 'never-in-source'
+      ? `was never in ${p.source}`
+      : `was not in ${p.source} in any commit before the one that brought it here (${p.commit ? `commit ${p.commit.slice(0, 12)}` : 'the uncommitted change'}), so ${p.source} never ran it first`}; ${advice(p, readOnly)}`),
+    ...accepted,
   ].join('\n');
 }
 
-/** Every version each component has had in `file`: now, and in every commit that touched it. */
-function versionsEverIn(file: string): Map<ComponentName, Set<string>> {
-  const out = new Map<ComponentName, Set<string>>(COMPONENT_NAMES.map((c) => [c, new Set<string>()]));
-  const add = (text: string | undefined) => {
-    if (text === undefined) return;
-    // History is input too: the same size and shape limits as the files of today (an old, hostile commit cannot hang this).
-    if (Buffer.byteLength(text) > MAX_INPUT_FILE_BYTES) return;
-    const parsed = parseInputYaml(text, file);
-    if (!parsed.ok) return;
-    let value: { components?: Record<string, unknown> } | null;
-    try {
-      value = parsed.doc.toJS({ maxAliasCount: 100 });
-    } catch {
-      return; // an alias bomb: not a version anyone deployed
-    }
-    const components = value && typeof value === 'object' ? value.components : undefined;
-    for (const c of COMPONENT_NAMES) {
-      const v = components?.[c];
-      if (typeof v === 'string') out.get(c)!.add(v);
-    }
-  };
-  add(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
+function advice(p: UnpromotedVersion, readOnly: ReadonlySet<string>): string {
+  const set = p.reason === 'never-in-source' ? `set it in ${p.source}, commit, then` : 'commit';
+  const steps = p.reason === 'never-in-source'
+    ? `${set} run promote ${p.source} ${p.environment} in a later commit`
+    : `leave ${p.environment} out of this commit: commit ${p.source}'s change alone, then run promote ${p.source} ${p.environment} in a later commit`;
+  // A read-only environment has no hotfix path of its own: it goes through its source.
+  const hotfix = readOnly.has(p.environment)
+    ? ''
+    : ` (a fix that cannot wait for ${p.source}: stoa-manifests set-image ${p.component} ${p.version} --env ${p.environment} --hotfix "<reason>")`;
+  return `${steps}${hotfix}`;
+}
+
+/**
+ * The component versions of an environment file as committed in HEAD.
+ * @returns undefined outside git, or when HEAD has no such file (a new project)
+ */
+export function committedVersions(file: string): Partial<Record<ComponentName, string>> | undefined {
   const root = repoRoot(path.dirname(file));
-  if (root) {
-    const rel = path.relative(root, file).split(path.sep).join('/');
-    const commits = tryGit(root, ['log', '--format=%H', '--', rel])?.split('\n').filter(Boolean) ?? [];
-    for (const commit of commits) add(tryGit(root, ['show', `${commit}:${rel}`]));
-    if (commits.length === 0) add(tryGit(root, ['show', `HEAD:${rel}`]));
+  if (!root) return undefined;
+  const rel = path.relative(root, file).split(path.sep).join('/');
+  return versionsIn(tryGit(root, ['show', `HEAD:${rel}`]), rel);
+}
+
+/** The component versions of an environment file's text, or undefined when it cannot be read. */
+function versionsIn(text: string | undefined, file: string): Versions | undefined {
+  if (text === undefined) return undefined;
+  // History is input too: the same size and shape limits as the files of today (an old, hostile commit cannot hang this).
+  if (Buffer.byteLength(text) > MAX_INPUT_FILE_BYTES) return undefined;
+  const parsed = parseInputYaml(text, file);
+  if (!parsed.ok) return undefined;
+  let value: { components?: Record<string, unknown> } | null;
+  try {
+    value = parsed.doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    return undefined; // an alias bomb: not a version anyone deployed
+  }
+  const components = value && typeof value === 'object' ? value.components : undefined;
+  const out: Versions = {};
+  for (const c of COMPONENT_NAMES) {
+    const v = components?.[c];
+    if (typeof v === 'string') out[c] = v;
   }
   return out;
 }

@@ -6,6 +6,10 @@ import { displayPath } from '../files';
 import { checkBranchName, diffNameStatus, git, NameStatus, redactUrl, repoRoot, tryGit } from '../git/git';
 import { checkOutput } from '../synth';
 import { compareStrings } from '../sort';
+import {
+  checkForward, checkOnPublishedBranch, checkProdChanges, checkRollbackReason, isDowngrade, lastPublishedSource, ProdChanges,
+  PublishDirection, PublishedVersionChange,
+} from './publish-guard';
 import { WorkflowError } from './workflow-error';
 
 /** Options of {@link publish}. */
@@ -27,6 +31,27 @@ export interface PublishOptions {
    * @default 'main'
    */
   readonly branch?: string;
+  /**
+   * The source repo's branch that publish takes commits from: the source commit must be on it.
+   * @default - the default branch of the source repo's `origin` (`main` without a remote)
+   */
+  readonly sourceBranch?: string;
+  /**
+   * Reason for publishing a source commit older than (or unrelated to) the last published one:
+   * without it such a publish is refused; with it the envs commit records it (`Rollback:`).
+   * @default - none: only forward
+   */
+  readonly rollback?: string;
+  /**
+   * Allows lower component versions in a read-only environment (prod); they are listed in the commit.
+   * @default false
+   */
+  readonly allowDowngrade?: boolean;
+  /**
+   * Allows tenants to disappear from a read-only environment (prod); they are listed in the commit.
+   * @default false
+   */
+  readonly allowProdRemoval?: boolean;
 }
 
 /** What changed in one environment of the envs repo. */
@@ -41,6 +66,10 @@ export interface PublishedEnvironment {
   readonly tenantsChanged: readonly string[];
   /** `component old -> new` when the image changed, else `component`. */
   readonly componentsChanged: readonly string[];
+  /** Component versions that changed (read from the Deployments' images). */
+  readonly versions: readonly PublishedVersionChange[];
+  /** Whether the environment is read-only (prod): downgrades and tenant removals there need a flag. */
+  readonly readOnly: boolean;
   /** Whether the Applications and projects (the app-of-apps) changed. */
   readonly appsChanged: boolean;
   /** Files that changed in the environment. */
@@ -65,6 +94,12 @@ export interface PublishResult {
   readonly message?: string;
   /** What changed, per environment with changes. */
   readonly environments: readonly PublishedEnvironment[];
+  /**
+   * How the source commit relates to the last published one: `first`, `same`, `forward`, or (with
+   * `rollback`) `backward` or `unrelated`.
+   * @default - none: nothing was committed
+   */
+  readonly direction?: PublishDirection;
 }
 
 /**
@@ -74,6 +109,11 @@ export interface PublishResult {
  * Refuses an envs checkout with uncommitted changes, a source tree with
  * uncommitted changes, an output that is not what the sources produce, and an
  * output folder holding anything but the folders of the project's environments.
+ * Guard rails: the source commit must be on the source repo's published branch
+ * and come after the last published `Source-Commit` (an older or unrelated one
+ * needs `rollback`, recorded in the message); a read-only environment (prod)
+ * may not lose tenants or go to lower versions without `allowProdRemoval` /
+ * `allowDowngrade`, and what they allowed is listed in the message.
  * On any failure a local envs checkout is left as it was found (branch, commit,
  * index and files), so a retry publishes again; a refused push is undone locally.
  * Credentials in a repository URL never appear in its messages or commits.
@@ -92,8 +132,11 @@ function publishOutput(options: PublishOptions): PublishResult {
   const branch = options.branch ?? 'main';
   // Before any git call: a branch like "--upload-pack=..." must never reach git as an option.
   checkBranchName(branch);
+  if (options.sourceBranch !== undefined) checkBranchName(options.sourceBranch);
+  checkRollbackReason(options.rollback);
   const source = sourceOf(projectDir, outDir);
-  const environments = environmentFolders(projectDir, outDir);
+  checkOnPublishedBranch(source.root, source.commit, options.sourceBranch);
+  const { present: environments, readOnly } = environmentFolders(projectDir, outDir);
   const current = checkOutput({ projectDir, outDir });
   if (!current.upToDate) {
     throw new WorkflowError(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${current.missing.length + current.extra.length + current.changed.length} files differ): run synth and commit first`);
@@ -104,7 +147,7 @@ function publishOutput(options: PublishOptions): PublishResult {
     && tryGit(options.repo, ['rev-parse', '--is-inside-work-tree'])?.trim() === 'true';
   const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
   try {
-    return publishInto(checkout, outDir, environments, branch, source, isLocal);
+    return publishInto(checkout, outDir, { environments, readOnly, branch, source, options }, isLocal);
   } finally {
     if (!isLocal) fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
   }
@@ -128,10 +171,11 @@ function redactError(e: unknown): unknown {
  * inside them only folders and regular files are accepted (a symbolic link would be published
  * as a link to whatever it names on the machine that syncs).
  */
-function environmentFolders(projectDir: string, outDir: string): string[] {
+function environmentFolders(projectDir: string, outDir: string): { present: string[]; readOnly: Set<string> } {
   const shown = displayPath(projectDir, outDir);
   // Environment names are DNS labels (the schema checks them): never ".git", "..", or a path.
-  const names = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir }).map((e) => e.name);
+  const envs = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
+  const names = envs.map((e) => e.name);
   const stat = fs.lstatSync(outDir, { throwIfNoEntry: false });
   if (!stat?.isDirectory()) {
     throw new WorkflowError(`${shown} is ${!stat ? 'missing' : stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: publish copies the folder synth writes; run synth and commit first`);
@@ -147,7 +191,7 @@ function environmentFolders(projectDir: string, outDir: string): string[] {
     const odd = oddEntry(outDir, env);
     if (odd) throw new WorkflowError(`${shown}/${odd.path} is ${odd.kind}; publish copies only folders and regular files: remove it and run synth`);
   }
-  return present;
+  return { present, readOnly: new Set(envs.filter((e) => e.mode === 'read-only').map((e) => e.name)) };
 }
 
 /** The first entry under `outDir/dir` that is neither a folder nor a regular file. */
@@ -165,6 +209,7 @@ function oddEntry(outDir: string, dir: string): { path: string; kind: string } |
 }
 
 interface SourceInfo {
+  readonly root: string;
   readonly repo: string;
   readonly commit: string;
   readonly author: string;
@@ -187,6 +232,7 @@ function sourceOf(projectDir: string, outDir: string): SourceInfo {
     throw new WorkflowError(`the source repository has uncommitted changes; commit them so the envs repo can record the commit it came from:\n${dirtyListing(dirty)}`);
   }
   return {
+    root,
     // Recorded in the envs repo's history: a token in the remote URL must not be.
     repo: redactUrl(tryGit(root, ['remote', 'get-url', 'origin'])?.trim() || root),
     commit: git(root, ['rev-parse', 'HEAD']).trim(),
@@ -215,7 +261,17 @@ function cloneTo(url: string): string {
   return dir;
 }
 
-function publishInto(checkout: string, outDir: string, environments: readonly string[], branch: string, source: SourceInfo, isLocal: boolean): PublishResult {
+/** What one publish writes, and from where. */
+interface PublishPlan {
+  readonly environments: readonly string[];
+  readonly readOnly: ReadonlySet<string>;
+  readonly branch: string;
+  readonly source: SourceInfo;
+  readonly options: PublishOptions;
+}
+
+function publishInto(checkout: string, outDir: string, plan: PublishPlan, isLocal: boolean): PublishResult {
+  const { environments, branch } = plan;
   if (repoRoot(checkout) !== fs.realpathSync(checkout)) {
     throw new WorkflowError(`${checkout} is not the top of a git checkout of the envs repo`);
   }
@@ -226,7 +282,7 @@ function publishInto(checkout: string, outDir: string, environments: readonly st
   // A clone is deleted after the run; a local checkout is put back as it was if anything fails.
   const start = isLocal ? checkoutState(checkout, branch) : undefined;
   try {
-    return commitAndPush(checkout, outDir, environments, branch, source);
+    return commitAndPush(checkout, outDir, plan);
   } catch (e) {
     if (!start) throw e;
     try {
@@ -238,10 +294,13 @@ function publishInto(checkout: string, outDir: string, environments: readonly st
   }
 }
 
-function commitAndPush(checkout: string, outDir: string, environments: readonly string[], branch: string, source: SourceInfo): PublishResult {
+function commitAndPush(checkout: string, outDir: string, plan: PublishPlan): PublishResult {
+  const { environments, branch, source, options } = plan;
   const hasRemote = git(checkout, ['remote']).split('\n').includes('origin');
   switchTo(checkout, branch, hasRemote);
   const hadCommits = tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD']) !== undefined;
+  const last = lastPublishedSource(checkout);
+  const direction = checkForward(source.root, source.commit, last, options.rollback);
 
   for (const env of environments) {
     fs.rmSync(path.join(checkout, env), { recursive: true, force: true });
@@ -252,10 +311,18 @@ function commitAndPush(checkout: string, outDir: string, environments: readonly 
   if (changes.length === 0) return { committed: false, pushed: false, environments: [] };
 
   const summary = environments
-    .map((env) => summarize(checkout, env, changes.filter((c) => c.path.startsWith(`${env}/`)), hadCommits))
+    .map((env) => summarize(checkout, env, plan.readOnly.has(env), changes.filter((c) => c.path.startsWith(`${env}/`)), hadCommits))
     .filter((s) => s.files > 0);
+  const prod = summary.filter((e) => e.readOnly);
+  const guarded = {
+    downgrades: prod.flatMap((e) => e.versions.filter(isDowngrade).map((v) => `${e.environment} ${v.component} ${v.from} -> ${v.to}`)),
+    removals: prod.flatMap((e) => e.tenantsRemoved.map((t) => `${e.environment} ${t}`)),
+  };
+  checkProdChanges(guarded, { downgrade: options.allowDowngrade, removal: options.allowProdRemoval });
   const publisher = git(checkout, ['var', 'GIT_AUTHOR_IDENT']).trim().replace(/ \d+ [+-]\d{4}$/, '');
-  const message = commitMessage(source, publisher, summary);
+  const message = commitMessage(source, publisher, summary, {
+    ...guarded, rollback: options.rollback, rolledBackFrom: options.rollback !== undefined ? last?.sourceCommit : undefined,
+  });
   git(checkout, ['commit', '--quiet', '--file=-'], { input: message });
   const commit = git(checkout, ['rev-parse', 'HEAD']).trim();
   if (hasRemote) {
@@ -266,7 +333,7 @@ function commitAndPush(checkout: string, outDir: string, environments: readonly 
       throw new WorkflowError(`the push to origin (branch ${branch}) failed, so nothing was published; the commit was not kept, run publish again once the remote accepts it:\n${(e as Error).message}`);
     }
   }
-  return { committed: true, commit, pushed: hasRemote, message, environments: summary };
+  return { committed: true, commit, pushed: hasRemote, message, environments: summary, direction };
 }
 
 /** Where a local envs checkout stood before publish: what {@link restore} puts back. */
@@ -322,7 +389,7 @@ function switchTo(checkout: string, branch: string, hasRemote: boolean): void {
 }
 
 
-function summarize(checkout: string, env: string, changes: readonly NameStatus[], hadCommits: boolean): PublishedEnvironment {
+function summarize(checkout: string, env: string, readOnly: boolean, changes: readonly NameStatus[], hadCommits: boolean): PublishedEnvironment {
   const groups = (kind: string) => {
     const byName = new Map<string, NameStatus[]>();
     for (const c of changes) {
@@ -334,14 +401,18 @@ function summarize(checkout: string, env: string, changes: readonly NameStatus[]
   const tenants = groups('tenants');
   const all = (list: NameStatus[], s: NameStatus['status']) => list.every((c) => c.status === s);
   const tenantNames = (pred: (l: NameStatus[]) => boolean) => [...tenants.entries()].filter(([, l]) => pred(l)).map(([n]) => n).sort(compareStrings);
+  const versions: PublishedVersionChange[] = [];
   const componentsChanged = [...groups('platform').keys()].sort(compareStrings).map((c) => {
     const file = `${env}/platform/${c}/deployment-${c}.yaml`;
     const before = hadCommits ? imageVersion(tryGit(checkout, ['show', `HEAD:${file}`])) : undefined;
     const after = imageVersion(fs.existsSync(path.join(checkout, file)) ? fs.readFileSync(path.join(checkout, file), 'utf8') : undefined);
+    if (before && after && before !== after) versions.push({ component: c, from: before, to: after });
     return before && after && before !== after ? `${c} ${before} -> ${after}` : c;
   });
   return {
     environment: env,
+    readOnly,
+    versions,
     tenantsAdded: tenantNames((l) => all(l, 'A')),
     tenantsRemoved: tenantNames((l) => all(l, 'D')),
     tenantsChanged: tenantNames((l) => !all(l, 'A') && !all(l, 'D')),
@@ -359,15 +430,27 @@ function imageVersion(text: string | undefined): string | undefined {
   return at >= 0 ? image.slice(at + 1) : image.slice(image.lastIndexOf(':') + 1);
 }
 
-function commitMessage(source: SourceInfo, publisher: string, envs: readonly PublishedEnvironment[]): string {
+/** What the caller allowed on purpose: recorded in the message for whoever reads the envs history. */
+interface Allowed extends ProdChanges {
+  readonly rollback?: string;
+  readonly rolledBackFrom?: string;
+}
+
+function commitMessage(source: SourceInfo, publisher: string, envs: readonly PublishedEnvironment[], allowed: Allowed): string {
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const tenantTotal = new Set(envs.flatMap((e) => [...e.tenantsAdded, ...e.tenantsRemoved, ...e.tenantsChanged])).size;
   const componentTotal = new Set(envs.flatMap((e) => e.componentsChanged.map((c) => c.split(' ')[0]))).size;
   const what = [tenantTotal ? count(tenantTotal, 'tenant') : '', componentTotal ? count(componentTotal, 'component') : ''].filter(Boolean).join(', ') || 'Argo CD applications';
   const lines = [
-    `Publish ${source.commit.slice(0, 12)} to ${envs.map((e) => e.environment).join(', ')}: ${what}`,
+    `${allowed.rollback !== undefined ? 'Roll back' : 'Publish'} ${source.commit.slice(0, 12)} to ${envs.map((e) => e.environment).join(', ')}: ${what}`,
     '',
   ];
+  if (allowed.rollback !== undefined) {
+    lines.push(`ROLLBACK${allowed.rolledBackFrom ? ` from ${allowed.rolledBackFrom.slice(0, 12)}` : ''}: ${allowed.rollback}`, '');
+  }
+  if (allowed.downgrades.length) lines.push(`DOWNGRADES in read-only environments (--allow-downgrade): ${allowed.downgrades.join(', ')}`);
+  if (allowed.removals.length) lines.push(`TENANTS REMOVED from read-only environments (--allow-prod-removal): ${allowed.removals.join(', ')}`);
+  if (allowed.downgrades.length || allowed.removals.length) lines.push('');
   for (const e of envs) {
     lines.push(`${e.environment} (${count(e.files, 'file')}):`);
     if (e.componentsChanged.length) lines.push(`  components: ${e.componentsChanged.join(', ')}`);
@@ -381,6 +464,7 @@ function commitMessage(source: SourceInfo, publisher: string, envs: readonly Pub
     `Source-Repo: ${source.repo}`,
     `Source-Commit: ${source.commit}`,
     `Source-Author: ${source.author}`,
+    ...(allowed.rollback !== undefined ? [`Rollback: ${allowed.rollback}`, ...(allowed.rolledBackFrom ? [`Rollback-From: ${allowed.rolledBackFrom}`] : [])] : []),
     `Published-By: ${publisher}`,
     `Published-At: ${new Date().toISOString()}`,
   );

@@ -1,4 +1,4 @@
-import { COMPONENT_NAMES, ComponentName, imageVersion } from '../config/environment-config';
+import { COMPONENT_NAMES, ComponentName, environmentFileSchema, imageVersion } from '../config/environment-config';
 import { EditableYaml, environmentFile, environmentNamed, environmentsOf, projectPaths } from './project-files';
 import { WorkflowError } from './workflow-error';
 
@@ -9,12 +9,18 @@ export interface SetImageOptions {
    * @default - the current working directory
    */
   readonly projectDir?: string;
-  /** Environment to change; must be a full (not read-only) one. */
+  /** Environment to change: one that takes versions directly (dev), or with `hotfix`, one promoted from another (staging). */
   readonly environment: string;
   /** Platform component. */
   readonly component: string;
   /** New pinned version: a tag other than `latest`, or `sha256:<digest>`. */
   readonly version: string;
+  /**
+   * Why this version goes into an environment promoted from another without passing through it:
+   * recorded in the environment file (`hotfixes`), accepted by `check-promotions`, shown in the PR report.
+   * @default - none: a normal change, refused in an environment promoted from another
+   */
+  readonly hotfix?: string;
 }
 
 /** What {@link setImage} did. */
@@ -27,15 +33,24 @@ export interface SetImageResult {
   readonly from: string;
   /** Version after. */
   readonly to: string;
-  /** False when the environment already had this version (nothing written). */
+  /** False when the environment already had this version and record (nothing written). */
   readonly changed: boolean;
   /** File written. */
   readonly file: string;
+  /**
+   * The hotfix reason recorded.
+   * @default - none: not a hotfix
+   */
+  readonly hotfix?: string;
 }
 
 /**
  * The CI image bump: sets one component's version in one environment file.
- * Read-only environments (prod) are refused: they change only by promotion.
+ * Only the first environment of the promotion order (dev) takes versions
+ * directly. An environment promoted from another (staging) takes one only as a
+ * hotfix, with its reason recorded in the file. A read-only environment
+ * (prod) never: it changes only by promotion, so a prod fix goes in as a
+ * staging hotfix, then `promote staging prod` in a later commit.
  */
 export function setImage(options: SetImageOptions): SetImageResult {
   const paths = projectPaths(options.projectDir);
@@ -45,20 +60,39 @@ export function setImage(options: SetImageOptions): SetImageResult {
     throw new WorkflowError(`unknown component "${options.component}": one of ${COMPONENT_NAMES.join(', ')}`);
   }
   const component = options.component as ComponentName;
-  if (env.mode === 'read-only') {
-    const source = env.promotedFrom;
-    throw new WorkflowError(`${env.name} is read-only: its versions change only by promotion${source ? `. Set the version in ${source}, then run: stoa-manifests promote ${source} ${env.name}` : ''}`);
-  }
   const parsed = imageVersion.safeParse(options.version);
   if (!parsed.success) {
     throw new WorkflowError(`version "${options.version}": ${parsed.error.issues[0].message}`);
   }
+  const first = envs.find((e) => !e.promotedFrom)?.name ?? 'dev';
+  if (env.mode === 'read-only') {
+    const source = env.promotedFrom;
+    throw new WorkflowError(`${env.name} is read-only: its versions change only by promotion${source
+      ? `. Set the version in ${source}${envs.find((e) => e.name === source)?.promotedFrom ? ` (a fix that cannot wait: stoa-manifests set-image ${component} ${options.version} --env ${source} --hotfix "<reason>")` : ''}, commit, then run stoa-manifests promote ${source} ${env.name} in a later commit`
+      : ''}`);
+  }
+  if (env.promotedFrom && options.hotfix === undefined) {
+    throw new WorkflowError(`${env.name} takes its versions from ${env.promotedFrom} by promotion: stoa-manifests set-image ${component} ${options.version} --env ${env.promotedFrom}, commit, then stoa-manifests promote ${env.promotedFrom} ${env.name} in a later commit. A fix that cannot wait for ${env.promotedFrom}: add --hotfix "<reason>"`);
+  }
+  if (!env.promotedFrom && options.hotfix !== undefined) {
+    throw new WorkflowError(`--hotfix is for an environment promoted from another; ${env.name} takes versions directly (the first of the order is ${first}): leave --hotfix out`);
+  }
+  const reason = options.hotfix;
+  if (reason !== undefined) {
+    const check = environmentFileSchema.shape.hotfixes.unwrap().valueType.shape.reason.safeParse(reason);
+    if (!check.success) throw new WorkflowError(`--hotfix "${reason}": ${check.error.issues[0].message}`);
+  }
+
   const file = environmentFile(paths, env.name);
   const from = env.components[component];
-  if (from === options.version) return { environment: env.name, component, from, to: from, changed: false, file };
+  const recorded = env.hotfixes?.[component];
+  if (from === options.version && (reason === undefined || (recorded?.version === from && recorded.reason === reason))) {
+    return { environment: env.name, component, from, to: from, changed: false, file, ...(reason ? { hotfix: reason } : {}) };
+  }
 
   const yaml = EditableYaml.open(file);
   yaml.set(['components', component], options.version);
+  if (reason !== undefined) yaml.setMapping(['hotfixes', component], { version: options.version, reason });
   yaml.save();
-  return { environment: env.name, component, from, to: options.version, changed: true, file };
+  return { environment: env.name, component, from, to: options.version, changed: true, file, ...(reason ? { hotfix: reason } : {}) };
 }

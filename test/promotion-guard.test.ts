@@ -1,0 +1,137 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { checkPromotions, checkPromotionsCommand, formatPromotionCheck, git, loadEnvironments, promote, setImage, synth } from '../lib';
+import { commitAll, exampleRepo, read } from './git-helpers';
+
+const envsOf = (repo: string) => loadEnvironments({ environmentsDir: path.join(repo, 'environments'), displayRoot: repo });
+
+/** An Output that keeps what a command prints. */
+function captured() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (s: string) => out.push(s), err: (s: string) => err.push(s) }, out, err };
+}
+
+/** The example with dev at gateway 1.9.1, committed. */
+function devAhead(): string {
+  const repo = exampleRepo();
+  setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+  commitAll(repo, 'dev gets gateway 1.9.1');
+  return repo;
+}
+
+describe('check-promotions: a version reaches an environment only after its source ran it in an earlier commit', () => {
+  test('promote dev staging and promote staging prod in one commit fail, naming the commit', () => {
+    const repo = devAhead();
+    promote({ projectDir: repo, from: 'dev', to: 'staging' });
+    commitAll(repo, 'staging');
+    // The usual mistake: promote twice, commit once (here prod's step is forced by editing the file).
+    fs.writeFileSync(path.join(repo, 'environments/dev.yaml'), read(repo, 'environments/dev.yaml').replace('control-plane-api: 2.5.0', 'control-plane-api: 2.5.1'));
+    fs.writeFileSync(path.join(repo, 'environments/staging.yaml'), read(repo, 'environments/staging.yaml').replace('control-plane-api: 2.5.0', 'control-plane-api: 2.5.1'));
+    const both = commitAll(repo, 'dev and staging at once');
+    const check = checkPromotions({ projectDir: repo });
+    expect(check.ok).toBe(false);
+    expect(check.problems).toEqual([{ environment: 'staging', source: 'dev', component: 'control-plane-api', version: '2.5.1', reason: 'not-earlier', commit: both }]);
+    expect(formatPromotionCheck(check, envsOf(repo))).toContain(
+      `staging: control-plane-api 2.5.1 was not in dev in any commit before the one that brought it here (commit ${both.slice(0, 12)}), so dev never ran it first; leave staging out of this commit: commit dev's change alone, then run promote dev staging in a later commit (a fix that cannot wait for dev: stoa-manifests set-image control-plane-api 2.5.1 --env staging --hotfix "<reason>")`);
+  });
+
+  test('the same two promotions in two commits pass', () => {
+    const repo = devAhead();
+    promote({ projectDir: repo, from: 'dev', to: 'staging' });
+    commitAll(repo, 'staging');
+    promote({ projectDir: repo, from: 'staging', to: 'prod' });
+    commitAll(repo, 'prod');
+    expect(checkPromotions({ projectDir: repo })).toEqual({ ok: true, problems: [], hotfixes: [] });
+  });
+
+  test('an uncommitted prod change passes only if staging had the version in HEAD or before', () => {
+    const repo = devAhead();
+    promote({ projectDir: repo, from: 'dev', to: 'staging' });
+    expect(checkPromotions({ projectDir: repo }).ok).toBe(true); // staging's change is uncommitted, dev had it in HEAD
+    // prod cannot be promoted from an uncommitted staging: promote refuses at once.
+    expect(() => promote({ projectDir: repo, from: 'staging', to: 'prod' }))
+      .toThrow(/stoa-gateway 1\.9\.1, control-plane-api 2\.5\.0, control-plane-ui 2\.5\.0 are not committed in staging yet: prod may only take a version staging had in an earlier commit\. Commit environments\/staging\.yaml first, then promote staging prod/);
+    // Forced by hand, check-promotions catches it.
+    fs.writeFileSync(path.join(repo, 'environments/prod.yaml'), read(repo, 'environments/prod.yaml').replace('stoa-gateway: 1.8.2', 'stoa-gateway: 1.9.1'));
+    expect(checkPromotions({ projectDir: repo }).problems).toEqual([
+      { environment: 'prod', source: 'staging', component: 'stoa-gateway', version: '1.9.1', reason: 'not-earlier' },
+    ]);
+  });
+
+  test('a version the source never had fails, and the CLI exits 1 with the way to do it', () => {
+    const repo = exampleRepo();
+    fs.writeFileSync(path.join(repo, 'environments/prod.yaml'), read(repo, 'environments/prod.yaml').replace('stoa-gateway: 1.8.2', 'stoa-gateway: 9.9.9'));
+    const { io, err } = captured();
+    expect(checkPromotionsCommand({ project: repo }, io)).toBe(1);
+    // prod is read-only: no hotfix advice of its own, the fix goes through staging.
+    expect(err.join('\n')).toContain('prod: stoa-gateway 9.9.9 was never in staging; set it in staging, commit, then run promote staging prod in a later commit');
+    expect(err.join('\n')).not.toMatch(/--env prod --hotfix/);
+  });
+
+  test('an environment file\'s first versions are its baseline; a later edit is not', () => {
+    const repo = exampleRepo();
+    expect(checkPromotions({ projectDir: repo }).ok).toBe(true); // one commit: every file is new
+  });
+});
+
+describe('the hotfix path: set-image --env staging --hotfix, then promote staging prod in a later commit', () => {
+  test('set-image records the hotfix; check-promotions accepts it and says so; prod takes it one commit later', () => {
+    const repo = exampleRepo();
+    const result = setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.8.3', hotfix: 'CVE-2026-1234 in the TLS stack' });
+    expect(result).toMatchObject({ environment: 'staging', from: '1.8.2', to: '1.8.3', changed: true, hotfix: 'CVE-2026-1234 in the TLS stack' });
+    const staging = parse(read(repo, 'environments/staging.yaml'));
+    expect(staging.components['stoa-gateway']).toBe('1.8.3');
+    expect(staging.hotfixes).toEqual({ 'stoa-gateway': { version: '1.8.3', reason: 'CVE-2026-1234 in the TLS stack' } });
+    expect(read(repo, 'environments/staging.yaml')).toContain('# Staging: pre-production validation');
+
+    const check = checkPromotions({ projectDir: repo });
+    expect(check).toEqual({ ok: true, problems: [], hotfixes: [{ environment: 'staging', component: 'stoa-gateway', version: '1.8.3', reason: 'CVE-2026-1234 in the TLS stack' }] });
+    expect(formatPromotionCheck(check)).toContain('hotfix accepted: staging stoa-gateway 1.8.3 (CVE-2026-1234 in the TLS stack)');
+
+    synth({ projectDir: repo });
+    commitAll(repo, 'hotfix staging');
+    promote({ projectDir: repo, from: 'staging', to: 'prod', tenants: false });
+    commitAll(repo, 'prod takes the hotfix');
+    expect(parse(read(repo, 'environments/prod.yaml')).components['stoa-gateway']).toBe('1.8.3');
+    expect(checkPromotions({ projectDir: repo }).ok).toBe(true);
+  });
+
+  test('prod never takes --hotfix, dev does not need it, staging needs it', () => {
+    const repo = exampleRepo();
+    expect(() => setImage({ projectDir: repo, environment: 'prod', component: 'stoa-gateway', version: '1.8.3', hotfix: 'urgent fix' }))
+      .toThrow(/prod is read-only: its versions change only by promotion\. Set the version in staging \(a fix that cannot wait: stoa-manifests set-image stoa-gateway 1\.8\.3 --env staging --hotfix "<reason>"\)/);
+    expect(() => setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.8.3', hotfix: 'urgent fix' }))
+      .toThrow(/--hotfix is for an environment promoted from another; dev takes versions directly/);
+    expect(() => setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.8.3' }))
+      .toThrow('staging takes its versions from dev by promotion: stoa-manifests set-image stoa-gateway 1.8.3 --env dev, commit, then stoa-manifests promote dev staging in a later commit. A fix that cannot wait for dev: add --hotfix "<reason>"');
+    expect(() => setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.8.3', hotfix: 'x\u202ey' }))
+      .toThrow(/--hotfix .*control characters/);
+    expect(git(repo, ['status', '--porcelain'])).toBe('');
+  });
+
+  test('promoting dev over a hotfix it does not have yet is refused; once dev has the fix or later, the record ends', () => {
+    const repo = exampleRepo();
+    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.9.5', hotfix: 'memory leak' });
+    commitAll(repo, 'hotfix');
+    expect(() => promote({ projectDir: repo, from: 'dev', to: 'staging' }))
+      .toThrow(/promoting dev -> staging would take back staging's hotfix: stoa-gateway 1\.9\.5 \(memory leak; dev has 1\.9\.0\)\. Bring the fix to dev first/);
+
+    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.9.6' });
+    commitAll(repo, 'dev has the fix and more');
+    const result = promote({ projectDir: repo, from: 'dev', to: 'staging' });
+    expect(result.hotfixesEnded).toEqual(['stoa-gateway']);
+    const staging = parse(read(repo, 'environments/staging.yaml'));
+    expect(staging.hotfixes).toBeUndefined();
+    expect(staging.components['stoa-gateway']).toBe('1.9.6');
+  });
+
+  test('a hand-edited hotfix record that names another version is refused when the file is read', () => {
+    const repo = exampleRepo();
+    fs.appendFileSync(path.join(repo, 'environments/staging.yaml'), 'hotfixes:\n  stoa-gateway:\n    version: 1.8.9\n    reason: pretend\n');
+    expect(() => checkPromotions({ projectDir: repo })).toThrow(/environments\/staging\.yaml:\d+: hotfixes\.stoa-gateway\.version: is 1\.8\.9 but components\.stoa-gateway is 1\.8\.2/);
+    fs.writeFileSync(path.join(repo, 'environments/prod.yaml'), `${read(repo, 'environments/prod.yaml')}hotfixes:\n  stoa-gateway:\n    version: 1.8.2\n    reason: sneaky\n`);
+    expect(() => checkPromotions({ projectDir: repo })).toThrow(/prod\.yaml:\d+: hotfixes\.stoa-gateway: is not allowed in a read-only environment/);
+  });
+});

@@ -1,0 +1,189 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { git, promote, publish, PublishOptions, removeTenant, synth } from '../lib';
+import { bareRemote, commitAll, exampleRepo, show } from './git-helpers';
+import { tempDir } from './helpers';
+
+/** The example as a clone of a bare source remote (origin/HEAD set), plus a bare envs remote and its clone. */
+function sourceWithRemote(): { source: string; sourceRemote: string; envs: string; envsRemote: string } {
+  const seed = exampleRepo();
+  const parent = tempDir('stoa-source-');
+  const sourceRemote = path.join(parent, 'source.git');
+  git(parent, ['clone', '--quiet', '--bare', seed, sourceRemote]);
+  const source = path.join(parent, 'source');
+  git(parent, ['clone', '--quiet', sourceRemote, source]);
+  const { remote, clone } = bareRemote();
+  return { source, sourceRemote, envs: clone, envsRemote: remote };
+}
+
+/** Edits, synthesizes and commits the source; returns the commit. */
+function change(source: string, message: string, edit: () => void): string {
+  edit();
+  synth({ projectDir: source });
+  return commitAll(source, message);
+}
+
+function envsHead(remote: string): string {
+  return git(remote, ['rev-parse', 'main']).trim();
+}
+
+describe('publish takes only commits of the published branch', () => {
+  test('an unpushed commit is refused until it is on origin/main; the envs repo is untouched', () => {
+    const { source, envs, envsRemote } = sourceWithRemote();
+    publish({ projectDir: source, repo: envs });
+    const before = envsHead(envsRemote);
+    const commit = change(source, 'unpushed', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    expect(() => publish({ projectDir: source, repo: envs }))
+      .toThrow(new RegExp(`the source commit ${commit.slice(0, 12)} is not on origin/main, the branch publish takes its commits from: merge it there and push first`));
+    expect(envsHead(envsRemote)).toBe(before);
+    expect(git(envs, ['status', '--porcelain'])).toBe('');
+
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    expect(publish({ projectDir: source, repo: envs })).toMatchObject({ committed: true, direction: 'forward' });
+  });
+
+  test('a commit of another branch is refused, and accepted when that branch is named as the published one', () => {
+    const { source, envs } = sourceWithRemote();
+    git(source, ['checkout', '--quiet', '-b', 'release']);
+    change(source, 'release branch', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    git(source, ['push', '--quiet', 'origin', 'release']);
+    expect(() => publish({ projectDir: source, repo: envs })).toThrow(/is not on origin\/main/);
+    expect(publish({ projectDir: source, repo: envs, sourceBranch: 'release' })).toMatchObject({ committed: true });
+  });
+
+  test('a --source-branch git refuses is refused before any git call', () => {
+    const { source, envs } = sourceWithRemote();
+    expect(() => publish({ projectDir: source, repo: envs, sourceBranch: '--upload-pack=touch /tmp/x' })).toThrow(/--upload-pack/);
+    expect(() => publish({ projectDir: source, repo: envs, sourceBranch: 'a..b' })).toThrow(/a\.\.b/);
+  });
+
+  test('without a remote the published branch is the local main', () => {
+    const source = exampleRepo();
+    const { clone } = bareRemote();
+    git(source, ['checkout', '--quiet', '-b', 'topic']);
+    const commit = change(source, 'topic', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    expect(() => publish({ projectDir: source, repo: clone })).toThrow(new RegExp(`${commit.slice(0, 12)} is not on main`));
+  });
+});
+
+describe('publish goes only forward', () => {
+  /** Published A then B; the source checked out at A again. */
+  function publishedTwice() {
+    const { source, envs, envsRemote } = sourceWithRemote();
+    const a = git(source, ['rev-parse', 'HEAD']).trim();
+    publish({ projectDir: source, repo: envs });
+    const b = change(source, 'promote dev to staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    publish({ projectDir: source, repo: envs });
+    git(source, ['checkout', '--quiet', a]);
+    return { source, envs, envsRemote, a, b };
+  }
+
+  test('an older source commit is refused, naming the last published one and the way out', () => {
+    const { source, envs, envsRemote, a, b } = publishedTwice();
+    const before = envsHead(envsRemote);
+    expect(() => publish({ projectDir: source, repo: envs })).toThrow(new RegExp(
+      `the source commit ${a.slice(0, 12)} is older than the last published source commit ${b.slice(0, 12)} \\(its ancestor\\): publishing it would roll the environments back .*--rollback "<reason>"`));
+    expect(envsHead(envsRemote)).toBe(before);
+    expect(git(envs, ['rev-parse', 'HEAD']).trim()).toBe(before);
+  });
+
+  test('--rollback publishes it and the envs commit records why and from where', () => {
+    const { source, envs, envsRemote, a, b } = publishedTwice();
+    const result = publish({ projectDir: source, repo: envs, rollback: 'gateway 1.9.0 drops connections in staging' });
+    expect(result).toMatchObject({ committed: true, direction: 'backward' });
+    const message = git(envsRemote, ['log', '-1', '--format=%B', 'main']);
+    expect(message).toMatch(new RegExp(`^Roll back ${a.slice(0, 12)} to staging`));
+    expect(message).toContain(`ROLLBACK from ${b.slice(0, 12)}: gateway 1.9.0 drops connections in staging`);
+    expect(message).toContain('Rollback: gateway 1.9.0 drops connections in staging');
+    expect(message).toContain(`Rollback-From: ${b}`);
+    expect(message).toContain(`Source-Commit: ${a}`);
+    // After the rollback, the rolled-back commit is the last published one: going forward again needs no flag.
+    git(source, ['checkout', '--quiet', 'main']);
+    expect(publish({ projectDir: source, repo: envs })).toMatchObject({ committed: true, direction: 'forward' });
+  });
+
+  test('--rollback on a forward publish is refused: nothing would be rolled back', () => {
+    const { source, envs } = sourceWithRemote();
+    publish({ projectDir: source, repo: envs });
+    change(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    expect(() => publish({ projectDir: source, repo: envs, rollback: 'just in case' })).toThrow(/--rollback was given, but the source commit [0-9a-f]{12} comes after the last published one .*leave --rollback out/);
+  });
+
+  test('a rollback reason must be one line of words', () => {
+    const { source, envs } = sourceWithRemote();
+    expect(() => publish({ projectDir: source, repo: envs, rollback: 'a\nSource-Commit: 0000' })).toThrow(/--rollback .*control characters/s);
+    expect(() => publish({ projectDir: source, repo: envs, rollback: ' ' })).toThrow(/must say why/);
+  });
+
+  test('a source commit unrelated to the last published one is refused without --rollback', () => {
+    const { envs } = sourceWithRemote();
+    const other = sourceWithRemote();
+    publish({ projectDir: other.source, repo: envs });
+    const { source } = sourceWithRemote();
+    // The same example, but another repository's history: the last Source-Commit is not in it.
+    expect(() => publish({ projectDir: source, repo: envs })).toThrow(/does not come after the last published source commit [0-9a-f]{12} \(which this repository does not have\)/);
+  });
+
+  test('a shallow source clone without the last published commit is asked for its history', () => {
+    const { source, sourceRemote, envs } = sourceWithRemote();
+    publish({ projectDir: source, repo: envs });
+    change(source, 'next', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    const shallow = path.join(tempDir('stoa-shallow-'), 'source');
+    git(path.dirname(shallow), ['clone', '--quiet', '--depth=1', `file://${sourceRemote}`, shallow]);
+    expect(() => publish({ projectDir: shallow, repo: envs })).toThrow(/shallow clone without it\. Fetch the full history .*fetch-depth: 0/);
+  });
+});
+
+describe('publish guards read-only environments', () => {
+  /** prod at stoa-portal 1.4.0 and with initech, published; then `edit` committed on top. */
+  function prodPublished() {
+    const { source, envs, envsRemote } = sourceWithRemote();
+    change(source, 'staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    change(source, 'prod', () => promote({ projectDir: source, from: 'staging', to: 'prod' }));
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    publish({ projectDir: source, repo: envs });
+    return { source, envs, envsRemote };
+  }
+
+  test('a prod downgrade (a rollback) needs --allow-downgrade and is listed in the message', () => {
+    const { source, envs, envsRemote } = prodPublished();
+    git(source, ['checkout', '--quiet', 'HEAD~1']);
+    const options: PublishOptions = { projectDir: source, repo: envs, rollback: 'portal 1.4.0 breaks logins' };
+    const before = envsHead(envsRemote);
+    expect(() => publish(options)).toThrow(/publish refused for a read-only environment: it downgrades prod control-plane-api 2\.5\.0 -> 2\.4\.1, prod control-plane-ui 2\.5\.0 -> 2\.4\.1, prod stoa-gateway 1\.9\.0 -> 1\.8\.2, prod stoa-portal 1\.4\.0 -> 1\.3\.2: if that is meant, pass --allow-downgrade; and it removes tenants prod globex, prod initech/);
+    expect(envsHead(envsRemote)).toBe(before);
+    expect(git(envs, ['status', '--porcelain'])).toBe('');
+    expect(git(envs, ['rev-parse', 'HEAD']).trim()).toBe(before);
+
+    publish({ ...options, allowDowngrade: true, allowProdRemoval: true });
+    const message = git(envsRemote, ['log', '-1', '--format=%B', 'main']);
+    expect(message).toContain('DOWNGRADES in read-only environments (--allow-downgrade): prod control-plane-api 2.5.0 -> 2.4.1, prod control-plane-ui 2.5.0 -> 2.4.1, prod stoa-gateway 1.9.0 -> 1.8.2, prod stoa-portal 1.4.0 -> 1.3.2');
+    expect(message).toContain('TENANTS REMOVED from read-only environments (--allow-prod-removal): prod globex, prod initech');
+    expect(show(envsRemote, 'main', 'prod/platform/stoa-portal/deployment-stoa-portal.yaml')).toContain(':1.3.2');
+  });
+
+  test('removing a tenant from prod needs --allow-prod-removal, and the message names it', () => {
+    const { source, envs, envsRemote } = prodPublished();
+    change(source, 'remove globex from prod', () => removeTenant({ projectDir: source, name: 'globex', environments: ['prod'], allowProdRemoval: true }));
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    expect(() => publish({ projectDir: source, repo: envs })).toThrow(/it removes tenant prod globex \(Argo CD prunes their namespaces and everything in them\): if that is meant, pass --allow-prod-removal/);
+    expect(fs.existsSync(path.join(envs, 'prod/tenants/globex'))).toBe(true);
+
+    expect(publish({ projectDir: source, repo: envs, allowProdRemoval: true })).toMatchObject({ committed: true });
+    const message = git(envsRemote, ['log', '-1', '--format=%B', 'main']);
+    expect(message).toContain('TENANTS REMOVED from read-only environments (--allow-prod-removal): prod globex');
+    expect(message).toContain('  tenants removed: globex');
+  });
+
+  test('a downgrade in dev needs no flag', () => {
+    const { source, envs } = prodPublished();
+    change(source, 'dev back', () => fs.writeFileSync(path.join(source, 'environments/dev.yaml'),
+      fs.readFileSync(path.join(source, 'environments/dev.yaml'), 'utf8').replace('stoa-gateway: 1.9.0', 'stoa-gateway: 1.8.9')));
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    const result = publish({ projectDir: source, repo: envs });
+    expect(result.environments.find((e) => e.environment === 'dev')?.versions).toEqual([{ component: 'stoa-gateway', from: '1.9.0', to: '1.8.9' }]);
+  });
+});
