@@ -244,7 +244,7 @@ describe('the workflows use only what this package has', () => {
     expect(checkCliCall(program, ['diff', '--base', 'origin/main', '--format', 'html', '--colour'])).toEqual([
       'diff --format: html is not one of markdown, text, json', 'diff: unknown option --colour',
     ]);
-    expect(checkCliCall(program, ['publish', '--branch', 'main'])).toEqual(['publish: mandatory --repo missing']);
+    expect(checkCliCall(program, ['publish', '--branch', 'main', '--source-branch', 'main'])).toEqual(['publish: mandatory --repo missing']);
     expect(cliCalls([{ where: 'x', text: 'npm run -s cli -- diff --base "origin/$BASE_REF" --format json > "$out/diff.json"' }]))
       .toEqual([{ where: 'x', args: ['diff', '--base', 'origin/$BASE_REF', '--format', 'json'] }]);
   });
@@ -433,12 +433,12 @@ describe('the workflow scripts do what they say', () => {
     const cwd = tempDir('stoa-ci-run-');
     const r = runStep(publish.run, publishEnv, cwd);
     expect(r).toMatchObject({ status: 0, stdout: '', stderr: '' });
-    expect(r.npm).toEqual([['run', '-s', 'cli', '--', 'publish', '--repo', 'https://x-access-token:tok-3f9a1c@github.com/acme/stoa-envs.git', '--branch', 'main']]);
+    expect(r.npm).toEqual([['run', '-s', 'cli', '--', 'publish', '--repo', 'https://x-access-token:tok-3f9a1c@github.com/acme/stoa-envs.git', '--branch', 'main', '--source-branch', 'main']]);
   });
 
   test('a manual run passes only the flags it was given, a rollback reason as one argument whatever it holds', () => {
     const publish = step(workflow('publish.yml'), 'Publish');
-    const base = ['run', '-s', 'cli', '--', 'publish', '--repo', 'https://x-access-token:tok-3f9a1c@github.com/acme/stoa-envs.git', '--branch', 'main'];
+    const base = ['run', '-s', 'cli', '--', 'publish', '--repo', 'https://x-access-token:tok-3f9a1c@github.com/acme/stoa-envs.git', '--branch', 'main', '--source-branch', 'main'];
     const cases: Array<[Record<string, string>, string[]]> = [
       [{ ROLLBACK_REASON: hostile }, ['--rollback', hostile]],
       [{ ALLOW_DOWNGRADE: 'true' }, ['--allow-downgrade']],
