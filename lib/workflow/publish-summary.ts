@@ -1,0 +1,131 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { NameStatus, tryGit } from '../git/git';
+import { compareStrings } from '../sort';
+import { ProdChanges, PublishedVersionChange } from './publish-guard';
+
+/** What publish records and reports: per-environment summaries of the staged change, and the envs commit message. */
+
+/** What changed in one environment of the envs repo. */
+export interface PublishedEnvironment {
+  /** Environment (folder of the envs repo). */
+  readonly environment: string;
+  /** Tenants whose folder is new. */
+  readonly tenantsAdded: readonly string[];
+  /** Tenants whose folder is gone. */
+  readonly tenantsRemoved: readonly string[];
+  /** Tenants whose folder changed. */
+  readonly tenantsChanged: readonly string[];
+  /** `component old -> new` when the image changed, else `component`. */
+  readonly componentsChanged: readonly string[];
+  /** Component versions that changed (read from the Deployments' images). */
+  readonly versions: readonly PublishedVersionChange[];
+  /** Whether the environment is read-only (prod): downgrades and tenant removals there need a flag. */
+  readonly readOnly: boolean;
+  /** Whether the Applications and projects (the app-of-apps) changed. */
+  readonly appsChanged: boolean;
+  /** Files that changed in the environment. */
+  readonly files: number;
+}
+
+/** The source commit a publish records. */
+export interface PublishSource {
+  /** The source repository (its origin URL, credentials masked, or its path). */
+  readonly repo: string;
+  /** The commit. */
+  readonly commit: string;
+  /** Its author, `Name <email>`. */
+  readonly author: string;
+}
+
+/** What changed in `env`, from the staged name-status lines and the images before and after. */
+export function summarize(checkout: string, env: string, readOnly: boolean, changes: readonly NameStatus[], hadCommits: boolean): PublishedEnvironment {
+  const groups = (kind: string) => {
+    const byName = new Map<string, NameStatus[]>();
+    for (const c of changes) {
+      const [, k, name] = c.path.split('/');
+      if (k === kind && name) byName.set(name, [...(byName.get(name) ?? []), c]);
+    }
+    return byName;
+  };
+  const tenants = groups('tenants');
+  const all = (list: NameStatus[], s: NameStatus['status']) => list.every((c) => c.status === s);
+  const tenantNames = (pred: (l: NameStatus[]) => boolean) => [...tenants.entries()].filter(([, l]) => pred(l)).map(([n]) => n).sort(compareStrings);
+  const versions: PublishedVersionChange[] = [];
+  const componentsChanged = [...groups('platform').keys()].sort(compareStrings).map((c) => {
+    const file = `${env}/platform/${c}/deployment-${c}.yaml`;
+    const before = hadCommits ? imageVersion(tryGit(checkout, ['show', `HEAD:${file}`])) : undefined;
+    const after = imageVersion(fs.existsSync(path.join(checkout, file)) ? fs.readFileSync(path.join(checkout, file), 'utf8') : undefined);
+    if (before && after && before !== after) versions.push({ component: c, from: before, to: after });
+    return before && after && before !== after ? `${c} ${before} -> ${after}` : c;
+  });
+  return {
+    environment: env,
+    readOnly,
+    versions,
+    tenantsAdded: tenantNames((l) => all(l, 'A')),
+    tenantsRemoved: tenantNames((l) => all(l, 'D')),
+    tenantsChanged: tenantNames((l) => !all(l, 'A') && !all(l, 'D')),
+    componentsChanged,
+    appsChanged: changes.some((c) => c.path.startsWith(`${env}/apps/`) || c.path.startsWith(`${env}/bootstrap/`)),
+    files: changes.length,
+  };
+}
+
+/** The tag or digest of the first `image:` in a manifest. */
+function imageVersion(text: string | undefined): string | undefined {
+  const image = text?.match(/^\s*image:\s*(\S+)\s*$/m)?.[1];
+  if (!image) return undefined;
+  const at = image.indexOf('@');
+  return at >= 0 ? image.slice(at + 1) : image.slice(image.lastIndexOf(':') + 1);
+}
+
+/** What the caller allowed on purpose: recorded in the message for whoever reads the envs history. */
+export interface Allowed extends ProdChanges {
+  /**
+   * The rollback reason.
+   * @default - none: not a rollback
+   */
+  readonly rollback?: string;
+  /**
+   * The last published source commit a rollback goes back from.
+   * @default - none
+   */
+  readonly rolledBackFrom?: string;
+}
+
+/** The envs commit message: a subject, what changed per environment, what was allowed on purpose, and the trailers. */
+export function commitMessage(source: PublishSource, publisher: string, envs: readonly PublishedEnvironment[], allowed: Allowed): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const tenantTotal = new Set(envs.flatMap((e) => [...e.tenantsAdded, ...e.tenantsRemoved, ...e.tenantsChanged])).size;
+  const componentTotal = new Set(envs.flatMap((e) => e.componentsChanged.map((c) => c.split(' ')[0]))).size;
+  const what = [tenantTotal ? count(tenantTotal, 'tenant') : '', componentTotal ? count(componentTotal, 'component') : ''].filter(Boolean).join(', ') || 'Argo CD applications';
+  const lines = [
+    `${allowed.rollback !== undefined ? 'Roll back' : 'Publish'} ${source.commit.slice(0, 12)} to ${envs.map((e) => e.environment).join(', ')}: ${what}`,
+    '',
+  ];
+  if (allowed.rollback !== undefined) {
+    lines.push(`ROLLBACK${allowed.rolledBackFrom ? ` from ${allowed.rolledBackFrom.slice(0, 12)}` : ''}: ${allowed.rollback}`, '');
+  }
+  if (allowed.downgrades.length) lines.push(`DOWNGRADES in read-only environments (--allow-downgrade): ${allowed.downgrades.join(', ')}`);
+  if (allowed.removals.length) lines.push(`TENANTS REMOVED from read-only environments (--allow-prod-removal): ${allowed.removals.join(', ')}`);
+  if (allowed.downgrades.length || allowed.removals.length) lines.push('');
+  for (const e of envs) {
+    lines.push(`${e.environment} (${count(e.files, 'file')}):`);
+    if (e.componentsChanged.length) lines.push(`  components: ${e.componentsChanged.join(', ')}`);
+    if (e.tenantsAdded.length) lines.push(`  tenants added: ${e.tenantsAdded.join(', ')}`);
+    if (e.tenantsRemoved.length) lines.push(`  tenants removed: ${e.tenantsRemoved.join(', ')}`);
+    if (e.tenantsChanged.length) lines.push(`  tenants changed: ${e.tenantsChanged.join(', ')}`);
+    if (e.appsChanged) lines.push('  argo cd applications and projects changed');
+  }
+  lines.push(
+    '',
+    `Source-Repo: ${source.repo}`,
+    `Source-Commit: ${source.commit}`,
+    `Source-Author: ${source.author}`,
+    ...(allowed.rollback !== undefined ? [`Rollback: ${allowed.rollback}`, ...(allowed.rolledBackFrom ? [`Rollback-From: ${allowed.rolledBackFrom}`] : [])] : []),
+    `Published-By: ${publisher}`,
+    `Published-At: ${new Date().toISOString()}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
