@@ -12,7 +12,10 @@ import { formatTenants, listTenants } from '../workflow/tenant-list';
 import { removeTenant } from '../workflow/tenant-remove';
 import { guarded, Output, PROCESS_OUTPUT } from './commands';
 
-/** `diff --base <ref> [--head <ref>] [--format markdown|text]`. */
+/**
+ * `diff --base <ref> [--head <ref>] [--format markdown|text|json]`: Markdown within a PR comment's
+ * size (`DEFAULT_MAX_REPORT_BYTES`), text in full, JSON for bots with the same summaries and hotfixes.
+ */
 export function diffCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json' }, io: Output = PROCESS_OUTPUT): number {
   const projectDir = path.resolve(options.project ?? '.');
   return guarded(io, 'diff failed.', () => {

@@ -1,0 +1,74 @@
+import * as fs from 'fs';
+import { git, readFilesAt } from '../git/git';
+
+/** Working-tree files larger than this (10 MB) are summarized in a diff, not read. */
+export const MAX_DIFF_FILE_BYTES = 10 * 1024 * 1024;
+
+/** Files at `commit`, a symbolic link shown as in the working tree: `symlink -> <its link text>`. */
+export function readCommitted(top: string, commit: string, dir: string, paths: readonly string[]): Map<string, string | undefined> {
+  const files = readFilesAt(top, commit, paths);
+  if (paths.length === 0) return files;
+  // Git stores a link's text as its blob; the mode (120000) tells it from a file holding that text.
+  for (const file of symlinksAt(top, commit, dir)) {
+    if (files.get(file) !== undefined) files.set(file, `symlink -> ${files.get(file)}\n`);
+  }
+  return files;
+}
+
+/** Paths under `dir` that are symbolic links at `commit`. */
+export function symlinksAt(top: string, commit: string, dir: string): Set<string> {
+  const links = new Set<string>();
+  for (const entry of git(top, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', dir]).split('\0')) {
+    if (entry.startsWith('120000 ')) links.add(entry.slice(entry.indexOf('\t') + 1));
+  }
+  return links;
+}
+
+/** The folders (relative to `dir`, `.` for its top) holding a file at `commit`. */
+export function foldersAt(top: string, commit: string, dir: string): Set<string> {
+  const folders = new Set<string>();
+  for (const file of git(top, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit, '--', dir]).split('\0').filter(Boolean)) {
+    const rel = file.slice(dir.length + 1);
+    folders.add(rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '.');
+  }
+  return folders;
+}
+
+/**
+ * A working-tree file as the diff shows it, never following a link: a symbolic link is its
+ * link text (`symlink -> target`), as git stores it, since its target may be any file of the
+ * machine (`/proc/self/environ` in CI); anything but a regular file, and a file over
+ * {@link MAX_DIFF_FILE_BYTES}, is a one-line note. Undefined when the file is gone.
+ */
+export function readWorkingFile(file: string): string | undefined {
+  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  if (stat.isSymbolicLink()) return `symlink -> ${fs.readlinkSync(file)}\n`;
+  if (!stat.isFile()) return `(not shown: not a regular file, but ${kindOf(stat)})\n`;
+  // O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO since the lstat is neither followed nor waited on.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const opened = fs.fstatSync(fd);
+    if (!opened.isFile()) return `(not shown: not a regular file, but ${kindOf(opened)})\n`;
+    if (opened.size > MAX_DIFF_FILE_BYTES) return `(not shown: ${opened.size} bytes, over the ${MAX_DIFF_FILE_BYTES / 1024 / 1024} MB a diff reads)\n`;
+    const buffer = Buffer.alloc(MAX_DIFF_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length;) {
+      n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      length += n;
+    }
+    // A file that grew past the limit after the fstat.
+    if (length > MAX_DIFF_FILE_BYTES) return `(not shown: over the ${MAX_DIFF_FILE_BYTES / 1024 / 1024} MB a diff reads)\n`;
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function kindOf(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a named pipe';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'a special file';
+}

@@ -1,0 +1,161 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { EnvironmentConfig } from '../config/environment-config';
+import { MAX_INPUT_FILE_BYTES } from '../config/input-file';
+import { loadEnvironments } from '../config/load';
+import { parseInputYaml } from '../config/yaml-file';
+import { isWithin } from '../files';
+import { git, readFilesAt } from '../git/git';
+import { validationOptionsOf } from '../platform/build-platform';
+import { compareStrings } from '../sort';
+import { checkOutput, render } from '../synth';
+import { Violation } from '../validate/policy';
+import { validateFolder } from '../validate/validate';
+import { symlinksAt } from './diff-files';
+
+/** Files of the head's output that are not what the head's sources produce, relative to the output folder. */
+export interface StaleOutput {
+  /** Files the sources produce that the output lacks. */
+  readonly missing: readonly string[];
+  /** Files of the output the sources do not produce. */
+  readonly extra: readonly string[];
+  /** Files whose content differs. */
+  readonly changed: readonly string[];
+}
+
+/** What the head's sources say about the head's output. */
+export interface HeadInspection {
+  /** The head's environments (validated), in promotion order. */
+  readonly environments: readonly EnvironmentConfig[];
+  /**
+   * How the head's output differs from what its sources produce.
+   * @default - none: the output is current
+   */
+  readonly stale?: StaleOutput;
+  /** Every rule violation of the head's output, files relative to the output folder. */
+  readonly violations: readonly Violation[];
+}
+
+/**
+ * Renders the head's sources and compares them with the head's output: in the working tree,
+ * {@link checkOutput}; at a commit, the sources of that commit rendered in a temporary folder and
+ * compared with the output committed there. Rendering validates (schemas and every policy rule) and
+ * throws when the sources fail, so a current output passes every rule: it is byte for byte what was
+ * validated. A stale output is validated itself, as `validate` would (files, schemas, rules).
+ */
+export function inspectHead(top: string, prefix: string, inRepo: string, headCommit: string | undefined): HeadInspection {
+  const projectDir = path.join(top, prefix);
+  if (headCommit === undefined) {
+    const outDir = path.join(top, inRepo);
+    const check = checkOutput({ projectDir, outDir });
+    const environments = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
+    if (check.upToDate) return { environments, violations: [] };
+    const stale = { missing: check.missing, extra: check.extra, changed: check.changed };
+    return { environments, stale, violations: fs.existsSync(outDir) ? validateFolder(outDir, validationOptionsOf(environments)).violations : [] };
+  }
+  const listAt = (dir: string) => git(top, ['ls-tree', '-r', '-z', '--name-only', headCommit, '--', dir]).split('\0').filter(Boolean);
+  const sources = [...listAt(`${prefix}environments`), ...listAt(`${prefix}tenants`)];
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-head-'));
+  try {
+    writeFilesAt(temp, prefix, readFilesAt(top, headCommit, sources), new Set());
+    const expected = new Map(render({ projectDir: temp }).files.map((f) => [f.path, f.content]));
+    const environments = loadEnvironments({ environmentsDir: path.join(temp, 'environments'), displayRoot: temp });
+    const committedPaths = listAt(inRepo);
+    const committed = committedPaths.map((f) => f.slice(inRepo.length + 1));
+    const actual = readFilesAt(top, headCommit, committedPaths);
+    const has = new Set(committed);
+    const missing = [...expected.keys()].filter((f) => !has.has(f));
+    const extra = committed.filter((f) => !expected.has(f)).sort(compareStrings);
+    const changed = [...expected.keys()].filter((f) => has.has(f) && actual.get(`${inRepo}/${f}`) !== expected.get(f));
+    if (missing.length + extra.length + changed.length === 0) return { environments, violations: [] };
+    // The committed output, links as links (never followed: validate reports them), validated as a folder.
+    const output = path.join(temp, '.head-output');
+    fs.mkdirSync(output);
+    writeFilesAt(output, `${inRepo}/`, actual, symlinksAt(top, headCommit, inRepo));
+    return { environments, stale: { missing, extra, changed }, violations: validateFolder(output, validationOptionsOf(environments)).violations };
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/** Writes files read from git under `dir`, their paths stripped of `prefix`; never outside `dir`. */
+function writeFilesAt(dir: string, prefix: string, files: ReadonlyMap<string, string | undefined>, links: ReadonlySet<string>): void {
+  for (const [file, text] of files) {
+    const target = path.join(dir, file.slice(prefix.length));
+    if (text === undefined || !isWithin(dir, target) || target === dir) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (links.has(file)) fs.symlinkSync(text, target);
+    else fs.writeFileSync(target, text);
+  }
+}
+
+/** A hotfix record (`hotfixes:` of an environment file) of the head that the base did not have as it is. */
+export interface HotfixChange {
+  /** The component. */
+  readonly component: string;
+  /** The version set directly in the environment. */
+  readonly version: string;
+  /** Why, as recorded. */
+  readonly reason: string;
+  /**
+   * The environment the version did not come through.
+   * @default - none: the environment is not promoted from another
+   */
+  readonly promotedFrom?: string;
+  /**
+   * The record at the base, when it changed.
+   * @default - none: the record is new
+   */
+  readonly previous?: { readonly version: string; readonly reason: string };
+}
+
+/**
+ * Hotfix records of the head's environment files that are new or changed since the base, by
+ * environment, in component order. The base's files are read from git as input (size and YAML
+ * limits of the input files); a base file that does not parse counts as having no records.
+ */
+export function hotfixChanges(top: string, prefix: string, baseCommit: string, head: readonly EnvironmentConfig[]): Map<string, HotfixChange[]> {
+  const dir = `${prefix}environments/`;
+  const files = git(top, ['ls-tree', '-z', '--name-only', baseCommit, '--', dir]).split('\0')
+    .filter((f) => f.startsWith(dir) && /^[^/]+\.ya?ml$/.test(f.slice(dir.length)));
+  const base = new Map<string, Record<string, { version: string; reason: string }>>();
+  for (const [file, text] of readFilesAt(top, baseCommit, files)) base.set(file.slice(dir.length).replace(/\.ya?ml$/, ''), hotfixesIn(text, file));
+  const out = new Map<string, HotfixChange[]>();
+  for (const env of head) {
+    const before = base.get(env.name) ?? Object.create(null);
+    const changes = Object.entries(env.hotfixes ?? {})
+      .filter(([component, h]) => h && (before[component]?.version !== h.version || before[component]?.reason !== h.reason))
+      .sort(([a], [b]) => compareStrings(a, b))
+      .map(([component, h]): HotfixChange => ({
+        component, version: h!.version, reason: h!.reason,
+        ...(env.promotedFrom ? { promotedFrom: env.promotedFrom } : {}),
+        ...(before[component] ? { previous: before[component] } : {}),
+      }));
+    if (changes.length > 0) out.set(env.name, changes);
+  }
+  return out;
+}
+
+/** The hotfix records of an environment file's text; none when it cannot be read. */
+function hotfixesIn(text: string | undefined, file: string): Record<string, { version: string; reason: string }> {
+  const none = Object.create(null);
+  if (text === undefined || Buffer.byteLength(text) > MAX_INPUT_FILE_BYTES) return none;
+  const parsed = parseInputYaml(text, file);
+  if (!parsed.ok) return none;
+  let value: any;
+  try {
+    value = parsed.doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    return none;
+  }
+  const records = value && typeof value === 'object' ? value.hotfixes : undefined;
+  if (!records || typeof records !== 'object') return none;
+  // No prototype: a record named `__proto__` is a key like any other.
+  const out: Record<string, { version: string; reason: string }> = Object.create(null);
+  for (const [component, r] of Object.entries(records as Record<string, any>)) {
+    // Clipped to what a valid file holds (a version tag, a 200-character reason): the report shows them.
+    if (r && typeof r.version === 'string' && typeof r.reason === 'string') out[component] = { version: r.version.slice(0, 128), reason: r.reason.slice(0, 200) };
+  }
+  return out;
+}
