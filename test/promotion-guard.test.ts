@@ -135,3 +135,69 @@ describe('the hotfix path: set-image --env staging --hotfix, then promote stagin
     expect(() => checkPromotions({ projectDir: repo })).toThrow(/prod\.yaml:\d+: hotfixes\.stoa-gateway: is not allowed in a read-only environment/);
   });
 });
+
+describe('guard rails an edit of the environment file cannot take away', () => {
+  const edit = (repo: string, file: string, from: string | RegExp, to: string) =>
+    fs.writeFileSync(path.join(repo, file), read(repo, file).replace(from, to));
+
+  test('deleting and re-creating prod.yaml starts no new baseline', () => {
+    const repo = exampleRepo();
+    const text = read(repo, 'environments/prod.yaml');
+    fs.rmSync(path.join(repo, 'environments/prod.yaml'));
+    commitAll(repo, 'drop prod');
+    fs.writeFileSync(path.join(repo, 'environments/prod.yaml'), text.replace('stoa-gateway: 1.8.2', 'stoa-gateway: 6.6.6'));
+    const again = commitAll(repo, 'prod is back');
+    // Every version of the re-created file is checked: 6.6.6, and 1.3.2, which staging never had in this history either.
+    expect(checkPromotions({ projectDir: repo }).problems).toEqual([
+      { environment: 'prod', source: 'staging', component: 'stoa-gateway', version: '6.6.6', reason: 'never-in-source', commit: again },
+      { environment: 'prod', source: 'staging', component: 'stoa-portal', version: '1.3.2', reason: 'never-in-source', commit: again },
+    ]);
+  });
+
+  test('renaming prod.yaml away and back keeps its history', () => {
+    const repo = exampleRepo();
+    git(repo, ['mv', 'environments/prod.yaml', 'environments/prod.yml.bak']);
+    commitAll(repo, 'away');
+    git(repo, ['mv', 'environments/prod.yml.bak', 'environments/prod.yaml']);
+    edit(repo, 'environments/prod.yaml', 'stoa-gateway: 1.8.2', 'stoa-gateway: 6.6.6');
+    commitAll(repo, 'back, with a version');
+    expect(checkPromotions({ projectDir: repo }).problems.map((p) => `${p.environment} ${p.version}`)).toEqual(['prod 6.6.6']);
+  });
+
+  test('prod set to mode: full cannot take a hotfix, and a record there is not accepted', () => {
+    const repo = exampleRepo();
+    edit(repo, 'environments/prod.yaml', 'mode: read-only', 'mode: full');
+    commitAll(repo, 'prod is full now');
+    expect(() => setImage({ projectDir: repo, environment: 'prod', component: 'stoa-gateway', version: '6.6.6', hotfix: 'urgent fix' })).toThrow(/prod is read-only/);
+    fs.appendFileSync(path.join(repo, 'environments/prod.yaml'), 'hotfixes:\n  stoa-gateway:\n    version: 6.6.6\n    reason: urgent fix\n');
+    edit(repo, 'environments/prod.yaml', 'stoa-gateway: 1.8.2', 'stoa-gateway: 6.6.6');
+    const check = checkPromotions({ projectDir: repo });
+    expect(check.hotfixes).toEqual([]);
+    expect(check.problems.map((p) => `${p.environment} ${p.component} ${p.version}`)).toEqual(['prod stoa-gateway 6.6.6']);
+  });
+
+  test('removing promotedFrom, or pointing it at dev, still holds prod to staging', () => {
+    const repo = exampleRepo();
+    edit(repo, 'environments/prod.yaml', 'promotedFrom: staging\n', '');
+    edit(repo, 'environments/prod.yaml', 'stoa-gateway: 1.8.2', 'stoa-gateway: 1.9.0'); // dev's version
+    expect(checkPromotions({ projectDir: repo }).problems.map((p) => `${p.environment} ${p.source} ${p.version}`)).toEqual(['prod staging 1.9.0']);
+    commitAll(repo, 'prod promoted from nothing');
+    edit(repo, 'environments/prod.yaml', 'mode: read-only', 'mode: read-only\npromotedFrom: dev');
+    expect(checkPromotions({ projectDir: repo }).problems.map((p) => `${p.environment} ${p.source} ${p.version}`)).toEqual(['prod staging 1.9.0']);
+  });
+
+  test('a merge that brings the staging change and the prod change at once fails: main saw them in one commit', () => {
+    const repo = devAhead();
+    git(repo, ['checkout', '--quiet', '-b', 'release']);
+    promote({ projectDir: repo, from: 'dev', to: 'staging', tenants: false });
+    commitAll(repo, 'staging');
+    promote({ projectDir: repo, from: 'staging', to: 'prod', tenants: false });
+    commitAll(repo, 'prod');
+    expect(checkPromotions({ projectDir: repo }).ok).toBe(true); // on the branch: two commits
+    git(repo, ['checkout', '--quiet', 'main']);
+    git(repo, ['merge', '--quiet', '--no-ff', '-m', 'merge release', 'release']);
+    const problems = checkPromotions({ projectDir: repo }).problems;
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.every((p) => p.environment === 'prod' && p.reason === 'not-earlier')).toBe(true);
+  });
+});

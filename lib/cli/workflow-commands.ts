@@ -35,7 +35,7 @@ export function setImageCommand(component: string, version: string, options: { p
   return guarded(io, 'set-image refused.', () => {
     const r = setImage({ projectDir: options.project, environment: options.env, component, version, hotfix: options.hotfix });
     io.out(r.changed
-      ? `${r.environment}: ${r.component} ${r.from} -> ${r.to}${r.hotfix !== undefined ? ` as a HOTFIX (recorded: ${r.hotfix})` : ''} (${path.relative(process.cwd(), r.file)}); run synth to render it${r.hotfix !== undefined ? ', commit, then promote it on in a later commit' : ''}`
+      ? `${r.environment}: ${r.component} ${r.from} -> ${r.to}${r.hotfix !== undefined ? ` as a HOTFIX (recorded: ${r.hotfix})` : ''} (${path.relative(process.cwd(), r.file)}); run synth to render it${r.hotfix !== undefined ? `, commit, then promote ${r.environment} onward (stoa-manifests promote ${r.environment} <next>) in a later commit` : ''}`
       : `${r.environment}: ${r.component} is already ${r.to}; nothing changed`);
     return 0;
   });

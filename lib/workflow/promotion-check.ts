@@ -55,11 +55,15 @@ export interface PromotionCheck {
  * first: every component version of an environment with `promotedFrom`
  * (staging, prod) must have been in the source environment in a commit
  * strictly before the one that brought it into the environment (for an
- * uncommitted change: in HEAD or before). So `promote dev staging` and
- * `promote staging prod` in one commit fail; two commits pass. Accepted
- * without the source: a version the environment file records under
- * `hotfixes` (`set-image --hotfix`), and the versions an environment file was
- * created with (its baseline). Outside git only the source's current
+ * uncommitted change: in HEAD or before), along the branch's first-parent
+ * line, so a merge that brings both changes counts as one commit. So
+ * `promote dev staging` and `promote staging prod` in one commit (or one
+ * merge) fail; two commits pass. Accepted without the source: a version the
+ * environment file records under `hotfixes` (`set-image --hotfix`), never in
+ * an environment that was ever read-only, and the versions an environment
+ * file was first created with (its baseline; deleting and re-creating it
+ * starts none). An environment is held to every `promotedFrom` its file ever
+ * had ({@link environmentGuards}). Outside git only the source's current
  * versions count. In a shallow clone the history is incomplete, so instead
  * of a verdict it throws a {@link WorkflowError} asking for the full history.
  */
@@ -69,33 +73,40 @@ export function checkPromotions(options: { readonly projectDir?: string } = {}):
   const root = repoRoot(paths.environmentsDir);
   const problems: UnpromotedVersion[] = [];
   const hotfixes: AcceptedHotfix[] = [];
+  const histories = new Map(envs.map((e) => [e.name, root ? historyOf(root, environmentFile(paths, e.name)) : undefined]));
   let reliedOnHistoryStart = false;
   for (const env of envs) {
-    if (!env.promotedFrom) continue;
-    const source = envs.find((e) => e.name === env.promotedFrom)!;
-    const target = root ? historyOf(root, environmentFile(paths, env.name)) : undefined;
-    const from = root ? historyOf(root, environmentFile(paths, source.name)) : undefined;
-    for (const component of COMPONENT_NAMES) {
-      const version = env.components[component];
-      const hotfix = env.hotfixes?.[component];
-      if (hotfix?.version === version) {
-        hotfixes.push({ environment: env.name, component, version, reason: hotfix.reason });
-        continue;
-      }
-      const base = { environment: env.name, source: source.name, component, version };
-      if (!root || !target || !from) {
-        if (source.components[component] !== version) problems.push({ ...base, reason: 'never-in-source' });
-        continue;
-      }
-      const arrival = arrivalOf(target, component, version);
-      if (arrival.baseline) {
-        reliedOnHistoryStart ||= arrival.atHistoryStart;
-        continue;
-      }
-      const verdict = ranBefore(root, from, source.components[component] === version, component, version, arrival.commit);
-      if (verdict !== 'yes') {
-        problems.push({ ...base, reason: verdict === 'never' ? 'never-in-source' : 'not-earlier', ...(arrival.commit ? { commit: arrival.commit } : {}) });
-        reliedOnHistoryStart ||= from.atHistoryStart;
+    const guard = guardOf(env, histories.get(env.name));
+    for (const sourceName of guard.sources) {
+      const source = envs.find((e) => e.name === sourceName);
+      if (!source) continue; // an environment that no longer exists cannot be checked against
+      const target = histories.get(env.name);
+      const from = histories.get(source.name);
+      for (const component of COMPONENT_NAMES) {
+        const version = env.components[component];
+        const hotfix = env.hotfixes?.[component];
+        // A hotfix record counts only in an environment that never was read-only (prod cannot grant itself one).
+        if (hotfix?.version === version && !guard.everReadOnly) {
+          if (!hotfixes.some((h) => h.environment === env.name && h.component === component)) {
+            hotfixes.push({ environment: env.name, component, version, reason: hotfix.reason });
+          }
+          continue;
+        }
+        const base = { environment: env.name, source: source.name, component, version };
+        if (!root || !target || !from) {
+          if (source.components[component] !== version) problems.push({ ...base, reason: 'never-in-source' });
+          continue;
+        }
+        const arrival = arrivalOf(target, component, version);
+        if (arrival.baseline) {
+          reliedOnHistoryStart ||= arrival.atHistoryStart;
+          continue;
+        }
+        const verdict = ranBefore(root, from, source.components[component] === version, component, version, arrival.commit);
+        if (verdict !== 'yes') {
+          problems.push({ ...base, reason: verdict === 'never' ? 'never-in-source' : 'not-earlier', ...(arrival.commit ? { commit: arrival.commit } : {}) });
+          reliedOnHistoryStart ||= from.atHistoryStart;
+        }
       }
     }
   }
@@ -103,18 +114,53 @@ export function checkPromotions(options: { readonly projectDir?: string } = {}):
   return { ok: problems.length === 0, problems, hotfixes };
 }
 
-/** An environment file now (working tree) and in every commit that changed it, newest first. */
+/** The guard rails an environment has ever had: an edit of its own file cannot take them away. */
+export interface EnvironmentGuard {
+  /** Every environment it is or was promoted from, in its file's history. */
+  readonly sources: readonly string[];
+  /** Whether it is or ever was read-only. */
+  readonly everReadOnly: boolean;
+}
+
+/**
+ * The guard rails of every environment of a project, from its file now and in every commit
+ * of its history: what `check-promotions` and `publish` hold an environment to. Setting
+ * `mode: full` or removing `promotedFrom` in prod's file does not make prod a dev.
+ */
+export function environmentGuards(options: { readonly projectDir?: string } = {}): Map<string, EnvironmentGuard> {
+  const paths = projectPaths(options.projectDir);
+  const root = repoRoot(paths.environmentsDir);
+  return new Map(environmentsOf(paths).map((e) => [e.name, guardOf(e, root ? historyOf(root, environmentFile(paths, e.name)) : undefined)]));
+}
+
+function guardOf(env: EnvironmentConfig, history: History | undefined): EnvironmentGuard {
+  const states = history?.commits.map((c) => c.state).filter((s): s is FileState => s !== undefined) ?? [];
+  const sources = [env.promotedFrom, ...states.map((s) => s.promotedFrom)].filter((s): s is string => typeof s === 'string' && s !== env.name);
+  return {
+    sources: [...new Set(sources)],
+    everReadOnly: env.mode === 'read-only' || states.some((s) => s.mode === 'read-only'),
+  };
+}
+
+/** An environment file in every commit that changed it, newest first. */
 interface History {
-  readonly commits: readonly { readonly version: FileVersion; readonly versions: Versions | undefined }[];
+  readonly commits: readonly { readonly version: FileVersion; readonly state: FileState | undefined }[];
   /** Whether the oldest commit has no parent here: a root commit, or the edge of a shallow clone. */
   readonly atHistoryStart: boolean;
 }
 
 type Versions = Partial<Record<ComponentName, string>>;
 
+/** What check-promotions reads of an environment file. */
+interface FileState {
+  readonly versions: Versions;
+  readonly mode?: unknown;
+  readonly promotedFrom?: unknown;
+}
+
 function historyOf(root: string, file: string): History {
   const rel = path.relative(root, file).split(path.sep).join('/');
-  const commits = fileHistory(root, rel).map((version) => ({ version, versions: versionsIn(version.text, rel) }));
+  const commits = fileHistory(root, rel).map((version) => ({ version, state: stateIn(version.text, rel) }));
   const oldest = commits[commits.length - 1];
   return { commits, atHistoryStart: oldest !== undefined && oldest.version.parents.length === 0 };
 }
@@ -122,16 +168,17 @@ function historyOf(root: string, file: string): History {
 /**
  * Where `version` of `component` came into an environment: walking back from the working tree
  * while the environment had it, the oldest commit of that run (none: it is an uncommitted change).
- * A run that reaches the file's creation (its first commit, or a commit that deleted it before,
- * or no commit yet) is the file's baseline: what an environment starts with.
+ * A run that reaches the file's first commit is its baseline: what an environment starts with.
+ * A file deleted and created again starts no new baseline: its versions are checked like any.
  */
 function arrivalOf(history: History, component: ComponentName, version: string): { commit?: string; baseline: boolean; atHistoryStart: boolean } {
   let commit: string | undefined;
+  if (history.commits.length === 0) return { baseline: true, atHistoryStart: false }; // not committed yet: a new project
   for (const c of history.commits) {
-    if (c.version.text === undefined) return { commit, baseline: true, atHistoryStart: false };
+    if (c.version.text === undefined) return { commit, baseline: false, atHistoryStart: false };
     // A commit whose file cannot be read (too big, broken, hostile) says nothing: skip it.
-    if (c.versions === undefined) continue;
-    if (c.versions[component] !== version) return { commit, baseline: false, atHistoryStart: false };
+    if (c.state === undefined) continue;
+    if (c.state.versions[component] !== version) return { commit, baseline: false, atHistoryStart: false };
     commit = c.version.commit;
   }
   return { commit, baseline: true, atHistoryStart: history.atHistoryStart };
@@ -139,7 +186,7 @@ function arrivalOf(history: History, component: ComponentName, version: string):
 
 /** Whether the source had `version` in a commit strictly before `arrival` (undefined: the working tree, so HEAD counts). */
 function ranBefore(root: string, from: History, hasNow: boolean, component: ComponentName, version: string, arrival: string | undefined): 'yes' | 'never' | 'same' {
-  const had = from.commits.filter((c) => c.versions?.[component] === version).map((c) => c.version.commit);
+  const had = from.commits.filter((c) => c.state?.versions[component] === version).map((c) => c.version.commit);
   if (had.length === 0) return hasNow ? 'same' : 'never';
   if (arrival === undefined) return 'yes';
   return had.some((c) => c !== arrival && isAncestor(root, c, arrival)) ? 'yes' : 'same';
@@ -188,27 +235,27 @@ export function committedVersions(file: string): Partial<Record<ComponentName, s
   const root = repoRoot(path.dirname(file));
   if (!root) return undefined;
   const rel = path.relative(root, file).split(path.sep).join('/');
-  return versionsIn(tryGit(root, ['show', `HEAD:${rel}`]), rel);
+  return stateIn(tryGit(root, ['show', `HEAD:${rel}`]), rel)?.versions;
 }
 
-/** The component versions of an environment file's text, or undefined when it cannot be read. */
-function versionsIn(text: string | undefined, file: string): Versions | undefined {
+/** What an environment file's text says of versions and guard rails, or undefined when it cannot be read. */
+function stateIn(text: string | undefined, file: string): FileState | undefined {
   if (text === undefined) return undefined;
   // History is input too: the same size and shape limits as the files of today (an old, hostile commit cannot hang this).
   if (Buffer.byteLength(text) > MAX_INPUT_FILE_BYTES) return undefined;
   const parsed = parseInputYaml(text, file);
   if (!parsed.ok) return undefined;
-  let value: { components?: Record<string, unknown> } | null;
+  let value: { components?: Record<string, unknown>; mode?: unknown; promotedFrom?: unknown } | null;
   try {
     value = parsed.doc.toJS({ maxAliasCount: 100 });
   } catch {
     return undefined; // an alias bomb: not a version anyone deployed
   }
-  const components = value && typeof value === 'object' ? value.components : undefined;
-  const out: Versions = {};
+  if (!value || typeof value !== 'object') return undefined;
+  const versions: Versions = {};
   for (const c of COMPONENT_NAMES) {
-    const v = components?.[c];
-    if (typeof v === 'string') out[c] = v;
+    const v = value.components?.[c];
+    if (typeof v === 'string') versions[c] = v;
   }
-  return out;
+  return { versions, mode: value.mode, promotedFrom: value.promotedFrom };
 }

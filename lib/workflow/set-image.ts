@@ -1,4 +1,5 @@
 import { COMPONENT_NAMES, ComponentName, environmentFileSchema, imageVersion } from '../config/environment-config';
+import { environmentGuards } from './promotion-check';
 import { EditableYaml, environmentFile, environmentNamed, environmentsOf, projectPaths } from './project-files';
 import { WorkflowError } from './workflow-error';
 
@@ -65,16 +66,19 @@ export function setImage(options: SetImageOptions): SetImageResult {
     throw new WorkflowError(`version "${options.version}": ${parsed.error.issues[0].message}`);
   }
   const first = envs.find((e) => !e.promotedFrom)?.name ?? 'dev';
-  if (env.mode === 'read-only') {
-    const source = env.promotedFrom;
+  // Held to what the environment ever was: prod's file set to mode: full is still prod.
+  const guard = environmentGuards({ projectDir: paths.projectDir }).get(env.name)!;
+  if (guard.everReadOnly) {
+    const source = env.promotedFrom ?? guard.sources[0];
     throw new WorkflowError(`${env.name} is read-only: its versions change only by promotion${source
       ? `. Set the version in ${source}${envs.find((e) => e.name === source)?.promotedFrom ? ` (a fix that cannot wait: stoa-manifests set-image ${component} ${options.version} --env ${source} --hotfix "<reason>")` : ''}, commit, then run stoa-manifests promote ${source} ${env.name} in a later commit`
       : ''}`);
   }
-  if (env.promotedFrom && options.hotfix === undefined) {
-    throw new WorkflowError(`${env.name} takes its versions from ${env.promotedFrom} by promotion: stoa-manifests set-image ${component} ${options.version} --env ${env.promotedFrom}, commit, then stoa-manifests promote ${env.promotedFrom} ${env.name} in a later commit. A fix that cannot wait for ${env.promotedFrom}: add --hotfix "<reason>"`);
+  const promotedFrom = env.promotedFrom ?? guard.sources[0];
+  if (promotedFrom && options.hotfix === undefined) {
+    throw new WorkflowError(`${env.name} takes its versions from ${promotedFrom} by promotion: stoa-manifests set-image ${component} ${options.version} --env ${promotedFrom}, commit, then stoa-manifests promote ${promotedFrom} ${env.name} in a later commit. A fix that cannot wait for ${promotedFrom}: add --hotfix "<reason>"`);
   }
-  if (!env.promotedFrom && options.hotfix !== undefined) {
+  if (!promotedFrom && options.hotfix !== undefined) {
     throw new WorkflowError(`--hotfix is for an environment promoted from another; ${env.name} takes versions directly (the first of the order is ${first}): leave --hotfix out`);
   }
   const reason = options.hotfix;
