@@ -43,3 +43,13 @@ export function show(dir: string, ref: string, file: string): string {
 export function read(dir: string, file: string): string {
   return fs.readFileSync(path.join(dir, file), 'utf8');
 }
+
+/** Points every environment of the project in `dir` at `revision` of the envs repo, renders and commits. */
+export function readBranch(dir: string, revision: string): void {
+  for (const file of fs.readdirSync(path.join(dir, 'environments'))) {
+    const full = path.join(dir, 'environments', file);
+    fs.writeFileSync(full, fs.readFileSync(full, 'utf8').replace(/^  revision: .*$/m, `  revision: ${revision}`));
+  }
+  synth({ projectDir: dir });
+  commitAll(dir, `the envs repo branch is ${revision}`);
+}

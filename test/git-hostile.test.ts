@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkRevision, diffRefs, git, publish, setImage, synth } from '../lib';
-import { bareRemote, commitAll, exampleRepo } from './git-helpers';
+import { bareRemote, commitAll, exampleRepo, readBranch } from './git-helpers';
 import { tempDir } from './helpers';
 
 // Values a user passes on the command line reach git. None of them may run a command,
@@ -81,6 +81,7 @@ describe('publish --repo', () => {
     commitAll(clone, 'file');
     git(clone, ['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
     git(clone, ['branch', 'release']);
+    readBranch(source, 'release');
     expect(publish({ projectDir: source, repo: clone, branch: 'release' })).toMatchObject({ committed: true, pushed: true });
     expect(git(remote, ['ls-tree', '--name-only', 'release']).split('\n')).toEqual(expect.arrayContaining(['dev', 'release']));
   });

@@ -127,6 +127,15 @@ describe('the hotfix path: set-image --env staging --hotfix, then promote stagin
     expect(staging.components['stoa-gateway']).toBe('1.9.6');
   });
 
+  test('a hotfix tag with a suffix ends only when the source has the very same tag', () => {
+    const repo = exampleRepo();
+    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.8.2-hotfix.1', hotfix: 'CVE fix on 1.8.2' });
+    commitAll(repo, 'hotfix');
+    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.8.2' });
+    commitAll(repo, 'dev at 1.8.2, without the fix');
+    expect(() => promote({ projectDir: repo, from: 'dev', to: 'staging' })).toThrow(/would take back staging's hotfix: stoa-gateway 1\.8\.2-hotfix\.1/);
+  });
+
   test('a hand-edited hotfix record that names another version is refused when the file is read', () => {
     const repo = exampleRepo();
     fs.appendFileSync(path.join(repo, 'environments/staging.yaml'), 'hotfixes:\n  stoa-gateway:\n    version: 1.8.9\n    reason: pretend\n');

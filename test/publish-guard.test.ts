@@ -187,3 +187,67 @@ describe('publish guards read-only environments', () => {
     expect(result.environments.find((e) => e.environment === 'dev')?.versions).toEqual([{ component: 'stoa-gateway', from: '1.9.0', to: '1.8.9' }]);
   });
 });
+
+describe('publish trusts only what it can check', () => {
+  test('the published branch is asked of the remote: a commit a force-push dropped, or a hand-set origin/main, is refused', () => {
+    const { source, envs } = sourceWithRemote();
+    const dropped = change(source, 'pushed, then force-pushed away', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    git(source, ['push', '--quiet', '--force', 'origin', 'HEAD~1:main']);
+    // The local origin/main still says the commit is there; the remote does not.
+    expect(() => publish({ projectDir: source, repo: envs })).toThrow(new RegExp(`${dropped.slice(0, 12)} is not on origin/main`));
+    git(source, ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
+    expect(() => publish({ projectDir: source, repo: envs })).toThrow(/is not on origin\/main/);
+  });
+
+  test('the envs commit records the branch the source commit was checked to be on', () => {
+    const { source, envs, envsRemote } = sourceWithRemote();
+    publish({ projectDir: source, repo: envs });
+    expect(git(envsRemote, ['log', '-1', '--format=%B', 'main'])).toContain('Source-Branch: origin/main');
+  });
+
+  test('a "Source-Commit:" line in some other envs commit is not taken for the last publish', () => {
+    const { source, envs, envsRemote } = sourceWithRemote();
+    const old = git(source, ['rev-parse', 'HEAD']).trim();
+    publish({ projectDir: source, repo: envs });
+    change(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    publish({ projectDir: source, repo: envs });
+    // Someone commits to the envs repo with the old commit in the body.
+    git(envs, ['commit', '--quiet', '--allow-empty', '-m', `docs: notes\n\nSource-Commit: ${old}`]);
+    git(envs, ['push', '--quiet', 'origin', 'main']);
+    git(source, ['checkout', '--quiet', old]);
+    expect(() => publish({ projectDir: source, repo: envsRemote })).toThrow(/is older than the last published source commit/);
+  });
+
+  test('an envs checkout with commits its remote lacks is refused, not pushed along', () => {
+    const { source, envs, envsRemote } = sourceWithRemote();
+    publish({ projectDir: source, repo: envs });
+    fs.writeFileSync(path.join(envs, 'extra.txt'), 'local tweak\n');
+    commitAll(envs, 'local tweak');
+    change(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    git(source, ['push', '--quiet', 'origin', 'main']);
+    const remoteBefore = envsHead(envsRemote);
+    expect(() => publish({ projectDir: source, repo: envs })).toThrow(/the envs checkout's main has 1 commit that origin\/main does not: publish would push it along unseen/);
+    expect(envsHead(envsRemote)).toBe(remoteBefore);
+  });
+
+  test('a branch no environment reads is refused', () => {
+    const { source, envs } = sourceWithRemote();
+    expect(() => publish({ projectDir: source, repo: envs, branch: 'release' }))
+      .toThrow('--branch release is not what Argo CD reads: dev reads main, staging reads main, prod reads main (repo.revision in its environment file); publish to that branch');
+  });
+});
+
+test('only plain x.y.z versions are ordered: suffixes, commit tags and digests are never called downgrades', () => {
+  const { isDowngrade } = require('../lib/workflow/publish-guard');
+  const d = (from: string, to: string) => isDowngrade({ component: 'c', from, to });
+  expect(d('1.10.0', '1.9.0')).toBe(true);
+  expect(d('v1.9.0', 'v1.8.2')).toBe(true);
+  expect(d('1.9.0', '1.10.0')).toBe(false);
+  expect(d('1.9.0', '1.9.0-hotfix1')).toBe(false);
+  expect(d('1.8.2-hotfix.1', '1.8.2')).toBe(false);
+  expect(d('1.9.0', 'a1b2c3d')).toBe(false);
+  expect(d('9f3e2a1', '1.2.3')).toBe(false);
+  expect(d(`sha256:${'a'.repeat(64)}`, '1.0.0')).toBe(false);
+});

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { git, publish, setImage, synth } from '../lib';
-import { bareRemote, commitAll, exampleRepo, show } from './git-helpers';
+import { bareRemote, commitAll, exampleRepo, readBranch, show } from './git-helpers';
 
 test('publish writes one folder per environment into the envs repo, commits, pushes; a second publish makes no commit', () => {
   const source = exampleRepo();
@@ -102,6 +102,7 @@ test('a branch name git refuses, or one that reads as an option, is refused befo
   }
   expect(fs.existsSync(marker)).toBe(false);
   expect(git(remote, ['branch', '--list']).trim()).toBe('');
+  readBranch(source, 'release/2026-11');
   expect(publish({ projectDir: source, repo: remote, branch: 'release/2026-11' })).toMatchObject({ committed: true, pushed: true });
 });
 

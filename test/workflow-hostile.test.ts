@@ -5,7 +5,7 @@ import * as path from 'path';
 import {
   checkBranchName, checkPromotions, promote, DiffResult, diffRefs, formatDiff, git, MAX_DIFF_FILE_BYTES, publish, redactUrl, setImage, synth, tryGit,
 } from '../lib';
-import { bareRemote, commitAll, exampleRepo, show } from './git-helpers';
+import { bareRemote, commitAll, exampleRepo, readBranch, show } from './git-helpers';
 import { tempDir } from './helpers';
 
 // Hostile repository content and failures half-way through: what the workflow verbs read,
@@ -83,6 +83,7 @@ describe('publish: a failure leaves the local envs checkout as it was', () => {
     }
     expect(() => checkBranchName('a'.repeat(300))).toThrow(/"a{40}\.\.\." is not a valid branch name: 300 bytes long, at most 200/);
     expect(unbornState(clone)).toEqual({ head: 'refs/heads/main', commit: undefined, status: '', files: ['.git'] });
+    readBranch(source, 'b'.repeat(200));
     expect(publish({ projectDir: source, repo: clone, branch: 'b'.repeat(200) })).toMatchObject({ committed: true, pushed: true });
   });
 
@@ -117,9 +118,11 @@ describe('publish: a failure leaves the local envs checkout as it was', () => {
     expect(fs.existsSync(path.join(clone, 'dev/tenants/initech'))).toBe(true);
 
     // Into a new branch (started without history): back on main, and no branch left behind.
+    readBranch(source, 'release');
     expect(() => publish({ projectDir: source, repo: clone, branch: 'release' })).toThrow(/refused by the test hook/);
     expect(stateOf(clone)).toEqual(before);
     expect(git(clone, ['branch', '--list', 'release']).trim()).toBe('');
+    readBranch(source, 'main');
 
     // From a detached HEAD: still detached, at the same commit.
     git(clone, ['checkout', '--quiet', '--detach']);

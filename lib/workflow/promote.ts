@@ -2,6 +2,7 @@ import * as path from 'path';
 import * as semver from 'semver';
 import { loadProjectInput } from '../config/load';
 import { committedVersions } from './promotion-check';
+import { plainVersion } from './publish-guard';
 import { COMPONENT_NAMES, ComponentName } from '../config/environment-config';
 import { EditableYaml, environmentFile, environmentNamed, environmentsOf, projectPaths, tenantFile } from './project-files';
 import { WorkflowError } from './workflow-error';
@@ -50,12 +51,16 @@ export interface PromoteResult {
   readonly changed: boolean;
 }
 
-/** Whether `version` is `fixed` or a later version of it (semver order; a digest only equals). */
+/**
+ * Whether `version` is `fixed` or a later version of it: the same tag, or both plain `x.y.z` and
+ * higher. A pre-release or build suffix (`1.8.2-hotfix.1`), a commit tag or a digest has no order
+ * to trust, so only the same version ends such a hotfix.
+ */
 function isSameOrLater(version: string, fixed: string): boolean {
   if (version === fixed) return true;
-  const a = semver.coerce(version, { loose: true, includePrerelease: true });
-  const b = semver.coerce(fixed, { loose: true, includePrerelease: true });
-  return !!a && !!b && !version.startsWith('sha256:') && !fixed.startsWith('sha256:') && semver.gt(a, b);
+  const a = plainVersion(version);
+  const b = plainVersion(fixed);
+  return !!a && !!b && semver.gt(a, b);
 }
 
 /**

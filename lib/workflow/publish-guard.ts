@@ -37,8 +37,12 @@ function originDefaultBranch(root: string): string {
  * Refuses a source commit that is not on the published branch (an unpushed or unmerged one would
  * be recorded as `Source-Commit` while existing nowhere else).
  */
-export function checkOnPublishedBranch(root: string, commit: string, sourceBranch: string | undefined): void {
+export function checkOnPublishedBranch(root: string, commit: string, sourceBranch: string | undefined): { shown: string; refreshed: boolean } {
   const { ref, shown } = publishedBranchRef(root, sourceBranch);
+  // The remote's branch as it is now, not as last fetched: a force-push may have dropped the commit,
+  // and a local remote-tracking ref can be set by hand. Without access to the remote, the last fetch is all there is.
+  const refreshed = ref.startsWith('refs/remotes/origin/')
+    && tryGit(root, ['fetch', '--quiet', '--no-tags', 'origin', '--', `+${ref.replace('refs/remotes/origin/', 'refs/heads/')}:${ref}`]) !== undefined;
   const tip = tryGit(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])?.trim();
   if (!tip) {
     throw new WorkflowError(`the published branch ${shown} is not in the source repository: ${ref.startsWith('refs/remotes/') ? `fetch it (git fetch origin) or name the branch with --source-branch` : 'name the branch publish takes its commits from with --source-branch'}`);
@@ -46,16 +50,22 @@ export function checkOnPublishedBranch(root: string, commit: string, sourceBranc
   if (!isAncestor(root, commit, tip)) {
     throw new WorkflowError(`the source commit ${commit.slice(0, 12)} is not on ${shown}, the branch publish takes its commits from: merge it there${ref.startsWith('refs/remotes/') ? ' and push' : ''} first (another branch: --source-branch <name>)`);
   }
+  return { shown, refreshed };
 }
 
 /** The `Source-Commit` of the last publish on the envs branch checked out in `checkout`. */
 export function lastPublishedSource(checkout: string): { sourceCommit: string; envsCommit: string } | undefined {
   if (tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD']) === undefined) return undefined;
-  const out = git(checkout, ['log', '-1', '-E', '--grep=^Source-Commit: [0-9a-f]{40}$', '--format=%H%n%B', 'HEAD', '--']).trim();
-  if (!out) return undefined;
-  const [envsCommit, ...body] = out.split('\n');
-  const sourceCommit = body.reverse().map((l) => /^Source-Commit: ([0-9a-f]{40})$/.exec(l)?.[1]).find(Boolean);
-  return sourceCommit ? { sourceCommit, envsCommit } : undefined;
+  // Only commits publish wrote: the subject it writes, and Source-Commit and Published-By in the trailer block
+  // (a "Source-Commit:" line in the body of some other commit is not a publish).
+  const log = git(checkout, ['log', '-E', '--grep=^(Publish|Roll back) [0-9a-f]{12} to ', '--max-count=50', '-z',
+    '--format=%H%x01%(trailers:key=Source-Commit,valueonly,separator=%x02)%x01%(trailers:key=Published-By,valueonly)', 'HEAD', '--']);
+  for (const record of log.split('\0').filter(Boolean)) {
+    const [envsCommit, sources, publishedBy] = record.trim().split('\x01');
+    const values = (sources ?? '').split('\x02').map((v) => v.trim()).filter(Boolean);
+    if (values.length === 1 && /^[0-9a-f]{40}$/.test(values[0]) && (publishedBy ?? '').trim()) return { sourceCommit: values[0], envsCommit };
+  }
+  return undefined;
 }
 
 /** How the source commit relates to the last published one. */
@@ -95,7 +105,7 @@ export function checkForward(root: string, commit: string, last: { sourceCommit:
 export function checkRollbackReason(reason: string | undefined): void {
   if (reason === undefined) return;
   const parsed = plainText(200).refine((r) => r.trim().length >= 3, { error: 'must say why, in at least 3 characters' }).safeParse(reason);
-  if (!parsed.success) throw new WorkflowError(`--rollback "${reason}": ${parsed.error.issues[0].message}`);
+  if (!parsed.success) throw new WorkflowError(`--rollback ${JSON.stringify(reason)}: ${parsed.error.issues[0].message}`);
 }
 
 /** One component version change of an environment, as published. */
@@ -108,12 +118,20 @@ export interface PublishedVersionChange {
   readonly to: string;
 }
 
-/** Whether `change` goes to a lower version (semver order; digests and other tags have no order, so never). */
+/**
+ * Whether `change` goes to a lower version. Only plain `x.y.z` versions (an optional leading `v`)
+ * are ordered; a pre-release or build suffix (`1.8.2-hotfix.1`), a commit tag or a digest has no
+ * order a release engineer would agree on, so such a change is never called a downgrade.
+ */
 export function isDowngrade(change: PublishedVersionChange): boolean {
-  const order = (v: string) => (v.startsWith('sha256:') ? null : semver.coerce(v, { loose: true, includePrerelease: true }));
-  const from = order(change.from);
-  const to = order(change.to);
+  const from = plainVersion(change.from);
+  const to = plainVersion(change.to);
   return !!from && !!to && semver.lt(to, from);
+}
+
+/** `x.y.z` (or `vx.y.z`) without pre-release or build parts, else undefined. */
+export function plainVersion(version: string): string | undefined {
+  return /^v?\d+\.\d+\.\d+$/.test(version) ? semver.valid(version) ?? undefined : undefined;
 }
 
 /** What a publish does to a read-only environment that needs the caller's word. */
@@ -134,4 +152,24 @@ export function checkProdChanges(changes: ProdChanges, allowed: { readonly downg
     refusals.push(`it removes tenant${changes.removals.length === 1 ? '' : 's'} ${changes.removals.join(', ')} (Argo CD prunes their namespaces and everything in them): if that is meant, pass --allow-prod-removal`);
   }
   if (refusals.length > 0) throw new WorkflowError(`publish refused for a read-only environment: ${refusals.join('; and ')}`);
+}
+
+/**
+ * Refuses an envs branch that holds commits its remote does not have: publish would push them along,
+ * unseen, and summarize against them.
+ */
+export function checkNotAhead(checkout: string, branch: string, remoteHead: string | undefined): void {
+  if (!remoteHead) return;
+  const ahead = tryGit(checkout, ['rev-list', '--count', `${remoteHead}..HEAD`])?.trim();
+  if (ahead && ahead !== '0') {
+    throw new WorkflowError(`the envs checkout's ${branch} has ${ahead} commit${ahead === '1' ? '' : 's'} that origin/${branch} does not: publish would push ${ahead === '1' ? 'it' : 'them'} along unseen. Push or drop ${ahead === '1' ? 'it' : 'them'} first (git log origin/${branch}..${branch})`);
+  }
+}
+
+/** Refuses to publish to a branch that no environment's Argo CD Applications read. */
+export function checkBranchIsRead(branch: string, revisions: ReadonlyMap<string, string>): void {
+  const others = [...revisions].filter(([, revision]) => revision !== branch);
+  if (others.length > 0) {
+    throw new WorkflowError(`--branch ${branch} is not what Argo CD reads: ${others.map(([env, revision]) => `${env} reads ${revision}`).join(', ')} (repo.revision in its environment file); publish to that branch`);
+  }
 }

@@ -36,6 +36,11 @@ export interface PublishSource {
   readonly commit: string;
   /** Its author, `Name <email>`. */
   readonly author: string;
+  /**
+   * The published branch it was checked to be on, e.g. `origin/main`.
+   * @default - not recorded
+   */
+  readonly branch?: string;
 }
 
 /** What changed in `env`, from the staged name-status lines and the images before and after. */
@@ -123,6 +128,7 @@ export function commitMessage(source: PublishSource, publisher: string, envs: re
     `Source-Repo: ${source.repo}`,
     `Source-Commit: ${source.commit}`,
     `Source-Author: ${source.author}`,
+    ...(source.branch ? [`Source-Branch: ${source.branch}`] : []),
     ...(allowed.rollback !== undefined ? [`Rollback: ${allowed.rollback}`, ...(allowed.rolledBackFrom ? [`Rollback-From: ${allowed.rolledBackFrom}`] : [])] : []),
     `Published-By: ${publisher}`,
     `Published-At: ${new Date().toISOString()}`,

@@ -8,8 +8,9 @@ import { checkOutput } from '../synth';
 import { compareStrings } from '../sort';
 import { commitMessage, PublishedEnvironment, PublishSource, summarize } from './publish-summary';
 import {
-  checkForward, checkOnPublishedBranch, checkProdChanges, checkRollbackReason, isDowngrade, lastPublishedSource, PublishDirection,
+  checkBranchIsRead, checkForward, checkNotAhead, checkOnPublishedBranch, checkProdChanges, checkRollbackReason, isDowngrade, lastPublishedSource, PublishDirection,
 } from './publish-guard';
+import { environmentGuards } from './promotion-check';
 import { WorkflowError } from './workflow-error';
 
 export type { PublishedEnvironment, PublishSource } from './publish-summary';
@@ -116,8 +117,9 @@ function publishOutput(options: PublishOptions): PublishResult {
   if (options.sourceBranch !== undefined) checkBranchName(options.sourceBranch);
   checkRollbackReason(options.rollback);
   const source = sourceOf(projectDir, outDir);
-  checkOnPublishedBranch(source.root, source.commit, options.sourceBranch);
-  const { present: environments, readOnly } = environmentFolders(projectDir, outDir);
+  const published = checkOnPublishedBranch(source.root, source.commit, options.sourceBranch);
+  const { present: environments, readOnly, revisions } = environmentFolders(projectDir, outDir);
+  checkBranchIsRead(branch, revisions);
   const current = checkOutput({ projectDir, outDir });
   if (!current.upToDate) {
     throw new WorkflowError(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${current.missing.length + current.extra.length + current.changed.length} files differ): run synth and commit first`);
@@ -128,7 +130,7 @@ function publishOutput(options: PublishOptions): PublishResult {
     && tryGit(options.repo, ['rev-parse', '--is-inside-work-tree'])?.trim() === 'true';
   const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
   try {
-    return publishInto(checkout, outDir, { environments, readOnly, branch, source, options }, isLocal);
+    return publishInto(checkout, outDir, { environments, readOnly, branch, source: { ...source, branch: published.shown }, options }, isLocal);
   } finally {
     if (!isLocal) fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
   }
@@ -152,7 +154,7 @@ function redactError(e: unknown): unknown {
  * inside them only folders and regular files are accepted (a symbolic link would be published
  * as a link to whatever it names on the machine that syncs).
  */
-function environmentFolders(projectDir: string, outDir: string): { present: string[]; readOnly: Set<string> } {
+function environmentFolders(projectDir: string, outDir: string): { present: string[]; readOnly: Set<string>; revisions: Map<string, string> } {
   const shown = displayPath(projectDir, outDir);
   // Environment names are DNS labels (the schema checks them): never ".git", "..", or a path.
   const envs = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
@@ -172,7 +174,13 @@ function environmentFolders(projectDir: string, outDir: string): { present: stri
     const odd = oddEntry(outDir, env);
     if (odd) throw new WorkflowError(`${shown}/${odd.path} is ${odd.kind}; publish copies only folders and regular files: remove it and run synth`);
   }
-  return { present, readOnly: new Set(envs.filter((e) => e.mode === 'read-only').map((e) => e.name)) };
+  // Read-only now or ever: prod's file edited to mode: full still guards prod.
+  const guards = environmentGuards({ projectDir });
+  return {
+    present,
+    readOnly: new Set(envs.filter((e) => guards.get(e.name)?.everReadOnly).map((e) => e.name)),
+    revisions: new Map(envs.filter((e) => present.includes(e.name)).map((e) => [e.name, e.repo.revision])),
+  };
 }
 
 /** The first entry under `outDir/dir` that is neither a folder nor a regular file. */
@@ -276,6 +284,7 @@ function commitAndPush(checkout: string, outDir: string, plan: PublishPlan): Pub
   const { environments, branch, source, options } = plan;
   const hasRemote = git(checkout, ['remote']).split('\n').includes('origin');
   switchTo(checkout, branch, hasRemote);
+  if (hasRemote) checkNotAhead(checkout, branch, tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim());
   const hadCommits = tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD']) !== undefined;
   const last = lastPublishedSource(checkout);
   const direction = checkForward(source.root, source.commit, last, options.rollback);
