@@ -233,7 +233,7 @@ describe('the workflows use only what this package has', () => {
   test('every CLI call names a verb and options the commander program defines', () => {
     const program = buildProgram();
     const calls = cliCalls(allScripts());
-    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'publish', 'publish']);
+    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'diff', 'diff', 'publish', 'publish']);
     expect(calls.flatMap((c) => checkCliCall(program, c.args).map((p) => `${c.where}: ${p}`))).toEqual([]);
   });
 
@@ -275,7 +275,7 @@ describe('the workflows use only what this package has', () => {
     const doc = readYaml(GITLAB_FILE);
     expect(doc.variables.GIT_DEPTH).toBe('0');
     expect(doc.publish).toMatchObject({ resource_group: 'publish-envs', interruptible: false });
-    expect(doc['diff-report'].artifacts).toMatchObject({ when: 'always', paths: ['report.md', 'diff.json'] });
+    expect(doc['diff-report'].artifacts).toMatchObject({ when: 'always', paths: ['report.md', 'diff.json', 'full.txt'] });
     const nodeScripts = gitlabScripts().flatMap(({ text }) => [...text.matchAll(/\bnode\s+(\S+\.mjs)/g)].map((m) => m[1]));
     expect(nodeScripts).toEqual(['ci/gitlab/mr-note.mjs']);
     for (const s of nodeScripts) {
@@ -409,6 +409,7 @@ describe('the workflow scripts do what they say', () => {
     expect(r.npm).toEqual([
       ['run', '-s', 'cli', '--', 'diff', '--base', 'origin/main', '--format', 'markdown'],
       ['run', '-s', 'cli', '--', 'diff', '--base', 'origin/main', '--format', 'json'],
+      ['run', '-s', 'cli', '--', 'diff', '--base', 'origin/main', '--format', 'text'],
     ]);
     expect(fs.readFileSync(path.join(temp, 'stoa-diff/report.md'), 'utf8')).toBe('report as markdown\n');
     expect(fs.readFileSync(path.join(temp, 'stoa-diff/diff.json'), 'utf8')).toBe('report as json\n');
