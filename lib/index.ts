@@ -30,6 +30,7 @@ export * from './cli/program';
 export * from './cli/workflow-commands';
 export * from './git/git';
 export * from './workflow/diff';
+export * from './layout/output-layout';
 export * from './workflow/project-files';
 export * from './workflow/promote';
 export * from './workflow/promotion-check';

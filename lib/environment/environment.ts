@@ -1,3 +1,4 @@
+import { argoName, outputFolder } from '../layout/output-layout';
 import { Construct } from 'constructs';
 import { ArgoApplication, ArgoApplicationProps } from '../argocd/argo-application';
 import { ArgoProject, ArgoProjectProps, ProjectAccess, SyncWindow } from '../argocd/argo-project';
@@ -519,12 +520,12 @@ export class Environment extends Construct {
 
   /** Folder in dist for `segments` of this environment, e.g. `dev/tenants/acme`. */
   public outputPath(...segments: string[]): string {
-    return [this.envName, ...segments].join('/');
+    return outputFolder(this.envName, ...segments);
   }
 
   /** Argo CD object name, unique when one Argo CD serves every environment: `<env>-<base>`. */
   public argoName(base: string): string {
-    return `${this.envName}-${base}`;
+    return argoName(this.envName, base);
   }
 
   /** The Application source that deploys `chart` from the envs repo. */

@@ -1,3 +1,4 @@
+import { parseOutputPath } from '../layout/output-layout';
 import { KubeObject } from '../render/render';
 
 /** An object to check, with the file it is (or will be) written to. */
@@ -133,7 +134,7 @@ export interface PolicyRule {
 
 /** Top folder of a path: the environment. */
 export function environmentOf(path: string): string {
-  return path.split('/')[0];
+  return parseOutputPath(path).environment;
 }
 
 /** The pod spec inside a workload object, if it has one. */

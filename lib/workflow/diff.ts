@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { applicationOfFolder } from '../layout/output-layout';
 import { diffNameStatus, git, resolveCommit } from '../git/git';
 import { compareStrings } from '../sort';
 import { Violation } from '../validate/policy';
@@ -235,17 +236,4 @@ function folderOf(rel: string): string {
   return rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '.';
 }
 
-/**
- * The Argo CD Application that deploys a folder of the output, following the
- * layout Environment writes: `<env>/apps` is synced by `<env>-root`,
- * `<env>/platform/<c>` by `<env>-<c>`, `<env>/tenants/<t>` by `<env>-tenant-<t>`;
- * `<env>/bootstrap` is applied by hand.
- */
-export function applicationOfFolder(folder: string): string {
-  const [env, kind, name] = folder.split('/');
-  if (kind === 'apps') return `${env}-root`;
-  if (kind === 'bootstrap') return `${env} bootstrap (applied by hand)`;
-  if (kind === 'platform' && name) return `${env}-${name}`;
-  if (kind === 'tenants' && name) return `${env}-tenant-${name}`;
-  return folder;
-}
+export { applicationOfFolder } from '../layout/output-layout';

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { NameStatus, tryGit } from '../git/git';
+import { componentDeploymentFile, parseOutputPath } from '../layout/output-layout';
 import { compareStrings } from '../sort';
 import { ProdChanges, PublishedVersionChange } from './publish-guard';
 
@@ -48,8 +49,8 @@ export function summarize(checkout: string, env: string, readOnly: boolean, chan
   const groups = (kind: string) => {
     const byName = new Map<string, NameStatus[]>();
     for (const c of changes) {
-      const [, k, name] = c.path.split('/');
-      if (k === kind && name) byName.set(name, [...(byName.get(name) ?? []), c]);
+      const { area, name } = parseOutputPath(c.path);
+      if (area === kind && name) byName.set(name, [...(byName.get(name) ?? []), c]);
     }
     return byName;
   };
@@ -58,7 +59,7 @@ export function summarize(checkout: string, env: string, readOnly: boolean, chan
   const tenantNames = (pred: (l: NameStatus[]) => boolean) => [...tenants.entries()].filter(([, l]) => pred(l)).map(([n]) => n).sort(compareStrings);
   const versions: PublishedVersionChange[] = [];
   const componentsChanged = [...groups('platform').keys()].sort(compareStrings).map((c) => {
-    const file = `${env}/platform/${c}/deployment-${c}.yaml`;
+    const file = componentDeploymentFile(env, c);
     const before = hadCommits ? imageVersion(tryGit(checkout, ['show', `HEAD:${file}`])) : undefined;
     const after = imageVersion(fs.existsSync(path.join(checkout, file)) ? fs.readFileSync(path.join(checkout, file), 'utf8') : undefined);
     if (before && after && before !== after) versions.push({ component: c, from: before, to: after });
@@ -72,7 +73,7 @@ export function summarize(checkout: string, env: string, readOnly: boolean, chan
     tenantsRemoved: tenantNames((l) => all(l, 'D')),
     tenantsChanged: tenantNames((l) => !all(l, 'A') && !all(l, 'D')),
     componentsChanged,
-    appsChanged: changes.some((c) => c.path.startsWith(`${env}/apps/`) || c.path.startsWith(`${env}/bootstrap/`)),
+    appsChanged: changes.some((c) => ['apps', 'bootstrap'].includes(parseOutputPath(c.path).area ?? '')),
     files: changes.length,
   };
 }
