@@ -155,4 +155,23 @@ describe('TenantApplicationSet', () => {
       + '(e.g. fixed replicas vs an autoscaler, or canary vs rolling). Use one Application per tenant in this environment.',
     );
   });
+
+  test('a tenant named like a word of the environment (qa, tenant) still expands to its own Application', () => {
+    const { chart, addTenant } = scope();
+    const tenants = ['qa', 'tenant', 'acme'];
+    const prototypes = tenants.map((t) => addTenant(t).resource.toJson());
+    const set = synthOne(chart);
+    expect(set.spec.template.spec.source.path).toBe(`qa/tenants/${TENANT_PLACEHOLDER}`);
+    const made = expandApplicationSets([
+      { path: 'qa/apps/applicationset-qa-tenants.yaml', object: set },
+      ...tenants.map((t) => ({ path: `qa/tenants/${t}/namespace-tenant-${t}.yaml`, object: {} })),
+    ]).map((a) => a.object);
+    expect(made).toEqual(expect.arrayContaining(prototypes));
+    expect(made).toHaveLength(3);
+  });
+
+  test('a set with no tenant says so at synth instead of failing inside the serializer', () => {
+    const { chart } = scope();
+    expect(() => Testing.synth(chart)).toThrow(/has no tenants: register at least one with addTenant\(\) before synth/);
+  });
 });

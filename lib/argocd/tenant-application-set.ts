@@ -67,8 +67,8 @@ export class TenantApplicationSet extends Construct {
   }
 
   private template(): unknown {
-    // The environment creates the set with its first tenant, so there is always one.
     const first = this.templates()[0];
+    if (!first) throw new Error(`ApplicationSet ${this.node.path} has no tenants: register at least one with addTenant() before synth`);
     const { apiVersion: _v, kind: _k, ...rest } = JSON.parse(first.text);
     delete rest.metadata.namespace;
     return rest;
@@ -84,15 +84,21 @@ export class TenantApplicationSet extends Construct {
   }
 }
 
-/** The Application with the tenant's name replaced by the placeholder in the fields that carry it. */
+/**
+ * The Application with the tenant's name replaced by the placeholder where it carries it: the end of
+ * the name and project (`<env>-tenant-<name>`), the last folder of the source path and the end of the
+ * namespace (`tenant-<name>`). Only there: a tenant named like a word of the environment (`qa`, `tenant`)
+ * must not turn other text into the placeholder.
+ */
 function templatize(app: any, tenant: string): any {
-  const swap = (v: unknown) => (typeof v === 'string' ? v.split(tenant).join(TENANT_PLACEHOLDER) : v);
+  const swap = (v: unknown, sep: string) => (typeof v === 'string' && v.endsWith(`${sep}${tenant}`)
+    ? `${v.slice(0, v.length - tenant.length)}${TENANT_PLACEHOLDER}` : v);
   const out = JSON.parse(JSON.stringify(app));
-  out.metadata.name = swap(out.metadata.name);
+  out.metadata.name = swap(out.metadata.name, '-');
   if (out.metadata.labels?.['stoa.io/tenant'] !== undefined) out.metadata.labels['stoa.io/tenant'] = TENANT_PLACEHOLDER;
-  out.spec.project = swap(out.spec.project);
-  out.spec.source.path = swap(out.spec.source.path);
-  out.spec.destination.namespace = swap(out.spec.destination.namespace);
-  for (const d of out.spec.ignoreDifferences ?? []) d.namespace = swap(d.namespace);
+  out.spec.project = swap(out.spec.project, '-');
+  out.spec.source.path = swap(out.spec.source.path, '/');
+  out.spec.destination.namespace = swap(out.spec.destination.namespace, '-');
+  for (const d of out.spec.ignoreDifferences ?? []) d.namespace = swap(d.namespace, '-');
   return out;
 }
