@@ -1,3 +1,5 @@
+export * from './app/stoa-app';
+export * from './app/synth-app';
 export * from './argocd/argo-application';
 export * from './argocd/argo-project';
 export * from './argocd/replica-owners';

@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadProjectInput } from './config/load';
 import { buildPlatform, validationOptionsOf } from './platform/build-platform';
-import { RenderedFile, renderConstructs } from './render/render';
+import { renderApp } from './app/synth-app';
+import { RenderedFile } from './render/render';
 import { checkOutputTarget } from './render/output-target';
 import { replaceFolder } from './render/replace-folder';
 import { displayPath, listFiles } from './files';
 import { compareStrings } from './sort';
-import { ValidationFailedError, validateObjects } from './validate/validate';
 
 /** Options of {@link synth}, {@link render} and {@link checkOutput}. */
 export interface SynthOptions {
@@ -49,12 +49,11 @@ export function render(options: Pick<SynthOptions, 'projectDir' | 'outDir'> = {}
     tenantsDir: path.join(projectDir, 'tenants'),
     displayRoot: projectDir,
   });
-  const files = renderConstructs(buildPlatform(input));
-  const report = validateObjects(files, {
+  // The same pipeline as any app's (renderApp/synthApp), over the model built from the files.
+  const files = renderApp(buildPlatform(input), {
     ...validationOptionsOf(input.environments),
     displayPrefix: `${displayPath(projectDir, outDirOf(options))}/`,
   });
-  if (!report.ok) throw new ValidationFailedError(report);
   return { files, environments: input.environments.map((e) => e.name) };
 }
 

@@ -1,11 +1,10 @@
 // A team's own cdk8s app: one environment with a tenant, and a standalone gateway
 // in a chart of the team's own, rendered with stoa-manifests' deterministic writer.
-import { App } from 'cdk8s';
-import {
-  Environment, EnvironmentMode, Gateway, ManifestChart, Scaling, Tenant, renderConstructs, replaceFolder, validateObjects,
-} from 'stoa-manifests';
+import { Environment, EnvironmentMode, Gateway, ManifestChart, Scaling, StoaApp, Tenant } from 'stoa-manifests';
 
-const app = new App();
+// StoaApp: app.synth() writes dist/<env>/... (the folders the Applications read), validates
+// every object and replaces dist/ in one step; a violation throws, so the process exits 1.
+const app = new StoaApp({ outdir: 'dist', validation: { readOnlyEnvironments: [] } });
 const qa = new Environment(app, 'qa', {
   name: 'qa',
   mode: EnvironmentMode.FULL,
@@ -48,11 +47,5 @@ qa.addApplication(qa.apps, 'edge-application', {
   createNamespace: true,
 });
 
-const files = renderConstructs(app);
-const report = validateObjects(files, { readOnlyEnvironments: [] });
-if (!report.ok) {
-  console.error(report.violations.map((v) => `${v.file}: [${v.rule}] ${v.message}`).join('\n'));
-  process.exit(1);
-}
-replaceFolder('dist', files);
-console.log(`wrote ${files.length} files to dist/`);
+app.synth();
+console.log('wrote dist/');

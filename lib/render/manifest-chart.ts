@@ -1,5 +1,6 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { guardPlainAppSynth } from '../app/plain-app-guard';
 
 /** Props of {@link ManifestChart}. */
 export interface ManifestChartProps extends ChartProps {
@@ -39,6 +40,7 @@ export class ManifestChart extends Chart {
     }
     this.outputPath = props.outputPath;
     Object.defineProperty(this, MANIFEST_CHART, { value: true });
+    guardPlainAppSynth(this);
   }
 }
 
