@@ -46,6 +46,7 @@ export * from './workloads/autoscaler';
 export * from './workloads/canary';
 export * from './workloads/delivery';
 export * from './argocd/notifications';
+export * from './argocd/argocd-namespace';
 export * from './argocd/sync-wave';
 export * from './argocd/tenant-application-set';
 export * from './render/prototype-chart';

@@ -1,3 +1,4 @@
+import { DEFAULT_ARGOCD_NAMESPACE } from './argocd-namespace';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io';
@@ -87,7 +88,7 @@ export class ArgoApplication extends Construct {
     this.resource = new Application(this, 'Resource', {
       metadata: {
         name: props.name,
-        namespace: props.argocdNamespace ?? 'argocd',
+        namespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
         labels: props.labels,
         annotations: props.annotations,
         finalizers: [RESOURCES_FINALIZER],

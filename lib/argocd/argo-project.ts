@@ -1,3 +1,4 @@
+import { DEFAULT_ARGOCD_NAMESPACE } from './argocd-namespace';
 import { Construct } from 'constructs';
 import { AppProject } from '../../imports/argocd-appproject-argoproj.io';
 import { compareStrings } from '../sort';
@@ -110,7 +111,7 @@ export class ArgoProject extends Construct {
     new AppProject(this, 'Resource', {
       metadata: {
         name: props.name,
-        namespace: props.argocdNamespace ?? 'argocd',
+        namespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
         labels: props.labels,
         annotations: { [SYNC_WAVE_ANNOTATION]: String(APP_SYNC_WAVES.projects) },
         // Argo CD keeps a project while Applications use it: removing a tenant deletes its

@@ -1,3 +1,4 @@
+import { DEFAULT_ARGOCD_NAMESPACE } from './argocd-namespace';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ManifestChart } from '../render/manifest-chart';
@@ -70,7 +71,7 @@ export interface ArgoCdSettingsProps {
 export class ArgoCdSettings extends ManifestChart {
   constructor(scope: Construct, id: string, props: ArgoCdSettingsProps) {
     super(scope, id, { outputPath: props.outputPath, labels: props.labels });
-    const namespace = props.argocdNamespace ?? 'argocd';
+    const namespace = props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE;
     const partOf = { 'app.kubernetes.io/part-of': 'argocd' };
     new k8s.KubeConfigMap(this, 'argocd-cm', {
       metadata: { name: 'argocd-cm', namespace, labels: partOf },

@@ -1,3 +1,4 @@
+import { DEFAULT_ARGOCD_NAMESPACE } from '../argocd/argocd-namespace';
 import { z } from 'zod';
 import { dnsLabel, dnsSubdomain, gitUrl } from './common';
 import { CONTROL_CHARACTERS, plainText } from './input-file';
@@ -111,8 +112,8 @@ export const environmentFileSchema = z.strictObject({
   argocd: z.strictObject({
     namespace: dnsLabel(63).refine((n) => !n.startsWith('tenant-') && !['stoa-system', 'stoa-hooks'].includes(n), {
       error: 'must be a namespace of its own: not tenant-* nor stoa-system or stoa-hooks (the Applications would be pruned with it)',
-    }).default('argocd'),
-  }).default({ namespace: 'argocd' }),
+    }).default(DEFAULT_ARGOCD_NAMESPACE),
+  }).default({ namespace: DEFAULT_ARGOCD_NAMESPACE }),
   /** The envs repo Argo CD pulls the rendered manifests from. */
   repo: z.strictObject({
     url: gitUrl,

@@ -3,7 +3,7 @@ import { dnsLabel } from './common';
 import { CONTROL_CHARACTERS, plainText } from './input-file';
 import { COMPONENT_CATALOG } from '../platform/catalog';
 import { compareStrings } from '../sort';
-import { TIER_NAMES } from './tiers';
+import { TIER_NAMES, TIERS } from './tiers';
 
 /**
  * Tenant names that would take a platform host (`<name>.<domain>`): the host
@@ -111,8 +111,11 @@ export const tenantFileSchema = z.strictObject({
   if (RESERVED_TENANT_NAMES.includes(t.name)) {
     ctx.addIssue({ code: 'custom', path: ['name'], message: `"${t.name}" is reserved: <name>.<domain> is a platform host (reserved: ${RESERVED_TENANT_NAMES.join(', ')})` });
   }
-  if (t.tier === 'bronze' && t.gateway?.autoscaler) {
-    ctx.addIssue({ code: 'custom', path: ['gateway', 'autoscaler'], message: 'bronze runs one fixed replica; an autoscaler needs tier silver or gold' });
+  const replicas = TIERS[t.tier].gatewayReplicas;
+  if ('fixed' in replicas && t.gateway?.autoscaler) {
+    // The same rule as the Tenant construct's: both read it from the tier table.
+    const autoscaled = TIER_NAMES.filter((n) => !('fixed' in TIERS[n].gatewayReplicas));
+    ctx.addIssue({ code: 'custom', path: ['gateway', 'autoscaler'], message: `${t.tier} runs ${replicas.fixed === 1 ? 'one fixed replica' : `${replicas.fixed} fixed replicas`}; an autoscaler needs tier ${autoscaled.join(' or ')}` });
   }
 });
 
