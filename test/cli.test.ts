@@ -131,7 +131,7 @@ describe('workflow verbs', () => {
       fs.readFileSync(path.join(repo, 'environments/prod.yaml'), 'utf8').replace('stoa-portal: 1.3.2', 'stoa-portal: 7.0.0'));
     const run = cli('check-promotions', '--project', repo);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('prod: stoa-portal 7.0.0 was never in staging; set it in staging, commit, then run promote staging prod in a later commit');
+    expect(run.stderr).toContain('prod: stoa-portal 7.0.0 was never in staging; bring it to staging first (by promotion, or a hotfix there), commit, then run promote staging prod in a later commit');
   });
 });
 

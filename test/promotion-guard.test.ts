@@ -66,7 +66,7 @@ describe('check-promotions: a version reaches an environment only after its sour
     const { io, err } = captured();
     expect(checkPromotionsCommand({ project: repo }, io)).toBe(1);
     // prod is read-only: no hotfix advice of its own, the fix goes through staging.
-    expect(err.join('\n')).toContain('prod: stoa-gateway 9.9.9 was never in staging; set it in staging, commit, then run promote staging prod in a later commit');
+    expect(err.join('\n')).toContain('prod: stoa-gateway 9.9.9 was never in staging; bring it to staging first (by promotion, or a hotfix there), commit, then run promote staging prod in a later commit');
     expect(err.join('\n')).not.toMatch(/--env prod --hotfix/);
   });
 
@@ -101,7 +101,7 @@ describe('the hotfix path: set-image --env staging --hotfix, then promote stagin
   test('prod never takes --hotfix, dev does not need it, staging needs it', () => {
     const repo = exampleRepo();
     expect(() => setImage({ projectDir: repo, environment: 'prod', component: 'stoa-gateway', version: '1.8.3', hotfix: 'urgent fix' }))
-      .toThrow(/prod is read-only: its versions change only by promotion\. Set the version in staging \(a fix that cannot wait: stoa-manifests set-image stoa-gateway 1\.8\.3 --env staging --hotfix "<reason>"\)/);
+      .toThrow(/prod is read-only: its versions change only by promotion\. Bring the version to staging first \(.*a fix that cannot wait: stoa-manifests set-image stoa-gateway 1\.8\.3 --env staging --hotfix "<reason>"\)/);
     expect(() => setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.8.3', hotfix: 'urgent fix' }))
       .toThrow(/--hotfix is for an environment promoted from another; dev takes versions directly/);
     expect(() => setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.8.3' }))

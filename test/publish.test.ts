@@ -89,7 +89,7 @@ test('refuses a source with uncommitted changes or a dist/ that is not current',
   setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
   expect(() => publish({ projectDir: source, repo: clone })).toThrow(/source repository has uncommitted changes[\s\S]*environments\/dev\.yaml/);
   commitAll(source, 'bump without synth');
-  expect(() => publish({ projectDir: source, repo: clone })).toThrow(/dist\/ is not what the sources produce \(\d+ files differ\): run synth and commit first/);
+  expect(() => publish({ projectDir: source, repo: clone })).toThrow(/dist\/ is not what the sources produce \(\d+ files? differs?\): run synth and commit first/);
   expect(fs.readdirSync(clone)).toEqual(['.git']);
 });
 

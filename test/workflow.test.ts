@@ -20,7 +20,7 @@ describe('set-image', () => {
   test('refuses prod with a message that points to promote, and writes nothing', () => {
     const repo = exampleRepo();
     expect(() => setImage({ projectDir: repo, environment: 'prod', component: 'stoa-gateway', version: '9.9.9' }))
-      .toThrow('prod is read-only: its versions change only by promotion. Set the version in staging (a fix that cannot wait: stoa-manifests set-image stoa-gateway 9.9.9 --env staging --hotfix "<reason>"), commit, then run stoa-manifests promote staging prod in a later commit');
+      .toThrow('prod is read-only: its versions change only by promotion. Bring the version to staging first (stoa-manifests set-image stoa-gateway 9.9.9 --env dev, commit, stoa-manifests promote dev staging; a fix that cannot wait: stoa-manifests set-image stoa-gateway 9.9.9 --env staging --hotfix "<reason>"), commit, then run stoa-manifests promote staging prod in a later commit');
     expect(git(repo, ['status', '--porcelain'])).toBe('');
   });
 

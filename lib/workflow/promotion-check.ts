@@ -216,7 +216,7 @@ export function formatPromotionCheck(check: PromotionCheck, envs?: readonly Envi
 }
 
 function advice(p: UnpromotedVersion, readOnly: ReadonlySet<string>): string {
-  const set = p.reason === 'never-in-source' ? `set it in ${p.source}, commit, then` : 'commit';
+  const set = p.reason === 'never-in-source' ? `bring it to ${p.source} first (by promotion, or a hotfix there), commit, then` : 'commit';
   const steps = p.reason === 'never-in-source'
     ? `${set} run promote ${p.source} ${p.environment} in a later commit`
     : `leave ${p.environment} out of this commit: commit ${p.source}'s change alone, then run promote ${p.source} ${p.environment} in a later commit`;

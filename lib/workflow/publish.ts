@@ -122,7 +122,8 @@ function publishOutput(options: PublishOptions): PublishResult {
   checkBranchIsRead(branch, revisions);
   const current = checkOutput({ projectDir, outDir });
   if (!current.upToDate) {
-    throw new WorkflowError(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${current.missing.length + current.extra.length + current.changed.length} files differ): run synth and commit first`);
+    const differ = current.missing.length + current.extra.length + current.changed.length;
+    throw new WorkflowError(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${differ} file${differ === 1 ? ' differs' : 's differ'}): run synth and commit first`);
   }
 
   // A folder with a work tree is a checkout to publish into; anything else (a URL, a bare repository) is cloned.
@@ -130,7 +131,7 @@ function publishOutput(options: PublishOptions): PublishResult {
     && tryGit(options.repo, ['rev-parse', '--is-inside-work-tree'])?.trim() === 'true';
   const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
   try {
-    return publishInto(checkout, outDir, { environments, readOnly, branch, source: { ...source, branch: published.shown }, options }, isLocal);
+    return publishInto(checkout, outDir, { environments, readOnly, branch, source: { ...source, branch: published.refreshed || !published.shown.startsWith('origin/') ? published.shown : `${published.shown} (not refreshed: origin could not be reached, the last fetch was used)` }, options }, isLocal);
   } finally {
     if (!isLocal) fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
   }
