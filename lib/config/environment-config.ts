@@ -23,6 +23,9 @@ const componentVersions = z.strictObject(
   Object.fromEntries(COMPONENT_NAMES.map((c) => [c, imageVersion])) as Record<ComponentName, typeof imageVersion>,
 );
 
+/** Why something was done on purpose (a hotfix, a rollback): one line, in a few words, recorded in git. */
+export const reasonText = plainText(200).refine((r) => r.trim().length >= 3, { error: 'must say why, in at least 3 characters' });
+
 /** Refuses control characters in a URL or schedule that `\S` or `\s` patterns let through. */
 const noControl = (s: string) => !CONTROL_CHARACTERS.test(s);
 const noControlError = { error: 'must not contain control characters' };
@@ -152,7 +155,7 @@ export const environmentFileSchema = z.strictObject({
    */
   hotfixes: z.partialRecord(z.enum(COMPONENT_NAMES), z.strictObject({
     version: imageVersion,
-    reason: plainText(200).refine((r) => r.trim().length >= 3, { error: 'must say why, in at least 3 characters' }),
+    reason: reasonText,
   })).optional(),
   /** Prometheus URL, for canary analysis and KEDA triggers. */
   prometheus: httpUrl.optional(),

@@ -1,6 +1,6 @@
 import { Composer, CST, Document, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Node, Pair, Parser, visit, YAMLMap } from 'yaml';
 import { z } from 'zod';
-import { printable, readInputText } from './input-file';
+import { MAX_INPUT_FILE_BYTES, printable, readInputText } from './input-file';
 import { InputProblem } from './input-error';
 import { describeIssues } from './schema-issues';
 
@@ -231,6 +231,22 @@ function capProblems(problems: InputProblem[], file: string): InputProblem[] {
 
 function andMore(rest: number): string {
   return `and ${rest} more problem${rest === 1 ? '' : 's'} (only the first ${MAX_PROBLEMS_PER_FILE} of a file are listed)`;
+}
+
+/**
+ * The value of an input file's text read from git history (an old commit, a base ref): the same
+ * size and YAML limits as the files of today, so an old, hostile commit cannot hang a reader.
+ * Undefined when the text is missing, too big, not one valid YAML document, or an alias bomb.
+ */
+export function parseHistoricInput(text: string | undefined, displayName: string): unknown {
+  if (text === undefined || Buffer.byteLength(text) > MAX_INPUT_FILE_BYTES) return undefined;
+  const parsed = parseInputYaml(text, displayName);
+  if (!parsed.ok) return undefined;
+  try {
+    return parsed.doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    return undefined; // an alias bomb: not a file anyone deployed
+  }
 }
 
 /** `owners.groups[0]`; a key is shown printable (control characters escaped, long keys cut). */

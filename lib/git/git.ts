@@ -163,14 +163,14 @@ export function fileHistory(cwd: string, file: string): FileVersion[] {
   return commits.map((c, i) => ({ commit: c.commit, parents: c.parents, text: c.deleted ? undefined : texts[i] }));
 }
 
-/** Whether `ancestor` is `descendant` or one of its ancestors. */
+/** Whether `ancestor` is `descendant` or one of its ancestors (git exits 1 when not). */
 export function isAncestor(cwd: string, ancestor: string, descendant: string): boolean {
-  try {
-    execFileSync('git', ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], { cwd, stdio: 'ignore', env: { ...process.env, ...SAFE_GIT_ENV } });
-    return true;
-  } catch {
-    return false;
-  }
+  return tryGit(cwd, ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant]) !== undefined;
+}
+
+/** Whether the repository holding `cwd` is a shallow clone (its history stops at a fetched edge). */
+export function isShallow(cwd: string): boolean {
+  return tryGit(cwd, ['rev-parse', '--is-shallow-repository'])?.trim() === 'true';
 }
 
 /** The blobs named by `object` specs (`<commit>:<path>`), in order; undefined for a missing one. */

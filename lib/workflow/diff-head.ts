@@ -2,9 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
-import { MAX_INPUT_FILE_BYTES } from '../config/input-file';
 import { loadEnvironments } from '../config/load';
-import { parseInputYaml } from '../config/yaml-file';
+import { parseHistoricInput } from '../config/yaml-file';
 import { isWithin } from '../files';
 import { git, readFilesAt } from '../git/git';
 import { validationOptionsOf } from '../platform/build-platform';
@@ -140,15 +139,7 @@ export function hotfixChanges(top: string, prefix: string, baseCommit: string, h
 /** The hotfix records of an environment file's text; none when it cannot be read. */
 function hotfixesIn(text: string | undefined, file: string): Record<string, { version: string; reason: string }> {
   const none = Object.create(null);
-  if (text === undefined || Buffer.byteLength(text) > MAX_INPUT_FILE_BYTES) return none;
-  const parsed = parseInputYaml(text, file);
-  if (!parsed.ok) return none;
-  let value: any;
-  try {
-    value = parsed.doc.toJS({ maxAliasCount: 100 });
-  } catch {
-    return none;
-  }
+  const value = parseHistoricInput(text, file) as any;
   const records = value && typeof value === 'object' ? value.hotfixes : undefined;
   if (!records || typeof records !== 'object') return none;
   // No prototype: a record named `__proto__` is a key like any other.

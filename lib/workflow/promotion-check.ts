@@ -1,9 +1,8 @@
 import * as path from 'path';
 import { COMPONENT_NAMES, ComponentName, EnvironmentConfig } from '../config/environment-config';
-import { MAX_INPUT_FILE_BYTES } from '../config/input-file';
-import { parseInputYaml } from '../config/yaml-file';
-import { fileHistory, FileVersion, isAncestor, repoRoot, tryGit } from '../git/git';
-import { environmentFile, environmentsOf, projectPaths } from './project-files';
+import { parseHistoricInput } from '../config/yaml-file';
+import { fileHistory, FileVersion, isAncestor, isShallow, repoRoot, tryGit } from '../git/git';
+import { environmentFile, environmentsOf, ProjectPaths, projectPaths } from './project-files';
 import { WorkflowError } from './workflow-error';
 
 /** A version an environment runs that did not come through the environment it is promoted from. */
@@ -73,25 +72,23 @@ export function checkPromotions(options: { readonly projectDir?: string } = {}):
   const root = repoRoot(paths.environmentsDir);
   const problems: UnpromotedVersion[] = [];
   const hotfixes: AcceptedHotfix[] = [];
-  const histories = new Map(envs.map((e) => [e.name, root ? historyOf(root, environmentFile(paths, e.name)) : undefined]));
+  const histories = historiesOf(paths, envs);
   let reliedOnHistoryStart = false;
   for (const env of envs) {
     const guard = guardOf(env, histories.get(env.name));
-    for (const sourceName of guard.sources) {
-      const source = envs.find((e) => e.name === sourceName);
-      if (!source) continue; // an environment that no longer exists cannot be checked against
-      const target = histories.get(env.name);
-      const from = histories.get(source.name);
-      for (const component of COMPONENT_NAMES) {
-        const version = env.components[component];
-        const hotfix = env.hotfixes?.[component];
-        // A hotfix record counts only in an environment that never was read-only (prod cannot grant itself one).
-        if (hotfix?.version === version && !guard.everReadOnly) {
-          if (!hotfixes.some((h) => h.environment === env.name && h.component === component)) {
-            hotfixes.push({ environment: env.name, component, version, reason: hotfix.reason });
-          }
-          continue;
-        }
+    const target = histories.get(env.name);
+    // An environment that no longer exists cannot be checked against.
+    const sources = guard.sources.map((name) => envs.find((e) => e.name === name)).filter((e): e is EnvironmentConfig => e !== undefined);
+    for (const component of COMPONENT_NAMES) {
+      const version = env.components[component];
+      const hotfix = env.hotfixes?.[component];
+      // A hotfix record counts only in an environment that never was read-only (prod cannot grant itself one).
+      if (sources.length > 0 && hotfix?.version === version && !guard.everReadOnly) {
+        hotfixes.push({ environment: env.name, component, version, reason: hotfix.reason });
+        continue;
+      }
+      for (const source of sources) {
+        const from = histories.get(source.name);
         const base = { environment: env.name, source: source.name, component, version };
         if (!root || !target || !from) {
           if (source.components[component] !== version) problems.push({ ...base, reason: 'never-in-source' });
@@ -127,10 +124,17 @@ export interface EnvironmentGuard {
  * of its history: what `check-promotions` and `publish` hold an environment to. Setting
  * `mode: full` or removing `promotedFrom` in prod's file does not make prod a dev.
  */
-export function environmentGuards(options: { readonly projectDir?: string } = {}): Map<string, EnvironmentGuard> {
+export function environmentGuards(options: { readonly projectDir?: string; readonly environments?: readonly EnvironmentConfig[] } = {}): Map<string, EnvironmentGuard> {
   const paths = projectPaths(options.projectDir);
+  const envs = options.environments ?? environmentsOf(paths);
+  const histories = historiesOf(paths, envs);
+  return new Map(envs.map((e) => [e.name, guardOf(e, histories.get(e.name))]));
+}
+
+/** The history of every environment's file (none outside git). */
+function historiesOf(paths: ProjectPaths, envs: readonly EnvironmentConfig[]): Map<string, History | undefined> {
   const root = repoRoot(paths.environmentsDir);
-  return new Map(environmentsOf(paths).map((e) => [e.name, guardOf(e, root ? historyOf(root, environmentFile(paths, e.name)) : undefined)]));
+  return new Map(envs.map((e) => [e.name, root ? historyOf(root, environmentFile(paths, e.name)) : undefined]));
 }
 
 function guardOf(env: EnvironmentConfig, history: History | undefined): EnvironmentGuard {
@@ -194,7 +198,7 @@ function ranBefore(root: string, from: History, hasNow: boolean, component: Comp
 
 /** Throws when the repository is a shallow clone: its history cannot show what a source environment once had. */
 function refuseShallowHistory(root: string, unproven: number): void {
-  if (tryGit(root, ['rev-parse', '--is-shallow-repository'])?.trim() !== 'true') return;
+  if (!isShallow(root)) return;
   const what = unproven > 0
     ? `${unproven} version${unproven === 1 ? '' : 's'} may have been in the source environment before its oldest fetched commit`
     : 'versions that look like an environment file\'s first ones may only be the oldest fetched';
@@ -240,17 +244,7 @@ export function committedVersions(file: string): Partial<Record<ComponentName, s
 
 /** What an environment file's text says of versions and guard rails, or undefined when it cannot be read. */
 function stateIn(text: string | undefined, file: string): FileState | undefined {
-  if (text === undefined) return undefined;
-  // History is input too: the same size and shape limits as the files of today (an old, hostile commit cannot hang this).
-  if (Buffer.byteLength(text) > MAX_INPUT_FILE_BYTES) return undefined;
-  const parsed = parseInputYaml(text, file);
-  if (!parsed.ok) return undefined;
-  let value: { components?: Record<string, unknown>; mode?: unknown; promotedFrom?: unknown } | null;
-  try {
-    value = parsed.doc.toJS({ maxAliasCount: 100 });
-  } catch {
-    return undefined; // an alias bomb: not a version anyone deployed
-  }
+  const value = parseHistoricInput(text, file) as { components?: Record<string, unknown>; mode?: unknown; promotedFrom?: unknown } | null | undefined;
   if (!value || typeof value !== 'object') return undefined;
   const versions: Versions = {};
   for (const c of COMPONENT_NAMES) {

@@ -1,6 +1,6 @@
 import * as semver from 'semver';
-import { plainText } from '../config/input-file';
-import { checkBranchName, git, isAncestor, tryGit } from '../git/git';
+import { reasonText } from '../config/environment-config';
+import { checkBranchName, git, isAncestor, isShallow, tryGit } from '../git/git';
 import { WorkflowError } from './workflow-error';
 
 /**
@@ -86,7 +86,7 @@ export function checkForward(root: string, commit: string, last: { sourceCommit:
   if (!last) return notBack('first');
   if (last.sourceCommit === commit) return notBack('same');
   const known = tryGit(root, ['cat-file', '-e', `${last.sourceCommit}^{commit}`]) !== undefined;
-  if (!known && tryGit(root, ['rev-parse', '--is-shallow-repository'])?.trim() === 'true') {
+  if (!known && isShallow(root)) {
     throw new WorkflowError(`cannot tell whether ${commit.slice(0, 12)} comes after the last published source commit ${last.sourceCommit.slice(0, 12)}: the source repository is a shallow clone without it. Fetch the full history (git fetch --unshallow; in GitHub Actions: actions/checkout with fetch-depth: 0) and publish again`);
   }
   const direction: PublishDirection = !known ? 'unrelated'
@@ -104,7 +104,7 @@ export function checkForward(root: string, commit: string, last: { sourceCommit:
 /** A `--rollback` reason: one line, said in a few words. */
 export function checkRollbackReason(reason: string | undefined): void {
   if (reason === undefined) return;
-  const parsed = plainText(200).refine((r) => r.trim().length >= 3, { error: 'must say why, in at least 3 characters' }).safeParse(reason);
+  const parsed = reasonText.safeParse(reason);
   if (!parsed.success) throw new WorkflowError(`--rollback ${JSON.stringify(reason)}: ${parsed.error.issues[0].message}`);
 }
 

@@ -176,7 +176,7 @@ function environmentFolders(projectDir: string, outDir: string): { present: stri
     if (odd) throw new WorkflowError(`${shown}/${odd.path} is ${odd.kind}; publish copies only folders and regular files: remove it and run synth`);
   }
   // Read-only now or ever: prod's file edited to mode: full still guards prod.
-  const guards = environmentGuards({ projectDir });
+  const guards = environmentGuards({ projectDir, environments: envs });
   return {
     present,
     readOnly: new Set(envs.filter((e) => guards.get(e.name)?.everReadOnly).map((e) => e.name)),

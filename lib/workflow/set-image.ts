@@ -1,4 +1,4 @@
-import { COMPONENT_NAMES, ComponentName, environmentFileSchema, imageVersion } from '../config/environment-config';
+import { COMPONENT_NAMES, ComponentName, imageVersion, reasonText } from '../config/environment-config';
 import { environmentGuards } from './promotion-check';
 import { EditableYaml, environmentFile, environmentNamed, environmentsOf, projectPaths } from './project-files';
 import { WorkflowError } from './workflow-error';
@@ -67,7 +67,7 @@ export function setImage(options: SetImageOptions): SetImageResult {
   }
   const first = envs.find((e) => !e.promotedFrom)?.name ?? 'dev';
   // Held to what the environment ever was: prod's file set to mode: full is still prod.
-  const guard = environmentGuards({ projectDir: paths.projectDir }).get(env.name)!;
+  const guard = environmentGuards({ projectDir: paths.projectDir, environments: envs }).get(env.name)!;
   if (guard.everReadOnly) {
     const source = env.promotedFrom ?? guard.sources[0];
     throw new WorkflowError(`${env.name} is read-only: its versions change only by promotion${source
@@ -88,8 +88,8 @@ export function setImage(options: SetImageOptions): SetImageResult {
   }
   const reason = options.hotfix;
   if (reason !== undefined) {
-    const check = environmentFileSchema.shape.hotfixes.unwrap().valueType.shape.reason.safeParse(reason);
-    if (!check.success) throw new WorkflowError(`--hotfix "${reason}": ${check.error.issues[0].message}`);
+    const check = reasonText.safeParse(reason);
+    if (!check.success) throw new WorkflowError(`--hotfix ${JSON.stringify(reason)}: ${check.error.issues[0].message}`);
   }
 
   const file = environmentFile(paths, env.name);
