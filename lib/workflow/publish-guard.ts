@@ -36,21 +36,23 @@ function originDefaultBranch(root: string): string {
 /**
  * Refuses a source commit that is not on the published branch (an unpushed or unmerged one would
  * be recorded as `Source-Commit` while existing nowhere else).
+ * @returns the branch as the envs commit records it (`Source-Branch:`), saying when the remote could not be asked
  */
-export function checkOnPublishedBranch(root: string, commit: string, sourceBranch: string | undefined): { shown: string; refreshed: boolean } {
+export function checkOnPublishedBranch(root: string, commit: string, sourceBranch: string | undefined): string {
   const { ref, shown } = publishedBranchRef(root, sourceBranch);
+  const remote = ref.startsWith('refs/remotes/');
   // The remote's branch as it is now, not as last fetched: a force-push may have dropped the commit,
   // and a local remote-tracking ref can be set by hand. Without access to the remote, the last fetch is all there is.
-  const refreshed = ref.startsWith('refs/remotes/origin/')
+  const refreshed = remote
     && tryGit(root, ['fetch', '--quiet', '--no-tags', 'origin', '--', `+${ref.replace('refs/remotes/origin/', 'refs/heads/')}:${ref}`]) !== undefined;
   const tip = tryGit(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])?.trim();
   if (!tip) {
-    throw new WorkflowError(`the published branch ${shown} is not in the source repository: ${ref.startsWith('refs/remotes/') ? `fetch it (git fetch origin) or name the branch with --source-branch` : 'name the branch publish takes its commits from with --source-branch'}`);
+    throw new WorkflowError(`the published branch ${shown} is not in the source repository: ${remote ? `fetch it (git fetch origin) or name the branch with --source-branch` : 'name the branch publish takes its commits from with --source-branch'}`);
   }
   if (!isAncestor(root, commit, tip)) {
-    throw new WorkflowError(`the source commit ${commit.slice(0, 12)} is not on ${shown}, the branch publish takes its commits from: merge it there${ref.startsWith('refs/remotes/') ? ' and push' : ''} first (another branch: --source-branch <name>)`);
+    throw new WorkflowError(`the source commit ${commit.slice(0, 12)} is not on ${shown}, the branch publish takes its commits from: merge it there${remote ? ' and push' : ''} first (another branch: --source-branch <name>)`);
   }
-  return { shown, refreshed };
+  return remote && !refreshed ? `${shown} (not refreshed: origin could not be reached, the last fetch was used)` : shown;
 }
 
 /** The `Source-Commit` of the last publish on the envs branch checked out in `checkout`. */

@@ -62,8 +62,9 @@ export function summarize(checkout: string, env: string, readOnly: boolean, chan
     const file = componentDeploymentFile(env, c);
     const before = hadCommits ? imageVersion(tryGit(checkout, ['show', `HEAD:${file}`])) : undefined;
     const after = imageVersion(fs.existsSync(path.join(checkout, file)) ? fs.readFileSync(path.join(checkout, file), 'utf8') : undefined);
-    if (before && after && before !== after) versions.push({ component: c, from: before, to: after });
-    return before && after && before !== after ? `${c} ${before} -> ${after}` : c;
+    if (!before || !after || before === after) return c;
+    versions.push({ component: c, from: before, to: after });
+    return `${c} ${before} -> ${after}`;
   });
   return {
     environment: env,

@@ -117,7 +117,7 @@ function publishOutput(options: PublishOptions): PublishResult {
   if (options.sourceBranch !== undefined) checkBranchName(options.sourceBranch);
   checkRollbackReason(options.rollback);
   const source = sourceOf(projectDir, outDir);
-  const published = checkOnPublishedBranch(source.root, source.commit, options.sourceBranch);
+  const publishedBranch = checkOnPublishedBranch(source.root, source.commit, options.sourceBranch);
   const { present: environments, readOnly, revisions } = environmentFolders(projectDir, outDir);
   checkBranchIsRead(branch, revisions);
   const current = checkOutput({ projectDir, outDir });
@@ -131,7 +131,7 @@ function publishOutput(options: PublishOptions): PublishResult {
     && tryGit(options.repo, ['rev-parse', '--is-inside-work-tree'])?.trim() === 'true';
   const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
   try {
-    return publishInto(checkout, outDir, { environments, readOnly, branch, source: { ...source, branch: published.refreshed || !published.shown.startsWith('origin/') ? published.shown : `${published.shown} (not refreshed: origin could not be reached, the last fetch was used)` }, options }, isLocal);
+    return publishInto(checkout, outDir, { environments, readOnly, branch, source: { ...source, branch: publishedBranch }, options }, isLocal);
   } finally {
     if (!isLocal) fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
   }
@@ -284,8 +284,7 @@ function publishInto(checkout: string, outDir: string, plan: PublishPlan, isLoca
 function commitAndPush(checkout: string, outDir: string, plan: PublishPlan): PublishResult {
   const { environments, branch, source, options } = plan;
   const hasRemote = git(checkout, ['remote']).split('\n').includes('origin');
-  switchTo(checkout, branch, hasRemote);
-  if (hasRemote) checkNotAhead(checkout, branch, tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim());
+  checkNotAhead(checkout, branch, switchTo(checkout, branch, hasRemote));
   const hadCommits = tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD']) !== undefined;
   const last = lastPublishedSource(checkout);
   const direction = checkForward(source.root, source.commit, last, options.rollback);
@@ -359,8 +358,11 @@ function restore(checkout: string, branch: string, start: CheckoutState, environ
   if (environments.length > 0) git(checkout, ['clean', '-fdq', '--', ...environments]);
 }
 
-/** Checks out `branch`, following `origin/<branch>` when there is one; an empty repo starts it. */
-function switchTo(checkout: string, branch: string, hasRemote: boolean): void {
+/**
+ * Checks out `branch`, following `origin/<branch>` when there is one; an empty repo starts it.
+ * @returns the commit of `origin/<branch>` it followed, or undefined when there is none
+ */
+function switchTo(checkout: string, branch: string, hasRemote: boolean): string | undefined {
   // A full refspec: git cannot read it as an option.
   if (hasRemote) tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
   const remoteHead = hasRemote ? tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim() : undefined;
@@ -374,4 +376,5 @@ function switchTo(checkout: string, branch: string, hasRemote: boolean): void {
     // An empty repository (or a new branch): start it without history.
     git(checkout, ['checkout', '--quiet', '--orphan', branch]);
   }
+  return remoteHead;
 }

@@ -70,13 +70,12 @@ export function setImage(options: SetImageOptions): SetImageResult {
   const guard = environmentGuards({ projectDir: paths.projectDir, environments: envs }).get(env.name)!;
   if (guard.everReadOnly) {
     const source = env.promotedFrom ?? guard.sources[0];
+    const upstream = envs.find((e) => e.name === source)?.promotedFrom;
+    const bring = upstream
+      ? `stoa-manifests set-image ${component} ${options.version} --env ${upstream}, commit, stoa-manifests promote ${upstream} ${source}; a fix that cannot wait: stoa-manifests set-image ${component} ${options.version} --env ${source} --hotfix "<reason>"`
+      : `stoa-manifests set-image ${component} ${options.version} --env ${source}`;
     throw new WorkflowError(`${env.name} is read-only: its versions change only by promotion${source
-      ? `. Bring the version to ${source} first${(() => {
-        const upstream = envs.find((e) => e.name === source)?.promotedFrom;
-        return upstream
-          ? ` (stoa-manifests set-image ${component} ${options.version} --env ${upstream}, commit, stoa-manifests promote ${upstream} ${source}; a fix that cannot wait: stoa-manifests set-image ${component} ${options.version} --env ${source} --hotfix "<reason>")`
-          : ` (stoa-manifests set-image ${component} ${options.version} --env ${source})`;
-      })()}, commit, then run stoa-manifests promote ${source} ${env.name} in a later commit`
+      ? `. Bring the version to ${source} first (${bring}), commit, then run stoa-manifests promote ${source} ${env.name} in a later commit`
       : ''}`);
   }
   const promotedFrom = env.promotedFrom ?? guard.sources[0];
