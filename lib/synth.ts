@@ -8,6 +8,7 @@ import { checkOutputTarget } from './render/output-target';
 import { replaceFolder } from './render/replace-folder';
 import { displayPath, listFiles } from './files';
 import { compareStrings } from './sort';
+import { ComponentCatalog } from './platform/catalog';
 
 /** Options of {@link synth}, {@link render} and {@link checkOutput}. */
 export interface SynthOptions {
@@ -21,6 +22,11 @@ export interface SynthOptions {
    * @default '<projectDir>/dist'
    */
   readonly outDir?: string;
+  /**
+   * The platform components environment files may run (besides their own `extraComponents`).
+   * @default ComponentCatalog.stoa()
+   */
+  readonly catalog?: ComponentCatalog;
 }
 
 /** What a render produced, before anything is written. */
@@ -42,15 +48,16 @@ export interface SynthResult extends RenderResult {
  * validates the output (schemas and policy rules), all in memory. Throws
  * `InputError`, `ConstructValidationError` or `ValidationFailedError`.
  */
-export function render(options: Pick<SynthOptions, 'projectDir' | 'outDir'> = {}): RenderResult {
+export function render(options: SynthOptions = {}): RenderResult {
   const projectDir = projectDirOf(options);
   const input = loadProjectInput({
     environmentsDir: path.join(projectDir, 'environments'),
     tenantsDir: path.join(projectDir, 'tenants'),
     displayRoot: projectDir,
+    catalog: options.catalog,
   });
   // The same pipeline as any app's (renderApp/synthApp), over the model built from the files.
-  const files = renderApp(buildPlatform(input), {
+  const files = renderApp(buildPlatform(input, options.catalog), {
     ...validationOptionsOf(input.environments),
     displayPrefix: `${displayPath(projectDir, outDirOf(options))}/`,
   });

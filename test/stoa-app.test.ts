@@ -15,7 +15,7 @@ function model(app: App): Environment {
     registry: 'ghcr.io/stoa-platform',
     versions: { 'stoa-gateway': '1.9.0', 'control-plane-api': '2.5.0', 'control-plane-ui': '2.5.0', 'stoa-portal': '1.4.0' },
   });
-  new Tenant(qa, 'acme', { name: 'acme', tier: 'silver', owners: { groups: ['acme-team'] } });
+  qa.addTenant({ name: 'acme', tier: 'silver', owners: { groups: ['acme-team'] } });
   return qa;
 }
 
@@ -37,9 +37,10 @@ describe('StoaApp: app.synth() does the right thing', () => {
     fs.writeFileSync(path.join(outdir, 'qa/keep.yaml'), 'kind: Keep\n');
     const app = new StoaApp({ outdir });
     const qa = model(app);
-    // A Secret with its value in git: the no-secret-data rule refuses it.
-    const chart = ManifestChart.of(qa.node.findAll().find((c) => ManifestChart.isManifestChart(c) && c.outputPath === 'qa/tenants/acme')!);
-    new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: 'tenant-acme' }, data: { token: 'c2VjcmV0' } });
+    // A Secret with its value in git, in a project widened to allow Secrets: the no-secret-data rule refuses it.
+    const tenant = qa.node.findChild('tenant-acme') as Tenant;
+    tenant.project.allowNamespaceResource({ group: '', kind: 'Secret' });
+    new ApiObject(tenant, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: 'tenant-acme' }, data: { token: 'c2VjcmV0' } });
     expect(() => app.synth()).toThrow(ValidationFailedError);
     expect(() => app.synth()).toThrow(/no-secret-data/);
     expect(fs.readdirSync(path.join(outdir, 'qa'))).toEqual(['keep.yaml']);

@@ -1,4 +1,5 @@
 import { DEFAULT_ARGOCD_NAMESPACE } from './argocd-namespace';
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppProject } from '../../imports/argocd-appproject-argoproj.io';
 import { compareStrings } from '../sort';
@@ -101,9 +102,17 @@ export class ArgoProject extends Construct {
   /** Name of the AppProject, for Applications to refer to. */
   public readonly projectName: string;
 
+  private readonly destinationList: ArgoDestination[];
+  private readonly clusterKinds: GroupKind[];
+  /** Undefined: every namespaced kind. */
+  private readonly namespacedKinds?: GroupKind[];
+
   constructor(scope: Construct, id: string, props: ArgoProjectProps) {
     super(scope, id);
     this.projectName = props.name;
+    this.destinationList = props.destinations.map((d) => ({ server: d.server, namespace: d.namespace }));
+    this.clusterKinds = [...(props.clusterResources ?? [])];
+    this.namespacedKinds = props.namespaceResources ? [...props.namespaceResources] : undefined;
     const key = (k: GroupKind) => `${k.group}/${k.kind}/${k.name ?? ''}`;
     const sortKinds = (kinds: readonly GroupKind[]) =>
       [...kinds].sort((a, b) => compareStrings(key(a), key(b))).map((k) => ({ group: k.group, kind: k.kind, name: k.name }));
@@ -121,9 +130,10 @@ export class ArgoProject extends Construct {
       spec: {
         description: props.description,
         sourceRepos: [...props.sourceRepos],
-        destinations: props.destinations.map((d) => ({ server: d.server, namespace: d.namespace })),
-        clusterResourceWhitelist: sortKinds(props.clusterResources ?? []),
-        namespaceResourceWhitelist: props.namespaceResources ? sortKinds(props.namespaceResources) : undefined,
+        // Lazy: the allow* methods may widen the project after construction.
+        destinations: Lazy.any({ produce: () => this.destinationList.map((d) => ({ ...d })) }),
+        clusterResourceWhitelist: Lazy.any({ produce: () => sortKinds(this.clusterKinds) }),
+        namespaceResourceWhitelist: Lazy.any({ produce: () => (this.namespacedKinds ? sortKinds(this.namespacedKinds) : undefined) }),
         syncWindows: props.syncWindows?.map((w) => ({
           kind: 'allow',
           schedule: w.schedule,
@@ -137,6 +147,59 @@ export class ArgoProject extends Construct {
       },
     });
   }
+
+  /** Where Applications of this project may deploy. */
+  public get destinations(): readonly ArgoDestination[] {
+    return [...this.destinationList];
+  }
+
+  /** Cluster-scoped kinds the project may manage. */
+  public get clusterResources(): readonly GroupKind[] {
+    return [...this.clusterKinds];
+  }
+
+  /** Namespaced kinds the project may manage; undefined means every namespaced kind. */
+  public get namespaceResources(): readonly GroupKind[] | undefined {
+    return this.namespacedKinds ? [...this.namespacedKinds] : undefined;
+  }
+
+  /** Widens the project: Applications may also deploy to `destination`. */
+  public allowDestination(destination: ArgoDestination): void {
+    if (!this.destinationList.some((d) => d.server === destination.server && d.namespace === destination.namespace)) {
+      this.destinationList.push({ server: destination.server, namespace: destination.namespace });
+    }
+  }
+
+  /** Widens the project: it may manage this cluster-scoped kind (name it, so the project allows that one object only). */
+  public allowClusterResource(kind: GroupKind): void {
+    if (!this.clusterKinds.some((k) => sameKind(k, kind))) this.clusterKinds.push({ ...kind });
+  }
+
+  /** Widens the project: it may manage this namespaced kind (a no-op when it allows every namespaced kind). */
+  public allowNamespaceResource(kind: GroupKind): void {
+    if (this.namespacedKinds && !this.namespacedKinds.some((k) => sameKind(k, kind))) this.namespacedKinds.push({ ...kind });
+  }
+
+  /**
+   * Why Argo CD would refuse `object` in an Application of this project deploying to
+   * `destination`, or undefined when the project allows it.
+   */
+  public refusal(object: { apiGroup: string; kind: string; name: string; namespace?: string }, destination: ArgoDestination): string | undefined {
+    const group = object.apiGroup === 'core' ? '' : object.apiGroup;
+    const matches = (k: GroupKind) => k.group === group && k.kind === object.kind && (k.name === undefined || k.name === object.name);
+    if (object.namespace === undefined) {
+      return this.clusterKinds.some(matches) ? undefined : `cluster-scoped ${group}/${object.kind} ${object.name} is not in its clusterResourceWhitelist (allowClusterResource)`;
+    }
+    if (this.namespacedKinds && !this.namespacedKinds.some(matches)) {
+      return `${group}/${object.kind} is not in its namespaceResourceWhitelist (allowNamespaceResource)`;
+    }
+    const allowed = this.destinationList.some((d) => d.server === destination.server && d.namespace === object.namespace);
+    return allowed ? undefined : `namespace ${object.namespace} is not one of its destinations (allowDestination)`;
+  }
+}
+
+function sameKind(a: GroupKind, b: GroupKind): boolean {
+  return a.group === b.group && a.kind === b.kind && a.name === b.name;
 }
 
 function projectRoles(project: string, access: ProjectAccess) {

@@ -1,13 +1,13 @@
 import { DEFAULT_ARGOCD_NAMESPACE } from '../argocd/argocd-namespace';
+import { ENVIRONMENT_DEFAULTS as D } from './environment-defaults';
 import { z } from 'zod';
+import { ComponentCatalog } from '../platform/catalog';
+import { unmetRequirements } from './environment-requirements';
 import { dnsLabel, dnsSubdomain, gitUrl } from './common';
 import { CONTROL_CHARACTERS, plainText } from './input-file';
 
-/** The platform components every environment runs, in the order they are listed in output. */
-export const COMPONENT_NAMES = ['stoa-gateway', 'control-plane-api', 'control-plane-ui', 'stoa-portal'] as const;
-
-/** One of the platform components. */
-export type ComponentName = typeof COMPONENT_NAMES[number];
+/** A platform component's name: one of the environment's component catalog (see `ComponentCatalog`). */
+export type ComponentName = string;
 
 /**
  * A pinned image version: a tag other than `latest`, or a `sha256:` digest.
@@ -19,9 +19,22 @@ export const imageVersion = z.string()
   })
   .refine((v) => v !== 'latest', { error: '"latest" is not pinned; use a version tag or a sha256: digest' });
 
-const componentVersions = z.strictObject(
-  Object.fromEntries(COMPONENT_NAMES.map((c) => [c, imageVersion])) as Record<ComponentName, typeof imageVersion>,
-);
+/** Requests or limits of a container. */
+const computeAmounts = z.strictObject({
+  cpu: z.string().regex(/^([1-9]\d{0,3}m|[1-9]\d{0,2}(\.\d{1,3})?|0\.\d{1,3})$/, { error: 'must be a CPU amount such as 250m or 1' }),
+  memory: z.string().regex(/^[1-9]\d{0,5}(Mi|Gi)$/, { error: 'must be a memory amount such as 256Mi or 1Gi' }),
+});
+
+/** A platform component a team adds in its environment file (see `ComponentCatalog`). */
+const extraComponent = z.strictObject({
+  description: plainText(200),
+  port: z.number().int().min(1024, { error: 'must be 1024 or more: containers run as non-root' }).max(65535),
+  hostPrefix: dnsLabel(40),
+  resources: z.strictObject({ requests: computeAmounts, limits: computeAmounts }),
+  image: z.string().max(255).regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/, {
+    error: 'must be an image repository without tag, e.g. ghcr.io/acme/billing',
+  }).optional(),
+});
 
 /** Why something was done on purpose (a hotfix, a rollback): one line, in a few words, recorded in git. */
 export const reasonText = plainText(200).refine((r) => r.trim().length >= 3, { error: 'must say why, in at least 3 characters' });
@@ -82,8 +95,8 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-/** Schema of `environments/<name>.yaml`. */
-export const environmentFileSchema = z.strictObject({
+/** Fields of `environments/<name>.yaml`, before the rules between them. */
+const environmentFileFields = z.strictObject({
   /** Environment name; also the file name and the top folder in dist/. */
   name: dnsLabel(20),
   /** `full` (dev, staging) or `read-only` (prod: changes only by promotion, manual sync). */
@@ -113,8 +126,8 @@ export const environmentFileSchema = z.strictObject({
   }),
   /** Where Argo CD runs (the management cluster). */
   argocd: z.strictObject({
-    namespace: dnsLabel(63).refine((n) => !n.startsWith('tenant-') && !['stoa-system', 'stoa-hooks'].includes(n), {
-      error: 'must be a namespace of its own: not tenant-* nor stoa-system or stoa-hooks (the Applications would be pruned with it)',
+    namespace: dnsLabel(63).refine((n) => !n.startsWith('tenant-') && !([D.platformNamespace, D.hooksNamespace] as string[]).includes(n), {
+      error: `must be a namespace of its own: not tenant-* nor ${D.platformNamespace} or ${D.hooksNamespace} (the Applications would be pruned with it)`,
     }).default(DEFAULT_ARGOCD_NAMESPACE),
   }).default({ namespace: DEFAULT_ARGOCD_NAMESPACE }),
   /** The envs repo Argo CD pulls the rendered manifests from. */
@@ -126,34 +139,36 @@ export const environmentFileSchema = z.strictObject({
   }),
   /** Ingress settings shared by every Ingress of the environment. */
   ingress: z.strictObject({
-    className: dnsLabel(63).default('nginx'),
-    clusterIssuer: dnsLabel(63).default('letsencrypt'),
-    controllerNamespace: dnsLabel(63).default('ingress-nginx'),
+    className: dnsLabel(63).default(D.ingressClassName),
+    clusterIssuer: dnsLabel(63).default(D.clusterIssuer),
+    controllerNamespace: dnsLabel(63).default(D.ingressControllerNamespace),
     /** How cert-manager solves the issuer's ACME challenge: http01 needs solver pods reachable from the ingress controller. */
-    acmeSolver: z.enum(['http01', 'dns01']).default('http01'),
-  }).default({ className: 'nginx', clusterIssuer: 'letsencrypt', controllerNamespace: 'ingress-nginx', acmeSolver: 'http01' }),
+    acmeSolver: z.enum(['http01', 'dns01']).default(D.acmeSolver),
+  }).default({ className: D.ingressClassName, clusterIssuer: D.clusterIssuer, controllerNamespace: D.ingressControllerNamespace, acmeSolver: D.acmeSolver }),
   /** The cluster's Prometheus Operator: where it runs and which labels its Prometheus selects PodMonitors by. */
   monitoring: z.strictObject({
-    namespace: dnsLabel(63).default('monitoring'),
+    namespace: dnsLabel(63).default(D.monitoringNamespace),
     podMonitorLabels: z.record(
       z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a label key' }),
       z.string().max(63, { error: 'must be at most 63 characters' }).regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, { error: 'must be a label value: letters, digits, "-", "_", ".", starting and ending with a letter or digit' }),
     ).optional(),
-  }).default({ namespace: 'monitoring' }),
+  }).default({ namespace: D.monitoringNamespace }),
   /** NodeLocal DNSCache: pods resolve names through this link-local address as well as kube-dns. */
   nodeLocalDns: z.string().regex(/^169\.254\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, { error: 'must be a link-local IPv4 address such as 169.254.20.10' }).optional(),
   /** Image registry and repository prefix, e.g. `ghcr.io/stoa-platform`. */
   registry: z.string().max(200).regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
     error: 'must be a registry host with an optional path, e.g. ghcr.io/stoa-platform',
   }),
-  /** Pinned version of every platform component. */
-  components: componentVersions,
+  /** Platform components of this environment beyond the catalog's (name: how it runs); each needs a version in `components`. */
+  extraComponents: z.record(z.string(), extraComponent).optional(),
+  /** Pinned version of every platform component: the catalog's and `extraComponents`. */
+  components: z.record(z.string(), imageVersion),
   /**
    * Versions set here directly instead of by promotion (`set-image --hotfix`), each with why.
    * `check-promotions` accepts exactly these versions without their source environment;
    * promoting from the source over a component drops its record.
    */
-  hotfixes: z.partialRecord(z.enum(COMPONENT_NAMES), z.strictObject({
+  hotfixes: z.record(z.string(), z.strictObject({
     version: imageVersion,
     reason: reasonText,
   })).optional(),
@@ -194,19 +209,56 @@ export const environmentFileSchema = z.strictObject({
     .refine((c) => !c.endsWith('/0'), { error: 'must not be a /0: the cluster is not the whole internet (tenants would lose all HTTPS egress)' })).optional(),
   /** One Application per tenant, or one ApplicationSet over the tenant folders. */
   tenantApplications: z.enum(['applications', 'applicationset']).default('applications'),
-}).superRefine((env, ctx) => {
-  if (env.canary && !env.prometheus) ctx.addIssue({ code: 'custom', path: ['canary'], message: 'needs prometheus: the canary analysis queries it' });
-  if (env.awxToken && !env.secretStore) ctx.addIssue({ code: 'custom', path: ['awxToken'], message: 'needs secretStore: the token is read from it' });
-  for (const [component, hotfix] of Object.entries(env.hotfixes ?? {}) as [ComponentName, { version: string }][]) {
+});
+
+/** Schema of `environments/<name>.yaml` for an environment that may run the components of `catalog` (and its own `extraComponents`). */
+export function environmentFileSchemaFor(catalog: ComponentCatalog) {
+  return environmentFileFields.superRefine((env, ctx) => {
+    for (const r of unmetRequirements({ canary: Boolean(env.canary), prometheus: Boolean(env.prometheus), awxToken: Boolean(env.awxToken), secretStore: Boolean(env.secretStore) })) {
+      ctx.addIssue({ code: 'custom', path: [r.setting], message: `needs ${r.needs}: ${r.why}` });
+    }
+    checkComponents(env, catalog, ctx);
+    checkHotfixes(env, ctx);
+  });
+}
+
+/** Schema of `environments/<name>.yaml` with the STOA component catalog. */
+export const environmentFileSchema = environmentFileSchemaFor(ComponentCatalog.stoa());
+
+type EnvironmentFields = z.infer<typeof environmentFileFields>;
+
+/** `extraComponents` extend the catalog; `components` pins a version of each component, and of nothing else. */
+function checkComponents(env: EnvironmentFields, catalog: ComponentCatalog, ctx: z.RefinementCtx): void {
+  let names = catalog;
+  for (const [name, spec] of Object.entries(env.extraComponents ?? {})) {
+    const problem = names.problemWith(name, spec);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['extraComponents', name], message: problem });
+    else names = names.with(name, spec);
+  }
+  for (const name of names.names) {
+    if (env.components[name] === undefined) ctx.addIssue({ code: 'custom', path: ['components', name], message: 'is missing: every platform component of the environment needs a pinned version' });
+  }
+  for (const name of Object.keys(env.components)) {
+    if (!names.has(name)) {
+      ctx.addIssue({ code: 'custom', path: ['components', name], message: `is not a platform component: one of ${names.names.join(', ')}, or one declared under extraComponents` });
+    }
+  }
+}
+
+/** A hotfix record is for an environment promoted from another, never read-only, and names the version it runs. */
+function checkHotfixes(env: EnvironmentFields, ctx: z.RefinementCtx): void {
+  for (const [component, hotfix] of Object.entries(env.hotfixes ?? {})) {
     if (!env.promotedFrom) {
       ctx.addIssue({ code: 'custom', path: ['hotfixes', component], message: 'is only for an environment with promotedFrom: the others take any version directly' });
     } else if (env.mode === 'read-only') {
       ctx.addIssue({ code: 'custom', path: ['hotfixes', component], message: `is not allowed in a read-only environment: hotfix ${env.promotedFrom} (set-image --hotfix), then promote it` });
+    } else if (env.components[component] === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['hotfixes', component], message: 'is not a component of this environment: remove the record' });
     } else if (hotfix.version !== env.components[component]) {
       ctx.addIssue({ code: 'custom', path: ['hotfixes', component, 'version'], message: `is ${hotfix.version} but components.${component} is ${env.components[component]}: a hotfix record names the version it let in; remove the record` });
     }
   }
-});
+}
 
 /** A validated environment file. */
 export type EnvironmentConfig = z.infer<typeof environmentFileSchema>;

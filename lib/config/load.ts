@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { displayPath, isWithin } from '../files';
 import { compareStrings } from '../sort';
-import { EnvironmentConfig, environmentFileSchema } from './environment-config';
+import { ComponentCatalog } from '../platform/catalog';
+import { EnvironmentConfig, environmentFileSchemaFor } from './environment-config';
 import { InputError, InputProblem } from './input-error';
 import { TenantConfig, tenantFileSchema } from './tenant-config';
 import { readYamlFile } from './yaml-file';
@@ -18,6 +19,11 @@ export interface InputLocation {
    * @default - the current working directory
    */
   readonly displayRoot?: string;
+  /**
+   * The platform components environment files may pin versions of (besides their own `extraComponents`).
+   * @default ComponentCatalog.stoa()
+   */
+  readonly catalog?: ComponentCatalog;
 }
 
 /** The validated input of one synth. */
@@ -36,7 +42,7 @@ export function loadProjectInput(location: InputLocation): ProjectInput {
   const root = location.displayRoot ?? process.cwd();
   const problems: InputProblem[] = [];
   const failedEnvironments = new Set<string>();
-  const environments = readFolder(location.environmentsDir, root, environmentFileSchema, problems, failedEnvironments);
+  const environments = readFolder(location.environmentsDir, root, environmentFileSchemaFor(location.catalog ?? ComponentCatalog.stoa()), problems, failedEnvironments);
   const tenants = readFolder(location.tenantsDir, root, tenantFileSchema, problems, new Set());
 
   if (environments.length === 0 && problems.length === 0) {
@@ -57,11 +63,11 @@ export function loadProjectInput(location: InputLocation): ProjectInput {
  * Loads and validates only the environment files, in promotion order. Throws
  * one {@link InputError} listing every problem.
  */
-export function loadEnvironments(location: Pick<InputLocation, 'environmentsDir' | 'displayRoot'>): EnvironmentConfig[] {
+export function loadEnvironments(location: Pick<InputLocation, 'environmentsDir' | 'displayRoot' | 'catalog'>): EnvironmentConfig[] {
   const root = location.displayRoot ?? process.cwd();
   const problems: InputProblem[] = [];
   const failed = new Set<string>();
-  const ordered = orderByPromotion(readFolder(location.environmentsDir, root, environmentFileSchema, problems, failed), failed, problems);
+  const ordered = orderByPromotion(readFolder(location.environmentsDir, root, environmentFileSchemaFor(location.catalog ?? ComponentCatalog.stoa()), problems, failed), failed, problems);
   checkEnvironmentsApart(ordered, problems);
   if (problems.length > 0) throw new InputError(problems);
   return ordered.map((e) => e.value);

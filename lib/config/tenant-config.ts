@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dnsLabel } from './common';
 import { CONTROL_CHARACTERS, plainText } from './input-file';
-import { COMPONENT_CATALOG } from '../platform/catalog';
+import { STOA_COMPONENTS } from '../platform/catalog';
 import { compareStrings } from '../sort';
 import { TIER_NAMES, TIERS } from './tiers';
 
@@ -10,7 +10,7 @@ import { TIER_NAMES, TIERS } from './tiers';
  * prefixes of the platform components, and names kept for platform tools.
  */
 export const RESERVED_TENANT_NAMES: readonly string[] = [
-  ...Object.values(COMPONENT_CATALOG).map((c) => c.hostPrefix),
+  ...Object.values(STOA_COMPONENTS).map((c) => c.hostPrefix),
   'argocd', 'grafana', 'prometheus', 'www',
 ].sort(compareStrings);
 

@@ -1,3 +1,4 @@
+import { ENVIRONMENT_DEFAULTS } from '../config/environment-defaults';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeAmounts } from '../config/tiers';
@@ -148,7 +149,7 @@ export class Gateway extends Construct {
       spec: {
         podSelector,
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ namespaceSelector: namespaceNamed(props.monitoringNamespace ?? 'monitoring') }], ports: [tcpPort(GATEWAY_METRICS_PORT)] }],
+        ingress: [{ from: [{ namespaceSelector: namespaceNamed(props.monitoringNamespace ?? ENVIRONMENT_DEFAULTS.monitoringNamespace) }], ports: [tcpPort(GATEWAY_METRICS_PORT)] }],
       },
     });
     if (props.acmeHttp01 ?? true) {

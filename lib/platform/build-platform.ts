@@ -1,8 +1,10 @@
 import { App } from 'cdk8s';
 import { ProjectInput } from '../config/load';
 import { EnvironmentConfig } from '../config/environment-config';
-import { Environment, EnvironmentMode, EnvironmentProps, TenantApplications } from '../environment/environment';
-import { Tenant } from '../tenant/tenant';
+import { TenantApplications } from '../argocd/app-of-apps';
+import { Environment } from '../environment/environment';
+import { EnvironmentMode, EnvironmentProps } from '../environment/environment-props';
+import { ComponentCatalog } from './catalog';
 import { EnvironmentFacts } from '../validate/policy';
 import type { ValidateOptions } from '../validate/validate';
 
@@ -10,14 +12,14 @@ import type { ValidateOptions } from '../validate/validate';
  * Builds the whole construct tree for validated input: per environment, its
  * app-of-apps, every platform component, and every tenant enabled in it.
  */
-export function buildPlatform(input: ProjectInput): App {
+export function buildPlatform(input: ProjectInput, catalog: ComponentCatalog = ComponentCatalog.stoa()): App {
   // The app is never synthesized by cdk8s itself; see renderConstructs().
   const app = new App({ outdir: '.' });
   for (const config of input.environments) {
-    const env = new Environment(app, config.name, environmentProps(config));
+    const env = new Environment(app, config.name, environmentProps(config, catalog));
     for (const tenant of input.tenants) {
       if (!tenant.environments.includes(config.name)) continue;
-      new Tenant(env, `tenant-${tenant.name}`, {
+      env.addTenant({
         name: tenant.name,
         tier: tenant.tier,
         owners: tenant.owners,
@@ -56,10 +58,11 @@ export function validationOptionsOf(configs: readonly EnvironmentConfig[]): Pick
   };
 }
 
-/** Environment props from a validated environment file. */
-export function environmentProps(config: EnvironmentConfig): EnvironmentProps {
+/** Environment props from a validated environment file: its components are `catalog`'s and its own `extraComponents`. */
+export function environmentProps(config: EnvironmentConfig, catalog: ComponentCatalog = ComponentCatalog.stoa()): EnvironmentProps {
   const store = config.secretStore;
   return {
+    catalog: Object.entries(config.extraComponents ?? {}).reduce((c, [name, spec]) => c.with(name, spec), catalog),
     name: config.name,
     mode: config.mode === 'read-only' ? EnvironmentMode.READ_ONLY : EnvironmentMode.FULL,
     color: config.color,

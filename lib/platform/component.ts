@@ -1,16 +1,14 @@
 import { ArgoApplication } from '../argocd/argo-application';
 import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
-import { ComponentName } from '../config/environment-config';
-import type { Environment } from '../environment/environment';
+import type { IEnvironment } from '../environment/environment-context';
 import { ManifestChart } from '../render/manifest-chart';
 import { Scaling } from '../workloads/scaling';
 import { WebWorkload } from '../workloads/web-workload';
-import { COMPONENT_CATALOG } from './catalog';
 
 /** Props of {@link Component}. */
 export interface ComponentProps {
-  /** Which platform component. */
-  readonly component: ComponentName;
+  /** Which platform component: a name in the environment's catalog, with a version in the environment. */
+  readonly component: string;
   /**
    * Replicas.
    * @default Scaling.fixed(2)
@@ -19,24 +17,25 @@ export interface ComponentProps {
 }
 
 /**
- * A STOA platform component (stoa-gateway, control-plane-api, control-plane-ui,
- * stoa-portal) in one environment: its workload in `<env>/platform/<component>/`
- * and its Argo CD Application in the environment's app-of-apps.
+ * A platform component of the environment's catalog (the STOA ones: stoa-gateway,
+ * control-plane-api, control-plane-ui, stoa-portal; or a team's own) in one environment:
+ * its workload in `<env>/platform/<component>/` and its Argo CD Application in the
+ * environment's app-of-apps.
  */
 export class Component extends ManifestChart {
   /** Which platform component. */
-  public readonly component: ComponentName;
+  public readonly component: string;
   /** The Argo CD Application that deploys it. */
   public readonly application: ArgoApplication;
 
-  constructor(env: Environment, id: string, props: ComponentProps) {
+  constructor(env: IEnvironment, id: string, props: ComponentProps) {
     const component = props.component;
     super(env, id, {
       outputPath: env.outputPath('platform', component),
       labels: env.labels({ 'app.kubernetes.io/part-of': 'stoa-platform' }),
     });
     this.component = component;
-    const spec = COMPONENT_CATALOG[component];
+    const spec = env.catalog.spec(component);
 
     new WebWorkload(this, 'workload', {
       name: component,
@@ -51,10 +50,10 @@ export class Component extends ManifestChart {
       ingress: env.ingressFor(spec.hostPrefix, `platform component ${component}`),
     });
 
-    this.application = env.addApplication(env.apps, `${component}-application`, {
-      name: env.argoName(component),
+    this.application = env.argo.addApplication(`${component}-application`, {
+      name: env.argo.argoName(component),
       project: env.platformProject.projectName,
-      source: env.sourceFor(this),
+      source: env.argo.sourceFor(this),
       destinationServer: env.cluster.server,
       destinationNamespace: env.platformNamespace,
       sync: env.sync,

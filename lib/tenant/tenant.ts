@@ -4,94 +4,24 @@ import { ArgoApplication } from '../argocd/argo-application';
 import { ArgoProject } from '../argocd/argo-project';
 import { setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
 import { isTenantPath, tenantPathPrefix } from '../config/tenant-config';
-import { TIERS, TierName, tierQuota } from '../config/tiers';
-import { Environment, EnvironmentMode } from '../environment/environment';
-import { addAllowDns, addDefaultDeny } from '../network/policies';
-import { NamespaceSecretStore } from '../secrets/namespace-secret-store';
-import { restrictedNamespaceLabels } from '../workloads/security';
-import { TenantOwnerRole } from './owner-role';
+import { TIERS, tierQuota } from '../config/tiers';
+import { IEnvironment } from '../environment/environment-context';
+import { EnvironmentMode } from '../environment/environment-props';
 import { Gateway } from '../gateway/gateway';
+import { addAllowDns, addDefaultDeny } from '../network/policies';
+import { GATEWAY_COMPONENT } from '../platform/catalog';
 import { ManifestChart } from '../render/manifest-chart';
 import { ExternalSecretRef } from '../secrets/external-secret';
+import { NamespaceSecretStore } from '../secrets/namespace-secret-store';
+import { restrictedNamespaceLabels } from '../workloads/security';
 import { Scaling } from '../workloads/scaling';
-import { ApiObject } from 'cdk8s';
 import { AWX_TOKEN_SECRET, AwxHookJob, HookPhase } from './awx-hook';
+import { TenantOwnerRole } from './owner-role';
+import { projectRefusals, TENANT_NAMESPACED_KINDS } from './tenant-kinds';
+import { TenantProps } from './tenant-props';
 
-/** People and groups who own a tenant. */
-export interface TenantOwners {
-  /**
-   * User names as the cluster's authenticator reports them.
-   * @default - none
-   */
-  readonly users?: readonly string[];
-  /**
-   * Group names as the cluster's authenticator reports them.
-   * @default - none
-   */
-  readonly groups?: readonly string[];
-}
-
-/** A secret the tenant needs, by reference to the environment's secret store. */
-export interface TenantSecret {
-  /** Name of the Secret created in the tenant namespace. */
-  readonly name: string;
-  /** Key (path) in the store; must be under `tenants/<tenant>/`. */
-  readonly key: string;
-  /**
-   * Property of that key.
-   * @default - the whole value, as key `value`
-   */
-  readonly property?: string;
-}
-
-/** The tenant's Argo CD sync hooks: AWX job templates launched around each sync. */
-export interface TenantHooks {
-  /**
-   * AWX job template launch URL run before each sync (provisioning: Keycloak realm, database schema, ...).
-   * @default - no provisioning hook
-   */
-  readonly preSync?: string;
-  /**
-   * AWX job template launch URL run after each successful sync (validation).
-   * @default - no validation hook
-   */
-  readonly postSync?: string;
-}
-
-/** Props of {@link Tenant}. */
-export interface TenantProps {
-  /** Tenant name (a DNS label of at most 40 characters); the namespace is `tenant-<name>`. */
-  readonly name: string;
-  /** Size class: quota, limits, gateway replicas and autoscaling. */
-  readonly tier: TierName;
-  /** Who may access the namespace: read and operate in full environments, read in read-only ones (never Secret values). */
-  readonly owners: TenantOwners;
-  /**
-   * Human name, recorded as an annotation on the namespace.
-   * @default - the tenant name
-   */
-  readonly displayName?: string;
-  /**
-   * Deliver the gateway as a canary where the environment offers canary analysis.
-   * @default - the environment's choice
-   */
-  readonly canary?: boolean;
-  /**
-   * Autoscaler of an autoscaled tier: an HPA on CPU, or KEDA (CPU, plus the request rate when the environment has Prometheus).
-   * @default 'hpa'
-   */
-  readonly autoscaler?: 'hpa' | 'keda';
-  /**
-   * Secrets to create from the environment's secret store (never values).
-   * @default - none
-   */
-  readonly secrets?: readonly TenantSecret[];
-  /**
-   * AWX sync hooks.
-   * @default - none
-   */
-  readonly hooks?: TenantHooks;
-}
+export * from './tenant-props';
+export { TENANT_NAMESPACED_KINDS } from './tenant-kinds';
 
 /**
  * A tenant in one environment: its namespace with quota, limits, an owners'
@@ -120,7 +50,7 @@ export class Tenant extends ManifestChart {
   /** The Application that deploys this chart (a prototype of the ApplicationSet in ApplicationSet mode). */
   public readonly application: ArgoApplication;
 
-  constructor(env: Environment, id: string, props: TenantProps) {
+  constructor(env: IEnvironment, id: string, props: TenantProps) {
     const namespace = `tenant-${props.name}`;
     const tenantLabels = env.labels({ 'stoa.io/tenant': props.name, 'stoa.io/tier': props.tier });
     // No chart-level namespace: cdk8s would stamp it on the cluster-scoped Namespace too.
@@ -132,7 +62,7 @@ export class Tenant extends ManifestChart {
       ...(props.owners.groups ?? []).map((name) => ({ kind: 'Group' as const, name }))];
     if (owners.length === 0) throw new Error(`${where}: owners must list at least one user or group`);
     const hasHooks = Boolean(props.hooks?.preSync || props.hooks?.postSync);
-    if (props.secrets?.length && !env.tenantVault) {
+    if (props.secrets?.length && !env.secrets.tenantVault) {
       throw new Error(`${where}: secrets are read through a SecretStore of the tenant's own with a Vault role; environment ${env.envName} has no Vault secret store`);
     }
     for (const s of props.secrets ?? []) {
@@ -140,7 +70,7 @@ export class Tenant extends ManifestChart {
         throw new Error(`${where}: secret "${s.name}" reads "${s.key}"; a tenant reads only keys under ${tenantPathPrefix(props.name)}`);
       }
     }
-    if (hasHooks && !(env.secretStoreName && env.awxToken)) {
+    if (hasHooks && !(env.secrets.storeName && env.secrets.awxToken)) {
       throw new Error(`${where}: hooks need the environment's secretStore and awxToken (where the AWX token is in the store)`);
     }
     const tier = TIERS[props.tier];
@@ -155,7 +85,7 @@ export class Tenant extends ManifestChart {
 
     const secretNames = (props.secrets ?? []).map((s) => s.name);
     if (props.secrets?.length) {
-      const store = new NamespaceSecretStore(this, 'secret-store', { namespace, vault: env.tenantVault!, role: `tenant-${props.name}`, name: 'tenant-secrets' });
+      const store = new NamespaceSecretStore(this, 'secret-store', { namespace, vault: env.secrets.tenantVault!, role: `tenant-${props.name}`, name: 'tenant-secrets' });
       const secrets = new Construct(this, 'secrets');
       for (const s of props.secrets) {
         new ExternalSecretRef(secrets, s.name, {
@@ -168,40 +98,42 @@ export class Tenant extends ManifestChart {
     this.gateway = new Gateway(this, 'gateway', {
       tenant: props.name,
       namespace,
-      image: env.imageOf('stoa-gateway'),
+      image: env.imageOf(GATEWAY_COMPONENT),
       resources: tier.gatewayResources,
       scaling: this.scalingOf(env, props, namespace),
       delivery: env.deliveryFor(props.canary),
       ingress: env.ingressFor(props.name, `tenant ${props.name}`),
-      ingressControllerNamespace: env.ingressControllerNamespace,
+      ingressControllerNamespace: env.network.ingressControllerNamespace,
       controlPlaneNamespace: env.platformNamespace,
-      internalCidrs: env.internalCidrs,
-      monitoringNamespace: env.monitoringNamespace,
-      podMonitorLabels: env.podMonitorLabels,
-      acmeHttp01: env.acmeHttp01,
-      nodeLocalDns: env.nodeLocalDns,
+      internalCidrs: env.network.internalCidrs,
+      monitoringNamespace: env.network.monitoringNamespace,
+      podMonitorLabels: env.network.podMonitorLabels,
+      acmeHttp01: env.network.acmeHttp01,
+      nodeLocalDns: env.network.nodeLocalDns,
       secretMounts: secretNames,
     });
 
     if (hasHooks) this.addHooks(env, props, namespace);
 
     const argoLabels = { 'stoa.io/tenant': props.name };
-    this.project = env.addProject(env.apps, `tenant-${props.name}-project`, {
-      name: env.argoName(namespace),
+    this.project = env.argo.addProject(`tenant-${props.name}-project`, {
+      name: env.argo.argoName(namespace),
       description: `Tenant ${props.displayName ?? props.name} in ${env.envName}: only its namespace, only the envs repo`,
       destinations: [
         { server: env.cluster.server, namespace },
         ...(hasHooks ? [{ server: env.cluster.server, namespace: env.hooksNamespace }] : []),
       ],
       clusterResources: [{ group: '', kind: 'Namespace', name: namespace }],
-      // Every kind a tenant may ever render, and nothing else.
-      namespaceResources: tenantKindsCovering(this),
+      // Every kind a tenant may ever render, and nothing else (see projectRefusals, checked at synth).
+      namespaceResources: TENANT_NAMESPACED_KINDS,
       labels: argoLabels,
     });
-    this.application = env.addTenantApplication(props.name, {
-      name: env.argoName(namespace),
+    // At synth, after an importing team had its say: every object must be allowed by the project.
+    this.node.addValidation({ validate: () => projectRefusals(this, this.project, env.cluster.server) });
+    this.application = env.argo.addTenantApplication(props.name, {
+      name: env.argo.argoName(namespace),
       project: this.project.projectName,
-      source: env.sourceFor(this),
+      source: env.argo.sourceFor(this),
       destinationServer: env.cluster.server,
       destinationNamespace: namespace,
       sync: env.sync,
@@ -212,7 +144,7 @@ export class Tenant extends ManifestChart {
     });
   }
 
-  private scalingOf(env: Environment, props: TenantProps, namespace: string): Scaling {
+  private scalingOf(env: IEnvironment, props: TenantProps, namespace: string): Scaling {
     const replicas = TIERS[props.tier].gatewayReplicas;
     if ('fixed' in replicas) return Scaling.fixed(replicas.fixed);
     if (props.autoscaler !== 'keda') return Scaling.autoscaled(replicas);
@@ -227,7 +159,7 @@ export class Tenant extends ManifestChart {
     });
   }
 
-  private addFoundation(scope: Construct, env: Environment, props: TenantProps, namespace: string, owners: Array<{ kind: 'User' | 'Group'; name: string }>): void {
+  private addFoundation(scope: Construct, env: IEnvironment, props: TenantProps, namespace: string, owners: Array<{ kind: 'User' | 'Group'; name: string }>): void {
     const tier = TIERS[props.tier];
     new k8s.KubeNamespace(scope, 'namespace', {
       metadata: {
@@ -264,7 +196,7 @@ export class Tenant extends ManifestChart {
     // Git is the way to change a tenant; owners operate directly only where the environment allows it.
     new TenantOwnerRole(scope, 'owners', { namespace, subjects: owners, operate: env.mode === EnvironmentMode.FULL });
     addDefaultDeny(scope, namespace);
-    addAllowDns(scope, namespace, env.nodeLocalDns);
+    addAllowDns(scope, namespace, env.network.nodeLocalDns);
   }
 
   /**
@@ -273,7 +205,7 @@ export class Tenant extends ManifestChart {
    * the environment's hooks Application, an earlier wave of the app-of-apps,
    * so they exist before the very first PreSync of any tenant.
    */
-  private addHooks(env: Environment, props: TenantProps, namespace: string): void {
+  private addHooks(env: IEnvironment, props: TenantProps, namespace: string): void {
     const hooks = new Construct(this, 'hooks');
     const extraVars = { tenant: props.name, environment: env.envName, namespace };
     const common = {
@@ -291,31 +223,3 @@ export class Tenant extends ManifestChart {
   }
 }
 
-/**
- * Every namespaced kind a Tenant may render, whatever its options: the tenant's
- * AppProject allows exactly these. The set never narrows with the options,
- * because Argo CD ignores live objects of kinds its project does not allow: a
- * tenant switched from a Deployment to a Rollout (or from an HPA to KEDA) would
- * leave the old one running, unpruned and invisible.
- */
-export const TENANT_NAMESPACED_KINDS: ReadonlyArray<{ readonly group: string; readonly kind: string }> = [
-  { group: '', kind: 'LimitRange' }, { group: '', kind: 'ResourceQuota' }, { group: '', kind: 'Service' }, { group: '', kind: 'ServiceAccount' },
-  { group: 'apps', kind: 'Deployment' }, { group: 'argoproj.io', kind: 'AnalysisTemplate' }, { group: 'argoproj.io', kind: 'Rollout' },
-  { group: 'autoscaling', kind: 'HorizontalPodAutoscaler' }, { group: 'batch', kind: 'Job' },
-  { group: 'external-secrets.io', kind: 'ExternalSecret' }, { group: 'external-secrets.io', kind: 'SecretStore' },
-  { group: 'keda.sh', kind: 'ScaledObject' }, { group: 'monitoring.coreos.com', kind: 'PodMonitor' },
-  { group: 'networking.k8s.io', kind: 'Ingress' }, { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
-  { group: 'policy', kind: 'PodDisruptionBudget' }, { group: 'rbac.authorization.k8s.io', kind: 'Role' },
-  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
-];
-
-/** {@link TENANT_NAMESPACED_KINDS}, after checking that every namespaced object under `scope` is of one of them. */
-function tenantKindsCovering(scope: Construct): Array<{ group: string; kind: string }> {
-  const allowed = new Set(TENANT_NAMESPACED_KINDS.map((k) => `${k.group}/${k.kind}`));
-  for (const c of scope.node.findAll()) {
-    if (!ApiObject.isApiObject(c) || c.kind === 'Namespace') continue;
-    const key = `${c.apiGroup === 'core' ? '' : c.apiGroup}/${c.kind}`;
-    if (!allowed.has(key)) throw new Error(`${c.node.path}: kind ${key} is not in TENANT_NAMESPACED_KINDS; add it there so the tenant's AppProject allows it`);
-  }
-  return TENANT_NAMESPACED_KINDS.map((k) => ({ ...k }));
-}

@@ -1,10 +1,11 @@
+import { ENVIRONMENT_DEFAULTS } from '../config/environment-defaults';
 import { compareStrings } from '../sort';
 import { list } from './model/fields';
 import { sourceFolderOf, sourcesOf } from './model/output-index';
 import { environmentFacts, environmentOf, PolicyRule } from './policy';
 
 /** The API server of the cluster Argo CD runs in, as Applications name it. */
-const IN_CLUSTER = 'https://kubernetes.default.svc';
+const IN_CLUSTER = ENVIRONMENT_DEFAULTS.argocdServer;
 
 /** The fields of a plain directory source: Argo CD applies every YAML/JSON file directly in `path`, as validate reads them. */
 const PLAIN_SOURCE_FIELDS = new Set(['repoURL', 'path', 'targetRevision']);

@@ -1,3 +1,4 @@
+import { ENVIRONMENT_DEFAULTS } from '../config/environment-defaults';
 import { parseOutputPath } from '../layout/output-layout';
 import { KubeObject } from '../render/render';
 
@@ -98,9 +99,9 @@ export const DEFAULT_KUBERNETES_VERSION = '1.28';
 
 /** Facts of an environment with the defaults filled in. */
 export function factsOf(partial: Partial<EnvironmentFacts> = {}): EnvironmentFacts {
-  const ingressControllerNamespace = partial.ingressControllerNamespace ?? 'ingress-nginx';
-  const monitoringNamespace = partial.monitoringNamespace ?? 'monitoring';
-  const argocdNamespace = partial.argocdNamespace ?? 'argocd';
+  const ingressControllerNamespace = partial.ingressControllerNamespace ?? ENVIRONMENT_DEFAULTS.ingressControllerNamespace;
+  const monitoringNamespace = partial.monitoringNamespace ?? ENVIRONMENT_DEFAULTS.monitoringNamespace;
+  const argocdNamespace = partial.argocdNamespace ?? ENVIRONMENT_DEFAULTS.argocdNamespace;
   return {
     ingressControllerNamespace,
     monitoringNamespace,

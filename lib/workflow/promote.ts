@@ -3,7 +3,7 @@ import * as semver from 'semver';
 import { loadProjectInput } from '../config/load';
 import { committedVersions } from './promotion-check';
 import { plainVersion } from './publish-guard';
-import { COMPONENT_NAMES, ComponentName } from '../config/environment-config';
+import { ComponentName } from '../config/environment-config';
 import { EditableYaml, environmentFile, environmentNamed, environmentsOf, projectPaths, tenantFile } from './project-files';
 import { WorkflowError } from './workflow-error';
 
@@ -85,8 +85,9 @@ export function promote(options: PromoteOptions): PromoteResult {
       : `${to.name} is not promoted from another environment; it changes directly (order: ${order})`);
   }
 
-  const versions = COMPONENT_NAMES
-    .filter((c) => from.components[c] !== to.components[c])
+  // Components both run (an extra component of one environment only is not promoted).
+  const versions = Object.keys(to.components)
+    .filter((c) => from.components[c] !== undefined && from.components[c] !== to.components[c])
     .map((c) => ({ component: c, from: to.components[c], to: from.components[c] }));
   // check-promotions wants the source to have run a version in an earlier commit: say so now, not in CI.
   const committed = committedVersions(environmentFile(paths, from.name));
@@ -96,7 +97,7 @@ export function promote(options: PromoteOptions): PromoteResult {
   }
   // After a promotion the target runs the source's versions, so every hotfix record ends: the fix must
   // have reached the source (the same version or a later one), or promoting would take it back out.
-  const endedHotfixes = COMPONENT_NAMES.filter((c) => to.hotfixes?.[c]);
+  const endedHotfixes = Object.keys(to.hotfixes ?? {});
   const undone = endedHotfixes.filter((c) => !isSameOrLater(from.components[c], to.hotfixes![c]!.version));
   if (undone.length > 0) {
     throw new WorkflowError(`promoting ${from.name} -> ${to.name} would take back ${to.name}'s hotfix${undone.length === 1 ? '' : 'es'}: ${undone.map((c) => `${c} ${to.hotfixes![c]!.version} (${to.hotfixes![c]!.reason}; ${from.name} has ${from.components[c]})`).join(', ')}. Bring the fix to ${from.name} first (stoa-manifests set-image ${undone[0]} <the fixed version or later> --env ${from.name}), commit, then promote`);

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { COMPONENT_NAMES, ComponentName, EnvironmentConfig } from '../config/environment-config';
+import { ComponentName, EnvironmentConfig } from '../config/environment-config';
 import { parseHistoricInput } from '../config/yaml-file';
 import { fileHistory, FileVersion, isAncestor, isShallow, repoRoot, tryGit } from '../git/git';
 import { environmentFile, environmentsOf, ProjectPaths, projectPaths } from './project-files';
@@ -79,8 +79,7 @@ export function checkPromotions(options: { readonly projectDir?: string } = {}):
     const target = histories.get(env.name);
     // An environment that no longer exists cannot be checked against.
     const sources = guard.sources.map((name) => envs.find((e) => e.name === name)).filter((e): e is EnvironmentConfig => e !== undefined);
-    for (const component of COMPONENT_NAMES) {
-      const version = env.components[component];
+    for (const [component, version] of Object.entries(env.components)) {
       const hotfix = env.hotfixes?.[component];
       // A hotfix record counts only in an environment that never was read-only (prod cannot grant itself one).
       if (sources.length > 0 && hotfix?.version === version && !guard.everReadOnly) {
@@ -247,8 +246,8 @@ function stateIn(text: string | undefined, file: string): FileState | undefined 
   const value = parseHistoricInput(text, file) as { components?: Record<string, unknown>; mode?: unknown; promotedFrom?: unknown } | null | undefined;
   if (!value || typeof value !== 'object') return undefined;
   const versions: Versions = {};
-  for (const c of COMPONENT_NAMES) {
-    const v = value.components?.[c];
+  const components = value.components && typeof value.components === 'object' ? value.components : {};
+  for (const [c, v] of Object.entries(components)) {
     if (typeof v === 'string') versions[c] = v;
   }
   return { versions, mode: value.mode, promotedFrom: value.promotedFrom };

@@ -1,4 +1,4 @@
-import { COMPONENT_NAMES, ComponentName, imageVersion, reasonText } from '../config/environment-config';
+import { ComponentName, imageVersion, reasonText } from '../config/environment-config';
 import { environmentGuards } from './promotion-check';
 import { EditableYaml, environmentFile, environmentNamed, environmentsOf, projectPaths } from './project-files';
 import { WorkflowError } from './workflow-error';
@@ -57,10 +57,10 @@ export function setImage(options: SetImageOptions): SetImageResult {
   const paths = projectPaths(options.projectDir);
   const envs = environmentsOf(paths);
   const env = environmentNamed(envs, options.environment);
-  if (!(COMPONENT_NAMES as readonly string[]).includes(options.component)) {
-    throw new WorkflowError(`unknown component "${options.component}": one of ${COMPONENT_NAMES.join(', ')}`);
+  if (env.components[options.component] === undefined) {
+    throw new WorkflowError(`unknown component "${options.component}": ${env.name} runs ${Object.keys(env.components).join(', ')}`);
   }
-  const component = options.component as ComponentName;
+  const component: ComponentName = options.component;
   const parsed = imageVersion.safeParse(options.version);
   if (!parsed.success) {
     throw new WorkflowError(`version "${options.version}": ${parsed.error.issues[0].message}`);

@@ -1,0 +1,207 @@
+import { Construct } from 'constructs';
+import { ENVIRONMENT_DEFAULTS } from '../config/environment-defaults';
+import { argoName, outputFolder } from '../layout/output-layout';
+import { ManifestChart } from '../render/manifest-chart';
+import { PrototypeChart } from '../render/prototype-chart';
+import { ArgoApplication, ArgoApplicationProps } from './argo-application';
+import { ArgoProject, ArgoProjectProps, ProjectAccess, SyncWindow } from './argo-project';
+import { DEFAULT_ARGOCD_NAMESPACE } from './argocd-namespace';
+import { NotificationTarget, notificationAnnotations } from './notifications';
+import { SyncMode } from './sync-policy';
+import { APP_SYNC_WAVES, setSyncWave } from './sync-wave';
+import { TenantApplicationSet } from './tenant-application-set';
+
+/** The git repository Argo CD pulls rendered manifests from. */
+export interface EnvsRepo {
+  /** Repository URL. */
+  readonly url: string;
+  /** Branch, tag or commit Argo CD follows. */
+  readonly revision: string;
+}
+
+/** How tenants get their Argo CD Applications. */
+export enum TenantApplications {
+  /** One Application per tenant, written into the app-of-apps. */
+  APPLICATIONS = 'applications',
+  /** One ApplicationSet whose git directory generator makes an Application per tenant folder. */
+  APPLICATION_SET = 'applicationset',
+}
+
+/** Props of an Application added to an app-of-apps: its Argo CD namespace and notifications are the app-of-apps'. */
+export type AppOfAppsApplicationProps = Omit<ArgoApplicationProps, 'argocdNamespace' | 'annotations'>;
+
+/** Props of an AppProject added to an app-of-apps: its namespace, source repo and guard rails are the app-of-apps'. */
+export type AppOfAppsProjectProps = Omit<ArgoProjectProps, 'argocdNamespace' | 'sourceRepos' | 'syncWindows' | 'access'>;
+
+/** The Argo CD side of an environment, as tenants and components use it. */
+export interface IAppOfApps {
+  /** Argo CD object name, unique when one Argo CD serves every environment: `<env>-<base>`. */
+  argoName(base: string): string;
+  /** The Application source that deploys `chart` from the envs repo. */
+  sourceFor(chart: ManifestChart): { repoUrl: string; revision: string; path: string };
+  /** An AppProject in the app-of-apps, with the environment's guard rails and the envs repo as only source. */
+  addProject(id: string, props: AppOfAppsProjectProps): ArgoProject;
+  /** An Application in the app-of-apps, subscribed to the environment's notifications. */
+  addApplication(id: string, props: AppOfAppsApplicationProps): ArgoApplication;
+  /** A tenant's Application: in the app-of-apps, or a prototype of the ApplicationSet in ApplicationSet mode. */
+  addTenantApplication(tenant: string, props: AppOfAppsApplicationProps): ArgoApplication;
+}
+
+/** Props of {@link AppOfApps}. */
+export interface AppOfAppsProps {
+  /** Environment name: the top output folder and the prefix of every Argo CD name. */
+  readonly envName: string;
+  /** The envs repo Argo CD pulls. */
+  readonly repo: EnvsRepo;
+  /** How Applications sync. */
+  readonly sync: SyncMode;
+  /**
+   * Namespace Argo CD runs in.
+   * @default 'argocd'
+   */
+  readonly argocdNamespace?: string;
+  /**
+   * API server of the cluster Argo CD runs in (where Applications are created).
+   * @default 'https://kubernetes.default.svc'
+   */
+  readonly argocdServer?: string;
+  /**
+   * Sync windows of every project.
+   * @default - syncs at any time
+   */
+  readonly syncWindows?: readonly SyncWindow[];
+  /**
+   * Project roles of every project.
+   * @default - no project roles
+   */
+  readonly access?: ProjectAccess;
+  /**
+   * Notification subscriptions of every Application.
+   * @default - none
+   */
+  readonly notifications?: NotificationTarget;
+  /**
+   * One Application per tenant, or one ApplicationSet over the tenant folders.
+   * @default TenantApplications.APPLICATIONS
+   */
+  readonly tenantApplications?: TenantApplications;
+  /**
+   * Labels of the bootstrap and apps charts' objects.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * An environment's Argo CD app-of-apps:
+ *
+ * - `<env>/bootstrap/`: the root Application and its project, applied once by hand
+ *   (`kubectl apply -f`); no Application syncs this folder.
+ * - `<env>/apps/`: every Application and AppProject; the root syncs it.
+ *
+ * In ApplicationSet mode, tenant Applications become the ApplicationSet's generated
+ * Applications; their prototypes are never rendered.
+ */
+export class AppOfApps extends Construct implements IAppOfApps {
+  /** Chart of every Application and AppProject (`<env>/apps`), synced by the root Application. */
+  public readonly apps: ManifestChart;
+  /** Namespace Argo CD runs in. */
+  public readonly argocdNamespace: string;
+  /** How tenants get their Applications. */
+  public readonly tenantApplications: TenantApplications;
+
+  private readonly props: AppOfAppsProps;
+  private applicationSet?: TenantApplicationSet;
+  private prototypes?: PrototypeChart;
+
+  constructor(scope: Construct, id: string, props: AppOfAppsProps) {
+    super(scope, id);
+    this.props = props;
+    this.argocdNamespace = props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE;
+    this.tenantApplications = props.tenantApplications ?? TenantApplications.APPLICATIONS;
+    const argocdServer = props.argocdServer ?? ENVIRONMENT_DEFAULTS.argocdServer;
+    const bootstrap = new ManifestChart(this, 'bootstrap', { outputPath: outputFolder(props.envName, 'bootstrap'), labels: props.labels });
+    this.apps = new ManifestChart(this, 'apps', { outputPath: outputFolder(props.envName, 'apps'), labels: props.labels });
+
+    const rootProject = new ArgoProject(bootstrap, 'project', {
+      syncWindows: props.syncWindows,
+      access: props.access,
+      name: this.argoName('bootstrap'),
+      argocdNamespace: this.argocdNamespace,
+      description: `App-of-apps root of ${props.envName}: manages only its Applications and AppProjects`,
+      sourceRepos: [props.repo.url],
+      destinations: [{ server: argocdServer, namespace: this.argocdNamespace }],
+      namespaceResources: [
+        { group: 'argoproj.io', kind: 'Application' },
+        { group: 'argoproj.io', kind: 'AppProject' },
+        ...(this.tenantApplications === TenantApplications.APPLICATION_SET ? [{ group: 'argoproj.io', kind: 'ApplicationSet' }] : []),
+      ],
+    });
+    new ArgoApplication(bootstrap, 'root', {
+      annotations: this.annotations(),
+      name: this.argoName('root'),
+      argocdNamespace: this.argocdNamespace,
+      project: rootProject.projectName,
+      source: this.sourceFor(this.apps),
+      destinationServer: argocdServer,
+      destinationNamespace: this.argocdNamespace,
+      sync: props.sync,
+      // Argo CD's own namespace exists before the root is applied.
+      createNamespace: false,
+      // Prune in reverse wave order (Applications before the projects they use), not all at the end together.
+      pruneLast: false,
+    });
+  }
+
+  public argoName(base: string): string {
+    return argoName(this.props.envName, base);
+  }
+
+  public sourceFor(chart: ManifestChart): { repoUrl: string; revision: string; path: string } {
+    return { repoUrl: this.props.repo.url, revision: this.props.repo.revision, path: chart.outputPath };
+  }
+
+  public addProject(id: string, props: AppOfAppsProjectProps): ArgoProject {
+    return new ArgoProject(this.apps, id, {
+      ...props, syncWindows: this.props.syncWindows, access: this.props.access, argocdNamespace: this.argocdNamespace, sourceRepos: [this.props.repo.url],
+    });
+  }
+
+  public addApplication(id: string, props: AppOfAppsApplicationProps): ArgoApplication {
+    return this.application(this.apps, id, props);
+  }
+
+  public addTenantApplication(tenant: string, props: AppOfAppsApplicationProps): ArgoApplication {
+    const app = this.tenantApplications === TenantApplications.APPLICATIONS
+      ? this.addApplication(`tenant-${tenant}-application`, props)
+      : this.addTenantPrototype(tenant, props);
+    // The same wave in both modes, so both give the same Applications.
+    setSyncWave(app, APP_SYNC_WAVES.tenants);
+    return app;
+  }
+
+  private application(scope: Construct, id: string, props: AppOfAppsApplicationProps): ArgoApplication {
+    return new ArgoApplication(scope, id, { ...props, argocdNamespace: this.argocdNamespace, annotations: this.annotations() });
+  }
+
+  /** A tenant's Application as a prototype of the environment's ApplicationSet (never rendered itself). */
+  private addTenantPrototype(tenant: string, props: AppOfAppsApplicationProps): ArgoApplication {
+    // Same labels as the apps chart, so prototypes are exactly the Applications they stand for.
+    this.prototypes ??= new PrototypeChart(this, 'prototypes', { labels: this.props.labels });
+    this.applicationSet ??= new TenantApplicationSet(this.apps, 'tenants-applicationset', {
+      name: this.argoName('tenants'),
+      argocdNamespace: this.argocdNamespace,
+      repoUrl: this.props.repo.url,
+      revision: this.props.repo.revision,
+      tenantsFolder: outputFolder(this.props.envName, 'tenants'),
+      syncWave: APP_SYNC_WAVES.tenants,
+    });
+    const app = this.application(this.prototypes, `tenant-${tenant}-application`, props);
+    this.applicationSet.addTenant(tenant, app);
+    return app;
+  }
+
+  private annotations(): Record<string, string> | undefined {
+    return this.props.notifications ? notificationAnnotations(this.props.notifications) : undefined;
+  }
+}

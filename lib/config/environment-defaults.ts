@@ -1,0 +1,28 @@
+import { DEFAULT_ARGOCD_NAMESPACE } from '../argocd/argocd-namespace';
+
+/**
+ * What an environment is when its file or props do not say: stated once, for environment
+ * files, the Environment construct and the validation of their output.
+ */
+export const ENVIRONMENT_DEFAULTS = {
+  /** Namespace Argo CD runs in. */
+  argocdNamespace: DEFAULT_ARGOCD_NAMESPACE,
+  /** API server of the cluster Argo CD runs in (where Applications are created). */
+  argocdServer: 'https://kubernetes.default.svc',
+  /** Namespace of the platform components. */
+  platformNamespace: 'stoa-system',
+  /** Namespace of the tenants' AWX sync hooks. */
+  hooksNamespace: 'stoa-hooks',
+  /** Vault role the hooks namespace reads the AWX token with. */
+  hooksVaultRole: 'stoa-hooks',
+  /** IngressClass of every Ingress. */
+  ingressClassName: 'nginx',
+  /** cert-manager ClusterIssuer. */
+  clusterIssuer: 'letsencrypt',
+  /** Namespace of the ingress controller. */
+  ingressControllerNamespace: 'ingress-nginx',
+  /** How cert-manager solves ACME challenges. */
+  acmeSolver: 'http01',
+  /** Namespace of Prometheus. */
+  monitoringNamespace: 'monitoring',
+} as const;

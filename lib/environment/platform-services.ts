@@ -1,0 +1,68 @@
+import { GroupKind } from '../argocd/argo-project';
+import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
+import { ENVIRONMENT_DEFAULTS as D } from '../config/environment-defaults';
+import { HooksNamespace } from '../platform/hooks-namespace';
+import { ManifestChart } from '../render/manifest-chart';
+import { ClusterSecretStore } from '../secrets/secret-store';
+import { IEnvironment } from './environment-context';
+import { EnvironmentProps } from './environment-props';
+
+/** The namespaces and cluster-scoped objects the platform services of an environment add to its platform project. */
+export function platformServicesOf(props: EnvironmentProps, hooksNamespace: string): { namespaces: string[]; clusterResources: GroupKind[] } {
+  return {
+    namespaces: hooksOf(props) ? [hooksNamespace] : [],
+    clusterResources: props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : [],
+  };
+}
+
+/**
+ * The platform services tenants rely on, each its own Application of the platform project:
+ * the ClusterSecretStore (`<env>/platform/secret-store`) and, with an AWX token, the hooks
+ * namespace holding it (`<env>/platform/hooks`), in the waves before the tenants.
+ */
+export function addPlatformServices(env: IEnvironment, props: EnvironmentProps): void {
+  const hooks = hooksOf(props);
+  const tenantVault = env.secrets.tenantVault;
+  if (props.secretStore) {
+    const chart = new ManifestChart(env, 'secret-store', { outputPath: env.outputPath('platform', 'secret-store'), labels: env.labels() });
+    new ClusterSecretStore(chart, 'store', {
+      name: props.secretStore.name,
+      backend: props.secretStore.backend,
+      // Platform namespaces only: tenants (and, with Vault, the hooks namespace) read through
+      // a SecretStore of their own with their own Vault role.
+      namespaces: [env.platformNamespace, ...(hooks && !tenantVault ? [env.hooksNamespace] : [])],
+    });
+    addServiceApplication(env, chart, 'secret-store', env.platformNamespace, APP_SYNC_WAVES.secretStore);
+  }
+  if (hooks) {
+    const chart = new ManifestChart(env, 'hooks', { outputPath: env.outputPath('platform', 'hooks'), labels: env.labels() });
+    new HooksNamespace(chart, 'namespace', {
+      namespace: env.hooksNamespace,
+      store: tenantVault ? { vault: tenantVault, role: hooks.awxToken.vaultRole ?? D.hooksVaultRole } : { clusterSecretStore: hooks.store.name },
+      awxToken: hooks.awxToken,
+      internalCidrs: env.network.internalCidrs,
+      nodeLocalDns: env.network.nodeLocalDns,
+    });
+    // Its Namespace is a manifest, with the Pod Security labels.
+    addServiceApplication(env, chart, 'hooks', env.hooksNamespace, APP_SYNC_WAVES.hooks, false);
+  }
+}
+
+/** The AWX token and the store it is read from: the environment runs a hooks namespace. */
+function hooksOf(props: EnvironmentProps) {
+  return props.awxToken && props.secretStore ? { awxToken: props.awxToken, store: props.secretStore } : undefined;
+}
+
+function addServiceApplication(env: IEnvironment, chart: ManifestChart, service: string, namespace: string, wave: number, createNamespace?: boolean): void {
+  const app = env.argo.addApplication(`${service}-application`, {
+    name: env.argo.argoName(service),
+    project: env.platformProject.projectName,
+    source: env.argo.sourceFor(chart),
+    destinationServer: env.cluster.server,
+    destinationNamespace: namespace,
+    sync: env.sync,
+    createNamespace,
+    labels: { 'stoa.io/component': service },
+  });
+  setSyncWave(app, wave);
+}
