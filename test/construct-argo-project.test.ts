@@ -126,3 +126,43 @@ describe('ArgoProject', () => {
     expect(project.spec.description).toBe('Tenant Acme in qa: only its namespace, only the envs repo');
   });
 });
+
+describe('ArgoProject widening: an importing team allows more, on purpose and in review', () => {
+  test('allowClusterResource, allowNamespaceResource and allowDestination show in the rendered AppProject, once each', () => {
+    const chart = Testing.chart();
+    charts.push(chart);
+    const project = new ArgoProject(chart, 'project', { ...tenantProject, namespaceResources: [{ group: 'apps', kind: 'Deployment' }] });
+    const clusterRole = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'acme-reader' };
+    project.allowClusterResource(clusterRole);
+    project.allowClusterResource(clusterRole);
+    project.allowNamespaceResource({ group: 'batch', kind: 'CronJob' });
+    project.allowDestination({ server: CLUSTER, namespace: 'tenant-acme-jobs' });
+    project.allowDestination({ server: CLUSTER, namespace: 'tenant-acme-jobs' });
+    const spec = Testing.synth(chart)[0].spec;
+    expect(spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: 'tenant-acme' }, clusterRole]);
+    expect(spec.namespaceResourceWhitelist).toEqual([{ group: 'apps', kind: 'Deployment' }, { group: 'batch', kind: 'CronJob' }]);
+    expect(spec.destinations).toEqual([{ server: CLUSTER, namespace: 'tenant-acme' }, { server: CLUSTER, namespace: 'tenant-acme-jobs' }]);
+    expect(project.clusterResources).toHaveLength(2);
+  });
+
+  test('allowNamespaceResource on a project that allows every namespaced kind keeps it so', () => {
+    const chart = Testing.chart();
+    charts.push(chart);
+    const project = new ArgoProject(chart, 'project', tenantProject);
+    project.allowNamespaceResource({ group: 'batch', kind: 'CronJob' });
+    expect(Testing.synth(chart)[0].spec.namespaceResourceWhitelist).toBeUndefined();
+    expect(project.namespaceResources).toBeUndefined();
+  });
+
+  test('refusal() says which list keeps an object out, as Argo CD would', () => {
+    const chart = Testing.chart();
+    charts.push(chart);
+    const project = new ArgoProject(chart, 'project', { ...tenantProject, namespaceResources: [{ group: 'apps', kind: 'Deployment' }] });
+    const into = { server: CLUSTER, namespace: 'tenant-acme' };
+    expect(project.refusal({ apiGroup: 'core', kind: 'Namespace', name: 'tenant-acme' }, into)).toBeUndefined();
+    expect(project.refusal({ apiGroup: 'core', kind: 'Namespace', name: 'tenant-other' }, into)).toMatch(/clusterResourceWhitelist/);
+    expect(project.refusal({ apiGroup: 'apps', kind: 'Deployment', name: 'gw', namespace: 'tenant-acme' }, into)).toBeUndefined();
+    expect(project.refusal({ apiGroup: 'apps', kind: 'Deployment', name: 'gw', namespace: 'kube-system' }, into)).toMatch(/namespace kube-system is not one of its destinations/);
+    expect(project.refusal({ apiGroup: 'batch', kind: 'Job', name: 'j', namespace: 'tenant-acme' }, into)).toMatch(/batch\/Job is not in its namespaceResourceWhitelist/);
+  });
+});
