@@ -42,7 +42,7 @@ class LabEnvironment extends Construct implements IEnvironment {
   public imageOf(component: string): string {
     return `registry.lab.example.com/${component}:${this.versionOf(component)}`;
   }
-  public versionOf(): string {
+  public versionOf(_component: string): string {
     return '1.9.0';
   }
   public ingressFor(prefix: string): IngressOptions {

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isPinnedImage, ObjectInFile, render, validateFolder, validateObjects, VALIDATION_RULES } from '../lib';
+import { isPinnedImage } from '../lib/validate/rules';
+import { ObjectInFile, render, validateFolder, validateObjects, VALIDATION_RULES } from '../lib';
 import { BEHAVIOUR_RULES } from '../lib/validate/behaviour';
 import { exampleProject, tempDir, writeFile } from './helpers';
 
@@ -23,6 +24,23 @@ test('the example validates clean: every schema and every rule', () => {
   expect(report.violations).toEqual([]);
   expect(report.ok).toBe(true);
   expect(report.objects).toBe(example.length);
+});
+
+describe('tenant-confined: a cluster-scoped object in a tenant folder', () => {
+  const withClusterRole = (whitelist?: object) => {
+    const o = copy();
+    o.push({ path: 'dev/tenants/acme/clusterrole-acme-reader.yaml', object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'acme-reader' }, rules: [] } });
+    if (whitelist) find(o, 'dev/apps/appproject-dev-tenant-acme.yaml').spec.clusterResourceWhitelist.push(whitelist);
+    return violationsOf(o, 'tenant-confined');
+  };
+  test('is refused unless the tenant project names it', () => {
+    expect(withClusterRole().map((v) => v.message)).toEqual([expect.stringMatching(/ClusterRole acme-reader, deployed by tenant Application "dev-tenant-acme", is cluster-scoped/)]);
+    expect(withClusterRole({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' })).toHaveLength(1);
+    expect(withClusterRole({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'other' })).toHaveLength(1);
+  });
+  test('is accepted when the tenant project names that very object (an importing team widened it on purpose)', () => {
+    expect(withClusterRole({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'acme-reader' })).toEqual([]);
+  });
 });
 
 /** Each rule: a change that makes it fire (with the message), and a near miss that keeps it quiet. */
@@ -61,7 +79,7 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
       apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'steal', namespace: 'stoa-hooks' },
       spec: { secretStoreRef: { kind: 'SecretStore', name: 'hooks-secrets' }, target: { name: 'steal' }, data: [{ secretKey: 'v', remoteRef: { key: 'platform/awx' } }] },
     } }),
-    message: /ExternalSecret steal, deployed by tenant Application "prod-tenant-acme", is in namespace stoa-hooks: a tenant deploys into tenant-acme only \(hook Jobs excepted\)/,
+    message: /ExternalSecret steal, deployed by tenant Application "prod-tenant-acme", is in namespace stoa-hooks: a tenant deploys into tenant-acme only \(hook Jobs excepted; a cluster-scoped object only when its AppProject names it\)/,
     // Its hook Jobs run in the hooks namespace (the example's acme-provision already does); one more is fine.
     quiet: (o) => o.push({ path: 'prod/tenants/acme/job-acme-extra.yaml', object: { ...find(o, 'prod/tenants/acme/job-acme-provision.yaml'), metadata: { ...find(o, 'prod/tenants/acme/job-acme-provision.yaml').metadata, name: 'acme-extra' } } }),
   },

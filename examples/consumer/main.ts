@@ -1,6 +1,6 @@
 // A team's own cdk8s app: one environment with a tenant, and a standalone gateway
 // in a chart of the team's own, rendered with stoa-manifests' deterministic writer.
-import { Environment, EnvironmentMode, Gateway, ManifestChart, Scaling, StoaApp, Tenant } from 'stoa-manifests';
+import { Environment, EnvironmentMode, Gateway, ManifestChart, Scaling, StoaApp } from 'stoa-manifests';
 
 // StoaApp: app.synth() writes dist/<env>/... (the folders the Applications read), validates
 // every object and replaces dist/ in one step; a violation throws, so the process exits 1.
@@ -14,7 +14,7 @@ const qa = new Environment(app, 'qa', {
   registry: 'ghcr.io/stoa-platform',
   versions: { 'stoa-gateway': '1.9.0', 'control-plane-api': '2.5.0', 'control-plane-ui': '2.5.0', 'stoa-portal': '1.4.0' },
 });
-new Tenant(qa, 'umbrella', { name: 'umbrella', tier: 'silver', owners: { groups: ['umbrella-team'] } });
+qa.addTenant({ name: 'umbrella', tier: 'silver', owners: { groups: ['umbrella-team'] } });
 
 // A gateway outside any tenant, in a chart of our own.
 const edge = new ManifestChart(app, 'edge', { outputPath: 'qa/edge' });
@@ -31,16 +31,16 @@ new Gateway(edge, 'gateway', {
 
 // Argo CD applies a folder only through an Application: the edge chart gets its own, in a
 // project that allows just its namespace (the app-of-apps root syncs both).
-const edgeProject = qa.addProject(qa.apps, 'edge-project', {
-  name: qa.argoName('edge'),
+const edgeProject = qa.argo.addProject('edge-project', {
+  name: qa.argo.argoName('edge'),
   description: 'The standalone edge gateway',
   destinations: [{ server: qa.cluster.server, namespace: 'edge' }],
   clusterResources: [],
 });
-qa.addApplication(qa.apps, 'edge-application', {
-  name: qa.argoName('edge'),
+qa.argo.addApplication('edge-application', {
+  name: qa.argo.argoName('edge'),
   project: edgeProject.projectName,
-  source: qa.sourceFor(edge),
+  source: qa.argo.sourceFor(edge),
   destinationServer: qa.cluster.server,
   destinationNamespace: 'edge',
   sync: qa.sync,

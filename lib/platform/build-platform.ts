@@ -5,6 +5,8 @@ import { TenantApplications } from '../argocd/app-of-apps';
 import { Environment } from '../environment/environment';
 import { EnvironmentMode, EnvironmentProps } from '../environment/environment-props';
 import { ComponentCatalog } from './catalog';
+import { TenantConfig } from '../config/tenant-config';
+import { TenantProps } from '../tenant/tenant-props';
 import { EnvironmentFacts } from '../validate/policy';
 import type { ValidateOptions } from '../validate/validate';
 
@@ -19,19 +21,24 @@ export function buildPlatform(input: ProjectInput, catalog: ComponentCatalog = C
     const env = new Environment(app, config.name, environmentProps(config, catalog));
     for (const tenant of input.tenants) {
       if (!tenant.environments.includes(config.name)) continue;
-      env.addTenant({
-        name: tenant.name,
-        tier: tenant.tier,
-        owners: tenant.owners,
-        displayName: tenant.displayName,
-        canary: tenant.gateway?.canary,
-        autoscaler: tenant.gateway?.autoscaler,
-        secrets: tenant.secrets,
-        hooks: tenant.hooks,
-      });
+      env.addTenant(tenantProps(tenant));
     }
   }
   return app;
+}
+
+/** Tenant props from a validated tenant file. */
+export function tenantProps(config: TenantConfig): TenantProps {
+  return {
+    name: config.name,
+    tier: config.tier,
+    owners: config.owners,
+    displayName: config.displayName,
+    canary: config.gateway?.canary,
+    autoscaler: config.gateway?.autoscaler,
+    secrets: config.secrets,
+    hooks: config.hooks,
+  };
 }
 
 /** What the cluster of an environment provides, for the behaviour rules of validation. */

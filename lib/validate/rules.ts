@@ -311,18 +311,25 @@ const projectPermits: PolicyRule = {
 
 const tenantConfined: PolicyRule = {
   id: 'tenant-confined',
-  reason: "a tenant's Application deploys into its own namespace only, except its Argo CD hook Jobs (AppProjects cannot scope kinds per destination, so this is the fence)",
+  reason: "a tenant's Application deploys into its own namespace only, except its Argo CD hook Jobs and cluster-scoped objects its AppProject names one by one (AppProjects cannot scope kinds per destination, so this is the fence)",
   check: ({ objects, applications }) => {
     const byFolder = objectsByFolder(objects);
+    const projects = new Map(objects.filter((o) => o.object.kind === 'AppProject')
+      .map((p) => [`${environmentOf(p.path)}/${p.object.metadata.name}`, p.object.spec as any]));
     return applications.flatMap((app) => {
       const destination = String((app.object.spec as any)?.destination?.namespace ?? '');
       if (!destination.startsWith('tenant-')) return [];
+      const project = projects.get(`${environmentOf(app.path)}/${(app.object.spec as any)?.project}`);
+      // Widened on purpose: the project names this very object (a wildcard or a whole kind does not count).
+      const named = (group: string, kind: string, name: string) => list(project?.clusterResourceWhitelist)
+        .some((e: any) => e.group === group && e.kind === kind && e.name === name);
       return sourcesOf(app.object).flatMap((s) => byFolder.get(sourceFolderOf(String(s.path ?? ''))) ?? []).flatMap((o) => {
         const { kind, metadata } = o.object;
         const namespace = CLUSTER_SCOPED_KINDS.has(kind) ? undefined : metadata.namespace ?? destination;
         if (namespace === destination || (kind === 'Namespace' && metadata.name === destination) || (namespace !== undefined && (kind === 'Job' && isHook(o.object)))) return [];
+        if (namespace === undefined && kind !== 'Namespace' && named(groupOf(o.object.apiVersion), kind, metadata.name)) return [];
         const where = namespace === undefined ? 'cluster-scoped' : `in namespace ${namespace}`;
-        return [{ file: o.path, message: `${kind} ${metadata.name}, deployed by tenant Application "${app.object.metadata.name}", is ${where}: a tenant deploys into ${destination} only (hook Jobs excepted)` }];
+        return [{ file: o.path, message: `${kind} ${metadata.name}, deployed by tenant Application "${app.object.metadata.name}", is ${where}: a tenant deploys into ${destination} only (hook Jobs excepted; a cluster-scoped object only when its AppProject names it)` }];
       });
     });
   },
