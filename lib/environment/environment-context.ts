@@ -18,7 +18,10 @@ export interface ClusterNetwork {
   readonly podMonitorLabels: Readonly<Record<string, string>>;
   /** The cluster's pod and service CIDRs, kept out of HTTPS egress to the internet. */
   readonly internalCidrs: readonly string[];
-  /** NodeLocal DNSCache address, allowed as a DNS server next to kube-dns (undefined: kube-dns only). */
+  /**
+   * NodeLocal DNSCache address, allowed as a DNS server next to kube-dns.
+   * @default - none: kube-dns only
+   */
   readonly nodeLocalDns?: string;
   /** Whether cert-manager solves ACME challenges over HTTP-01 (solver pods in each namespace with an Ingress). */
   readonly acmeHttp01: boolean;
@@ -26,11 +29,20 @@ export interface ClusterNetwork {
 
 /** Where an environment's secrets come from. */
 export interface EnvironmentSecrets {
-  /** The ClusterSecretStore of the platform namespaces (undefined: none). */
+  /**
+   * The ClusterSecretStore of the platform namespaces.
+   * @default - none
+   */
   readonly storeName?: string;
-  /** The Vault behind the store, which tenants' own SecretStores use with their own role (undefined: tenants cannot read secrets). */
+  /**
+   * The Vault behind the store, which tenants' own SecretStores use with their own role.
+   * @default - none: tenants cannot declare secrets
+   */
   readonly tenantVault?: VaultBackend;
-  /** Where the AWX token of tenants' sync hooks is (undefined: tenants cannot declare hooks). */
+  /**
+   * Where the AWX token of tenants' sync hooks is.
+   * @default - none: tenants cannot declare hooks
+   */
   readonly awxToken?: AwxTokenProps;
 }
 
@@ -57,7 +69,10 @@ export interface IEnvironment extends IConstruct {
   readonly network: ClusterNetwork;
   /** Where secrets come from. */
   readonly secrets: EnvironmentSecrets;
-  /** Prometheus URL, for canary analysis and KEDA triggers (undefined: none). */
+  /**
+   * Prometheus URL, for canary analysis and KEDA triggers.
+   * @default - none: no canary analysis, KEDA on CPU only
+   */
   readonly prometheusAddress?: string;
   /** The platform components it can run. */
   readonly catalog: ComponentCatalog;
