@@ -4,6 +4,7 @@ import { ApiObject, App, Testing } from 'cdk8s';
 import {
   Environment, EnvironmentMode, ManifestChart, StoaApp, synthApp, Tenant, ValidationFailedError,
 } from '../lib';
+import { SyncMode } from '../lib/argocd/sync-policy';
 import { tempDir } from './helpers';
 
 /** One environment with one tenant, as an importing team writes it. */
@@ -61,5 +62,35 @@ describe('StoaApp: app.synth() does the right thing', () => {
     expect(fs.existsSync(path.join(outDir, 'qa/bootstrap'))).toBe(true);
     const chart = new ManifestChart(Testing.app(), 'c', { outputPath: 'x/y' });
     expect(Testing.synth(chart)).toEqual([]);
+  });
+});
+
+describe('validation knows what the Environment constructs of the app say', () => {
+  test('a read-only environment of any name is held to manual sync, without telling StoaApp', () => {
+    const app = new StoaApp({ outdir: path.join(tempDir(), 'dist') });
+    const uat = new Environment(app, 'uat', {
+      name: 'uat', mode: EnvironmentMode.READ_ONLY, domain: 'uat.example.com',
+      cluster: { name: 'uat', server: 'https://uat.k8s.example.com' },
+      repo: { url: 'https://git.example.com/envs.git', revision: 'main' },
+      registry: 'ghcr.io/stoa-platform',
+      versions: { 'stoa-gateway': '1.9.0', 'control-plane-api': '2.5.0', 'control-plane-ui': '2.5.0', 'stoa-portal': '1.4.0' },
+    });
+    // An Application of the team's own that syncs by itself in a read-only environment.
+    const chart = new ManifestChart(app, 'extra', { outputPath: 'uat/extra' });
+    new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: 'stoa-system' } });
+    uat.argo.addApplication('extra-application', {
+      name: uat.argo.argoName('extra'), project: uat.platformProject.projectName, source: uat.argo.sourceFor(chart),
+      destinationServer: uat.cluster.server, destinationNamespace: 'stoa-system', sync: SyncMode.automated(),
+    });
+    expect(() => app.synth()).toThrow(/read-only-manual-sync[\s\S]*Application "uat-extra" in read-only environment "uat" has automated sync/);
+  });
+
+  test('what the app is told wins over what the constructs say', () => {
+    const app = Testing.app();
+    model(app);
+    // qa is a full environment (automated sync); told it is read-only, validation holds it to that.
+    expect(() => synthApp(app, { outDir: path.join(tempDir(), 'out') })).not.toThrow();
+    expect(() => synthApp(app, { outDir: path.join(tempDir(), 'out'), validation: { readOnlyEnvironments: ['qa'] } }))
+      .toThrow(/Application "qa-tenant-acme" in read-only environment "qa" has automated sync/);
   });
 });

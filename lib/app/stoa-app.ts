@@ -6,8 +6,9 @@ import { synthApp } from './synth-app';
 /** Props of {@link StoaApp}. */
 export interface StoaAppProps extends AppProps {
   /**
-   * What validation knows of the environments (read-only ones, Kubernetes versions, repos).
-   * @default - no environment facts: every rule that needs none
+   * What validation knows of the environments (read-only ones, Kubernetes versions, repos), over
+   * what the app's `Environment` constructs say.
+   * @default - what the app's `Environment` constructs say
    */
   readonly validation?: ValidateOptions;
 }

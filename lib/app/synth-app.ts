@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { RenderedFile, renderConstructs } from '../render/render';
 import { replaceFolder } from '../render/replace-folder';
 import { ValidateOptions, ValidationFailedError, validateObjects } from '../validate/validate';
+import { environmentValidationOf, withGivenValidation } from './environment-facts';
 
 /** Options of {@link synthApp}. */
 export interface SynthAppOptions {
@@ -12,8 +13,9 @@ export interface SynthAppOptions {
    */
   readonly outDir?: string;
   /**
-   * What validation knows of the environments (read-only ones, Kubernetes versions, repos).
-   * @default - no environment facts: every rule that needs none
+   * What validation knows of the environments (read-only ones, Kubernetes versions, repos), over
+   * what the `Environment` constructs of the app say.
+   * @default - what the app's `Environment` constructs say
    */
   readonly validation?: ValidateOptions;
 }
@@ -42,11 +44,11 @@ export function synthApp(app: IConstruct, options: SynthAppOptions = {}): SynthA
 
 /**
  * {@link synthApp} without the write: every object rendered and the whole output validated, in
- * memory. Throws `ConstructValidationError` or `ValidationFailedError`.
+ * memory, with what the app's `Environment` constructs say of their clusters (and `validation` over it). Throws `ConstructValidationError` or `ValidationFailedError`.
  */
 export function renderApp(app: IConstruct, validation: ValidateOptions = {}): RenderedFile[] {
   const files = renderConstructs(app);
-  const report = validateObjects(files, validation);
+  const report = validateObjects(files, withGivenValidation(environmentValidationOf(app), validation));
   if (!report.ok) throw new ValidationFailedError(report);
   return files;
 }

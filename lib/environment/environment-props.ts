@@ -18,6 +18,11 @@ export interface ClusterRef {
   readonly name: string;
   /** API server URL: the Argo CD destination. */
   readonly server: string;
+  /**
+   * Kubernetes minor version the cluster runs, e.g. `1.30`: validation refuses API versions it does not serve.
+   * @default '1.28' (the oldest supported)
+   */
+  readonly kubernetesVersion?: string;
 }
 
 /** Ingress settings of an environment. */
