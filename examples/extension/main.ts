@@ -6,7 +6,7 @@
 import * as path from 'path';
 import { ApiObject } from 'cdk8s';
 import {
-  ComponentCatalog, Environment, environmentProps, loadProjectInput, StoaApp, Tenant, tenantProps, validationOptionsOf,
+  ComponentCatalog, Environment, environmentProps, loadProjectInput, StoaApp, Tenant, tenantProps,
 } from 'stoa-manifests';
 import { LabEnvironment } from './lab-environment';
 
@@ -21,14 +21,10 @@ const catalog = ComponentCatalog.stoa().with('billing', {
 const root = path.join(__dirname, '..');
 const input = loadProjectInput({ environmentsDir: path.join(root, 'environments'), tenantsDir: path.join(root, 'tenants'), catalog });
 const repo = { url: 'https://git.example.com/platform/envs.git', revision: 'main' };
-const fromFiles = validationOptionsOf(input.environments);
-// Validation knows each environment's cluster: the files' and our lab's.
+// Validation learns each Environment's cluster from the constructs; our lab is not an Environment, so we say it.
 const app = new StoaApp({
   outdir: path.join(root, 'dist'),
-  validation: {
-    ...fromFiles,
-    environments: { ...fromFiles.environments, lab: { envsRepo: repo, clusterServer: 'https://lab.k8s.example.com', domain: 'lab.example.com', internalCidrs: ['10.0.0.0/8'] } },
-  },
+  validation: { environments: { lab: { envsRepo: repo, clusterServer: 'https://lab.k8s.example.com', domain: 'lab.example.com', internalCidrs: ['10.0.0.0/8'] } } },
 });
 
 for (const config of input.environments) {
