@@ -2,6 +2,6 @@
 // cdk8s empties its own output folder (CDK8S_OUTDIR, `.cdk8s.out`) before the
 // app starts, so dist/ is written by synth itself, all or nothing; cdk8s's folder
 // gets a copy to list (and for any cdk8s validation plugin).
-import { synthCommand } from './lib';
+import { synthCommand } from './lib/cli';
 
 process.exitCode = synthCommand({ project: process.cwd(), copyTo: process.env.CDK8S_OUTDIR });

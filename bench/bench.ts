@@ -5,7 +5,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { diffRefs, formatDiff, git, setImage, synth } from '../lib';
+import { diffRefs, formatDiff, setImage } from '../lib/cli';
+import { git } from '../lib/git/git';
+import { synth } from '../lib';
 import { makeProject } from './project';
 
 const REPO = path.resolve(__dirname, '..');

@@ -64,8 +64,8 @@ export interface ArgoCdSettingsProps {
 
 /**
  * The Argo CD settings the rendered Applications rely on, as ConfigMaps to merge
- * into the Argo CD install (`kubectl patch configmap <name> -n argocd --type merge
- * --patch-file <file>`): no Application syncs this folder, because Argo CD's
+ * into the Argo CD install
+ * (`kubectl patch configmap <name> -n argocd --type merge --patch-file <file>`): no Application syncs this folder, because Argo CD's
  * own ConfigMaps belong to its install and a full apply would drop its other keys.
  */
 export class ArgoCdSettings extends ManifestChart {

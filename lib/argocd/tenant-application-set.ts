@@ -28,7 +28,7 @@ export interface TenantApplicationSetProps {
 /**
  * One ApplicationSet whose git directory generator makes an Application per
  * tenant folder. Its template is derived from the Applications the tenants
- * would have had (registered with {@link addTenant}), with the tenant name
+ * would have had (registered with {@link TenantApplicationSet.addTenant}), with the tenant name
  * replaced by the placeholder, so both modes give the same Applications; if
  * the tenants' Applications differ in more than the name (e.g. one autoscaled
  * gateway and one fixed), a template cannot express them and validation says so.

@@ -92,7 +92,7 @@ export interface TierQuota {
 /**
  * The quota of `tier`, derived from what the tier may run: its peak gateway pods
  * ({@link tierPeak}) times the gateway's requests and limits, plus one cert-manager
- * HTTP-01 solver pod ({@link ACME_SOLVER_RESOURCES}). Hook Jobs run in the platform's
+ * HTTP-01 solver pod (cert-manager's default resources). Hook Jobs run in the platform's
  * hooks namespace and take nothing from it.
  */
 export function tierQuota(tier: TierName): TierQuota {

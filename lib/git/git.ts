@@ -14,7 +14,7 @@ export function redactUrl(text: string): string {
     (/^(git\+)?ssh$/i.test(scheme) && !userinfo.includes(':') ? `${scheme}://${userinfo}@` : `${scheme}://***@`));
 }
 
-/** Thrown when a git command fails; carries git's own message, with URL credentials masked ({@link redactUrl}). */
+/** Thrown when a git command fails; carries git's own message, with the credentials of any URL in it masked. */
 export class GitError extends Error {
   constructor(args: readonly string[], cwd: string, stderr: string) {
     super(redactUrl(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || 'no message'}`));

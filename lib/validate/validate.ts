@@ -26,7 +26,7 @@ export interface ValidateOptions {
   readonly schemas?: SchemaCatalog;
   /**
    * What each environment's cluster provides (ingress, monitoring, DNS, existing namespaces), by environment name.
-   * @default - {@link factsOf} defaults for every environment
+   * @default - the default {@link EnvironmentFacts} for every environment
    */
   readonly environments?: Readonly<Record<string, Partial<EnvironmentFacts>>>;
 }
@@ -40,7 +40,7 @@ export interface ValidationReport {
   /** Every violation, by file then rule. */
   readonly violations: readonly Violation[];
   /**
-   * Every network flow the platform needs and whether the NetworkPolicies allow it, by environment (see {@link flowMatrix}).
+   * Every network flow the platform needs and whether the NetworkPolicies allow it, by environment.
    * @default - none (reports built by hand)
    */
   readonly flows?: Readonly<Record<string, readonly FlowResult[]>>;
@@ -74,8 +74,8 @@ export function validateObjects(objects: readonly ObjectInFile[], options: Valid
 }
 
 /**
- * Reads every manifest file under `dir` as Argo CD would (see {@link readOutputFolder}: YAML, JSON,
- * Lists expanded; files it cannot check reported) and validates it like {@link validateObjects}.
+ * Reads every manifest file under `dir` as Argo CD would (YAML, JSON, Lists expanded; files it
+ * cannot check reported) and validates it like {@link validateObjects}.
  */
 export function validateFolder(dir: string, options: ValidateOptions = {}): ValidationReport {
   const { objects, violations } = readOutputFolder(dir, options.displayPrefix ?? '');

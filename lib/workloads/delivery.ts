@@ -35,7 +35,7 @@ export interface CanaryAnalysisOptions {
   readonly failureLimit?: number;
 }
 
-/** Options of {@link Delivery.canary}. */
+/** Options of `Delivery.canary()`. */
 export interface CanaryOptions {
   /**
    * Traffic weights in percent, ascending, ending at 100.

@@ -1,0 +1,61 @@
+// The `stoa-manifests/cli` entry point: everything a CLI verb does is a function another
+// repository can import. The verbs themselves (diff, set-image, promote, check-promotions,
+// tenant add/remove/list, publish) with their options and results, the errors they refuse
+// with, and the commander program with the `*Command()` wrappers that print and return an
+// exit code. The constructs, synth and validation are at the package root (`stoa-manifests`).
+//
+// Each section lists its names on purpose (no `export *`); `npm run api-check` compares the
+// result with etc/stoa-manifests-cli.api.md.
+
+// --- The command line: the program and one function per verb that prints and returns the exit code
+export { buildProgram, packageVersion } from './program';
+export { checkCommand, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
+export type { Output, ProjectOptions, SynthCommandOptions, ValidateCommandOptions } from './commands';
+export {
+  checkPromotionsCommand, diffCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand, tenantRemoveCommand,
+} from './workflow-commands';
+
+// --- diff: what dist/ changes between two git refs, per environment and Application
+export { diffRefs } from '../workflow/diff';
+export type { ApplicationChanges, ApplicationRules, DiffOptions, DiffResult, EnvironmentChanges, FileChange } from '../workflow/diff';
+export type { HotfixChange, StaleOutput } from '../workflow/diff-head';
+export { MAX_DIFF_FILE_BYTES } from '../workflow/diff-files';
+export type {
+  ApplicationSummary, DiffObject, ImageChange, NetworkPolicyChange, RbacChange, ReplicaChange,
+} from '../workflow/diff-summary';
+export { DEFAULT_MAX_REPORT_BYTES, formatDiff, GITHUB_COMMENT_LIMIT } from '../workflow/diff-report';
+export type { DiffReportLimits } from '../workflow/diff-report';
+export { diffJson } from '../workflow/diff-json';
+
+// --- set-image and promote: versions along the promotion order
+export { setImage } from '../workflow/set-image';
+export type { SetImageOptions, SetImageResult } from '../workflow/set-image';
+export { promote } from '../workflow/promote';
+export type { PromoteOptions, PromoteResult, VersionChange } from '../workflow/promote';
+export { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
+export type { AcceptedHotfix, PromotionCheck, UnpromotedVersion } from '../workflow/promotion-check';
+
+// --- tenant add / remove / list
+export { addTenant } from '../workflow/tenant-add';
+export type { AddTenantOptions, AddTenantResult } from '../workflow/tenant-add';
+export { removeTenant } from '../workflow/tenant-remove';
+export type { RemoveTenantOptions, RemoveTenantResult } from '../workflow/tenant-remove';
+export { formatTenants, listTenants } from '../workflow/tenant-list';
+
+// --- publish: dist/ into the envs repo
+export { publish } from '../workflow/publish';
+export type { PublishOptions, PublishResult } from '../workflow/publish';
+export type { PublishDirection, PublishedVersionChange } from '../workflow/publish-guard';
+export type { PublishedEnvironment, PublishSource } from '../workflow/publish-summary';
+
+// --- Types of the package root that the signatures above use (also exported by `stoa-manifests`,
+// which has the values: the zod schemas the config types are inferred from, ComponentCatalog.stoa())
+export type { ComponentName, EnvironmentConfig } from '../config/environment-config';
+export type { TenantConfig } from '../config/tenant-config';
+export type { ProjectLocation } from '../project/project';
+export type { ComponentCatalog, ComponentSpec } from '../platform/catalog';
+export type { Violation } from '../validate/policy';
+
+// --- What the verbs refuse with
+export { WorkflowError } from '../workflow/workflow-error';
+export { GitError, GitInputError } from '../git/git';
