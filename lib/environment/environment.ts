@@ -28,7 +28,7 @@ export type { AppOfAppsApplicationProps, AppOfAppsProjectProps, AppOfAppsProps, 
  * - `<name>/bootstrap/` and `<name>/apps/`: the app-of-apps.
  * - `<name>/platform/<component>/`, `<name>/tenants/<tenant>/`: one folder per Application.
  *
- * Components and tenants are added with {@link addComponent} and {@link addTenant} (or
+ * Components and tenants are added with {@link Environment.addComponent} and {@link Environment.addTenant} (or
  * `new Tenant(env, ...)`, which is the same); they see it through {@link IEnvironment}.
  */
 export class Environment extends Construct implements IEnvironment {

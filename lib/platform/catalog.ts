@@ -98,7 +98,7 @@ export class ComponentCatalog {
     return new ComponentCatalog([...this.specs, [name, spec]]);
   }
 
-  /** Why {@link with} would refuse `name`, or undefined. */
+  /** Why {@link ComponentCatalog.with} would refuse `name`, or undefined. */
   public problemWith(name: string, spec: Pick<ComponentSpec, 'hostPrefix'>): string | undefined {
     if (!COMPONENT_NAME.test(name)) return 'the name must be a DNS label of at most 40 characters (a-z, 0-9, "-")';
     if (this.specs.has(name)) return 'is already in the catalog';

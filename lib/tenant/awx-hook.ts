@@ -77,7 +77,7 @@ export interface AwxHookJobProps {
   readonly name: string;
   /** Namespace of the Job (the platform's hooks namespace, where the token is). */
   readonly namespace: string;
-  /** The hook's role, e.g. `provision`: the value of the {@link AWX_HOOK_POD_LABEL} label. */
+  /** The hook's role, e.g. `provision`: the value of the `stoa.io/hook` pod label. */
   readonly role: string;
   /** When it runs. */
   readonly phase: HookPhase;
