@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadProjectInput } from './config/load';
 import { buildPlatform, validationOptionsOf } from './platform/build-platform';
 import { renderApp } from './app/synth-app';
 import { RenderedFile } from './render/render';
@@ -8,26 +7,14 @@ import { checkOutputTarget } from './render/output-target';
 import { replaceFolder } from './render/replace-folder';
 import { displayPath, listFiles } from './files';
 import { compareStrings } from './sort';
-import { ComponentCatalog } from './platform/catalog';
+import { projectInput, ProjectLocation, projectOf } from './project/project';
 
-/** Options of {@link synth}, {@link render} and {@link checkOutput}. */
-export interface SynthOptions {
-  /**
-   * Project folder holding `environments/` and `tenants/`.
-   * @default - the current working directory
-   */
-  readonly projectDir?: string;
-  /**
-   * Output folder; {@link synth} replaces it as a whole when everything rendered and validated.
-   * @default '<projectDir>/dist'
-   */
-  readonly outDir?: string;
-  /**
-   * The platform components environment files may run (besides their own `extraComponents`).
-   * @default ComponentCatalog.stoa()
-   */
-  readonly catalog?: ComponentCatalog;
-}
+/**
+ * Options of {@link synth}, {@link render} and {@link checkOutput}: the project (a relative
+ * `outDir` is relative to the project folder). {@link synth} replaces `outDir` as a whole when
+ * everything rendered and validated. A `Project` (from `projectOf()`) is one too.
+ */
+export interface SynthOptions extends ProjectLocation {}
 
 /** What a render produced, before anything is written. */
 export interface RenderResult {
@@ -49,17 +36,12 @@ export interface SynthResult extends RenderResult {
  * `InputError`, `ConstructValidationError` or `ValidationFailedError`.
  */
 export function render(options: SynthOptions = {}): RenderResult {
-  const projectDir = projectDirOf(options);
-  const input = loadProjectInput({
-    environmentsDir: path.join(projectDir, 'environments'),
-    tenantsDir: path.join(projectDir, 'tenants'),
-    displayRoot: projectDir,
-    catalog: options.catalog,
-  });
+  const project = projectOf(options);
+  const input = projectInput(project);
   // The same pipeline as any app's (renderApp/synthApp), over the model built from the files.
-  const files = renderApp(buildPlatform(input, options.catalog), {
+  const files = renderApp(buildPlatform(input, project.catalog), {
     ...validationOptionsOf(input.environments),
-    displayPrefix: `${displayPath(projectDir, outDirOf(options))}/`,
+    displayPrefix: `${displayPath(project.projectDir, project.outDir)}/`,
   });
   return { files, environments: input.environments.map((e) => e.name) };
 }
@@ -70,11 +52,11 @@ export function render(options: SynthOptions = {}): RenderResult {
  * not an earlier output (see {@link checkOutputTarget}).
  */
 export function synth(options: SynthOptions = {}): SynthResult {
-  const outDir = outDirOf(options);
-  checkOutputTarget(projectDirOf(options), outDir);
-  const result = render(options);
-  replaceFolder(outDir, result.files);
-  return { ...result, outDir };
+  const project = projectOf(options);
+  checkOutputTarget(project.projectDir, project.outDir);
+  const result = render(project);
+  replaceFolder(project.outDir, result.files);
+  return { ...result, outDir: project.outDir };
 }
 
 /** How the committed output differs from what the sources produce. */
@@ -91,8 +73,9 @@ export interface OutputCheck {
 
 /** Renders in memory and compares with `outDir` without writing anything (`synth --check`). */
 export function checkOutput(options: SynthOptions = {}): OutputCheck {
-  const expected = new Map(render(options).files.map((f) => [f.path, f.content]));
-  const outDir = outDirOf(options);
+  const project = projectOf(options);
+  const expected = new Map(render(project).files.map((f) => [f.path, f.content]));
+  const { outDir } = project;
   const actual = new Set(listFiles(outDir));
   const missing = [...expected.keys()].filter((f) => !actual.has(f));
   const extra = [...actual].filter((f) => !expected.has(f)).sort(compareStrings);
@@ -101,12 +84,3 @@ export function checkOutput(options: SynthOptions = {}): OutputCheck {
   const changed = [...expected.keys()].filter((f) => actual.has(f) && differs(f));
   return { upToDate: missing.length + extra.length + changed.length === 0, missing, extra, changed };
 }
-
-function projectDirOf(options: Pick<SynthOptions, 'projectDir'>): string {
-  return path.resolve(options.projectDir ?? process.cwd());
-}
-
-function outDirOf(options: SynthOptions): string {
-  return path.resolve(options.outDir ?? path.join(projectDirOf(options), 'dist'));
-}
-

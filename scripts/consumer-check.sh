@@ -77,4 +77,33 @@ test -f "$work/project/tenants/umbrella.yaml" && test -d "$work/project/dist/dev
   || { echo "consumer check failed: onboard.js did not add and render the tenant" >&2; exit 1; }
 
 npx --no-install stoa-manifests validate dist
+
+# A second app that extends the library at every extension point (examples/extension), built with
+# the newest TypeScript of the range against the same installed tarball, synthesized by its plain
+# app.synth(); its output is validated again by the installed CLI.
+cp -r "$repo/examples/extension" "$work/extension"
+ln -s "$work/app/node_modules" "$work/extension/node_modules"
+cd "$work/extension"
+npm run --silent build
+npm run --silent synth
+node - <<'JS'
+const fs = require('fs');
+const { parse } = require('yaml');
+const read = (f) => parse(fs.readFileSync(`dist/${f}`, 'utf8'));
+const fail = (m) => { console.error(`extension check failed: ${m}`); process.exit(1); };
+// A component added in code (billing) and one added in the environment file (ledger).
+if (read('qa/platform/billing/deployment-billing.yaml').spec.template.spec.containers[0].image !== 'ghcr.io/stoa-platform/billing:3.1.0') fail('billing image');
+if (read('qa/platform/ledger/deployment-ledger.yaml').spec.template.spec.containers[0].image !== 'registry.example.com/acme/ledger:0.4.2') fail('ledger image');
+if (read('qa/apps/application-qa-ledger.yaml').spec.source.path !== 'qa/platform/ledger') fail('ledger Application');
+// A tenant chart holding a ClusterRole its widened project names.
+if (read('qa/tenants/umbrella/clusterrole-umbrella-metrics-reader.yaml').kind !== 'ClusterRole') fail('tenant ClusterRole');
+const whitelist = read('qa/apps/appproject-qa-tenant-umbrella.yaml').spec.clusterResourceWhitelist;
+if (!whitelist.some((k) => k.kind === 'ClusterRole' && k.name === 'umbrella-metrics-reader')) fail('widened tenant project');
+// A tenant in the team's own environment construct, with its Application in that environment's app-of-apps.
+if (read('lab/apps/application-lab-tenant-wayne.yaml').spec.source.path !== 'lab/tenants/wayne') fail('lab tenant Application');
+if (!fs.existsSync('dist/lab/bootstrap/application-lab-root.yaml')) fail('lab app-of-apps root');
+console.log('extension output checked');
+JS
+# From outside the project: the CLI reads no environment files (it does not know the app's catalog).
+(cd "$work" && "$work/app/node_modules/.bin/stoa-manifests" validate extension/dist)
 echo "consumer check passed"

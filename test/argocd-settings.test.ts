@@ -1,5 +1,6 @@
 import { lauxlib, lua, lualib, to_luastring } from 'fengari';
-import { APPLICATION_HEALTH_LUA, render } from '../lib';
+import { APPLICATION_HEALTH_LUA } from '../lib/argocd/argocd-settings';
+import { render } from '../lib';
 import { exampleProject } from './helpers';
 
 /** Pushes a JSON value onto the Lua stack as Argo CD passes objects to health scripts (tables, strings, numbers, booleans). */

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { listFiles, ObjectInFile, validateFolder, validateObjects } from '../lib';
+import { listFiles } from '../lib/files';
+import { ObjectInFile, validateFolder, validateObjects } from '../lib';
 import { REPO } from './helpers';
 
 // dev/ and prod/ of dist/ as synth wrote them before the sync-time fixes (commit ec76377):

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
-import { DEFAULT_CORE_FIELDS_FILE, SchemaCatalog, validateObjects } from '../lib';
+import { DEFAULT_CORE_FIELDS_FILE, SchemaCatalog } from '../lib/validate/schema-catalog';
+import { validateObjects } from '../lib';
 import { extractCoreFields } from '../scripts/core-fields';
 
 const catalog = new SchemaCatalog();

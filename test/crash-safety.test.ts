@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { RenderedFile, recoverFolder, replaceFolder } from '../lib';
+import { RenderedFile } from '../lib';
+import { recoverFolder, replaceFolder } from '../lib/render/replace-folder';
 import { readTree, REPO, tempDir } from './helpers';
 
 const OLD = { 'dev/a.yaml': 'a: old\n', 'dev/sub/b.yaml': 'b: old\n', 'dev/gone.yaml': 'gone: 1\n', 'prod/c.yaml': 'c: old\n' };

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_CRD_SCHEMA_DIR, extractCrdSchemas } from '../lib';
+import { DEFAULT_CRD_SCHEMA_DIR } from '../lib/validate/schema-catalog';
+import { extractCrdSchemas } from '../lib/validate/crd-schemas';
 import { readTree, REPO } from './helpers';
 
 const SHARED_CRDS = path.resolve(REPO, 'crds');

@@ -1,8 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  DEFAULT_MAX_REPORT_BYTES, DiffResult, diffJson, diffRefs, EnvironmentChanges, formatDiff, GITHUB_COMMENT_LIMIT, setImage, synth,
-} from '../lib';
+import { DEFAULT_MAX_REPORT_BYTES, DiffResult, diffJson, diffRefs, EnvironmentChanges, formatDiff, GITHUB_COMMENT_LIMIT, setImage } from '../lib/cli';
+import { synth } from '../lib';
 import { exampleRepo } from './git-helpers';
 
 // The Markdown report is a PR comment: it must fit GitHub's limit, spending it on prod first

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { diffJson, diffRefs, formatDiff, setImage, synth } from '../lib';
+import { diffJson, diffRefs, formatDiff, setImage } from '../lib/cli';
+import { synth } from '../lib';
 import { commitAll, exampleRepo, read } from './git-helpers';
 
 // A version set directly in an environment promoted from another (a hotfix) is flagged in the

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { diffRefs, formatDiff, setImage, synth } from '../lib';
+import { diffRefs, formatDiff, setImage } from '../lib/cli';
+import { synth } from '../lib';
 import { commitAll, exampleRepo } from './git-helpers';
 
 // A PR that edits dist/ by hand (or forgets to run synth) shows a diff no source change explains.

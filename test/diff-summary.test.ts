@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { DiffResult, diffJson, diffRefs, formatDiff, summarizeApplication, synth, VALIDATION_RULES } from '../lib';
+import { DiffResult, diffJson, diffRefs, formatDiff } from '../lib/cli';
+import { summarizeApplication } from '../lib/workflow/diff-summary';
+import { synth, VALIDATION_RULES } from '../lib';
 import { commitAll, exampleRepo } from './git-helpers';
 
 // Per-Application summaries read the objects of the changed files, before and after.

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, synth } from '../lib';
+import { git } from '../lib/git/git';
+import { synth } from '../lib';
 import { exampleProject, tempDir } from './helpers';
 
 // Commits in temp repositories need an identity; a CI machine may have none configured.

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkRevision, diffRefs, git, publish, setImage, synth } from '../lib';
+import { checkRevision, git } from '../lib/git/git';
+import { diffRefs, publish, setImage } from '../lib/cli';
+import { synth } from '../lib';
 import { bareRemote, commitAll, exampleRepo, readBranch } from './git-helpers';
 import { tempDir } from './helpers';
 

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { expandApplicationSets, MAX_DISPLAY_NAME_LENGTH, render, validateObjects } from '../lib';
+import { expandApplicationSets } from '../lib/argocd/application-set-preview';
+import { MAX_DISPLAY_NAME_LENGTH, render, validateObjects } from '../lib';
 import { exampleProject, writeFile } from './helpers';
 
 type Obj = { path: string; object: any };

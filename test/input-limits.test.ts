@@ -1,10 +1,12 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { EditableYaml } from '../lib/workflow/project-files';
 import {
-  EditableYaml, InputError, loadProjectInput, MAX_DISPLAY_NAME_LENGTH, MAX_INPUT_ALIASES, MAX_INPUT_DEPTH,
-  MAX_INPUT_FILE_BYTES, MAX_INPUT_NODES, MAX_INPUT_TOKENS, MAX_PROBLEMS_PER_FILE, ProjectInput, setImage,
+  InputError, loadProjectInput, MAX_DISPLAY_NAME_LENGTH, MAX_INPUT_ALIASES, MAX_INPUT_DEPTH, MAX_INPUT_FILE_BYTES, MAX_INPUT_NODES,
+  MAX_INPUT_TOKENS, MAX_PROBLEMS_PER_FILE, ProjectInput,
 } from '../lib';
+import { setImage } from '../lib/cli';
 import { cli, exampleProject, REPO, tempDir, writeFile } from './helpers';
 
 const ACME = `name: acme

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { replaceFolder, synth } from '../lib';
+import { replaceFolder } from '../lib/render/replace-folder';
+import { synth } from '../lib';
 import { exampleProject, readTree, tempDir, writeFile } from './helpers';
 
 test('two synths of the same input are byte-identical', () => {

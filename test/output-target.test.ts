@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkOutputTarget, synth } from '../lib';
+import { checkOutputTarget } from '../lib/render/output-target';
+import { synth } from '../lib';
 import { exampleProject, readTree, tempDir } from './helpers';
 
 // synth replaces its output folder as a whole: pointed at the wrong folder, it would delete it.

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { checkPromotions, checkPromotionsCommand, formatPromotionCheck, git, loadEnvironments, promote, setImage, synth } from '../lib';
+import { checkPromotions, checkPromotionsCommand, formatPromotionCheck, promote, setImage } from '../lib/cli';
+import { git } from '../lib/git/git';
+import { loadEnvironments, synth } from '../lib';
 import { commitAll, exampleRepo, read } from './git-helpers';
 
 const envsOf = (repo: string) => loadEnvironments({ environmentsDir: path.join(repo, 'environments'), displayRoot: repo });

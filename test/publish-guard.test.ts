@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, promote, publish, PublishOptions, removeTenant, synth } from '../lib';
+import { git } from '../lib/git/git';
+import { promote, publish, PublishOptions, removeTenant } from '../lib/cli';
+import { synth } from '../lib';
 import { bareRemote, commitAll, exampleRepo, show } from './git-helpers';
 import { tempDir } from './helpers';
 

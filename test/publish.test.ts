@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, publish, setImage, synth } from '../lib';
+import { git } from '../lib/git/git';
+import { publish, setImage } from '../lib/cli';
+import { synth } from '../lib';
 import { bareRemote, commitAll, exampleRepo, readBranch, show } from './git-helpers';
 
 test('publish writes one folder per environment into the envs repo, commits, pushes; a second publish makes no commit', () => {

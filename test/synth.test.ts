@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { synth, tierTable } from '../lib';
+import { synth } from '../lib';
+import { tierTable } from '../lib/config/tiers';
 import { exampleProject, readObject, readTree, REPO } from './helpers';
 
 // One synth of the bundled example, shared by the assertions below.

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { git, removeTenant, synth, tenantRemoveCommand, tryGit } from '../lib';
+import { git, tryGit } from '../lib/git/git';
+import { removeTenant, tenantRemoveCommand } from '../lib/cli';
+import { synth } from '../lib';
 import { exampleRepo, read } from './git-helpers';
 
 describe('tenant remove', () => {

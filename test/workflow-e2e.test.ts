@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { git, synth } from '../lib';
+import { git } from '../lib/git/git';
+import { synth } from '../lib';
 import { commitAll, exampleRepo } from './git-helpers';
 import { cli, tempDir } from './helpers';
 

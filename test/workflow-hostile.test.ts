@@ -2,9 +2,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import {
-  checkBranchName, checkPromotions, promote, DiffResult, diffRefs, formatDiff, git, MAX_DIFF_FILE_BYTES, publish, redactUrl, setImage, synth, tryGit,
-} from '../lib';
+import { checkBranchName, git, redactUrl, tryGit } from '../lib/git/git';
+import { checkPromotions, promote, DiffResult, diffRefs, formatDiff, MAX_DIFF_FILE_BYTES, publish, setImage } from '../lib/cli';
+import { synth } from '../lib';
 import { bareRemote, commitAll, exampleRepo, readBranch, show } from './git-helpers';
 import { tempDir } from './helpers';
 
@@ -311,7 +311,7 @@ describe('check-promotions in a shallow clone', () => {
 });
 
 test('check-promotions reads old versions of environment files within the input limits: a hostile commit in history cannot hang it', () => {
-  const { checkPromotions } = require('../lib');
+  const { checkPromotions } = require('../lib/cli');
   const repo = exampleRepo();
   const file = path.join(repo, 'environments/staging.yaml');
   const original = fs.readFileSync(file, 'utf8');
@@ -325,7 +325,7 @@ test('check-promotions reads old versions of environment files within the input 
 });
 
 test('set-image keeps a CRLF file CRLF and its byte order mark, changing only the version line, and leaves no temp file', () => {
-  const { setImage } = require('../lib');
+  const { setImage } = require('../lib/cli');
   const repo = exampleRepo();
   const file = path.join(repo, 'environments/dev.yaml');
   const crlf = '\ufeff' + fs.readFileSync(file, 'utf8').replace(/\n/g, '\r\n');

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import {
-  addTenant, checkPromotions, diffRefs, formatDiff, git, promote, setImage, synth, WorkflowError,
-} from '../lib';
+import { addTenant, checkPromotions, diffRefs, formatDiff, promote, setImage, WorkflowError } from '../lib/cli';
+import { git } from '../lib/git/git';
+import { synth } from '../lib';
 import { commitAll, exampleRepo, read } from './git-helpers';
 
 describe('set-image', () => {
@@ -27,7 +27,7 @@ describe('set-image', () => {
   test('refuses latest, unknown components and unknown environments', () => {
     const repo = exampleRepo();
     expect(() => setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: 'latest' })).toThrow(/"latest" is not pinned/);
-    expect(() => setImage({ projectDir: repo, environment: 'dev', component: 'portal', version: '1.0.0' })).toThrow(/unknown component "portal": one of stoa-gateway, control-plane-api/);
+    expect(() => setImage({ projectDir: repo, environment: 'dev', component: 'portal', version: '1.0.0' })).toThrow(/unknown component "portal": dev runs stoa-gateway, control-plane-api/);
     expect(() => setImage({ projectDir: repo, environment: 'qa', component: 'stoa-portal', version: '1.0.0' })).toThrow(/unknown environment "qa": one of dev, staging, prod/);
   });
 

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadEnvironments } from '../config/load';
 import { writeFiles } from '../render/replace-folder';
 import { displayPath } from '../files';
 import { checkOutput, synth } from '../synth';
 import { formatReport, validateFolder } from '../validate/validate';
 import { validationOptionsOf } from '../platform/build-platform';
+import { Project, projectEnvironments, projectOf } from '../project/project';
 
 /** Where a command prints. */
 export interface Output {
@@ -21,7 +21,11 @@ export const PROCESS_OUTPUT: Output = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
-/** Options shared by the commands. */
+/**
+ * Options shared by the commands: the `--project` and `--out` flags. Like every path on a
+ * command line, both are relative to the working directory; `projectOfFlags()` makes them
+ * the one project value the library functions take.
+ */
 export interface ProjectOptions {
   /**
    * Project folder with `environments/` and `tenants/`.
@@ -29,10 +33,15 @@ export interface ProjectOptions {
    */
   readonly project?: string;
   /**
-   * Output folder.
+   * Output folder (relative to the working directory, like `--project`).
    * @default '<project>/dist'
    */
   readonly out?: string;
+}
+
+/** The project `--project` and `--out` name, resolved from the working directory (see `projectOf()`). */
+export function projectOfFlags(options: ProjectOptions): Project {
+  return projectOf({ projectDir: path.resolve(options.project ?? '.'), outDir: options.out === undefined ? undefined : path.resolve(options.out) });
 }
 
 /** Options of {@link synthCommand}. */
@@ -46,25 +55,24 @@ export interface SynthCommandOptions extends ProjectOptions {
 
 /** `synth`: render, validate and replace dist/. Returns the exit code. */
 export function synthCommand(options: SynthCommandOptions, io: Output = PROCESS_OUTPUT): number {
-  const projectDir = path.resolve(options.project ?? '.');
+  const project = projectOfFlags(options);
   return guarded(io, 'synth failed; dist/ was not changed.', () => {
-    const result = synth({ projectDir, outDir: options.out && path.resolve(options.out) });
+    const result = synth(project);
     if (options.copyTo) {
       fs.mkdirSync(options.copyTo, { recursive: true });
       writeFiles(path.resolve(options.copyTo), result.files);
     }
-    io.out(`stoa-manifests: wrote ${result.files.length} files to ${displayPath(projectDir, result.outDir)}/ (${result.environments.join(', ')})`);
+    io.out(`stoa-manifests: wrote ${result.files.length} files to ${displayPath(project.projectDir, result.outDir)}/ (${result.environments.join(', ')})`);
     return 0;
   });
 }
 
 /** `synth --check`: fail when dist/ is not exactly what the sources produce. */
 export function checkCommand(options: ProjectOptions, io: Output = PROCESS_OUTPUT): number {
-  const projectDir = path.resolve(options.project ?? '.');
-  const outDir = path.resolve(options.out ?? path.join(projectDir, 'dist'));
+  const project = projectOfFlags(options);
   return guarded(io, 'check failed.', () => {
-    const result = checkOutput({ projectDir, outDir });
-    const where = displayPath(projectDir, outDir);
+    const result = checkOutput(project);
+    const where = displayPath(project.projectDir, project.outDir);
     if (result.upToDate) {
       io.out(`stoa-manifests: ${where}/ is up to date`);
       return 0;
@@ -90,12 +98,11 @@ export interface ValidateCommandOptions extends ProjectOptions {
 
 /** `validate [dir]`: schemas and policy rules over a rendered folder. */
 export function validateCommand(dir: string | undefined, options: ValidateCommandOptions, io: Output = PROCESS_OUTPUT): number {
-  const projectDir = path.resolve(options.project ?? '.');
-  const target = path.resolve(dir ?? options.out ?? path.join(projectDir, 'dist'));
+  const project = projectOfFlags(options);
+  const target = dir === undefined ? project.outDir : path.resolve(dir);
   const format = options.format ?? 'text';
   return guarded(io, 'validate failed.', () => {
-    const environmentsDir = path.join(projectDir, 'environments');
-    const environments = fs.existsSync(environmentsDir) ? loadEnvironments({ environmentsDir, displayRoot: projectDir }) : undefined;
+    const environments = fs.existsSync(project.environmentsDir) ? projectEnvironments(project) : undefined;
     const report = validateFolder(target, {
       ...(environments && validationOptionsOf(environments)),
       displayPrefix: `${displayPath(process.cwd(), target)}/`,

@@ -1,8 +1,9 @@
 import * as path from 'path';
-import { loadEnvironments } from '../config/load';
-import { validationOptionsOf } from '../platform/build-platform';
 import { redactUrl } from '../git/git';
-import { diffJson, diffRefs, formatDiff } from '../workflow/diff';
+import { projectEnvironments, readOnlyEnvironmentNames } from '../project/project';
+import { diffRefs } from '../workflow/diff';
+import { diffJson } from '../workflow/diff-json';
+import { formatDiff } from '../workflow/diff-report';
 import { promote } from '../workflow/promote';
 import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
 import { publish } from '../workflow/publish';
@@ -10,19 +11,19 @@ import { setImage } from '../workflow/set-image';
 import { addTenant } from '../workflow/tenant-add';
 import { formatTenants, listTenants } from '../workflow/tenant-list';
 import { removeTenant } from '../workflow/tenant-remove';
-import { guarded, Output, PROCESS_OUTPUT } from './commands';
+import { guarded, Output, PROCESS_OUTPUT, projectOfFlags } from './commands';
 
 /**
  * `diff --base <ref> [--head <ref>] [--format markdown|text|json]`: Markdown within a PR comment's
  * size (`DEFAULT_MAX_REPORT_BYTES`), text in full, JSON for bots with the same summaries and hotfixes.
  */
 export function diffCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json' }, io: Output = PROCESS_OUTPUT): number {
-  const projectDir = path.resolve(options.project ?? '.');
+  const project = projectOfFlags(options);
   return guarded(io, 'diff failed.', () => {
-    const envs = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
+    const envs = projectEnvironments(project);
     const result = diffRefs({
-      projectDir, base: options.base, head: options.head,
-      readOnlyEnvironments: validationOptionsOf(envs).readOnlyEnvironments,
+      ...project, base: options.base, head: options.head,
+      readOnlyEnvironments: readOnlyEnvironmentNames(envs),
       colors: Object.fromEntries(envs.map((e) => [e.name, e.color])),
     });
     io.out(options.format === 'json' ? diffJson(result) : formatDiff(result, options.format ?? 'markdown'));
@@ -33,7 +34,7 @@ export function diffCommand(options: { project?: string; base: string; head?: st
 /** `set-image <component> <version> --env <env>`. */
 export function setImageCommand(component: string, version: string, options: { project?: string; env: string; hotfix?: string }, io: Output = PROCESS_OUTPUT): number {
   return guarded(io, 'set-image refused.', () => {
-    const r = setImage({ projectDir: options.project, environment: options.env, component, version, hotfix: options.hotfix });
+    const r = setImage({ ...projectOfFlags(options), environment: options.env, component, version, hotfix: options.hotfix });
     io.out(r.changed
       ? `${r.environment}: ${r.component} ${r.from} -> ${r.to}${r.hotfix !== undefined ? ` as a HOTFIX (recorded: ${r.hotfix})` : ''} (${path.relative(process.cwd(), r.file)}); run synth to render it${r.hotfix !== undefined ? `, commit, then promote ${r.environment} onward (stoa-manifests promote ${r.environment} <next>) in a later commit` : ''}`
       : `${r.environment}: ${r.component} is already ${r.to}; nothing changed`);
@@ -44,7 +45,7 @@ export function setImageCommand(component: string, version: string, options: { p
 /** `promote <from> <to> [--no-tenants]`. */
 export function promoteCommand(from: string, to: string, options: { project?: string; tenants?: boolean }, io: Output = PROCESS_OUTPUT): number {
   return guarded(io, 'promote refused.', () => {
-    const r = promote({ projectDir: options.project, from, to, tenants: options.tenants });
+    const r = promote({ ...projectOfFlags(options), from, to, tenants: options.tenants });
     if (!r.changed) {
       io.out(`nothing to promote: ${r.to} already has every version${options.tenants === false ? '' : ' and tenant'} of ${r.from}`);
       return 0;
@@ -63,10 +64,9 @@ export function promoteCommand(from: string, to: string, options: { project?: st
 /** `check-promotions`: every version of staging and prod arrived through its source environment. */
 export function checkPromotionsCommand(options: { project?: string }, io: Output = PROCESS_OUTPUT): number {
   return guarded(io, 'check-promotions failed.', () => {
-    const check = checkPromotions({ projectDir: options.project });
-    const projectDir = path.resolve(options.project ?? '.');
-    const envs = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
-    (check.ok ? io.out : io.err)(formatPromotionCheck(check, envs));
+    const project = projectOfFlags(options);
+    const check = checkPromotions(project);
+    (check.ok ? io.out : io.err)(formatPromotionCheck(check, projectEnvironments(project)));
     return check.ok ? 0 : 1;
   });
 }
@@ -80,7 +80,7 @@ export function tenantAddCommand(
   return guarded(io, 'tenant add refused.', () => {
     const users = options.owner.filter((o) => !o.startsWith('group:')).map((o) => o.replace(/^user:/, ''));
     const groups = options.owner.filter((o) => o.startsWith('group:')).map((o) => o.slice('group:'.length));
-    const r = addTenant({ projectDir: options.project, name, tier: options.tier, users, groups, environments: options.env, displayName: options.displayName });
+    const r = addTenant({ ...projectOfFlags(options), name, tier: options.tier, users, groups, environments: options.env, displayName: options.displayName });
     io.out(`added tenant ${r.tenant.name} (${r.tenant.tier}, ${r.tenant.environments.join(', ')}): ${path.relative(process.cwd(), r.file)}; run synth to render it`);
     return 0;
   });
@@ -89,7 +89,7 @@ export function tenantAddCommand(
 /** `tenant remove <name> [--env ...] [--allow-prod-removal]`. */
 export function tenantRemoveCommand(name: string, options: { project?: string; env?: string[]; allowProdRemoval?: boolean }, io: Output = PROCESS_OUTPUT): number {
   return guarded(io, 'tenant remove refused.', () => {
-    const r = removeTenant({ projectDir: options.project, name, environments: options.env, allowProdRemoval: options.allowProdRemoval });
+    const r = removeTenant({ ...projectOfFlags(options), name, environments: options.env, allowProdRemoval: options.allowProdRemoval });
     const file = path.relative(process.cwd(), r.file);
     io.out(r.deleted
       ? `removed tenant ${r.name} from ${r.removedFrom.join(', ')} and deleted ${file}; run synth to render it`
@@ -101,7 +101,7 @@ export function tenantRemoveCommand(name: string, options: { project?: string; e
 /** `tenant list [--format table|json]`. */
 export function tenantListCommand(options: { project?: string; format?: 'table' | 'json' }, io: Output = PROCESS_OUTPUT): number {
   return guarded(io, 'tenant list failed.', () => {
-    io.out(formatTenants(listTenants(options.project), options.format ?? 'table'));
+    io.out(formatTenants(listTenants(projectOfFlags(options)), options.format ?? 'table'));
     return 0;
   });
 }
@@ -113,7 +113,7 @@ export function publishCommand(
 ): number {
   return guarded(io, 'publish refused.', () => {
     const r = publish({
-      projectDir: options.project, repo: options.repo, branch: options.branch, sourceBranch: options.sourceBranch,
+      ...projectOfFlags(options), repo: options.repo, branch: options.branch, sourceBranch: options.sourceBranch,
       rollback: options.rollback, allowDowngrade: options.allowDowngrade, allowProdRemoval: options.allowProdRemoval,
     });
     if (!r.committed) {

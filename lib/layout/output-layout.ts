@@ -45,11 +45,6 @@ export function componentFolder(environment: string, component: string): string 
   return outputFolder(environment, 'platform', component);
 }
 
-/** The file of a platform component's Deployment, whose image names the version that runs. */
-export function componentDeploymentFile(environment: string, component: string): string {
-  return `${componentFolder(environment, component)}/deployment-${component}.yaml`;
-}
-
 /** An Argo CD object name, unique when one Argo CD serves every environment: `<env>-<base>`. */
 export function argoName(environment: string, base: string): string {
   return `${environment}-${base}`;

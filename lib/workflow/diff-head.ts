@@ -2,16 +2,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
-import { loadEnvironments } from '../config/load';
-import { parseHistoricInput } from '../config/yaml-file';
 import { isWithin } from '../files';
 import { git, readFilesAt } from '../git/git';
 import { validationOptionsOf } from '../platform/build-platform';
+import { ComponentCatalog } from '../platform/catalog';
+import { projectEnvironments, projectOf } from '../project/project';
 import { compareStrings } from '../sort';
 import { checkOutput, render } from '../synth';
 import { Violation } from '../validate/policy';
 import { validateFolder } from '../validate/validate';
 import { symlinksAt } from './diff-files';
+import { CommittedHotfix, committedEnvironment, environmentFilesAt } from './committed-environments';
 
 /** Files of the head's output that are not what the head's sources produce, relative to the output folder. */
 export interface StaleOutput {
@@ -43,23 +44,25 @@ export interface HeadInspection {
  * throws when the sources fail, so a current output passes every rule: it is byte for byte what was
  * validated. A stale output is validated itself, as `validate` would (files, schemas, rules).
  */
-export function inspectHead(top: string, prefix: string, inRepo: string, headCommit: string | undefined): HeadInspection {
-  const projectDir = path.join(top, prefix);
+export function inspectHead(top: string, prefix: string, inRepo: string, headCommit: string | undefined, catalog: ComponentCatalog): HeadInspection {
+  // The output folder relative to the project: the same at the head commit as in the working tree.
+  const outDir = path.relative(path.join(top, prefix), path.join(top, inRepo));
   if (headCommit === undefined) {
-    const outDir = path.join(top, inRepo);
-    const check = checkOutput({ projectDir, outDir });
-    const environments = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
+    const project = projectOf({ projectDir: path.join(top, prefix), outDir, catalog });
+    const check = checkOutput(project);
+    const environments = projectEnvironments(project);
     if (check.upToDate) return { environments, violations: [] };
     const stale = { missing: check.missing, extra: check.extra, changed: check.changed };
-    return { environments, stale, violations: fs.existsSync(outDir) ? validateFolder(outDir, validationOptionsOf(environments)).violations : [] };
+    return { environments, stale, violations: fs.existsSync(project.outDir) ? validateFolder(project.outDir, validationOptionsOf(environments)).violations : [] };
   }
   const listAt = (dir: string) => git(top, ['ls-tree', '-r', '-z', '--name-only', headCommit, '--', dir]).split('\0').filter(Boolean);
   const sources = [...listAt(`${prefix}environments`), ...listAt(`${prefix}tenants`)];
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-head-'));
   try {
     writeFilesAt(temp, prefix, readFilesAt(top, headCommit, sources), new Set());
-    const expected = new Map(render({ projectDir: temp }).files.map((f) => [f.path, f.content]));
-    const environments = loadEnvironments({ environmentsDir: path.join(temp, 'environments'), displayRoot: temp });
+    const project = projectOf({ projectDir: temp, outDir, catalog });
+    const expected = new Map(render(project).files.map((f) => [f.path, f.content]));
+    const environments = projectEnvironments(project);
     const committedPaths = listAt(inRepo);
     const committed = committedPaths.map((f) => f.slice(inRepo.length + 1));
     const actual = readFilesAt(top, headCommit, committedPaths);
@@ -115,14 +118,12 @@ export interface HotfixChange {
  * limits of the input files); a base file that does not parse counts as having no records.
  */
 export function hotfixChanges(top: string, prefix: string, baseCommit: string, head: readonly EnvironmentConfig[]): Map<string, HotfixChange[]> {
-  const dir = `${prefix}environments/`;
-  const files = git(top, ['ls-tree', '-z', '--name-only', baseCommit, '--', dir]).split('\0')
-    .filter((f) => f.startsWith(dir) && /^[^/]+\.ya?ml$/.test(f.slice(dir.length)));
-  const base = new Map<string, Record<string, { version: string; reason: string }>>();
-  for (const [file, text] of readFilesAt(top, baseCommit, files)) base.set(file.slice(dir.length).replace(/\.ya?ml$/, ''), hotfixesIn(text, file));
+  const base = environmentFilesAt(top, baseCommit, `${prefix}environments`);
   const out = new Map<string, HotfixChange[]>();
   for (const env of head) {
-    const before = base.get(env.name) ?? Object.create(null);
+    const file = base.get(env.name);
+    // A base file that does not parse counts as having no records.
+    const before: Readonly<Record<string, CommittedHotfix>> = (file && committedEnvironment(file.text, file.file)?.hotfixes) ?? Object.create(null);
     const changes = Object.entries(env.hotfixes ?? {})
       .filter(([component, h]) => h && (before[component]?.version !== h.version || before[component]?.reason !== h.reason))
       .sort(([a], [b]) => compareStrings(a, b))
@@ -132,21 +133,6 @@ export function hotfixChanges(top: string, prefix: string, baseCommit: string, h
         ...(before[component] ? { previous: before[component] } : {}),
       }));
     if (changes.length > 0) out.set(env.name, changes);
-  }
-  return out;
-}
-
-/** The hotfix records of an environment file's text; none when it cannot be read. */
-function hotfixesIn(text: string | undefined, file: string): Record<string, { version: string; reason: string }> {
-  const none = Object.create(null);
-  const value = parseHistoricInput(text, file) as any;
-  const records = value && typeof value === 'object' ? value.hotfixes : undefined;
-  if (!records || typeof records !== 'object') return none;
-  // No prototype: a record named `__proto__` is a key like any other.
-  const out: Record<string, { version: string; reason: string }> = Object.create(null);
-  for (const [component, r] of Object.entries(records as Record<string, any>)) {
-    // Clipped to what a valid file holds (a version tag, a 200-character reason): the report shows them.
-    if (r && typeof r.version === 'string' && typeof r.reason === 'string') out[component] = { version: r.version.slice(0, 128), reason: r.reason.slice(0, 200) };
   }
   return out;
 }

@@ -8,20 +8,18 @@ import { VALIDATION_RULES } from '../validate/validate';
 import { foldersAt, readCommitted, readWorkingFile } from './diff-files';
 import { HotfixChange, hotfixChanges, inspectHead, StaleOutput } from './diff-head';
 import { ApplicationSummary, summarizeApplication } from './diff-summary';
+import { ProjectLocation, projectOf } from '../project/project';
+import { WorkflowError } from './workflow-error';
 
 export { MAX_DIFF_FILE_BYTES } from './diff-files';
 export type { HotfixChange, StaleOutput } from './diff-head';
 export * from './diff-summary';
-export * from './diff-report';
-export * from './diff-json';
 
-/** Options of {@link diffRefs}. */
-export interface DiffOptions {
-  /**
-   * Project folder (inside a git work tree) holding the output folder.
-   * @default - the current working directory
-   */
-  readonly projectDir?: string;
+/**
+ * Options of {@link diffRefs}: the project (its folder inside a git work tree; the output
+ * folder, relative to the project, must be in the same work tree) and the refs to compare.
+ */
+export interface DiffOptions extends ProjectLocation {
   /** Base git ref (branch, tag, commit). */
   readonly base: string;
   /**
@@ -29,11 +27,6 @@ export interface DiffOptions {
    * @default - the working tree, untracked files included
    */
   readonly head?: string;
-  /**
-   * Output folder, relative to the project.
-   * @default 'dist'
-   */
-  readonly outDir?: string;
   /**
    * Environments flagged at the top of the report when they change.
    * @default ['prod']
@@ -154,10 +147,14 @@ export interface DiffResult {
  * gets the hotfix records its head file adds or changes.
  */
 export function diffRefs(options: DiffOptions): DiffResult {
-  const projectDir = path.resolve(options.projectDir ?? process.cwd());
+  const project = projectOf(options);
+  const { projectDir } = project;
   const prefix = git(projectDir, ['rev-parse', '--show-prefix']).trim();
-  const outRel = (options.outDir ?? 'dist').replace(/\/+$/, '');
-  const inRepo = `${prefix}${outRel}`;
+  const outRel = path.relative(projectDir, project.outDir).split(path.sep).join('/');
+  const inRepo = path.posix.normalize(`${prefix}${outRel}`);
+  if (outRel === '' || inRepo === '.' || inRepo.startsWith('../') || path.isAbsolute(outRel)) {
+    throw new WorkflowError(`the output folder ${project.outDir} is not a folder of the git work tree the project is in: diff compares the output committed in git`);
+  }
   const top = git(projectDir, ['rev-parse', '--show-toplevel']).trim();
   // Checked before git sees them: a ref like "--output=x" must never reach git as an option.
   const baseCommit = resolveCommit(top, options.base, 'base');
@@ -189,7 +186,7 @@ export function diffRefs(options: DiffOptions): DiffResult {
     list.push({ path: rel, status: statuses.get(p)!, before: before.get(p), after: after.get(p) });
     byFolder.set(folderOf(rel), list);
   }
-  const inspection = inspectHead(top, prefix, inRepo, headCommit);
+  const inspection = inspectHead(top, prefix, inRepo, headCommit, project.catalog);
   const violations = new Map<string, Violation[]>();
   for (const v of inspection.violations) {
     // A violation names a file (its folder is the Application's) or a folder (an Application's own).

@@ -4,31 +4,9 @@ import { Document, isMap, isScalar, isSeq } from 'yaml';
 import { EnvironmentConfig } from '../config/environment-config';
 import { readInputText } from '../config/input-file';
 import { InputError } from '../config/input-error';
-import { loadEnvironments } from '../config/load';
-import { parseInputYaml } from '../config/yaml-file';
+import { parseInputYaml } from '../config/input-yaml';
 import { displayPath } from '../files';
 import { WorkflowError } from './workflow-error';
-
-/** The folders of a project. */
-export interface ProjectPaths {
-  /** The project folder. */
-  readonly projectDir: string;
-  /** Its `environments/` folder. */
-  readonly environmentsDir: string;
-  /** Its `tenants/` folder. */
-  readonly tenantsDir: string;
-}
-
-/** Paths of the project in `projectDir` (default: the working directory). */
-export function projectPaths(projectDir?: string): ProjectPaths {
-  const dir = path.resolve(projectDir ?? process.cwd());
-  return { projectDir: dir, environmentsDir: path.join(dir, 'environments'), tenantsDir: path.join(dir, 'tenants') };
-}
-
-/** Every environment, validated, in promotion order. */
-export function environmentsOf(paths: ProjectPaths): EnvironmentConfig[] {
-  return loadEnvironments({ environmentsDir: paths.environmentsDir, displayRoot: paths.projectDir });
-}
 
 /** One environment by name; the error lists the known ones. */
 export function environmentNamed(envs: readonly EnvironmentConfig[], name: string): EnvironmentConfig {
@@ -126,15 +104,4 @@ export class EditableYaml {
       throw e;
     }
   }
-}
-
-/** The file of an environment. */
-export function environmentFile(paths: ProjectPaths, name: string): string {
-  return path.join(paths.environmentsDir, `${name}.yaml`);
-}
-
-/** The file of a tenant (`.yaml`, or an existing `.yml`). */
-export function tenantFile(paths: ProjectPaths, name: string): string {
-  const yml = path.join(paths.tenantsDir, `${name}.yml`);
-  return fs.existsSync(yml) ? yml : path.join(paths.tenantsDir, `${name}.yaml`);
 }

@@ -1,19 +1,14 @@
 import * as path from 'path';
 import * as semver from 'semver';
-import { loadProjectInput } from '../config/load';
-import { committedVersions } from './promotion-check';
+import { committedVersions } from './committed-environments';
 import { plainVersion } from './publish-guard';
 import { ComponentName } from '../config/environment-config';
-import { EditableYaml, environmentFile, environmentNamed, environmentsOf, projectPaths, tenantFile } from './project-files';
+import { environmentFile, projectEnvironments, projectInput, ProjectLocation, projectOf, tenantFile } from '../project/project';
+import { EditableYaml, environmentNamed } from './project-files';
 import { WorkflowError } from './workflow-error';
 
 /** Options of {@link promote}. */
-export interface PromoteOptions {
-  /**
-   * Project folder.
-   * @default - the current working directory
-   */
-  readonly projectDir?: string;
+export interface PromoteOptions extends ProjectLocation {
   /** Environment to promote from (e.g. `staging`). */
   readonly from: string;
   /** Environment to promote to; its `promotedFrom` must be `from` (e.g. `prod`). */
@@ -74,8 +69,8 @@ function isSameOrLater(version: string, fixed: string): boolean {
  * from an environment is never done by promotion: see `removeTenant`.
  */
 export function promote(options: PromoteOptions): PromoteResult {
-  const paths = projectPaths(options.projectDir);
-  const envs = environmentsOf(paths);
+  const project = projectOf(options);
+  const envs = projectEnvironments(project);
   const from = environmentNamed(envs, options.from);
   const to = environmentNamed(envs, options.to);
   if (to.promotedFrom !== from.name) {
@@ -90,10 +85,10 @@ export function promote(options: PromoteOptions): PromoteResult {
     .filter((c) => from.components[c] !== undefined && from.components[c] !== to.components[c])
     .map((c) => ({ component: c, from: to.components[c], to: from.components[c] }));
   // check-promotions wants the source to have run a version in an earlier commit: say so now, not in CI.
-  const committed = committedVersions(environmentFile(paths, from.name));
+  const committed = committedVersions(environmentFile(project, from.name));
   const uncommitted = committed ? versions.filter((v) => committed[v.component] !== v.to) : [];
   if (uncommitted.length > 0) {
-    throw new WorkflowError(`${uncommitted.map((v) => `${v.component} ${v.to}`).join(', ')} ${uncommitted.length === 1 ? 'is' : 'are'} not committed in ${from.name} yet: ${to.name} may only take a version ${from.name} had in an earlier commit. Commit ${path.relative(paths.projectDir, environmentFile(paths, from.name))} first, then promote ${from.name} ${to.name}`);
+    throw new WorkflowError(`${uncommitted.map((v) => `${v.component} ${v.to}`).join(', ')} ${uncommitted.length === 1 ? 'is' : 'are'} not committed in ${from.name} yet: ${to.name} may only take a version ${from.name} had in an earlier commit. Commit ${path.relative(project.projectDir, environmentFile(project, from.name))} first, then promote ${from.name} ${to.name}`);
   }
   // After a promotion the target runs the source's versions, so every hotfix record ends: the fix must
   // have reached the source (the same version or a later one), or promoting would take it back out.
@@ -102,7 +97,7 @@ export function promote(options: PromoteOptions): PromoteResult {
   if (undone.length > 0) {
     throw new WorkflowError(`promoting ${from.name} -> ${to.name} would take back ${to.name}'s hotfix${undone.length === 1 ? '' : 'es'}: ${undone.map((c) => `${c} ${to.hotfixes![c]!.version} (${to.hotfixes![c]!.reason}; ${from.name} has ${from.components[c]})`).join(', ')}. Bring the fix to ${from.name} first (stoa-manifests set-image ${undone[0]} <the fixed version or later> --env ${from.name}), commit, then promote`);
   }
-  const input = loadProjectInput({ environmentsDir: paths.environmentsDir, tenantsDir: paths.tenantsDir, displayRoot: paths.projectDir });
+  const input = projectInput(project);
   const tenants = (options.tenants ?? true)
     ? input.tenants.filter((t) => t.environments.includes(from.name) && !t.environments.includes(to.name)).map((t) => t.name)
     : [];
@@ -110,13 +105,13 @@ export function promote(options: PromoteOptions): PromoteResult {
   // Edit everything in memory first, then write.
   const edits: EditableYaml[] = [];
   if (versions.length > 0 || endedHotfixes.length > 0) {
-    const envFile = EditableYaml.open(environmentFile(paths, to.name));
+    const envFile = EditableYaml.open(environmentFile(project, to.name));
     for (const v of versions) envFile.set(['components', v.component], v.to);
     for (const c of endedHotfixes) envFile.delete(['hotfixes', c]);
     edits.push(envFile);
   }
   for (const name of tenants) {
-    const file = EditableYaml.open(tenantFile(paths, name));
+    const file = EditableYaml.open(tenantFile(project, name));
     file.append(['environments'], to.name);
     edits.push(file);
   }

@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { ComponentName, EnvironmentConfig } from '../config/environment-config';
-import { parseHistoricInput } from '../config/yaml-file';
-import { fileHistory, FileVersion, isAncestor, isShallow, repoRoot, tryGit } from '../git/git';
-import { environmentFile, environmentsOf, ProjectPaths, projectPaths } from './project-files';
+import { fileHistory, FileVersion, isAncestor, isShallow, repoRoot } from '../git/git';
+import { environmentFile, Project, projectEnvironments, ProjectLocation, projectOf, readOnlyEnvironmentNames } from '../project/project';
+import { CommittedEnvironment, committedEnvironment } from './committed-environments';
 import { WorkflowError } from './workflow-error';
 
 /** A version an environment runs that did not come through the environment it is promoted from. */
@@ -66,13 +66,13 @@ export interface PromotionCheck {
  * versions count. In a shallow clone the history is incomplete, so instead
  * of a verdict it throws a {@link WorkflowError} asking for the full history.
  */
-export function checkPromotions(options: { readonly projectDir?: string } = {}): PromotionCheck {
-  const paths = projectPaths(options.projectDir);
-  const envs = environmentsOf(paths);
-  const root = repoRoot(paths.environmentsDir);
+export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
+  const project = projectOf(options);
+  const envs = projectEnvironments(project);
+  const root = repoRoot(project.environmentsDir);
   const problems: UnpromotedVersion[] = [];
   const hotfixes: AcceptedHotfix[] = [];
-  const histories = historiesOf(paths, envs);
+  const histories = historiesOf(project, envs);
   let reliedOnHistoryStart = false;
   for (const env of envs) {
     const guard = guardOf(env, histories.get(env.name));
@@ -123,21 +123,19 @@ export interface EnvironmentGuard {
  * of its history: what `check-promotions` and `publish` hold an environment to. Setting
  * `mode: full` or removing `promotedFrom` in prod's file does not make prod a dev.
  */
-export function environmentGuards(options: { readonly projectDir?: string; readonly environments?: readonly EnvironmentConfig[] } = {}): Map<string, EnvironmentGuard> {
-  const paths = projectPaths(options.projectDir);
-  const envs = options.environments ?? environmentsOf(paths);
-  const histories = historiesOf(paths, envs);
-  return new Map(envs.map((e) => [e.name, guardOf(e, histories.get(e.name))]));
+export function environmentGuards(project: Project, environments: readonly EnvironmentConfig[] = projectEnvironments(project)): Map<string, EnvironmentGuard> {
+  const histories = historiesOf(project, environments);
+  return new Map(environments.map((e) => [e.name, guardOf(e, histories.get(e.name))]));
 }
 
 /** The history of every environment's file (none outside git). */
-function historiesOf(paths: ProjectPaths, envs: readonly EnvironmentConfig[]): Map<string, History | undefined> {
-  const root = repoRoot(paths.environmentsDir);
-  return new Map(envs.map((e) => [e.name, root ? historyOf(root, environmentFile(paths, e.name)) : undefined]));
+function historiesOf(project: Project, envs: readonly EnvironmentConfig[]): Map<string, History | undefined> {
+  const root = repoRoot(project.environmentsDir);
+  return new Map(envs.map((e) => [e.name, root ? historyOf(root, environmentFile(project, e.name)) : undefined]));
 }
 
 function guardOf(env: EnvironmentConfig, history: History | undefined): EnvironmentGuard {
-  const states = history?.commits.map((c) => c.state).filter((s): s is FileState => s !== undefined) ?? [];
+  const states = history?.commits.map((c) => c.state).filter((s): s is CommittedEnvironment => s !== undefined) ?? [];
   const sources = [env.promotedFrom, ...states.map((s) => s.promotedFrom)].filter((s): s is string => typeof s === 'string' && s !== env.name);
   return {
     sources: [...new Set(sources)],
@@ -147,23 +145,14 @@ function guardOf(env: EnvironmentConfig, history: History | undefined): Environm
 
 /** An environment file in every commit that changed it, newest first. */
 interface History {
-  readonly commits: readonly { readonly version: FileVersion; readonly state: FileState | undefined }[];
+  readonly commits: readonly { readonly version: FileVersion; readonly state: CommittedEnvironment | undefined }[];
   /** Whether the oldest commit has no parent here: a root commit, or the edge of a shallow clone. */
   readonly atHistoryStart: boolean;
 }
 
-type Versions = Partial<Record<ComponentName, string>>;
-
-/** What check-promotions reads of an environment file. */
-interface FileState {
-  readonly versions: Versions;
-  readonly mode?: unknown;
-  readonly promotedFrom?: unknown;
-}
-
 function historyOf(root: string, file: string): History {
   const rel = path.relative(root, file).split(path.sep).join('/');
-  const commits = fileHistory(root, rel).map((version) => ({ version, state: stateIn(version.text, rel) }));
+  const commits = fileHistory(root, rel).map((version) => ({ version, state: committedEnvironment(version.text, rel) }));
   const oldest = commits[commits.length - 1];
   return { commits, atHistoryStart: oldest !== undefined && oldest.version.parents.length === 0 };
 }
@@ -208,7 +197,7 @@ function refuseShallowHistory(root: string, unproven: number): void {
 export function formatPromotionCheck(check: PromotionCheck, envs?: readonly EnvironmentConfig[]): string {
   const accepted = check.hotfixes.map((h) => `  hotfix accepted: ${h.environment} ${h.component} ${h.version} (${h.reason})`);
   if (check.ok) return ['promotion order holds: every version ran in its source environment in an earlier commit', ...accepted].join('\n');
-  const readOnly = new Set((envs ?? []).filter((e) => e.mode === 'read-only').map((e) => e.name));
+  const readOnly = new Set(readOnlyEnvironmentNames(envs ?? []));
   return [
     `${check.problems.length} version${check.problems.length === 1 ? '' : 's'} skipped the promotion order:`,
     ...check.problems.map((p) => `  ${p.environment}: ${p.component} ${p.version} ${p.reason === 'never-in-source'
@@ -228,27 +217,4 @@ function advice(p: UnpromotedVersion, readOnly: ReadonlySet<string>): string {
     ? ''
     : ` (a fix that cannot wait for ${p.source}: stoa-manifests set-image ${p.component} ${p.version} --env ${p.environment} --hotfix "<reason>")`;
   return `${steps}${hotfix}`;
-}
-
-/**
- * The component versions of an environment file as committed in HEAD.
- * @returns undefined outside git, or when HEAD has no such file (a new project)
- */
-export function committedVersions(file: string): Partial<Record<ComponentName, string>> | undefined {
-  const root = repoRoot(path.dirname(file));
-  if (!root) return undefined;
-  const rel = path.relative(root, file).split(path.sep).join('/');
-  return stateIn(tryGit(root, ['show', `HEAD:${rel}`]), rel)?.versions;
-}
-
-/** What an environment file's text says of versions and guard rails, or undefined when it cannot be read. */
-function stateIn(text: string | undefined, file: string): FileState | undefined {
-  const value = parseHistoricInput(text, file) as { components?: Record<string, unknown>; mode?: unknown; promotedFrom?: unknown } | null | undefined;
-  if (!value || typeof value !== 'object') return undefined;
-  const versions: Versions = {};
-  const components = value.components && typeof value.components === 'object' ? value.components : {};
-  for (const [c, v] of Object.entries(components)) {
-    if (typeof v === 'string') versions[c] = v;
-  }
-  return { versions, mode: value.mode, promotedFrom: value.promotedFrom };
 }

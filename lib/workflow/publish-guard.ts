@@ -140,6 +140,16 @@ export function plainVersion(version: string): string | undefined {
 export interface ProdChanges {
   /** `<env> <component> <from> -> <to>` for every downgrade. */
   readonly downgrades: readonly string[];
+  /**
+   * `<env> <component> <to>` for every component that changes where the version before cannot be
+   * known (the last published source commit or its environment file cannot be read): it may be a downgrade.
+   */
+  readonly unverified: readonly string[];
+  /**
+   * Why the versions before are unknown, for the refusal.
+   * @default - none: every version before is known
+   */
+  readonly unverifiedWhy?: string;
   /** `<env> <tenant>` for every tenant removed. */
   readonly removals: readonly string[];
 }
@@ -149,6 +159,9 @@ export function checkProdChanges(changes: ProdChanges, allowed: { readonly downg
   const refusals: string[] = [];
   if (changes.downgrades.length > 0 && !allowed.downgrade) {
     refusals.push(`it downgrades ${changes.downgrades.join(', ')}: if that is meant, pass --allow-downgrade`);
+  }
+  if (changes.unverified.length > 0 && !allowed.downgrade) {
+    refusals.push(`it changes ${changes.unverified.join(', ')}, and the versions before are unknown (${changes.unverifiedWhy ?? 'not readable'}), so it cannot tell whether that is a downgrade: if that is meant, pass --allow-downgrade`);
   }
   if (changes.removals.length > 0 && !allowed.removal) {
     refusals.push(`it removes tenant${changes.removals.length === 1 ? '' : 's'} ${changes.removals.join(', ')} (Argo CD prunes their namespaces and everything in them): if that is meant, pass --allow-prod-removal`);

@@ -1,9 +1,8 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import { NameStatus, tryGit } from '../git/git';
-import { componentDeploymentFile, parseOutputPath } from '../layout/output-layout';
+import { NameStatus } from '../git/git';
+import { parseOutputPath } from '../layout/output-layout';
 import { compareStrings } from '../sort';
 import { ProdChanges, PublishedVersionChange } from './publish-guard';
+import { VersionsBefore } from './published-versions';
 
 /** What publish records and reports: per-environment summaries of the staged change, and the envs commit message. */
 
@@ -17,9 +16,15 @@ export interface PublishedEnvironment {
   readonly tenantsRemoved: readonly string[];
   /** Tenants whose folder changed. */
   readonly tenantsChanged: readonly string[];
-  /** `component old -> new` when the image changed, else `component`. */
+  /**
+   * Each folder of `platform/` whose files changed (the components', and the platform's own such as
+   * `hooks`): `component old -> new` when the component's version changed, else its name.
+   */
   readonly componentsChanged: readonly string[];
-  /** Component versions that changed (read from the Deployments' images). */
+  /**
+   * Component versions that changed, read from the environment file: as the last published
+   * source commit had it, and now (none on a first publish, or when that file cannot be read).
+   */
   readonly versions: readonly PublishedVersionChange[];
   /** Whether the environment is read-only (prod): downgrades and tenant removals there need a flag. */
   readonly readOnly: boolean;
@@ -44,8 +49,11 @@ export interface PublishSource {
   readonly branch?: string;
 }
 
-/** What changed in `env`, from the staged name-status lines and the images before and after. */
-export function summarize(checkout: string, env: string, readOnly: boolean, changes: readonly NameStatus[], hadCommits: boolean): PublishedEnvironment {
+/**
+ * What changed in `env`: tenants and components from the staged name-status lines, and the version
+ * of each changed component from the environment file, `before` (at the last publish) and `after` (now).
+ */
+export function summarize(env: string, readOnly: boolean, changes: readonly NameStatus[], before: VersionsBefore, after: Readonly<Record<string, string>>): PublishedEnvironment {
   const groups = (kind: string) => {
     const byName = new Map<string, NameStatus[]>();
     for (const c of changes) {
@@ -59,12 +67,11 @@ export function summarize(checkout: string, env: string, readOnly: boolean, chan
   const tenantNames = (pred: (l: NameStatus[]) => boolean) => [...tenants.entries()].filter(([, l]) => pred(l)).map(([n]) => n).sort(compareStrings);
   const versions: PublishedVersionChange[] = [];
   const componentsChanged = [...groups('platform').keys()].sort(compareStrings).map((c) => {
-    const file = componentDeploymentFile(env, c);
-    const before = hadCommits ? imageVersion(tryGit(checkout, ['show', `HEAD:${file}`])) : undefined;
-    const after = imageVersion(fs.existsSync(path.join(checkout, file)) ? fs.readFileSync(path.join(checkout, file), 'utf8') : undefined);
-    if (!before || !after || before === after) return c;
-    versions.push({ component: c, from: before, to: after });
-    return `${c} ${before} -> ${after}`;
+    const from = before?.known ? before.versions[c] : undefined;
+    const to = Object.hasOwn(after, c) ? after[c] : undefined;
+    if (!from || !to || from === to) return c;
+    versions.push({ component: c, from, to });
+    return `${c} ${from} -> ${to}`;
   });
   return {
     environment: env,
@@ -77,14 +84,6 @@ export function summarize(checkout: string, env: string, readOnly: boolean, chan
     appsChanged: changes.some((c) => ['apps', 'bootstrap'].includes(parseOutputPath(c.path).area ?? '')),
     files: changes.length,
   };
-}
-
-/** The tag or digest of the first `image:` in a manifest. */
-function imageVersion(text: string | undefined): string | undefined {
-  const image = text?.match(/^\s*image:\s*(\S+)\s*$/m)?.[1];
-  if (!image) return undefined;
-  const at = image.indexOf('@');
-  return at >= 0 ? image.slice(at + 1) : image.slice(image.lastIndexOf(':') + 1);
 }
 
 /** What the caller allowed on purpose: recorded in the message for whoever reads the envs history. */
@@ -115,8 +114,9 @@ export function commitMessage(source: PublishSource, publisher: string, envs: re
     lines.push(`ROLLBACK${allowed.rolledBackFrom ? ` from ${allowed.rolledBackFrom.slice(0, 12)}` : ''}: ${allowed.rollback}`, '');
   }
   if (allowed.downgrades.length) lines.push(`DOWNGRADES in read-only environments (--allow-downgrade): ${allowed.downgrades.join(', ')}`);
+  if (allowed.unverified.length) lines.push(`UNCHECKED VERSIONS in read-only environments (--allow-downgrade; the versions before are unknown): ${allowed.unverified.join(', ')}`);
   if (allowed.removals.length) lines.push(`TENANTS REMOVED from read-only environments (--allow-prod-removal): ${allowed.removals.join(', ')}`);
-  if (allowed.downgrades.length || allowed.removals.length) lines.push('');
+  if (allowed.downgrades.length || allowed.unverified.length || allowed.removals.length) lines.push('');
   for (const e of envs) {
     lines.push(`${e.environment} (${count(e.files, 'file')}):`);
     if (e.componentsChanged.length) lines.push(`  components: ${e.componentsChanged.join(', ')}`);

@@ -1,33 +1,26 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { loadEnvironments } from '../config/load';
-import { displayPath } from '../files';
+import { EnvironmentConfig } from '../config/environment-config';
 import { checkBranchName, diffNameStatus, git, redactUrl, repoRoot, tryGit } from '../git/git';
+import { Project, ProjectLocation, projectOf } from '../project/project';
 import { checkOutput } from '../synth';
-import { compareStrings } from '../sort';
-import { commitMessage, PublishedEnvironment, PublishSource, summarize } from './publish-summary';
+import { checkoutState, cloneTo, restore, switchTo } from './envs-checkout';
+import { commitMessage, PublishedEnvironment, summarize } from './publish-summary';
 import {
   checkBranchIsRead, checkForward, checkNotAhead, checkOnPublishedBranch, checkProdChanges, checkRollbackReason, isDowngrade, lastPublishedSource, PublishDirection,
 } from './publish-guard';
-import { environmentGuards } from './promotion-check';
+import { environmentFolders, SourceInfo, sourceOf } from './publish-source';
+import { versionsAtLastPublish } from './published-versions';
 import { WorkflowError } from './workflow-error';
 
 export type { PublishedEnvironment, PublishSource } from './publish-summary';
 export type { PublishDirection, PublishedVersionChange } from './publish-guard';
 
-/** Options of {@link publish}. */
-export interface PublishOptions {
-  /**
-   * Project folder (inside the source git repository).
-   * @default - the current working directory
-   */
-  readonly projectDir?: string;
-  /**
-   * Output folder to publish, relative to the project.
-   * @default 'dist'
-   */
-  readonly outDir?: string;
+/**
+ * Options of {@link publish}: the project (its folder inside the source git repository; its
+ * output folder, relative to the project, is what is published) and the envs repo.
+ */
+export interface PublishOptions extends ProjectLocation {
   /** The envs repo: a path to a clean checkout, or a URL to clone. */
   readonly repo: string;
   /**
@@ -109,18 +102,18 @@ export function publish(options: PublishOptions): PublishResult {
 }
 
 function publishOutput(options: PublishOptions): PublishResult {
-  const projectDir = path.resolve(options.projectDir ?? process.cwd());
-  const outDir = path.resolve(projectDir, options.outDir ?? 'dist');
+  const project = projectOf(options);
+  const { projectDir, outDir } = project;
   const branch = options.branch ?? 'main';
   // Before any git call: a branch like "--upload-pack=..." must never reach git as an option.
   checkBranchName(branch);
   if (options.sourceBranch !== undefined) checkBranchName(options.sourceBranch);
   checkRollbackReason(options.rollback);
-  const source = sourceOf(projectDir, outDir);
+  const source = sourceOf(project);
   const publishedBranch = checkOnPublishedBranch(source.root, source.commit, options.sourceBranch);
-  const { present: environments, readOnly, revisions } = environmentFolders(projectDir, outDir);
+  const { environments: configs, present: environments, readOnly, revisions } = environmentFolders(project);
   checkBranchIsRead(branch, revisions);
-  const current = checkOutput({ projectDir, outDir });
+  const current = checkOutput(project);
   if (!current.upToDate) {
     const differ = current.missing.length + current.extra.length + current.changed.length;
     throw new WorkflowError(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${differ} file${differ === 1 ? ' differs' : 's differ'}): run synth and commit first`);
@@ -131,7 +124,7 @@ function publishOutput(options: PublishOptions): PublishResult {
     && tryGit(options.repo, ['rev-parse', '--is-inside-work-tree'])?.trim() === 'true';
   const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
   try {
-    return publishInto(checkout, outDir, { environments, readOnly, branch, source: { ...source, branch: publishedBranch }, options }, isLocal);
+    return publishInto(checkout, { project, configs, environments, readOnly, branch, source: { ...source, branch: publishedBranch }, options }, isLocal);
   } finally {
     if (!isLocal) fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
   }
@@ -148,108 +141,12 @@ function redactError(e: unknown): unknown {
   return e;
 }
 
-/**
- * The environment folders of `outDir` to publish: those of the project's environment files.
- * Each is replaced whole in the envs repo, so anything else at the top of `outDir` (a `.git`
- * folder, a file, a symbolic link) is refused rather than copied over the envs checkout, and
- * inside them only folders and regular files are accepted (a symbolic link would be published
- * as a link to whatever it names on the machine that syncs).
- */
-function environmentFolders(projectDir: string, outDir: string): { present: string[]; readOnly: Set<string>; revisions: Map<string, string> } {
-  const shown = displayPath(projectDir, outDir);
-  // Environment names are DNS labels (the schema checks them): never ".git", "..", or a path.
-  const envs = loadEnvironments({ environmentsDir: path.join(projectDir, 'environments'), displayRoot: projectDir });
-  const names = envs.map((e) => e.name);
-  const stat = fs.lstatSync(outDir, { throwIfNoEntry: false });
-  if (!stat?.isDirectory()) {
-    throw new WorkflowError(`${shown} is ${!stat ? 'missing' : stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: publish copies the folder synth writes; run synth and commit first`);
-  }
-  const known = new Set(names);
-  const entries = fs.readdirSync(outDir, { withFileTypes: true });
-  const foreign = entries.filter((e) => !(e.isDirectory() && known.has(e.name))).map((e) => e.name).sort(compareStrings);
-  if (foreign.length > 0) {
-    throw new WorkflowError(`${shown}/ holds ${foreign.slice(0, 5).map((n) => JSON.stringify(n)).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''}, which ${foreign.length === 1 ? 'is' : 'are'} not the folder of an environment (${names.join(', ')}); publish replaces each folder it copies in the envs repo, so it copies nothing else: remove ${foreign.length === 1 ? 'it' : 'them'} and run synth`);
-  }
-  const present = names.filter((n) => entries.some((e) => e.name === n)).sort(compareStrings);
-  for (const env of present) {
-    const odd = oddEntry(outDir, env);
-    if (odd) throw new WorkflowError(`${shown}/${odd.path} is ${odd.kind}; publish copies only folders and regular files: remove it and run synth`);
-  }
-  // Read-only now or ever: prod's file edited to mode: full still guards prod.
-  const guards = environmentGuards({ projectDir, environments: envs });
-  return {
-    present,
-    readOnly: new Set(envs.filter((e) => guards.get(e.name)?.everReadOnly).map((e) => e.name)),
-    revisions: new Map(envs.filter((e) => present.includes(e.name)).map((e) => [e.name, e.repo.revision])),
-  };
-}
-
-/** The first entry under `outDir/dir` that is neither a folder nor a regular file. */
-function oddEntry(outDir: string, dir: string): { path: string; kind: string } | undefined {
-  for (const e of fs.readdirSync(path.join(outDir, dir), { withFileTypes: true })) {
-    const rel = `${dir}/${e.name}`;
-    if (e.isDirectory()) {
-      const found = oddEntry(outDir, rel);
-      if (found) return found;
-    } else if (!e.isFile()) {
-      return { path: rel, kind: e.isSymbolicLink() ? 'a symbolic link' : 'not a regular file' };
-    }
-  }
-  return undefined;
-}
-
-interface SourceInfo extends PublishSource {
-  readonly root: string;
-}
-
-function sourceOf(projectDir: string, outDir: string): SourceInfo {
-  const root = repoRoot(projectDir);
-  if (!root) throw new WorkflowError(`${projectDir} is not in a git repository: publish records the source commit`);
-  // Any change to a tracked file blocks (the recorded commit must be what was rendered); an untracked
-  // file only when synth reads or writes it: the project's environments/, tenants/ and output.
-  const project = fs.realpathSync(projectDir);
-  const output = fs.existsSync(outDir) ? fs.realpathSync(outDir) : outDir;
-  const read = [path.join(project, 'environments'), path.join(project, 'tenants'), output]
-    .map((p) => path.relative(root, p)).filter((rel) => rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel));
-  const tracked = git(root, ['status', '--porcelain', '--untracked-files=no', '--', '.']).split('\n').filter(Boolean);
-  const untracked = read.length === 0 ? [] : git(root, ['status', '--porcelain', '--untracked-files=all', '--', ...read])
-    .split('\n').filter((l) => l.startsWith('??'));
-  const dirty = [...tracked, ...untracked];
-  if (dirty.length > 0) {
-    throw new WorkflowError(`the source repository has uncommitted changes; commit them so the envs repo can record the commit it came from:\n${dirtyListing(dirty)}`);
-  }
-  return {
-    root,
-    // Recorded in the envs repo's history: a token in the remote URL must not be.
-    repo: redactUrl(tryGit(root, ['remote', 'get-url', 'origin'])?.trim() || root),
-    commit: git(root, ['rev-parse', 'HEAD']).trim(),
-    author: git(root, ['log', '-1', '--format=%an <%ae>']).trim(),
-  };
-}
-
-/** `git status --porcelain` lines as an aligned list a person reads: `  modified   environments/dev.yaml`. */
-function dirtyListing(lines: readonly string[]): string {
-  const what = (xy: string) => (xy === '??' ? 'untracked' : xy.includes('D') ? 'deleted' : xy.includes('A') ? 'added' : xy.includes('R') ? 'renamed' : 'modified');
-  const shown = lines.slice(0, 20).map((l) => `  ${what(l.slice(0, 2)).padEnd(10)} ${l.slice(3)}`);
-  return [...shown, ...(lines.length > 20 ? [`  ... and ${lines.length - 20} more`] : [])].join('\n');
-}
-
-function cloneTo(url: string): string {
-  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-envs-'));
-  const dir = path.join(parent, 'envs');
-  // A path (e.g. a bare repository) is cloned from where the user stands, not from the temp folder.
-  const source = fs.existsSync(url) ? path.resolve(url) : url;
-  try {
-    git(parent, ['clone', '--quiet', '--', source, dir]);
-  } catch (e) {
-    fs.rmSync(parent, { recursive: true, force: true });
-    throw new WorkflowError(`cannot clone the envs repo ${redactUrl(url)}: ${(e as Error).message}`);
-  }
-  return dir;
-}
-
 /** What one publish writes, and from where. */
 interface PublishPlan {
+  readonly project: Project;
+  /** Every environment of the project, as its file says now. */
+  readonly configs: readonly EnvironmentConfig[];
+  /** The environments to publish: those with a folder in the output. */
   readonly environments: readonly string[];
   readonly readOnly: ReadonlySet<string>;
   readonly branch: string;
@@ -257,7 +154,7 @@ interface PublishPlan {
   readonly options: PublishOptions;
 }
 
-function publishInto(checkout: string, outDir: string, plan: PublishPlan, isLocal: boolean): PublishResult {
+function publishInto(checkout: string, plan: PublishPlan, isLocal: boolean): PublishResult {
   const { environments, branch } = plan;
   if (repoRoot(checkout) !== fs.realpathSync(checkout)) {
     throw new WorkflowError(`${checkout} is not the top of a git checkout of the envs repo`);
@@ -269,7 +166,7 @@ function publishInto(checkout: string, outDir: string, plan: PublishPlan, isLoca
   // A clone is deleted after the run; a local checkout is put back as it was if anything fails.
   const start = isLocal ? checkoutState(checkout, branch) : undefined;
   try {
-    return commitAndPush(checkout, outDir, plan);
+    return commitAndPush(checkout, plan);
   } catch (e) {
     if (!start) throw e;
     try {
@@ -281,11 +178,10 @@ function publishInto(checkout: string, outDir: string, plan: PublishPlan, isLoca
   }
 }
 
-function commitAndPush(checkout: string, outDir: string, plan: PublishPlan): PublishResult {
-  const { environments, branch, source, options } = plan;
+function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
+  const { project: { outDir }, environments, branch, source, options } = plan;
   const hasRemote = git(checkout, ['remote']).split('\n').includes('origin');
   checkNotAhead(checkout, branch, switchTo(checkout, branch, hasRemote));
-  const hadCommits = tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD']) !== undefined;
   const last = lastPublishedSource(checkout);
   const direction = checkForward(source.root, source.commit, last, options.rollback);
 
@@ -297,12 +193,20 @@ function commitAndPush(checkout: string, outDir: string, plan: PublishPlan): Pub
   const changes = diffNameStatus(checkout, ['--cached', '--', ...environments]);
   if (changes.length === 0) return { committed: false, pushed: false, environments: [] };
 
+  // Versions from the environment files: as the last published source commit had them, and now.
+  const before = versionsAtLastPublish(source.root, plan.project.environmentsDir, last?.sourceCommit, environments);
+  const now = new Map(plan.configs.map((e) => [e.name, e.components]));
   const summary = environments
-    .map((env) => summarize(checkout, env, plan.readOnly.has(env), changes.filter((c) => c.path.startsWith(`${env}/`)), hadCommits))
+    .map((env) => summarize(env, plan.readOnly.has(env), changes.filter((c) => c.path.startsWith(`${env}/`)), before.get(env), now.get(env) ?? {}))
     .filter((s) => s.files > 0);
   const prod = summary.filter((e) => e.readOnly);
+  const unknownBefore = prod.filter((e) => before.get(e.environment)?.known === false);
   const guarded = {
     downgrades: prod.flatMap((e) => e.versions.filter(isDowngrade).map((v) => `${e.environment} ${v.component} ${v.from} -> ${v.to}`)),
+    // A component whose version before cannot be known may be going down: the caller says so on purpose.
+    unverified: unknownBefore.flatMap((e) => e.componentsChanged
+      .flatMap((c) => { const to = now.get(e.environment)?.[c]; return to === undefined ? [] : [`${e.environment} ${c} ${to}`]; })),
+    unverifiedWhy: unknownBefore.map((e) => before.get(e.environment)).find((b): b is { known: false; why: string } => b?.known === false)?.why,
     removals: prod.flatMap((e) => e.tenantsRemoved.map((t) => `${e.environment} ${t}`)),
   };
   checkProdChanges(guarded, { downgrade: options.allowDowngrade, removal: options.allowProdRemoval });
@@ -321,60 +225,4 @@ function commitAndPush(checkout: string, outDir: string, plan: PublishPlan): Pub
     }
   }
   return { committed: true, commit, pushed: hasRemote, message, environments: summary, direction };
-}
-
-/** Where a local envs checkout stood before publish: what {@link restore} puts back. */
-interface CheckoutState {
-  /** The branch HEAD named (`refs/heads/x`), or undefined when HEAD was detached. */
-  readonly symbolic?: string;
-  /** The commit HEAD was on, or undefined on an unborn branch (an empty repository). */
-  readonly head?: string;
-  /** Where the branch to publish to pointed, or undefined when it did not exist. */
-  readonly branchTip?: string;
-}
-
-function checkoutState(checkout: string, branch: string): CheckoutState {
-  return {
-    symbolic: tryGit(checkout, ['symbolic-ref', '--quiet', 'HEAD'])?.trim(),
-    head: tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD'])?.trim(),
-    branchTip: tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])?.trim(),
-  };
-}
-
-/**
- * Puts a local envs checkout back to `start` after a failed publish: the branch publish moved
- * (fast-forward, commit) or started goes back to where it was, HEAD to where it was, and the
- * index and the environment folders to that commit (nothing for an unborn branch). Safe because
- * publish refused the checkout unless it was clean: nothing of the user's is lost.
- */
-function restore(checkout: string, branch: string, start: CheckoutState, environments: readonly string[]): void {
-  const ref = `refs/heads/${branch}`;
-  if (start.branchTip) git(checkout, ['update-ref', ref, start.branchTip]);
-  else if (tryGit(checkout, ['rev-parse', '--verify', '--quiet', ref]) !== undefined) git(checkout, ['update-ref', '-d', ref]);
-  if (start.symbolic) git(checkout, ['symbolic-ref', 'HEAD', start.symbolic]);
-  else if (start.head) git(checkout, ['update-ref', '--no-deref', 'HEAD', start.head]);
-  // On an unborn branch this empties the index and removes the files it held.
-  git(checkout, ['reset', '--quiet', '--hard']);
-  if (environments.length > 0) git(checkout, ['clean', '-fdq', '--', ...environments]);
-}
-
-/**
- * Checks out `branch`, following `origin/<branch>` when there is one; an empty repo starts it.
- * @returns the commit of `origin/<branch>` it followed, or undefined when there is none
- */
-function switchTo(checkout: string, branch: string, hasRemote: boolean): string | undefined {
-  // A full refspec: git cannot read it as an option.
-  if (hasRemote) tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
-  const remoteHead = hasRemote ? tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim() : undefined;
-  const localExists = tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]) !== undefined;
-  if (localExists) {
-    git(checkout, ['checkout', '--quiet', branch, '--']);
-    if (remoteHead) git(checkout, ['merge', '--quiet', '--ff-only', remoteHead]);
-  } else if (remoteHead) {
-    git(checkout, ['checkout', '--quiet', '-B', branch, remoteHead, '--']);
-  } else {
-    // An empty repository (or a new branch): start it without history.
-    git(checkout, ['checkout', '--quiet', '--orphan', branch]);
-  }
-  return remoteHead;
 }

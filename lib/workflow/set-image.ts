@@ -1,15 +1,11 @@
 import { ComponentName, imageVersion, reasonText } from '../config/environment-config';
 import { environmentGuards } from './promotion-check';
-import { EditableYaml, environmentFile, environmentNamed, environmentsOf, projectPaths } from './project-files';
+import { environmentFile, ProjectLocation, projectEnvironments, projectOf } from '../project/project';
+import { EditableYaml, environmentNamed } from './project-files';
 import { WorkflowError } from './workflow-error';
 
 /** Options of {@link setImage}. */
-export interface SetImageOptions {
-  /**
-   * Project folder.
-   * @default - the current working directory
-   */
-  readonly projectDir?: string;
+export interface SetImageOptions extends ProjectLocation {
   /** Environment to change: one that takes versions directly (dev), or with `hotfix`, one promoted from another (staging). */
   readonly environment: string;
   /** Platform component. */
@@ -54,8 +50,8 @@ export interface SetImageResult {
  * staging hotfix, then `promote staging prod` in a later commit.
  */
 export function setImage(options: SetImageOptions): SetImageResult {
-  const paths = projectPaths(options.projectDir);
-  const envs = environmentsOf(paths);
+  const project = projectOf(options);
+  const envs = projectEnvironments(project);
   const env = environmentNamed(envs, options.environment);
   if (env.components[options.component] === undefined) {
     throw new WorkflowError(`unknown component "${options.component}": ${env.name} runs ${Object.keys(env.components).join(', ')}`);
@@ -67,7 +63,7 @@ export function setImage(options: SetImageOptions): SetImageResult {
   }
   const first = envs.find((e) => !e.promotedFrom)?.name ?? 'dev';
   // Held to what the environment ever was: prod's file set to mode: full is still prod.
-  const guard = environmentGuards({ projectDir: paths.projectDir, environments: envs }).get(env.name)!;
+  const guard = environmentGuards(project, envs).get(env.name)!;
   if (guard.everReadOnly) {
     const source = env.promotedFrom ?? guard.sources[0];
     const upstream = envs.find((e) => e.name === source)?.promotedFrom;
@@ -91,7 +87,7 @@ export function setImage(options: SetImageOptions): SetImageResult {
     if (!check.success) throw new WorkflowError(`--hotfix ${JSON.stringify(reason)}: ${check.error.issues[0].message}`);
   }
 
-  const file = environmentFile(paths, env.name);
+  const file = environmentFile(project, env.name);
   const from = env.components[component];
   const recorded = env.hotfixes?.[component];
   if (from === options.version && (reason === undefined || (recorded?.version === from && recorded.reason === reason))) {

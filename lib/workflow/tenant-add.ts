@@ -2,19 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { InputError } from '../config/input-error';
-import { loadProjectInput } from '../config/load';
 import { TenantConfig, tenantFileSchema } from '../config/tenant-config';
-import { formatPath } from '../config/yaml-file';
-import { projectPaths } from './project-files';
+import { formatPath } from '../config/field-path';
+import { projectInput, ProjectLocation, projectOf } from '../project/project';
 import { WorkflowError } from './workflow-error';
 
 /** Options of {@link addTenant}. */
-export interface AddTenantOptions {
-  /**
-   * Project folder.
-   * @default - the current working directory
-   */
-  readonly projectDir?: string;
+export interface AddTenantOptions extends ProjectLocation {
   /** Tenant name: a DNS label of at most 40 characters. */
   readonly name: string;
   /** Size class. */
@@ -55,7 +49,7 @@ export interface AddTenantResult {
  * order); duplicates and invalid values are refused and nothing is left behind.
  */
 export function addTenant(options: AddTenantOptions): AddTenantResult {
-  const paths = projectPaths(options.projectDir);
+  const project = projectOf(options);
   const raw = {
     name: options.name,
     ...(options.displayName ? { displayName: options.displayName } : {}),
@@ -71,16 +65,16 @@ export function addTenant(options: AddTenantOptions): AddTenantResult {
     const problems = parsed.error.issues.map((i) => `${formatPath(i.path.filter((p): p is string | number => typeof p !== 'symbol')) || 'tenant'}: ${i.message}`);
     throw new WorkflowError(`tenant "${options.name}" is invalid:\n  ${problems.join('\n  ')}`);
   }
-  const file = path.join(paths.tenantsDir, `${options.name}.yaml`);
+  const file = path.join(project.tenantsDir, `${options.name}.yaml`);
   const existing = [file, file.replace(/\.yaml$/, '.yml')].find((f) => fs.existsSync(f));
   if (existing) {
-    throw new WorkflowError(`tenant "${options.name}" already exists: ${path.relative(paths.projectDir, existing)}`);
+    throw new WorkflowError(`tenant "${options.name}" already exists: ${path.relative(project.projectDir, existing)}`);
   }
 
-  fs.mkdirSync(paths.tenantsDir, { recursive: true });
+  fs.mkdirSync(project.tenantsDir, { recursive: true });
   fs.writeFileSync(file, `# Written by stoa-manifests tenant add.\n${stringify(raw, { lineWidth: 0 })}`, { flag: 'wx' });
   try {
-    loadProjectInput({ environmentsDir: paths.environmentsDir, tenantsDir: paths.tenantsDir, displayRoot: paths.projectDir });
+    projectInput(project);
   } catch (e) {
     fs.rmSync(file, { force: true });
     if (e instanceof InputError) throw new WorkflowError(`tenant "${options.name}" was not added:\n${e.message}`);

@@ -1,16 +1,14 @@
-import { loadProjectInput } from '../config/load';
 import { TenantConfig } from '../config/tenant-config';
-import { projectPaths } from './project-files';
+import { projectInput, ProjectLocation, projectOf } from '../project/project';
 
 /**
  * Every tenant of a project, validated like synth validates them (an invalid tenant or
  * environment file is an `InputError`, not a partial list), sorted by name.
  *
- * @param projectDir the project folder (default: the current working directory)
+ * @param project the project folder, or the project (default: the current working directory)
  */
-export function listTenants(projectDir?: string): readonly TenantConfig[] {
-  const paths = projectPaths(projectDir);
-  return loadProjectInput({ environmentsDir: paths.environmentsDir, tenantsDir: paths.tenantsDir, displayRoot: paths.projectDir }).tenants;
+export function listTenants(project?: string | ProjectLocation): readonly TenantConfig[] {
+  return projectInput(projectOf(typeof project === 'string' ? { projectDir: project } : project)).tenants;
 }
 
 /** `tenant list` as a table for people (`table`) or JSON for tools (`json`: name, tier, environments, owners, display name). */

@@ -1,17 +1,12 @@
 import * as fs from 'fs';
 import { InputError } from '../config/input-error';
-import { loadProjectInput } from '../config/load';
 import { tenantFileSchema } from '../config/tenant-config';
-import { EditableYaml, projectPaths, tenantFile } from './project-files';
+import { projectInput, ProjectLocation, projectOf, readOnlyEnvironmentNames, tenantFile } from '../project/project';
+import { EditableYaml } from './project-files';
 import { WorkflowError } from './workflow-error';
 
 /** Options of {@link removeTenant}. */
-export interface RemoveTenantOptions {
-  /**
-   * Project folder.
-   * @default - the current working directory
-   */
-  readonly projectDir?: string;
+export interface RemoveTenantOptions extends ProjectLocation {
   /** The tenant. */
   readonly name: string;
   /**
@@ -51,11 +46,11 @@ export interface RemoveTenantResult {
  * that fails the file is put back byte for byte, so nothing is left half done.
  */
 export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
-  const paths = projectPaths(options.projectDir);
+  const project = projectOf(options);
   // The name becomes a path: checked before it reaches one.
   const named = tenantFileSchema.shape.name.safeParse(options.name);
   if (!named.success) throw new WorkflowError(`tenant name "${options.name}": ${named.error.issues[0].message}`);
-  const input = loadProjectInput({ environmentsDir: paths.environmentsDir, tenantsDir: paths.tenantsDir, displayRoot: paths.projectDir });
+  const input = projectInput(project);
   const tenant = input.tenants.find((t) => t.name === options.name);
   if (!tenant) {
     throw new WorkflowError(`unknown tenant "${options.name}"${input.tenants.length ? `: one of ${input.tenants.map((t) => t.name).join(', ')}` : ': the project has none'}`);
@@ -73,12 +68,12 @@ export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
       throw new WorkflowError(`tenant "${tenant.name}" would stay in ${env.name}, which is promoted from ${env.promotedFrom}: remove it from ${env.name} first, or from both at once (--env ${[...removed, env.name].join(' ')})`);
     }
   }
-  const readOnly = input.environments.filter((e) => e.mode === 'read-only' && removed.includes(e.name)).map((e) => e.name);
+  const readOnly = readOnlyEnvironmentNames(input.environments).filter((e) => removed.includes(e));
   if (readOnly.length > 0 && !options.allowProdRemoval) {
     throw new WorkflowError(`removing tenant "${tenant.name}" from ${readOnly.join(', ')} (read-only) makes Argo CD prune its namespace, gateway and everything in them there: confirm with --allow-prod-removal`);
   }
 
-  const file = tenantFile(paths, tenant.name);
+  const file = tenantFile(project, tenant.name);
   const original = fs.readFileSync(file);
   const mode = fs.statSync(file).mode & 0o777;
   if (remaining.length === 0) {
@@ -89,7 +84,7 @@ export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
     yaml.save();
   }
   try {
-    loadProjectInput({ environmentsDir: paths.environmentsDir, tenantsDir: paths.tenantsDir, displayRoot: paths.projectDir });
+    projectInput(project);
   } catch (e) {
     fs.writeFileSync(file, original, { mode });
     if (e instanceof InputError) throw new WorkflowError(`tenant "${tenant.name}" was not removed:\n${e.message}`);

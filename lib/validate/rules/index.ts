@@ -1,0 +1,20 @@
+import { BEHAVIOUR_RULES } from '../behaviour';
+import { API_SERVER_RULES } from '../api-server';
+import { environmentSources } from '../environment-sources';
+import { PolicyRule } from '../policy';
+import { projectPermits, projectScope, tenantConfined } from './argo-projects';
+import { readOnlyManualSync, sourcePathExists } from './argo-applications';
+import { singleAutoscaler, uniqueObjects } from './conflicts';
+import { noSecretData } from './secrets';
+import { tenantDefaultDeny } from './tenant-network';
+import { containerResources, imagePinned, nonRoot } from './workloads';
+
+export { isPinnedImage } from './workloads';
+
+/** Every platform rule, in report order: per-object rules, what the API server refuses, then the behaviour rules that model the cluster's tools. */
+export const POLICY_RULES: readonly PolicyRule[] = [
+  noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
+  projectScope, projectPermits, tenantConfined, readOnlyManualSync, uniqueObjects, sourcePathExists, environmentSources, singleAutoscaler,
+  ...API_SERVER_RULES,
+  ...BEHAVIOUR_RULES,
+];

@@ -1,0 +1,80 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { git, redactUrl, tryGit } from '../git/git';
+import { WorkflowError } from './workflow-error';
+
+// The envs repo checkout publish commits in: cloned from a URL, switched to the branch to
+// publish to, and put back as it was found when a publish fails.
+
+/** Clones the envs repo at `url` into a new temporary folder; the caller deletes its parent. */
+export function cloneTo(url: string): string {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-envs-'));
+  const dir = path.join(parent, 'envs');
+  // A path (e.g. a bare repository) is cloned from where the user stands, not from the temp folder.
+  const source = fs.existsSync(url) ? path.resolve(url) : url;
+  try {
+    git(parent, ['clone', '--quiet', '--', source, dir]);
+  } catch (e) {
+    fs.rmSync(parent, { recursive: true, force: true });
+    throw new WorkflowError(`cannot clone the envs repo ${redactUrl(url)}: ${(e as Error).message}`);
+  }
+  return dir;
+}
+
+/** Where a local envs checkout stood before publish: what {@link restore} puts back. */
+export interface CheckoutState {
+  /** The branch HEAD named (`refs/heads/x`), or undefined when HEAD was detached. */
+  readonly symbolic?: string;
+  /** The commit HEAD was on, or undefined on an unborn branch (an empty repository). */
+  readonly head?: string;
+  /** Where the branch to publish to pointed, or undefined when it did not exist. */
+  readonly branchTip?: string;
+}
+
+/** Where the checkout stands now: what {@link restore} puts back. */
+export function checkoutState(checkout: string, branch: string): CheckoutState {
+  return {
+    symbolic: tryGit(checkout, ['symbolic-ref', '--quiet', 'HEAD'])?.trim(),
+    head: tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD'])?.trim(),
+    branchTip: tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])?.trim(),
+  };
+}
+
+/**
+ * Puts a local envs checkout back to `start` after a failed publish: the branch publish moved
+ * (fast-forward, commit) or started goes back to where it was, HEAD to where it was, and the
+ * index and the environment folders to that commit (nothing for an unborn branch). Safe because
+ * publish refused the checkout unless it was clean: nothing of the user's is lost.
+ */
+export function restore(checkout: string, branch: string, start: CheckoutState, environments: readonly string[]): void {
+  const ref = `refs/heads/${branch}`;
+  if (start.branchTip) git(checkout, ['update-ref', ref, start.branchTip]);
+  else if (tryGit(checkout, ['rev-parse', '--verify', '--quiet', ref]) !== undefined) git(checkout, ['update-ref', '-d', ref]);
+  if (start.symbolic) git(checkout, ['symbolic-ref', 'HEAD', start.symbolic]);
+  else if (start.head) git(checkout, ['update-ref', '--no-deref', 'HEAD', start.head]);
+  // On an unborn branch this empties the index and removes the files it held.
+  git(checkout, ['reset', '--quiet', '--hard']);
+  if (environments.length > 0) git(checkout, ['clean', '-fdq', '--', ...environments]);
+}
+
+/**
+ * Checks out `branch`, following `origin/<branch>` when there is one; an empty repo starts it.
+ * @returns the commit of `origin/<branch>` it followed, or undefined when there is none
+ */
+export function switchTo(checkout: string, branch: string, hasRemote: boolean): string | undefined {
+  // A full refspec: git cannot read it as an option.
+  if (hasRemote) tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+  const remoteHead = hasRemote ? tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim() : undefined;
+  const localExists = tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]) !== undefined;
+  if (localExists) {
+    git(checkout, ['checkout', '--quiet', branch, '--']);
+    if (remoteHead) git(checkout, ['merge', '--quiet', '--ff-only', remoteHead]);
+  } else if (remoteHead) {
+    git(checkout, ['checkout', '--quiet', '-B', branch, remoteHead, '--']);
+  } else {
+    // An empty repository (or a new branch): start it without history.
+    git(checkout, ['checkout', '--quiet', '--orphan', branch]);
+  }
+  return remoteHead;
+}
