@@ -28,9 +28,9 @@ export { Tenant } from './tenant/tenant';
 export type { TenantHooks, TenantOwners, TenantProps, TenantSecret } from './tenant/tenant-props';
 export { Component } from './platform/component';
 export type { ComponentProps } from './platform/component';
-export { ComponentCatalog } from './platform/catalog';
-export type { ComponentSpec } from './platform/catalog';
-export { buildPlatform, environmentProps, tenantProps } from './platform/build-platform';
+export { ComponentCatalog } from './config/component-catalog';
+export type { ComponentSpec } from './config/component-catalog';
+export { buildPlatform, environmentProps, tenantProps } from './project/build-platform';
 
 // --- Building blocks (L2) --------------------------------------------------------------
 export { WebWorkload } from './workloads/web-workload';
@@ -65,7 +65,7 @@ export type { AutoscaledOptions, KedaOptions } from './workloads/scaling';
 export { Delivery } from './workloads/delivery';
 export type { CanaryAnalysisOptions, CanaryOptions } from './workloads/delivery';
 export { SyncMode } from './argocd/sync-policy';
-export { DEFAULT_ARGOCD_NAMESPACE } from './argocd/argocd-namespace';
+export { DEFAULT_ARGOCD_NAMESPACE } from './config/environment-defaults';
 
 // --- Input files: schemas, loading, tiers and limits ------------------------------------
 export type { ComponentName, EnvironmentConfig } from './config/environment-config';
@@ -84,8 +84,8 @@ export { MAX_INPUT_ALIASES, MAX_INPUT_DEPTH, MAX_INPUT_NODES, MAX_INPUT_TOKENS, 
 // --- Synth and validation: the construct tree or the project's files to checked YAML ---
 export { renderApp, synthApp } from './app/synth-app';
 export type { SynthAppOptions, SynthAppResult } from './app/synth-app';
-export { checkOutput, render, synth } from './synth';
-export type { OutputCheck, RenderResult, SynthOptions, SynthResult } from './synth';
+export { checkOutput, renderProject, synth } from './project/synth-project';
+export type { OutputCheck, RenderResult, SynthOptions, SynthResult } from './project/synth-project';
 export type { ProjectLocation } from './project/project';
 export { ConstructValidationError, renderConstructs } from './render/render';
 export type { KubeObject, RenderedFile } from './render/render';
@@ -96,7 +96,7 @@ export type { EnvironmentFacts, ObjectInFile, Violation } from './validate/polic
 export { DEFAULT_CORE_FIELDS_FILE, DEFAULT_CRD_SCHEMA_DIR, SchemaCatalog } from './validate/schema-catalog';
 export type { SchemaResult } from './validate/schema-catalog';
 export type { FlowResult, FlowSide } from './validate/behaviour/network-flows/policy-semantics';
-export { validationOptionsOf } from './platform/build-platform';
+export { validationOptionsOf } from './project/build-platform';
 
 // --- Output layout: the folders of dist/ and the Argo CD names the Applications read ---
 export { applicationOfFolder, argoName, componentFolder, outputFolder, parseOutputPath, tenantFolder } from './layout/output-layout';

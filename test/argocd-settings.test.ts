@@ -1,6 +1,6 @@
 import { lauxlib, lua, lualib, to_luastring } from 'fengari';
 import { APPLICATION_HEALTH_LUA } from '../lib/argocd/argocd-settings';
-import { render } from '../lib';
+import { renderProject } from '../lib';
 import { exampleProject } from './helpers';
 
 /** Pushes a JSON value onto the Lua stack as Argo CD passes objects to health scripts (tables, strings, numbers, booleans). */
@@ -52,7 +52,7 @@ describe('the Application health check of argocd-cm', () => {
   });
 
   test('is what the rendered argocd-cm patch carries, in every environment', () => {
-    const files = render({ projectDir: exampleProject() }).files.filter((f) => f.path.endsWith('/argocd-config/configmap-argocd-cm.yaml'));
+    const files = renderProject({ projectDir: exampleProject() }).files.filter((f) => f.path.endsWith('/argocd-config/configmap-argocd-cm.yaml'));
     expect(files.map((f) => f.path)).toEqual(['dev/argocd-config/configmap-argocd-cm.yaml', 'prod/argocd-config/configmap-argocd-cm.yaml', 'staging/argocd-config/configmap-argocd-cm.yaml']);
     for (const f of files) expect((f.object as any).data['resource.customizations.health.argoproj.io_Application']).toBe(APPLICATION_HEALTH_LUA);
   });

@@ -1,11 +1,11 @@
 import { spawn } from 'child_process';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { render } from '../lib';
+import { renderProject } from '../lib';
 import { exampleProject } from './helpers';
 
 // The container of the rendered provisioning hook, run here with this Node.js against a fake AWX.
-const job = render({ projectDir: exampleProject() }).files.find((f) => f.path === 'staging/tenants/acme/job-acme-provision.yaml')!.object as any;
+const job = renderProject({ projectDir: exampleProject() }).files.find((f) => f.path === 'staging/tenants/acme/job-acme-provision.yaml')!.object as any;
 const container = job.spec.template.spec.containers[0];
 const renderedEnv: Record<string, string> = Object.fromEntries(container.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
 

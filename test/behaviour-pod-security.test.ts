@@ -1,10 +1,10 @@
-import { render } from '../lib';
+import { renderProject } from '../lib';
 import { podSecurity } from '../lib/validate/behaviour/pod-security';
 import { ObjectInFile, PolicyContext } from '../lib/validate/policy';
 import { exampleProject } from './helpers';
 
 // The example as rendered: tenant namespaces and the hooks namespace enforce "restricted".
-const example: ObjectInFile[] = render({ projectDir: exampleProject() }).files.map((f) => ({ path: f.path, object: f.object }));
+const example: ObjectInFile[] = renderProject({ projectDir: exampleProject() }).files.map((f) => ({ path: f.path, object: f.object }));
 const copy = (): any[] => JSON.parse(JSON.stringify(example));
 const find = (objects: any[], file: string) => objects.find((o) => o.path === file)!.object;
 const contextOf = (objects: ObjectInFile[]): PolicyContext => ({

@@ -4,9 +4,9 @@ import { Testing } from 'cdk8s';
 import { parse, stringify } from 'yaml';
 import { InputError } from '../lib/config/input-error';
 import { Environment } from '../lib/environment/environment';
-import { ComponentCatalog, ComponentSpec, STOA_COMPONENT_NAMES } from '../lib/platform/catalog';
+import { ComponentCatalog, ComponentSpec, STOA_COMPONENT_NAMES } from '../lib/config/component-catalog';
 import { renderConstructs } from '../lib/render/render';
-import { render } from '../lib/synth';
+import { renderProject } from '../lib/project/synth-project';
 import { setImage } from '../lib/workflow/set-image';
 import { exampleProject } from './helpers';
 
@@ -107,7 +107,7 @@ describe('a component added in an environment file (extraComponents)', () => {
   }
 
   test('renders in that environment only, from the registry of the file', () => {
-    const files = render({ projectDir: projectWithBilling() }).files;
+    const files = renderProject({ projectDir: projectWithBilling() }).files;
     const deployment = files.find((f) => f.path === 'dev/platform/billing/deployment-billing.yaml')!.object as any;
     expect(deployment.spec.template.spec.containers[0].image).toBe('ghcr.io/stoa-platform/billing:3.1.0');
     expect(files.some((f) => f.path === 'dev/apps/application-dev-billing.yaml')).toBe(true);
@@ -131,7 +131,7 @@ describe('a component added in an environment file (extraComponents)', () => {
     const project = projectWithBilling(change);
     let thrown: unknown;
     try {
-      render({ projectDir: project });
+      renderProject({ projectDir: project });
     } catch (e) {
       thrown = e;
     }
@@ -143,11 +143,11 @@ describe('a component added in an environment file (extraComponents)', () => {
     const project = exampleProject();
     const catalog = ComponentCatalog.stoa().with('billing', billing);
     editYaml(project, 'environments/dev.yaml', (e) => { e.components.billing = '3.1.0'; });
-    expect(() => render({ projectDir: project })).toThrow(/dev\.yaml:\d+: components\.billing: is not a platform component/);
+    expect(() => renderProject({ projectDir: project })).toThrow(/dev\.yaml:\d+: components\.billing: is not a platform component/);
     // Every environment runs every component of the catalog, so each one pins it.
-    expect(() => render({ projectDir: project, catalog })).toThrow(/staging\.yaml:\d+: components\.billing: is missing/);
+    expect(() => renderProject({ projectDir: project, catalog })).toThrow(/staging\.yaml:\d+: components\.billing: is missing/);
     for (const env of ['staging', 'prod']) editYaml(project, `environments/${env}.yaml`, (e) => { e.components.billing = '3.1.0'; });
-    const files = render({ projectDir: project, catalog }).files;
+    const files = renderProject({ projectDir: project, catalog }).files;
     expect(files.filter((f) => f.path.endsWith('/platform/billing/deployment-billing.yaml')).map((f) => f.path))
       .toEqual(['dev/platform/billing/deployment-billing.yaml', 'prod/platform/billing/deployment-billing.yaml', 'staging/platform/billing/deployment-billing.yaml']);
   });

@@ -5,7 +5,7 @@ import { ArgoProject } from '../lib/argocd/argo-project';
 import { SyncMode } from '../lib/argocd/sync-policy';
 import { ClusterNetwork, EnvironmentSecrets, IEnvironment } from '../lib/environment/environment-context';
 import { EnvironmentMode } from '../lib/environment/environment-props';
-import { ComponentCatalog } from '../lib/platform/catalog';
+import { ComponentCatalog } from '../lib/config/component-catalog';
 import { ConstructValidationError, renderConstructs } from '../lib/render/render';
 import { Tenant } from '../lib/tenant/tenant';
 import { Delivery } from '../lib/workloads/delivery';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { expandApplicationSets } from '../lib/argocd/application-set-preview';
-import { MAX_DISPLAY_NAME_LENGTH, render, validateObjects } from '../lib';
+import { MAX_DISPLAY_NAME_LENGTH, renderProject, validateObjects } from '../lib';
 import { exampleProject, writeFile } from './helpers';
 
 type Obj = { path: string; object: any };
@@ -11,7 +11,7 @@ type Obj = { path: string; object: any };
 function renderExample(edit: (project: string) => void = () => undefined): Obj[] {
   const project = exampleProject();
   edit(project);
-  const files = render({ projectDir: project }).files.map((f) => ({ path: f.path, object: f.object as any }));
+  const files = renderProject({ projectDir: project }).files.map((f) => ({ path: f.path, object: f.object as any }));
   expect(validateObjects(files).violations).toEqual([]);
   return files;
 }
@@ -82,7 +82,7 @@ describe('canary delivery', () => {
   test('canary without prometheus is refused in the environment file', () => {
     const project = exampleProject();
     editYaml(project, 'environments/staging.yaml', (e) => { delete e.prometheus; });
-    expect(() => render({ projectDir: project })).toThrow(/environments\/staging\.yaml:\d+: canary: needs prometheus/);
+    expect(() => renderProject({ projectDir: project })).toThrow(/environments\/staging\.yaml:\d+: canary: needs prometheus/);
   });
 });
 
@@ -111,7 +111,7 @@ describe('KEDA autoscaling', () => {
   test('a bronze tenant cannot ask for an autoscaler', () => {
     const project = exampleProject();
     editYaml(project, 'tenants/initech.yaml', (t) => { t.gateway = { autoscaler: 'keda' }; });
-    expect(() => render({ projectDir: project })).toThrow(/tenants\/initech\.yaml:\d+: gateway\.autoscaler: bronze runs one fixed replica/);
+    expect(() => renderProject({ projectDir: project })).toThrow(/tenants\/initech\.yaml:\d+: gateway\.autoscaler: bronze runs one fixed replica/);
   });
 });
 
@@ -156,7 +156,7 @@ describe('external secrets', () => {
     };
     const refused = exampleProject();
     editYaml(refused, 'environments/dev.yaml', infisical);
-    expect(() => render({ projectDir: refused })).toThrow(/tenant "acme" in dev: secrets are read through a SecretStore of the tenant's own with a Vault role/);
+    expect(() => renderProject({ projectDir: refused })).toThrow(/tenant "acme" in dev: secrets are read through a SecretStore of the tenant's own with a Vault role/);
     const objects = renderExample((p) => { editYaml(p, 'environments/dev.yaml', infisical); editYaml(p, 'tenants/acme.yaml', (t) => { delete t.secrets; }); });
     expect(at(objects, 'dev/platform/secret-store/clustersecretstore-stoa-dev.yaml').spec.provider.infisical.secretsScope).toEqual({ projectSlug: 'stoa', environmentSlug: 'dev' });
   });
@@ -166,7 +166,7 @@ describe('external secrets', () => {
     expect(kindsIn(off, 'prod/tenants/acme')).not.toContain('ExternalSecret');
     const project = exampleProject();
     editYaml(project, 'environments/dev.yaml', (e) => { delete e.secretStore; delete e.awxToken; });
-    expect(() => render({ projectDir: project })).toThrow(/tenants\/acme\.yaml:\d+: secrets: environment "dev" has no secretStore/);
+    expect(() => renderProject({ projectDir: project })).toThrow(/tenants\/acme\.yaml:\d+: secrets: environment "dev" has no secretStore/);
   });
 });
 
@@ -230,7 +230,7 @@ describe('tenant network isolation', () => {
   test('a CIDR that is not one is refused', () => {
     const project = exampleProject();
     editYaml(project, 'environments/dev.yaml', (e) => { e.internalCidrs = ['10.0.0.0']; });
-    expect(() => render({ projectDir: project })).toThrow(/environments\/dev\.yaml:\d+: internalCidrs\[0\]: must be an IPv4 CIDR such as 10\.0\.0\.0\/8/);
+    expect(() => renderProject({ projectDir: project })).toThrow(/environments\/dev\.yaml:\d+: internalCidrs\[0\]: must be an IPv4 CIDR such as 10\.0\.0\.0\/8/);
   });
 });
 
@@ -291,7 +291,7 @@ describe('ApplicationSet mode', () => {
   test('tenants whose Applications differ in more than the name are refused with the reason', () => {
     const project = exampleProject();
     editYaml(project, 'environments/staging.yaml', (e) => { e.tenantApplications = 'applicationset'; });
-    expect(() => render({ projectDir: project })).toThrow(/ApplicationSet mode needs every tenant's Application to differ only by the tenant name; globex differ from acme/);
+    expect(() => renderProject({ projectDir: project })).toThrow(/ApplicationSet mode needs every tenant's Application to differ only by the tenant name; globex differ from acme/);
   });
 });
 

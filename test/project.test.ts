@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ComponentCatalog } from '../lib/platform/catalog';
+import { ComponentCatalog } from '../lib/config/component-catalog';
 import { projectOf } from '../lib/project/project';
-import { checkOutput, synth } from '../lib/synth';
+import { checkOutput, synth } from '../lib/project/synth-project';
 import { cli, exampleProject, tempDir } from './helpers';
 
 /** Runs `body` with `dir` as the working directory. */

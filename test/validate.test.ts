@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isPinnedImage } from '../lib/validate/rules';
-import { ObjectInFile, render, validateFolder, validateObjects, VALIDATION_RULES } from '../lib';
+import { ObjectInFile, renderProject, validateFolder, validateObjects, VALIDATION_RULES } from '../lib';
 import { BEHAVIOUR_RULES } from '../lib/validate/behaviour';
 import { exampleProject, tempDir, writeFile } from './helpers';
 
 // The example, rendered once; each test changes a deep copy.
-const example: readonly ObjectInFile[] = render({ projectDir: exampleProject() }).files
+const example: readonly ObjectInFile[] = renderProject({ projectDir: exampleProject() }).files
   .map((f) => ({ path: f.path, object: f.object }));
 const copy = (): any[] => JSON.parse(JSON.stringify(example));
 const find = (objects: any[], file: string) => {

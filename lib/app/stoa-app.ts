@@ -1,6 +1,6 @@
 import { App, AppProps } from 'cdk8s';
 import { ValidateOptions } from '../validate/validate';
-import { STOA_APP } from './plain-app-guard';
+import { STOA_APP } from '../render/plain-app-guard';
 import { synthApp } from './synth-app';
 
 /** Props of {@link StoaApp}. */

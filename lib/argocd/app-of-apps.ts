@@ -5,7 +5,7 @@ import { ManifestChart } from '../render/manifest-chart';
 import { PrototypeChart } from '../render/prototype-chart';
 import { ArgoApplication, ArgoApplicationProps } from './argo-application';
 import { ArgoProject, ArgoProjectProps, ProjectAccess, SyncWindow } from './argo-project';
-import { DEFAULT_ARGOCD_NAMESPACE } from './argocd-namespace';
+import { DEFAULT_ARGOCD_NAMESPACE } from '../config/environment-defaults';
 import { NotificationTarget, notificationAnnotations } from './notifications';
 import { SyncMode } from './sync-policy';
 import { APP_SYNC_WAVES, setSyncWave } from './sync-wave';

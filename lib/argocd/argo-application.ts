@@ -1,4 +1,4 @@
-import { DEFAULT_ARGOCD_NAMESPACE } from './argocd-namespace';
+import { DEFAULT_ARGOCD_NAMESPACE } from '../config/environment-defaults';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io';

@@ -1,4 +1,4 @@
-import { DEFAULT_ARGOCD_NAMESPACE } from './argocd-namespace';
+import { DEFAULT_ARGOCD_NAMESPACE } from '../config/environment-defaults';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppProject } from '../../imports/argocd-appproject-argoproj.io';

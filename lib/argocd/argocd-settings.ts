@@ -1,4 +1,4 @@
-import { DEFAULT_ARGOCD_NAMESPACE } from './argocd-namespace';
+import { DEFAULT_ARGOCD_NAMESPACE } from '../config/environment-defaults';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ManifestChart } from '../render/manifest-chart';

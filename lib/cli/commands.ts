@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFiles } from '../render/replace-folder';
 import { displayPath } from '../files';
-import { checkOutput, synth } from '../synth';
+import { checkOutput, synth } from '../project/synth-project';
 import { formatReport, validateFolder } from '../validate/validate';
-import { validationOptionsOf } from '../platform/build-platform';
+import { validationOptionsOf } from '../project/build-platform';
 import { Project, projectEnvironments, projectOf } from '../project/project';
 
 /** Where a command prints. */

@@ -53,7 +53,7 @@ export type { PublishedEnvironment, PublishSource } from '../workflow/publish-su
 export type { ComponentName, EnvironmentConfig } from '../config/environment-config';
 export type { TenantConfig } from '../config/tenant-config';
 export type { ProjectLocation } from '../project/project';
-export type { ComponentCatalog, ComponentSpec } from '../platform/catalog';
+export type { ComponentCatalog, ComponentSpec } from '../config/component-catalog';
 export type { Violation } from '../validate/policy';
 
 // --- What the verbs refuse with

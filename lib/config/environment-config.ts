@@ -1,7 +1,7 @@
-import { DEFAULT_ARGOCD_NAMESPACE } from '../argocd/argocd-namespace';
+import { DEFAULT_ARGOCD_NAMESPACE } from './environment-defaults';
 import { ENVIRONMENT_DEFAULTS as D } from './environment-defaults';
 import { z } from 'zod';
-import { ComponentCatalog } from '../platform/catalog';
+import { ComponentCatalog } from './component-catalog';
 import { unmetRequirements } from './environment-requirements';
 import { dnsLabel, dnsSubdomain, gitUrl } from './common';
 import { CONTROL_CHARACTERS, plainText } from './input-file';

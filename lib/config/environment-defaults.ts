@@ -1,12 +1,10 @@
-import { DEFAULT_ARGOCD_NAMESPACE } from '../argocd/argocd-namespace';
-
 /**
  * What an environment is when its file or props do not say: stated once, for environment
  * files, the Environment construct and the validation of their output.
  */
 export const ENVIRONMENT_DEFAULTS = {
   /** Namespace Argo CD runs in. */
-  argocdNamespace: DEFAULT_ARGOCD_NAMESPACE,
+  argocdNamespace: 'argocd',
   /** API server of the cluster Argo CD runs in (where Applications are created). */
   argocdServer: 'https://kubernetes.default.svc',
   /** Namespace of the platform components. */
@@ -26,3 +24,6 @@ export const ENVIRONMENT_DEFAULTS = {
   /** Namespace of Prometheus. */
   monitoringNamespace: 'monitoring',
 } as const;
+
+/** The namespace Argo CD runs in unless an environment says otherwise (`argocd.namespace`). */
+export const DEFAULT_ARGOCD_NAMESPACE = ENVIRONMENT_DEFAULTS.argocdNamespace;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { displayPath, isWithin } from '../files';
 import { compareStrings } from '../sort';
-import { ComponentCatalog } from '../platform/catalog';
+import { ComponentCatalog } from './component-catalog';
 import { EnvironmentConfig, environmentFileSchemaFor } from './environment-config';
 import { InputError, InputProblem } from './input-error';
 import { TenantConfig, tenantFileSchema } from './tenant-config';

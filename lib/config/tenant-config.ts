@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dnsLabel } from './common';
 import { CONTROL_CHARACTERS, plainText } from './input-file';
-import { STOA_COMPONENTS } from '../platform/catalog';
+import { STOA_COMPONENTS } from './component-catalog';
 import { compareStrings } from '../sort';
 import { TIER_NAMES, TIERS } from './tiers';
 

@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import type { IAppOfApps } from '../argocd/app-of-apps';
 import { ArgoProject } from '../argocd/argo-project';
 import { SyncMode } from '../argocd/sync-policy';
-import { ComponentCatalog } from '../platform/catalog';
+import { ComponentCatalog } from '../config/component-catalog';
 import { VaultBackend } from '../secrets/secret-store';
 import { Delivery } from '../workloads/delivery';
 import { IngressOptions } from '../workloads/web-workload';

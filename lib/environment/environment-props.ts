@@ -1,7 +1,7 @@
 import { EnvsRepo, TenantApplications } from '../argocd/app-of-apps';
 import { ProjectAccess, SyncWindow } from '../argocd/argo-project';
 import { NotificationTarget } from '../argocd/notifications';
-import { ComponentCatalog } from '../platform/catalog';
+import { ComponentCatalog } from '../config/component-catalog';
 import { InfisicalBackend, VaultBackend } from '../secrets/secret-store';
 
 /** How changes reach an environment. */

@@ -6,7 +6,7 @@ import { SyncMode } from '../argocd/sync-policy';
 import { ENVIRONMENT_DEFAULTS as D } from '../config/environment-defaults';
 import { unmetRequirements } from '../config/environment-requirements';
 import { outputFolder } from '../layout/output-layout';
-import { ComponentCatalog } from '../platform/catalog';
+import { ComponentCatalog } from '../config/component-catalog';
 import { Component, ComponentProps } from '../platform/component';
 import { Tenant } from '../tenant/tenant';
 import { TenantProps } from '../tenant/tenant-props';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
 import { loadEnvironments, loadProjectInput, ProjectInput } from '../config/load';
-import { ComponentCatalog } from '../platform/catalog';
+import { ComponentCatalog } from '../config/component-catalog';
 
 /**
  * Where a project is, where its output goes, and what its environment files may run: the

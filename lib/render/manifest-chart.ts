@@ -1,6 +1,6 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { guardPlainAppSynth } from '../app/plain-app-guard';
+import { guardPlainAppSynth } from './plain-app-guard';
 
 /** Props of {@link ManifestChart}. */
 export interface ManifestChartProps extends ChartProps {

@@ -9,7 +9,7 @@ import { IEnvironment } from '../environment/environment-context';
 import { EnvironmentMode } from '../environment/environment-props';
 import { Gateway } from '../gateway/gateway';
 import { addAllowDns, addDefaultDeny } from '../network/policies';
-import { GATEWAY_COMPONENT } from '../platform/catalog';
+import { GATEWAY_COMPONENT } from '../config/component-catalog';
 import { ManifestChart } from '../render/manifest-chart';
 import { ExternalSecretRef } from '../secrets/external-secret';
 import { NamespaceSecretStore } from '../secrets/namespace-secret-store';

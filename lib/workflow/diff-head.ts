@@ -4,11 +4,11 @@ import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
 import { isWithin } from '../files';
 import { git, readFilesAt } from '../git/git';
-import { validationOptionsOf } from '../platform/build-platform';
-import { ComponentCatalog } from '../platform/catalog';
+import { validationOptionsOf } from '../project/build-platform';
+import { ComponentCatalog } from '../config/component-catalog';
 import { projectEnvironments, projectOf } from '../project/project';
 import { compareStrings } from '../sort';
-import { checkOutput, render } from '../synth';
+import { checkOutput, renderProject } from '../project/synth-project';
 import { Violation } from '../validate/policy';
 import { validateFolder } from '../validate/validate';
 import { symlinksAt } from './diff-files';
@@ -61,7 +61,7 @@ export function inspectHead(top: string, prefix: string, inRepo: string, headCom
   try {
     writeFilesAt(temp, prefix, readFilesAt(top, headCommit, sources), new Set());
     const project = projectOf({ projectDir: temp, outDir, catalog });
-    const expected = new Map(render(project).files.map((f) => [f.path, f.content]));
+    const expected = new Map(renderProject(project).files.map((f) => [f.path, f.content]));
     const environments = projectEnvironments(project);
     const committedPaths = listAt(inRepo);
     const committed = committedPaths.map((f) => f.slice(inRepo.length + 1));

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
 import { checkBranchName, diffNameStatus, git, redactUrl, repoRoot, tryGit } from '../git/git';
 import { Project, ProjectLocation, projectOf } from '../project/project';
-import { checkOutput } from '../synth';
+import { checkOutput } from '../project/synth-project';
 import { checkoutState, cloneTo, restore, switchTo } from './envs-checkout';
 import { commitMessage, PublishedEnvironment, summarize } from './publish-summary';
 import {

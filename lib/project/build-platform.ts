@@ -4,11 +4,10 @@ import { EnvironmentConfig } from '../config/environment-config';
 import { TenantApplications } from '../argocd/app-of-apps';
 import { Environment } from '../environment/environment';
 import { EnvironmentMode, EnvironmentProps } from '../environment/environment-props';
-import { ComponentCatalog } from './catalog';
+import { ComponentCatalog } from '../config/component-catalog';
 import { TenantConfig } from '../config/tenant-config';
 import { TenantProps } from '../tenant/tenant-props';
-import { EnvironmentFacts } from '../validate/policy';
-import type { ValidateOptions } from '../validate/validate';
+import { EnvironmentValidation, environmentValidationOf } from '../app/environment-facts';
 
 /**
  * Builds the whole construct tree for validated input: per environment, its
@@ -41,28 +40,12 @@ export function tenantProps(config: TenantConfig): TenantProps {
   };
 }
 
-/** What the cluster of an environment provides, for the behaviour rules of validation. */
-export function environmentFactsOf(config: EnvironmentConfig): Partial<EnvironmentFacts> {
-  return {
-    ingressControllerNamespace: config.ingress.controllerNamespace,
-    monitoringNamespace: config.monitoring.namespace,
-    argocdNamespace: config.argocd.namespace,
-    nodeLocalDnsAddress: config.nodeLocalDns,
-    acmeHttp01: config.ingress.acmeSolver === 'http01',
-    internalCidrs: config.internalCidrs ?? [],
-    envsRepo: { url: config.repo.url, revision: config.repo.revision },
-    clusterServer: config.cluster.server,
-    kubernetesVersion: config.cluster.kubernetesVersion,
-    domain: config.domain,
-  };
-}
-
-/** What validation needs to know from the environment files: which are read-only, and each one's cluster facts. */
-export function validationOptionsOf(configs: readonly EnvironmentConfig[]): Pick<ValidateOptions, 'readOnlyEnvironments' | 'environments'> {
-  return {
-    readOnlyEnvironments: configs.filter((e) => e.mode === 'read-only').map((e) => e.name),
-    environments: Object.fromEntries(configs.map((e) => [e.name, environmentFactsOf(e)])),
-  };
+/**
+ * What validation needs to know from the environment files, for a folder validated without its
+ * construct tree (`validate`, `diff`): what the Environments they make say (see `environmentValidationOf`).
+ */
+export function validationOptionsOf(configs: readonly EnvironmentConfig[], catalog?: ComponentCatalog): EnvironmentValidation {
+  return environmentValidationOf(buildPlatform({ environments: configs, tenants: [] }, catalog));
 }
 
 /** Environment props from a validated environment file: its components are `catalog`'s and its own `extraComponents`. */

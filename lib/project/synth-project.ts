@@ -1,16 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildPlatform, validationOptionsOf } from './platform/build-platform';
-import { renderApp } from './app/synth-app';
-import { RenderedFile } from './render/render';
-import { checkOutputTarget } from './render/output-target';
-import { replaceFolder } from './render/replace-folder';
-import { displayPath, listFiles } from './files';
-import { compareStrings } from './sort';
-import { projectInput, ProjectLocation, projectOf } from './project/project';
+import { buildPlatform } from './build-platform';
+import { renderApp } from '../app/synth-app';
+import { RenderedFile } from '../render/render';
+import { checkOutputTarget } from '../render/output-target';
+import { replaceFolder } from '../render/replace-folder';
+import { displayPath, listFiles } from '../files';
+import { compareStrings } from '../sort';
+import { projectInput, ProjectLocation, projectOf } from './project';
 
 /**
- * Options of {@link synth}, {@link render} and {@link checkOutput}: the project (a relative
+ * Options of {@link synth}, {@link renderProject} and {@link checkOutput}: the project (a relative
  * `outDir` is relative to the project folder). {@link synth} replaces `outDir` as a whole when
  * everything rendered and validated. A `Project` (from `projectOf()`) is one too.
  */
@@ -35,12 +35,12 @@ export interface SynthResult extends RenderResult {
  * validates the output (schemas and policy rules), all in memory. Throws
  * `InputError`, `ConstructValidationError` or `ValidationFailedError`.
  */
-export function render(options: SynthOptions = {}): RenderResult {
+export function renderProject(options: SynthOptions = {}): RenderResult {
   const project = projectOf(options);
   const input = projectInput(project);
-  // The same pipeline as any app's (renderApp/synthApp), over the model built from the files.
+  // The same pipeline as any app's (renderApp/synthApp), over the model built from the files;
+  // validation learns each environment's cluster from its Environment construct.
   const files = renderApp(buildPlatform(input, project.catalog), {
-    ...validationOptionsOf(input.environments),
     displayPrefix: `${displayPath(project.projectDir, project.outDir)}/`,
   });
   return { files, environments: input.environments.map((e) => e.name) };
@@ -54,7 +54,7 @@ export function render(options: SynthOptions = {}): RenderResult {
 export function synth(options: SynthOptions = {}): SynthResult {
   const project = projectOf(options);
   checkOutputTarget(project.projectDir, project.outDir);
-  const result = render(project);
+  const result = renderProject(project);
   replaceFolder(project.outDir, result.files);
   return { ...result, outDir: project.outDir };
 }
@@ -74,7 +74,7 @@ export interface OutputCheck {
 /** Renders in memory and compares with `outDir` without writing anything (`synth --check`). */
 export function checkOutput(options: SynthOptions = {}): OutputCheck {
   const project = projectOf(options);
-  const expected = new Map(render(project).files.map((f) => [f.path, f.content]));
+  const expected = new Map(renderProject(project).files.map((f) => [f.path, f.content]));
   const { outDir } = project;
   const actual = new Set(listFiles(outDir));
   const missing = [...expected.keys()].filter((f) => !actual.has(f));

@@ -1,4 +1,4 @@
-import { ComputeAmounts } from '../config/tiers';
+import { ComputeAmounts } from './tiers';
 
 /** How a platform component runs. */
 export interface ComponentSpec {
