@@ -14,7 +14,7 @@ export type EnvironmentValidation = Pick<ValidateOptions, 'readOnlyEnvironments'
  * team's `StoaApp` validate with the same facts.
  */
 export function environmentValidationOf(root: IConstruct): EnvironmentValidation {
-  const envs = root.node.findAll().filter((c): c is Environment => c instanceof Environment);
+  const envs = root.node.findAll().filter(Environment.isEnvironment);
   if (envs.length === 0) return {};
   return {
     readOnlyEnvironments: envs.filter((e) => e.mode === EnvironmentMode.READ_ONLY).map((e) => e.envName),

@@ -32,6 +32,11 @@ export type { AppOfAppsApplicationProps, AppOfAppsProjectProps, AppOfAppsProps, 
  * `new Tenant(env, ...)`, which is the same); they see it through {@link IEnvironment}.
  */
 export class Environment extends Construct implements IEnvironment {
+  /** Whether `x` is an Environment (works across copies of this library). */
+  public static isEnvironment(x: unknown): x is Environment {
+    return typeof x === 'object' && x !== null && ENVIRONMENT in x;
+  }
+
   /** Environment name. */
   public readonly envName: string;
   /** Full or read-only. */
@@ -72,6 +77,7 @@ export class Environment extends Construct implements IEnvironment {
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     super(scope, id);
+    Object.defineProperty(this, ENVIRONMENT, { value: true });
     this.envName = props.name;
     const unmet = unmetRequirements({
       canary: Boolean(props.canary), prometheus: Boolean(props.prometheusAddress), awxToken: Boolean(props.awxToken), secretStore: Boolean(props.secretStore),
@@ -187,3 +193,5 @@ export class Environment extends Construct implements IEnvironment {
     return { 'app.kubernetes.io/managed-by': 'stoa-manifests', 'stoa.io/environment': this.envName, ...extra };
   }
 }
+
+const ENVIRONMENT = Symbol.for('stoa-manifests.Environment');
