@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFiles } from '../render/replace-folder';
 import { displayPath } from '../files';
 import { checkOutput, synth } from '../project/synth-project';
 import { formatReport, validateFolder } from '../validate/validate';
@@ -60,7 +59,7 @@ export function synthCommand(options: SynthCommandOptions, io: Output = PROCESS_
     const result = synth(project);
     if (options.copyTo) {
       fs.mkdirSync(options.copyTo, { recursive: true });
-      writeFiles(path.resolve(options.copyTo), result.files);
+      fs.cpSync(result.outDir, path.resolve(options.copyTo), { recursive: true });
     }
     io.out(`stoa-manifests: wrote ${result.files.length} files to ${displayPath(project.projectDir, result.outDir)}/ (${result.environments.join(', ')})`);
     return 0;

@@ -1,20 +1,34 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildPlatform } from './build-platform';
-import { renderApp } from '../app/synth-app';
-import { RenderedFile } from '../render/render';
+import { ProjectInput } from '../config/load';
+import { RenderedFile, renderConstructs } from '../render/render';
 import { checkOutputTarget } from '../render/output-target';
-import { replaceFolder } from '../render/replace-folder';
+import { beginFolderReplace } from '../render/replace-folder';
 import { displayPath, listFiles } from '../files';
 import { compareStrings } from '../sort';
-import { projectInput, ProjectLocation, projectOf } from './project';
+import { mergeReports, ValidateOptions, ValidationFailedError, ValidationReport, validateObjects } from '../validate/validate';
+import { ObjectInFile } from '../validate/policy';
+import { buildPlatform } from './build-platform';
+import { environmentValidationOf } from '../app/environment-facts';
+import { defaultCacheDir, RenderCache } from './render-cache';
+import { planUnits, renderUnit, RenderUnit, UnitOutput } from './render-units';
+import { Project, projectInput, ProjectLocation, projectOf } from './project';
 
 /**
  * Options of {@link synth}, {@link renderProject} and {@link checkOutput}: the project (a relative
  * `outDir` is relative to the project folder). {@link synth} replaces `outDir` as a whole when
  * everything rendered and validated. A `Project` (from `projectOf()`) is one too.
  */
-export interface SynthOptions extends ProjectLocation {}
+export interface SynthOptions extends ProjectLocation {
+  /**
+   * Keep rendered units between runs and reuse those whose inputs did not change (see `RenderCache`):
+   * `true` for the project's default folder ({@link defaultCacheDir}), or a folder. Validation always
+   * runs on the whole output.
+   * @default false
+   */
+  readonly cache?: boolean | string;
+}
 
 /** What a render produced, before anything is written. */
 export interface RenderResult {
@@ -25,38 +39,144 @@ export interface RenderResult {
 }
 
 /** What a synth wrote. */
-export interface SynthResult extends RenderResult {
+export interface SynthResult {
+  /** Paths of the files written (relative to `outDir`), sorted. */
+  readonly files: readonly string[];
+  /** Environments rendered, in promotion order. */
+  readonly environments: readonly string[];
   /** Folder written. */
   readonly outDir: string;
+  /** Units taken from the cache and units rendered (both 0 without a cache). */
+  readonly cache: { readonly hits: number; readonly misses: number };
 }
 
 /**
  * Loads and validates the input, builds the model, renders every object and
  * validates the output (schemas and policy rules), all in memory. Throws
  * `InputError`, `ConstructValidationError` or `ValidationFailedError`.
+ * For large projects prefer {@link synth} and {@link checkOutput}: they hold one environment's objects at a time.
  */
 export function renderProject(options: SynthOptions = {}): RenderResult {
-  const project = projectOf(options);
-  const input = projectInput(project);
-  // The same pipeline as any app's (renderApp/synthApp), over the model built from the files;
-  // validation learns each environment's cluster from its Environment construct.
-  const files = renderApp(buildPlatform(input, project.catalog), {
-    displayPrefix: `${displayPath(project.projectDir, project.outDir)}/`,
-  });
-  return { files, environments: input.environments.map((e) => e.name) };
+  const files = new Map<string, RenderedFile>();
+  const { environments } = runPipeline(projectOf(options), options, (f) => files.set(f.path, f));
+  return { files: [...files.values()].sort((a, b) => compareStrings(a.path, b.path)), environments };
 }
 
 /**
  * Renders and validates everything, then replaces `outDir` in one step. On any
  * error it throws and `outDir` is exactly as it was. Refuses an `outDir` that is
- * not an earlier output (see {@link checkOutputTarget}).
+ * not an earlier output (see {@link checkOutputTarget}). Files are written as they are
+ * rendered, environment by environment, into a folder beside `outDir` that only takes its
+ * place when the whole output validated.
  */
 export function synth(options: SynthOptions = {}): SynthResult {
   const project = projectOf(options);
   checkOutputTarget(project.projectDir, project.outDir);
-  const result = renderProject(project);
-  replaceFolder(project.outDir, result.files);
-  return { ...result, outDir: project.outDir };
+  const replacement = beginFolderReplace(project.outDir);
+  const written = new Set<string>();
+  try {
+    const { environments, cache } = runPipeline(project, options, (f) => {
+      replacement.write(f.path, f.content);
+      written.add(f.path);
+    });
+    replacement.commit();
+    return { files: [...written].sort(compareStrings), environments, outDir: project.outDir, cache };
+  } catch (e) {
+    replacement.abort();
+    throw e;
+  }
+}
+
+interface PipelineResult {
+  readonly environments: readonly string[];
+  readonly cache: { readonly hits: number; readonly misses: number };
+}
+
+/**
+ * The project's synth pipeline: loads the input, renders it unit by unit (see `RenderUnit`) and
+ * hands each file to `emit` (once; again, with the same path, only when units disagreed and the
+ * project is rendered whole), then validates each environment's objects when its last unit is
+ * in, so memory holds one environment's objects, never the whole output. Throws on the first
+ * invalid input or model, or with every violation once all environments are validated.
+ */
+function runPipeline(project: Project, options: SynthOptions, emit: (file: RenderedFile) => void): PipelineResult {
+  const input = projectInput(project);
+  const cache = options.cache ? new RenderCache(options.cache === true ? defaultCacheDir(project.projectDir) : path.resolve(project.projectDir, options.cache)) : undefined;
+  const validation: ValidateOptions = { displayPrefix: `${displayPath(project.projectDir, project.outDir)}/` };
+  let reports: ValidationReport[];
+  try {
+    reports = renderByUnits(project, input, validation, emit, cache);
+  } catch (e) {
+    if (!(e instanceof UnitDoubt)) throw e;
+    // The units of an environment disagree on a file they share: render each environment whole,
+    // without the cache, which gives the one true output (or the model's own error).
+    reports = renderWhole(project, input, validation, emit, e.emitted);
+  }
+  const report = mergeReports(reports);
+  if (!report.ok) throw new ValidationFailedError(report);
+  cache?.prune();
+  return { environments: input.environments.map((e) => e.name), cache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0 } };
+}
+
+/** Units of one environment produced different content for the same file. */
+class UnitDoubt extends Error {
+  constructor(public readonly emitted: ReadonlySet<string>, file: string) {
+    super(`units disagree on ${file}`);
+  }
+}
+
+function renderByUnits(project: Project, input: ProjectInput, validation: ValidateOptions, emit: (file: RenderedFile) => void, cache?: RenderCache): ValidationReport[] {
+  const reports: ValidationReport[] = [];
+  const emitted = new Set<string>();
+  const byEnvironment = new Map<string, RenderUnit[]>();
+  for (const unit of planUnits(input)) byEnvironment.set(unit.environment.name, [...(byEnvironment.get(unit.environment.name) ?? []), unit]);
+  for (const [env, units] of byEnvironment) {
+    const digests = new Map<string, string>();
+    const objects: ObjectInFile[] = [];
+    let facts: UnitOutput['validation'] = {};
+    for (const unit of units) {
+      let output = cache?.get(unit, project.catalog);
+      if (!output) {
+        output = renderUnit(unit, project.catalog);
+        cache?.put(unit, project.catalog, output);
+      }
+      facts = output.validation;
+      for (const file of output.files) {
+        const digest = crypto.createHash('sha1').update(file.content).digest('base64');
+        const before = digests.get(file.path);
+        if (before !== undefined) {
+          if (before !== digest) throw new UnitDoubt(emitted, file.path);
+          continue;
+        }
+        digests.set(file.path, digest);
+        emitted.add(file.path);
+        emit(file);
+        objects.push({ path: file.path, object: file.object });
+      }
+    }
+    reports.push(validateEnvironment(env, objects, validation, facts));
+  }
+  return reports;
+}
+
+function renderWhole(project: Project, input: ProjectInput, validation: ValidateOptions, emit: (file: RenderedFile) => void, emitted: ReadonlySet<string>): ValidationReport[] {
+  const app = buildPlatform(input, project.catalog);
+  const files = renderConstructs(app);
+  const facts = environmentValidationOf(app);
+  const produced = new Set(files.map((f) => f.path));
+  const stale = [...emitted].filter((p) => !produced.has(p));
+  if (stale.length > 0) throw new Error(`internal error: the units rendered ${stale[0]}, which the whole project does not; please report it`);
+  for (const f of files) emit(f);
+  return input.environments.map((e) => validateEnvironment(e.name, files.filter((f) => f.path.startsWith(`${e.name}/`)), validation, facts));
+}
+
+/** Validates one environment's objects, with what its Environment construct says of its cluster. */
+function validateEnvironment(env: string, objects: readonly ObjectInFile[], validation: ValidateOptions, facts: UnitOutput['validation']): ValidationReport {
+  return validateObjects(objects, {
+    ...validation,
+    readOnlyEnvironments: facts.readOnlyEnvironments ?? [],
+    environments: { [env]: facts.environments?.[env] ?? {} },
+  });
 }
 
 /** How the committed output differs from what the sources produce. */
@@ -71,16 +191,24 @@ export interface OutputCheck {
   readonly changed: readonly string[];
 }
 
-/** Renders in memory and compares with `outDir` without writing anything (`synth --check`). */
+/**
+ * Renders and compares with `outDir` without writing anything (`synth --check`): file by file as
+ * they are rendered, holding one environment's objects at a time.
+ */
 export function checkOutput(options: SynthOptions = {}): OutputCheck {
   const project = projectOf(options);
-  const expected = new Map(renderProject(project).files.map((f) => [f.path, f.content]));
   const { outDir } = project;
   const actual = new Set(listFiles(outDir));
-  const missing = [...expected.keys()].filter((f) => !actual.has(f));
-  const extra = [...actual].filter((f) => !expected.has(f)).sort(compareStrings);
+  const expected = new Set<string>();
+  const changed = new Set<string>();
   // Only regular files are read: a symlink, pipe or socket in place of a file is never what synth writes.
-  const differs = (f: string) => !fs.lstatSync(path.join(outDir, f)).isFile() || fs.readFileSync(path.join(outDir, f), 'utf8') !== expected.get(f);
-  const changed = [...expected.keys()].filter((f) => actual.has(f) && differs(f));
-  return { upToDate: missing.length + extra.length + changed.length === 0, missing, extra, changed };
+  const differs = (f: RenderedFile) => !fs.lstatSync(path.join(outDir, f.path)).isFile() || fs.readFileSync(path.join(outDir, f.path), 'utf8') !== f.content;
+  runPipeline(project, options, (f) => {
+    expected.add(f.path);
+    changed.delete(f.path);
+    if (actual.has(f.path) && differs(f)) changed.add(f.path);
+  });
+  const missing = [...expected].filter((f) => !actual.has(f)).sort(compareStrings);
+  const extra = [...actual].filter((f) => !expected.has(f)).sort(compareStrings);
+  return { upToDate: missing.length + extra.length + changed.size === 0, missing, extra, changed: [...changed].sort(compareStrings) };
 }

@@ -39,17 +39,72 @@ export interface FolderRecovery {
  * `0o777`, files `0o666`, both less the umask.
  */
 export function replaceFolder(outDir: string, files: readonly RenderedFile[]): void {
+  const replacement = beginFolderReplace(outDir);
+  try {
+    replacement.writeAll(files);
+  } catch (e) {
+    replacement.abort();
+    throw e;
+  }
+  replacement.commit();
+}
+
+/**
+ * A {@link replaceFolder} written file by file, for output too large to hold at once: files go
+ * to a sibling folder as they come, {@link FolderReplacement.commit} puts it in place in one step,
+ * {@link FolderReplacement.abort} deletes it and leaves `outDir` as it was. Killing the process at
+ * any point has the same outcome as for replaceFolder.
+ */
+export interface FolderReplacement {
+  /** The output folder being replaced (absolute). */
+  readonly target: string;
+  /** Writes one file (its path must stay inside the folder), creating its folders. */
+  write(relPath: string, content: string): void;
+  /** Writes files, each folder made once. */
+  writeAll(files: readonly Pick<RenderedFile, 'path' | 'content'>[]): void;
+  /** Puts the new folder in place of `outDir`. */
+  commit(): void;
+  /** Deletes what was written; `outDir` stays as it was. */
+  abort(): void;
+}
+
+/** Starts replacing `outDir` (recovering an interrupted replace first). */
+export function beginFolderReplace(outDir: string): FolderReplacement {
   const target = path.resolve(outDir);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   recoverFolder(target);
   const staging = makeOwnFolder(target, 'next');
-  try {
-    writeFilesInside(staging, files);
-  } catch (e) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw e;
-  }
-  swapIn(staging, target);
+  const made = new Set<string>([staging]);
+  const folderFor = (relPath: string): string => {
+    const file = path.join(staging, relPath);
+    if (path.isAbsolute(relPath) || !file.startsWith(staging + path.sep)) throw new Error(`rendered file path ${JSON.stringify(relPath)} is not inside the output folder`);
+    const folder = path.dirname(file);
+    if (!made.has(folder)) {
+      fs.mkdirSync(folder, { recursive: true });
+      made.add(folder);
+    }
+    return file;
+  };
+  let open = true;
+  return {
+    target,
+    write(relPath, content) {
+      fs.writeFileSync(folderFor(relPath), content);
+    },
+    writeAll(files) {
+      for (const f of files) fs.writeFileSync(folderFor(f.path), f.content);
+    },
+    commit() {
+      if (!open) throw new Error(`the replace of ${target} is already finished`);
+      open = false;
+      swapIn(staging, target);
+    },
+    abort() {
+      if (!open) return;
+      open = false;
+      fs.rmSync(staging, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
@@ -81,13 +136,6 @@ export function recoverFolder(outDir: string): FolderRecovery {
     removed.push(l.path);
   }
   return { restored, removed };
-}
-
-/** Writes `files` under `dir` (which must exist), creating their folders. */
-export function writeFiles(dir: string, files: readonly RenderedFile[]): void {
-  const folders = new Set(files.map((f) => path.dirname(path.join(dir, f.path))));
-  for (const folder of [...folders].sort()) fs.mkdirSync(folder, { recursive: true });
-  for (const f of files) fs.writeFileSync(path.join(dir, f.path), f.content);
 }
 
 type Kind = 'next' | 'old' | 'trash';
@@ -160,18 +208,9 @@ function ownName(target: string, kind: Kind): string {
   return path.join(path.dirname(target), name);
 }
 
-/**
- * Writes every file (paths must stay inside `dir`). Files are not fsynced one by one: that costs
- * 1-4 ms a file (minutes at 30,000 files), and a killed process loses nothing the kernel has
- * accepted. After an OS crash or power loss, `synth --check` says whether to run synth again.
- */
-function writeFilesInside(dir: string, files: readonly RenderedFile[]): void {
-  for (const f of files) {
-    const file = path.join(dir, f.path);
-    if (path.isAbsolute(f.path) || !file.startsWith(dir + path.sep)) throw new Error(`rendered file path ${JSON.stringify(f.path)} is not inside the output folder`);
-  }
-  writeFiles(dir, files);
-}
+// Files are not fsynced one by one: that costs 1-4 ms a file (minutes at 30,000 files), and a
+// killed process loses nothing the kernel has accepted. After an OS crash or power loss,
+// `synth --check` says whether to run synth again.
 
 /** Puts the complete folder `staging` at `target`, moving the previous one aside and deleting it afterwards. */
 function swapIn(staging: string, target: string): void {

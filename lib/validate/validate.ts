@@ -107,9 +107,24 @@ function buildReport(objects: readonly ObjectInFile[], found: Violation[], optio
     for (const v of rule.check(context)) violations.push({ rule: rule.id, file: prefix + v.file, message: v.message });
   }
 
+  return { ok: violations.length === 0, objects: objects.length, violations: sortViolations(violations), flows: flowMatrix(context) };
+}
+
+/**
+ * One report of reports on disjoint parts of an output (environment by environment, as the
+ * streaming synth validates): the same report as validating the parts together, since every
+ * rule relates objects of one environment only.
+ */
+export function mergeReports(reports: readonly ValidationReport[]): ValidationReport {
+  const violations = sortViolations(reports.flatMap((r) => r.violations));
+  const flows = Object.assign({}, ...reports.map((r) => r.flows ?? {}));
+  return { ok: violations.length === 0, objects: reports.reduce((n, r) => n + r.objects, 0), violations, flows };
+}
+
+/** By file, then by the rule's place in {@link VALIDATION_RULES}. */
+function sortViolations(violations: Violation[]): Violation[] {
   const order = new Map(VALIDATION_RULES.map((r, i) => [r.id, i]));
-  violations.sort((a, b) => compareStrings(a.file, b.file) || order.get(a.rule)! - order.get(b.rule)!);
-  return { ok: violations.length === 0, objects: objects.length, violations, flows: flowMatrix(context) };
+  return violations.sort((a, b) => compareStrings(a.file, b.file) || order.get(a.rule)! - order.get(b.rule)!);
 }
 
 /**

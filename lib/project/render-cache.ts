@@ -1,0 +1,139 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ComponentCatalog } from '../config/component-catalog';
+import { RenderUnit, UnitOutput } from './render-units';
+
+/**
+ * Rendered units kept on disk between runs, one file per unit named by a hash of everything its
+ * output depends on: the unit's environment and tenant configs (as validated), the component
+ * catalog, and this library's own code and the versions of cdk8s, cdk8s-plus and yaml. A change
+ * to any of them is another key, so an entry is never stale; an entry that cannot be read
+ * whole is a miss. Validation is never cached: it runs on every output.
+ */
+export class RenderCache {
+  private readonly used = new Set<string>();
+  /** Units taken from the cache in this run. */
+  public hits = 0;
+  /** Units rendered in this run. */
+  public misses = 0;
+
+  /** @param dir folder of the entries (made on first write) */
+  constructor(public readonly dir: string) {}
+
+  /** The cached output of `unit`, or undefined. */
+  public get(unit: RenderUnit, catalog: ComponentCatalog): UnitOutput | undefined {
+    const key = unitKey(unit, catalog);
+    this.used.add(key);
+    const file = path.join(this.dir, `${key}.json`);
+    try {
+      const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+      if (!stat?.isFile()) return undefined;
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (entry?.key !== key || !Array.isArray(entry.files) || typeof entry.validation !== 'object') return undefined;
+      this.hits++;
+      return { files: entry.files, validation: entry.validation };
+    } catch {
+      return undefined; // unreadable or cut short: render again
+    }
+  }
+
+  /** Stores what `unit` rendered (atomically: a reader sees the whole entry or none). */
+  public put(unit: RenderUnit, catalog: ComponentCatalog, output: UnitOutput): void {
+    const key = unitKey(unit, catalog);
+    this.used.add(key);
+    this.misses++;
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+      const tmp = path.join(this.dir, `.${key}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+      fs.writeFileSync(tmp, JSON.stringify({ key, files: output.files, validation: output.validation }));
+      fs.renameSync(tmp, path.join(this.dir, `${key}.json`));
+    } catch {
+      /* a cache that cannot be written only costs time */
+    }
+  }
+
+  /** Deletes entries this run did not use (call after a run over the whole project). */
+  public prune(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const key = name.replace(/\.json$/, '');
+      if (/^[0-9a-f]{64}\.json$/.test(name) && this.used.has(key)) continue;
+      if (!/^(\.)?[0-9a-f]{64}/.test(name)) continue; // not ours
+      try {
+        fs.rmSync(path.join(this.dir, name), { force: true });
+      } catch {
+        /* next time */
+      }
+    }
+  }
+}
+
+/**
+ * The default cache folder of a project: `node_modules/.cache/stoa-manifests` in the project when
+ * it has `node_modules` (where build tools keep theirs), else under the user's cache folder
+ * (`$XDG_CACHE_HOME` or `~/.cache`), named by a hash of the project's path.
+ */
+export function defaultCacheDir(projectDir: string): string {
+  const modules = path.join(projectDir, 'node_modules');
+  if (fs.existsSync(modules)) return path.join(modules, '.cache', 'stoa-manifests');
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const id = crypto.createHash('sha256').update(path.resolve(projectDir)).digest('hex').slice(0, 16);
+  return path.join(base, 'stoa-manifests', id);
+}
+
+function unitKey(unit: RenderUnit, catalog: ComponentCatalog): string {
+  const components = catalog.names.map((name) => [name, catalog.spec(name)]);
+  return crypto.createHash('sha256')
+    .update(libraryFingerprint())
+    .update('\0')
+    .update(JSON.stringify({ components, environment: unit.environment, tenants: unit.tenants }))
+    .digest('hex');
+}
+
+let fingerprint: string | undefined;
+
+/**
+ * This library's code (every file of its `lib` and `imports` folders, sources or compiled) and the
+ * versions of the packages rendering depends on: a library change, even unreleased, is a new key.
+ */
+export function libraryFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const hash = crypto.createHash('sha256');
+  const libRoot = path.resolve(__dirname, '..');
+  for (const dir of [libRoot, path.resolve(libRoot, '..', 'imports')]) {
+    for (const file of listCode(dir)) hash.update(file.slice(dir.length)).update('\0').update(fs.readFileSync(file)).update('\0');
+  }
+  for (const pkg of ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml']) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      hash.update(`${pkg}@${require(`${pkg}/package.json`).version}\0`);
+    } catch {
+      hash.update(`${pkg}@?\0`);
+    }
+  }
+  fingerprint = hash.digest('hex');
+  return fingerprint;
+}
+
+function listCode(dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listCode(full));
+    else if (e.isFile() && /\.(ts|js|json)$/.test(e.name) && !e.name.endsWith('.d.ts') && !e.name.endsWith('.map')) out.push(full);
+  }
+  return out;
+}
