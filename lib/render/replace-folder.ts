@@ -58,6 +58,8 @@ export function replaceFolder(outDir: string, files: readonly RenderedFile[]): v
 export interface FolderReplacement {
   /** The output folder being replaced (absolute). */
   readonly target: string;
+  /** The folder being written, beside it (absolute); it becomes `target` on {@link FolderReplacement.commit}. */
+  readonly staging: string;
   /** Writes one file (its path must stay inside the folder), creating its folders. */
   write(relPath: string, content: string): void;
   /** Writes files, each folder made once. */
@@ -88,6 +90,7 @@ export function beginFolderReplace(outDir: string): FolderReplacement {
   let open = true;
   return {
     target,
+    staging,
     write(relPath, content) {
       fs.writeFileSync(folderFor(relPath), content);
     },

@@ -1,0 +1,185 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { makeProject } from '../bench/project';
+import { buildPlatform } from '../lib/project/build-platform';
+import { projectInput, projectOf } from '../lib/project/project';
+import { planUnits } from '../lib/project/render-units';
+import { mergeShards, synthShard } from '../lib/project/shards';
+import { checkOutput, renderProject, synth } from '../lib/project/synth-project';
+import { renderConstructs } from '../lib/render/render';
+import { mergeReports, validateObjects, ValidationFailedError } from '../lib/validate/validate';
+import { environmentValidationOf } from '../lib/app/environment-facts';
+import { exampleProject, readTree, REPO, tempDir } from './helpers';
+
+/** A generated project large enough for several units per environment (dev: 60 tenants, 4 buckets). */
+function largeProject(n = 60): string {
+  const dir = tempDir('stoa-units-');
+  makeProject(dir, n, REPO);
+  return dir;
+}
+
+function wholeRender(projectDir: string): Map<string, string> {
+  const project = projectOf({ projectDir });
+  const files = renderConstructs(buildPlatform(projectInput(project), project.catalog));
+  return new Map(files.map((f) => [f.path, f.content]));
+}
+
+function asMap(files: ReadonlyArray<{ path: string; content: string }>): Map<string, string> {
+  return new Map(files.map((f) => [f.path, f.content]));
+}
+
+let large: string;
+let largeWhole: Map<string, string>;
+beforeAll(() => {
+  large = largeProject();
+  largeWhole = wholeRender(large);
+});
+
+describe('rendering unit by unit', () => {
+  test('a generated project has several units per environment, each tenant in exactly one unit of each of its environments', () => {
+    const input = projectInput(projectOf({ projectDir: large }));
+    const units = planUnits(input);
+    expect(units.filter((u) => u.environment.name === 'dev').length).toBeGreaterThan(1);
+    for (const env of input.environments) {
+      const placed = units.filter((u) => u.environment.name === env.name).flatMap((u) => u.tenants.map((t) => t.name)).sort();
+      expect(placed).toEqual(input.tenants.filter((t) => t.environments.includes(env.name)).map((t) => t.name).sort());
+    }
+  });
+
+  test('gives byte for byte the output of rendering the whole tree at once (example and 60 tenants)', () => {
+    const example = exampleProject();
+    expect(asMap(renderProject({ projectDir: example }).files)).toEqual(wholeRender(example));
+    expect(asMap(renderProject({ projectDir: large }).files)).toEqual(largeWhole);
+  });
+
+  test('ApplicationSet mode: every unit renders the same ApplicationSet; a tenant that breaks uniformity fails as the whole render does', () => {
+    const dir = tempDir('stoa-appset-');
+    makeProject(dir, 60, REPO);
+    const devFile = path.join(dir, 'environments', 'dev.yaml');
+    fs.writeFileSync(devFile, `${fs.readFileSync(devFile, 'utf8')}tenantApplications: applicationset\n`);
+    // Uniform tenants: no gateway options, no secrets.
+    for (const f of fs.readdirSync(path.join(dir, 'tenants'))) {
+      const file = path.join(dir, 'tenants', f);
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^gateway:[\s\S]*?(?=^\S)/m, '').replace(/^secrets:[\s\S]*$/m, '').replace(/^tier: .*/m, 'tier: bronze'));
+    }
+    const files = asMap(renderProject({ projectDir: dir }).files);
+    expect([...files.keys()].filter((p) => p.startsWith('dev/apps/applicationset-'))).toEqual(['dev/apps/applicationset-dev-tenants.yaml']);
+    expect(files).toEqual(wholeRender(dir));
+
+    // One gold tenant in a later unit: its Application differs (autoscaled replicas), so the ApplicationSet cannot serve it.
+    const units = planUnits(projectInput(projectOf({ projectDir: dir }))).filter((u) => u.environment.name === 'dev');
+    const odd = units[units.length - 1].tenants[0].name;
+    const oddFile = path.join(dir, 'tenants', `${odd}.yaml`);
+    fs.writeFileSync(oddFile, fs.readFileSync(oddFile, 'utf8').replace(/^tier: .*/m, 'tier: gold'));
+    expect(() => renderProject({ projectDir: dir })).toThrow(/ApplicationSet mode needs every tenant's Application to differ only by the tenant name/);
+  });
+});
+
+describe('validation environment by environment', () => {
+  test('gives the report of validating everything at once, violations included', () => {
+    const project = projectOf({ projectDir: exampleProject() });
+    const app = buildPlatform(projectInput(project), project.catalog);
+    const facts = environmentValidationOf(app);
+    const files = renderConstructs(app).map((f) => {
+      // Break rules in two environments: unpinned images, no resources, automated sync in prod.
+      const o = JSON.parse(JSON.stringify(f.object));
+      if (o.kind === 'Deployment') {
+        o.spec.template.spec.containers[0].image = 'nginx:latest';
+        delete o.spec.template.spec.containers[0].resources;
+      }
+      if (o.kind === 'Application' && f.path.startsWith('prod/')) o.spec.syncPolicy = { automated: { prune: true } };
+      return { path: f.path, object: o };
+    });
+    const whole = validateObjects(files, facts);
+    const parts = ['dev', 'staging', 'prod'].map((env) => validateObjects(files.filter((f) => f.path.startsWith(`${env}/`)), {
+      readOnlyEnvironments: facts.readOnlyEnvironments, environments: { [env]: facts.environments![env] },
+    }));
+    expect(whole.ok).toBe(false);
+    expect([...new Set(whole.violations.map((v) => v.rule))]).toEqual(expect.arrayContaining(['image-pinned', 'container-resources', 'read-only-manual-sync']));
+    expect(mergeReports(parts)).toEqual(whole);
+  });
+});
+
+describe('the render cache', () => {
+  test('reuses units whose inputs did not change, re-renders the changed tenant\'s, and writes what a synth without cache writes', () => {
+    const cacheDir = tempDir('stoa-cache-');
+    const projectDir = largeProject();
+    const first = synth({ projectDir, cache: cacheDir });
+    const units = planUnits(projectInput(projectOf({ projectDir })));
+    expect(first.cache).toEqual({ hits: 0, misses: units.length });
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(largeWhole);
+
+    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: units.length, misses: 0 });
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(largeWhole);
+
+    // A tenant in all three environments changes: one unit per environment renders again.
+    const changed = 'tenant-0006';
+    fs.appendFileSync(path.join(projectDir, 'tenants', `${changed}.yaml`), 'displayName: Six\n');
+    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: units.length - 3, misses: 3 });
+    const after = readTree(path.join(projectDir, 'dist'));
+    expect(after).toEqual(wholeRender(projectDir));
+    expect(after).not.toEqual(largeWhole);
+    expect(checkOutput({ projectDir, cache: cacheDir }).upToDate).toBe(true);
+    expect(checkOutput({ projectDir }).upToDate).toBe(true);
+  });
+
+  test('an entry cut short or tampered with is a miss, never output', () => {
+    const cacheDir = tempDir('stoa-cache-');
+    const projectDir = exampleProject();
+    synth({ projectDir, cache: cacheDir });
+    const expected = readTree(path.join(projectDir, 'dist'));
+    const entries = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json'));
+    expect(entries.length).toBe(3);
+    fs.writeFileSync(path.join(cacheDir, entries[0]), fs.readFileSync(path.join(cacheDir, entries[0]), 'utf8').slice(0, 100));
+    const other = path.join(cacheDir, entries[1]);
+    fs.writeFileSync(other, fs.readFileSync(other, 'utf8').replace(/"key":"[0-9a-f]+"/, `"key":"${'0'.repeat(64)}"`));
+    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: 1, misses: 2 });
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(expected);
+  });
+
+  test('entries no unit uses any more are pruned after a synth', () => {
+    const cacheDir = tempDir('stoa-cache-');
+    const projectDir = exampleProject();
+    synth({ projectDir, cache: cacheDir });
+    fs.writeFileSync(path.join(projectDir, 'tenants', 'acme.yaml'), fs.readFileSync(path.join(projectDir, 'tenants', 'acme.yaml'), 'utf8').replace(/^displayName: .*/m, 'displayName: Acme Two'));
+    synth({ projectDir, cache: cacheDir });
+    expect(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json')).length).toBe(3);
+  });
+});
+
+describe('shards', () => {
+  test('three shards merged give exactly what synth writes, validated as a whole', () => {
+    const projectDir = largeProject();
+    const shardDirs = [1, 2, 3].map((index) => {
+      const outDir = path.join(projectDir, `shard-${index}`);
+      const result = synthShard({ projectDir, outDir, shard: { index, count: 3 } });
+      expect(result.units.length).toBeGreaterThan(0);
+      return outDir;
+    });
+    const report = mergeShards({ projectDir, shardDirs: [...shardDirs].reverse() });
+    expect(report.ok).toBe(true);
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(largeWhole);
+  });
+
+  test('a missing shard, a shard of other input, or a shard with a violation leaves the output as it was', () => {
+    const projectDir = exampleProject();
+    synth({ projectDir });
+    const before = readTree(path.join(projectDir, 'dist'));
+    const shardDirs = [1, 2].map((index) => {
+      const outDir = path.join(projectDir, `shard-${index}`);
+      synthShard({ projectDir, outDir, shard: { index, count: 2 } });
+      return outDir;
+    });
+    expect(() => mergeShards({ projectDir, shardDirs: [shardDirs[0]] })).toThrow(/shard 2\/2 missing/);
+
+    const tampered = readTree(shardDirs[0]);
+    const deployment = [...tampered.keys()].find((p) => p.endsWith('deployment-gateway.yaml'))!;
+    fs.writeFileSync(path.join(shardDirs[0], deployment), tampered.get(deployment)!.replace(/image: .*/, 'image: nginx:latest'));
+    expect(() => mergeShards({ projectDir, shardDirs })).toThrow(ValidationFailedError);
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(before);
+
+    fs.writeFileSync(path.join(projectDir, 'tenants', 'acme.yaml'), fs.readFileSync(path.join(projectDir, 'tenants', 'acme.yaml'), 'utf8').replace(/^displayName: .*/m, 'displayName: Acme Two'));
+    expect(() => mergeShards({ projectDir, shardDirs })).toThrow(/rendered from other input/);
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(before);
+  });
+});
