@@ -6,7 +6,7 @@ import { projectInput, projectOf } from '../lib/project/project';
 import { planUnits } from '../lib/project/render-units';
 import { mergeShards, synthShard } from '../lib/project/shards';
 import { checkOutput, renderProject, synth } from '../lib/project/synth-project';
-import { renderConstructs } from '../lib/render/render';
+import { ConstructValidationError, renderConstructs } from '../lib/render/render';
 import { mergeReports, validateObjects, ValidationFailedError } from '../lib/validate/validate';
 import { environmentValidationOf } from '../lib/app/environment-facts';
 import { exampleProject, readTree, REPO, tempDir } from './helpers';
@@ -26,6 +26,27 @@ function wholeRender(projectDir: string): Map<string, string> {
 
 function asMap(files: ReadonlyArray<{ path: string; content: string }>): Map<string, string> {
   return new Map(files.map((f) => [f.path, f.content]));
+}
+
+/** A 60-tenant project whose dev environment has one ApplicationSet over uniform tenants. */
+function applicationSetProject(): string {
+  const dir = tempDir('stoa-appset-');
+  makeProject(dir, 60, REPO);
+  const devFile = path.join(dir, 'environments', 'dev.yaml');
+  fs.writeFileSync(devFile, `${fs.readFileSync(devFile, 'utf8')}tenantApplications: applicationset\n`);
+  // Uniform tenants: bronze, no gateway options, no secrets.
+  for (const f of fs.readdirSync(path.join(dir, 'tenants'))) {
+    const file = path.join(dir, 'tenants', f);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^gateway:[\s\S]*?(?=^\S)/m, '').replace(/^secrets:[\s\S]*$/m, '').replace(/^tier: .*/m, 'tier: bronze'));
+  }
+  return dir;
+}
+
+/** Makes a tenant of the last dev unit gold: its Application differs (autoscaled replicas), so the ApplicationSet cannot serve it. */
+function breakUniformity(dir: string): void {
+  const units = planUnits(projectInput(projectOf({ projectDir: dir }))).filter((u) => u.environment.name === 'dev');
+  const file = path.join(dir, 'tenants', `${units[units.length - 1].tenants[0].name}.yaml`);
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^tier: .*/m, 'tier: gold'));
 }
 
 let large: string;
@@ -52,25 +73,30 @@ describe('rendering unit by unit', () => {
     expect(asMap(renderProject({ projectDir: large }).files)).toEqual(largeWhole);
   });
 
+  test('worker threads give the same bytes, and a model error in a worker is the same error on the main thread', () => {
+    const outDir = path.join(tempDir('stoa-workers-'), 'dist');
+    const result = synth({ projectDir: large, outDir, workers: 2 });
+    expect(result.files.length).toBe(largeWhole.size);
+    expect(readTree(outDir)).toEqual(largeWhole);
+
+    const broken = applicationSetProject();
+    breakUniformity(broken);
+    let single: unknown;
+    try { renderProject({ projectDir: broken, workers: 0 }); } catch (e) { single = e; }
+    expect(single).toBeInstanceOf(ConstructValidationError);
+    let threaded: unknown;
+    try { renderProject({ projectDir: broken, workers: 2 }); } catch (e) { threaded = e; }
+    expect(threaded).toBeInstanceOf(ConstructValidationError);
+    expect((threaded as Error).message).toBe((single as Error).message);
+  });
+
   test('ApplicationSet mode: every unit renders the same ApplicationSet; a tenant that breaks uniformity fails as the whole render does', () => {
-    const dir = tempDir('stoa-appset-');
-    makeProject(dir, 60, REPO);
-    const devFile = path.join(dir, 'environments', 'dev.yaml');
-    fs.writeFileSync(devFile, `${fs.readFileSync(devFile, 'utf8')}tenantApplications: applicationset\n`);
-    // Uniform tenants: no gateway options, no secrets.
-    for (const f of fs.readdirSync(path.join(dir, 'tenants'))) {
-      const file = path.join(dir, 'tenants', f);
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^gateway:[\s\S]*?(?=^\S)/m, '').replace(/^secrets:[\s\S]*$/m, '').replace(/^tier: .*/m, 'tier: bronze'));
-    }
+    const dir = applicationSetProject();
     const files = asMap(renderProject({ projectDir: dir }).files);
     expect([...files.keys()].filter((p) => p.startsWith('dev/apps/applicationset-'))).toEqual(['dev/apps/applicationset-dev-tenants.yaml']);
     expect(files).toEqual(wholeRender(dir));
 
-    // One gold tenant in a later unit: its Application differs (autoscaled replicas), so the ApplicationSet cannot serve it.
-    const units = planUnits(projectInput(projectOf({ projectDir: dir }))).filter((u) => u.environment.name === 'dev');
-    const odd = units[units.length - 1].tenants[0].name;
-    const oddFile = path.join(dir, 'tenants', `${odd}.yaml`);
-    fs.writeFileSync(oddFile, fs.readFileSync(oddFile, 'utf8').replace(/^tier: .*/m, 'tier: gold'));
+    breakUniformity(dir);
     expect(() => renderProject({ projectDir: dir })).toThrow(/ApplicationSet mode needs every tenant's Application to differ only by the tenant name/);
   });
 });

@@ -4,13 +4,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { ComponentCatalog } from '../config/component-catalog';
 import { RenderUnit, UnitOutput } from './render-units';
+import { DEFAULT_CRD_SCHEMA_DIR } from '../validate/schema-catalog';
 
 /**
  * Rendered units kept on disk between runs, one file per unit named by a hash of everything its
  * output depends on: the unit's environment and tenant configs (as validated), the component
- * catalog, and this library's own code and the versions of cdk8s, cdk8s-plus and yaml. A change
- * to any of them is another key, so an entry is never stale; an entry that cannot be read
- * whole is a miss. Validation is never cached: it runs on every output.
+ * catalog, and this library's own code and schemas and the versions of cdk8s, cdk8s-plus and yaml.
+ * A change to any of them is another key, so an entry is never stale; an entry that cannot be read
+ * whole is a miss. An entry holds the unit's files and what the checks of each object on its own
+ * found; the policy rules, which relate objects across units, run on every output.
  */
 export class RenderCache {
   private readonly used = new Set<string>();
@@ -31,9 +33,9 @@ export class RenderCache {
       const stat = fs.lstatSync(file, { throwIfNoEntry: false });
       if (!stat?.isFile()) return undefined;
       const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (entry?.key !== key || !Array.isArray(entry.files) || typeof entry.validation !== 'object') return undefined;
+      if (entry?.key !== key || !Array.isArray(entry.files) || typeof entry.validation !== 'object' || !Array.isArray(entry.schemaViolations)) return undefined;
       this.hits++;
-      return { files: entry.files, validation: entry.validation };
+      return { files: entry.files, validation: entry.validation, schemaViolations: entry.schemaViolations };
     } catch {
       return undefined; // unreadable or cut short: render again
     }
@@ -47,7 +49,7 @@ export class RenderCache {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
       const tmp = path.join(this.dir, `.${key}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-      fs.writeFileSync(tmp, JSON.stringify({ key, files: output.files, validation: output.validation }));
+      fs.writeFileSync(tmp, JSON.stringify({ key, files: output.files, validation: output.validation, schemaViolations: output.schemaViolations }));
       fs.renameSync(tmp, path.join(this.dir, `${key}.json`));
     } catch {
       /* a cache that cannot be written only costs time */
@@ -100,14 +102,15 @@ function unitKey(unit: RenderUnit, catalog: ComponentCatalog): string {
 let fingerprint: string | undefined;
 
 /**
- * This library's code (every file of its `lib` and `imports` folders, sources or compiled) and the
+ * This library's code (every file of its `lib` and `imports` folders, sources or compiled), its
+ * schemas (CRD schemas, precompiled validators, the core field map) and the
  * versions of the packages rendering depends on: a library change, even unreleased, is a new key.
  */
 export function libraryFingerprint(): string {
   if (fingerprint) return fingerprint;
   const hash = crypto.createHash('sha256');
   const libRoot = path.resolve(__dirname, '..');
-  for (const dir of [libRoot, path.resolve(libRoot, '..', 'imports')]) {
+  for (const dir of [libRoot, path.resolve(libRoot, '..', 'imports'), path.dirname(DEFAULT_CRD_SCHEMA_DIR)]) {
     for (const file of listCode(dir)) hash.update(file.slice(dir.length)).update('\0').update(fs.readFileSync(file)).update('\0');
   }
   for (const pkg of ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml']) {

@@ -5,6 +5,8 @@ import { ProjectInput } from '../config/load';
 import { TenantConfig } from '../config/tenant-config';
 import { RenderedFile, renderConstructs } from '../render/render';
 import { buildPlatform } from './build-platform';
+import { checkSchemas } from '../validate/validate';
+import { Violation } from '../validate/policy';
 import { EnvironmentValidation, environmentValidationOf } from '../app/environment-facts';
 
 /**
@@ -55,12 +57,18 @@ export interface UnitOutput {
   readonly files: readonly RenderedFile[];
   /** The validation facts of the unit's environment (from its Environment construct). */
   readonly validation: EnvironmentValidation;
+  /** What the checks of each object on its own found (`checkSchemas`), by path. */
+  readonly schemaViolations: readonly Violation[];
 }
 
-/** Every object of one unit, rendered (construct validations included), and its environment's validation facts. */
+/**
+ * Every object of one unit, rendered (construct validations included) and checked on its own
+ * (schemas), and its environment's validation facts.
+ */
 export function renderUnit(unit: RenderUnit, catalog: ComponentCatalog): UnitOutput {
   const app = buildPlatform({ environments: [unit.environment], tenants: unit.tenants }, catalog);
-  return { files: renderConstructs(app), validation: environmentValidationOf(app) };
+  const files = renderConstructs(app);
+  return { files, validation: environmentValidationOf(app), schemaViolations: checkSchemas(files) };
 }
 
 /** The units of shard `index` of `count` (1-based): whole units, dealt round-robin by their order. */

@@ -74,6 +74,32 @@ export function validateObjects(objects: readonly ObjectInFile[], options: Valid
 }
 
 /**
+ * {@link validateObjects} for objects whose schemas were checked already ({@link checkSchemas}, e.g.
+ * by the worker that rendered them or in an earlier run): runs the policy rules and reports both.
+ */
+export function validateCheckedObjects(objects: readonly ObjectInFile[], schemaViolations: readonly Violation[], options: ValidateOptions = {}): ValidationReport {
+  return buildReport(objects, [], options, schemaViolations);
+}
+
+/**
+ * The checks of each object on its own: that it is a Kubernetes object of a kind we have a schema
+ * for, valid against that schema. Files are the objects' paths (no display prefix).
+ */
+export function checkSchemas(objects: readonly ObjectInFile[], schemas: SchemaCatalog = defaultSchemas()): Violation[] {
+  const violations: Violation[] = [];
+  for (const { path: file, object } of objects) {
+    if (!isKubeObject(object)) continue; // reported by the report itself
+    const result = schemas.check(object);
+    if (!result.known) {
+      violations.push({ rule: 'unknown-kind', file, message: `no schema for ${String(object?.apiVersion)} ${String(object?.kind)}` });
+      continue;
+    }
+    for (const error of result.errors) violations.push({ rule: 'schema', file, message: error });
+  }
+  return violations;
+}
+
+/**
  * Reads every manifest file under `dir` as Argo CD would (YAML, JSON, Lists expanded; files it
  * cannot check reported) and validates it like {@link validateObjects}.
  */
@@ -82,31 +108,26 @@ export function validateFolder(dir: string, options: ValidateOptions = {}): Vali
   return buildReport(objects, violations, options);
 }
 
-function buildReport(objects: readonly ObjectInFile[], found: Violation[], options: ValidateOptions): ValidationReport {
+function defaultSchemas(): SchemaCatalog {
+  return (defaultCatalog ??= new SchemaCatalog());
+}
+
+function buildReport(objects: readonly ObjectInFile[], found: Violation[], options: ValidateOptions, checked?: readonly Violation[]): ValidationReport {
   const prefix = options.displayPrefix ?? '';
-  const schemas = options.schemas ?? (defaultCatalog ??= new SchemaCatalog());
   const violations = [...found, ...environmentFolderViolations(objects, options)];
   const sorted: ObjectInFile[] = [];
   for (const o of [...objects].sort((a, b) => compareStrings(a.path, b.path))) {
     if (isKubeObject(o.object)) sorted.push(o);
     else violations.push({ rule: 'kubernetes-object', file: prefix + o.path, message: 'not a Kubernetes object: apiVersion, kind and metadata.name are required' });
   }
+  for (const v of checked ?? checkSchemas(sorted, options.schemas ?? defaultSchemas())) violations.push({ ...v, file: prefix + v.file });
 
-  for (const { path: file, object } of sorted) {
-    const result = schemas.check(object);
-    if (!result.known) {
-      violations.push({ rule: 'unknown-kind', file: prefix + file, message: `no schema for ${String(object?.apiVersion)} ${String(object?.kind)}` });
-      continue;
-    }
-    for (const error of result.errors) violations.push({ rule: 'schema', file: prefix + file, message: error });
-  }
   const applications = [...sorted.filter((o) => o.object.kind === 'Application'), ...expandApplicationSets(sorted)];
   const environments = new Map(Object.entries(options.environments ?? {}).map(([name, facts]) => [name, factsOf(facts)]));
   const context = { objects: sorted, applications, readOnlyEnvironments: new Set(options.readOnlyEnvironments ?? ['prod']), environments };
   for (const rule of POLICY_RULES) {
     for (const v of rule.check(context)) violations.push({ rule: rule.id, file: prefix + v.file, message: v.message });
   }
-
   return { ok: violations.length === 0, objects: objects.length, violations: sortViolations(violations), flows: flowMatrix(context) };
 }
 
