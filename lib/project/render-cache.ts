@@ -24,6 +24,11 @@ export class RenderCache {
   /** @param dir folder of the entries (made on first write) */
   constructor(public readonly dir: string) {}
 
+  /** Whether an entry for `unit` is there (it may still turn out unreadable). */
+  public has(unit: RenderUnit, catalog: ComponentCatalog): boolean {
+    return fs.lstatSync(path.join(this.dir, `${unitKey(unit, catalog)}.json`), { throwIfNoEntry: false })?.isFile() ?? false;
+  }
+
   /** The cached output of `unit`, or undefined. */
   public get(unit: RenderUnit, catalog: ComponentCatalog): UnitOutput | undefined {
     const key = unitKey(unit, catalog);

@@ -32,7 +32,7 @@ export interface SynthOptions extends ProjectLocation {
   /**
    * Worker threads that render units while the main thread validates and writes (0: render on the
    * main thread). The output is the same either way.
-   * @default - none below 8 units (about 200 tenant-environments), else one per core up to 4
+   * @default - none below 8 units to render (about 200 tenant-environments), else one per core up to 4
    */
   readonly workers?: number;
 }
@@ -143,7 +143,9 @@ function renderByUnits(
     if (current) reports.push(validateEnvironment(current.env, current.objects, validation, current.facts, current.schemaViolations));
     current = undefined; // one environment's objects at a time
   };
-  for (const { unit, output } of unitOutputs(units, project.catalog, cache, workerCount ?? defaultWorkerCount(units.length))) {
+  // Workers pay off for what is to be rendered, not for what the cache has.
+  const toRender = cache ? units.filter((u) => !cache.has(u, project.catalog)).length : units.length;
+  for (const { unit, output } of unitOutputs(units, project.catalog, cache, workerCount ?? defaultWorkerCount(toRender))) {
     if (current?.env !== unit.environment.name) {
       finish();
       current = { env: unit.environment.name, digests: new Map(), objects: [], schemaViolations: [], facts: output.validation };

@@ -88,14 +88,36 @@ export function beginFolderReplace(outDir: string): FolderReplacement {
     return file;
   };
   let open = true;
+  const fileMode = 0o666 & ~currentUmask();
+  let linking = fs.lstatSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  // A file whose bytes are those of the same file in the current output is linked to it, not
+  // written again: on a large output most files are unchanged, and a link writes no data. The
+  // old folder goes away after the swap, so the new one never shares a file with a live folder.
+  const writeOne = (relPath: string, content: string) => {
+    const file = folderFor(relPath);
+    if (linking) {
+      const old = path.join(target, relPath);
+      const stat = fs.lstatSync(old, { throwIfNoEntry: false });
+      if (stat?.isFile() && stat.nlink === 1 && (stat.mode & 0o777) === fileMode && stat.size === Buffer.byteLength(content)
+        && fs.readFileSync(old, 'utf8') === content) {
+        try {
+          fs.linkSync(old, file);
+          return;
+        } catch {
+          linking = false; // a file system without hard links (or across devices): write every file
+        }
+      }
+    }
+    fs.writeFileSync(file, content);
+  };
   return {
     target,
     staging,
     write(relPath, content) {
-      fs.writeFileSync(folderFor(relPath), content);
+      writeOne(relPath, content);
     },
     writeAll(files) {
-      for (const f of files) fs.writeFileSync(folderFor(f.path), f.content);
+      for (const f of files) writeOne(f.path, f.content);
     },
     commit() {
       if (!open) throw new Error(`the replace of ${target} is already finished`);
@@ -204,6 +226,11 @@ function makeOwnFolder(target: string, kind: Kind): string {
       if (!isCode(e, 'EEXIST') || attempt >= 9) throw e;
     }
   }
+}
+
+/** The process's umask, read without changing it where Node allows (worker threads cannot set it). */
+function currentUmask(): number {
+  return process.umask();
 }
 
 function ownName(target: string, kind: Kind): string {
