@@ -173,6 +173,32 @@ describe('the render cache', () => {
   });
 });
 
+describe('writing only what changed', () => {
+  test('a file with the same bytes is linked from the previous output, a changed one written anew; the output is exactly the render', () => {
+    const projectDir = exampleProject();
+    const dist = path.join(projectDir, 'dist');
+    synth({ projectDir });
+    const same = path.join(dist, 'prod/platform/stoa-portal/service-stoa-portal.yaml');
+    const changed = path.join(dist, 'dev/platform/stoa-portal/service-stoa-portal.yaml');
+    const modeChanged = path.join(dist, 'staging/platform/stoa-portal/service-stoa-portal.yaml');
+    fs.chmodSync(modeChanged, 0o600);
+    const inode = (f: string) => fs.statSync(f).ino;
+    const before = { same: inode(same), changed: inode(changed), modeChanged: inode(modeChanged) };
+    const acme = path.join(projectDir, 'tenants', 'acme.yaml');
+    fs.writeFileSync(acme, fs.readFileSync(acme, 'utf8').replace(/^displayName: .*/m, 'displayName: Acme Two'));
+    const renamed = [...readTree(dist).keys()].filter((p) => p.includes('/acme/'));
+    fs.writeFileSync(changed, 'edited by hand\n');
+    synth({ projectDir });
+    expect(inode(same)).toBe(before.same);
+    expect(inode(changed)).not.toBe(before.changed);
+    expect(inode(modeChanged)).not.toBe(before.modeChanged);
+    expect(fs.statSync(modeChanged).mode & 0o777).toBe(0o666 & ~process.umask());
+    expect(fs.statSync(same).nlink).toBe(1); // the previous output is gone
+    expect(readTree(dist)).toEqual(wholeRender(projectDir));
+    expect(renamed.some((p) => readTree(dist).get(p)?.includes('Acme Two'))).toBe(true);
+  });
+});
+
 describe('shards', () => {
   test('three shards merged give exactly what synth writes, validated as a whole', () => {
     const projectDir = largeProject();

@@ -90,24 +90,25 @@ export function beginFolderReplace(outDir: string): FolderReplacement {
   let open = true;
   const fileMode = 0o666 & ~currentUmask();
   let linking = fs.lstatSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  const linkIfSame = (old: string, file: string, content: string): boolean => {
+    try {
+      const stat = fs.lstatSync(old, { throwIfNoEntry: false });
+      if (!stat?.isFile() || stat.nlink !== 1 || (stat.mode & 0o777) !== fileMode || stat.size !== Buffer.byteLength(content)) return false;
+      if (fs.readFileSync(old, 'utf8') !== content) return false;
+      fs.linkSync(old, file);
+      return true;
+    } catch (e) {
+      // Gone meanwhile (another process replaced the output): write it. No hard links here: write every file.
+      if (!isCode(e, 'ENOENT', 'ENOTDIR')) linking = false;
+      return false;
+    }
+  };
   // A file whose bytes are those of the same file in the current output is linked to it, not
   // written again: on a large output most files are unchanged, and a link writes no data. The
   // old folder goes away after the swap, so the new one never shares a file with a live folder.
   const writeOne = (relPath: string, content: string) => {
     const file = folderFor(relPath);
-    if (linking) {
-      const old = path.join(target, relPath);
-      const stat = fs.lstatSync(old, { throwIfNoEntry: false });
-      if (stat?.isFile() && stat.nlink === 1 && (stat.mode & 0o777) === fileMode && stat.size === Buffer.byteLength(content)
-        && fs.readFileSync(old, 'utf8') === content) {
-        try {
-          fs.linkSync(old, file);
-          return;
-        } catch {
-          linking = false; // a file system without hard links (or across devices): write every file
-        }
-      }
-    }
+    if (linking && linkIfSame(path.join(target, relPath), file, content)) return;
     fs.writeFileSync(file, content);
   };
   return {
