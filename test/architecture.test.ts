@@ -36,7 +36,7 @@ test('no module imports a layer above its own', () => {
   const upward: string[] = [];
   for (const file of modules(LIB)) {
     const from = entryOf(file);
-    for (const [, spec] of fs.readFileSync(file, 'utf8').matchAll(/from '(\.[^']*)'/g)) {
+    for (const [, spec] of fs.readFileSync(file, 'utf8').matchAll(/(?:from |require\(|import\()'(\.[^']*)'/g)) {
       const target = path.resolve(path.dirname(file), spec);
       if (!target.startsWith(LIB)) continue;
       const to = entryOf(fs.existsSync(target) && fs.statSync(target).isDirectory() ? path.join(target, 'index.ts') : `${target}.ts`);

@@ -2,8 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { displayPath } from '../files';
 import { checkOutput, synth } from '../project/synth-project';
+import { mergeShards, synthShard } from '../project/shards';
+import { parseShard } from '../project/render-units';
 import { formatReport, validateFolder } from '../validate/validate';
-import { validationOptionsOf } from '../project/build-platform';
+import { constructModules } from '../project/construct-modules';
 import { Project, projectEnvironments, projectOf } from '../project/project';
 
 /** Where a command prints. */
@@ -43,8 +45,27 @@ export function projectOfFlags(options: ProjectOptions): Project {
   return projectOf({ projectDir: path.resolve(options.project ?? '.'), outDir: options.out === undefined ? undefined : path.resolve(options.out) });
 }
 
+/** Options of {@link synthCommand} and {@link checkCommand} about how the output is rendered (never what it is). */
+export interface RenderFlags {
+  /**
+   * Reuse rendered units from the project's cache (`--no-cache`: render everything).
+   * @default true
+   */
+  readonly cache?: boolean;
+  /**
+   * Render worker threads, as given on the command line (`0`: render on the main thread).
+   * @default - by the project's size (see `SynthOptions.workers`)
+   */
+  readonly workers?: string;
+}
+
 /** Options of {@link synthCommand}. */
-export interface SynthCommandOptions extends ProjectOptions {
+export interface SynthCommandOptions extends ProjectOptions, RenderFlags {
+  /**
+   * Render only shard `i/n` of the units into the output folder (`--shard`; merge them with `merge-shards`).
+   * @default - the whole project
+   */
+  readonly shard?: string;
   /**
    * Also write the files here after dist/ is replaced (cdk8s's own output folder, CDK8S_OUTDIR).
    * @default - nowhere else
@@ -55,22 +76,52 @@ export interface SynthCommandOptions extends ProjectOptions {
 /** `synth`: render, validate and replace dist/. Returns the exit code. */
 export function synthCommand(options: SynthCommandOptions, io: Output = PROCESS_OUTPUT): number {
   const project = projectOfFlags(options);
+  if (options.shard !== undefined) return shardCommand(options, io);
   return guarded(io, 'synth failed; dist/ was not changed.', () => {
-    const result = synth(project);
+    const result = synth({ ...project, ...renderFlags(options) });
     if (options.copyTo) {
       fs.mkdirSync(options.copyTo, { recursive: true });
       fs.cpSync(result.outDir, path.resolve(options.copyTo), { recursive: true });
     }
-    io.out(`stoa-manifests: wrote ${result.files.length} files to ${displayPath(project.projectDir, result.outDir)}/ (${result.environments.join(', ')})`);
+    const reused = result.cache.hits > 0 ? `; ${result.cache.hits} of ${result.cache.hits + result.cache.misses} units from the cache` : '';
+    io.out(`stoa-manifests: wrote ${result.files.length} files to ${displayPath(project.projectDir, result.outDir)}/ (${result.environments.join(', ')})${reused}`);
     return 0;
   });
 }
 
+function shardCommand(options: SynthCommandOptions, io: Output): number {
+  return guarded(io, 'synth --shard failed; the shard folder was not changed.', () => {
+    if (options.out === undefined) throw new Error('--shard needs --out <dir>: a folder of its own for this shard (merge-shards puts them together into dist/)');
+    const result = synthShard({ ...projectOfFlags(options), shard: parseShard(options.shard!) });
+    io.out(`stoa-manifests: shard ${options.shard}: ${result.units.length} units, ${result.files} files in ${displayPath(process.cwd(), result.outDir)}/ (validate the whole with merge-shards)`);
+    return 0;
+  });
+}
+
+/** `merge-shards <dir...>`: put every shard of one run together into dist/, validated as a whole. */
+export function mergeShardsCommand(dirs: readonly string[], options: ProjectOptions, io: Output = PROCESS_OUTPUT): number {
+  const project = projectOfFlags(options);
+  return guarded(io, 'merge-shards failed; dist/ was not changed.', () => {
+    const report = mergeShards({ ...project, shardDirs: dirs.map((d) => path.resolve(d)) });
+    io.out(`stoa-manifests: merged ${dirs.length} shards into ${displayPath(project.projectDir, project.outDir)}/: ${report.objects} objects valid`);
+    return 0;
+  });
+}
+
+function renderFlags(options: RenderFlags): { cache: boolean; workers?: number } {
+  let workers: number | undefined;
+  if (options.workers !== undefined) {
+    if (!/^[0-9]{1,2}$/.test(options.workers)) throw new Error(`--workers must be a whole number from 0 to 99 (got ${JSON.stringify(options.workers)})`);
+    workers = Number(options.workers);
+  }
+  return { cache: options.cache ?? true, workers };
+}
+
 /** `synth --check`: fail when dist/ is not exactly what the sources produce. */
-export function checkCommand(options: ProjectOptions, io: Output = PROCESS_OUTPUT): number {
+export function checkCommand(options: ProjectOptions & RenderFlags, io: Output = PROCESS_OUTPUT): number {
   const project = projectOfFlags(options);
   return guarded(io, 'check failed.', () => {
-    const result = checkOutput(project);
+    const result = checkOutput({ ...project, ...renderFlags(options) });
     const where = displayPath(project.projectDir, project.outDir);
     if (result.upToDate) {
       io.out(`stoa-manifests: ${where}/ is up to date`);
@@ -103,7 +154,7 @@ export function validateCommand(dir: string | undefined, options: ValidateComman
   return guarded(io, 'validate failed.', () => {
     const environments = fs.existsSync(project.environmentsDir) ? projectEnvironments(project) : undefined;
     const report = validateFolder(target, {
-      ...(environments && validationOptionsOf(environments)),
+      ...(environments && constructModules().validationOptionsOf(environments)),
       displayPrefix: `${displayPath(process.cwd(), target)}/`,
     });
     // JSON is for tools: always on stdout, the exit code says pass or fail.

@@ -9,8 +9,8 @@
 
 // --- The command line: the program and one function per verb that prints and returns the exit code
 export { buildProgram, packageVersion } from './program';
-export { checkCommand, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
-export type { Output, ProjectOptions, SynthCommandOptions, ValidateCommandOptions } from './commands';
+export { checkCommand, mergeShardsCommand, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
+export type { Output, ProjectOptions, RenderFlags, SynthCommandOptions, ValidateCommandOptions } from './commands';
 export {
   checkPromotionsCommand, diffCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand, tenantRemoveCommand,
 } from './workflow-commands';

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
-import { checkCommand, Output, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
-import {
-  checkPromotionsCommand, diffCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand, tenantRemoveCommand,
-} from './workflow-commands';
+import { checkCommand, mergeShardsCommand, Output, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
+
+/** The workflow verbs (git, diff, publish), loaded when one runs: synth and check start without them. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const workflow = () => require('./workflow-commands') as typeof import('./workflow-commands');
 
 /** The `stoa-manifests` command line: argument parsing only; each verb calls one library function. */
 export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: number) => void = (c) => { process.exitCode = c; }): Command {
@@ -19,7 +20,17 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .addOption(projectOption())
     .option('-o, --out <dir>', 'output folder (default: <project>/dist)')
     .option('--check', 'write nothing; fail if the output folder differs from what the sources produce')
+    .option('--no-cache', 'render every unit again instead of reusing those whose inputs did not change')
+    .option('--workers <n>', 'render worker threads (0: none; default: by the project\'s size)')
+    .option('--shard <i/n>', 'render only slice i of n into --out, for a CI matrix; then merge-shards')
     .action((opts) => setExitCode(opts.check ? checkCommand(opts, io) : synthCommand(opts, io)));
+
+  program.command('merge-shards')
+    .description('put the folders of every synth --shard i/n of one run together into dist/, validated as a whole')
+    .argument('<dir...>', 'the shard folders')
+    .addOption(projectOption())
+    .option('-o, --out <dir>', 'output folder (default: <project>/dist)')
+    .action((dirs, opts) => setExitCode(mergeShardsCommand(dirs, opts, io)));
 
   program.command('validate')
     .description('check a rendered folder against Kubernetes and CRD schemas and the platform rules')
@@ -34,7 +45,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--head <ref>', 'head git ref (default: the working tree)')
     .addOption(projectOption())
     .addOption(new Option('-f, --format <format>', 'report format (json: every changed file per environment and Application, for bots)').choices(['markdown', 'text', 'json']).default('markdown'))
-    .action((opts) => setExitCode(diffCommand(opts, io)));
+    .action((opts) => setExitCode(workflow().diffCommand(opts, io)));
 
   program.command('set-image')
     .description('set a component version in dev (the CI image bump); staging only as a recorded --hotfix; prod changes only by promote')
@@ -43,7 +54,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .requiredOption('-e, --env <env>', 'environment to change (dev; staging with --hotfix)')
     .option('--hotfix <reason>', 'set it in an environment promoted from another (staging) without passing through its source; the reason is recorded in the environment file')
     .addOption(projectOption())
-    .action((component, version, opts) => setExitCode(setImageCommand(component, version, opts, io)));
+    .action((component, version, opts) => setExitCode(workflow().setImageCommand(component, version, opts, io)));
 
   program.command('promote')
     .description('copy versions (and tenants) one step along the promotion order: dev -> staging, staging -> prod')
@@ -51,12 +62,12 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .argument('<to>', 'environment to promote to')
     .option('--no-tenants', 'promote versions only, not tenant enablement')
     .addOption(projectOption())
-    .action((from, to, opts) => setExitCode(promoteCommand(from, to, opts, io)));
+    .action((from, to, opts) => setExitCode(workflow().promoteCommand(from, to, opts, io)));
 
   program.command('check-promotions')
     .description('fail when an environment runs a version its source environment did not run in an earlier commit, unless recorded as a hotfix (CI runs it)')
     .addOption(projectOption())
-    .action((opts) => setExitCode(checkPromotionsCommand(opts, io)));
+    .action((opts) => setExitCode(workflow().checkPromotionsCommand(opts, io)));
 
   const tenant = program.command('tenant').description('manage tenant files');
   tenant.command('add')
@@ -67,19 +78,19 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--env <env...>', 'environments to enable (default: dev)')
     .option('--display-name <name>', 'human name')
     .addOption(projectOption())
-    .action((name, opts) => setExitCode(tenantAddCommand(name, opts, io)));
+    .action((name, opts) => setExitCode(workflow().tenantAddCommand(name, opts, io)));
   tenant.command('remove')
     .description('remove a tenant from some environments (--env), or from all (its file is deleted)')
     .argument('<name>', 'tenant name')
     .option('--env <env...>', 'environments to remove it from (default: every one it is in)')
     .option('--allow-prod-removal', 'confirm removing it from a read-only environment (prod)')
     .addOption(projectOption())
-    .action((name, opts) => setExitCode(tenantRemoveCommand(name, opts, io)));
+    .action((name, opts) => setExitCode(workflow().tenantRemoveCommand(name, opts, io)));
   tenant.command('list')
     .description('list the tenants (validated): name, tier, environments, owners')
     .addOption(projectOption())
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action((opts) => setExitCode(tenantListCommand(opts, io)));
+    .action((opts) => setExitCode(workflow().tenantListCommand(opts, io)));
 
   program.command('publish')
     .description('commit dist/ into the envs repo (one folder per environment) and push when it has a remote')
@@ -90,7 +101,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--allow-downgrade', 'allow lower component versions in a read-only environment (prod)')
     .option('--allow-prod-removal', 'allow tenants to disappear from a read-only environment (prod)')
     .addOption(projectOption())
-    .action((opts) => setExitCode(publishCommand(opts, io)));
+    .action((opts) => setExitCode(workflow().publishCommand(opts, io)));
 
   return program;
 }

@@ -90,9 +90,44 @@ export class RenderCache {
 export function defaultCacheDir(projectDir: string): string {
   const modules = path.join(projectDir, 'node_modules');
   if (fs.existsSync(modules)) return path.join(modules, '.cache', 'stoa-manifests');
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   const id = crypto.createHash('sha256').update(path.resolve(projectDir)).digest('hex').slice(0, 16);
-  return path.join(base, 'stoa-manifests', id);
+  return path.join(sharedCacheRoot(), id);
+}
+
+/** `$XDG_CACHE_HOME/stoa-manifests` (or `~/.cache/stoa-manifests`): the caches of projects without node_modules. */
+function sharedCacheRoot(): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'stoa-manifests');
+}
+
+/** The name of the file in a shared-root cache folder that says which project it is for. */
+const OWNER_FILE = 'project-path';
+
+/**
+ * Opens the default cache of `projectDir`. In the shared root, the folder records its project's path,
+ * and the folders of projects that no longer exist (temporary checkouts, CI workspaces) are deleted.
+ */
+export function openDefaultCache(projectDir: string): RenderCache {
+  const dir = defaultCacheDir(projectDir);
+  const root = sharedCacheRoot();
+  if (path.dirname(dir) === root) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, OWNER_FILE), path.resolve(projectDir));
+      for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+        if (!entry.isDirectory() || !/^[0-9a-f]{16}$/.test(entry.name)) continue;
+        let owner: string | undefined;
+        try {
+          owner = fs.readFileSync(path.join(root, entry.name, OWNER_FILE), 'utf8');
+        } catch {
+          owner = undefined;
+        }
+        if (owner !== undefined && !fs.existsSync(owner)) fs.rmSync(path.join(root, entry.name), { recursive: true, force: true });
+      }
+    } catch {
+      /* a cache that cannot be kept tidy only costs space */
+    }
+  }
+  return new RenderCache(dir);
 }
 
 function unitKey(unit: RenderUnit, catalog: ComponentCatalog): string {
@@ -108,17 +143,22 @@ let fingerprint: string | undefined;
 
 /**
  * This library's code (every file of its `lib` and `imports` folders, sources or compiled), its
- * schemas (CRD schemas, precompiled validators, the core field map) and the
+ * schemas (CRD schemas, the core field map) and the
  * versions of the packages rendering depends on: a library change, even unreleased, is a new key.
  */
 export function libraryFingerprint(): string {
   if (fingerprint) return fingerprint;
   const hash = crypto.createHash('sha256');
   const libRoot = path.resolve(__dirname, '..');
-  for (const dir of [libRoot, path.resolve(libRoot, '..', 'imports'), path.dirname(DEFAULT_CRD_SCHEMA_DIR)]) {
-    for (const file of listCode(dir)) hash.update(file.slice(dir.length)).update('\0').update(fs.readFileSync(file)).update('\0');
+  // Precompiled validators are made from the schemas by ajv (and used only when they name the schema's hash): the schemas and ajv's version stand for them.
+  const schemas = path.dirname(DEFAULT_CRD_SCHEMA_DIR);
+  for (const dir of [libRoot, path.resolve(libRoot, '..', 'imports'), schemas]) {
+    for (const file of listCode(dir)) {
+      if (file.startsWith(path.join(schemas, 'validators') + path.sep)) continue;
+      hash.update(file.slice(dir.length)).update('\0').update(fs.readFileSync(file)).update('\0');
+    }
   }
-  for (const pkg of ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml']) {
+  for (const pkg of ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml', 'ajv', 'kubernetes-models']) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       hash.update(`${pkg}@${require(`${pkg}/package.json`).version}\0`);

@@ -3,11 +3,11 @@ import { ComponentCatalog } from '../config/component-catalog';
 import { EnvironmentConfig } from '../config/environment-config';
 import { ProjectInput } from '../config/load';
 import { TenantConfig } from '../config/tenant-config';
-import { RenderedFile, renderConstructs } from '../render/render';
-import { buildPlatform } from './build-platform';
+import type { RenderedFile } from '../render/render';
 import { checkSchemas } from '../validate/validate';
 import { Violation } from '../validate/policy';
-import { EnvironmentValidation, environmentValidationOf } from '../app/environment-facts';
+import type { EnvironmentValidation } from '../app/environment-facts';
+import { constructModules } from './construct-modules';
 
 /**
  * A slice of a project rendered on its own: one environment with some of its tenants.
@@ -66,6 +66,7 @@ export interface UnitOutput {
  * (schemas), and its environment's validation facts.
  */
 export function renderUnit(unit: RenderUnit, catalog: ComponentCatalog): UnitOutput {
+  const { buildPlatform, renderConstructs, environmentValidationOf } = constructModules();
   const app = buildPlatform({ environments: [unit.environment], tenants: unit.tenants }, catalog);
   const files = renderConstructs(app);
   return { files, validation: environmentValidationOf(app), schemaViolations: checkSchemas(files) };

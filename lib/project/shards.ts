@@ -10,7 +10,7 @@ import { compareStrings } from '../sort';
 import { libraryFingerprint } from './render-cache';
 import { planUnits, renderUnit, Shard, unitsOfShard } from './render-units';
 import { projectInput, ProjectLocation, projectOf } from './project';
-import { validationOptionsOf } from './build-platform';
+import { constructModules } from './construct-modules';
 import { displayPath } from '../files';
 import { ProjectInput } from '../config/load';
 import { ComponentCatalog } from '../config/component-catalog';
@@ -112,7 +112,7 @@ export function mergeShards(options: MergeOptions): ValidationReport {
     }
     // Validated as written, environment by environment: the same rules and facts as synth.
     const prefix = `${displayPath(project.projectDir, project.outDir)}/`;
-    const facts = validationOptionsOf(input.environments, project.catalog);
+    const facts = constructModules().validationOptionsOf(input.environments, project.catalog);
     const { staging } = replacement;
     const reports = input.environments.map((env) => {
       const read = readOutputFolder(path.join(staging, env.name), `${prefix}${env.name}/`);

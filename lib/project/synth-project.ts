@@ -2,16 +2,15 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ProjectInput } from '../config/load';
-import { RenderedFile, renderConstructs } from '../render/render';
+import type { RenderedFile } from '../render/render';
 import { checkOutputTarget } from '../render/output-target';
 import { beginFolderReplace } from '../render/replace-folder';
 import { displayPath, listFiles } from '../files';
 import { compareStrings } from '../sort';
 import { mergeReports, ValidateOptions, validateCheckedObjects, ValidationFailedError, ValidationReport, validateObjects } from '../validate/validate';
 import { ObjectInFile, Violation } from '../validate/policy';
-import { buildPlatform } from './build-platform';
-import { environmentValidationOf } from '../app/environment-facts';
-import { defaultCacheDir, RenderCache } from './render-cache';
+import { constructModules } from './construct-modules';
+import { openDefaultCache, RenderCache } from './render-cache';
 import { planUnits, UnitOutput } from './render-units';
 import { defaultWorkerCount, unitOutputs } from './unit-workers';
 import { Project, projectInput, ProjectLocation, projectOf } from './project';
@@ -108,7 +107,7 @@ interface PipelineResult {
  */
 function runPipeline(project: Project, options: SynthOptions, emit: (file: RenderedFile) => void): PipelineResult {
   const input = projectInput(project);
-  const cache = options.cache ? new RenderCache(options.cache === true ? defaultCacheDir(project.projectDir) : path.resolve(project.projectDir, options.cache)) : undefined;
+  const cache = options.cache === true ? openDefaultCache(project.projectDir) : options.cache ? new RenderCache(path.resolve(project.projectDir, options.cache)) : undefined;
   const validation: ValidateOptions = { displayPrefix: `${displayPath(project.projectDir, project.outDir)}/` };
   let reports: ValidationReport[];
   try {
@@ -172,6 +171,7 @@ function renderByUnits(
 }
 
 function renderWhole(project: Project, input: ProjectInput, validation: ValidateOptions, emit: (file: RenderedFile) => void, emitted: ReadonlySet<string>): ValidationReport[] {
+  const { buildPlatform, renderConstructs, environmentValidationOf } = constructModules();
   const app = buildPlatform(input, project.catalog);
   const files = renderConstructs(app);
   const facts = environmentValidationOf(app);

@@ -2,7 +2,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { ComponentCatalog } from '../config/component-catalog';
-import { ConstructValidationError } from '../render/render';
+import { ConstructValidationError } from '../render/construct-validation-error';
 import { RenderCache } from './render-cache';
 import { RenderUnit, renderUnit, UnitOutput } from './render-units';
 

@@ -4,6 +4,9 @@ import { compareStrings } from '../sort';
 import { ManifestChart } from './manifest-chart';
 import { PrototypeChart } from './prototype-chart';
 import { toYaml } from './to-yaml';
+import { ConstructValidationError } from './construct-validation-error';
+
+export { ConstructValidationError };
 
 /** One file of rendered output. */
 export interface RenderedFile {
@@ -24,14 +27,6 @@ export interface KubeObject {
   /** Name, namespace (for namespaced kinds), labels and annotations. */
   readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
   readonly [key: string]: unknown;
-}
-
-/** Thrown when the construct tree fails its own validations. Lists every error with its construct path. */
-export class ConstructValidationError extends Error {
-  constructor(public readonly errors: readonly string[]) {
-    super(`the model is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n  ${errors.join('\n  ')}`);
-    this.name = 'ConstructValidationError';
-  }
 }
 
 /**

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { CoreFields } from './core-fields';
+import { compileCrdSchema, CrdValidator, loadPrecompiled } from './crd-validators';
 
 /** Result of checking one object against its schema. */
 export type SchemaResult =
@@ -45,11 +45,12 @@ const EMBEDDED_POD_TEMPLATES: Readonly<Record<string, readonly string[]>> = {
  * core kinds with the precompiled OpenAPI validators of `kubernetes-models`
  * (Kubernetes 1.33 API, a superset of the 1.28+ we target) plus its field map for
  * unknown fields, custom resources with the openAPIV3Schema of the pinned CRDs
- * (Argo CD, Argo Rollouts, KEDA, External Secrets). Validators are built on first use and kept.
+ * (Argo CD, Argo Rollouts, KEDA, External Secrets). Validators are loaded on first use and kept:
+ * precompiled ones from `validators/` beside the schema folder when made from the same schema text,
+ * else compiled then.
  */
 export class SchemaCatalog {
   private readonly checks = new Map<string, Check | null>();
-  private ajv?: Ajv;
   private coreFields?: CoreFields;
 
   /**
@@ -77,9 +78,9 @@ export class SchemaCatalog {
     if (!apiVersion.includes('/') || !/^[A-Za-z0-9]+$/.test(kind)) return null;
     const file = path.join(this.crdSchemaDir, apiVersion, `${kind}.json`);
     if (!fs.existsSync(file)) return null;
-    const schema = JSON.parse(fs.readFileSync(file, 'utf8'));
-    delete schema['x-stoa-scope'];
-    const validate = this.getAjv().compile(rejectUnknownFields(schema));
+    const text = fs.readFileSync(file, 'utf8');
+    // The validator compiled ahead of time for exactly this schema text, else compiled now (up to a second).
+    const validate = loadPrecompiled(file, text, this.crdSchemaDir, path.join(path.dirname(this.crdSchemaDir), 'validators')) ?? compileCrdSchema(text);
     return (obj) => (validate(obj) ? [] : describeErrors(validate));
   }
 
@@ -117,35 +118,9 @@ export class SchemaCatalog {
       return unknownFields ? [...errors, ...unknownFields(obj)] : errors;
     };
   }
-
-  private getAjv(): Ajv {
-    if (!this.ajv) {
-      // strict: false accepts the Kubernetes x- keywords; unknown formats (e.g. duration) are not checked.
-      this.ajv = new Ajv({ allErrors: true, strict: false, logger: false });
-      addFormats(this.ajv);
-    }
-    return this.ajv;
-  }
 }
 
-/** The Kubernetes API server silently prunes unknown fields of custom resources; we reject them instead. */
-function rejectUnknownFields(schema: any): any {
-  if (Array.isArray(schema)) return schema.map(rejectUnknownFields);
-  if (!schema || typeof schema !== 'object') return schema;
-  const out: any = {};
-  for (const [k, v] of Object.entries(schema)) {
-    out[k] = k === 'properties'
-      ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, rejectUnknownFields(s)]))
-      : rejectUnknownFields(v);
-  }
-  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
-    // metadata is checked by the API server's ObjectMeta rules, not by the CRD.
-    if (!('apiVersion' in out.properties && 'kind' in out.properties)) out.additionalProperties = false;
-  }
-  return out;
-}
-
-function describeErrors(validate: ValidateFunction): string[] {
+function describeErrors(validate: CrdValidator): string[] {
   return describeAjvErrors(validate.errors ?? []);
 }
 
