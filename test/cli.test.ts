@@ -45,7 +45,7 @@ describe('validate', () => {
     synth({ projectDir: project });
     const run = cli('validate', '--project', project);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^\d+ objects valid: schemas and 22 policy rules pass/);
+    expect(run.stdout).toMatch(/^\d+ objects valid: schemas and 23 policy rules pass/);
   });
 
   test('fails on a broken folder with located messages, as text and as JSON', () => {

@@ -97,6 +97,8 @@ describe('TenantApplicationSet', () => {
       metadata: {
         name: 'qa-tenant-{{path.basename}}',
         labels: { 'stoa.io/tenant': '{{path.basename}}' },
+        // Relative to the source path: every generated Application refreshes for its own folder only.
+        annotations: { 'argocd.argoproj.io/manifest-generate-paths': './' },
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },
       spec: {

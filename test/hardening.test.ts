@@ -247,12 +247,13 @@ describe('prod guard rails', () => {
 
   test('prod Applications are subscribed to sync-failed, health-degraded and out-of-sync alerts; dev ones are not', () => {
     expect(at(example, 'prod/apps/application-prod-stoa-portal.yaml').metadata.annotations).toEqual({
+      'argocd.argoproj.io/manifest-generate-paths': './',
       'argocd.argoproj.io/sync-wave': '0',
       'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-health-degraded.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-out-of-sync.slack': 'stoa-prod-alerts',
     });
-    expect(at(example, 'dev/apps/application-dev-stoa-portal.yaml').metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '0' });
+    expect(at(example, 'dev/apps/application-dev-stoa-portal.yaml').metadata.annotations).toEqual({ 'argocd.argoproj.io/manifest-generate-paths': './', 'argocd.argoproj.io/sync-wave': '0' });
     // Argo CD defines none of these triggers by itself: the environment's settings patch does.
     const triggers = at(example, 'prod/argocd-config/configmap-argocd-notifications-cm.yaml').data;
     expect(Object.keys(triggers).filter((k) => k.startsWith('trigger.')).sort()).toEqual(['trigger.on-health-degraded', 'trigger.on-out-of-sync', 'trigger.on-sync-failed']);

@@ -46,6 +46,12 @@ describe('tenant-confined: a cluster-scoped object in a tenant folder', () => {
 /** Each rule: a change that makes it fire (with the message), and a near miss that keeps it quiet. */
 const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; quiet: (o: any[]) => void }> = [
   {
+    rule: 'refresh-paths',
+    fire: (o) => { find(o, 'dev/apps/application-dev-tenant-acme.yaml').metadata.annotations['argocd.argoproj.io/manifest-generate-paths'] = '/dev/tenants/globex'; },
+    message: /"\/dev\/tenants\/globex" does not cover its source folder dev\/tenants\/acme/,
+    quiet: (o) => { find(o, 'dev/apps/application-dev-tenant-acme.yaml').metadata.annotations['argocd.argoproj.io/manifest-generate-paths'] = '/dev/tenants/acme; ../../apps'; },
+  },
+  {
     rule: 'no-secret-data',
     fire: (o) => o.push({ path: 'dev/tenants/acme/secret-db.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'tenant-acme' }, stringData: { password: 'hunter2' } } }),
     message: /Secret "db" carries values in data\/stringData/,

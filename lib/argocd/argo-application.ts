@@ -3,7 +3,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io';
 import { isReplicasOwnedElsewhere } from './replica-owners';
-import { RESOURCES_FINALIZER, SYNC_RETRY, SyncMode } from './sync-policy';
+import { MANIFEST_GENERATE_PATHS_ANNOTATION, OWN_FOLDER, RESOURCES_FINALIZER, SYNC_RETRY, SyncMode } from './sync-policy';
 
 /** The git source of an Application. */
 export interface ArgoSource {
@@ -68,6 +68,7 @@ export interface ArgoApplicationProps {
 /**
  * An Argo CD Application set up as Argo CD recommends for production: the
  * resources finalizer (deleting the Application deletes what it deployed),
+ * `manifest-generate-paths` naming its own folder (a commit elsewhere does not regenerate it),
  * retry with exponential backoff, `CreateNamespace=true`, prune last, and automated
  * prune + self-heal or manual sync.
  */
@@ -90,7 +91,8 @@ export class ArgoApplication extends Construct {
         name: props.name,
         namespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
         labels: props.labels,
-        annotations: props.annotations,
+        // A commit to another folder of the envs repo (another tenant's) leaves this Application's cached manifests valid.
+        annotations: { ...props.annotations, [MANIFEST_GENERATE_PATHS_ANNOTATION]: OWN_FOLDER },
         finalizers: [RESOURCES_FINALIZER],
       },
       spec: {

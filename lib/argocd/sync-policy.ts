@@ -32,3 +32,17 @@ export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 
 /** Annotation that orders objects within one sync. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/**
+ * The paths of the repository an Application's manifests come from (`;`-separated, relative to its
+ * source path or absolute from the repository root): on a new commit (webhook or poll, Argo CD
+ * 2.11+) an Application whose paths no changed file touches keeps its cached manifests instead of
+ * being regenerated. Every Application we render names its own folder ({@link OWN_FOLDER}).
+ */
+export const MANIFEST_GENERATE_PATHS_ANNOTATION = 'argocd.argoproj.io/manifest-generate-paths';
+
+/**
+ * An Application's own source folder in {@link MANIFEST_GENERATE_PATHS_ANNOTATION}: `./` (Argo CD joins it to
+ * the source path). Not `.`: a YAML 1.1 reader (Argo CD's, kubectl's) reads a bare `.` as a number.
+ */
+export const OWN_FOLDER = './';

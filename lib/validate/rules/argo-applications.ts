@@ -1,3 +1,5 @@
+import * as path from 'path';
+import { MANIFEST_GENERATE_PATHS_ANNOTATION } from '../../argocd/sync-policy';
 import { folderOf, isHandApplied, objectsByFolder, objectsSyncedBy, sourceFolderOf, sourcesOf } from '../model/output-index';
 import { environmentOf, PolicyRule } from '../policy';
 
@@ -44,3 +46,34 @@ export const sourcePathExists: PolicyRule = {
     return [...missing, ...[...unsynced].map(([file, message]) => ({ file, message }))];
   },
 };
+
+/**
+ * `refresh-paths`: an Application names the folders its manifests come from, so a commit to one
+ * tenant regenerates one Application, not every Application of the envs repo (at 3,000 of them,
+ * the repo-server would regenerate them all on every commit).
+ */
+export const refreshPaths: PolicyRule = {
+  id: 'refresh-paths',
+  reason: `every Application names its own source folder in ${MANIFEST_GENERATE_PATHS_ANNOTATION} ("./" or a path covering it), so a commit elsewhere does not regenerate its manifests`,
+  check: ({ applications }) => applications.flatMap((a) => {
+    const value = (a.object.metadata as any)?.annotations?.[MANIFEST_GENERATE_PATHS_ANNOTATION];
+    const fix = `set ${MANIFEST_GENERATE_PATHS_ANNOTATION}: "./" (its own folder)`;
+    if (typeof value !== 'string' || value.trim() === '') {
+      return [{ file: a.path, message: `Application "${a.object.metadata.name}" has no ${MANIFEST_GENERATE_PATHS_ANNOTATION} annotation: every commit to the envs repo regenerates its manifests; ${fix}` }];
+    }
+    const uncovered = sourcesOf(a.object).filter((s) => typeof s?.path === 'string')
+      .map((s) => sourceFolderOf(s.path))
+      .filter((source) => !value.split(';').map((p) => generatePath(source, p.trim())).some((p) => p !== undefined && (p === '' || source === p || source.startsWith(`${p}/`))));
+    return uncovered.map((source) => ({
+      file: a.path,
+      message: `Application "${a.object.metadata.name}": ${MANIFEST_GENERATE_PATHS_ANNOTATION} "${value}" does not cover its source folder ${source}, so a commit to it would not refresh the Application; ${fix}`,
+    }));
+  }),
+};
+
+/** A path of the annotation as a folder of the repository (`''` for its root), resolved as Argo CD does: relative to the source path unless it starts with `/`. */
+function generatePath(source: string, entry: string): string | undefined {
+  if (entry === '') return undefined;
+  const resolved = path.posix.normalize(entry.startsWith('/') ? entry : `/${source}/${entry}`);
+  return resolved.replace(/^\/+|\/+$/g, '');
+}
