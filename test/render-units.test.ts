@@ -11,8 +11,8 @@ import { mergeReports, validateObjects, ValidationFailedError } from '../lib/val
 import { environmentValidationOf } from '../lib/app/environment-facts';
 import { exampleProject, readTree, REPO, tempDir } from './helpers';
 
-/** A generated project large enough for several units per environment (dev: 60 tenants, 4 buckets). */
-function largeProject(n = 60): string {
+/** A generated project large enough for several units per environment (dev: 30 tenants, 2 buckets). */
+function largeProject(n = 30): string {
   const dir = tempDir('stoa-units-');
   makeProject(dir, n, REPO);
   return dir;
@@ -28,10 +28,10 @@ function asMap(files: ReadonlyArray<{ path: string; content: string }>): Map<str
   return new Map(files.map((f) => [f.path, f.content]));
 }
 
-/** A 60-tenant project whose dev environment has one ApplicationSet over uniform tenants. */
+/** A 30-tenant project whose dev environment has one ApplicationSet over uniform tenants. */
 function applicationSetProject(): string {
   const dir = tempDir('stoa-appset-');
-  makeProject(dir, 60, REPO);
+  makeProject(dir, 30, REPO);
   const devFile = path.join(dir, 'environments', 'dev.yaml');
   fs.writeFileSync(devFile, `${fs.readFileSync(devFile, 'utf8')}tenantApplications: applicationset\n`);
   // Uniform tenants: bronze, no gateway options, no secrets.
@@ -67,7 +67,7 @@ describe('rendering unit by unit', () => {
     }
   });
 
-  test('gives byte for byte the output of rendering the whole tree at once (example and 60 tenants)', () => {
+  test('gives byte for byte the output of rendering the whole tree at once (example and 30 tenants)', () => {
     const example = exampleProject();
     expect(asMap(renderProject({ projectDir: example }).files)).toEqual(wholeRender(example));
     expect(asMap(renderProject({ projectDir: large }).files)).toEqual(largeWhole);
