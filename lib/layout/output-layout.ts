@@ -55,6 +55,12 @@ export function tenantArgoBase(tenant: string): string {
   return `tenant-${tenant}`;
 }
 
+/** The environment of a path of the output: its first folder (what {@link parseOutputPath} says, without the rest; rules ask it of every object). */
+export function environmentOfPath(relPath: string): string {
+  const slash = relPath.indexOf('/');
+  return slash < 0 ? relPath : relPath.slice(0, slash);
+}
+
 /** Reads a path of the output (a file or a folder, `/`-separated, relative to the output folder). */
 export function parseOutputPath(relPath: string): OutputLocation {
   const [environment, area, name] = relPath.split('/');

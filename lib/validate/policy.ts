@@ -1,5 +1,5 @@
 import { ENVIRONMENT_DEFAULTS } from '../config/environment-defaults';
-import { parseOutputPath } from '../layout/output-layout';
+import { environmentOfPath } from '../layout/output-layout';
 import { KubeObject } from '../render/render';
 
 /** An object to check, with the file it is (or will be) written to. */
@@ -135,7 +135,7 @@ export interface PolicyRule {
 
 /** Top folder of a path: the environment. */
 export function environmentOf(path: string): string {
-  return parseOutputPath(path).environment;
+  return environmentOfPath(path);
 }
 
 /** The pod spec inside a workload object, if it has one. */

@@ -105,13 +105,15 @@ export class SchemaCatalog {
     } catch {
       return null;
     }
-    if (typeof model !== 'function') return null;
+    if (typeof model !== 'function' || typeof model.prototype?.validate !== 'function') return null;
+    const validate: (this: unknown) => void = model.prototype.validate;
     // The compiled validators accept any field; the field map (same kubernetes-models version) finds the unknown ones.
     const unknownFields = (this.coreFields ??= new CoreFields(this.coreFieldsFile)).checker(`${apiVersion}/${kind}`);
     return (obj) => {
       let errors: string[] = [];
       try {
-        new model(obj).validate();
+        // The model's validate() on the object itself: constructing the model would only copy it (our objects hold no undefined).
+        validate.call(obj);
       } catch (e: any) {
         errors = Array.isArray(e?.errors) ? describeAjvErrors(e.errors) : [String(e?.message ?? e)];
       }
