@@ -93,7 +93,7 @@ try {
 
   // 4. diff at the same size.
   const diff = node('run-diff.ts', dir);
-  console.log(`\ndiff HEAD~1..HEAD at ${INCREMENTAL_SIZE} tenants (stoa-gateway bumped in dev): ${diff.files} files changed, ${seconds(diff.ms)} s, report ${diff.reportKb} KiB`);
+  console.log(`\ndiff HEAD~1..HEAD at ${INCREMENTAL_SIZE} tenants (stoa-gateway bumped in dev, render cache filled by the synths before): ${diff.files} files changed, ${seconds(diff.ms)} s, report ${diff.reportKb} KiB`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -1,18 +1,27 @@
-// diff HEAD~1..HEAD of a project after a version bump in dev (a git repository is made of it):
-// prints the time of diffRefs + formatDiff and the size of the report as JSON.
+// diff HEAD~1..HEAD of a project after a version bump in dev (a git repository is made of it),
+// with the compiled library: prints the time of diffRefs + formatDiff and the report's size as
+// JSON. The synths before it fill the project's render cache, as a developer's would.
+import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { diffRefs, formatDiff, setImage } from '../lib/cli';
-import { git } from '../lib/git/git';
-import { synth } from '../lib';
+import type * as Cli from '../lib/cli';
+import type * as Lib from '../lib';
+import type * as Git from '../lib/git/git';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const build = path.join(__dirname, '..', 'build', 'lib');
+const { diffRefs, formatDiff, setImage } = require(path.join(build, 'cli')) as typeof Cli;
+const { synth } = require(build) as typeof Lib;
+const { git } = require(path.join(build, 'git', 'git')) as typeof Git;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const dir = process.argv[2];
 const identity = ['-c', 'user.name=bench', '-c', 'user.email=bench@stoa.example'];
 git(dir, ['init', '--quiet', '--initial-branch=main']);
-synth({ projectDir: dir });
+synth({ projectDir: dir, cache: true });
 git(dir, ['add', '--all']);
 git(dir, [...identity, 'commit', '--quiet', '-m', 'base']);
 setImage({ projectDir: dir, environment: 'dev', component: 'stoa-gateway', version: '9.9.9' });
-synth({ projectDir: dir });
+synth({ projectDir: dir, cache: true });
 git(dir, ['add', '--all']);
 git(dir, [...identity, 'commit', '--quiet', '-m', 'bump stoa-gateway in dev']);
 const start = performance.now();

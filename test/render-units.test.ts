@@ -174,6 +174,22 @@ describe('the render cache', () => {
 });
 
 describe('writing only what changed', () => {
+  test('an output that would not change is left in place (not even swapped); an extra file or folder in it makes synth replace it', () => {
+    const projectDir = exampleProject();
+    const dist = path.join(projectDir, 'dist');
+    synth({ projectDir });
+    const folder = fs.statSync(dist).ino;
+    const before = readTree(dist);
+    synth({ projectDir });
+    expect(fs.statSync(dist).ino).toBe(folder);
+    expect(readTree(dist)).toEqual(before);
+    fs.mkdirSync(path.join(dist, 'dev', 'stray'));
+    synth({ projectDir });
+    expect(fs.statSync(dist).ino).not.toBe(folder);
+    expect(fs.existsSync(path.join(dist, 'dev', 'stray'))).toBe(false);
+    expect(readTree(dist)).toEqual(before);
+  });
+
   test('a file with the same bytes is linked from the previous output, a changed one written anew; the output is exactly the render', () => {
     const projectDir = exampleProject();
     const dist = path.join(projectDir, 'dist');

@@ -93,7 +93,8 @@ export function mergeShards(options: MergeOptions): ValidationReport {
   const manifests = options.shardDirs.map((dir) => ({ dir: path.resolve(dir), manifest: readManifest(dir) }));
   checkComplete(manifests, inputHash(input, project.catalog), planUnits(input).map((u) => u.id));
 
-  const replacement = beginFolderReplace(project.outDir);
+  // Validated in the folder being written, so it is always written (never left in place).
+  const replacement = beginFolderReplace(project.outDir, { keepUnchanged: false });
   try {
     const from = new Map<string, string>();
     for (const { dir } of manifests) {

@@ -1,6 +1,8 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { ProjectInput } from '../config/load';
 import type { RenderedFile } from '../render/render';
 import { checkOutputTarget } from '../render/output-target';
@@ -84,7 +86,7 @@ export function synth(options: SynthOptions = {}): SynthResult {
     const { environments, cache } = runPipeline(project, options, (f) => {
       replacement.write(f.path, f.content);
       written.add(f.path);
-    });
+    }, true);
     replacement.commit();
     return { files: [...written].sort(compareStrings), environments, outDir: project.outDir, cache };
   } catch (e) {
@@ -105,7 +107,7 @@ interface PipelineResult {
  * in, so memory holds one environment's objects, never the whole output. Throws on the first
  * invalid input or model, or with every violation once all environments are validated.
  */
-function runPipeline(project: Project, options: SynthOptions, emit: (file: RenderedFile) => void): PipelineResult {
+function runPipeline(project: Project, options: SynthOptions, emit: (file: RenderedFile) => void, prune = false): PipelineResult {
   const input = projectInput(project);
   const cache = options.cache === true ? openDefaultCache(project.projectDir) : options.cache ? new RenderCache(path.resolve(project.projectDir, options.cache)) : undefined;
   const validation: ValidateOptions = { displayPrefix: `${displayPath(project.projectDir, project.outDir)}/` };
@@ -120,8 +122,22 @@ function runPipeline(project: Project, options: SynthOptions, emit: (file: Rende
   }
   const report = mergeReports(reports);
   if (!report.ok) throw new ValidationFailedError(report);
-  cache?.prune();
+  // Only a run over the project's own current sources knows which entries are no longer needed.
+  if (prune) cache?.prune();
   return { environments: input.environments.map((e) => e.name), cache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0 } };
+}
+
+/** Objects above which an environment's validation starts from a full garbage collection (memory peaks there). */
+const LARGE_ENVIRONMENT = 50_000;
+
+/** A full garbage collection, where V8 lets a process ask for one (`--expose-gc`, set at run time); else nothing. */
+function collectGarbage(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as () => void)();
+  } catch {
+    /* only a lower peak is lost */
+  }
 }
 
 /** Units of one environment produced different content for the same file. */
@@ -139,8 +155,12 @@ function renderByUnits(
   const units = planUnits(input); // environment by environment
   let current: { env: string; digests: Map<string, string>; objects: ObjectInFile[]; schemaViolations: Violation[]; facts: UnitOutput['validation'] } | undefined;
   const finish = () => {
-    if (current) reports.push(validateEnvironment(current.env, current.objects, validation, current.facts, current.schemaViolations));
+    if (!current) return;
+    const { env, objects, facts, schemaViolations } = current;
     current = undefined; // one environment's objects at a time
+    // The rules build their indexes over the whole environment: first give back what rendering left behind.
+    if (objects.length > LARGE_ENVIRONMENT) collectGarbage();
+    reports.push(validateEnvironment(env, objects, validation, facts, schemaViolations));
   };
   // Workers pay off for what is to be rendered, not for what the cache has.
   const toRender = cache ? units.filter((u) => !cache.has(u, project.catalog)).length : units.length;

@@ -51,14 +51,16 @@ export function replaceFolder(outDir: string, files: readonly RenderedFile[]): v
 
 /**
  * A {@link replaceFolder} written file by file, for output too large to hold at once: files go
- * to a sibling folder as they come, {@link FolderReplacement.commit} puts it in place in one step,
+ * to a sibling folder as they come (an unchanged file is linked; while nothing differs from the
+ * current output, nothing is written and an unchanged output is left in place),
+ * {@link FolderReplacement.commit} puts it in place in one step,
  * {@link FolderReplacement.abort} deletes it and leaves `outDir` as it was. Killing the process at
  * any point has the same outcome as for replaceFolder.
  */
 export interface FolderReplacement {
   /** The output folder being replaced (absolute). */
   readonly target: string;
-  /** The folder being written, beside it (absolute); it becomes `target` on {@link FolderReplacement.commit}. */
+  /** The folder being written, beside it (absolute); it becomes `target` on {@link FolderReplacement.commit}. Asking for it starts it. */
   readonly staging: string;
   /** Writes one file (its path must stay inside the folder), creating its folders. */
   write(relPath: string, content: string): void;
@@ -71,15 +73,22 @@ export interface FolderReplacement {
 }
 
 /** Starts replacing `outDir` (recovering an interrupted replace first). */
-export function beginFolderReplace(outDir: string): FolderReplacement {
+export function beginFolderReplace(outDir: string, options: { readonly keepUnchanged?: boolean } = {}): FolderReplacement {
   const target = path.resolve(outDir);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   recoverFolder(target);
-  const staging = makeOwnFolder(target, 'next');
-  const made = new Set<string>([staging]);
+  const fileMode = 0o666 & ~currentUmask();
+  const hasOld = fs.lstatSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  let linking = hasOld;
+  // While every file so far is the current output's own (same bytes and mode), nothing is written:
+  // an unchanged output is left as it is. The first difference starts the new folder.
+  const same: string[] = [];
+  let staging: string | undefined = hasOld && (options.keepUnchanged ?? true) ? undefined : makeOwnFolder(target, 'next');
+  const made = new Set<string>();
   const folderFor = (relPath: string): string => {
-    const file = path.join(staging, relPath);
-    if (path.isAbsolute(relPath) || !file.startsWith(staging + path.sep)) throw new Error(`rendered file path ${JSON.stringify(relPath)} is not inside the output folder`);
+    const dir = startStaging();
+    const file = path.join(dir, relPath);
+    if (path.isAbsolute(relPath) || !file.startsWith(dir + path.sep)) throw new Error(`rendered file path ${JSON.stringify(relPath)} is not inside the output folder`);
     const folder = path.dirname(file);
     if (!made.has(folder)) {
       fs.mkdirSync(folder, { recursive: true });
@@ -87,33 +96,63 @@ export function beginFolderReplace(outDir: string): FolderReplacement {
     }
     return file;
   };
-  let open = true;
-  const fileMode = 0o666 & ~currentUmask();
-  let linking = fs.lstatSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  const linkIfSame = (old: string, file: string, content: string): boolean => {
+  const isSame = (old: string, content: string): boolean => {
     try {
       const stat = fs.lstatSync(old, { throwIfNoEntry: false });
-      if (!stat?.isFile() || stat.nlink !== 1 || (stat.mode & 0o777) !== fileMode || stat.size !== Buffer.byteLength(content)) return false;
-      if (fs.readFileSync(old, 'utf8') !== content) return false;
-      fs.linkSync(old, file);
-      return true;
-    } catch (e) {
-      // Gone meanwhile (another process replaced the output): write it. No hard links here: write every file.
-      if (!isCode(e, 'ENOENT', 'ENOTDIR')) linking = false;
-      return false;
+      return stat !== undefined && stat.isFile() && (stat.mode & 0o777) === fileMode && stat.size === Buffer.byteLength(content)
+        && fs.readFileSync(old, 'utf8') === content;
+    } catch {
+      return false; // gone meanwhile (another process replaced the output): write it
     }
   };
   // A file whose bytes are those of the same file in the current output is linked to it, not
   // written again: on a large output most files are unchanged, and a link writes no data. The
   // old folder goes away after the swap, so the new one never shares a file with a live folder.
-  const writeOne = (relPath: string, content: string) => {
-    const file = folderFor(relPath);
-    if (linking && linkIfSame(path.join(target, relPath), file, content)) return;
-    fs.writeFileSync(file, content);
+  const link = (relPath: string): boolean => {
+    if (!linking) return false;
+    try {
+      fs.linkSync(path.join(target, relPath), folderFor(relPath));
+      return true;
+    } catch (e) {
+      if (!isCode(e, 'ENOENT', 'ENOTDIR')) linking = false; // no hard links here: write every file
+      return false;
+    }
   };
+  function startStaging(): string {
+    if (staging === undefined) {
+      staging = makeOwnFolder(target, 'next');
+      // The files found unchanged so far go in first (linked; copied where links fail).
+      for (const rel of same.splice(0)) {
+        const old = path.join(target, rel);
+        try {
+          if (!(fs.lstatSync(old).nlink === 1 && link(rel))) fs.copyFileSync(old, folderFor(rel));
+        } catch (e) {
+          // Its bytes were only ever in the current output, and that is gone: another process replaced it.
+          if (isCode(e, 'ENOENT', 'ENOTDIR')) throw new Error(`${target} was replaced by another process while this one was replacing it; it holds that process's output`, { cause: e });
+          throw e;
+        }
+      }
+    }
+    return staging;
+  }
+  const writeOne = (relPath: string, content: string) => {
+    if (path.isAbsolute(relPath) || !path.join(target, relPath).startsWith(target + path.sep)) {
+      throw new Error(`rendered file path ${JSON.stringify(relPath)} is not inside the output folder`);
+    }
+    const unchanged = hasOld && isSame(path.join(target, relPath), content);
+    if (unchanged && staging === undefined) {
+      same.push(relPath);
+      return;
+    }
+    if (unchanged && fs.lstatSync(path.join(target, relPath)).nlink === 1 && link(relPath)) return;
+    fs.writeFileSync(folderFor(relPath), content);
+  };
+  let open = true;
   return {
     target,
-    staging,
+    get staging() {
+      return startStaging();
+    },
     write(relPath, content) {
       writeOne(relPath, content);
     },
@@ -123,12 +162,14 @@ export function beginFolderReplace(outDir: string): FolderReplacement {
     commit() {
       if (!open) throw new Error(`the replace of ${target} is already finished`);
       open = false;
-      swapIn(staging, target);
+      // Every file unchanged, and the current output holds no other: it already is the new output.
+      if (staging === undefined && holdsExactly(target, same)) return;
+      swapIn(startStaging(), target);
     },
     abort() {
       if (!open) return;
       open = false;
-      fs.rmSync(staging, { recursive: true, force: true });
+      if (staging !== undefined) fs.rmSync(staging, { recursive: true, force: true });
     },
   };
 }
@@ -318,6 +359,34 @@ function syncDir(dir: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Whether `dir` holds the files `paths` (known to be there) and nothing else: no other file,
+ * link or special file, and no folder but theirs. Self-contained: the crash tests run this module alone.
+ */
+function holdsExactly(dir: string, paths: readonly string[]): boolean {
+  const folders = new Set<string>();
+  for (const p of paths) for (let d = path.posix.dirname(p); d !== '.'; d = path.posix.dirname(d)) folders.add(d);
+  let files = 0;
+  let dirs = 0;
+  const walk = (sub: string) => {
+    for (const e of fs.readdirSync(sub, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        dirs++;
+        walk(path.join(sub, e.name));
+      } else {
+        files++;
+      }
+    }
+  };
+  try {
+    walk(dir);
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return false; // being replaced by another process: write ours
+    throw e;
+  }
+  return files === paths.length && dirs === folders.size;
 }
 
 function exists(p: string): boolean {
