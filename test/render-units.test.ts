@@ -132,21 +132,27 @@ describe('the render cache', () => {
     const projectDir = largeProject();
     const first = synth({ projectDir, cache: cacheDir });
     const units = planUnits(projectInput(projectOf({ projectDir })));
-    expect(first.cache).toEqual({ hits: 0, misses: units.length });
+    expect(first.cache).toEqual({ hits: 0, misses: units.length, reports: 0 });
     expect(readTree(path.join(projectDir, 'dist'))).toEqual(largeWhole);
 
-    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: units.length, misses: 0 });
+    // Nothing changed: every unit and every environment's report from the cache.
+    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: units.length, misses: 0, reports: 3 });
     expect(readTree(path.join(projectDir, 'dist'))).toEqual(largeWhole);
 
     // A tenant in all three environments changes: one unit per environment renders again.
     const changed = 'tenant-0006';
     fs.appendFileSync(path.join(projectDir, 'tenants', `${changed}.yaml`), 'displayName: Six\n');
-    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: units.length - 3, misses: 3 });
+    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: units.length - 3, misses: 3, reports: 0 });
     const after = readTree(path.join(projectDir, 'dist'));
     expect(after).toEqual(wholeRender(projectDir));
     expect(after).not.toEqual(largeWhole);
     expect(checkOutput({ projectDir, cache: cacheDir }).upToDate).toBe(true);
     expect(checkOutput({ projectDir }).upToDate).toBe(true);
+
+    // A tenant only in dev: staging's and prod's reports still stand, dev is validated again.
+    fs.appendFileSync(path.join(projectDir, 'tenants', 'tenant-0000.yaml'), 'displayName: Zero\n');
+    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: units.length - 1, misses: 1, reports: 2 });
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(wholeRender(projectDir));
   });
 
   test('an entry cut short or tampered with is a miss, never output', () => {
@@ -154,12 +160,14 @@ describe('the render cache', () => {
     const projectDir = exampleProject();
     synth({ projectDir, cache: cacheDir });
     const expected = readTree(path.join(projectDir, 'dist'));
-    const entries = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json'));
+    // The units' entries (besides them: each environment's report and the input snapshot).
+    const entries = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json') && fs.readFileSync(path.join(cacheDir, f), 'utf8').includes('"files":'));
     expect(entries.length).toBe(3);
     fs.writeFileSync(path.join(cacheDir, entries[0]), fs.readFileSync(path.join(cacheDir, entries[0]), 'utf8').slice(0, 100));
     const other = path.join(cacheDir, entries[1]);
     fs.writeFileSync(other, fs.readFileSync(other, 'utf8').replace(/"key":"[0-9a-f]+"/, `"key":"${'0'.repeat(64)}"`));
-    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: 1, misses: 2 });
+    // Rendered again, the same bytes: the environments' reports still apply.
+    expect(synth({ projectDir, cache: cacheDir }).cache).toEqual({ hits: 1, misses: 2, reports: 3 });
     expect(readTree(path.join(projectDir, 'dist'))).toEqual(expected);
   });
 
@@ -169,7 +177,24 @@ describe('the render cache', () => {
     synth({ projectDir, cache: cacheDir });
     fs.writeFileSync(path.join(projectDir, 'tenants', 'acme.yaml'), fs.readFileSync(path.join(projectDir, 'tenants', 'acme.yaml'), 'utf8').replace(/^displayName: .*/m, 'displayName: Acme Two'));
     synth({ projectDir, cache: cacheDir });
-    expect(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json')).length).toBe(3);
+    // Three units, three environment reports, one input snapshot: the previous run's are gone.
+    expect(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json')).length).toBe(7);
+  });
+});
+
+describe('the input snapshot', () => {
+  test('unchanged input files are not parsed again; any change, and a bad file, go through the loader', () => {
+    const cacheDir = tempDir('stoa-cache-');
+    const projectDir = exampleProject();
+    synth({ projectDir, cache: cacheDir });
+    const acme = path.join(projectDir, 'tenants', 'acme.yaml');
+    // A change the loader refuses: the snapshot of the earlier bytes never stands in for it.
+    fs.writeFileSync(acme, `${fs.readFileSync(acme, 'utf8')}unknownField: 1\n`);
+    expect(() => synth({ projectDir, cache: cacheDir })).toThrow(/tenants\/acme\.yaml.*unknownField|unknownField/s);
+    fs.writeFileSync(acme, fs.readFileSync(acme, 'utf8').replace('unknownField: 1\n', '').replace(/^displayName: .*/m, 'displayName: Acme Again'));
+    synth({ projectDir, cache: cacheDir });
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(wholeRender(projectDir));
+    expect(fs.readFileSync(path.join(projectDir, 'dist/dev/tenants/acme/namespace-tenant-acme.yaml'), 'utf8')).toContain('Acme Again');
   });
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { DNS_LABEL, DNS_SUBDOMAIN } from './names';
 
-/** RFC 1123 DNS label: what Kubernetes allows for namespace and most object names. */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export { DNS_LABEL, DNS_SUBDOMAIN };
 
 /** A lowercase DNS label of at most `max` characters. */
 export function dnsLabel(max: number) {
@@ -10,8 +10,6 @@ export function dnsLabel(max: number) {
     .regex(DNS_LABEL, { error: 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit' });
 }
 
-/** RFC 1123 DNS subdomain: DNS labels joined by `.` (most Kubernetes object names). */
-export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A DNS subdomain such as `dev.stoa.example.com`. */
 export const dnsSubdomain = z.string()

@@ -5,12 +5,8 @@ import { z } from 'zod';
 import { isWithin } from '../files';
 import { InputProblem } from './input-error';
 
-/**
- * Largest input file read, in bytes (1 MiB). Real tenant files are under 5 KB and
- * environment files under 20 KB; the bound keeps a huge or endless file from
- * exhausting memory or time.
- */
-export const MAX_INPUT_FILE_BYTES = 1024 * 1024;
+export { MAX_INPUT_FILE_BYTES } from './names';
+import { MAX_INPUT_FILE_BYTES } from './names';
 
 /**
  * Characters refused in any input text that reaches the output: C0 and C1 controls

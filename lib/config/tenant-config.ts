@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTenantPath, tenantPathPrefix } from './tenant-paths';
 import { dnsLabel } from './common';
 import { CONTROL_CHARACTERS, plainText } from './input-file';
 import { STOA_COMPONENTS } from './component-catalog';
@@ -45,21 +46,7 @@ const awxUrl = z.string()
   })
   .refine((s) => !CONTROL_CHARACTERS.test(s), { error: 'must not contain control characters' });
 
-/** The prefix every secret path of tenant `tenant` starts with: a tenant reads only its own secrets. */
-export function tenantPathPrefix(tenant: string): string {
-  return `tenants/${tenant}/`;
-}
-
-/**
- * Whether `key` is a path under the tenant's prefix that cannot climb out of it: no `.`, `..` or
- * empty segment, and no `..` anywhere. Tenant files, the Tenant construct and the secret-isolation
- * rule all ask this one question.
- */
-export function isTenantPath(key: string, tenant: string): boolean {
-  const prefix = tenantPathPrefix(tenant);
-  return key.startsWith(prefix) && key.length > prefix.length && !key.includes('..')
-    && key.split('/').every((s) => s !== '' && s !== '.');
-}
+export { isTenantPath, tenantPathPrefix } from './tenant-paths';
 
 /** Schema of `tenants/<name>.yaml`. */
 export const tenantFileSchema = z.strictObject({

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EnvironmentConfig } from '../config/environment-config';
-import { loadEnvironments, loadProjectInput, ProjectInput } from '../config/load';
+import type { EnvironmentConfig } from '../config/environment-config';
+import type { ProjectInput } from '../config/load';
 import { ComponentCatalog } from '../config/component-catalog';
 
 /**
@@ -68,15 +68,19 @@ export function projectOf(location: ProjectLocation = {}): Project {
 
 /** Every environment file of `project`, validated against its catalog, in promotion order (read anew on each call). */
 export function projectEnvironments(project: Project): EnvironmentConfig[] {
-  return loadEnvironments({ environmentsDir: project.environmentsDir, displayRoot: project.displayRoot, catalog: project.catalog });
+  return loader().loadEnvironments({ environmentsDir: project.environmentsDir, displayRoot: project.displayRoot, catalog: project.catalog });
 }
 
 /** Every environment and tenant file of `project`, validated together (read anew on each call). */
 export function projectInput(project: Project): ProjectInput {
-  return loadProjectInput({
+  return loader().loadProjectInput({
     environmentsDir: project.environmentsDir, tenantsDir: project.tenantsDir, displayRoot: project.displayRoot, catalog: project.catalog,
   });
 }
+
+/** The input loader (zod and the schemas), loaded when input is read: a synth whose input snapshot is cached never loads it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loader = () => require('../config/load') as typeof import('../config/load');
 
 /** The environments that are read-only now (`mode: read-only`): what validation and reports flag. */
 export function readOnlyEnvironmentNames(environments: readonly EnvironmentConfig[]): string[] {

@@ -4,6 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { ComponentCatalog } from '../config/component-catalog';
 import { RenderUnit, UnitOutput } from './render-units';
+import type { ValidationReport } from '../validate/validate';
+import type { ProjectInput } from '../config/load';
 import { DEFAULT_CRD_SCHEMA_DIR } from '../validate/schema-catalog';
 
 /**
@@ -12,7 +14,10 @@ import { DEFAULT_CRD_SCHEMA_DIR } from '../validate/schema-catalog';
  * catalog, and this library's own code and schemas and the versions of cdk8s, cdk8s-plus and yaml.
  * A change to any of them is another key, so an entry is never stale; an entry that cannot be read
  * whole is a miss. An entry holds the unit's files and what the checks of each object on its own
- * found; the policy rules, which relate objects across units, run on every output.
+ * found. The policy rules relate objects across units, so they run on each environment whole; its
+ * report is kept too, named by a hash of every file of the environment (path and bytes), its
+ * facts, the options and this library: an environment whose output did not change at all is not
+ * validated again.
  */
 export class RenderCache {
   private readonly used = new Set<string>();
@@ -20,6 +25,8 @@ export class RenderCache {
   public hits = 0;
   /** Units rendered in this run. */
   public misses = 0;
+  /** Environments whose validation report was taken from the cache in this run. */
+  public reportHits = 0;
 
   /** @param dir folder of the entries (made on first write) */
   constructor(public readonly dir: string) {}
@@ -51,10 +58,62 @@ export class RenderCache {
     const key = unitKey(unit, catalog);
     this.used.add(key);
     this.misses++;
+    this.write(key, { key, files: output.files, validation: output.validation, schemaViolations: output.schemaViolations });
+  }
+
+  /**
+   * The validation report of an environment whose files, facts and options hash to `key` (see
+   * `reportKey`), if an earlier run validated exactly that; the library's rules are in the key too.
+   */
+  public getReport(key: string): ValidationReport | undefined {
+    const full = reportFileKey(key);
+    this.used.add(full);
+    try {
+      const file = path.join(this.dir, `${full}.json`);
+      if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (entry?.key !== full || typeof entry.report?.ok !== 'boolean' || !Array.isArray(entry.report.violations)) return undefined;
+      this.reportHits++;
+      return entry.report;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores an environment's report (see {@link RenderCache.getReport}). */
+  public putReport(key: string, report: ValidationReport): void {
+    const full = reportFileKey(key);
+    this.used.add(full);
+    this.write(full, { key: full, report });
+  }
+
+  /** A project's validated input stored under `key` (see `snapshotInput`), if any. */
+  public getInput(key: string): ProjectInput | undefined {
+    const full = crypto.createHash('sha256').update(`input\0${key}`).digest('hex');
+    this.used.add(full);
+    try {
+      const file = path.join(this.dir, `${full}.json`);
+      if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (entry?.key !== full || !Array.isArray(entry.input?.environments) || !Array.isArray(entry.input?.tenants)) return undefined;
+      return entry.input;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a project's validated input under `key`. */
+  public putInput(key: string, input: ProjectInput): void {
+    const full = crypto.createHash('sha256').update(`input\0${key}`).digest('hex');
+    this.used.add(full);
+    this.write(full, { key: full, input });
+  }
+
+  private write(key: string, entry: unknown): void {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
       const tmp = path.join(this.dir, `.${key}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-      fs.writeFileSync(tmp, JSON.stringify({ key, files: output.files, validation: output.validation, schemaViolations: output.schemaViolations }));
+      fs.writeFileSync(tmp, JSON.stringify(entry));
       fs.renameSync(tmp, path.join(this.dir, `${key}.json`));
     } catch {
       /* a cache that cannot be written only costs time */
@@ -128,6 +187,11 @@ export function openDefaultCache(projectDir: string): RenderCache {
     }
   }
   return new RenderCache(dir);
+}
+
+/** The file key of a report: a hash of its key and this library (its rules), never a unit's key. */
+function reportFileKey(key: string): string {
+  return crypto.createHash('sha256').update(libraryFingerprint()).update('\0report\0').update(key).digest('hex');
 }
 
 function unitKey(unit: RenderUnit, catalog: ComponentCatalog): string {

@@ -15,7 +15,8 @@ import { constructModules } from './construct-modules';
 import { openDefaultCache, RenderCache } from './render-cache';
 import { planUnits, UnitOutput } from './render-units';
 import { defaultWorkerCount, unitOutputs } from './unit-workers';
-import { Project, projectInput, ProjectLocation, projectOf } from './project';
+import { Project, ProjectLocation, projectOf } from './project';
+import { snapshotInput } from './input-snapshot';
 
 /**
  * Options of {@link synth}, {@link renderProject} and {@link checkOutput}: the project (a relative
@@ -54,8 +55,8 @@ export interface SynthResult {
   readonly environments: readonly string[];
   /** Folder written. */
   readonly outDir: string;
-  /** Units taken from the cache and units rendered (both 0 without a cache). */
-  readonly cache: { readonly hits: number; readonly misses: number };
+  /** Units taken from the cache and units rendered, and environments whose validation report came from the cache (all 0 without a cache). */
+  readonly cache: { readonly hits: number; readonly misses: number; readonly reports: number };
 }
 
 /**
@@ -97,7 +98,7 @@ export function synth(options: SynthOptions = {}): SynthResult {
 
 interface PipelineResult {
   readonly environments: readonly string[];
-  readonly cache: { readonly hits: number; readonly misses: number };
+  readonly cache: SynthResult['cache'];
 }
 
 /**
@@ -108,8 +109,8 @@ interface PipelineResult {
  * invalid input or model, or with every violation once all environments are validated.
  */
 function runPipeline(project: Project, options: SynthOptions, emit: (file: RenderedFile) => void, prune = false): PipelineResult {
-  const input = projectInput(project);
   const cache = options.cache === true ? openDefaultCache(project.projectDir) : options.cache ? new RenderCache(path.resolve(project.projectDir, options.cache)) : undefined;
+  const input = snapshotInput(project, cache);
   const validation: ValidateOptions = { displayPrefix: `${displayPath(project.projectDir, project.outDir)}/` };
   let reports: ValidationReport[];
   try {
@@ -124,7 +125,7 @@ function runPipeline(project: Project, options: SynthOptions, emit: (file: Rende
   if (!report.ok) throw new ValidationFailedError(report);
   // Only a run over the project's own current sources knows which entries are no longer needed.
   if (prune) cache?.prune();
-  return { environments: input.environments.map((e) => e.name), cache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0 } };
+  return { environments: input.environments.map((e) => e.name), cache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, reports: cache?.reportHits ?? 0 } };
 }
 
 /** Objects above which an environment's validation starts from a full garbage collection (memory peaks there). */
@@ -138,6 +139,14 @@ function collectGarbage(): void {
   } catch {
     /* only a lower peak is lost */
   }
+}
+
+/** What an environment's report depends on besides the library: its files (by path and digest), facts, options and schema findings. */
+function reportKey(env: string, digests: ReadonlyMap<string, string>, facts: UnitOutput['validation'], validation: ValidateOptions, schemaViolations: readonly Violation[]): string {
+  const hash = crypto.createHash('sha256').update(`report\0${env}\0`);
+  hash.update(JSON.stringify({ facts, prefix: validation.displayPrefix, schemaViolations })).update('\0');
+  for (const p of [...digests.keys()].sort(compareStrings)) hash.update(`${p}\0${digests.get(p)}\0`);
+  return hash.digest('hex');
 }
 
 /** Units of one environment produced different content for the same file. */
@@ -156,11 +165,21 @@ function renderByUnits(
   let current: { env: string; digests: Map<string, string>; objects: ObjectInFile[]; schemaViolations: Violation[]; facts: UnitOutput['validation'] } | undefined;
   const finish = () => {
     if (!current) return;
-    const { env, objects, facts, schemaViolations } = current;
+    const { env, objects, facts, schemaViolations, digests } = current;
     current = undefined; // one environment's objects at a time
+    // The same files, facts and options always give the same report: an environment whose output
+    // did not change is not validated again (the rules are the library's, in the cache key).
+    const key = cache && reportKey(env, digests, facts, validation, schemaViolations);
+    const known = key ? cache!.getReport(key) : undefined;
+    if (known) {
+      reports.push(known);
+      return;
+    }
     // The rules build their indexes over the whole environment: first give back what rendering left behind.
     if (objects.length > LARGE_ENVIRONMENT) collectGarbage();
-    reports.push(validateEnvironment(env, objects, validation, facts, schemaViolations));
+    const report = validateEnvironment(env, objects, validation, facts, schemaViolations);
+    if (key) cache!.putReport(key, report);
+    reports.push(report);
   };
   // Workers pay off for what is to be rendered, not for what the cache has.
   const toRender = cache ? units.filter((u) => !cache.has(u, project.catalog)).length : units.length;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DNS_LABEL } from '../config/common';
+import { DNS_LABEL } from '../config/names';
 import { isWithin } from '../files';
 
 

@@ -1,4 +1,4 @@
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../../config/common';
+import { DNS_LABEL, DNS_SUBDOMAIN } from '../../config/names';
 import { isStrictSubnet, parseCidr } from '../behaviour/network-flows/cidr';
 import { labelsOf, list } from '../model/fields';
 import { containersOf, PolicyRule, podSpecOf } from '../policy';

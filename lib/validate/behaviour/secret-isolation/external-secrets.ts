@@ -1,4 +1,4 @@
-import { isTenantPath, tenantPathPrefix } from '../../../config/tenant-config';
+import { isTenantPath, tenantPathPrefix } from '../../../config/tenant-paths';
 import { compareStrings } from '../../../sort';
 import { ObjectInFile } from '../../policy';
 import { list } from '../../model/fields';
@@ -11,7 +11,7 @@ import { Environment, NamespaceInfo, tenantPlacementOf } from './environment';
  * paths, (b) through the tenant's own SecretStore, and (c) no ClusterSecretStore admits a tenant namespace.
  */
 
-export { isTenantPath, tenantPathPrefix } from '../../../config/tenant-config';
+export { isTenantPath, tenantPathPrefix } from '../../../config/tenant-paths';
 
 // (c) ClusterSecretStores that tenant namespaces can use.
 
