@@ -164,7 +164,14 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
       open = false;
       // Every file unchanged, and the current output holds no other: it already is the new output.
       if (staging === undefined && holdsExactly(target, same)) return;
-      swapIn(startStaging(), target);
+      let complete: string;
+      try {
+        complete = startStaging();
+      } catch (e) {
+        if (staging !== undefined) fs.rmSync(staging, { recursive: true, force: true }); // never leave a partial folder behind
+        throw e;
+      }
+      swapIn(complete, target);
     },
     abort() {
       if (!open) return;
