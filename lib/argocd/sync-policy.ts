@@ -43,6 +43,7 @@ export const MANIFEST_GENERATE_PATHS_ANNOTATION = 'argocd.argoproj.io/manifest-g
 
 /**
  * An Application's own source folder in {@link MANIFEST_GENERATE_PATHS_ANNOTATION}: `./` (Argo CD joins it to
- * the source path). Not `.`: a YAML 1.1 reader (Argo CD's, kubectl's) reads a bare `.` as a number.
+ * the source path, as it does the docs' `.`). Not `.`: written bare, it reads as a float under the YAML 1.1
+ * schema our `yaml-syntax` rule applies (Go's YAML reader takes it as text, but the output must read the same everywhere).
  */
 export const OWN_FOLDER = './';

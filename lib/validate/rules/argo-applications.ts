@@ -50,30 +50,105 @@ export const sourcePathExists: PolicyRule = {
 /**
  * `refresh-paths`: an Application names the folders its manifests come from, so a commit to one
  * tenant regenerates one Application, not every Application of the envs repo (at 3,000 of them,
- * the repo-server would regenerate them all on every commit).
+ * the repo-server would regenerate them all on every commit). Read as Argo CD does
+ * (`GetSourceRefreshPaths`, `AppFilesHaveChanged`): `;`-separated, trimmed, relative to the source
+ * path unless it starts with `/`; a changed file counts if it is a path, lies under one, or matches
+ * one as a glob (Go's `filepath.Match`). The source folder is covered when a change to any of its files
+ * counts: a folder or a parent names it whole; files and globs must match every file it has now.
  */
 export const refreshPaths: PolicyRule = {
   id: 'refresh-paths',
-  reason: `every Application names its own source folder in ${MANIFEST_GENERATE_PATHS_ANNOTATION} ("./" or a path covering it), so a commit elsewhere does not regenerate its manifests`,
-  check: ({ applications }) => applications.flatMap((a) => {
-    const value = (a.object.metadata as any)?.annotations?.[MANIFEST_GENERATE_PATHS_ANNOTATION];
-    const fix = `set ${MANIFEST_GENERATE_PATHS_ANNOTATION}: "./" (its own folder)`;
-    if (typeof value !== 'string' || value.trim() === '') {
-      return [{ file: a.path, message: `Application "${a.object.metadata.name}" has no ${MANIFEST_GENERATE_PATHS_ANNOTATION} annotation: every commit to the envs repo regenerates its manifests; ${fix}` }];
-    }
-    const uncovered = sourcesOf(a.object).filter((s) => typeof s?.path === 'string')
-      .map((s) => sourceFolderOf(s.path))
-      .filter((source) => !value.split(';').map((p) => generatePath(source, p.trim())).some((p) => p !== undefined && (p === '' || source === p || source.startsWith(`${p}/`))));
-    return uncovered.map((source) => ({
-      file: a.path,
-      message: `Application "${a.object.metadata.name}": ${MANIFEST_GENERATE_PATHS_ANNOTATION} "${value}" does not cover its source folder ${source}, so a commit to it would not refresh the Application; ${fix}`,
-    }));
-  }),
+  reason: `every Application names its own source folder in ${MANIFEST_GENERATE_PATHS_ANNOTATION} ("./" or paths covering it), so a commit elsewhere does not regenerate its manifests`,
+  check: ({ applications, objects }) => {
+    let files: Map<string, string[]> | undefined;
+    const filesOf = (folder: string): string[] => {
+      if (!files) {
+        files = new Map();
+        for (const f of new Set(objects.map((o) => o.path))) {
+          const inFolder = files.get(folderOf(f));
+          if (inFolder) inFolder.push(f);
+          else files.set(folderOf(f), [f]);
+        }
+      }
+      return files.get(folder) ?? [];
+    };
+    return applications.flatMap((a) => {
+      const value = (a.object.metadata as any)?.annotations?.[MANIFEST_GENERATE_PATHS_ANNOTATION];
+      const fix = `set ${MANIFEST_GENERATE_PATHS_ANNOTATION}: "./" (its own folder)`;
+      if (typeof value !== 'string' || value.trim() === '') {
+        return [{ file: a.path, message: `Application "${a.object.metadata.name}" has no ${MANIFEST_GENERATE_PATHS_ANNOTATION} annotation: every commit to the envs repo regenerates its manifests; ${fix}` }];
+      }
+      return sourcesOf(a.object).filter((s) => typeof s?.path === 'string').flatMap((s) => {
+        const source = sourceFolderOf(s.path);
+        const paths = value.split(';').map((p) => p.trim()).filter((p) => p !== '').map((p) => refreshPath(source, p));
+        if (paths.some((p) => isUnder(source, p))) return [];
+        const missed = filesOf(source).filter((f) => !paths.some((p) => f === p || isUnder(folderOf(f), p) || globMatches(p, f)));
+        if (filesOf(source).length > 0 && missed.length === 0) return [];
+        return [{
+          file: a.path,
+          message: `Application "${a.object.metadata.name}": ${MANIFEST_GENERATE_PATHS_ANNOTATION} "${value}" does not cover its source folder ${source}`
+            + `${missed.length > 0 ? ` (e.g. ${missed[0]})` : ''}, so a commit to it would not refresh the Application; ${fix}`,
+        }];
+      });
+    });
+  },
 };
 
-/** A path of the annotation as a folder of the repository (`''` for its root), resolved as Argo CD does: relative to the source path unless it starts with `/`. */
-function generatePath(source: string, entry: string): string | undefined {
-  if (entry === '') return undefined;
-  const resolved = path.posix.normalize(entry.startsWith('/') ? entry : `/${source}/${entry}`);
-  return resolved.replace(/^\/+|\/+$/g, '');
+/** A path of the annotation as a path of the repository (`''` for its root), resolved as Argo CD does: relative to the source path unless it starts with `/`. */
+function refreshPath(source: string, entry: string): string {
+  return path.posix.normalize(entry.startsWith('/') ? entry : `/${source}/${entry}`).replace(/^\/+|\/+$/g, '');
+}
+
+/** Whether `folder` is `root` or lies under it (`''` is the repository root). */
+function isUnder(folder: string, root: string): boolean {
+  return root === '' || folder === root || folder.startsWith(`${root}/`);
+}
+
+/**
+ * Go's `filepath.Match(pattern, name)` with `/` separators: `*` and `?` stop at `/`, `[...]` is a class of
+ * characters and ranges (`^` negates; it must not be empty), `\\` escapes; a malformed pattern matches nothing.
+ */
+function globMatches(pattern: string, name: string): boolean {
+  if (!/[*?[\\]/.test(pattern)) return false;
+  // One character of a class at k (escaped or not), or undefined where Go says ErrBadPattern.
+  const charAt = (k: number): { char: string; next: number } | undefined => {
+    if (k >= pattern.length || pattern[k] === '-' || pattern[k] === ']') return undefined;
+    if (pattern[k] !== '\\') return { char: pattern[k], next: k + 1 };
+    return k + 1 < pattern.length ? { char: pattern[k + 1], next: k + 2 } : undefined;
+  };
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '\\') {
+      if (++i >= pattern.length) return false;
+      re += escapeRegExp(pattern[i]);
+    } else if (c === '[') {
+      let j = i + 1;
+      const negated = pattern[j] === '^';
+      if (negated) j++;
+      let ranges = '';
+      for (let count = 0; !(pattern[j] === ']' && count > 0); count++) {
+        const lo = charAt(j);
+        if (!lo) return false;
+        let hi = lo;
+        if (pattern[lo.next] === '-') {
+          const h = charAt(lo.next + 1);
+          if (!h) return false;
+          hi = h;
+        }
+        j = hi.next;
+        // A range from high to low matches nothing (as in Go); a RegExp would refuse it.
+        if (lo.char <= hi.char) ranges += `${escapeRegExp(lo.char)}-${escapeRegExp(hi.char)}`;
+      }
+      re += `[${negated ? '^' : ''}${ranges}]`;
+      i = j;
+    } else re += escapeRegExp(c);
+  }
+  return new RegExp(`^${re}$`, 's').test(name);
+}
+
+function escapeRegExp(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
