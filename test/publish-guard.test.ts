@@ -122,6 +122,9 @@ describe('publish goes only forward', () => {
   test('a source commit unrelated to the last published one is refused without --rollback', () => {
     const { envs } = sourceWithRemote();
     const other = sourceWithRemote();
+    // Its own commit: two copies of the example made in the same second share their commit ids.
+    git(other.source, ['-c', 'user.name=other', '-c', 'user.email=other@stoa.example', 'commit', '--quiet', '--allow-empty', '-m', 'another history']);
+    git(other.source, ['push', '--quiet', 'origin', 'main']);
     publish({ projectDir: other.source, repo: envs });
     const { source } = sourceWithRemote();
     // The same example, but another repository's history: the last Source-Commit is not in it.
