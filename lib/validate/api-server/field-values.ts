@@ -24,8 +24,19 @@ export function isCidr(text: unknown): boolean {
   return typeof text === 'string' && parseCidr(text) !== undefined;
 }
 
-/** Problems of a label (or annotation) key: an optional DNS-subdomain prefix and a name of at most 63 characters. */
+// The same few label and annotation keys recur on every object: each is checked once per process (bounded).
+const keyProblems = new Map<string, string | undefined>();
+
 function keyProblem(key: string): string | undefined {
+  if (keyProblems.has(key)) return keyProblems.get(key);
+  if (keyProblems.size >= 10_000) keyProblems.clear();
+  const problem = checkKey(key);
+  keyProblems.set(key, problem);
+  return problem;
+}
+
+/** Problems of a label (or annotation) key: an optional DNS-subdomain prefix and a name of at most 63 characters. */
+function checkKey(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = key.slice(slash + 1);
@@ -172,13 +183,14 @@ function specProblems(kind: string, spec: any): string[] {
 export const apiServerAccepts: PolicyRule = {
   id: 'api-server-accepts',
   reason: 'every value is one the API server accepts: names and labels in Kubernetes formats, no negative counts, ports 1-65535, valid CIDRs, ipBlock exceptions inside their CIDR',
-  check: ({ objects }) => objects.flatMap((o) => {
-    const pod = podSpecOf(o.object);
-    const problems = [
-      ...metadataProblems(o.object.kind, o.object.metadata),
-      ...specProblems(o.object.kind, o.object.spec),
-      ...(pod ? podProblems(pod, 'pod') : []),
-    ];
-    return problems.map((p) => ({ file: o.path, message: `${o.object.kind} ${o.object.metadata.name}: ${p}` }));
-  }),
+  check: ({ objects }) => {
+    const out: Array<{ file: string; message: string }> = [];
+    for (const o of objects) {
+      const pod = podSpecOf(o.object);
+      const problems = metadataProblems(o.object.kind, o.object.metadata);
+      problems.push(...specProblems(o.object.kind, o.object.spec), ...(pod ? podProblems(pod, 'pod') : []));
+      for (const p of problems) out.push({ file: o.path, message: `${o.object.kind} ${o.object.metadata.name}: ${p}` });
+    }
+    return out;
+  },
 };

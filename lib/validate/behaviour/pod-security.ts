@@ -1,8 +1,9 @@
 import { containersOf, environmentOf, PolicyRule } from '../policy';
 import { list } from '../model/fields';
 import { compareFindings, describeObject, Finding } from '../model/findings';
-import { isTenantNamespace, namespaceLabelsOf, namespaceManifestLabels } from '../model/namespaces';
-import { destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../model/output-index';
+import { isTenantNamespace, namespaceLabelsOf } from '../model/namespaces';
+import { indexOf } from '../model/context-index';
+import { namespaceResolver } from '../model/output-index';
 import { podTemplatesOf } from '../model/workloads';
 
 /*
@@ -103,12 +104,13 @@ export const podSecurity: PolicyRule = {
   id: 'pod-security',
   reason: 'every pod template meets the Pod Security level its namespace enforces (tenant namespaces must enforce restricted; any other is held to at least baseline), or admission refuses every pod it creates',
   check: (context) => {
-    const namespaceOf = namespaceResolver(destinationsByFolder(context.applications));
+    const index = indexOf(context);
+    const namespaceOf = namespaceResolver(index.destinations());
     const manifests = new Map<string, Readonly<Record<string, string>>>();
     const out: Finding[] = [];
-    for (const [env, objects] of objectsByEnvironment(context.objects)) {
-      for (const [name, labels] of namespaceManifestLabels(objects)) manifests.set(`${env}/${name}`, labels);
-      for (const ns of objects.filter((o) => o.object.kind === 'Namespace')) {
+    for (const [env, { byKind, namespaceLabels }] of index.environments) {
+      for (const [name, labels] of namespaceLabels) manifests.set(`${env}/${name}`, labels);
+      for (const ns of byKind.get('Namespace') ?? []) {
         const labels = manifests.get(`${env}/${ns.object.metadata.name}`)!;
         if (!isTenantNamespace(ns.object.metadata.name, labels)) continue;
         // An old pinned version enforces that version's (weaker) standard: restricted of v1.22 allows what today's refuses.
@@ -124,7 +126,7 @@ export const podSecurity: PolicyRule = {
         });
       }
     }
-    for (const t of podTemplatesOf(context.objects, namespaceOf)) {
+    for (const t of podTemplatesOf(index.workloads, namespaceOf)) {
       const labels = manifests.get(`${environmentOf(t.source.path)}/${t.namespace}`);
       const enforced = labels ? levelOf(labels) : 'privileged';
       const required = requiredLevel(isTenantNamespace(t.namespace, labels ?? namespaceLabelsOf(t.namespace)));

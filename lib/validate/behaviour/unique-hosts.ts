@@ -1,8 +1,9 @@
 import { compareStrings } from '../../sort';
 import { environmentFacts, environmentOf, ObjectInFile, PolicyRule } from '../policy';
 import { Labels, list } from '../model/fields';
-import { isTenantNamespace, namespaceLabelsOf, namespaceManifestLabels, tenantOf } from '../model/namespaces';
-import { destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../model/output-index';
+import { isTenantNamespace, namespaceLabelsOf, tenantOf } from '../model/namespaces';
+import { indexOf } from '../model/context-index';
+import { namespaceResolver } from '../model/output-index';
 import { describeObject, Finding } from '../model/findings';
 
 /**
@@ -57,7 +58,8 @@ export const uniqueHosts: PolicyRule = {
   id: 'unique-hosts',
   reason: 'no two Ingresses of an environment serve the same host, and a tenant\'s Ingresses serve only <tenant>.<domain> (no wildcard or catch-all), or one would take the other\'s traffic and certificate',
   check: (context) => {
-    const ingresses = context.objects.filter((o) => o.object.kind === 'Ingress')
+    const index = indexOf(context);
+    const ingresses = index.ofKind('Ingress')
       .slice().sort((a, b) => compareStrings(a.path, b.path));
     const firstServer = new Map<string, ObjectInFile>();
     const out: Finding[] = [];
@@ -72,10 +74,10 @@ export const uniqueHosts: PolicyRule = {
         }
       }
     }
-    const namespaceOf = namespaceResolver(destinationsByFolder(context.applications));
+    const namespaceOf = namespaceResolver(index.destinations());
     const labels = new Map<string, Labels>();
-    for (const [env, objects] of objectsByEnvironment(context.objects)) {
-      for (const [name, l] of namespaceManifestLabels(objects)) labels.set(`${env}/${name}`, l);
+    for (const [env, { namespaceLabels }] of index.environments) {
+      for (const [name, l] of namespaceLabels) labels.set(`${env}/${name}`, l);
     }
     for (const ingress of ingresses) {
       const env = environmentOf(ingress.path);

@@ -1,8 +1,9 @@
 import { compareStrings } from '../../sort';
-import { labelsOf, list } from '../model/fields';
+import { labelsOf, list, pushTo } from '../model/fields';
+import { indexOf } from '../model/context-index';
 import { CLUSTER_SCOPED_KINDS } from '../model/kinds';
-import { isTenantNamespace, namespaceLabelsOf, namespaceManifestLabels, TENANT_LABEL } from '../model/namespaces';
-import { objectsByEnvironment, objectsByFolder, sourceFolderOf, sourcesOf } from '../model/output-index';
+import { isTenantNamespace, namespaceLabelsOf, TENANT_LABEL } from '../model/namespaces';
+import { sourceFolderOf, sourcesOf } from '../model/output-index';
 import { isHook } from '../model/sync-phases';
 import { environmentFacts, environmentOf, ObjectInFile, PolicyRule } from '../policy';
 
@@ -14,8 +15,9 @@ export const projectScope: PolicyRule = {
   id: 'project-scope',
   reason: 'an AppProject allows only the envs repo and the destinations its own Applications use, with no wildcards (kinds, source namespaces, role actions; a tenant project names each cluster-scoped object)',
   check: (context) => {
-    const { objects, applications: apps } = context;
-    const byFolder = objectsByFolder(objects);
+    const { applications: apps } = context;
+    const index = indexOf(context);
+    const byFolder = index.byFolder;
     // The configured envs repo when the environment files are known, else whatever the environment's Applications read.
     const envsRepo = new Map<string, Set<string>>();
     for (const a of apps) {
@@ -36,19 +38,23 @@ export const projectScope: PolicyRule = {
       usedBy.set(key, used);
       const destination = (a.object.spec as any)?.destination;
       used.add(destinationKey(destination));
+      // destinationKey of the destination with each object's namespace, without a copy per object.
+      const server = `${destinationKey({ ...destination, namespace: '' })}`;
       for (const s of sourcesOf(a.object)) {
         for (const o of byFolder.get(sourceFolderOf(String(s.path ?? ''))) ?? []) {
-          if (o.object.metadata.namespace !== undefined) used.add(destinationKey({ ...destination, namespace: o.object.metadata.namespace }));
+          const namespace = o.object.metadata.namespace;
+          if (namespace !== undefined) used.add(`${server}${namespace ?? ''}`);
         }
       }
     }
     const tenantNamespaces = new Map<string, Set<string>>();
-    for (const [env, envObjects] of objectsByEnvironment(objects)) {
-      const manifests = namespaceManifestLabels(envObjects);
-      const names = new Set([...manifests.keys(), ...apps.filter((a) => environmentOf(a.path) === env).map((a) => String((a.object.spec as any)?.destination?.namespace ?? ''))]);
+    const destinationsByEnv = new Map<string, string[]>();
+    for (const a of apps) pushTo(destinationsByEnv, environmentOf(a.path), String((a.object.spec as any)?.destination?.namespace ?? ''));
+    for (const [env, { namespaceLabels: manifests }] of index.environments) {
+      const names = new Set([...manifests.keys(), ...destinationsByEnv.get(env) ?? []]);
       tenantNamespaces.set(env, new Set([...names].filter((n) => n !== '' && isTenantNamespace(n, manifests.get(n) ?? namespaceLabelsOf(n)))));
     }
-    return objects.filter((o) => o.object.kind === 'AppProject').flatMap((p) => {
+    return index.ofKind('AppProject').flatMap((p) => {
       const env = environmentOf(p.path);
       const spec = p.object.spec as any;
       const problems: string[] = [];
@@ -112,8 +118,9 @@ function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 }
 
+const match = (pattern: string | undefined, value: string) => pattern === undefined || pattern === '*' || pattern === value;
+
 function permits(entries: unknown, group: string, kind: string, name: string): boolean {
-  const match = (pattern: string | undefined, value: string) => pattern === undefined || pattern === '*' || pattern === value;
   return list(entries).some((e) => match(e.group, group) && match(e.kind, kind) && match(e.name, name));
 }
 
@@ -121,12 +128,12 @@ function permits(entries: unknown, group: string, kind: string, name: string): b
 export const projectPermits: PolicyRule = {
   id: 'project-permits',
   reason: "every object an Application deploys is allowed by its AppProject (kind whitelists, destinations), or Argo CD refuses the sync",
-  check: ({ objects, applications }) => {
-    const projects = new Map(objects.filter((o) => o.object.kind === 'AppProject')
-      .map((p) => [`${environmentOf(p.path)}/${p.object.metadata.name}`, p]));
-    const byFolder = objectsByFolder(objects);
+  check: (context) => {
+    const index = indexOf(context);
+    const projects = new Map(index.ofKind('AppProject').map((p) => [`${environmentOf(p.path)}/${p.object.metadata.name}`, p]));
+    const byFolder = index.byFolder;
     const out: Array<{ file: string; message: string }> = [];
-    for (const app of applications) {
+    for (const app of context.applications) {
       const spec = app.object.spec as any;
       const projectName = spec?.project;
       const project = projects.get(`${environmentOf(app.path)}/${projectName}`);
@@ -161,11 +168,11 @@ export const projectPermits: PolicyRule = {
 export const tenantConfined: PolicyRule = {
   id: 'tenant-confined',
   reason: "a tenant's Application deploys into its own namespace only, except its Argo CD hook Jobs and cluster-scoped objects its AppProject names one by one (AppProjects cannot scope kinds per destination, so this is the fence)",
-  check: ({ objects, applications }) => {
-    const byFolder = objectsByFolder(objects);
-    const projects = new Map(objects.filter((o) => o.object.kind === 'AppProject')
-      .map((p) => [`${environmentOf(p.path)}/${p.object.metadata.name}`, p.object.spec as any]));
-    return applications.flatMap((app) => {
+  check: (context) => {
+    const index = indexOf(context);
+    const byFolder = index.byFolder;
+    const projects = new Map(index.ofKind('AppProject').map((p) => [`${environmentOf(p.path)}/${p.object.metadata.name}`, p.object.spec as any]));
+    return context.applications.flatMap((app) => {
       const destination = String((app.object.spec as any)?.destination?.namespace ?? '');
       if (!destination.startsWith('tenant-')) return [];
       const project = projects.get(`${environmentOf(app.path)}/${(app.object.spec as any)?.project}`);

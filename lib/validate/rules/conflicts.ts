@@ -1,3 +1,4 @@
+import { indexOf } from '../model/context-index';
 import { environmentOf, ObjectInFile, PolicyRule } from '../policy';
 
 // Conflicts: two objects that would overwrite or fight each other.
@@ -24,10 +25,9 @@ export const uniqueObjects: PolicyRule = {
 export const singleAutoscaler: PolicyRule = {
   id: 'single-autoscaler',
   reason: 'a workload has at most one autoscaler (an HPA or a KEDA ScaledObject, never both): two would fight over replicas',
-  check: ({ objects }) => {
+  check: (context) => {
     const owners = new Map<string, ObjectInFile[]>();
-    for (const o of objects) {
-      if (o.object.kind !== 'HorizontalPodAutoscaler' && o.object.kind !== 'ScaledObject') continue;
+    for (const o of indexOf(context).ofKinds('HorizontalPodAutoscaler', 'ScaledObject')) {
       const ref = (o.object.spec as any)?.scaleTargetRef ?? {};
       const key = `${environmentOf(o.path)}|${o.object.metadata.namespace ?? ''}|${ref.kind ?? 'Deployment'}/${ref.name}`;
       owners.set(key, [...(owners.get(key) ?? []), o]);

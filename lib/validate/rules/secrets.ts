@@ -1,3 +1,4 @@
+import { indexOf } from '../model/context-index';
 import { PolicyRule } from '../policy';
 
 // Secrets: their values never reach the output.
@@ -6,7 +7,7 @@ import { PolicyRule } from '../policy';
 export const noSecretData: PolicyRule = {
   id: 'no-secret-data',
   reason: 'secret values never reach dist/ or git; reference them with an ExternalSecret',
-  check: ({ objects }) => objects
-    .filter((o) => o.object.kind === 'Secret' && ['data', 'stringData'].some((k) => Object.keys((o.object as any)[k] ?? {}).length > 0))
+  check: (context) => indexOf(context).ofKind('Secret')
+    .filter((o) => ['data', 'stringData'].some((k) => Object.keys((o.object as any)[k] ?? {}).length > 0))
     .map((o) => ({ file: o.path, message: `Secret "${o.object.metadata.name}" carries values in data/stringData` })),
 };

@@ -1,3 +1,4 @@
+import { indexOf } from '../model/context-index';
 import { labelsOf, list } from '../model/fields';
 import { isTenantNamespace } from '../model/namespaces';
 import { environmentOf, PolicyRule } from '../policy';
@@ -17,12 +18,13 @@ function isDefaultDeny(spec: any): boolean {
 export const tenantDefaultDeny: PolicyRule = {
   id: 'tenant-default-deny',
   reason: 'every tenant namespace starts from a default-deny NetworkPolicy for ingress and egress',
-  check: ({ objects }) => {
-    const denied = new Set(objects
-      .filter((o) => o.object.kind === 'NetworkPolicy' && isDefaultDeny(o.object.spec))
+  check: (context) => {
+    const index = indexOf(context);
+    const denied = new Set(index.ofKind('NetworkPolicy')
+      .filter((o) => isDefaultDeny(o.object.spec))
       .map((o) => `${environmentOf(o.path)}/${o.object.metadata.namespace}`));
-    return objects
-      .filter((o) => o.object.kind === 'Namespace' && isTenantNamespace(o.object.metadata.name, labelsOf(o.object.metadata.labels)))
+    return index.ofKind('Namespace')
+      .filter((o) => isTenantNamespace(o.object.metadata.name, labelsOf(o.object.metadata.labels)))
       .filter((o) => !denied.has(`${environmentOf(o.path)}/${o.object.metadata.name}`))
       .map((o) => ({ file: o.path, message: `namespace "${o.object.metadata.name}" has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules)` }));
   },

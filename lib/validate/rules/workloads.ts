@@ -1,12 +1,10 @@
-import { containersOf, ObjectInFile, PolicyRule, podSpecOf } from '../policy';
+import { indexOf } from '../model/context-index';
+import { containersOf, PolicyContext, PolicyRule, podSpecOf } from '../policy';
 
 // Workloads: what every pod's containers must say (image version, resources, user).
 
-const workloads = (objects: readonly ObjectInFile[]) =>
-  objects.flatMap((o) => {
-    const pod = podSpecOf(o.object);
-    return pod ? [{ ...o, pod }] : [];
-  });
+// The objects with a pod spec come from the shared index: the three rules no longer scan every object.
+const workloads = (context: PolicyContext) => indexOf(context).workloads.map((o) => ({ path: o.path, pod: podSpecOf(o.object) }));
 
 /** A tag other than latest after the last path segment, or a digest. */
 export function isPinnedImage(image: string): boolean {
@@ -20,7 +18,7 @@ export function isPinnedImage(image: string): boolean {
 export const imagePinned: PolicyRule = {
   id: 'image-pinned',
   reason: 'an image must name a version tag other than latest, or a digest, so dist/ says exactly what runs',
-  check: ({ objects }) => workloads(objects).flatMap((w) => containersOf(w.pod)
+  check: (context) => workloads(context).flatMap((w) => containersOf(w.pod)
     .filter((c) => typeof c.image !== 'string' || !isPinnedImage(c.image))
     .map((c) => ({ file: w.path, message: `container "${c.name}": image "${c.image}" is not pinned` }))),
 };
@@ -29,7 +27,7 @@ export const imagePinned: PolicyRule = {
 export const containerResources: PolicyRule = {
   id: 'container-resources',
   reason: 'every container sets CPU and memory requests and limits, so quotas and scheduling hold',
-  check: ({ objects }) => workloads(objects).flatMap((w) => containersOf(w.pod).flatMap((c) => {
+  check: (context) => workloads(context).flatMap((w) => containersOf(w.pod).flatMap((c) => {
     const missing = ['requests', 'limits'].flatMap((kind) => ['cpu', 'memory']
       .filter((r) => c.resources?.[kind]?.[r] === undefined).map((r) => `${kind}.${r}`));
     return missing.length ? [{ file: w.path, message: `container "${c.name}" has no ${missing.join(', ')}` }] : [];
@@ -40,7 +38,7 @@ export const containerResources: PolicyRule = {
 export const nonRoot: PolicyRule = {
   id: 'non-root',
   reason: 'pods run as non-root (runAsNonRoot: true on the pod or every container, and no runAsUser 0, which the kubelet then refuses to start)',
-  check: ({ objects }) => workloads(objects).flatMap((w) => containersOf(w.pod).flatMap((c) => {
+  check: (context) => workloads(context).flatMap((w) => containersOf(w.pod).flatMap((c) => {
     if ((c.securityContext?.runAsNonRoot ?? w.pod.securityContext?.runAsNonRoot) !== true) {
       return [{ file: w.path, message: `container "${c.name}" may run as root: set runAsNonRoot: true` }];
     }

@@ -1,8 +1,8 @@
 import { compareStrings } from '../../../sort';
 import { ObjectInFile, PolicyRule } from '../../policy';
-import { list } from '../../model/fields';
+import { list, pushTo } from '../../model/fields';
 import { describeObject, Finding } from '../../model/findings';
-import { objectsByEnvironment } from '../../model/output-index';
+import { indexOf } from '../../model/context-index';
 import { conditionProblems, inDryRun } from './conditions';
 import { namespacesRead, scrapeGap, ScrapeIndex, scrapeIndex, usesArg } from './scrape-path';
 
@@ -139,19 +139,27 @@ function scalerFindings(scaler: ObjectInFile, index: ScrapeIndex): Finding[] {
 export const analysisCanFail: PolicyRule = {
   id: 'analysis-can-fail',
   reason: 'a canary analysis must be able to fail: conditions where no data is not success, and metrics that something scrapes from the canary pods',
-  check: ({ objects }) => {
+  check: (context) => {
     const out: Finding[] = [];
-    for (const envObjects of objectsByEnvironment(objects).values()) {
-      const index = scrapeIndex(envObjects);
-      const uses = envObjects.filter((o) => o.object.kind === 'Rollout').flatMap(analysisBlocksOf);
+    for (const env of indexOf(context).environments.values()) {
+      const envObjects = env.objects;
+      const index = scrapeIndex(env);
+      const uses = (env.byKind.get('Rollout') ?? []).flatMap(analysisBlocksOf);
       const templates = envObjects.filter((o) => TEMPLATE_KINDS.has(o.object.kind));
-      for (const template of templates) {
-        out.push(...templateFindings(template, uses.filter((u) => references(u, template)), index));
-      }
+      // Candidates by template name (references() needs the name to match), so pairs are not tried all against all.
+      const byName = new Map<unknown, number[]>();
+      templates.forEach((t, i) => pushTo(byName, t.object.metadata.name, i));
+      const usesOf = templates.map((): AnalysisUse[] => []);
+      const templatesOf = uses.map((use) => {
+        const candidates = [...new Set(list(use.block.templates).flatMap((t) => byName.get(t?.templateName) ?? []))].sort((a, b) => a - b);
+        return candidates.filter((i) => references(use, templates[i]));
+      });
+      uses.forEach((use, u) => templatesOf[u].forEach((i) => usesOf[i].push(use)));
+      templates.forEach((template, i) => out.push(...templateFindings(template, usesOf[i], index)));
       // A Rollout may name a template in its background analysis and in a step: report each finding once.
       const reported = new Set<string>();
-      for (const use of uses) {
-        for (const template of templates.filter((t) => references(use, t))) {
+      for (const [u, use] of uses.entries()) {
+        for (const template of templatesOf[u].map((i) => templates[i])) {
           const findings = [...(use.canary ? canaryFindings(use, template) : []), ...dryRunFindings(use, template)];
           for (const finding of findings) {
             if (!reported.has(finding.message)) out.push(finding);

@@ -1,5 +1,6 @@
 import { ObjectInFile } from '../../policy';
-import { labelsOf, list } from '../../model/fields';
+import { EnvironmentIndex } from '../../model/context-index';
+import { labelsOf, list, pushTo } from '../../model/fields';
 import { describeObject } from '../../model/findings';
 import { matchesLabelSelector, matchesServiceSelector } from '../../model/selectors';
 import { PodTemplate, podTemplatesOf } from '../../model/workloads';
@@ -17,23 +18,41 @@ export interface ScrapeIndex {
   readonly services: readonly ObjectInFile[];
   /** PodMonitors and ServiceMonitors. */
   readonly monitors: readonly ObjectInFile[];
+  /** `pods` by namespace. */
+  readonly podsIn: ReadonlyMap<string, readonly PodTemplate[]>;
+  /** `services` by their own namespace. */
+  readonly servicesIn: ReadonlyMap<string, readonly ObjectInFile[]>;
+  /** Positions in `monitors` of those that watch a namespace by name (or their own), and of those that watch every one. */
+  readonly watchers: { readonly byNamespace: ReadonlyMap<string, readonly number[]>; readonly everywhere: readonly number[] };
 }
 
 /** The scrape index of one environment's objects. */
-export function scrapeIndex(objects: readonly ObjectInFile[]): ScrapeIndex {
-  return {
-    pods: podTemplatesOf(objects, (o) => (o.object.metadata.namespace ? o.object.metadata.namespace : undefined)),
-    services: objects.filter((o) => o.object.kind === 'Service'),
-    monitors: objects.filter((o) => o.object.kind === 'PodMonitor' || o.object.kind === 'ServiceMonitor'),
-  };
+export function scrapeIndex(env: EnvironmentIndex): ScrapeIndex {
+  const pods = podTemplatesOf(env.workloads, (o) => (o.object.metadata.namespace ? o.object.metadata.namespace : undefined));
+  const services = env.byKind.get('Service') ?? [];
+  const monitors = env.objects.filter((o) => o.object.kind === 'PodMonitor' || o.object.kind === 'ServiceMonitor');
+  // Each query asks which monitors watch its namespace: looked up here instead of scanning every monitor per query.
+  const podsIn = new Map<string, PodTemplate[]>();
+  for (const p of pods) pushTo(podsIn, p.namespace, p);
+  const servicesIn = new Map<string, ObjectInFile[]>();
+  for (const s of services) pushTo(servicesIn, s.object.metadata.namespace as string, s);
+  const byNamespace = new Map<string, number[]>();
+  const everywhere: number[] = [];
+  monitors.forEach((m, i) => {
+    const selector = (m.object.spec as any)?.namespaceSelector;
+    if (selector?.any === true) return everywhere.push(i);
+    const names = list(selector?.matchNames);
+    for (const name of names.length > 0 ? new Set(names) : [m.object.metadata.namespace]) pushTo(byNamespace, name, i);
+    return undefined;
+  });
+  return { pods, services, monitors, podsIn, servicesIn, watchers: { byNamespace, everywhere } };
 }
 
-/** Whether a Prometheus Operator monitor scrapes in `namespace`: its own, unless `namespaceSelector` says otherwise. */
-function monitorWatches(monitor: ObjectInFile['object'], namespace: string): boolean {
-  const selector = (monitor.spec as any)?.namespaceSelector;
-  if (selector?.any === true) return true;
-  const names = list(selector?.matchNames);
-  return names.length > 0 ? names.includes(namespace) : monitor.metadata.namespace === namespace;
+/** The monitors that watch `namespace` (its own, unless `namespaceSelector` names others or `any`), in the order of `index.monitors`. */
+function watchersOf(namespace: string, index: ScrapeIndex): ObjectInFile[] {
+  const named = index.watchers.byNamespace.get(namespace) ?? [];
+  const positions = index.watchers.everywhere.length === 0 ? named : [...named, ...index.watchers.everywhere].sort((a, b) => a - b);
+  return positions.map((i) => index.monitors[i]);
 }
 
 /** Whether a pod template declares a container port by name (string) or number. */
@@ -49,7 +68,7 @@ function requiredPodTargetLabels(query: string): string[] {
 /** Why a PodMonitor does not scrape pods of `namespace`, or undefined when it does. */
 function podMonitorGap(monitor: ObjectInFile, namespace: string, index: ScrapeIndex): string | undefined {
   const spec = monitor.object.spec as any;
-  const selected = index.pods.filter((p) => p.namespace === namespace && matchesLabelSelector(spec?.selector ?? {}, p.labels));
+  const selected = (index.podsIn.get(namespace) ?? []).filter((p) => matchesLabelSelector(spec?.selector ?? {}, p.labels));
   if (selected.length === 0) return `${describeObject(monitor)} selects no pods of a workload in ${namespace}`;
   const endpointPorts = list(spec?.podMetricsEndpoints).map((e) => e?.port ?? e?.portNumber).filter((p) => p !== undefined);
   if (endpointPorts.length === 0) return `${describeObject(monitor)} has no podMetricsEndpoints[].port`;
@@ -61,15 +80,14 @@ function podMonitorGap(monitor: ObjectInFile, namespace: string, index: ScrapeIn
 /** Why a ServiceMonitor does not scrape pods of `namespace` through a Service, or undefined when it does. */
 function serviceMonitorGap(monitor: ObjectInFile, namespace: string, index: ScrapeIndex): string | undefined {
   const spec = monitor.object.spec as any;
-  const services = index.services.filter((s) => s.object.metadata.namespace === namespace
-    && matchesLabelSelector(spec?.selector ?? {}, labelsOf(s.object.metadata.labels)));
+  const services = (index.servicesIn.get(namespace) ?? []).filter((s) => matchesLabelSelector(spec?.selector ?? {}, labelsOf(s.object.metadata.labels)));
   if (services.length === 0) return `${describeObject(monitor)} selects no Service in ${namespace}`;
   const endpointPorts = list(spec?.endpoints).map((e) => e?.port).filter((p): p is string => typeof p === 'string');
   if (endpointPorts.length === 0) return `${describeObject(monitor)} has no endpoints[].port naming a Service port`;
   for (const service of services) {
     const sspec = service.object.spec as any;
     // A Service without a selector has hand-made endpoints: no pod template of the output behind it.
-    const pods = index.pods.filter((p) => p.namespace === namespace && matchesServiceSelector(sspec?.selector, p.labels));
+    const pods = (index.podsIn.get(namespace) ?? []).filter((p) => matchesServiceSelector(sspec?.selector, p.labels));
     for (const servicePort of list(sspec?.ports).filter((p) => endpointPorts.includes(p?.name))) {
       const target = servicePort.targetPort ?? servicePort.port;
       if (pods.some((p) => declaresPort(p, target))) return undefined;
@@ -80,7 +98,7 @@ function serviceMonitorGap(monitor: ObjectInFile, namespace: string, index: Scra
 
 /** Why nothing scrapes `namespace` for `query`, or undefined when a monitor scrapes a workload there. */
 export function scrapeGap(namespace: string, query: string, index: ScrapeIndex): string | undefined {
-  const watching = index.monitors.filter((m) => monitorWatches(m.object, namespace));
+  const watching = watchersOf(namespace, index);
   const reasons: string[] = [];
   for (const monitor of watching) {
     const gap = monitor.object.kind === 'PodMonitor' ? podMonitorGap(monitor, namespace, index) : serviceMonitorGap(monitor, namespace, index);

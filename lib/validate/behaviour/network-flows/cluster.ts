@@ -1,6 +1,7 @@
 import { EnvironmentFacts, ObjectInFile } from '../../policy';
 import { Labels, labelsOf, list, pushTo } from '../../model/fields';
-import { namespaceLabelsOf, namespaceManifestLabels } from '../../model/namespaces';
+import { EnvironmentIndex } from '../../model/context-index';
+import { namespaceLabelsOf } from '../../model/namespaces';
 import { ContainerPort, podTemplatesOf } from '../../model/workloads';
 
 /*
@@ -70,6 +71,8 @@ export interface Cluster {
   readonly facts: EnvironmentFacts;
   /** The environment's objects, sorted by path. */
   readonly objects: readonly ObjectInFile[];
+  /** The environment's objects of each kind, sorted by path. */
+  readonly byKind: ReadonlyMap<string, readonly ObjectInFile[]>;
   /** Labels of each namespace with a Namespace manifest. */
   readonly namespaceLabels: ReadonlyMap<string, Labels>;
   /** NetworkPolicies by namespace. */
@@ -108,28 +111,26 @@ export function usesCertManager(ingress: ObjectInFile): boolean {
   return 'cert-manager.io/cluster-issuer' in annotations || 'cert-manager.io/issuer' in annotations;
 }
 
-/** The cluster of one environment: `objects` are its objects sorted by path, `namespaceOf` places each. */
-export function clusterOf(objects: readonly ObjectInFile[], facts: EnvironmentFacts, namespaceOf: (o: ObjectInFile) => string): Cluster {
+/** The cluster of one environment (its objects sorted by path, indexed), `namespaceOf` places each object. */
+export function clusterOf(index: EnvironmentIndex, facts: EnvironmentFacts, namespaceOf: (o: ObjectInFile) => string): Cluster {
+  const { objects, byKind } = index;
+  const ofKind = (kind: string) => byKind.get(kind) ?? [];
   const policies = new Map<string, Policy[]>();
   const pods = new Map<string, Pod[]>();
   const services = new Map<string, ObjectInFile[]>();
   const ingresses = new Map<string, ObjectInFile[]>();
-  const placed = objects.filter((o) => o.object.kind !== 'Namespace');
-  for (const o of placed) {
-    if (o.object.kind === 'NetworkPolicy') {
-      const namespace = namespaceOf(o);
-      pushTo(policies, namespace, policyOf(o, namespace));
-    } else if (o.object.kind === 'Service') {
-      pushTo(services, namespaceOf(o), o);
-    } else if (o.object.kind === 'Ingress') {
-      pushTo(ingresses, namespaceOf(o), o);
-    }
+  // Each map holds one kind, so reading the kinds one after the other keeps each list in path order.
+  for (const o of ofKind('NetworkPolicy')) {
+    const namespace = namespaceOf(o);
+    pushTo(policies, namespace, policyOf(o, namespace));
   }
-  for (const { source, namespace, labels, ports, spec } of podTemplatesOf(placed, namespaceOf)) {
+  for (const o of ofKind('Service')) pushTo(services, namespaceOf(o), o);
+  for (const o of ofKind('Ingress')) pushTo(ingresses, namespaceOf(o), o);
+  for (const { source, namespace, labels, ports, spec } of podTemplatesOf(index.workloads, namespaceOf)) {
     pushTo(pods, namespace, { kind: 'pod', id: `${namespace}/${source.object.kind}/${source.object.metadata.name}`, namespace, labels, ports, file: source.path, spec });
   }
   if (facts.acmeHttp01) {
-    const solverNamespaces = new Set(objects.filter((o) => o.object.kind === 'Ingress' && usesCertManager(o)).map(namespaceOf));
+    const solverNamespaces = new Set(ofKind('Ingress').filter((o) => usesCertManager(o)).map(namespaceOf));
     for (const namespace of solverNamespaces) {
       pushTo(pods, namespace, virtualPod(namespace, 'acme-http01-solver', { 'acme.cert-manager.io/http01-solver': 'true' },
         [{ name: 'http', port: ACME_SOLVER_PORT, protocol: 'TCP' }]));
@@ -140,7 +141,7 @@ export function clusterOf(objects: readonly ObjectInFile[], facts: EnvironmentFa
     : virtualPod('kube-system', 'kube-dns', { 'k8s-app': 'kube-dns' },
       [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]);
   return {
-    facts, objects, namespaceLabels: namespaceManifestLabels(objects), policies, pods, services, ingresses, dns,
+    facts, objects, byKind, namespaceLabels: index.namespaceLabels, policies, pods, services, ingresses, dns,
     ingressController: virtualPod(facts.ingressControllerNamespace, 'ingress-controller', { 'app.kubernetes.io/name': 'ingress-nginx' },
       [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'https', port: 443, protocol: 'TCP' }]),
     prometheus: virtualPod(facts.monitoringNamespace, 'prometheus', { 'app.kubernetes.io/name': 'prometheus' },
@@ -154,7 +155,23 @@ export function labelsOfNamespace(cluster: Cluster, namespace: string): Labels {
   return cluster.namespaceLabels.get(namespace) ?? namespaceLabelsOf(namespace);
 }
 
+// The first Service of each name in each namespace, built once per cluster: Ingresses and env URLs look Services up by name.
+const serviceIndexes = new WeakMap<Cluster, Map<string, Map<string, ObjectInFile>>>();
+
+function serviceIndex(cluster: Cluster): Map<string, Map<string, ObjectInFile>> {
+  let index = serviceIndexes.get(cluster);
+  if (index) return index;
+  index = new Map();
+  for (const [namespace, services] of cluster.services) {
+    const byName = new Map<string, ObjectInFile>();
+    for (const s of services) if (!byName.has(s.object.metadata.name)) byName.set(s.object.metadata.name, s);
+    index.set(namespace, byName);
+  }
+  serviceIndexes.set(cluster, index);
+  return index;
+}
+
 /** The Service `name` of `namespace`, when the output renders it. */
 export function serviceNamed(cluster: Cluster, namespace: string, name: unknown): ObjectInFile | undefined {
-  return (cluster.services.get(namespace) ?? []).find((s) => s.object.metadata.name === name);
+  return serviceIndex(cluster).get(namespace)?.get(name as string);
 }

@@ -1,6 +1,7 @@
 import { compareStrings } from '../../../sort';
 import { environmentFacts, ObjectInFile, PolicyContext } from '../../policy';
-import { destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../../model/output-index';
+import { indexOf } from '../../model/context-index';
+import { namespaceResolver } from '../../model/output-index';
 import { Cluster, clusterOf } from './cluster';
 import { evaluate, FlowResult } from './policy-semantics';
 import { requiredFlows } from './required-flows';
@@ -31,9 +32,10 @@ export function analyse(context: PolicyContext): Map<string, Analysis> {
   const known = analyses.get(context);
   if (known) return known;
   // An object without a namespace is in its Application's destination (the last Application listed wins), else in default.
-  const resolve = namespaceResolver(destinationsByFolder(context.applications));
+  const index = indexOf(context);
+  const resolve = namespaceResolver(index.destinations());
   const namespaceOf = (o: ObjectInFile): string => resolve(o) ?? 'default';
-  const byEnvironment = objectsByEnvironment(context.objects);
+  const byEnvironment = index.environments;
   const out = new Map<string, Analysis>();
   for (const env of [...byEnvironment.keys()].sort(compareStrings)) {
     const cluster = clusterOf(byEnvironment.get(env)!, environmentFacts(context, env), namespaceOf);

@@ -54,7 +54,7 @@ function dnsFlows(cluster: Cluster): RequiredFlow[] {
 }
 
 function ingressBackendFlows(cluster: Cluster, namespaceOf: (o: ObjectInFile) => string): RequiredFlow[] {
-  return cluster.objects.filter((o) => o.object.kind === 'Ingress').flatMap((ingress) => {
+  return (cluster.byKind.get('Ingress') ?? []).flatMap((ingress) => {
     const namespace = namespaceOf(ingress);
     const spec = ingress.object.spec as any;
     const backends = [spec?.defaultBackend, ...list(spec?.rules).flatMap((r) => list(r?.http?.paths).map((p) => p?.backend))];
@@ -73,8 +73,8 @@ function ingressBackendFlows(cluster: Cluster, namespaceOf: (o: ObjectInFile) =>
 function solverFlows(cluster: Cluster, namespaceOf: (o: ObjectInFile) => string): RequiredFlow[] {
   if (!cluster.facts.acmeHttp01) return [];
   const firstIngress = new Map<string, ObjectInFile>();
-  for (const o of cluster.objects) {
-    if (o.object.kind === 'Ingress' && usesCertManager(o) && !firstIngress.has(namespaceOf(o))) firstIngress.set(namespaceOf(o), o);
+  for (const o of cluster.byKind.get('Ingress') ?? []) {
+    if (usesCertManager(o) && !firstIngress.has(namespaceOf(o))) firstIngress.set(namespaceOf(o), o);
   }
   return [...firstIngress.entries()].map(([namespace, ingress]) => ({
     need: `ACME HTTP-01 challenge of Ingress ${namespace}/${ingress.object.metadata.name}`, origin: ingress.path,
@@ -92,7 +92,7 @@ function monitorNamespaces(monitor: ObjectInFile, namespaceOf: (o: ObjectInFile)
 }
 
 function scrapeFlows(cluster: Cluster, namespaceOf: (o: ObjectInFile) => string): RequiredFlow[] {
-  return cluster.objects.flatMap((monitor) => {
+  return cluster.objects.filter((o) => o.object.kind === 'PodMonitor' || o.object.kind === 'ServiceMonitor').flatMap((monitor) => {
     const { kind, metadata } = monitor.object;
     const spec = monitor.object.spec as any;
     if (kind === 'PodMonitor') {

@@ -1,7 +1,8 @@
 import { environmentOf, ObjectInFile, PolicyContext } from '../../policy';
 import { Labels, pushTo } from '../../model/fields';
-import { namespaceLabelsOf, namespaceManifestLabels, TENANT_LABEL, tenantOf } from '../../model/namespaces';
-import { destinationNamespaceOf, destinationsByFolder, namespaceResolver, objectsByEnvironment } from '../../model/output-index';
+import { indexOf } from '../../model/context-index';
+import { namespaceLabelsOf, TENANT_LABEL, tenantOf } from '../../model/namespaces';
+import { destinationNamespaceOf, namespaceResolver } from '../../model/output-index';
 
 /** A namespace of an environment: its labels as a selector sees them, and its tenant if it is one's. */
 export interface NamespaceInfo {
@@ -49,25 +50,32 @@ function sharedLabels(manifests: readonly Labels[]): Labels {
 /** Each environment of the output, in the order of its first path. */
 export function environments(context: PolicyContext): Environment[] {
   // An object without a namespace is in its Application's (non-empty) destination; the last Application listed wins.
-  const namespaceOf = namespaceResolver(destinationsByFolder(context.applications, { emptyCounts: false }));
-  return [...objectsByEnvironment(context.objects)].map(([env, objects]) => {
+  const index = indexOf(context);
+  const namespaceOf = namespaceResolver(index.destinations({ emptyCounts: false }));
+  const applications = new Map<string, ObjectInFile[]>();
+  for (const a of context.applications) pushTo(applications, environmentOf(a.path), a);
+  return [...index.environments].map(([env, { objects, byKind, namespaceLabels }]) => {
     const namespaces = new Map<string, NamespaceInfo>();
-    for (const [name, labels] of namespaceManifestLabels(objects)) namespaces.set(name, namespaceInfo(name, labels));
-    const used = [
-      ...objects.filter((o) => o.object.kind !== 'Namespace').map(namespaceOf),
-      ...context.applications.filter((a) => environmentOf(a.path) === env).map((a) => destinationNamespaceOf(a.object)),
-    ];
-    for (const name of used) {
+    for (const [name, labels] of namespaceLabels) namespaces.set(name, namespaceInfo(name, labels));
+    const add = (name: string | undefined) => {
       if (typeof name === 'string' && name !== '' && !namespaces.has(name)) namespaces.set(name, namespaceInfo(name, namespaceLabelsOf(name)));
+    };
+    // Namespaces come first from the objects (in path order), then from the Applications' destinations.
+    const namespaceByObject = new Map<ObjectInFile, string | undefined>();
+    for (const o of objects) {
+      const ns = namespaceOf(o);
+      namespaceByObject.set(o, ns);
+      if (o.object.kind !== 'Namespace') add(ns);
     }
-    const tenantLabels = objects.filter((o) => o.object.kind === 'Namespace')
+    for (const a of applications.get(env) ?? []) add(destinationNamespaceOf(a.object));
+    const tenantLabels = (byKind.get('Namespace') ?? [])
       .map((ns) => namespaces.get(ns.object.metadata.name)!).filter((n) => n.tenant).map((n) => n.labels);
     const newTenant = namespaceInfo('tenant-newtenant', namespaceLabelsOf('tenant-newtenant', { ...sharedLabels(tenantLabels), [TENANT_LABEL]: 'newtenant' }));
     // Indexes, so lookups per ExternalSecret or binding stay linear in the size of the output.
     const first = new Map<string, ObjectInFile>();
     const byNamespace = new Map<string, ObjectInFile[]>();
     for (const o of objects) {
-      const ns = namespaceOf(o);
+      const ns = namespaceByObject.get(o);
       for (const key of [`${o.object.kind}|*|${o.object.metadata.name}`, `${o.object.kind}|${ns ?? ''}|${o.object.metadata.name}`]) {
         if (!first.has(key)) first.set(key, o);
       }

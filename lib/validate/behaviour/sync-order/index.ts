@@ -1,7 +1,8 @@
 import { KubeObject } from '../../../render/render';
 import { environmentFacts, environmentOf, ObjectInFile, PolicyContext, PolicyRule } from '../../policy';
 import { compareFindings, Finding } from '../../model/findings';
-import { objectsByFolder, objectsSyncedBy } from '../../model/output-index';
+import { indexOf } from '../../model/context-index';
+import { objectsSyncedBy } from '../../model/output-index';
 import { keyOf, Need, needsOf, providedKeysOf, provisionsOf } from './dependencies';
 import { problemOf } from './problems';
 import { applicationsOf, orderTasks, tasksOf } from './tasks';
@@ -40,7 +41,7 @@ export function syncOrderRule(options: SyncOrderOptions = {}): PolicyRule {
 export const syncOrder: PolicyRule = syncOrderRule();
 
 function checkSyncOrder(context: PolicyContext, pinAutoCreatedNamespace: boolean): Finding[] {
-  const byFolder = objectsByFolder(context.objects);
+  const byFolder = indexOf(context).byFolder;
   const apps = applicationsOf(context);
   const synced = new Set<ObjectInFile>();
   for (const app of apps) {

@@ -3,6 +3,7 @@ import { compareStrings } from '../../../sort';
 import { environmentOf, ObjectInFile, PolicyContext } from '../../policy';
 import { list } from '../../model/fields';
 import { destinationNamespaceOf } from '../../model/output-index';
+import { indexOf } from '../../model/context-index';
 import { CLUSTER_SCOPED_KINDS } from '../../model/kinds';
 import { comparePhases, isHook, SyncPhase, syncPhasesOf, syncWaveOf } from '../../model/sync-phases';
 
@@ -74,7 +75,7 @@ export interface Task {
 
 /** Every Application of the context, as the app-of-apps syncs it. */
 export function applicationsOf(context: PolicyContext): App[] {
-  const applicationSets = new Map(context.objects.filter((o) => o.object.kind === 'ApplicationSet').map((o) => [o.path, o.object]));
+  const applicationSets = new Map(indexOf(context).ofKind('ApplicationSet').map((o) => [o.path, o.object]));
   return context.applications.map((a) => {
     // The root waits for an ApplicationSet, not for the Applications it generates.
     const set = applicationSets.get(a.path);
