@@ -18,13 +18,61 @@ export function commitAll(dir: string, message: string): string {
   return git(dir, ['rev-parse', 'HEAD']).trim();
 }
 
-/** A git repository holding the example project with its dist/ synthesized and committed. */
+/**
+ * The example project with its dist/ synthesized, in a new git repository with everything staged
+ * (`git add --all`), but no commit: made once per test file, copied by {@link exampleRepo}.
+ */
+let staged: string | undefined;
+function stagedExample(): string {
+  if (staged === undefined || !fs.existsSync(staged)) {
+    const dir = exampleProject();
+    git(dir, ['init', '--quiet', '--initial-branch=main']);
+    synth({ projectDir: dir });
+    git(dir, ['add', '--all']);
+    staged = dir;
+  }
+  return staged;
+}
+
+let repos = 0;
+
+/**
+ * A git repository holding the example project with its dist/ synthesized and committed. Each has
+ * a history of its own (a commit no other repository has, even one made in the same second).
+ */
 export function exampleRepo(): string {
-  const dir = exampleProject();
-  git(dir, ['init', '--quiet', '--initial-branch=main']);
-  synth({ projectDir: dir });
-  commitAll(dir, 'example');
+  const dir = tempDir('stoa-project-');
+  fs.cpSync(stagedExample(), dir, { recursive: true });
+  git(dir, ['commit', '--quiet', '--allow-empty', '-m', `example\n\nrepository ${++repos} of process ${process.pid} at ${Date.now()}`]);
   return dir;
+}
+
+/**
+ * Repositories made once per test file and copied for each caller: `make` builds them in the
+ * folder it is given (remotes and clones side by side) and returns what the caller needs, paths
+ * into that folder. Each call returns a copy of the folder, and `make`'s result with its paths
+ * pointing into the copy, as are the remote URLs git keeps in each repository's config. Copies
+ * share the commits `make` made (the same ids): use it where a caller needs its own repositories,
+ * not a history no other repository has.
+ */
+export function snapshotOf<T>(make: (parent: string) => T): () => T {
+  let made: { parent: string; value: string } | undefined;
+  return () => {
+    if (made === undefined || !fs.existsSync(made.parent)) {
+      const parent = tempDir('stoa-snapshot-');
+      made = { parent, value: JSON.stringify(make(parent)) };
+    }
+    const copy = tempDir('stoa-copy-');
+    fs.cpSync(made.parent, copy, { recursive: true });
+    const moved = (text: string) => text.split(made!.parent).join(copy);
+    for (const entry of fs.readdirSync(copy)) {
+      for (const file of ['.git/config', '.git/FETCH_HEAD', 'config', 'FETCH_HEAD']) {
+        const full = path.join(copy, entry, file);
+        if (fs.existsSync(full)) fs.writeFileSync(full, moved(fs.readFileSync(full, 'utf8')));
+      }
+    }
+    return JSON.parse(moved(made.value)) as T;
+  };
 }
 
 /** An empty bare repository (a remote) and a clone of it. */

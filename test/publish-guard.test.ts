@@ -3,20 +3,29 @@ import * as path from 'path';
 import { git } from '../lib/git/git';
 import { promote, publish, PublishOptions, removeTenant } from '../lib/cli';
 import { synth } from '../lib';
-import { bareRemote, commitAll, exampleRepo, show } from './git-helpers';
+import { bareRemote, commitAll, exampleRepo, show, snapshotOf } from './git-helpers';
 import { tempDir } from './helpers';
 
-/** The example as a clone of a bare source remote (origin/HEAD set), plus a bare envs remote and its clone. */
-function sourceWithRemote(): { source: string; sourceRemote: string; envs: string; envsRemote: string } {
+interface SourceWithRemote { source: string; sourceRemote: string; envs: string; envsRemote: string }
+
+/** The example as a clone of a bare source remote (origin/HEAD set), plus a bare envs remote and its clone, in `parent`. */
+function makeSourceWithRemote(parent: string): SourceWithRemote {
   const seed = exampleRepo();
-  const parent = tempDir('stoa-source-');
   const sourceRemote = path.join(parent, 'source.git');
   git(parent, ['clone', '--quiet', '--bare', seed, sourceRemote]);
   const source = path.join(parent, 'source');
   git(parent, ['clone', '--quiet', sourceRemote, source]);
-  const { remote, clone } = bareRemote();
-  return { source, sourceRemote, envs: clone, envsRemote: remote };
+  const envsRemote = path.join(parent, 'envs.git');
+  git(parent, ['init', '--quiet', '--bare', '--initial-branch=main', envsRemote]);
+  git(parent, ['clone', '--quiet', envsRemote, path.join(parent, 'envs')]);
+  return { source, sourceRemote, envs: path.join(parent, 'envs'), envsRemote };
 }
+
+/**
+ * {@link makeSourceWithRemote}, copied from the one made for this file: each caller has
+ * repositories of its own, with the same source history (the same commit ids) as the others.
+ */
+const sourceWithRemote = snapshotOf(makeSourceWithRemote);
 
 /** Edits, synthesizes and commits the source; returns the commit. */
 function change(source: string, message: string, edit: () => void): string {
@@ -69,9 +78,9 @@ describe('publish takes only commits of the published branch', () => {
 });
 
 describe('publish goes only forward', () => {
-  /** Published A then B; the source checked out at A again. */
-  function publishedTwice() {
-    const { source, envs, envsRemote } = sourceWithRemote();
+  /** Published A then B; the source checked out at A again (made once, copied for each test). */
+  const publishedTwice = snapshotOf((parent) => {
+    const { source, envs, envsRemote } = makeSourceWithRemote(parent);
     const a = git(source, ['rev-parse', 'HEAD']).trim();
     publish({ projectDir: source, repo: envs });
     const b = change(source, 'promote dev to staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
@@ -79,7 +88,7 @@ describe('publish goes only forward', () => {
     publish({ projectDir: source, repo: envs });
     git(source, ['checkout', '--quiet', a]);
     return { source, envs, envsRemote, a, b };
-  }
+  });
 
   test('an older source commit is refused, naming the last published one and the way out', () => {
     const { source, envs, envsRemote, a, b } = publishedTwice();
@@ -143,15 +152,15 @@ describe('publish goes only forward', () => {
 });
 
 describe('publish guards read-only environments', () => {
-  /** prod at stoa-portal 1.4.0 and with initech, published; then `edit` committed on top. */
-  function prodPublished() {
-    const { source, envs, envsRemote } = sourceWithRemote();
+  /** prod at stoa-portal 1.4.0 and with initech, published (made once, copied for each test). */
+  const prodPublished = snapshotOf((parent) => {
+    const { source, envs, envsRemote } = makeSourceWithRemote(parent);
     change(source, 'staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     change(source, 'prod', () => promote({ projectDir: source, from: 'staging', to: 'prod' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     publish({ projectDir: source, repo: envs });
     return { source, envs, envsRemote };
-  }
+  });
 
   test('a prod downgrade (a rollback) needs --allow-downgrade and is listed in the message', () => {
     const { source, envs, envsRemote } = prodPublished();
