@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { userCacheRoot } from '../cache-root';
 import { ComponentCatalog } from '../config/component-catalog';
 import { RenderUnit, UnitOutput } from './render-units';
 import type { ValidationReport } from '../validate/validate';
@@ -153,10 +153,8 @@ export function defaultCacheDir(projectDir: string): string {
   return path.join(sharedCacheRoot(), id);
 }
 
-/** `$XDG_CACHE_HOME/stoa-manifests` (or `~/.cache/stoa-manifests`): the caches of projects without node_modules. */
-function sharedCacheRoot(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'stoa-manifests');
-}
+/** The caches of projects without node_modules, each in a folder named by 16 hex digits. */
+const sharedCacheRoot = userCacheRoot;
 
 /** The name of the file in a shared-root cache folder that says which project it is for. */
 const OWNER_FILE = 'project-path';

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
+import { codeCacheDir, loadWithCodeCache } from './code-cache';
 
 /*
  * How a CRD schema (schemas/crds/<group>/<version>/<Kind>.json) becomes a validator, in one place:
@@ -35,28 +36,26 @@ export function crdValidatorSource(schemaText: string): string {
 
 /**
  * The precompiled validator of `schemaFile` from `validatorsDir` (same relative path, `.js`), when
- * it was made from exactly this schema text; else undefined (compile at run time instead).
+ * it was made from exactly this schema text; else undefined (compile at run time instead). It is
+ * loaded through V8's code cache in `codeCache` ({@link loadWithCodeCache}; none when undefined).
  */
-export function loadPrecompiled(schemaFile: string, schemaText: string, crdSchemaDir: string, validatorsDir: string): CrdValidator | undefined {
+export function loadPrecompiled(
+  schemaFile: string, schemaText: string, crdSchemaDir: string, validatorsDir: string, codeCache: string | undefined = codeCacheDir(),
+): CrdValidator | undefined {
   const rel = path.relative(crdSchemaDir, schemaFile).replace(/\.json$/, '.js');
   const file = path.join(validatorsDir, rel);
-  let head: string;
+  let source: string;
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buf = Buffer.alloc(90);
-      head = buf.subarray(0, fs.readSync(fd, buf, 0, 90, 0)).toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
+    // Only a regular file: the validators folder is ours, but a link there would be run as code.
+    if (!fs.lstatSync(file).isFile()) return undefined;
+    source = fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
-  const m = HEADER.exec(head);
+  const m = HEADER.exec(source.slice(0, 90));
   if (!m || m[1] !== hashOf(schemaText)) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const validate = require(file);
-  return typeof validate === 'function' ? validate : undefined;
+  const validate = loadWithCodeCache(file, source, codeCache);
+  return typeof validate === 'function' ? validate as CrdValidator : undefined;
 }
 
 function hashOf(text: string): string {
