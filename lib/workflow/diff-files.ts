@@ -51,11 +51,17 @@ export function readWorkingFile(file: string): string | undefined {
     const opened = fs.fstatSync(fd);
     if (!opened.isFile()) return `(not shown: not a regular file, but ${kindOf(opened)})\n`;
     if (opened.size > MAX_DIFF_FILE_BYTES) return `(not shown: ${opened.size} bytes, over the ${MAX_DIFF_FILE_BYTES / 1024 / 1024} MB a diff reads)\n`;
-    const buffer = Buffer.alloc(MAX_DIFF_FILE_BYTES + 1);
+    // Room for the stated size and one byte more, to see a file that grew since; grown when it did.
+    let buffer = Buffer.allocUnsafe(Math.min(opened.size, MAX_DIFF_FILE_BYTES) + 1);
     let length = 0;
     for (let n = -1; n !== 0 && length < buffer.length;) {
       n = fs.readSync(fd, buffer, length, buffer.length - length, null);
       length += n;
+      if (length === buffer.length && buffer.length <= MAX_DIFF_FILE_BYTES) {
+        const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, MAX_DIFF_FILE_BYTES + 1));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
     }
     // A file that grew past the limit after the fstat.
     if (length > MAX_DIFF_FILE_BYTES) return `(not shown: over the ${MAX_DIFF_FILE_BYTES / 1024 / 1024} MB a diff reads)\n`;
