@@ -96,13 +96,14 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
     }
     return file;
   };
-  const isSame = (old: string, content: string): boolean => {
+  /** The current output's file `old` when its bytes and mode are those of `content` (its stat), else undefined. */
+  const sameAs = (old: string, content: string): fs.Stats | undefined => {
     try {
       const stat = fs.lstatSync(old, { throwIfNoEntry: false });
       return stat !== undefined && stat.isFile() && (stat.mode & 0o777) === fileMode && stat.size === Buffer.byteLength(content)
-        && fs.readFileSync(old, 'utf8') === content;
+        && fs.readFileSync(old, 'utf8') === content ? stat : undefined;
     } catch {
-      return false; // gone meanwhile (another process replaced the output): write it
+      return undefined; // gone meanwhile (another process replaced the output): write it
     }
   };
   // A file whose bytes are those of the same file in the current output is linked to it, not
@@ -139,12 +140,12 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
     if (path.isAbsolute(relPath) || !path.join(target, relPath).startsWith(target + path.sep)) {
       throw new Error(`rendered file path ${JSON.stringify(relPath)} is not inside the output folder`);
     }
-    const unchanged = hasOld && isSame(path.join(target, relPath), content);
+    const unchanged = hasOld ? sameAs(path.join(target, relPath), content) : undefined;
     if (unchanged && staging === undefined) {
       same.push(relPath);
       return;
     }
-    if (unchanged && fs.lstatSync(path.join(target, relPath)).nlink === 1 && link(relPath)) return;
+    if (unchanged && unchanged.nlink === 1 && link(relPath)) return;
     fs.writeFileSync(folderFor(relPath), content);
   };
   let open = true;
