@@ -177,8 +177,8 @@ describe('the render cache', () => {
     synth({ projectDir, cache: cacheDir });
     fs.writeFileSync(path.join(projectDir, 'tenants', 'acme.yaml'), fs.readFileSync(path.join(projectDir, 'tenants', 'acme.yaml'), 'utf8').replace(/^displayName: .*/m, 'displayName: Acme Two'));
     synth({ projectDir, cache: cacheDir });
-    // Three units, three environment reports, one input snapshot: the previous run's are gone.
-    expect(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json')).length).toBe(7);
+    // Three units, three environment reports, one input snapshot and what it remembers of each input file: the previous run's are gone.
+    expect(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json')).length).toBe(8);
   });
 });
 

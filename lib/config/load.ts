@@ -39,11 +39,34 @@ export interface ProjectInput {
  * {@link InputError} that lists every problem of every file.
  */
 export function loadProjectInput(location: InputLocation): ProjectInput {
+  return loadProjectInputWith(location);
+}
+
+/** The input folders, as {@link InputFileMemo} names them. */
+export type InputFolder = 'environments' | 'tenants';
+
+/**
+ * Values of input files validated before from exactly their current bytes (by the same library and
+ * catalog): {@link loadProjectInputWith} takes them instead of parsing and validating those files again.
+ */
+export interface InputFileMemo {
+  /** The value validated before from the current bytes of `entry` (a file name) in `folder`, if any. */
+  known(folder: InputFolder, entry: string): unknown;
+  /** Called with each value validated now (not taken from the memo). */
+  validated(folder: InputFolder, entry: string, value: unknown): void;
+}
+
+/**
+ * {@link loadProjectInput}, taking the values of unchanged files from `memo`. The checks across files
+ * run on every value as always; only their line numbers are unknown for remembered files, so a caller
+ * that gets an {@link InputError} should load again without the memo for the exact report.
+ */
+export function loadProjectInputWith(location: InputLocation, memo?: InputFileMemo): ProjectInput {
   const root = location.displayRoot ?? process.cwd();
   const problems: InputProblem[] = [];
   const failedEnvironments = new Set<string>();
-  const environments = readFolder(location.environmentsDir, root, environmentFileSchemaFor(location.catalog ?? ComponentCatalog.stoa()), problems, failedEnvironments);
-  const tenants = readFolder(location.tenantsDir, root, tenantFileSchema, problems, new Set());
+  const environments = readFolder(location.environmentsDir, root, environmentFileSchemaFor(location.catalog ?? ComponentCatalog.stoa()), problems, failedEnvironments, memo && { memo, folder: 'environments' });
+  const tenants = readFolder(location.tenantsDir, root, tenantFileSchema, problems, new Set(), memo && { memo, folder: 'tenants' });
 
   if (environments.length === 0 && problems.length === 0) {
     problems.push({ file: displayPath(root, location.environmentsDir), field: '', message: 'no environment files (*.yaml) found' });
@@ -81,7 +104,7 @@ interface Loaded<T> {
 
 function readFolder<T extends { name: string }>(
   dir: string, root: string, schema: Parameters<typeof readYamlFile<T>>[2], problems: InputProblem[],
-  failed: Set<string>,
+  failed: Set<string>, remembered?: { memo: InputFileMemo; folder: InputFolder },
 ): Loaded<T>[] {
   if (!fs.existsSync(dir)) {
     problems.push({ file: displayPath(root, dir), field: '', message: 'folder does not exist' });
@@ -109,7 +132,9 @@ function readFolder<T extends { name: string }>(
   for (const entry of entries) {
     if (!/\.ya?ml$/.test(entry)) continue;
     const file = displayPath(root, path.join(dir, entry));
-    const result = readYamlFile(path.join(dir, entry), file, schema, project);
+    const known = remembered?.memo.known(remembered.folder, entry) as T | undefined;
+    const result = known !== undefined ? { ok: true as const, value: known, lineOf: () => undefined } : readYamlFile(path.join(dir, entry), file, schema, project);
+    if (result.ok && known === undefined) remembered?.memo.validated(remembered.folder, entry, result.value);
     const expected = entry.replace(/\.ya?ml$/, '');
     if (!result.ok) {
       problems.push(...result.problems);

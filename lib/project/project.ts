@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { EnvironmentConfig } from '../config/environment-config';
-import type { ProjectInput } from '../config/load';
+import type { InputFileMemo, ProjectInput } from '../config/load';
 import { ComponentCatalog } from '../config/component-catalog';
 
 /**
@@ -71,11 +71,14 @@ export function projectEnvironments(project: Project): EnvironmentConfig[] {
   return loader().loadEnvironments({ environmentsDir: project.environmentsDir, displayRoot: project.displayRoot, catalog: project.catalog });
 }
 
-/** Every environment and tenant file of `project`, validated together (read anew on each call). */
-export function projectInput(project: Project): ProjectInput {
-  return loader().loadProjectInput({
+/**
+ * Every environment and tenant file of `project`, validated together (read anew on each call; with a
+ * memo, the values of files it knows are taken from it, see `loadProjectInputWith`).
+ */
+export function projectInput(project: Project, memo?: InputFileMemo): ProjectInput {
+  return loader().loadProjectInputWith({
     environmentsDir: project.environmentsDir, tenantsDir: project.tenantsDir, displayRoot: project.displayRoot, catalog: project.catalog,
-  });
+  }, memo);
 }
 
 /** The input loader (zod and the schemas), loaded when input is read: a synth whose input snapshot is cached never loads it. */

@@ -109,6 +109,32 @@ export class RenderCache {
     this.write(full, { key: full, input });
   }
 
+  /** What `snapshotInput` remembers of each input file under `key`: its digest and validated value, by `<folder>/<file name>`. */
+  public getInputFiles(key: string): Record<string, { readonly digest: string; readonly value: unknown }> | undefined {
+    const full = crypto.createHash('sha256').update(`input files\0${key}`).digest('hex');
+    this.used.add(full);
+    try {
+      const file = path.join(this.dir, `${full}.json`);
+      if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (entry?.key !== full || typeof entry.remembered !== 'object' || entry.remembered === null) return undefined;
+      const files: Record<string, { digest: string; value: unknown }> = {};
+      for (const [id, f] of Object.entries(entry.remembered as Record<string, any>)) {
+        if (typeof f?.digest === 'string' && f.value !== undefined) files[id] = { digest: f.digest, value: f.value };
+      }
+      return files;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores what `snapshotInput` remembers of each input file under `key`. */
+  public putInputFiles(key: string, files: Record<string, { readonly digest: string; readonly value: unknown }>): void {
+    const full = crypto.createHash('sha256').update(`input files\0${key}`).digest('hex');
+    this.used.add(full);
+    this.write(full, { key: full, remembered: files });
+  }
+
   private write(key: string, entry: unknown): void {
     try {
       fs.mkdirSync(this.dir, { recursive: true });
