@@ -2,20 +2,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { synth } from '../lib';
 import { bareRemote, exampleRepo } from './git-helpers';
-import { cli, exampleProject, writeFile } from './helpers';
+import { cli, exampleProject, synthesizedExample, writeFile } from './helpers';
 
 describe('synth --check', () => {
   test('passes when dist/ is what the sources produce', () => {
-    const project = exampleProject();
-    synth({ projectDir: project });
+    const project = synthesizedExample();
     const run = cli('synth', '--check', '--project', project);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/dist\/ is up to date/);
   });
 
   test('fails listing missing, extra and changed files, and writes nothing', () => {
-    const project = exampleProject();
-    const out = synth({ projectDir: project }).outDir;
+    const project = synthesizedExample();
+    const out = path.join(project, 'dist');
     fs.rmSync(path.join(out, 'dev/tenants/acme/service-gateway.yaml'));
     writeFile(out, 'dev/tenants/acme/configmap-hand-made.yaml', 'x: 1\n');
     fs.appendFileSync(path.join(out, 'prod/apps/application-prod-tenant-acme.yaml'), '# edited by hand\n');
@@ -30,8 +29,7 @@ describe('synth --check', () => {
   });
 
   test('a new tenant file not yet synthesized makes the check fail', () => {
-    const project = exampleProject();
-    synth({ projectDir: project });
+    const project = synthesizedExample();
     writeFile(project, 'tenants/umbrella.yaml', 'name: umbrella\ntier: bronze\nowners: {users: [ada]}\nenvironments: [dev]\n');
     const run = cli('synth', '--check', '--project', project);
     expect(run.code).toBe(1);
@@ -41,16 +39,15 @@ describe('synth --check', () => {
 
 describe('validate', () => {
   test('passes on the example and says what it checked', () => {
-    const project = exampleProject();
-    synth({ projectDir: project });
+    const project = synthesizedExample();
     const run = cli('validate', '--project', project);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^\d+ objects valid: schemas and 23 policy rules pass/);
   });
 
   test('fails on a broken folder with located messages, as text and as JSON', () => {
-    const project = exampleProject();
-    const out = synth({ projectDir: project }).outDir;
+    const project = synthesizedExample();
+    const out = path.join(project, 'dist');
     const file = path.join(out, 'prod/apps/application-prod-stoa-portal.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  syncPolicy:\n', '  syncPolicy:\n    automated: {prune: true}\n'));
 
@@ -78,8 +75,7 @@ describe('validate', () => {
 });
 
 test('synth through the CLI reports bad input and keeps dist/', () => {
-  const project = exampleProject();
-  synth({ projectDir: project });
+  const project = synthesizedExample();
   const before = fs.readFileSync(path.join(project, 'dist/dev/apps/application-dev-tenant-acme.yaml'), 'utf8');
   writeFile(project, 'tenants/acme.yaml', 'name: acme\ntier: gold\nowners: {users: [a]}\nenvironments: [dev]\nextra: 1\n');
   const run = cli('synth', '--project', project);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { git } from '../lib/git/git';
 import { synth } from '../lib';
+import { publish, PublishResult } from '../lib/workflow/publish';
 import { exampleProject, tempDir } from './helpers';
 
 // Commits in temp repositories need an identity; a CI machine may have none configured.
@@ -82,6 +83,33 @@ export function bareRemote(): { remote: string; clone: string } {
   git(parent, ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
   git(parent, ['clone', '--quiet', remote, path.join(parent, 'envs')]);
   return { remote, clone: path.join(parent, 'envs') };
+}
+
+/** What {@link makePublishedExample} made: the paths are in the folder it was given. */
+export interface PublishedExample {
+  /** The example project, a repository of its own ({@link exampleRepo}), published once. */
+  readonly source: string;
+  /** The bare envs remote, holding that one publish. */
+  readonly remote: string;
+  /** A checkout of the envs remote (its origin), at that publish. */
+  readonly clone: string;
+  /** What that first publish returned. */
+  readonly first: PublishResult;
+}
+
+/**
+ * The example ({@link exampleRepo}) published once into a new envs remote through a clone of it,
+ * all in `parent` (for {@link snapshotOf}: copies share the source commit and the envs commit).
+ */
+export function makePublishedExample(parent: string): PublishedExample {
+  const source = path.join(parent, 'source');
+  fs.cpSync(exampleRepo(), source, { recursive: true });
+  const remote = path.join(parent, 'envs.git');
+  const clone = path.join(parent, 'envs');
+  git(parent, ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
+  git(parent, ['clone', '--quiet', remote, clone]);
+  const first = publish({ projectDir: source, repo: clone });
+  return { source, remote, clone, first };
 }
 
 /** Lines of a file in a repo at a ref. */

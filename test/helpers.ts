@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { buildProgram } from '../lib/cli/program';
+import { synth } from '../lib/project/synth-project';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..');
@@ -27,6 +28,22 @@ export function exampleProject(): string {
     fs.cpSync(path.join(REPO, folder), path.join(dir, folder), { recursive: true });
   }
   return dir;
+}
+
+/**
+ * A temp project holding a copy of the example ({@link exampleProject}) with its dist/ synthesized,
+ * no git repository: synthesized once per test file, copied for each call.
+ */
+let synthesized: string | undefined;
+export function synthesizedExample(): string {
+  if (synthesized === undefined || !fs.existsSync(synthesized)) {
+    const dir = exampleProject();
+    synth({ projectDir: dir });
+    synthesized = dir;
+  }
+  const copy = tempDir('stoa-project-');
+  fs.cpSync(synthesized, copy, { recursive: true });
+  return copy;
 }
 
 /** Every file under `dir`, by path relative to it (with `/`), with its content. */

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError, loadProjectInput, synth } from '../lib';
-import { exampleProject, readTree, writeFile } from './helpers';
+import { exampleProject, readTree, synthesizedExample, writeFile } from './helpers';
 
 const ACME = `name: acme
 tier: gold
@@ -108,8 +108,9 @@ const cases: BadInput[] = [
 
 describe.each(cases)('bad input: $name', ({ file, content, edit, remove, expected }) => {
   test('fails naming the file, line and field, and leaves dist/ unchanged', () => {
-    const project = exampleProject();
-    const out = synth({ projectDir: project }).outDir;
+    // The example with its dist/ synthesized (made once for this file, copied here).
+    const project = synthesizedExample();
+    const out = path.join(project, 'dist');
     const before = readTree(out);
     if (remove) fs.rmSync(path.join(project, remove));
     const target = path.join(project, file);

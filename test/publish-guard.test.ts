@@ -27,6 +27,16 @@ function makeSourceWithRemote(parent: string): SourceWithRemote {
  */
 const sourceWithRemote = snapshotOf(makeSourceWithRemote);
 
+/** {@link makeSourceWithRemote}, then its HEAD published into the envs checkout (pushed to the envs remote). */
+function makePublishedOnce(parent: string): SourceWithRemote {
+  const made = makeSourceWithRemote(parent);
+  publish({ projectDir: made.source, repo: made.envs });
+  return made;
+}
+
+/** {@link makePublishedOnce}, made once for this file and copied for each caller. */
+const publishedOnce = snapshotOf(makePublishedOnce);
+
 /** Edits, synthesizes and commits the source; returns the commit. */
 function change(source: string, message: string, edit: () => void): string {
   edit();
@@ -38,10 +48,20 @@ function envsHead(remote: string): string {
   return git(remote, ['rev-parse', 'main']).trim();
 }
 
+/** Published A then B; the source checked out at A again (made once, copied for each test). */
+const publishedTwice = snapshotOf((parent) => {
+  const { source, envs, envsRemote } = makePublishedOnce(parent);
+  const a = git(source, ['rev-parse', 'HEAD']).trim();
+  const b = change(source, 'promote dev to staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+  git(source, ['push', '--quiet', 'origin', 'main']);
+  publish({ projectDir: source, repo: envs });
+  git(source, ['checkout', '--quiet', a]);
+  return { source, envs, envsRemote, a, b };
+});
+
 describe('publish takes only commits of the published branch', () => {
   test('an unpushed commit is refused until it is on origin/main; the envs repo is untouched', () => {
-    const { source, envs, envsRemote } = sourceWithRemote();
-    publish({ projectDir: source, repo: envs });
+    const { source, envs, envsRemote } = publishedOnce();
     const before = envsHead(envsRemote);
     const commit = change(source, 'unpushed', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     expect(() => publish({ projectDir: source, repo: envs }))
@@ -78,18 +98,6 @@ describe('publish takes only commits of the published branch', () => {
 });
 
 describe('publish goes only forward', () => {
-  /** Published A then B; the source checked out at A again (made once, copied for each test). */
-  const publishedTwice = snapshotOf((parent) => {
-    const { source, envs, envsRemote } = makeSourceWithRemote(parent);
-    const a = git(source, ['rev-parse', 'HEAD']).trim();
-    publish({ projectDir: source, repo: envs });
-    const b = change(source, 'promote dev to staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
-    git(source, ['push', '--quiet', 'origin', 'main']);
-    publish({ projectDir: source, repo: envs });
-    git(source, ['checkout', '--quiet', a]);
-    return { source, envs, envsRemote, a, b };
-  });
-
   test('an older source commit is refused, naming the last published one and the way out', () => {
     const { source, envs, envsRemote, a, b } = publishedTwice();
     const before = envsHead(envsRemote);
@@ -115,8 +123,7 @@ describe('publish goes only forward', () => {
   });
 
   test('--rollback on a forward publish is refused: nothing would be rolled back', () => {
-    const { source, envs } = sourceWithRemote();
-    publish({ projectDir: source, repo: envs });
+    const { source, envs } = publishedOnce();
     change(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     expect(() => publish({ projectDir: source, repo: envs, rollback: 'just in case' })).toThrow(/--rollback was given, but the source commit [0-9a-f]{12} comes after the last published one .*leave --rollback out/);
@@ -141,8 +148,7 @@ describe('publish goes only forward', () => {
   });
 
   test('a shallow source clone without the last published commit is asked for its history', () => {
-    const { source, sourceRemote, envs } = sourceWithRemote();
-    publish({ projectDir: source, repo: envs });
+    const { source, sourceRemote, envs } = publishedOnce();
     change(source, 'next', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     const shallow = path.join(tempDir('stoa-shallow-'), 'source');
@@ -215,18 +221,14 @@ describe('publish trusts only what it can check', () => {
   });
 
   test('the envs commit records the branch the source commit was checked to be on', () => {
-    const { source, envs, envsRemote } = sourceWithRemote();
-    publish({ projectDir: source, repo: envs });
+    // The publish of the source's HEAD into envs, made once (publishedOnce).
+    const { envsRemote } = publishedOnce();
     expect(git(envsRemote, ['log', '-1', '--format=%B', 'main'])).toContain('Source-Branch: origin/main');
   });
 
   test('a "Source-Commit:" line in some other envs commit is not taken for the last publish', () => {
-    const { source, envs, envsRemote } = sourceWithRemote();
-    const old = git(source, ['rev-parse', 'HEAD']).trim();
-    publish({ projectDir: source, repo: envs });
-    change(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
-    git(source, ['push', '--quiet', 'origin', 'main']);
-    publish({ projectDir: source, repo: envs });
+    // Published the old commit, then a forward one (publishedTwice: a, then b; the source is at a again).
+    const { source, envs, envsRemote, a: old } = publishedTwice();
     // Someone commits to the envs repo with the old commit in the body.
     git(envs, ['commit', '--quiet', '--allow-empty', '-m', `docs: notes\n\nSource-Commit: ${old}`]);
     git(envs, ['push', '--quiet', 'origin', 'main']);
@@ -235,8 +237,7 @@ describe('publish trusts only what it can check', () => {
   });
 
   test('an envs checkout with commits its remote lacks is refused, not pushed along', () => {
-    const { source, envs, envsRemote } = sourceWithRemote();
-    publish({ projectDir: source, repo: envs });
+    const { source, envs, envsRemote } = publishedOnce();
     fs.writeFileSync(path.join(envs, 'extra.txt'), 'local tweak\n');
     commitAll(envs, 'local tweak');
     change(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));

@@ -7,20 +7,21 @@ import { synth } from '../lib/project/synth-project';
 import { promote } from '../lib/workflow/promote';
 import { publish } from '../lib/workflow/publish';
 import { setImage } from '../lib/workflow/set-image';
-import { bareRemote, commitAll, exampleRepo } from './git-helpers';
+import { bareRemote, commitAll, exampleRepo, makePublishedExample, snapshotOf } from './git-helpers';
 import { exampleProject } from './helpers';
 
 // Publish reads component versions from the environment files (as the last published source
 // commit had them, and now), never from the images of the rendered manifests.
+
+/** The example published once into a new envs remote (made once for this file, copied for each caller). */
+const publishedExample = snapshotOf(makePublishedExample);
 
 function lastMessage(remote: string): string {
   return git(remote, ['log', '-1', '--format=%B', 'main']);
 }
 
 test('the versions come from the environment files, not from what the envs repo\'s manifests say', () => {
-  const source = exampleRepo();
-  const { remote, clone } = bareRemote();
-  publish({ projectDir: source, repo: clone });
+  const { source, remote, clone } = publishedExample();
   // Someone edits the envs repo by hand: its dev gateway image now says 6.6.6.
   const deployment = path.join(clone, 'dev/platform/stoa-gateway/deployment-stoa-gateway.yaml');
   fs.writeFileSync(deployment, fs.readFileSync(deployment, 'utf8').replace('stoa-gateway:1.9.0', 'stoa-gateway:6.6.6'));
@@ -37,9 +38,8 @@ test('the versions come from the environment files, not from what the envs repo\
 });
 
 test('a first publish lists the components without versions: nothing was published before', () => {
-  const source = exampleRepo();
-  const { clone } = bareRemote();
-  const result = publish({ projectDir: source, repo: clone });
+  // The first publish of the example into an empty envs repo (made once for this file).
+  const { first: result } = publishedExample();
   expect(result.environments.map((e) => e.environment)).toEqual(['dev', 'prod', 'staging']);
   for (const env of result.environments) {
     expect(env.versions).toEqual([]);
@@ -82,8 +82,7 @@ test('a component of a catalog in code, with its own image repository: publish r
 });
 
 test('when the last published source commit is not in this repository, a read-only environment\'s versions are not guessed: --allow-downgrade is needed', () => {
-  const { remote, clone } = bareRemote();
-  publish({ projectDir: exampleRepo(), repo: clone });
+  const { remote, clone } = publishedExample();
   // Another repository (the same example, another history) whose prod moved on.
   const source = exampleRepo();
   for (const [from, to] of [['dev', 'staging'], ['staging', 'prod']]) {

@@ -3,13 +3,14 @@ import * as path from 'path';
 import { git } from '../lib/git/git';
 import { publish, setImage } from '../lib/cli';
 import { synth } from '../lib';
-import { bareRemote, commitAll, exampleRepo, readBranch, show } from './git-helpers';
+import { bareRemote, commitAll, exampleRepo, makePublishedExample, readBranch, show, snapshotOf } from './git-helpers';
+
+/** The example published once into a new envs remote through a clone (made once for this file, copied for each caller). */
+const publishedExample = snapshotOf(makePublishedExample);
 
 test('publish writes one folder per environment into the envs repo, commits, pushes; a second publish makes no commit', () => {
-  const source = exampleRepo();
-  const { remote, clone } = bareRemote();
-
-  const first = publish({ projectDir: source, repo: clone });
+  // The first publish is made once for this file (publishedExample): its result, and a copy of what it left.
+  const { source, remote, clone, first } = publishedExample();
   expect(first).toMatchObject({ committed: true, pushed: true });
   expect(fs.readdirSync(clone).filter((f) => f !== '.git').sort()).toEqual(['dev', 'prod', 'staging']);
   expect(show(remote, 'main', 'prod/apps/application-prod-tenant-acme.yaml'))
@@ -21,9 +22,7 @@ test('publish writes one folder per environment into the envs repo, commits, pus
 });
 
 test('the commit message records who, what per environment, when, and the source commit', () => {
-  const source = exampleRepo();
-  const { remote, clone } = bareRemote();
-  publish({ projectDir: source, repo: clone });
+  const { source, remote, clone } = publishedExample();
 
   setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
   fs.rmSync(path.join(source, 'tenants/initech.yaml'));

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { checkBranchName, git, redactUrl, tryGit } from '../lib/git/git';
 import { checkPromotions, promote, DiffResult, diffRefs, formatDiff, MAX_DIFF_FILE_BYTES, publish, setImage } from '../lib/cli';
 import { synth } from '../lib';
-import { bareRemote, commitAll, exampleRepo, readBranch, show } from './git-helpers';
+import { bareRemote, commitAll, exampleRepo, makePublishedExample, readBranch, show, snapshotOf } from './git-helpers';
 import { tempDir } from './helpers';
 
 // Hostile repository content and failures half-way through: what the workflow verbs read,
@@ -26,6 +26,9 @@ function unbornState(checkout: string): { head?: string; commit?: string; status
   return { head: tryGit(checkout, ['symbolic-ref', '--quiet', 'HEAD'])?.trim(), commit: tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD'])?.trim(), status: git(checkout, ['status', '--porcelain', '--ignored']), files: fs.readdirSync(checkout).sort() };
 }
 
+/** The example published once into a new envs remote through a clone (made once for this file, copied for each caller). */
+const publishedExample = snapshotOf(makePublishedExample);
+
 function hook(gitDir: string, name: string): { remove: () => void } {
   const file = path.join(gitDir, 'hooks', name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -35,9 +38,7 @@ function hook(gitDir: string, name: string): { remove: () => void } {
 
 describe('publish: only environment folders leave the output folder', () => {
   test('an empty dist/.git/ (invisible to git and to synth --check) is refused and the envs .git is untouched', () => {
-    const source = exampleRepo();
-    const { clone } = bareRemote();
-    publish({ projectDir: source, repo: clone });
+    const { source, clone } = publishedExample();
     const before = stateOf(clone);
     const objects = git(clone, ['count-objects', '-v']);
 
@@ -100,9 +101,7 @@ describe('publish: a failure leaves the local envs checkout as it was', () => {
   });
 
   test('a failed commit after earlier publishes puts back the commit, the files, and the branch it started on', () => {
-    const source = exampleRepo();
-    const { remote, clone } = bareRemote();
-    publish({ projectDir: source, repo: clone });
+    const { source, remote, clone } = publishedExample();
     setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
     fs.rmSync(path.join(source, 'tenants/initech.yaml'));
     synth({ projectDir: source });
