@@ -45,7 +45,7 @@ export { TenantApplicationSet } from './argocd/tenant-application-set';
 export type { TenantApplicationSetProps } from './argocd/tenant-application-set';
 export { ArgoCdSettings } from './argocd/argocd-settings';
 export type { ArgoCdSettingsProps } from './argocd/argocd-settings';
-export type { NotificationTarget } from './argocd/notifications';
+export type { NotificationTarget, TenantReadyWebhook } from './argocd/notifications';
 export { ExternalSecretRef } from './secrets/external-secret';
 export type { ExternalSecretRefProps, SecretStoreRef } from './secrets/external-secret';
 export { ClusterSecretStore } from './secrets/secret-store';

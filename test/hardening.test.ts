@@ -245,20 +245,23 @@ describe('prod guard rails', () => {
     expect(at(example, 'prod/apps/appproject-prod-platform.yaml').spec.syncWindows).toHaveLength(1);
   });
 
-  test('prod Applications are subscribed to sync-failed, health-degraded and out-of-sync alerts; dev ones are not', () => {
+  test('prod Applications are subscribed to sync-failed, health-degraded and drift alerts; dev ones are not', () => {
     expect(at(example, 'prod/apps/application-prod-stoa-portal.yaml').metadata.annotations).toEqual({
       'argocd.argoproj.io/manifest-generate-paths': './',
       'argocd.argoproj.io/sync-wave': '0',
       'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-health-degraded.slack': 'stoa-prod-alerts',
-      'notifications.argoproj.io/subscribe.on-out-of-sync.slack': 'stoa-prod-alerts',
+      'notifications.argoproj.io/subscribe.on-out-of-sync-10m.slack': 'stoa-prod-alerts',
     });
     expect(at(example, 'dev/apps/application-dev-stoa-portal.yaml').metadata.annotations).toEqual({ 'argocd.argoproj.io/manifest-generate-paths': './', 'argocd.argoproj.io/sync-wave': '0' });
     // Argo CD defines none of these triggers by itself: the environment's settings patch does.
     const triggers = at(example, 'prod/argocd-config/configmap-argocd-notifications-cm.yaml').data;
-    expect(Object.keys(triggers).filter((k) => k.startsWith('trigger.')).sort()).toEqual(['trigger.on-health-degraded', 'trigger.on-out-of-sync', 'trigger.on-sync-failed']);
-    expect(triggers['trigger.on-out-of-sync']).toContain("when: app.status.sync.status == 'OutOfSync'");
-    expect(at(example, 'dev/argocd-config/configmap-argocd-notifications-cm.yaml')).toBeUndefined();
+    expect(Object.keys(triggers).filter((k) => k.startsWith('trigger.')).sort())
+      .toEqual(['trigger.on-health-degraded', 'trigger.on-out-of-sync-10m', 'trigger.on-sync-failed', 'trigger.on-tenant-ready-prod']);
+    expect(triggers['trigger.on-out-of-sync-10m']).toContain("when: app.status.sync.status == 'OutOfSync' and ");
+    // dev has no alerts: its patch holds only its tenant-ready webhook.
+    expect(Object.keys(at(example, 'dev/argocd-config/configmap-argocd-notifications-cm.yaml').data).sort())
+      .toEqual(['service.webhook.stoa-control-plane-dev', 'template.tenant-ready-dev', 'trigger.on-tenant-ready-dev']);
     expect(at(example, 'dev/apps/appproject-dev-platform.yaml').spec.syncWindows).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import { PrototypeChart } from '../render/prototype-chart';
 import { ArgoApplication, ArgoApplicationProps } from './argo-application';
 import { ArgoProject, ArgoProjectProps, ProjectAccess, SyncWindow } from './argo-project';
 import { DEFAULT_ARGOCD_NAMESPACE } from '../config/environment-defaults';
-import { NotificationTarget, notificationAnnotations } from './notifications';
+import { NotificationTarget, notificationAnnotations, TenantReadyWebhook, tenantReadyAnnotations } from './notifications';
 import { SyncMode } from './sync-policy';
 import { APP_SYNC_WAVES, setSyncWave } from './sync-wave';
 import { TenantApplicationSet } from './tenant-application-set';
@@ -80,6 +80,11 @@ export interface AppOfAppsProps {
    * @default - none
    */
   readonly notifications?: NotificationTarget;
+  /**
+   * The control plane's tenant-ready webhook every tenant Application is subscribed to.
+   * @default - none
+   */
+  readonly tenantReady?: TenantReadyWebhook;
   /**
    * One Application per tenant, or one ApplicationSet over the tenant folders.
    * @default TenantApplications.APPLICATIONS
@@ -172,20 +177,22 @@ export class AppOfApps extends Construct implements IAppOfApps {
   }
 
   public addTenantApplication(tenant: string, props: AppOfAppsApplicationProps): ArgoApplication {
+    const ready = this.props.tenantReady && tenantReadyAnnotations(this.props.envName, this.props.tenantReady);
     const app = this.tenantApplications === TenantApplications.APPLICATIONS
-      ? this.addApplication(`tenant-${tenant}-application`, props)
-      : this.addTenantPrototype(tenant, props);
+      ? this.application(this.apps, `tenant-${tenant}-application`, props, ready)
+      : this.addTenantPrototype(tenant, props, ready);
     // The same wave in both modes, so both give the same Applications.
     setSyncWave(app, APP_SYNC_WAVES.tenants);
     return app;
   }
 
-  private application(scope: Construct, id: string, props: AppOfAppsApplicationProps): ArgoApplication {
-    return new ArgoApplication(scope, id, { ...props, argocdNamespace: this.argocdNamespace, annotations: this.annotations() });
+  private application(scope: Construct, id: string, props: AppOfAppsApplicationProps, extra?: Record<string, string>): ArgoApplication {
+    const annotations = extra ? { ...this.annotations(), ...extra } : this.annotations();
+    return new ArgoApplication(scope, id, { ...props, argocdNamespace: this.argocdNamespace, annotations });
   }
 
   /** A tenant's Application as a prototype of the environment's ApplicationSet (never rendered itself). */
-  private addTenantPrototype(tenant: string, props: AppOfAppsApplicationProps): ArgoApplication {
+  private addTenantPrototype(tenant: string, props: AppOfAppsApplicationProps, extra?: Record<string, string>): ArgoApplication {
     // Same labels as the apps chart, so prototypes are exactly the Applications they stand for.
     this.prototypes ??= new PrototypeChart(this, 'prototypes', { labels: this.props.labels });
     this.applicationSet ??= new TenantApplicationSet(this.apps, 'tenants-applicationset', {
@@ -196,7 +203,7 @@ export class AppOfApps extends Construct implements IAppOfApps {
       tenantsFolder: outputFolder(this.props.envName, 'tenants'),
       syncWave: APP_SYNC_WAVES.tenants,
     });
-    const app = this.application(this.prototypes, `tenant-${tenant}-application`, props);
+    const app = this.application(this.prototypes, `tenant-${tenant}-application`, props, extra);
     this.applicationSet.addTenant(tenant, app);
     return app;
   }

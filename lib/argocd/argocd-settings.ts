@@ -1,8 +1,9 @@
 import { DEFAULT_ARGOCD_NAMESPACE } from '../config/environment-defaults';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { environmentOfPath } from '../layout/output-layout';
 import { ManifestChart } from '../render/manifest-chart';
-import { NOTIFICATION_TRIGGERS } from './notifications';
+import { NotificationTarget, notificationSettings, TenantReadyWebhook } from './notifications';
 
 /**
  * Health of an Application as its own status says. Argo CD stopped assessing
@@ -28,19 +29,6 @@ end
 return hs
 `;
 
-/**
- * Definitions of the notification triggers Applications subscribe to. Argo CD
- * ships none of them unless its catalog is installed, and `on-out-of-sync` is
- * not in the catalog at all.
- */
-// No oncePer: a trigger then sends each time its condition becomes true, so a second drift
-// (or degradation) at the same git revision is reported too; drift in prod rarely changes the revision.
-const TRIGGERS: Readonly<Record<typeof NOTIFICATION_TRIGGERS[number], { when: string; description: string }>> = {
-  'on-sync-failed': { description: 'The sync failed', when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']" },
-  'on-health-degraded': { description: 'The Application is degraded', when: "app.status.health.status == 'Degraded'" },
-  'on-out-of-sync': { description: 'The cluster differs from git (drift, or a change waiting for a manual sync)', when: "app.status.sync.status == 'OutOfSync'" },
-};
-
 /** Props of {@link ArgoCdSettings}. */
 export interface ArgoCdSettingsProps {
   /** Folder of the patches in dist, e.g. `dev/argocd-config`. */
@@ -51,10 +39,15 @@ export interface ArgoCdSettingsProps {
    */
   readonly argocdNamespace?: string;
   /**
-   * Render the notification trigger and template definitions the Applications subscribe to.
-   * @default false
+   * The alerts every Application subscribes to: their triggers and templates are rendered.
+   * @default - no alerts
    */
-  readonly notifications?: boolean;
+  readonly notifications?: NotificationTarget;
+  /**
+   * The control plane's tenant-ready webhook: its service, trigger and template are rendered.
+   * @default - no tenant-ready notification
+   */
+  readonly tenantReady?: TenantReadyWebhook;
   /**
    * Labels on the ConfigMaps.
    * @default - none
@@ -77,14 +70,10 @@ export class ArgoCdSettings extends ManifestChart {
       metadata: { name: 'argocd-cm', namespace, labels: partOf },
       data: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA },
     });
-    if (props.notifications) {
-      const data: Record<string, string> = {};
-      for (const trigger of NOTIFICATION_TRIGGERS) {
-        const t = TRIGGERS[trigger];
-        const template = `app-${trigger.replace(/^on-/, '')}`;
-        data[`trigger.${trigger}`] = `- description: ${t.description}\n  send: [${template}]\n  when: ${t.when}\n`;
-        data[`template.${template}`] = `message: |\n  {{.app.metadata.name}}: ${t.description.toLowerCase()}.\n  Sync: {{.app.status.sync.status}}, health: {{.app.status.health.status}}, revision: {{.app.status.sync.revision}}.\n`;
-      }
+    // Argo CD defines none of these triggers by itself (two of them only come with its optional catalog).
+    // The environment is the first folder of the output path: keys of its own are named for it.
+    const data = notificationSettings(environmentOfPath(props.outputPath), props.notifications, props.tenantReady);
+    if (Object.keys(data).length > 0) {
       new k8s.KubeConfigMap(this, 'argocd-notifications-cm', { metadata: { name: 'argocd-notifications-cm', namespace, labels: partOf }, data });
     }
   }

@@ -46,6 +46,10 @@ const httpsUrl = z.string().max(2048, { error: 'must be at most 2048 characters'
   .regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL' }).refine(noControl, noControlError);
 const httpUrl = z.string().max(2048, { error: 'must be at most 2048 characters' })
   .regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).refine(noControl, noControlError);
+/** https://, or http:// to an in-cluster Service (`<name>.<namespace>.svc[.cluster.local]`): plain HTTP never leaves the cluster. */
+const webhookUrl = httpUrl.refine((u) => u.startsWith('https://') || /^http:\/\/[a-z0-9.-]+\.svc(\.cluster\.local)?(:[0-9]{1,5})?(\/|$)/.test(u), {
+  error: 'must be an https:// URL, or http:// to an in-cluster Service (<name>.<namespace>.svc[.cluster.local])',
+});
 const secretRef = z.strictObject({ name: dnsLabel(253), namespace: dnsLabel(63), key: plainText(253) });
 
 const secretStore = z.strictObject({
@@ -202,8 +206,20 @@ const environmentFileFields = z.strictObject({
   })).optional(),
   /** Project roles: read-only viewers and a release group that may sync. */
   access: z.strictObject({ viewers: z.array(projectGroup).min(1), releasers: z.array(projectGroup).min(1) }).optional(),
-  /** Argo CD notification subscriptions of every Application. */
-  notifications: z.strictObject({ service: dnsLabel(63), recipient: plainText(253) }).optional(),
+  /** Argo CD notification subscriptions of every Application: failures, degraded health, drift after `driftMinutes`. */
+  notifications: z.strictObject({
+    service: dnsLabel(63),
+    recipient: plainText(253),
+    driftMinutes: z.number().int({ error: 'must be a whole number of minutes' }).min(1, { error: 'must be at least 1 minute' })
+      .max(1440, { error: 'must be at most 1440 minutes (a day)' }).optional(),
+  }).optional(),
+  /** The control plane's webhook, told when each tenant is synced and healthy. */
+  tenantReady: z.strictObject({
+    url: webhookUrl,
+    service: dnsLabel(63).optional(),
+    tokenKey: z.string().max(253, { error: 'must be at most 253 characters' })
+      .regex(/^[-._A-Za-z0-9]+$/, { error: 'must be a Secret key: letters, digits, "-", "_", "."' }).optional(),
+  }).optional(),
   /** The cluster's pod and service CIDRs, kept out of tenants' HTTPS egress. */
   internalCidrs: z.array(z.string().refine(isIpv4Cidr, { error: 'must be an IPv4 CIDR such as 10.0.0.0/8 (octets 0-255, prefix 0-32)' })
     .refine((c) => !c.endsWith('/0'), { error: 'must not be a /0: the cluster is not the whole internet (tenants would lose all HTTPS egress)' })).optional(),

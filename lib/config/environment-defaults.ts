@@ -27,3 +27,8 @@ export const ENVIRONMENT_DEFAULTS = {
 
 /** The namespace Argo CD runs in unless an environment says otherwise (`argocd.namespace`). */
 export const DEFAULT_ARGOCD_NAMESPACE = ENVIRONMENT_DEFAULTS.argocdNamespace;
+
+/** The tenant-ready webhook service of environment `env` when its file names none: named for it, so one Argo CD serving every environment keeps each one's. */
+export function defaultTenantReadyService(env: string): string {
+  return `stoa-control-plane-${env}`;
+}

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { displayPath, isWithin } from '../files';
 import { compareStrings } from '../sort';
 import { ComponentCatalog } from './component-catalog';
+import { defaultTenantReadyService } from './environment-defaults';
 import { EnvironmentConfig, environmentFileSchemaFor } from './environment-config';
 import { InputError, InputProblem } from './input-error';
 import { TenantConfig, tenantFileSchema } from './tenant-config';
@@ -195,12 +196,16 @@ function checkEnvironmentsApart(envs: readonly Loaded<EnvironmentConfig>[], prob
   const fields = [
     { path: ['cluster', 'server'], what: 'cluster server', value: (e: EnvironmentConfig) => e.cluster.server.replace(/\/+$/, '').toLowerCase() },
     { path: ['domain'], what: 'domain', value: (e: EnvironmentConfig) => e.domain },
+    // One Argo CD may get every environment's argocd-notifications-cm patch: a shared service name would be overwritten.
+    { path: ['tenantReady', 'service'], what: 'tenant-ready webhook service', value: (e: EnvironmentConfig) => e.tenantReady && (e.tenantReady.service ?? defaultTenantReadyService(e.name)) },
   ];
   for (const { path: at, what, value } of fields) {
     const first = new Map<string, Loaded<EnvironmentConfig>>();
     for (const env of envs) {
-      const seen = first.get(value(env.value));
-      if (!seen) first.set(value(env.value), env);
+      const key = value(env.value);
+      if (key === undefined) continue;
+      const seen = first.get(key);
+      if (!seen) first.set(key, env);
       else problems.push({ file: env.file, line: env.lineOf(at), field: at.join('.'), message: `is also the ${what} of environment ${seen.value.name} (${seen.file}): each environment has its own` });
     }
   }

@@ -1,6 +1,6 @@
 import { EnvsRepo, TenantApplications } from '../argocd/app-of-apps';
 import { ProjectAccess, SyncWindow } from '../argocd/argo-project';
-import { NotificationTarget } from '../argocd/notifications';
+import { NotificationTarget, TenantReadyWebhook } from '../argocd/notifications';
 import { ComponentCatalog } from '../config/component-catalog';
 import { InfisicalBackend, VaultBackend } from '../secrets/secret-store';
 
@@ -194,10 +194,16 @@ export interface EnvironmentProps {
    */
   readonly access?: ProjectAccess;
   /**
-   * Subscribe every Application to sync-failed, health-degraded and out-of-sync notifications.
+   * Subscribe every Application to sync-failed, health-degraded and drift (out of sync for `driftMinutes`) notifications.
    * @default - no notifications
    */
   readonly notifications?: NotificationTarget;
+  /**
+   * Tell the control plane when a tenant is ready: every tenant Application is subscribed to a webhook
+   * sent once per revision when it is synced and healthy.
+   * @default - no tenant-ready notification
+   */
+  readonly tenantReady?: TenantReadyWebhook;
   /**
    * One Application per tenant, or one ApplicationSet over the tenant folders.
    * @default TenantApplications.APPLICATIONS

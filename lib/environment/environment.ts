@@ -121,6 +121,7 @@ export class Environment extends Construct implements IEnvironment {
       syncWindows: props.syncWindows,
       access: props.access,
       notifications: props.notifications,
+      tenantReady: props.tenantReady,
       tenantApplications: props.tenantApplications,
       labels: this.labels(),
     });
@@ -139,7 +140,8 @@ export class Environment extends Construct implements IEnvironment {
     new ArgoCdSettings(this, 'argocd-settings', {
       outputPath: this.outputPath('argocd-config'),
       argocdNamespace: this.argo.argocdNamespace,
-      notifications: props.notifications !== undefined,
+      notifications: props.notifications,
+      tenantReady: props.tenantReady,
       // No environment label: one Argo CD gets every environment's patch, and they must be identical.
       labels: { 'app.kubernetes.io/managed-by': 'stoa-manifests' },
     });

@@ -73,6 +73,7 @@ export function environmentProps(config: EnvironmentConfig, catalog: ComponentCa
     syncWindows: config.syncWindows,
     access: config.access,
     notifications: config.notifications,
+    tenantReady: config.tenantReady,
     internalCidrs: config.internalCidrs,
     monitoring: config.monitoring,
     nodeLocalDns: config.nodeLocalDns,
