@@ -3,7 +3,7 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { expandApplicationSets } from '../lib/argocd/application-set-preview';
 import { MAX_DISPLAY_NAME_LENGTH, renderProject, validateObjects } from '../lib';
-import { exampleProject, writeFile } from './helpers';
+import { clustersOf, exampleProject, writeFile } from './helpers';
 
 type Obj = { path: string; object: any };
 
@@ -12,7 +12,7 @@ function renderExample(edit: (project: string) => void = () => undefined): Obj[]
   const project = exampleProject();
   edit(project);
   const files = renderProject({ projectDir: project }).files.map((f) => ({ path: f.path, object: f.object as any }));
-  expect(validateObjects(files).violations).toEqual([]);
+  expect(validateObjects(files, clustersOf(project)).violations).toEqual([]);
   return files;
 }
 

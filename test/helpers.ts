@@ -46,6 +46,20 @@ export function synthesizedExample(): string {
   return copy;
 }
 
+/**
+ * What validation learns from a project's environment files that matters for objects judged on their
+ * own: each environment's Kubernetes version (the output targets 1.30; without it, validation assumes
+ * the oldest supported, 1.28, where admissionregistration.k8s.io/v1 policies are not served).
+ */
+export function clustersOf(projectDir: string): { environments: Record<string, { kubernetesVersion: string }> } {
+  const environments: Record<string, { kubernetesVersion: string }> = {};
+  for (const file of fs.readdirSync(path.join(projectDir, 'environments')).filter((f) => f.endsWith('.yaml'))) {
+    const env = parse(fs.readFileSync(path.join(projectDir, 'environments', file), 'utf8'));
+    environments[env.name] = { kubernetesVersion: String(env.cluster?.kubernetesVersion ?? '1.28') };
+  }
+  return { environments };
+}
+
 /** Every file under `dir`, by path relative to it (with `/`), with its content. */
 export function readTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();

@@ -3,10 +3,13 @@ import * as path from 'path';
 import { isPinnedImage } from '../lib/validate/rules';
 import { ObjectInFile, renderProject, validateFolder, validateObjects, VALIDATION_RULES } from '../lib';
 import { BEHAVIOUR_RULES } from '../lib/validate/behaviour';
-import { exampleProject, tempDir, writeFile } from './helpers';
+import { clustersOf, exampleProject, tempDir, writeFile } from './helpers';
 
 // The example, rendered once; each test changes a deep copy.
-const example: readonly ObjectInFile[] = renderProject({ projectDir: exampleProject() }).files
+const exampleDir = exampleProject();
+/** The example's clusters (Kubernetes 1.30): what the environment files tell validation. */
+const clusters = clustersOf(exampleDir);
+const example: readonly ObjectInFile[] = renderProject({ projectDir: exampleDir }).files
   .map((f) => ({ path: f.path, object: f.object }));
 const copy = (): any[] => JSON.parse(JSON.stringify(example));
 const find = (objects: any[], file: string) => {
@@ -15,12 +18,12 @@ const find = (objects: any[], file: string) => {
   return o.object;
 };
 const violationsOf = (objects: any[], rule: string, readOnlyEnvironments?: string[]) =>
-  validateObjects(objects, { readOnlyEnvironments }).violations.filter((v) => v.rule === rule);
+  validateObjects(objects, { readOnlyEnvironments, ...clusters }).violations.filter((v) => v.rule === rule);
 
 const GATEWAY = 'dev/tenants/acme/deployment-gateway.yaml';
 
 test('the example validates clean: every schema and every rule', () => {
-  const report = validateObjects(example);
+  const report = validateObjects(example, clusters);
   expect(report.violations).toEqual([]);
   expect(report.ok).toBe(true);
   expect(report.objects).toBe(example.length);
@@ -144,7 +147,7 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
   {
     rule: 'api-version-served',
     fire: (o) => { find(o, GATEWAY).apiVersion = 'apps/v1beta2'; },
-    message: /Deployment gateway: apps\/v1beta2 Deployment was removed in Kubernetes 1\.16; use apps\/v1 \(the environment targets Kubernetes 1\.28\)/,
+    message: /Deployment gateway: apps\/v1beta2 Deployment was removed in Kubernetes 1\.16; use apps\/v1 \(the environment targets Kubernetes 1\.30\)/,
     quiet: (o) => { find(o, 'dev/tenants/acme/poddisruptionbudget-gateway.yaml').apiVersion = 'policy/v1'; },
   },
   {
@@ -379,13 +382,15 @@ describe('environment-folders', () => {
 
   test('every environment the options know has manifests', () => {
     const objects = copy().filter((o) => !o.path.startsWith('prod/'));
-    const environments = { dev: {}, prod: {}, staging: {} };
+    const { environments } = clusters;
     expect(validateObjects(objects, { environments }).violations.filter((v) => v.rule === 'environment-folders')).toEqual([
       { rule: 'environment-folders', file: 'prod/', message: 'environment prod has an environment file but no manifests in the output: its folder prod/ is missing or empty (run synth)' },
     ]);
     expect(validateObjects(copy(), { environments }).violations).toEqual([]);
-    // Without the environment files, validate cannot know which environments should be there.
-    expect(validateObjects(objects).violations).toEqual([]);
+    // Without the environment files, validate cannot know which environments should be there
+    // (nor their clusters: it assumes the oldest Kubernetes, where the admission policies are not served).
+    expect(validateObjects(objects).violations.filter((v) => v.rule !== 'api-version-served')).toEqual([]);
+    expect(new Set(validateObjects(objects).violations.map((v) => v.file.split('/').slice(0, 3).join('/')))).toEqual(new Set(['dev/platform/admission', 'staging/platform/admission']));
   });
 });
 

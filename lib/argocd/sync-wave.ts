@@ -22,7 +22,7 @@ export const SYNC_WAVES = {
 export const APP_SYNC_WAVES = {
   /** AppProjects: an Application cannot refer to a project that does not exist. */
   projects: -3,
-  /** The ClusterSecretStore, read by the hooks namespace's ExternalSecret. */
+  /** The ClusterSecretStore, read by the hooks namespace's ExternalSecret; the admission policies, in force before any workload. */
   secretStore: -2,
   /** The hooks namespace and its AWX token, used by tenants' hook Jobs. */
   hooks: -1,

@@ -1,4 +1,4 @@
-import { DEFAULT_ARGOCD_NAMESPACE } from './environment-defaults';
+import { DEFAULT_ARGOCD_NAMESPACE, OLDEST_KUBERNETES_VERSION } from './environment-defaults';
 import { ENVIRONMENT_DEFAULTS as D } from './environment-defaults';
 import { z } from 'zod';
 import { ComponentCatalog } from './component-catalog';
@@ -46,6 +46,9 @@ const httpsUrl = z.string().max(2048, { error: 'must be at most 2048 characters'
   .regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL' }).refine(noControl, noControlError);
 const httpUrl = z.string().max(2048, { error: 'must be at most 2048 characters' })
   .regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).refine(noControl, noControlError);
+/** A Kubernetes user or group name as admission requests carry it (`system:serviceaccount:<namespace>:<name>`, a group). */
+const kubernetesUser = z.string().min(1).max(253, { error: 'must be at most 253 characters' })
+  .regex(/^[A-Za-z0-9:._@-]+$/, { error: 'must be a Kubernetes user or group name: letters, digits, ":", ".", "_", "@", "-"' });
 /** https://, or http:// to an in-cluster Service (`<name>.<namespace>.svc[.cluster.local]`): plain HTTP never leaves the cluster. */
 const webhookUrl = httpUrl.refine((u) => u.startsWith('https://') || /^http:\/\/[a-z0-9.-]+\.svc(\.cluster\.local)?(:[0-9]{1,5})?(\/|$)/.test(u), {
   error: 'must be an https:// URL, or http:// to an in-cluster Service (<name>.<namespace>.svc[.cluster.local])',
@@ -124,7 +127,7 @@ const environmentFileFields = z.strictObject({
       .refine((v) => /^1\.\d{1,2}$/.test(String(v)), { error: 'must be a Kubernetes minor version such as "1.30"', abort: true })
       .refine((v) => Number(String(v).split('.')[1]) >= 28, { error: 'must be 1.28 or later: the platform supports Kubernetes 1.28 and newer' })
       .transform(String)
-      .default('1.28'),
+      .default(OLDEST_KUBERNETES_VERSION),
     server: z.string().max(2048, { error: 'must be at most 2048 characters' })
       .regex(/^https:\/\/\S+$/, { error: 'must be an https:// URL of the Kubernetes API server' }).refine(noControl, noControlError),
   }),
@@ -213,6 +216,12 @@ const environmentFileFields = z.strictObject({
     driftMinutes: z.number().int({ error: 'must be a whole number of minutes' }).min(1, { error: 'must be at least 1 minute' })
       .max(1440, { error: 'must be at most 1440 minutes (a day)' }).optional(),
   }).optional(),
+  /** The platform rules enforced at admission too (ValidatingAdmissionPolicies, Kubernetes 1.30+); false renders none. */
+  admission: z.union([z.literal(false), z.strictObject({
+    secretWriters: z.array(kubernetesUser).optional(),
+    controllers: z.array(kubernetesUser).optional(),
+    breakGlassGroups: z.array(kubernetesUser).optional(),
+  })]).optional(),
   /** The control plane's webhook, told when each tenant is synced and healthy. */
   tenantReady: z.strictObject({
     url: webhookUrl,
@@ -235,6 +244,9 @@ export function environmentFileSchemaFor(catalog: ComponentCatalog) {
     }
     checkComponents(env, catalog, ctx);
     checkHotfixes(env, ctx);
+    if (env.admission && Number(env.cluster.kubernetesVersion.split('.')[1]) < 30) {
+      ctx.addIssue({ code: 'custom', path: ['admission'], message: `needs cluster.kubernetesVersion 1.30 or later (ValidatingAdmissionPolicy is admissionregistration.k8s.io/v1 from 1.30; the cluster runs ${env.cluster.kubernetesVersion}): remove it, or set admission: false` });
+    }
   });
 }
 

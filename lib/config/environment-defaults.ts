@@ -32,3 +32,6 @@ export const DEFAULT_ARGOCD_NAMESPACE = ENVIRONMENT_DEFAULTS.argocdNamespace;
 export function defaultTenantReadyService(env: string): string {
   return `stoa-control-plane-${env}`;
 }
+
+/** The Kubernetes minor version a cluster is taken to run when its environment does not say: the oldest the platform supports. */
+export const OLDEST_KUBERNETES_VERSION = '1.28';

@@ -12,6 +12,25 @@ export enum EnvironmentMode {
   READ_ONLY = 'read-only',
 }
 
+/** Who the admission policies of an environment trust besides Argo CD. */
+export interface EnvironmentAdmissionProps {
+  /**
+   * Users that may write Secret values in tenant namespaces.
+   * @default - the External Secrets and cert-manager controllers' service accounts
+   */
+  readonly secretWriters?: readonly string[];
+  /**
+   * Service accounts of controllers that create objects of the kinds Argo CD syncs, trusted in a read-only environment.
+   * @default - cert-manager's (its HTTP-01 solver Services and Ingresses)
+   */
+  readonly controllers?: readonly string[];
+  /**
+   * Groups that may write what Argo CD syncs in a read-only environment (break-glass).
+   * @default ['system:masters']
+   */
+  readonly breakGlassGroups?: readonly string[];
+}
+
 /** The Kubernetes cluster an environment deploys to. */
 export interface ClusterRef {
   /** Cluster name as registered in Argo CD. */
@@ -198,6 +217,12 @@ export interface EnvironmentProps {
    * @default - no notifications
    */
   readonly notifications?: NotificationTarget;
+  /**
+   * The platform rules enforced at admission too (ValidatingAdmissionPolicies, Kubernetes 1.30+):
+   * `false` renders none.
+   * @default - rendered when the cluster runs Kubernetes 1.30 or later, with the default writers
+   */
+  readonly admission?: EnvironmentAdmissionProps | false;
   /**
    * Tell the control plane when a tenant is ready: every tenant Application is subscribed to a webhook
    * sent once per revision when it is synced and healthy.

@@ -1,19 +1,35 @@
 import { GroupKind } from '../argocd/argo-project';
 import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
-import { ENVIRONMENT_DEFAULTS as D } from '../config/environment-defaults';
+import { ENVIRONMENT_DEFAULTS as D, OLDEST_KUBERNETES_VERSION } from '../config/environment-defaults';
+import { AdmissionPolicies, admissionResources } from '../platform/admission-policies';
 import { HooksNamespace } from '../platform/hooks-namespace';
+import { DEFAULT_DENY_POLICY } from '../network/policies';
+import { TENANT_LABEL } from '../config/tenant-config';
 import { ManifestChart } from '../render/manifest-chart';
 import { ClusterSecretStore } from '../secrets/secret-store';
 import { IEnvironment } from './environment-context';
-import { EnvironmentProps } from './environment-props';
+import { EnvironmentMode, EnvironmentProps } from './environment-props';
 
 /** The namespaces and cluster-scoped objects the platform services of an environment add to its platform project. */
 export function platformServicesOf(props: EnvironmentProps, hooksNamespace: string): { namespaces: string[]; clusterResources: GroupKind[] } {
   return {
     namespaces: hooksOf(props) ? [hooksNamespace] : [],
-    clusterResources: props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : [],
+    clusterResources: [
+      ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
+      ...(admissionOf(props) ? admissionResources(admissionPrefix(props.name), readOnly(props)) : []),
+    ],
   };
 }
+
+/** The admission policies of the environment, when it has them: by default from Kubernetes 1.30 (admissionregistration.k8s.io/v1). */
+function admissionOf(props: EnvironmentProps) {
+  if (props.admission === false) return undefined;
+  const [major, minor] = (props.cluster.kubernetesVersion ?? OLDEST_KUBERNETES_VERSION).split('.').map(Number);
+  return major > 1 || minor >= 30 ? props.admission ?? {} : undefined;
+}
+
+const readOnly = (props: EnvironmentProps) => props.mode === EnvironmentMode.READ_ONLY;
+const admissionPrefix = (env: string) => `${env}-stoa-`;
 
 /**
  * The platform services tenants rely on, each its own Application of the platform project:
@@ -33,6 +49,23 @@ export function addPlatformServices(env: IEnvironment, props: EnvironmentProps):
       namespaces: [env.platformNamespace, ...(hooks && !tenantVault ? [env.hooksNamespace] : [])],
     });
     addServiceApplication(env, chart, 'secret-store', env.platformNamespace, APP_SYNC_WAVES.secretStore);
+  }
+  const admission = admissionOf(props);
+  if (admission) {
+    const chart = new ManifestChart(env, 'admission', { outputPath: env.outputPath('platform', 'admission'), labels: env.labels() });
+    new AdmissionPolicies(chart, 'policies', {
+      namePrefix: admissionPrefix(env.envName),
+      argocdNamespace: props.argocdNamespace ?? D.argocdNamespace,
+      tenantLabel: TENANT_LABEL,
+      defaultDenyPolicy: DEFAULT_DENY_POLICY,
+      platformNamespaces: [env.platformNamespace, ...(hooks ? [env.hooksNamespace] : [])],
+      readOnly: readOnly(props),
+      secretWriters: admission.secretWriters,
+      controllers: admission.controllers,
+      breakGlassGroups: admission.breakGlassGroups,
+    });
+    // Cluster-scoped objects only: no namespace to create.
+    addServiceApplication(env, chart, 'admission', env.platformNamespace, APP_SYNC_WAVES.secretStore, false);
   }
   if (hooks) {
     const chart = new ManifestChart(env, 'hooks', { outputPath: env.outputPath('platform', 'hooks'), labels: env.labels() });

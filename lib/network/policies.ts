@@ -14,10 +14,13 @@ export function namespaceNamed(namespace: string): k8s.LabelSelector {
   return { matchLabels: { 'kubernetes.io/metadata.name': namespace } };
 }
 
+/** Name of the NetworkPolicy {@link addDefaultDeny} makes. */
+export const DEFAULT_DENY_POLICY = 'default-deny';
+
 /** A NetworkPolicy selecting every pod of `namespace` that allows nothing: the start of every isolated namespace. */
 export function addDefaultDeny(scope: Construct, namespace: string): k8s.KubeNetworkPolicy {
   return new k8s.KubeNetworkPolicy(scope, 'default-deny', {
-    metadata: { name: 'default-deny', namespace },
+    metadata: { name: DEFAULT_DENY_POLICY, namespace },
     spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
   });
 }

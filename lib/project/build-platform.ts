@@ -74,6 +74,7 @@ export function environmentProps(config: EnvironmentConfig, catalog: ComponentCa
     access: config.access,
     notifications: config.notifications,
     tenantReady: config.tenantReady,
+    admission: config.admission,
     internalCidrs: config.internalCidrs,
     monitoring: config.monitoring,
     nodeLocalDns: config.nodeLocalDns,

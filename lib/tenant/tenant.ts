@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ArgoApplication } from '../argocd/argo-application';
 import { ArgoProject } from '../argocd/argo-project';
 import { setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
-import { isTenantPath, tenantPathPrefix } from '../config/tenant-config';
+import { isTenantPath, TENANT_LABEL, tenantPathPrefix } from '../config/tenant-config';
 import { TIERS, tierQuota } from '../config/tiers';
 import { IEnvironment } from '../environment/environment-context';
 import { EnvironmentMode } from '../environment/environment-props';
@@ -52,7 +52,7 @@ export class Tenant extends ManifestChart {
 
   constructor(env: IEnvironment, id: string, props: TenantProps) {
     const namespace = `tenant-${props.name}`;
-    const tenantLabels = env.labels({ 'stoa.io/tenant': props.name, 'stoa.io/tier': props.tier });
+    const tenantLabels = env.labels({ [TENANT_LABEL]: props.name, 'stoa.io/tier': props.tier });
     // No chart-level namespace: cdk8s would stamp it on the cluster-scoped Namespace too.
     super(env, id, { outputPath: env.outputPath('tenants', props.name), labels: tenantLabels });
     this.tenantName = props.name;

@@ -6,4 +6,5 @@ export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
   'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass',
   'PriorityClass', 'IngressClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService',
   'ClusterSecretStore', 'ClusterAnalysisTemplate', 'ClusterIssuer', 'RuntimeClass', 'CSIDriver', 'VolumeSnapshotClass',
+  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
 ]);

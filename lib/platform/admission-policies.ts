@@ -1,0 +1,153 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { GroupKind } from '../argocd/argo-project';
+import {
+  AdmissionValidation, AdmissionVariable, argoCdOnlyValidation, defaultDenyValidation, secretDataValidation, WORKLOAD_RESOURCES,
+  WORKLOAD_VALIDATIONS, WORKLOAD_VARIABLES,
+} from './admission-rules';
+
+/** Where a policy applies: the platform's namespaces (by name), tenant namespaces (by label). */
+type Scope = 'platform' | 'tenants';
+
+/** The policies {@link AdmissionPolicies} renders, by base name, with the namespaces each is bound to: nothing outside the platform's own namespaces. */
+const POLICIES = (readOnly: boolean): Array<{ base: string; scopes: Scope[] }> => [
+  { base: 'workloads', scopes: ['platform', 'tenants'] },
+  { base: 'tenant-secrets', scopes: ['tenants'] },
+  { base: 'tenant-default-deny', scopes: ['tenants'] },
+  ...(readOnly ? [{ base: 'argocd-only', scopes: ['platform', 'tenants'] as Scope[] }] : []),
+];
+
+/** A binding's name: `<policy>-<scope>`. */
+const bindingName = (policy: string, scope: Scope) => `${policy}-${scope}`;
+
+/** The cluster-scoped objects {@link AdmissionPolicies} renders with `namePrefix` (for the AppProject that deploys them, before they exist). */
+export function admissionResources(namePrefix: string, readOnly: boolean): GroupKind[] {
+  return POLICIES(readOnly).flatMap(({ base, scopes }) => [
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy', name: `${namePrefix}${base}` },
+    ...scopes.map((scope) => ({ group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding', name: bindingName(`${namePrefix}${base}`, scope) })),
+  ]);
+}
+
+/** Props of {@link AdmissionPolicies}. */
+export interface AdmissionPoliciesProps {
+  /** Prefix of every policy and binding name (the environment's Argo CD prefix, e.g. `prod-`). */
+  readonly namePrefix: string;
+  /** Namespace Argo CD runs in: its application controller is the writer the policies trust. */
+  readonly argocdNamespace: string;
+  /** Label every tenant Namespace carries (the bindings select tenant namespaces by it). */
+  readonly tenantLabel: string;
+  /** Name of the default-deny NetworkPolicy of every tenant namespace. */
+  readonly defaultDenyPolicy: string;
+  /** The platform's own namespaces (its components', its hooks'): bound by name, like tenant namespaces by label. */
+  readonly platformNamespaces: readonly string[];
+  /**
+   * A read-only environment: the objects Argo CD syncs are written by Argo CD alone.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * Users that may write Secret values in tenant namespaces: the secret operator and cert-manager (TLS certificates of tenant Ingresses).
+   * @default ['system:serviceaccount:external-secrets:external-secrets', 'system:serviceaccount:cert-manager:cert-manager']
+   */
+  readonly secretWriters?: readonly string[];
+  /**
+   * Service accounts of the cluster's controllers that create objects of the synced kinds in the
+   * platform's and tenants' namespaces, trusted by the read-only policy besides Argo CD.
+   * @default ['system:serviceaccount:cert-manager:cert-manager'] (its HTTP-01 solver Services and Ingresses)
+   */
+  readonly controllers?: readonly string[];
+  /**
+   * Groups that may write anything despite the policies (a documented break-glass).
+   * @default ['system:masters']
+   */
+  readonly breakGlassGroups?: readonly string[];
+}
+
+/**
+ * The resources whose objects Argo CD syncs and only the cluster's own controllers write besides
+ * (their status and scale subresources are not matched: HPAs and KEDA scale through `/scale`).
+ * Custom resources are left out: their operators write them too (KEDA adds finalizers to
+ * ScaledObjects, External Secrets and Argo Rollouts update theirs).
+ */
+const ARGOCD_OWNED: ReadonlyArray<{ readonly group: string; readonly resources: readonly string[] }> = [
+  { group: 'apps', resources: ['deployments', 'statefulsets', 'daemonsets'] },
+  { group: '', resources: ['services', 'serviceaccounts', 'resourcequotas', 'limitranges'] },
+  { group: 'networking.k8s.io', resources: ['ingresses', 'networkpolicies'] },
+  { group: 'rbac.authorization.k8s.io', resources: ['roles', 'rolebindings'] },
+  { group: 'policy', resources: ['poddisruptionbudgets'] },
+];
+
+/** Default {@link AdmissionPoliciesProps.secretWriters}. */
+export const DEFAULT_SECRET_WRITERS: readonly string[] = ['system:serviceaccount:external-secrets:external-secrets', 'system:serviceaccount:cert-manager:cert-manager'];
+
+/** Default {@link AdmissionPoliciesProps.controllers}. */
+export const DEFAULT_CONTROLLERS: readonly string[] = ['system:serviceaccount:cert-manager:cert-manager'];
+
+const cel = (values: readonly string[]) => `[${values.map((v) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}]`;
+
+function rules(resources: typeof WORKLOAD_RESOURCES, operations: readonly string[]) {
+  return resources.map((r) => ({ apiGroups: [r.group], apiVersions: ['*'], resources: [...r.resources], operations: [...operations] }));
+}
+
+/**
+ * The environment's ValidatingAdmissionPolicies and their bindings (admissionregistration.k8s.io/v1,
+ * Kubernetes 1.30+): the workload rules (`image-pinned`, `container-resources`, `non-root`) and
+ * Secret values only from the secret operator in tenant namespaces, their default-deny NetworkPolicy
+ * kept; in a read-only environment, the objects Argo CD syncs written by Argo CD alone. Every
+ * binding denies (`validationActions: [Deny]`); a policy that cannot be evaluated fails closed.
+ */
+export class AdmissionPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: AdmissionPoliciesProps) {
+    super(scope, id);
+    const argocd = `system:serviceaccount:${props.argocdNamespace}:argocd-application-controller`;
+    // Argo CD, and the controller-manager when it runs without per-controller service accounts.
+    const trusted = cel([argocd, 'system:kube-controller-manager']);
+    const trustedInReadOnly = cel([argocd, 'system:kube-controller-manager', ...(props.controllers ?? DEFAULT_CONTROLLERS)]);
+    const selectors: Record<Scope, unknown> = {
+      platform: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...props.platformNamespaces] }] },
+      tenants: { matchExpressions: [{ key: props.tenantLabel, operator: 'Exists' }] },
+    };
+    const specs: Record<string, { resourceRules: unknown[]; variables: readonly AdmissionVariable[]; validations: readonly AdmissionValidation[] }> = {
+      'workloads': { resourceRules: rules(WORKLOAD_RESOURCES, ['CREATE', 'UPDATE']), variables: WORKLOAD_VARIABLES, validations: WORKLOAD_VALIDATIONS },
+      'tenant-secrets': {
+        resourceRules: rules([{ group: '', resources: ['secrets'] }], ['CREATE', 'UPDATE']),
+        variables: [{ name: 'secretWriters', expression: cel(props.secretWriters ?? DEFAULT_SECRET_WRITERS) }],
+        validations: [secretDataValidation()],
+      },
+      'tenant-default-deny': {
+        resourceRules: rules([{ group: 'networking.k8s.io', resources: ['networkpolicies'] }], ['UPDATE', 'DELETE']),
+        variables: [{ name: 'trusted', expression: trusted }],
+        validations: [defaultDenyValidation(props.defaultDenyPolicy)],
+      },
+      'argocd-only': {
+        resourceRules: rules(ARGOCD_OWNED, ['CREATE', 'UPDATE', 'DELETE']),
+        variables: [{ name: 'trusted', expression: trustedInReadOnly }, { name: 'breakGlass', expression: cel(props.breakGlassGroups ?? ['system:masters']) }],
+        validations: [argoCdOnlyValidation()],
+      },
+    };
+    for (const { base, scopes } of POLICIES(props.readOnly ?? false)) {
+      const name = `${props.namePrefix}${base}`;
+      const spec = specs[base];
+      new ApiObject(this, `${base}-policy`, {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: { resourceRules: spec.resourceRules },
+          variables: spec.variables.map((v) => ({ name: v.name, expression: v.expression })),
+          validations: spec.validations.map((v) => ({ expression: v.expression, message: `${v.message} (${v.rule})` })),
+        },
+      });
+      // A binding has one namespace selector: one binding per scope.
+      for (const scope of scopes) {
+        new ApiObject(this, `${base}-binding-${scope}`, {
+          apiVersion: 'admissionregistration.k8s.io/v1',
+          kind: 'ValidatingAdmissionPolicyBinding',
+          metadata: { name: bindingName(name, scope) },
+          spec: { policyName: name, validationActions: ['Deny'], matchResources: { namespaceSelector: selectors[scope] } },
+        });
+      }
+    }
+  }
+}

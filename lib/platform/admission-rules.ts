@@ -1,0 +1,116 @@
+/*
+ * The platform rules the API server enforces too, as CEL for ValidatingAdmissionPolicies
+ * (admissionregistration.k8s.io/v1, Kubernetes 1.30+). Each workload rule says in CEL what the
+ * offline rule of the same id checks in TypeScript (lib/validate/rules/); the tests evaluate these
+ * expressions with a CEL evaluator against the objects the offline rules judge, and require the same
+ * verdict. Expressions use standard CEL only (no Kubernetes CEL library), so they mean the same
+ * everywhere.
+ */
+
+/** One validation of a policy: allowed when `expression` is true. */
+export interface AdmissionValidation {
+  /** The offline rule it mirrors (`image-pinned`, ...), or what it guards. */
+  readonly rule: string;
+  /** CEL over `object`, `oldObject`, `request` and `variables`. */
+  readonly expression: string;
+  /** What the API server says when it refuses. */
+  readonly message: string;
+}
+
+/** A CEL variable of a policy, evaluated before its validations. */
+export interface AdmissionVariable {
+  /** Its name (`variables.<name>`). */
+  readonly name: string;
+  /** CEL. */
+  readonly expression: string;
+}
+
+/** The pod spec of any workload kind the platform renders, then every container of it (init, regular, ephemeral). */
+export const WORKLOAD_VARIABLES: readonly AdmissionVariable[] = [
+  {
+    name: 'podSpec',
+    expression: "object.kind == 'Pod' ? object.spec : object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec.template.spec",
+  },
+  {
+    name: 'containers',
+    expression: '(has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []) + '
+      + '(has(variables.podSpec.containers) ? variables.podSpec.containers : []) + '
+      + '(has(variables.podSpec.ephemeralContainers) ? variables.podSpec.ephemeralContainers : [])',
+  },
+];
+
+/** The workload kinds (API group, resource) whose pod specs the workload rules check. */
+export const WORKLOAD_RESOURCES: ReadonlyArray<{ readonly group: string; readonly resources: readonly string[] }> = [
+  { group: '', resources: ['pods'] },
+  { group: 'apps', resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'] },
+  { group: 'batch', resources: ['jobs', 'cronjobs'] },
+  { group: 'argoproj.io', resources: ['rollouts'] },
+];
+
+/** `image-pinned`, `container-resources` and `non-root`, as CEL over {@link WORKLOAD_VARIABLES}. */
+export const WORKLOAD_VALIDATIONS: readonly AdmissionValidation[] = [
+  {
+    rule: 'image-pinned',
+    // A digest, or a tag other than latest (and not empty) after the last path segment's first colon.
+    expression: "variables.containers.all(c, has(c.image) && (c.image.matches('@sha256:[a-f0-9]{64}$') || "
+      + "(c.image.matches('^(.*/)?[^/:]+:[^/]+$') && !c.image.matches('^(.*/)?[^/:]+:latest$'))))",
+    message: 'every image names a version tag other than latest, or a digest',
+  },
+  {
+    rule: 'container-resources',
+    expression: "variables.containers.all(c, has(c.resources) && has(c.resources.requests) && has(c.resources.limits) && "
+      + "['cpu', 'memory'].all(r, r in c.resources.requests && r in c.resources.limits))",
+    message: 'every container sets CPU and memory requests and limits',
+  },
+  {
+    rule: 'non-root',
+    // The container's setting wins over the pod's, for runAsNonRoot and for runAsUser (UID 0 with runAsNonRoot never starts).
+    expression: 'variables.containers.all(c, '
+      + '((has(c.securityContext) && has(c.securityContext.runAsNonRoot)) ? c.securityContext.runAsNonRoot == true : '
+      + '(has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsNonRoot) && variables.podSpec.securityContext.runAsNonRoot == true)) && '
+      + '((has(c.securityContext) && has(c.securityContext.runAsUser)) ? c.securityContext.runAsUser != 0 : '
+      + '!(has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsUser) && variables.podSpec.securityContext.runAsUser == 0)))',
+    message: 'pods run as non-root: runAsNonRoot: true on the pod or every container, and no runAsUser 0',
+  },
+];
+
+/**
+ * The writers a policy trusts: `variables.trusted` (Argo CD's application controller and the
+ * controller-manager's user), and the cluster's own controllers, which run as service accounts of
+ * kube-system (the deployment controller annotates Deployments, the service account controller makes
+ * each namespace's `default`, the garbage collector and namespace controller delete).
+ */
+const TRUSTED_WRITER = "(request.userInfo.username in variables.trusted || request.userInfo.username.startsWith('system:serviceaccount:kube-system:'))";
+
+/** `no-secret-data` at admission: a Secret with values in a tenant namespace comes from the secret operator, cert-manager or the cluster's own controllers, never from a person or Argo CD. */
+export function secretDataValidation(): AdmissionValidation {
+  return {
+    rule: 'no-secret-data',
+    expression: "!((has(object.data) && size(object.data) > 0) || (has(object.stringData) && size(object.stringData) > 0)) || "
+      + "request.userInfo.username in variables.secretWriters || request.userInfo.username.startsWith('system:serviceaccount:kube-system:')",
+    message: 'Secret values come only from the secret operator (External Secrets): reference them with an ExternalSecret',
+  };
+}
+
+/** A tenant namespace keeps its default-deny NetworkPolicy: only Argo CD (and the namespace's own deletion) may change or remove it. */
+export function defaultDenyValidation(policyName: string): AdmissionValidation {
+  return {
+    rule: 'tenant-default-deny',
+    expression: `${TRUSTED_WRITER} || (oldObject == null ? object : oldObject).metadata.name != '${policyName}' || `
+      + "(request.operation != 'DELETE' && "
+      + '(!has(object.spec.podSelector.matchLabels) || size(object.spec.podSelector.matchLabels) == 0) && '
+      + '(!has(object.spec.podSelector.matchExpressions) || size(object.spec.podSelector.matchExpressions) == 0) && '
+      + "has(object.spec.policyTypes) && size(object.spec.policyTypes) == 2 && 'Ingress' in object.spec.policyTypes && 'Egress' in object.spec.policyTypes && "
+      + '(!has(object.spec.ingress) || size(object.spec.ingress) == 0) && (!has(object.spec.egress) || size(object.spec.egress) == 0))',
+    message: `the ${policyName} NetworkPolicy of a tenant namespace denies all ingress and egress; only Argo CD may change or remove it`,
+  };
+}
+
+/** In a read-only environment, the objects Argo CD syncs are written by Argo CD alone (and the controllers that clean up after it). */
+export function argoCdOnlyValidation(): AdmissionValidation {
+  return {
+    rule: 'read-only-manual-sync',
+    expression: `${TRUSTED_WRITER} || request.userInfo.groups.exists(g, g in variables.breakGlass)`,
+    message: 'in a read-only environment only Argo CD writes what git declares: change the envs repo and sync',
+  };
+}

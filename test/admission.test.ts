@@ -1,0 +1,262 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { run } from '@bufbuild/cel';
+import fc from 'fast-check';
+import { parse, stringify } from 'yaml';
+import { InputError, renderProject } from '../lib';
+import { isPinnedImage } from '../lib/validate/rules';
+import { containerResources, imagePinned, nonRoot } from '../lib/validate/rules/workloads';
+import { noSecretData } from '../lib/validate/rules/secrets';
+import { PolicyContext, PolicyRule } from '../lib/validate/policy';
+import { exampleProject } from './helpers';
+
+/*
+ * The ValidatingAdmissionPolicies the platform renders, evaluated here with a CEL evaluator
+ * (@bufbuild/cel) as the API server evaluates them: variables in order, then every validation; a
+ * validation that does not evaluate to true (false, or an error) denies. The workload and Secret
+ * policies must agree with the offline rules of the same id on every object the example renders and
+ * on hostile variants of them.
+ */
+
+type Obj = { path: string; object: any };
+
+function render(edit: (project: string) => void = () => undefined): Obj[] {
+  const project = exampleProject();
+  edit(project);
+  return renderProject({ projectDir: project }).files.map((f) => ({ path: f.path, object: f.object as any }));
+}
+
+function editYaml(project: string, file: string, change: (doc: any) => void): void {
+  const doc = parse(fs.readFileSync(path.join(project, file), 'utf8'));
+  change(doc);
+  fs.writeFileSync(path.join(project, file), stringify(doc));
+}
+
+const example = render();
+const at = (objects: Obj[], file: string) => objects.find((o) => o.path === file)?.object;
+const policy = (env: string, name: string) => at(example, `${env}/platform/admission/validatingadmissionpolicy-${env}-stoa-${name}.yaml`);
+
+/** A JSON value as CEL sees a Kubernetes object: maps, lists, int for whole numbers. */
+function toCel(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toCel);
+  if (value !== null && typeof value === 'object') return new Map(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  return value;
+}
+
+interface Request { operation: 'CREATE' | 'UPDATE' | 'DELETE'; username: string; groups?: string[]; object: unknown; oldObject?: unknown }
+
+/** The messages of the validations of `vap` that deny `request` (none: admitted). */
+function denials(vap: any, request: Request): string[] {
+  const bindings: Record<string, unknown> = {
+    object: toCel(request.object ?? null),
+    oldObject: toCel(request.oldObject ?? null),
+    request: toCel({ operation: request.operation, userInfo: { username: request.username, groups: request.groups ?? ['system:authenticated'] } }),
+  };
+  const variables = new Map<string, unknown>();
+  bindings.variables = variables;
+  for (const v of vap.spec.variables ?? []) variables.set(v.name, run(v.expression, bindings as any));
+  return (vap.spec.validations as any[]).filter((v) => run(v.expression, bindings as any) !== true).map((v) => v.message);
+}
+
+const ARGOCD = 'system:serviceaccount:argocd:argocd-application-controller';
+const PERSON = 'alice@stoa.example.com';
+
+/** What the offline rule finds in `object` alone. */
+function offline(rule: PolicyRule, object: any): boolean {
+  const objects = [{ path: 'x/y.yaml', object }];
+  const context: PolicyContext = { objects, applications: [], readOnlyEnvironments: new Set(), environments: new Map() } as any;
+  return rule.check(context).length === 0;
+}
+
+const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Rollout']);
+const workloads = example.filter((o) => WORKLOAD_KINDS.has(o.object.kind));
+
+/** The pod spec of a rendered workload, for making variants of it. */
+function podOf(object: any): any {
+  if (object.kind === 'Pod') return object.spec;
+  if (object.kind === 'CronJob') return object.spec.jobTemplate.spec.template.spec;
+  return object.spec.template.spec;
+}
+
+/** Hostile variants of a workload, each breaking (or not) one of the three workload rules. */
+function variants(object: any): Array<{ name: string; object: any }> {
+  const make = (name: string, change: (pod: any) => void) => {
+    const copy = JSON.parse(JSON.stringify(object));
+    change(podOf(copy));
+    return { name, object: copy };
+  };
+  const first = (pod: any) => pod.containers[0];
+  return [
+    make('latest tag', (pod) => { first(pod).image = 'ghcr.io/x/y:latest'; }),
+    make('no tag', (pod) => { first(pod).image = 'registry:5000/x/y'; }),
+    make('digest', (pod) => { first(pod).image = `ghcr.io/x/y@sha256:${'a'.repeat(64)}`; }),
+    make('empty tag', (pod) => { first(pod).image = 'ghcr.io/x/y:'; }),
+    make('no cpu limit', (pod) => { delete first(pod).resources?.limits?.cpu; }),
+    make('no resources', (pod) => { delete first(pod).resources; }),
+    make('init container without resources', (pod) => { pod.initContainers = [{ name: 'init', image: 'busybox:1.36', securityContext: { runAsNonRoot: true } }]; }),
+    make('runAsNonRoot false on the container', (pod) => { first(pod).securityContext = { ...first(pod).securityContext, runAsNonRoot: false }; }),
+    make('no runAsNonRoot anywhere', (pod) => { delete pod.securityContext; for (const c of pod.containers) delete c.securityContext?.runAsNonRoot; }),
+    make('pod runAsNonRoot, container silent', (pod) => { pod.securityContext = { runAsNonRoot: true }; for (const c of pod.containers) delete c.securityContext; }),
+    make('runAsUser 0 on the pod', (pod) => { pod.securityContext = { ...pod.securityContext, runAsNonRoot: true, runAsUser: 0 }; for (const c of pod.containers) delete c.securityContext?.runAsUser; }),
+    make('runAsUser 0 on the pod, 1000 on the container', (pod) => { pod.securityContext = { runAsNonRoot: true, runAsUser: 0 }; first(pod).securityContext = { runAsUser: 1000 }; }),
+    make('runAsUser 0 on the container', (pod) => { first(pod).securityContext = { ...first(pod).securityContext, runAsUser: 0 }; }),
+  ];
+}
+
+describe('the workload policy says what image-pinned, container-resources and non-root say', () => {
+  const vap = policy('prod', 'workloads');
+  const RULES: Array<[string, PolicyRule]> = [['image-pinned', imagePinned], ['container-resources', containerResources], ['non-root', nonRoot]];
+  const verdicts = (object: any) => {
+    const denied = denials(vap, { operation: 'CREATE', username: ARGOCD, object });
+    return Object.fromEntries(RULES.map(([id, rule]) => [id, { admission: !denied.some((m) => m.endsWith(`(${id})`)), offline: offline(rule, object) }]));
+  };
+
+  test('the example renders workloads of every kind the policy matches, and every one is admitted', () => {
+    expect(new Set(workloads.map((w) => w.object.kind))).toEqual(new Set(['Deployment', 'Job', 'Rollout']));
+    for (const w of workloads) expect({ file: w.path, denied: denials(vap, { operation: 'CREATE', username: ARGOCD, object: w.object }) }).toEqual({ file: w.path, denied: [] });
+  });
+
+  test.each(workloads.map((w) => [w.path, w.object]))('%s and its hostile variants: the same verdict offline and at admission', (_file, object) => {
+    for (const variant of variants(object)) {
+      const v = verdicts(variant.object);
+      for (const [id, { admission, offline: off }] of Object.entries(v)) expect({ variant: variant.name, rule: id, admission }).toEqual({ variant: variant.name, rule: id, admission: off });
+    }
+    // The variants do break each rule somewhere (a comparison of two rules that always pass proves nothing).
+    const broken = variants(object).flatMap((variant) => Object.entries(verdicts(variant.object)).filter(([, r]) => !r.offline).map(([id]) => id));
+    expect(new Set(broken)).toEqual(new Set(['image-pinned', 'container-resources', 'non-root']));
+  });
+
+  test('the Pods controllers make from those templates are admitted; a Pod breaking a rule is not', () => {
+    for (const w of workloads) {
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'tenant-acme' }, spec: podOf(w.object) };
+      expect(denials(vap, { operation: 'CREATE', username: 'system:serviceaccount:kube-system:replicaset-controller', object: pod })).toEqual([]);
+      const root = JSON.parse(JSON.stringify(pod));
+      root.spec.securityContext = { runAsNonRoot: false };
+      for (const c of root.spec.containers) delete c.securityContext;
+      expect(denials(vap, { operation: 'CREATE', username: 'system:serviceaccount:kube-system:replicaset-controller', object: root })).toEqual([expect.stringContaining('(non-root)')]);
+    }
+  });
+
+  test('any image string: pinned at admission exactly when pinned offline', () => {
+    const deployment = workloads.find((w) => w.object.kind === 'Deployment')!.object;
+    const withImage = (image: string) => { const copy = JSON.parse(JSON.stringify(deployment)); podOf(copy).containers[0].image = image; return copy; };
+    const part = fc.stringMatching(/^[a-z0-9._@:/-]{0,12}$/);
+    fc.assert(fc.property(fc.oneof(part, fc.tuple(part, fc.constantFrom(':', '@sha256:', '/', ':latest'), part).map((t) => t.join(''))), (image) => {
+      const denied = denials(vap, { operation: 'CREATE', username: ARGOCD, object: withImage(image) }).some((m) => m.endsWith('(image-pinned)'));
+      return denied === !isPinnedImage(image);
+    }), { numRuns: 300 });
+  });
+});
+
+describe('Secret values in tenant namespaces', () => {
+  const vap = policy('dev', 'tenant-secrets');
+  const secret = (data?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'tenant-acme' }, ...(data ? { data } : {}) });
+
+  test('Argo CD applying what git holds: refused exactly when no-secret-data refuses it offline', () => {
+    for (const object of [secret(), secret({}), secret({ token: 'aHVudGVyMg==' }), { ...secret(), stringData: { token: 'x' } }]) {
+      expect(denials(vap, { operation: 'CREATE', username: ARGOCD, object }).length === 0).toBe(offline(noSecretData, object));
+    }
+  });
+
+  test('the secret operator, cert-manager and the cluster\'s controllers may write values; a person may not', () => {
+    const object = secret({ token: 'aHVudGVyMg==' });
+    expect(denials(vap, { operation: 'CREATE', username: 'system:serviceaccount:external-secrets:external-secrets', object })).toEqual([]);
+    expect(denials(vap, { operation: 'UPDATE', username: 'system:serviceaccount:cert-manager:cert-manager', object })).toEqual([]);
+    expect(denials(vap, { operation: 'CREATE', username: 'system:serviceaccount:kube-system:token-controller', object })).toEqual([]);
+    expect(denials(vap, { operation: 'CREATE', username: PERSON, object })).toEqual([expect.stringContaining('(no-secret-data)')]);
+  });
+});
+
+describe('a tenant namespace keeps its default-deny NetworkPolicy', () => {
+  const vap = policy('dev', 'tenant-default-deny');
+  const deny = at(example, 'dev/tenants/acme/networkpolicy-default-deny.yaml');
+  const changed = (change: (spec: any) => void) => { const copy = JSON.parse(JSON.stringify(deny)); change(copy.spec); return copy; };
+
+  test.each<[string, boolean, Request]>([
+    ['a person re-applying it unchanged', true, { operation: 'UPDATE', username: PERSON, object: deny, oldObject: deny }],
+    ['a person narrowing its pod selector', false, { operation: 'UPDATE', username: PERSON, object: changed((s) => { s.podSelector = { matchLabels: { app: 'x' } }; }), oldObject: deny }],
+    ['a person dropping Egress', false, { operation: 'UPDATE', username: PERSON, object: changed((s) => { s.policyTypes = ['Ingress']; }), oldObject: deny }],
+    ['a person adding an allow-all rule', false, { operation: 'UPDATE', username: PERSON, object: changed((s) => { s.ingress = [{}]; }), oldObject: deny }],
+    ['a person deleting it', false, { operation: 'DELETE', username: PERSON, object: null, oldObject: deny }],
+    ['Argo CD pruning it (tenant removed)', true, { operation: 'DELETE', username: ARGOCD, object: null, oldObject: deny }],
+    ['the namespace controller deleting it with the namespace', true, { operation: 'DELETE', username: 'system:serviceaccount:kube-system:namespace-controller', object: null, oldObject: deny }],
+    ['a person deleting another policy', true, { operation: 'DELETE', username: PERSON, object: null, oldObject: { ...deny, metadata: { ...deny.metadata, name: 'gateway-allow-ingress' } } }],
+  ])('%s: admitted %s', (_name, admitted, request) => {
+    expect(denials(vap, request).length === 0).toBe(admitted);
+  });
+});
+
+describe('in a read-only environment only Argo CD writes what it syncs', () => {
+  const vap = policy('prod', 'argocd-only');
+  const object = at(example, 'prod/tenants/acme/service-gateway.yaml');
+
+  test.each<[string, boolean, string, string[] | undefined]>([
+    ['Argo CD', true, ARGOCD, undefined],
+    ['a person', false, PERSON, undefined],
+    ['a person in the break-glass group', true, PERSON, ['system:masters', 'system:authenticated']],
+    ['the deployment controller', true, 'system:serviceaccount:kube-system:deployment-controller', undefined],
+    ['cert-manager (HTTP-01 solver Services)', true, 'system:serviceaccount:cert-manager:cert-manager', undefined],
+    ['another tenant\'s pod', false, 'system:serviceaccount:tenant-globex:default', undefined],
+  ])('%s: admitted %s', (_name, admitted, username, groups) => {
+    for (const operation of ['CREATE', 'UPDATE', 'DELETE'] as const) {
+      expect(denials(vap, { operation, username, groups, object: operation === 'DELETE' ? null : object, oldObject: operation === 'CREATE' ? null : object }).length === 0).toBe(admitted);
+    }
+  });
+
+  test('only read-only environments have it', () => {
+    expect(policy('dev', 'argocd-only')).toBeUndefined();
+    expect(policy('staging', 'argocd-only')).toBeUndefined();
+  });
+});
+
+describe('the rendered policies and bindings', () => {
+  test.each(['dev', 'staging', 'prod'])('%s: every policy is bound, denying, only in the platform\'s and tenants\' namespaces; failures deny', (env) => {
+    const objects = example.filter((o) => o.path.startsWith(`${env}/platform/admission/`)).map((o) => o.object);
+    const policies = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+    const bindings = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
+    expect(policies.length).toBe(env === 'prod' ? 4 : 3);
+    for (const p of policies) {
+      expect(p.apiVersion).toBe('admissionregistration.k8s.io/v1');
+      expect(p.spec.failurePolicy).toBe('Fail');
+      expect(bindings.filter((b) => b.spec.policyName === p.metadata.name).length).toBeGreaterThan(0);
+    }
+    for (const b of bindings) {
+      expect(policies.map((p) => p.metadata.name)).toContain(b.spec.policyName);
+      expect(b.spec.validationActions).toEqual(['Deny']);
+      expect([
+        { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['stoa-system', 'stoa-hooks'] }] },
+        { matchExpressions: [{ key: 'stoa.io/tenant', operator: 'Exists' }] },
+      ]).toContainEqual(b.spec.matchResources.namespaceSelector);
+    }
+    // The Application that syncs them, before the platform and the tenants.
+    const app = at(example, `${env}/apps/application-${env}-admission.yaml`);
+    expect(app.spec.source.path).toBe(`${env}/platform/admission`);
+    expect(Number(app.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeLessThan(0);
+  });
+
+  test('tenant namespaces carry the label the bindings select', () => {
+    expect(at(example, 'dev/tenants/acme/namespace-tenant-acme.yaml').metadata.labels['stoa.io/tenant']).toBe('acme');
+  });
+
+  test('a cluster older than 1.30 gets none; asking for them there is refused; admission: false renders none', () => {
+    const old = render((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.cluster.kubernetesVersion = '1.29'; }));
+    expect(old.filter((o) => o.path.startsWith('dev/platform/admission/'))).toEqual([]);
+    expect(at(old, 'dev/apps/application-dev-admission.yaml')).toBeUndefined();
+    expect(() => render((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.cluster.kubernetesVersion = '1.29'; e.admission = {}; })))
+      .toThrow(InputError);
+    const off = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = false; }));
+    expect(off.filter((o) => o.path.startsWith('prod/platform/admission/'))).toEqual([]);
+  });
+
+  test('writers and break-glass groups from the environment file; a name that could break out of CEL is refused', () => {
+    const objects = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { breakGlassGroups: ['stoa-oncall'], controllers: [] }; }));
+    const vap = at(objects, 'prod/platform/admission/validatingadmissionpolicy-prod-stoa-argocd-only.yaml');
+    const object = at(objects, 'prod/tenants/acme/service-gateway.yaml');
+    expect(denials(vap, { operation: 'UPDATE', username: PERSON, groups: ['stoa-oncall'], object, oldObject: object })).toEqual([]);
+    expect(denials(vap, { operation: 'UPDATE', username: PERSON, groups: ['system:masters'], object, oldObject: object })).toHaveLength(1);
+    expect(denials(vap, { operation: 'UPDATE', username: 'system:serviceaccount:cert-manager:cert-manager', object, oldObject: object })).toHaveLength(1);
+    expect(() => render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { breakGlassGroups: ["x'] || true || ['"] }; })))
+      .toThrow(/environments\/prod\.yaml.*admission\.breakGlassGroups\[0\].*Kubernetes user or group name/s);
+  });
+});
