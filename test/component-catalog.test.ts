@@ -91,7 +91,8 @@ describe('a component added in code', () => {
     });
     env.addComponent('billing');
     const folders = new Set(renderConstructs(app).map((f) => f.path.split('/').slice(0, 3).join('/')));
-    expect([...folders].filter((f) => f.startsWith('qa/platform/'))).toEqual(['qa/platform/billing', 'qa/platform/stoa-gateway']);
+    // The components (and the environment's dashboards, which every environment has).
+    expect([...folders].filter((f) => f.startsWith('qa/platform/'))).toEqual(['qa/platform/billing', 'qa/platform/dashboards', 'qa/platform/stoa-gateway']);
   });
 });
 

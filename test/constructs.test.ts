@@ -84,7 +84,7 @@ describe('Environment and Tenant', () => {
     const out = objects(app);
     const apps = out.filter((o) => o.kind === 'Application');
     expect(apps.map((a) => a.metadata.name).sort()).toEqual([
-      'qa-control-plane-api', 'qa-control-plane-ui', 'qa-root', 'qa-stoa-gateway', 'qa-stoa-portal', 'qa-tenant-umbrella',
+      'qa-control-plane-api', 'qa-control-plane-ui', 'qa-dashboards', 'qa-root', 'qa-stoa-gateway', 'qa-stoa-portal', 'qa-tenant-umbrella',
     ]);
     for (const a of apps) expect(a.spec.syncPolicy.automated).toBeUndefined();
     expect(out.find((o) => o.kind === 'RoleBinding').roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tenant-owner' });

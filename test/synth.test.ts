@@ -35,13 +35,14 @@ test('tenants appear only in the environments they are enabled in', () => {
 describe('Argo CD Applications', () => {
   const appsOf = (env: string) => objectsIn(`${env}/apps`).filter((o) => o.kind === 'Application');
 
-  test('each environment has one Application per platform component and per tenant', () => {
+  test('each environment has one Application per platform component, platform service and tenant', () => {
     expect(appsOf('dev').map((a) => a.metadata.name).sort()).toEqual([
-      'dev-control-plane-api', 'dev-control-plane-ui', 'dev-hooks', 'dev-secret-store', 'dev-stoa-gateway', 'dev-stoa-portal',
+      'dev-admission', 'dev-control-plane-api', 'dev-control-plane-ui', 'dev-dashboards', 'dev-hooks', 'dev-secret-store', 'dev-stoa-gateway', 'dev-stoa-portal',
       'dev-tenant-acme', 'dev-tenant-globex', 'dev-tenant-initech',
     ]);
     expect(appsOf('prod').map((a) => a.metadata.name).sort()).toEqual([
-      'prod-control-plane-api', 'prod-control-plane-ui', 'prod-hooks', 'prod-secret-store', 'prod-stoa-gateway', 'prod-stoa-portal', 'prod-tenant-acme',
+      'prod-admission', 'prod-control-plane-api', 'prod-control-plane-ui', 'prod-dashboards', 'prod-hooks', 'prod-secret-store', 'prod-stoa-gateway', 'prod-stoa-portal',
+      'prod-tenant-acme',
     ]);
   });
 
@@ -52,9 +53,11 @@ describe('Argo CD Applications', () => {
         expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
         expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } });
         expect(app.spec.syncPolicy.syncOptions).toContain('PruneLast=true');
-        // Tenant and hooks Applications render their Namespace (with Pod Security labels); the others let Argo CD create it.
+        // Tenant and hooks Applications render their Namespace (with Pod Security labels); the others let Argo CD create it,
+        // except the admission policies (cluster-scoped only) and the dashboards (into the cluster's monitoring namespace).
         const ownsNamespace = fs.existsSync(path.join(out, app.spec.source.path, `namespace-${app.spec.destination.namespace}.yaml`));
-        expect(app.spec.syncPolicy.syncOptions.includes('CreateNamespace=true')).toBe(!ownsNamespace);
+        const needsNone = /\/platform\/(admission|dashboards)$/.test(app.spec.source.path);
+        expect(app.spec.syncPolicy.syncOptions.includes('CreateNamespace=true')).toBe(!ownsNamespace && !needsNone);
       }
     }
   });

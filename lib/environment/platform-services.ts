@@ -2,6 +2,7 @@ import { GroupKind } from '../argocd/argo-project';
 import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
 import { ENVIRONMENT_DEFAULTS as D, OLDEST_KUBERNETES_VERSION } from '../config/environment-defaults';
 import { AdmissionPolicies, admissionResources } from '../platform/admission-policies';
+import { Dashboards } from '../platform/dashboards';
 import { HooksNamespace } from '../platform/hooks-namespace';
 import { DEFAULT_DENY_POLICY } from '../network/policies';
 import { TENANT_LABEL } from '../config/tenant-config';
@@ -13,7 +14,7 @@ import { EnvironmentMode, EnvironmentProps } from './environment-props';
 /** The namespaces and cluster-scoped objects the platform services of an environment add to its platform project. */
 export function platformServicesOf(props: EnvironmentProps, hooksNamespace: string): { namespaces: string[]; clusterResources: GroupKind[] } {
   return {
-    namespaces: hooksOf(props) ? [hooksNamespace] : [],
+    namespaces: [...(hooksOf(props) ? [hooksNamespace] : []), props.monitoring?.namespace ?? D.monitoringNamespace],
     clusterResources: [
       ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
       ...(admissionOf(props) ? admissionResources(admissionPrefix(props.name), readOnly(props)) : []),
@@ -66,6 +67,12 @@ export function addPlatformServices(env: IEnvironment, props: EnvironmentProps):
     });
     // Cluster-scoped objects only: no namespace to create.
     addServiceApplication(env, chart, 'admission', env.platformNamespace, APP_SYNC_WAVES.secretStore, false);
+  }
+  {
+    // Dashboards go where Grafana's sidecar looks: the monitoring namespace, which the cluster's monitoring stack owns.
+    const chart = new ManifestChart(env, 'dashboards', { outputPath: env.outputPath('platform', 'dashboards'), labels: env.labels() });
+    new Dashboards(chart, 'dashboards', { envName: env.envName, namespace: env.network.monitoringNamespace, canary: props.canary !== undefined });
+    addServiceApplication(env, chart, 'dashboards', env.network.monitoringNamespace, APP_SYNC_WAVES.platform, false);
   }
   if (hooks) {
     const chart = new ManifestChart(env, 'hooks', { outputPath: env.outputPath('platform', 'hooks'), labels: env.labels() });
