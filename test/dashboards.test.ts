@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { renderProject } from '../lib';
 import { PLATFORM_METRICS } from '../lib/platform/dashboards';
@@ -103,6 +105,17 @@ describe('dashboards', () => {
         expect(gateway.ports.map((p: any) => p.name)).toContain('metrics');
       }
     }
+  });
+
+  test('dashboards: false in an environment file renders none, and its project no longer names the monitoring namespace', () => {
+    const project = exampleProject();
+    const file = path.join(project, 'environments', 'dev.yaml');
+    fs.writeFileSync(file, `${fs.readFileSync(file, 'utf8')}dashboards: false\n`);
+    const objects = renderProject({ projectDir: project }).files;
+    expect(objects.filter((f) => f.path.startsWith('dev/platform/dashboards/') || f.path === 'dev/apps/application-dev-dashboards.yaml')).toEqual([]);
+    const platform = objects.find((f) => f.path === 'dev/apps/appproject-dev-platform.yaml')!.object as any;
+    expect(platform.spec.destinations.map((d: any) => d.namespace)).not.toContain('monitoring');
+    expect(objects.some((f) => f.path.startsWith('prod/platform/dashboards/'))).toBe(true);
   });
 
   test('the checker catches what it must: an unknown metric, an unknown label, a syntax error', () => {

@@ -222,6 +222,8 @@ const environmentFileFields = z.strictObject({
     controllers: z.array(kubernetesUser).optional(),
     breakGlassGroups: z.array(kubernetesUser).optional(),
   })]).optional(),
+  /** Render the Grafana dashboards (ConfigMaps for Grafana's sidecar in the monitoring namespace). */
+  dashboards: z.boolean().optional(),
   /** The control plane's webhook, told when each tenant is synced and healthy. */
   tenantReady: z.strictObject({
     url: webhookUrl,

@@ -224,6 +224,11 @@ export interface EnvironmentProps {
    */
   readonly admission?: EnvironmentAdmissionProps | false;
   /**
+   * Grafana dashboards (Argo CD, canary analysis, tenant gateways) as ConfigMaps for Grafana's sidecar in the monitoring namespace.
+   * @default true
+   */
+  readonly dashboards?: boolean;
+  /**
    * Tell the control plane when a tenant is ready: every tenant Application is subscribed to a webhook
    * sent once per revision when it is synced and healthy.
    * @default - no tenant-ready notification

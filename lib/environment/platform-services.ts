@@ -14,7 +14,7 @@ import { EnvironmentMode, EnvironmentProps } from './environment-props';
 /** The namespaces and cluster-scoped objects the platform services of an environment add to its platform project. */
 export function platformServicesOf(props: EnvironmentProps, hooksNamespace: string): { namespaces: string[]; clusterResources: GroupKind[] } {
   return {
-    namespaces: [...(hooksOf(props) ? [hooksNamespace] : []), props.monitoring?.namespace ?? D.monitoringNamespace],
+    namespaces: [...(hooksOf(props) ? [hooksNamespace] : []), ...(props.dashboards === false ? [] : [props.monitoring?.namespace ?? D.monitoringNamespace])],
     clusterResources: [
       ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
       ...(admissionOf(props) ? admissionResources(admissionPrefix(props.name), readOnly(props)) : []),
@@ -68,7 +68,7 @@ export function addPlatformServices(env: IEnvironment, props: EnvironmentProps):
     // Cluster-scoped objects only: no namespace to create.
     addServiceApplication(env, chart, 'admission', env.platformNamespace, APP_SYNC_WAVES.secretStore, false);
   }
-  {
+  if (props.dashboards !== false) {
     // Dashboards go where Grafana's sidecar looks: the monitoring namespace, which the cluster's monitoring stack owns.
     const chart = new ManifestChart(env, 'dashboards', { outputPath: env.outputPath('platform', 'dashboards'), labels: env.labels() });
     new Dashboards(chart, 'dashboards', { envName: env.envName, namespace: env.network.monitoringNamespace, canary: props.canary !== undefined });

@@ -75,6 +75,7 @@ export function environmentProps(config: EnvironmentConfig, catalog: ComponentCa
     notifications: config.notifications,
     tenantReady: config.tenantReady,
     admission: config.admission,
+    dashboards: config.dashboards,
     internalCidrs: config.internalCidrs,
     monitoring: config.monitoring,
     nodeLocalDns: config.nodeLocalDns,
