@@ -59,7 +59,8 @@ function denials(vap: any, request: Request): string[] {
   return (vap.spec.validations as any[]).filter((v) => run(v.expression, bindings as any) !== true).map((v) => v.message);
 }
 
-const ARGOCD = 'system:serviceaccount:argocd:argocd-application-controller';
+/** Who Argo CD writes to the example's clusters as: they are not the one it runs in, and were added with `argocd cluster add`. */
+const ARGOCD = 'system:serviceaccount:kube-system:argocd-manager';
 const PERSON = 'alice@stoa.example.com';
 
 /** What the offline rule finds in `object` alone. */
@@ -127,6 +128,19 @@ describe('the workload policy says what image-pinned, container-resources and no
     expect(new Set(broken)).toEqual(new Set(['image-pinned', 'container-resources', 'non-root']));
   });
 
+  test('the cluster\'s controllers may still update a workload that breaks a rule (scale down an old ReplicaSet, finish a Job\'s pod); Argo CD and people may not', () => {
+    const deployment = workloads.find((w) => w.object.kind === 'Deployment')!.object;
+    const old = JSON.parse(JSON.stringify(deployment));
+    podOf(old).containers[0].image = 'ghcr.io/x/y:latest';
+    const update = (username: string) => denials(vap, { operation: 'UPDATE', username, object: old, oldObject: old });
+    expect(update('system:serviceaccount:kube-system:deployment-controller')).toEqual([]);
+    expect(update('system:kube-controller-manager')).toEqual([]);
+    // Argo CD's credentials are a kube-system service account here (argocd-manager): still Argo CD, still checked.
+    expect(update(ARGOCD)).toEqual([expect.stringContaining('(image-pinned)')]);
+    expect(update(PERSON)).toEqual([expect.stringContaining('(image-pinned)')]);
+    expect(denials(vap, { operation: 'CREATE', username: 'system:serviceaccount:kube-system:replicaset-controller', object: old })).toEqual([expect.stringContaining('(image-pinned)')]);
+  });
+
   test('the Pods controllers make from those templates are admitted; a Pod breaking a rule is not', () => {
     for (const w of workloads) {
       const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'tenant-acme' }, spec: podOf(w.object) };
@@ -153,7 +167,7 @@ describe('Secret values in tenant namespaces', () => {
   const vap = policy('dev', 'tenant-secrets');
   const secret = (data?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'tenant-acme' }, ...(data ? { data } : {}) });
 
-  test('Argo CD applying what git holds: refused exactly when no-secret-data refuses it offline', () => {
+  test('Argo CD applying what git holds (as argocd-manager, a kube-system service account): refused exactly when no-secret-data refuses it offline', () => {
     for (const object of [secret(), secret({}), secret({ token: 'aHVudGVyMg==' }), { ...secret(), stringData: { token: 'x' } }]) {
       expect(denials(vap, { operation: 'CREATE', username: ARGOCD, object }).length === 0).toBe(offline(noSecretData, object));
     }
@@ -247,6 +261,18 @@ describe('the rendered policies and bindings', () => {
       .toThrow(InputError);
     const off = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = false; }));
     expect(off.filter((o) => o.path.startsWith('prod/platform/admission/'))).toEqual([]);
+  });
+
+  test('Argo CD\'s identity: its controller\'s service account in its own cluster, argocd-manager in another, or what the environment file says', () => {
+    const trusted = (objects: Obj[]) => parse(JSON.stringify(at(objects, 'prod/platform/admission/validatingadmissionpolicy-prod-stoa-argocd-only.yaml').spec.variables.find((v: any) => v.name === 'trusted').expression));
+    expect(trusted(example)).toContain("'system:serviceaccount:kube-system:argocd-manager'");
+    const inCluster = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.cluster.server = 'https://kubernetes.default.svc'; }));
+    expect(trusted(inCluster)).toContain("'system:serviceaccount:argocd:argocd-application-controller'");
+    const iam = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { argocdUsers: ['arn:aws:iam::123456789012:role/argocd'] }; }));
+    const vap = at(iam, 'prod/platform/admission/validatingadmissionpolicy-prod-stoa-argocd-only.yaml');
+    const object = at(iam, 'prod/tenants/acme/service-gateway.yaml');
+    expect(denials(vap, { operation: 'UPDATE', username: 'arn:aws:iam::123456789012:role/argocd', object, oldObject: object })).toEqual([]);
+    expect(denials(vap, { operation: 'UPDATE', username: PERSON, object, oldObject: object })).toHaveLength(1);
   });
 
   test('writers and break-glass groups from the environment file; a name that could break out of CEL is refused', () => {

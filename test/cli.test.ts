@@ -38,6 +38,25 @@ describe('synth --check', () => {
 });
 
 describe('validate', () => {
+  test('a folder without environment files is taken to target the oldest Kubernetes unless --kubernetes-version says otherwise', () => {
+    const project = synthesizedExample();
+    const elsewhere = path.join(project, '..', `${path.basename(project)}-dist-only`);
+    fs.cpSync(path.join(project, 'dist'), elsewhere, { recursive: true });
+    try {
+      // A project folder without environment files (the current folder, this repository, has them).
+      const bare = ['--project', path.join(elsewhere, 'dev')];
+      const oldest = cli('validate', ...bare, elsewhere);
+      expect(oldest.code).toBe(1);
+      expect(oldest.stderr).toMatch(/\[api-version-served\] ValidatingAdmissionPolicy .* served from Kubernetes 1\.30 only.*targets Kubernetes 1\.28/);
+      expect(cli('validate', ...bare, '--kubernetes-version', '1.30', elsewhere)).toMatchObject({ code: 0 });
+      expect(cli('validate', ...bare, '--kubernetes-version', '1.3', elsewhere).stderr).toMatch(/--kubernetes-version must be a minor version such as 1\.30/);
+      // With environment files, they say each cluster's version.
+      expect(cli('validate', '--kubernetes-version', '1.30', '--project', project).stderr).toMatch(/--kubernetes-version is for a folder without environment files/);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   test('passes on the example and says what it checked', () => {
     const project = synthesizedExample();
     const run = cli('validate', '--project', project);

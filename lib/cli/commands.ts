@@ -144,6 +144,11 @@ export interface ValidateCommandOptions extends ProjectOptions {
    * @default 'text'
    */
   readonly format?: 'text' | 'json';
+  /**
+   * Kubernetes minor version (`1.30`) of every environment's cluster, when no environment files say it.
+   * @default - the environment files' versions, else the oldest supported (1.28)
+   */
+  readonly kubernetesVersion?: string;
 }
 
 /** `validate [dir]`: schemas and policy rules over a rendered folder. */
@@ -153,14 +158,24 @@ export function validateCommand(dir: string | undefined, options: ValidateComman
   const format = options.format ?? 'text';
   return guarded(io, 'validate failed.', () => {
     const environments = fs.existsSync(project.environmentsDir) ? projectEnvironments(project) : undefined;
+    const version = options.kubernetesVersion;
+    if (version !== undefined && !/^1\.[0-9]{2}$/.test(version)) throw new Error(`--kubernetes-version must be a minor version such as 1.30 (got ${JSON.stringify(version)})`);
+    if (version !== undefined && environments) throw new Error('--kubernetes-version is for a folder without environment files; here environments/ gives each cluster\'s version');
     const report = validateFolder(target, {
       ...(environments && constructModules().validationOptionsOf(environments)),
+      // Without environment files, every environment folder of the output is taken to run `version`.
+      ...(version !== undefined && { environments: Object.fromEntries(environmentFoldersOf(target).map((env) => [env, { kubernetesVersion: version }])) }),
       displayPrefix: `${displayPath(process.cwd(), target)}/`,
     });
     // JSON is for tools: always on stdout, the exit code says pass or fail.
     (report.ok || format === 'json' ? io.out : io.err)(formatReport(report, format));
     return report.ok ? 0 : 1;
   });
+}
+
+/** The top folders of an output (its environments). */
+function environmentFoldersOf(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
 }
 
 /** Runs `body`; prints an error a person can act on instead of a stack trace for expected failures. */

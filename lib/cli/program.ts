@@ -37,6 +37,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .argument('[dir]', 'folder to check (default: <project>/dist)')
     .addOption(projectOption())
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('--kubernetes-version <minor>', 'Kubernetes version of the clusters, for a folder without environment files (default: the oldest supported, 1.28)')
     .action((dir, opts) => setExitCode(validateCommand(dir, opts, io)));
 
   program.command('diff')

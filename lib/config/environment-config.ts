@@ -48,7 +48,7 @@ const httpUrl = z.string().max(2048, { error: 'must be at most 2048 characters' 
   .regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).refine(noControl, noControlError);
 /** A Kubernetes user or group name as admission requests carry it (`system:serviceaccount:<namespace>:<name>`, a group). */
 const kubernetesUser = z.string().min(1).max(253, { error: 'must be at most 253 characters' })
-  .regex(/^[A-Za-z0-9:._@-]+$/, { error: 'must be a Kubernetes user or group name: letters, digits, ":", ".", "_", "@", "-"' });
+  .regex(/^[A-Za-z0-9:._@/-]+$/, { error: 'must be a Kubernetes user or group name: letters, digits, ":", ".", "_", "@", "/", "-"' });
 /** https://, or http:// to an in-cluster Service (`<name>.<namespace>.svc[.cluster.local]`): plain HTTP never leaves the cluster. */
 const webhookUrl = httpUrl.refine((u) => u.startsWith('https://') || /^http:\/\/[a-z0-9.-]+\.svc(\.cluster\.local)?(:[0-9]{1,5})?(\/|$)/.test(u), {
   error: 'must be an https:// URL, or http:// to an in-cluster Service (<name>.<namespace>.svc[.cluster.local])',
@@ -218,6 +218,7 @@ const environmentFileFields = z.strictObject({
   }).optional(),
   /** The platform rules enforced at admission too (ValidatingAdmissionPolicies, Kubernetes 1.30+); false renders none. */
   admission: z.union([z.literal(false), z.strictObject({
+    argocdUsers: z.array(kubernetesUser).min(1).optional(),
     secretWriters: z.array(kubernetesUser).optional(),
     controllers: z.array(kubernetesUser).optional(),
     breakGlassGroups: z.array(kubernetesUser).optional(),

@@ -12,8 +12,13 @@ export enum EnvironmentMode {
   READ_ONLY = 'read-only',
 }
 
-/** Who the admission policies of an environment trust besides Argo CD. */
+/** Who the admission policies of an environment trust. */
 export interface EnvironmentAdmissionProps {
+  /**
+   * The users Argo CD writes to the cluster as (what its cluster credentials map to).
+   * @default - `system:serviceaccount:kube-system:argocd-manager` for a cluster Argo CD does not run in (`argocd cluster add`), its application controller's service account for its own
+   */
+  readonly argocdUsers?: readonly string[];
   /**
    * Users that may write Secret values in tenant namespaces.
    * @default - the External Secrets and cert-manager controllers' service accounts

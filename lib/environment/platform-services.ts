@@ -1,7 +1,7 @@
 import { GroupKind } from '../argocd/argo-project';
 import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
 import { ENVIRONMENT_DEFAULTS as D, OLDEST_KUBERNETES_VERSION } from '../config/environment-defaults';
-import { AdmissionPolicies, admissionResources } from '../platform/admission-policies';
+import { AdmissionPolicies, admissionResources, defaultArgoCdUsers } from '../platform/admission-policies';
 import { Dashboards } from '../platform/dashboards';
 import { HooksNamespace } from '../platform/hooks-namespace';
 import { DEFAULT_DENY_POLICY } from '../network/policies';
@@ -56,7 +56,7 @@ export function addPlatformServices(env: IEnvironment, props: EnvironmentProps):
     const chart = new ManifestChart(env, 'admission', { outputPath: env.outputPath('platform', 'admission'), labels: env.labels() });
     new AdmissionPolicies(chart, 'policies', {
       namePrefix: admissionPrefix(env.envName),
-      argocdNamespace: props.argocdNamespace ?? D.argocdNamespace,
+      argocdUsers: admission.argocdUsers ?? defaultArgoCdUsers(props.argocdNamespace ?? D.argocdNamespace, props.cluster.server === (props.argocdServer ?? D.argocdServer)),
       tenantLabel: TENANT_LABEL,
       defaultDenyPolicy: DEFAULT_DENY_POLICY,
       platformNamespaces: [env.platformNamespace, ...(hooks ? [env.hooksNamespace] : [])],

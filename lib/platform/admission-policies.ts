@@ -32,8 +32,12 @@ export function admissionResources(namePrefix: string, readOnly: boolean): Group
 export interface AdmissionPoliciesProps {
   /** Prefix of every policy and binding name (the environment's Argo CD prefix, e.g. `prod-`). */
   readonly namePrefix: string;
-  /** Namespace Argo CD runs in: its application controller is the writer the policies trust. */
-  readonly argocdNamespace: string;
+  /**
+   * The users Argo CD writes to this cluster as: its application controller's service account when it
+   * deploys to its own cluster, else the identity of the cluster's credentials in Argo CD
+   * (`argocd cluster add` makes `kube-system:argocd-manager`; IAM or OIDC credentials map to other names).
+   */
+  readonly argocdUsers: readonly string[];
   /** Label every tenant Namespace carries (the bindings select tenant namespaces by it). */
   readonly tenantLabel: string;
   /** Name of the default-deny NetworkPolicy of every tenant namespace. */
@@ -80,6 +84,11 @@ const ARGOCD_OWNED: ReadonlyArray<{ readonly group: string; readonly resources: 
 /** Default {@link AdmissionPoliciesProps.secretWriters}. */
 export const DEFAULT_SECRET_WRITERS: readonly string[] = ['system:serviceaccount:external-secrets:external-secrets', 'system:serviceaccount:cert-manager:cert-manager'];
 
+/** The users Argo CD writes to a cluster as, by default: its controller's service account in its own cluster, `kube-system:argocd-manager` (what `argocd cluster add` makes) in another. */
+export function defaultArgoCdUsers(argocdNamespace: string, inCluster: boolean): string[] {
+  return [inCluster ? `system:serviceaccount:${argocdNamespace}:argocd-application-controller` : 'system:serviceaccount:kube-system:argocd-manager'];
+}
+
 /** Default {@link AdmissionPoliciesProps.controllers}. */
 export const DEFAULT_CONTROLLERS: readonly string[] = ['system:serviceaccount:cert-manager:cert-manager'];
 
@@ -99,19 +108,20 @@ function rules(resources: typeof WORKLOAD_RESOURCES, operations: readonly string
 export class AdmissionPolicies extends Construct {
   constructor(scope: Construct, id: string, props: AdmissionPoliciesProps) {
     super(scope, id);
-    const argocd = `system:serviceaccount:${props.argocdNamespace}:argocd-application-controller`;
     // Argo CD, and the controller-manager when it runs without per-controller service accounts.
-    const trusted = cel([argocd, 'system:kube-controller-manager']);
-    const trustedInReadOnly = cel([argocd, 'system:kube-controller-manager', ...(props.controllers ?? DEFAULT_CONTROLLERS)]);
+    const trusted = cel([...props.argocdUsers, 'system:kube-controller-manager']);
+    // Argo CD's own users: never one of the cluster's controllers, even when its credentials are a kube-system service account.
+    const argocd: AdmissionVariable = { name: 'argocd', expression: cel(props.argocdUsers) };
+    const trustedInReadOnly = cel([...props.argocdUsers, 'system:kube-controller-manager', ...(props.controllers ?? DEFAULT_CONTROLLERS)]);
     const selectors: Record<Scope, unknown> = {
       platform: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...props.platformNamespaces] }] },
       tenants: { matchExpressions: [{ key: props.tenantLabel, operator: 'Exists' }] },
     };
     const specs: Record<string, { resourceRules: unknown[]; variables: readonly AdmissionVariable[]; validations: readonly AdmissionValidation[] }> = {
-      'workloads': { resourceRules: rules(WORKLOAD_RESOURCES, ['CREATE', 'UPDATE']), variables: WORKLOAD_VARIABLES, validations: WORKLOAD_VALIDATIONS },
+      'workloads': { resourceRules: rules(WORKLOAD_RESOURCES, ['CREATE', 'UPDATE']), variables: [argocd, ...WORKLOAD_VARIABLES], validations: WORKLOAD_VALIDATIONS },
       'tenant-secrets': {
         resourceRules: rules([{ group: '', resources: ['secrets'] }], ['CREATE', 'UPDATE']),
-        variables: [{ name: 'secretWriters', expression: cel(props.secretWriters ?? DEFAULT_SECRET_WRITERS) }],
+        variables: [argocd, { name: 'secretWriters', expression: cel(props.secretWriters ?? DEFAULT_SECRET_WRITERS) }],
         validations: [secretDataValidation()],
       },
       'tenant-default-deny': {

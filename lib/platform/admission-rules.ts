@@ -47,25 +47,34 @@ export const WORKLOAD_RESOURCES: ReadonlyArray<{ readonly group: string; readonl
   { group: 'argoproj.io', resources: ['rollouts'] },
 ];
 
+/**
+ * The cluster's own controllers updating a workload (the deployment controller scaling an old
+ * ReplicaSet, the Job controller removing a Pod's finalizer) are never refused: an object that
+ * broke a rule before the policy existed must still scale down and terminate. Creations, and
+ * updates by anyone else (Argo CD, people), are checked.
+ */
+const CONTROLLER_UPDATE = "(request.operation == 'UPDATE' && !(request.userInfo.username in variables.argocd) && "
+  + "(request.userInfo.username == 'system:kube-controller-manager' || request.userInfo.username.startsWith('system:serviceaccount:kube-system:'))) || ";
+
 /** `image-pinned`, `container-resources` and `non-root`, as CEL over {@link WORKLOAD_VARIABLES}. */
 export const WORKLOAD_VALIDATIONS: readonly AdmissionValidation[] = [
   {
     rule: 'image-pinned',
     // A digest, or a tag other than latest (and not empty) after the last path segment's first colon.
-    expression: "variables.containers.all(c, has(c.image) && (c.image.matches('@sha256:[a-f0-9]{64}$') || "
+    expression: CONTROLLER_UPDATE + "variables.containers.all(c, has(c.image) && (c.image.matches('@sha256:[a-f0-9]{64}$') || "
       + "(c.image.matches('^(.*/)?[^/:]+:[^/]+$') && !c.image.matches('^(.*/)?[^/:]+:latest$'))))",
     message: 'every image names a version tag other than latest, or a digest',
   },
   {
     rule: 'container-resources',
-    expression: "variables.containers.all(c, has(c.resources) && has(c.resources.requests) && has(c.resources.limits) && "
+    expression: CONTROLLER_UPDATE + "variables.containers.all(c, has(c.resources) && has(c.resources.requests) && has(c.resources.limits) && "
       + "['cpu', 'memory'].all(r, r in c.resources.requests && r in c.resources.limits))",
     message: 'every container sets CPU and memory requests and limits',
   },
   {
     rule: 'non-root',
     // The container's setting wins over the pod's, for runAsNonRoot and for runAsUser (UID 0 with runAsNonRoot never starts).
-    expression: 'variables.containers.all(c, '
+    expression: `${CONTROLLER_UPDATE}variables.containers.all(c, `
       + '((has(c.securityContext) && has(c.securityContext.runAsNonRoot)) ? c.securityContext.runAsNonRoot == true : '
       + '(has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsNonRoot) && variables.podSpec.securityContext.runAsNonRoot == true)) && '
       + '((has(c.securityContext) && has(c.securityContext.runAsUser)) ? c.securityContext.runAsUser != 0 : '
@@ -87,8 +96,9 @@ export function secretDataValidation(): AdmissionValidation {
   return {
     rule: 'no-secret-data',
     expression: "!((has(object.data) && size(object.data) > 0) || (has(object.stringData) && size(object.stringData) > 0)) || "
-      + "request.userInfo.username in variables.secretWriters || request.userInfo.username.startsWith('system:serviceaccount:kube-system:')",
-    message: 'Secret values come only from the secret operator (External Secrets): reference them with an ExternalSecret',
+      + "request.userInfo.username in variables.secretWriters || (!(request.userInfo.username in variables.argocd) && "
+      + "(request.userInfo.username == 'system:kube-controller-manager' || request.userInfo.username.startsWith('system:serviceaccount:kube-system:')))",
+    message: 'Secret values come only from the secret operator (External Secrets), cert-manager or the cluster\'s controllers: reference them with an ExternalSecret',
   };
 }
 

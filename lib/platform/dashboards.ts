@@ -32,17 +32,27 @@ export const PLATFORM_METRICS: Readonly<Record<string, PlatformMetric>> = {
   },
   analysis_run_info: {
     source: 'the Argo Rollouts controller (port 8090); the Rollouts install must be scraped',
-    labels: ['name', 'namespace', 'phase'],
+    labels: ['name', 'namespace', 'exported_namespace', 'phase'],
   },
   analysis_run_metric_phase: {
     source: 'the Argo Rollouts controller (port 8090)',
-    labels: ['name', 'namespace', 'metric', 'phase', 'type'],
+    labels: ['name', 'namespace', 'exported_namespace', 'metric', 'phase', 'type'],
   },
   nginx_ingress_controller_request_duration_seconds_bucket: {
     source: 'the ingress-nginx controller (port 10254): the latency of each tenant\'s requests as its Ingress serves them (the gateway exposes no latency of its own)',
-    labels: ['namespace', 'ingress', 'status', 'le'],
+    labels: ['namespace', 'exported_namespace', 'ingress', 'status', 'le'],
   },
 };
+
+/*
+ * The Argo Rollouts and ingress-nginx controllers label each series with the namespace of the object
+ * it is about, but are scraped in their own namespace: unless the scrape honours their labels
+ * (honorLabels: true), Prometheus keeps theirs as `exported_namespace` and sets `namespace` to the
+ * controller's. Their queries read either, so they work with both scrape settings.
+ */
+function eitherNamespace(metric: string, pattern: string, rest = ''): { exported: string; own: string } {
+  return { exported: `${metric}{exported_namespace=~"${pattern}"${rest}}`, own: `${metric}{namespace=~"${pattern}"${rest}}` };
+}
 
 /** A panel: a title, a Grafana panel type and its PromQL queries (with their legends). */
 interface Panel {
@@ -81,13 +91,19 @@ export class Dashboards extends Construct {
       },
       { title: 'Syncs per hour by result', type: 'timeseries', targets: [{ expr: `sum by (name, phase) (increase(argocd_app_sync_total{${apps}}[1h]))`, legend: '{{name}} {{phase}}' }] },
     ]);
+    const runs = eitherNamespace('analysis_run_info', 'tenant-.*');
+    const failed = eitherNamespace('analysis_run_metric_phase', 'tenant-.*', ',phase=~"Failed|Error|Inconclusive"');
+    const latency = eitherNamespace('nginx_ingress_controller_request_duration_seconds_bucket', '$tenant');
     if (props.canary) {
       this.dashboard(props, 'canary-analysis', `STOA / ${props.envName} / Canary analysis`, [], [
-        { title: 'Analysis runs by phase', type: 'stat', targets: [{ expr: 'count by (phase) (analysis_run_info{namespace=~"tenant-.*"} == 1)', legend: '{{phase}}' }] },
+        { title: 'Analysis runs by phase', type: 'stat', targets: [{ expr: `count by (phase) (${runs.exported} == 1 or ${runs.own} == 1)`, legend: '{{phase}}' }] },
         {
           title: 'Analysis metrics that failed or errored',
           type: 'table',
-          targets: [{ expr: 'max by (namespace, name, metric, phase) (analysis_run_metric_phase{namespace=~"tenant-.*",phase=~"Failed|Error|Inconclusive"} == 1)', legend: '{{namespace}} {{metric}}' }],
+          targets: [{
+            expr: `max by (exported_namespace, namespace, name, metric, phase) (${failed.exported} == 1 or ${failed.own} == 1)`,
+            legend: '{{exported_namespace}}{{namespace}} {{metric}}',
+          }],
         },
       ]);
     }
@@ -110,7 +126,11 @@ export class Dashboards extends Construct {
         title: 'Latency p95 at the ingress',
         type: 'timeseries',
         unit: 's',
-        targets: [{ expr: `histogram_quantile(0.95, sum by (namespace, le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{${tenants}}[5m])))`, legend: '{{namespace}}' }],
+        // The tenant's namespace in `namespace` either way: copied from exported_namespace where the scrape renamed it.
+        targets: [{
+          expr: `histogram_quantile(0.95, sum by (namespace, le) (label_replace(rate(${latency.exported}[5m]), "namespace", "$1", "exported_namespace", "(.+)") or rate(${latency.own}[5m])))`,
+          legend: '{{namespace}}',
+        }],
       },
     ]);
   }
