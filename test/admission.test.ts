@@ -141,6 +141,15 @@ describe('the workload policy says what image-pinned, container-resources and no
     expect(denials(vap, { operation: 'CREATE', username: 'system:serviceaccount:kube-system:replicaset-controller', object: old })).toEqual([expect.stringContaining('(image-pinned)')]);
   });
 
+  test('a Rollout with workloadRef (no template of its own) is admitted, as offline: the Deployment it references is checked', () => {
+    const rollout = workloads.find((w) => w.object.kind === 'Rollout')!.object;
+    const ref = JSON.parse(JSON.stringify(rollout));
+    delete ref.spec.template;
+    ref.spec.workloadRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' };
+    expect(denials(vap, { operation: 'CREATE', username: ARGOCD, object: ref })).toEqual([]);
+    for (const [, rule] of [['image-pinned', imagePinned], ['container-resources', containerResources], ['non-root', nonRoot]] as const) expect(offline(rule, ref)).toBe(true);
+  });
+
   test('the Pods controllers make from those templates are admitted; a Pod breaking a rule is not', () => {
     for (const w of workloads) {
       const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'tenant-acme' }, spec: podOf(w.object) };

@@ -29,7 +29,9 @@ export interface AdmissionVariable {
 export const WORKLOAD_VARIABLES: readonly AdmissionVariable[] = [
   {
     name: 'podSpec',
-    expression: "object.kind == 'Pod' ? object.spec : object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec.template.spec",
+    // A Rollout with workloadRef has no template of its own: the Deployment it references is checked instead.
+    expression: "object.kind == 'Pod' ? object.spec : object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : "
+      + "(object.kind == 'Rollout' && !has(object.spec.template)) ? {} : object.spec.template.spec",
   },
   {
     name: 'containers',
