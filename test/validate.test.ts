@@ -55,6 +55,12 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
     quiet: (o) => { find(o, 'dev/apps/application-dev-tenant-acme.yaml').metadata.annotations['argocd.argoproj.io/manifest-generate-paths'] = '/dev/tenants/acme; ../../apps'; },
   },
   {
+    rule: 'notification-subscriptions',
+    fire: (o) => { delete find(o, 'prod/argocd-config/configmap-argocd-notifications-cm.yaml').data['trigger.on-sync-failed']; },
+    message: /Application "prod-[a-z-]+" subscribes to on-sync-failed, which prod\/argocd-config\/configmap-argocd-notifications-cm\.yaml does not define/,
+    quiet: (o) => { find(o, 'prod/argocd-config/configmap-argocd-notifications-cm.yaml').data['trigger.on-unused'] = '- send: [nothing]\n  when: "false"\n'; },
+  },
+  {
     rule: 'no-secret-data',
     fire: (o) => o.push({ path: 'dev/tenants/acme/secret-db.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'tenant-acme' }, stringData: { password: 'hunter2' } } }),
     message: /Secret "db" carries values in data\/stringData/,
@@ -181,6 +187,23 @@ test('every rule is tested (above, or a behaviour rule in its own test file) and
   expect(rules.map((r) => r.rule).sort()).toEqual([...policy].sort());
   for (const id of behaviour) expect(fs.existsSync(path.join(__dirname, `behaviour-${id}.test.ts`))).toBe(true);
   for (const r of VALIDATION_RULES) expect(r.reason.length).toBeGreaterThan(20);
+});
+
+test('notification-subscriptions: a trigger\'s missing template and a webhook without its URL are found where they are defined', () => {
+  const objects = copy();
+  const cm = find(objects, 'dev/argocd-config/configmap-argocd-notifications-cm.yaml');
+  delete cm.data['service.webhook.stoa-control-plane-dev'];
+  expect(violationsOf(objects, 'notification-subscriptions')).toEqual([{
+    rule: 'notification-subscriptions', file: 'dev/argocd-config/configmap-argocd-notifications-cm.yaml',
+    message: expect.stringMatching(/template tenant-ready-dev calls webhook stoa-control-plane-dev, whose service\.webhook\.stoa-control-plane-dev with a url is not defined here/),
+  }]);
+  cm.data['service.webhook.stoa-control-plane-dev'] = 'headers: []\n';
+  expect(violationsOf(objects, 'notification-subscriptions')).toHaveLength(1);
+  delete cm.data['template.tenant-ready-dev'];
+  expect(violationsOf(objects, 'notification-subscriptions').map((v) => v.message)).toEqual(['trigger on-tenant-ready-dev sends template tenant-ready-dev, which is not defined here']);
+  // Without the patch at all, every subscription is reported on its Application.
+  const without = copy().filter((o) => o.path !== 'dev/argocd-config/configmap-argocd-notifications-cm.yaml');
+  expect(violationsOf(without, 'notification-subscriptions').map((v) => v.file).sort()).toEqual(['dev/apps/application-dev-tenant-acme.yaml', 'dev/apps/application-dev-tenant-globex.yaml', 'dev/apps/application-dev-tenant-initech.yaml']);
 });
 
 test('read-only environments come from the options', () => {

@@ -1,6 +1,8 @@
 import * as path from 'path';
+import { parse as parseYaml } from 'yaml';
 import { MANIFEST_GENERATE_PATHS_ANNOTATION } from '../../argocd/sync-policy';
 import { folderOf, isHandApplied, objectsByFolder, objectsSyncedBy, sourceFolderOf, sourcesOf } from '../model/output-index';
+import { indexOf } from '../model/context-index';
 import { environmentOf, PolicyRule } from '../policy';
 
 // Argo CD Applications: how read-only environments sync, and Applications matching the folders of the output.
@@ -152,3 +154,64 @@ function globMatches(pattern: string, name: string): boolean {
 function escapeRegExp(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
+
+const SUBSCRIBE = 'notifications.argoproj.io/subscribe.';
+
+/** The first YAML document of a ConfigMap value, or undefined when it does not parse. */
+function yamlValue(text: unknown): any {
+  try {
+    return typeof text === 'string' ? parseYaml(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `notification-subscriptions`: what an Application subscribes to is defined. Argo CD defines no
+ * trigger by itself, so each `notifications.argoproj.io/subscribe.<trigger>.<service>` needs
+ * `trigger.<trigger>` in the environment's `argocd-notifications-cm` patch (`argocd-config/`), each
+ * template a trigger sends needs `template.<name>`, and a template's webhook needs its
+ * `service.webhook.<name>` with a URL there too (other services, such as Slack, are the Argo CD
+ * install's). Otherwise the notifications controller logs an error and sends nothing.
+ */
+export const notificationSubscriptions: PolicyRule = {
+  id: 'notification-subscriptions',
+  reason: "every Argo CD notification an Application subscribes to is defined in its environment's argocd-notifications-cm patch: the trigger, the templates it sends, and the URL of any webhook they call",
+  check: (context) => {
+    const settings = new Map<string, { file: string; data: Record<string, unknown> }>();
+    for (const o of indexOf(context).ofKind('ConfigMap')) {
+      if (o.object.metadata.name === 'argocd-notifications-cm' && folderOf(o.path) === `${environmentOf(o.path)}/argocd-config`) {
+        settings.set(environmentOf(o.path), { file: o.path, data: ((o.object as any).data ?? {}) as Record<string, unknown> });
+      }
+    }
+    const out: Array<{ file: string; message: string }> = [];
+    const reported = new Set<string>();
+    const once = (file: string, message: string) => {
+      if (!reported.has(`${file}\0${message}`)) out.push({ file, message });
+      reported.add(`${file}\0${message}`);
+    };
+    for (const app of context.applications) {
+      const env = environmentOf(app.path);
+      const cm = settings.get(env);
+      for (const key of Object.keys(app.object.metadata.annotations ?? {}).filter((k) => k.startsWith(SUBSCRIBE)).sort()) {
+        const [trigger, service] = key.slice(SUBSCRIBE.length).split('.');
+        const definition = yamlValue(cm?.data[`trigger.${trigger}`]);
+        if (!Array.isArray(definition)) {
+          once(app.path, `Application "${app.object.metadata.name}" subscribes to ${trigger}, which ${cm ? cm.file : `${env}/argocd-config/`} does not define (Argo CD defines no trigger by itself): it is never sent`);
+          continue;
+        }
+        for (const template of definition.flatMap((d: any) => (Array.isArray(d?.send) ? d.send : []))) {
+          const body = yamlValue(cm!.data[`template.${template}`]);
+          if (body === undefined) {
+            once(cm!.file, `trigger ${trigger} sends template ${template}, which is not defined here`);
+            continue;
+          }
+          if (body?.webhook?.[service] !== undefined && typeof yamlValue(cm!.data[`service.webhook.${service}`])?.url !== 'string') {
+            once(cm!.file, `template ${template} calls webhook ${service}, whose service.webhook.${service} with a url is not defined here: the Applications subscribed to ${trigger} notify nobody`);
+          }
+        }
+      }
+    }
+    return out;
+  },
+};

@@ -3,7 +3,7 @@ import { API_SERVER_RULES } from '../api-server';
 import { environmentSources } from '../environment-sources';
 import { PolicyRule } from '../policy';
 import { projectPermits, projectScope, tenantConfined } from './argo-projects';
-import { readOnlyManualSync, refreshPaths, sourcePathExists } from './argo-applications';
+import { notificationSubscriptions, readOnlyManualSync, refreshPaths, sourcePathExists } from './argo-applications';
 import { singleAutoscaler, uniqueObjects } from './conflicts';
 import { noSecretData } from './secrets';
 import { tenantDefaultDeny } from './tenant-network';
@@ -14,7 +14,7 @@ export { isPinnedImage } from './workloads';
 /** Every platform rule, in report order: per-object rules, what the API server refuses, then the behaviour rules that model the cluster's tools. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
-  projectScope, projectPermits, tenantConfined, readOnlyManualSync, refreshPaths, uniqueObjects, sourcePathExists, environmentSources, singleAutoscaler,
+  projectScope, projectPermits, tenantConfined, readOnlyManualSync, refreshPaths, notificationSubscriptions, uniqueObjects, sourcePathExists, environmentSources, singleAutoscaler,
   ...API_SERVER_RULES,
   ...BEHAVIOUR_RULES,
 ];
