@@ -38,19 +38,10 @@ export class RenderCache {
 
   /** The cached output of `unit`, or undefined. */
   public get(unit: RenderUnit, catalog: ComponentCatalog): UnitOutput | undefined {
-    const key = unitKey(unit, catalog);
-    this.used.add(key);
-    const file = path.join(this.dir, `${key}.json`);
-    try {
-      const stat = fs.lstatSync(file, { throwIfNoEntry: false });
-      if (!stat?.isFile()) return undefined;
-      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (entry?.key !== key || !Array.isArray(entry.files) || typeof entry.validation !== 'object' || !Array.isArray(entry.schemaViolations)) return undefined;
-      this.hits++;
-      return { files: entry.files, validation: entry.validation, schemaViolations: entry.schemaViolations };
-    } catch {
-      return undefined; // unreadable or cut short: render again
-    }
+    const entry = this.read(unitKey(unit, catalog));
+    if (!Array.isArray(entry?.files) || typeof entry.validation !== 'object' || !Array.isArray(entry.schemaViolations)) return undefined;
+    this.hits++;
+    return { files: entry.files, validation: entry.validation, schemaViolations: entry.schemaViolations };
   }
 
   /** Stores what `unit` rendered (atomically: a reader sees the whole entry or none). */
@@ -66,18 +57,10 @@ export class RenderCache {
    * `reportKey`), if an earlier run validated exactly that; the library's rules are in the key too.
    */
   public getReport(key: string): ValidationReport | undefined {
-    const full = reportFileKey(key);
-    this.used.add(full);
-    try {
-      const file = path.join(this.dir, `${full}.json`);
-      if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
-      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (entry?.key !== full || typeof entry.report?.ok !== 'boolean' || !Array.isArray(entry.report.violations)) return undefined;
-      this.reportHits++;
-      return entry.report;
-    } catch {
-      return undefined;
-    }
+    const entry = this.read(reportFileKey(key));
+    if (typeof entry?.report?.ok !== 'boolean' || !Array.isArray(entry.report.violations)) return undefined;
+    this.reportHits++;
+    return entry.report;
   }
 
   /** Stores an environment's report (see {@link RenderCache.getReport}). */
@@ -89,50 +72,49 @@ export class RenderCache {
 
   /** A project's validated input stored under `key` (see `snapshotInput`), if any. */
   public getInput(key: string): ProjectInput | undefined {
-    const full = crypto.createHash('sha256').update(`input\0${key}`).digest('hex');
-    this.used.add(full);
-    try {
-      const file = path.join(this.dir, `${full}.json`);
-      if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
-      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (entry?.key !== full || !Array.isArray(entry.input?.environments) || !Array.isArray(entry.input?.tenants)) return undefined;
-      return entry.input;
-    } catch {
-      return undefined;
-    }
+    const entry = this.read(inputFileKey('input', key));
+    return Array.isArray(entry?.input?.environments) && Array.isArray(entry.input.tenants) ? entry.input : undefined;
   }
 
   /** Stores a project's validated input under `key`. */
   public putInput(key: string, input: ProjectInput): void {
-    const full = crypto.createHash('sha256').update(`input\0${key}`).digest('hex');
+    const full = inputFileKey('input', key);
     this.used.add(full);
     this.write(full, { key: full, input });
   }
 
   /** What `snapshotInput` remembers of each input file under `key`: its digest and validated value, by `<folder>/<file name>`. */
   public getInputFiles(key: string): Record<string, { readonly digest: string; readonly value: unknown }> | undefined {
-    const full = crypto.createHash('sha256').update(`input files\0${key}`).digest('hex');
-    this.used.add(full);
-    try {
-      const file = path.join(this.dir, `${full}.json`);
-      if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
-      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (entry?.key !== full || typeof entry.remembered !== 'object' || entry.remembered === null) return undefined;
-      const files: Record<string, { digest: string; value: unknown }> = {};
-      for (const [id, f] of Object.entries(entry.remembered as Record<string, any>)) {
-        if (typeof f?.digest === 'string' && f.value !== undefined) files[id] = { digest: f.digest, value: f.value };
-      }
-      return files;
-    } catch {
-      return undefined;
+    const entry = this.read(inputFileKey('input files', key));
+    if (typeof entry?.remembered !== 'object' || entry.remembered === null) return undefined;
+    const files: Record<string, { digest: string; value: unknown }> = {};
+    for (const [id, f] of Object.entries(entry.remembered as Record<string, any>)) {
+      if (typeof f?.digest === 'string' && f.value !== undefined) files[id] = { digest: f.digest, value: f.value };
     }
+    return files;
   }
 
   /** Stores what `snapshotInput` remembers of each input file under `key`. */
   public putInputFiles(key: string, files: Record<string, { readonly digest: string; readonly value: unknown }>): void {
-    const full = crypto.createHash('sha256').update(`input files\0${key}`).digest('hex');
+    const full = inputFileKey('input files', key);
     this.used.add(full);
     this.write(full, { key: full, remembered: files });
+  }
+
+  /**
+   * The entry stored under `key` (kept by the next prune), when it is a regular file that parses and
+   * names that key; undefined otherwise: unreadable or cut short is a miss, never output.
+   */
+  private read(key: string): any {
+    this.used.add(key);
+    try {
+      const file = path.join(this.dir, `${key}.json`);
+      if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+      return entry?.key === key ? entry : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private write(key: string, entry: unknown): void {
@@ -211,6 +193,11 @@ export function openDefaultCache(projectDir: string): RenderCache {
     }
   }
   return new RenderCache(dir);
+}
+
+/** The file key of what `snapshotInput` stores under `key` (`kind`: the whole input, or its files' values). */
+function inputFileKey(kind: 'input' | 'input files', key: string): string {
+  return crypto.createHash('sha256').update(`${kind}\0${key}`).digest('hex');
 }
 
 /** The file key of a report: a hash of its key and this library (its rules), never a unit's key. */
