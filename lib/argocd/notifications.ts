@@ -8,6 +8,7 @@
  */
 
 import { defaultTenantReadyService } from '../config/environment-defaults';
+import { TENANT_LABEL } from '../config/names';
 
 /** Where Argo CD notifications go. */
 export interface NotificationTarget {
@@ -113,7 +114,7 @@ export function notificationSettings(env: string, alerts: NotificationTarget | u
       + `  when: app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'\n`;
     // Every value in the body is a DNS label or a commit id (no quoting needed): the tenant label, the Application name, the revision.
     data[`template.tenant-ready-${env}`] = `webhook:\n  ${service}:\n    method: POST\n    body: |\n`
-      + `      {"tenant": "{{index .app.metadata.labels "stoa.io/tenant"}}", "environment": "${env}", "application": "{{.app.metadata.name}}", "revision": "{{.app.status.sync.revision}}"}\n`;
+      + `      {"tenant": "{{index .app.metadata.labels "${TENANT_LABEL}"}}", "environment": "${env}", "application": "{{.app.metadata.name}}", "revision": "{{.app.status.sync.revision}}"}\n`;
   }
   return data;
 }

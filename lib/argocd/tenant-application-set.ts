@@ -1,5 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { TENANT_LABEL } from '../config/names';
 import { ArgoApplication } from './argo-application';
 import { SYNC_WAVE_ANNOTATION } from './sync-policy';
 
@@ -95,7 +96,7 @@ function templatize(app: any, tenant: string): any {
     ? `${v.slice(0, v.length - tenant.length)}${TENANT_PLACEHOLDER}` : v);
   const out = JSON.parse(JSON.stringify(app));
   out.metadata.name = swap(out.metadata.name, '-');
-  if (out.metadata.labels?.['stoa.io/tenant'] !== undefined) out.metadata.labels['stoa.io/tenant'] = TENANT_PLACEHOLDER;
+  if (out.metadata.labels?.[TENANT_LABEL] !== undefined) out.metadata.labels[TENANT_LABEL] = TENANT_PLACEHOLDER;
   out.spec.project = swap(out.spec.project, '-');
   out.spec.source.path = swap(out.spec.source.path, '/');
   out.spec.destination.namespace = swap(out.spec.destination.namespace, '-');

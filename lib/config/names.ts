@@ -1,11 +1,14 @@
-// The name patterns of Kubernetes and the input size limit, without zod: modules that only test a
-// name or a size (the output-target guard, the rules, the input snapshot) do not load the input schemas.
+// The name patterns of Kubernetes, the label naming a tenant and the input size limit, without zod: modules
+// that only test a name or a size (the output-target guard, the rules, the input snapshot) do not load the input schemas.
 
 /** RFC 1123 DNS label: what Kubernetes allows for namespace and most object names. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** RFC 1123 DNS subdomain: DNS labels joined by `.` (most Kubernetes object names). */
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The label every object of a tenant carries, its Namespace included: `stoa.io/tenant: <name>`. */
+export const TENANT_LABEL = 'stoa.io/tenant';
 
 /**
  * Largest input file read, in bytes (1 MiB). Real tenant files are under 5 KB and

@@ -108,6 +108,3 @@ export const tenantFileSchema = z.strictObject({
 
 /** A validated tenant file. */
 export type TenantConfig = z.infer<typeof tenantFileSchema>;
-
-/** The label every object of a tenant carries, its Namespace included: `stoa.io/tenant: <name>`. */
-export const TENANT_LABEL = 'stoa.io/tenant';

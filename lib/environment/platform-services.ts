@@ -5,7 +5,7 @@ import { AdmissionPolicies, admissionResources, defaultArgoCdUsers } from '../pl
 import { Dashboards } from '../platform/dashboards';
 import { HooksNamespace } from '../platform/hooks-namespace';
 import { DEFAULT_DENY_POLICY } from '../network/policies';
-import { TENANT_LABEL } from '../config/tenant-config';
+import { TENANT_LABEL } from '../config/names';
 import { ManifestChart } from '../render/manifest-chart';
 import { ClusterSecretStore } from '../secrets/secret-store';
 import { IEnvironment } from './environment-context';

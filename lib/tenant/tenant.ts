@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { ArgoApplication } from '../argocd/argo-application';
 import { ArgoProject } from '../argocd/argo-project';
 import { setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
-import { isTenantPath, TENANT_LABEL, tenantPathPrefix } from '../config/tenant-config';
+import { TENANT_LABEL } from '../config/names';
+import { isTenantPath, tenantPathPrefix } from '../config/tenant-config';
 import { TIERS, tierQuota } from '../config/tiers';
 import { IEnvironment } from '../environment/environment-context';
 import { EnvironmentMode } from '../environment/environment-props';
@@ -115,7 +116,7 @@ export class Tenant extends ManifestChart {
 
     if (hasHooks) this.addHooks(env, props, namespace);
 
-    const argoLabels = { 'stoa.io/tenant': props.name };
+    const argoLabels = { [TENANT_LABEL]: props.name };
     this.project = env.argo.addProject(`tenant-${props.name}-project`, {
       name: env.argo.argoName(namespace),
       description: `Tenant ${props.displayName ?? props.name} in ${env.envName}: only its namespace, only the envs repo`,
@@ -212,7 +213,7 @@ export class Tenant extends ManifestChart {
       namespace: env.hooksNamespace,
       tokenSecret: AWX_TOKEN_SECRET,
       extraVars,
-      labels: { 'stoa.io/tenant': props.name },
+      labels: { [TENANT_LABEL]: props.name },
     };
     if (props.hooks?.preSync) {
       new AwxHookJob(hooks, 'provision', { ...common, name: `${props.name}-provision`, role: 'provision', phase: HookPhase.PRE_SYNC, jobTemplateUrl: props.hooks.preSync });

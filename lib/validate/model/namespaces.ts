@@ -1,13 +1,14 @@
 import { ObjectInFile } from '../policy';
 import { Labels, labelsOf } from './fields';
 import { NAMESPACE_NAME_LABEL } from './selectors';
+import { TENANT_LABEL } from '../../config/names';
 
 /*
  * Namespaces as selectors and the platform see them: their labels, and whether they are a tenant's.
  */
 
-/** Label that makes a namespace a tenant's (its value is the tenant). */
-export const TENANT_LABEL = 'stoa.io/tenant';
+/** Label that makes a namespace a tenant's (its value is the tenant): the one the tenant's objects carry. */
+export { TENANT_LABEL };
 
 /** Prefix of a tenant namespace's name, e.g. `tenant-acme`. */
 export const TENANT_NAMESPACE_PREFIX = 'tenant-';
