@@ -1,4 +1,4 @@
-import { DEFAULT_ARGOCD_NAMESPACE, OLDEST_KUBERNETES_VERSION } from './environment-defaults';
+import { DEFAULT_ARGOCD_NAMESPACE, OLDEST_KUBERNETES_VERSION, servesAdmissionPolicies } from './environment-defaults';
 import { ENVIRONMENT_DEFAULTS as D } from './environment-defaults';
 import { z } from 'zod';
 import { ComponentCatalog } from './component-catalog';
@@ -247,7 +247,7 @@ export function environmentFileSchemaFor(catalog: ComponentCatalog) {
     }
     checkComponents(env, catalog, ctx);
     checkHotfixes(env, ctx);
-    if (env.admission && Number(env.cluster.kubernetesVersion.split('.')[1]) < 30) {
+    if (env.admission && !servesAdmissionPolicies(env.cluster.kubernetesVersion)) {
       ctx.addIssue({ code: 'custom', path: ['admission'], message: `needs cluster.kubernetesVersion 1.30 or later (ValidatingAdmissionPolicy is admissionregistration.k8s.io/v1 from 1.30; the cluster runs ${env.cluster.kubernetesVersion}): remove it, or set admission: false` });
     }
   });

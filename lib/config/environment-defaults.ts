@@ -35,3 +35,12 @@ export function defaultTenantReadyService(env: string): string {
 
 /** The Kubernetes minor version a cluster is taken to run when its environment does not say: the oldest the platform supports. */
 export const OLDEST_KUBERNETES_VERSION = '1.28';
+
+/** The first Kubernetes minor version serving ValidatingAdmissionPolicy as admissionregistration.k8s.io/v1 (GA). */
+export const ADMISSION_POLICY_MINOR = 30;
+
+/** Whether a cluster on `kubernetesVersion` (`1.30`) serves admissionregistration.k8s.io/v1 admission policies. */
+export function servesAdmissionPolicies(kubernetesVersion: string): boolean {
+  const [major, minor] = kubernetesVersion.split('.').map(Number);
+  return major > 1 || minor >= ADMISSION_POLICY_MINOR;
+}

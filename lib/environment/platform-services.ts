@@ -1,6 +1,6 @@
 import { GroupKind } from '../argocd/argo-project';
 import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
-import { ENVIRONMENT_DEFAULTS as D, OLDEST_KUBERNETES_VERSION } from '../config/environment-defaults';
+import { ENVIRONMENT_DEFAULTS as D, OLDEST_KUBERNETES_VERSION, servesAdmissionPolicies } from '../config/environment-defaults';
 import { AdmissionPolicies, admissionResources, defaultArgoCdUsers } from '../platform/admission-policies';
 import { Dashboards } from '../platform/dashboards';
 import { HooksNamespace } from '../platform/hooks-namespace';
@@ -25,8 +25,7 @@ export function platformServicesOf(props: EnvironmentProps, hooksNamespace: stri
 /** The admission policies of the environment, when it has them: by default from Kubernetes 1.30 (admissionregistration.k8s.io/v1). */
 function admissionOf(props: EnvironmentProps) {
   if (props.admission === false) return undefined;
-  const [major, minor] = (props.cluster.kubernetesVersion ?? OLDEST_KUBERNETES_VERSION).split('.').map(Number);
-  return major > 1 || minor >= 30 ? props.admission ?? {} : undefined;
+  return servesAdmissionPolicies(props.cluster.kubernetesVersion ?? OLDEST_KUBERNETES_VERSION) ? props.admission ?? {} : undefined;
 }
 
 const readOnly = (props: EnvironmentProps) => props.mode === EnvironmentMode.READ_ONLY;

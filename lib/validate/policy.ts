@@ -1,4 +1,4 @@
-import { ENVIRONMENT_DEFAULTS } from '../config/environment-defaults';
+import { ENVIRONMENT_DEFAULTS, OLDEST_KUBERNETES_VERSION } from '../config/environment-defaults';
 import { environmentOfPath } from '../layout/output-layout';
 import { KubeObject } from '../render/render';
 
@@ -95,7 +95,7 @@ export interface EnvironmentFacts {
 }
 
 /** The oldest Kubernetes version the platform supports, and the default target of validation. */
-export const DEFAULT_KUBERNETES_VERSION = '1.28';
+export const DEFAULT_KUBERNETES_VERSION = OLDEST_KUBERNETES_VERSION;
 
 /** Facts of an environment with the defaults filled in. */
 export function factsOf(partial: Partial<EnvironmentFacts> = {}): EnvironmentFacts {

@@ -1,3 +1,4 @@
+import { ADMISSION_POLICY_MINOR } from '../../config/environment-defaults';
 import { environmentFacts, environmentOf, PolicyRule } from '../policy';
 
 /** A group/version (or one kind of it) that the API server stopped, or started, serving at a Kubernetes minor version. */
@@ -48,7 +49,7 @@ const SERVED: readonly ServedRange[] = [
   { apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta2', removedIn: 29, use: 'flowcontrol.apiserver.k8s.io/v1' },
   { apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta3', removedIn: 32, use: 'flowcontrol.apiserver.k8s.io/v1' },
   { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', since: 29, use: 'flowcontrol.apiserver.k8s.io/v1beta3 before 1.29' },
-  { apiVersion: 'admissionregistration.k8s.io/v1', kinds: ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'], since: 30, use: 'a cluster on Kubernetes 1.30 or later' },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kinds: ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'], since: ADMISSION_POLICY_MINOR, use: 'a cluster on Kubernetes 1.30 or later' },
   { apiVersion: 'networking.k8s.io/v1', kinds: ['IPAddress', 'ServiceCIDR'], since: 33, use: 'a cluster on Kubernetes 1.33 or later' },
 ];
 
