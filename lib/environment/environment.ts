@@ -125,7 +125,7 @@ export class Environment extends Construct implements IEnvironment {
       tenantApplications: props.tenantApplications,
       labels: this.labels(),
     });
-    const services = platformServicesOf(props, this.hooksNamespace);
+    const services = platformServicesOf(props, { hooks: this.hooksNamespace, monitoring: this.network.monitoringNamespace });
     this.platformProject = this.argo.addProject('platform-project', {
       name: this.argo.argoName('platform'),
       description: `STOA platform components in ${this.envName}`,

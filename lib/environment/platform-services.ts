@@ -12,9 +12,9 @@ import { IEnvironment } from './environment-context';
 import { EnvironmentMode, EnvironmentProps } from './environment-props';
 
 /** The namespaces and cluster-scoped objects the platform services of an environment add to its platform project. */
-export function platformServicesOf(props: EnvironmentProps, hooksNamespace: string): { namespaces: string[]; clusterResources: GroupKind[] } {
+export function platformServicesOf(props: EnvironmentProps, namespaces: { readonly hooks: string; readonly monitoring: string }): { namespaces: string[]; clusterResources: GroupKind[] } {
   return {
-    namespaces: [...(hooksOf(props) ? [hooksNamespace] : []), ...(props.dashboards === false ? [] : [props.monitoring?.namespace ?? D.monitoringNamespace])],
+    namespaces: [...(hooksOf(props) ? [namespaces.hooks] : []), ...(props.dashboards === false ? [] : [namespaces.monitoring])],
     clusterResources: [
       ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
       ...(admissionOf(props) ? admissionResources(admissionPrefix(props.name), readOnly(props)) : []),
