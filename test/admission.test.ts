@@ -1,14 +1,12 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { run } from '@bufbuild/cel';
 import fc from 'fast-check';
-import { parse, stringify } from 'yaml';
-import { InputError, renderProject } from '../lib';
+import { parse } from 'yaml';
+import { InputError } from '../lib';
 import { isPinnedImage } from '../lib/validate/rules';
 import { containerResources, imagePinned, nonRoot } from '../lib/validate/rules/workloads';
 import { noSecretData } from '../lib/validate/rules/secrets';
 import { PolicyContext, PolicyRule } from '../lib/validate/policy';
-import { exampleProject } from './helpers';
+import { editYaml, RenderedObject, renderedExample } from './helpers';
 
 /*
  * The ValidatingAdmissionPolicies the platform renders, evaluated here with a CEL evaluator
@@ -18,22 +16,9 @@ import { exampleProject } from './helpers';
  * on hostile variants of them.
  */
 
-type Obj = { path: string; object: any };
 
-function render(edit: (project: string) => void = () => undefined): Obj[] {
-  const project = exampleProject();
-  edit(project);
-  return renderProject({ projectDir: project }).files.map((f) => ({ path: f.path, object: f.object as any }));
-}
-
-function editYaml(project: string, file: string, change: (doc: any) => void): void {
-  const doc = parse(fs.readFileSync(path.join(project, file), 'utf8'));
-  change(doc);
-  fs.writeFileSync(path.join(project, file), stringify(doc));
-}
-
-const example = render();
-const at = (objects: Obj[], file: string) => objects.find((o) => o.path === file)?.object;
+const example = renderedExample();
+const at = (objects: RenderedObject[], file: string) => objects.find((o) => o.path === file)?.object;
 const policy = (env: string, name: string) => at(example, `${env}/platform/admission/validatingadmissionpolicy-${env}-stoa-${name}.yaml`);
 
 /** A JSON value as CEL sees a Kubernetes object: maps, lists, int for whole numbers. */
@@ -263,21 +248,21 @@ describe('the rendered policies and bindings', () => {
   });
 
   test('a cluster older than 1.30 gets none; asking for them there is refused; admission: false renders none', () => {
-    const old = render((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.cluster.kubernetesVersion = '1.29'; }));
+    const old = renderedExample((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.cluster.kubernetesVersion = '1.29'; }));
     expect(old.filter((o) => o.path.startsWith('dev/platform/admission/'))).toEqual([]);
     expect(at(old, 'dev/apps/application-dev-admission.yaml')).toBeUndefined();
-    expect(() => render((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.cluster.kubernetesVersion = '1.29'; e.admission = {}; })))
+    expect(() => renderedExample((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.cluster.kubernetesVersion = '1.29'; e.admission = {}; })))
       .toThrow(InputError);
-    const off = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = false; }));
+    const off = renderedExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = false; }));
     expect(off.filter((o) => o.path.startsWith('prod/platform/admission/'))).toEqual([]);
   });
 
   test('Argo CD\'s identity: its controller\'s service account in its own cluster, argocd-manager in another, or what the environment file says', () => {
-    const trusted = (objects: Obj[]) => parse(JSON.stringify(at(objects, 'prod/platform/admission/validatingadmissionpolicy-prod-stoa-argocd-only.yaml').spec.variables.find((v: any) => v.name === 'trusted').expression));
+    const trusted = (objects: RenderedObject[]) => parse(JSON.stringify(at(objects, 'prod/platform/admission/validatingadmissionpolicy-prod-stoa-argocd-only.yaml').spec.variables.find((v: any) => v.name === 'trusted').expression));
     expect(trusted(example)).toContain("'system:serviceaccount:kube-system:argocd-manager'");
-    const inCluster = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.cluster.server = 'https://kubernetes.default.svc'; }));
+    const inCluster = renderedExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.cluster.server = 'https://kubernetes.default.svc'; }));
     expect(trusted(inCluster)).toContain("'system:serviceaccount:argocd:argocd-application-controller'");
-    const iam = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { argocdUsers: ['arn:aws:iam::123456789012:role/argocd'] }; }));
+    const iam = renderedExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { argocdUsers: ['arn:aws:iam::123456789012:role/argocd'] }; }));
     const vap = at(iam, 'prod/platform/admission/validatingadmissionpolicy-prod-stoa-argocd-only.yaml');
     const object = at(iam, 'prod/tenants/acme/service-gateway.yaml');
     expect(denials(vap, { operation: 'UPDATE', username: 'arn:aws:iam::123456789012:role/argocd', object, oldObject: object })).toEqual([]);
@@ -285,13 +270,13 @@ describe('the rendered policies and bindings', () => {
   });
 
   test('writers and break-glass groups from the environment file; a name that could break out of CEL is refused', () => {
-    const objects = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { breakGlassGroups: ['stoa-oncall'], controllers: [] }; }));
+    const objects = renderedExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { breakGlassGroups: ['stoa-oncall'], controllers: [] }; }));
     const vap = at(objects, 'prod/platform/admission/validatingadmissionpolicy-prod-stoa-argocd-only.yaml');
     const object = at(objects, 'prod/tenants/acme/service-gateway.yaml');
     expect(denials(vap, { operation: 'UPDATE', username: PERSON, groups: ['stoa-oncall'], object, oldObject: object })).toEqual([]);
     expect(denials(vap, { operation: 'UPDATE', username: PERSON, groups: ['system:masters'], object, oldObject: object })).toHaveLength(1);
     expect(denials(vap, { operation: 'UPDATE', username: 'system:serviceaccount:cert-manager:cert-manager', object, oldObject: object })).toHaveLength(1);
-    expect(() => render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { breakGlassGroups: ["x'] || true || ['"] }; })))
+    expect(() => renderedExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { breakGlassGroups: ["x'] || true || ['"] }; })))
       .toThrow(/environments\/prod\.yaml.*admission\.breakGlassGroups\[0\].*Kubernetes user or group name/s);
   });
 });

@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { InputError } from '../lib/config/input-error';
 import { Environment } from '../lib/environment/environment';
 import { ComponentCatalog, ComponentSpec, STOA_COMPONENT_NAMES } from '../lib/config/component-catalog';
 import { renderConstructs } from '../lib/render/render';
 import { renderProject } from '../lib/project/synth-project';
 import { setImage } from '../lib/workflow/set-image';
-import { exampleProject } from './helpers';
+import { editYaml, exampleProject } from './helpers';
 
 const billing: ComponentSpec = {
   description: 'Billing service',
@@ -17,13 +17,6 @@ const billing: ComponentSpec = {
   resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
 };
 const stoaVersions = { 'stoa-gateway': '1.9.0', 'control-plane-api': '2.5.0', 'control-plane-ui': '2.5.0', 'stoa-portal': '1.4.0' };
-
-function editYaml(project: string, file: string, change: (doc: any) => void): void {
-  const full = path.join(project, file);
-  const doc = parse(fs.readFileSync(full, 'utf8'));
-  change(doc);
-  fs.writeFileSync(full, stringify(doc));
-}
 
 describe('ComponentCatalog: the platform components an environment can run', () => {
   test('starts with the four STOA components, in output order', () => {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { renderProject } from '../lib';
 import { PLATFORM_METRICS } from '../lib/platform/dashboards';
-import { exampleProject } from './helpers';
+import { exampleProject, renderedExample } from './helpers';
 
 /*
  * The Grafana dashboards: ConfigMaps the Grafana sidecar loads, one per dashboard and environment.
@@ -12,8 +12,7 @@ import { exampleProject } from './helpers';
  * checked against what the output really scrapes.
  */
 
-type Obj = { path: string; object: any };
-const example: Obj[] = renderProject({ projectDir: exampleProject() }).files.map((f) => ({ path: f.path, object: f.object as any }));
+const example = renderedExample();
 const ENVS = ['dev', 'staging', 'prod'];
 
 function dashboardsOf(env: string): any[] {

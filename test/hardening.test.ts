@@ -1,25 +1,16 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { parse, stringify } from 'yaml';
 import { expandApplicationSets } from '../lib/argocd/application-set-preview';
 import { MAX_DISPLAY_NAME_LENGTH, renderProject, validateObjects } from '../lib';
-import { clustersOf, exampleProject, writeFile } from './helpers';
+import { clustersOf, editYaml, exampleProject, renderedExample } from './helpers';
 
 type Obj = { path: string; object: any };
 
 /** Renders a copy of the example after `edit` changes its files; fails if the output is not valid. */
 function renderExample(edit: (project: string) => void = () => undefined): Obj[] {
-  const project = exampleProject();
-  edit(project);
-  const files = renderProject({ projectDir: project }).files.map((f) => ({ path: f.path, object: f.object as any }));
-  expect(validateObjects(files, clustersOf(project)).violations).toEqual([]);
+  let clusters: ReturnType<typeof clustersOf> | undefined;
+  const files = renderedExample((project) => { edit(project); clusters = clustersOf(project); });
+  expect(validateObjects(files, clusters).violations).toEqual([]);
   return files;
-}
-
-function editYaml(project: string, file: string, change: (doc: any) => void): void {
-  const doc = parse(fs.readFileSync(path.join(project, file), 'utf8'));
-  change(doc);
-  writeFile(project, file, stringify(doc));
 }
 
 const at = (objects: Obj[], file: string) => objects.find((o) => o.path === file)?.object;

@@ -2,9 +2,9 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { buildProgram } from '../lib/cli/program';
-import { synth } from '../lib/project/synth-project';
+import { renderProject, synth } from '../lib/project/synth-project';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..');
@@ -77,6 +77,23 @@ export function readTree(dir: string): Map<string, string> {
 /** Parses one YAML file of an output folder. */
 export function readObject(outDir: string, rel: string): any {
   return parse(fs.readFileSync(path.join(outDir, rel), 'utf8'));
+}
+
+/** An object of a rendered output, by its path in the output. */
+export type RenderedObject = { path: string; object: any };
+
+/** The objects of a copy of the example rendered (not written) after `edit` changes its files. */
+export function renderedExample(edit: (project: string) => void = () => undefined): RenderedObject[] {
+  const project = exampleProject();
+  edit(project);
+  return renderProject({ projectDir: project }).files.map((f) => ({ path: f.path, object: f.object as any }));
+}
+
+/** Parses a YAML file of a project, lets `change` edit it, and writes it back. */
+export function editYaml(projectDir: string, rel: string, change: (doc: any) => void): void {
+  const doc = parse(fs.readFileSync(path.join(projectDir, rel), 'utf8'));
+  change(doc);
+  writeFile(projectDir, rel, stringify(doc));
 }
 
 /** Writes a file of a project, creating its folder. */

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse, stringify } from 'yaml';
-import { InputError, renderProject } from '../lib';
-import { exampleProject } from './helpers';
+import { parse } from 'yaml';
+import { InputError } from '../lib';
+import { editYaml, RenderedObject, renderedExample } from './helpers';
 
 /*
  * Argo CD notifications as the example renders them: the control plane is told when a tenant is ready
@@ -12,25 +12,12 @@ import { exampleProject } from './helpers';
  * overwriting another (one Argo CD may serve them all).
  */
 
-type Obj = { path: string; object: any };
 
-function render(edit: (project: string) => void = () => undefined): Obj[] {
-  const project = exampleProject();
-  edit(project);
-  return renderProject({ projectDir: project }).files.map((f) => ({ path: f.path, object: f.object as any }));
-}
-
-function editYaml(project: string, file: string, change: (doc: any) => void): void {
-  const doc = parse(fs.readFileSync(path.join(project, file), 'utf8'));
-  change(doc);
-  fs.writeFileSync(path.join(project, file), stringify(doc));
-}
-
-const example = render();
+const example = renderedExample();
 const ENVS = ['dev', 'staging', 'prod'];
-const at = (objects: Obj[], file: string) => objects.find((o) => o.path === file)?.object;
-const settings = (objects: Obj[], env: string): Record<string, string> => at(objects, `${env}/argocd-config/configmap-argocd-notifications-cm.yaml`)?.data ?? {};
-const applications = (objects: Obj[], env: string) => objects.filter((o) => o.path.startsWith(`${env}/`) && o.object.kind === 'Application');
+const at = (objects: RenderedObject[], file: string) => objects.find((o) => o.path === file)?.object;
+const settings = (objects: RenderedObject[], env: string): Record<string, string> => at(objects, `${env}/argocd-config/configmap-argocd-notifications-cm.yaml`)?.data ?? {};
+const applications = (objects: RenderedObject[], env: string) => objects.filter((o) => o.path.startsWith(`${env}/`) && o.object.kind === 'Application');
 const subscriptions = (app: any) => Object.entries(app.metadata.annotations ?? {})
   .filter(([k]) => k.startsWith('notifications.argoproj.io/subscribe.'))
   .map(([k, recipient]) => { const [trigger, service] = k.slice('notifications.argoproj.io/subscribe.'.length).split('.'); return { trigger, service, recipient }; });
@@ -92,7 +79,7 @@ describe('the control plane is told when a tenant is ready', () => {
 
   test('the patches of all environments merge: a key two environments share has the same value in both', () => {
     // Alerts in every environment, with two drift limits, besides each one's webhook.
-    const objects = render((p) => {
+    const objects = renderedExample((p) => {
       editYaml(p, 'environments/dev.yaml', (e) => { e.notifications = { service: 'slack', recipient: 'stoa-dev', driftMinutes: 5 }; });
       editYaml(p, 'environments/staging.yaml', (e) => { e.notifications = { service: 'slack', recipient: 'stoa-staging' }; });
     });
@@ -112,7 +99,7 @@ describe('the control plane is told when a tenant is ready', () => {
   });
 
   test('ApplicationSet mode: the template of the generated Applications carries the subscription', () => {
-    const objects = render((p) => {
+    const objects = renderedExample((p) => {
       editYaml(p, 'tenants/acme.yaml', (t) => { delete t.gateway; });
       editYaml(p, 'environments/staging.yaml', (e) => { e.tenantApplications = 'applicationset'; });
     });
@@ -121,13 +108,13 @@ describe('the control plane is told when a tenant is ready', () => {
   });
 
   test('an environment without tenantReady renders no webhook and no subscription', () => {
-    const objects = render((p) => editYaml(p, 'environments/dev.yaml', (e) => { delete e.tenantReady; }));
+    const objects = renderedExample((p) => editYaml(p, 'environments/dev.yaml', (e) => { delete e.tenantReady; }));
     expect(at(objects, 'dev/argocd-config/configmap-argocd-notifications-cm.yaml')).toBeUndefined();
     for (const app of applications(objects, 'dev')) expect(subscriptions(app.object)).toEqual([]);
   });
 
   test('no token value is ever in the output: the webhook names a key of argocd-notifications-secret', () => {
-    const objects = render((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.tenantReady.tokenKey = 'cp-dev.token'; e.tenantReady.service = 'control-plane'; }));
+    const objects = renderedExample((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.tenantReady.tokenKey = 'cp-dev.token'; e.tenantReady.service = 'control-plane'; }));
     const data = settings(objects, 'dev');
     expect(parse(data['service.webhook.control-plane']).headers[1]).toEqual({ name: 'Authorization', value: 'Bearer $cp-dev.token' });
     expect(objects.some((o) => o.object.kind === 'Secret')).toBe(false);
@@ -137,7 +124,7 @@ describe('the control plane is told when a tenant is ready', () => {
 describe('tenantReady and notifications in the environment file', () => {
   function inputError(edit: (project: string) => void): string {
     try {
-      render(edit);
+      renderedExample(edit);
     } catch (e) {
       expect(e).toBeInstanceOf(InputError);
       return (e as Error).message;
@@ -156,7 +143,7 @@ describe('tenantReady and notifications in the environment file', () => {
   });
 
   test('http:// to an in-cluster Service is allowed (it never leaves the cluster)', () => {
-    const objects = render((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.tenantReady.url = 'http://control-plane-api.stoa-system.svc.cluster.local/v1/tenants/ready'; }));
+    const objects = renderedExample((p) => editYaml(p, 'environments/dev.yaml', (e) => { e.tenantReady.url = 'http://control-plane-api.stoa-system.svc.cluster.local/v1/tenants/ready'; }));
     expect(parse(settings(objects, 'dev')['service.webhook.stoa-control-plane-dev']).url).toBe('http://control-plane-api.stoa-system.svc.cluster.local/v1/tenants/ready');
   });
 
@@ -169,7 +156,7 @@ describe('tenantReady and notifications in the environment file', () => {
   });
 
   test('driftMinutes sets the drift trigger, named for its minutes so environments with other limits never share a key', () => {
-    const objects = render((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.notifications.driftMinutes = 30; }));
+    const objects = renderedExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.notifications.driftMinutes = 30; }));
     const data = settings(objects, 'prod');
     expect(Object.keys(data).filter((k) => k.startsWith('trigger.on-out-of-sync'))).toEqual(['trigger.on-out-of-sync-30m']);
     const [trigger] = parse(data['trigger.on-out-of-sync-30m']);
