@@ -111,14 +111,16 @@ export class Dashboards extends Construct {
       name: 'tenant', label: 'Tenant namespace', type: 'query', multi: true, includeAll: true, refresh: 2,
       query: 'label_values(http_requests_total{container="gateway",namespace=~"tenant-.*"}, namespace)',
     };
+    // Requests per second of the selected tenants' gateways, all of them and those answered with a 5xx.
+    const rate = (extra = '') => `sum by (namespace) (rate(http_requests_total{container="gateway",${tenants}${extra}}[5m]))`;
     this.dashboard(props, 'tenant-gateways', `STOA / ${props.envName} / Tenant gateways`, [tenantVariable], [
-      { title: 'Requests per second', type: 'timeseries', unit: 'reqps', targets: [{ expr: `sum by (namespace) (rate(http_requests_total{container="gateway",${tenants}}[5m]))`, legend: '{{namespace}}' }] },
+      { title: 'Requests per second', type: 'timeseries', unit: 'reqps', targets: [{ expr: rate(), legend: '{{namespace}}' }] },
       {
         title: 'Error rate (5xx)',
         type: 'timeseries',
         unit: 'percentunit',
         targets: [{
-          expr: `sum by (namespace) (rate(http_requests_total{container="gateway",${tenants},code=~"5.."}[5m])) / sum by (namespace) (rate(http_requests_total{container="gateway",${tenants}}[5m]))`,
+          expr: `${rate(',code=~"5.."')} / ${rate()}`,
           legend: '{{namespace}}',
         }],
       },
