@@ -50,13 +50,20 @@ export const WORKLOAD_RESOURCES: ReadonlyArray<{ readonly group: string; readonl
 ];
 
 /**
+ * The request comes from one of the cluster's own controllers: the controller-manager's user, or a
+ * service account of kube-system that is not one Argo CD writes as (`variables.argocd`: with
+ * `argocd cluster add`, Argo CD is `kube-system:argocd-manager`, and stays Argo CD).
+ */
+const CLUSTER_CONTROLLER = "!(request.userInfo.username in variables.argocd) && "
+  + "(request.userInfo.username == 'system:kube-controller-manager' || request.userInfo.username.startsWith('system:serviceaccount:kube-system:'))";
+
+/**
  * The cluster's own controllers updating a workload (the deployment controller scaling an old
  * ReplicaSet, the Job controller removing a Pod's finalizer) are never refused: an object that
  * broke a rule before the policy existed must still scale down and terminate. Creations, and
  * updates by anyone else (Argo CD, people), are checked.
  */
-const CONTROLLER_UPDATE = "(request.operation == 'UPDATE' && !(request.userInfo.username in variables.argocd) && "
-  + "(request.userInfo.username == 'system:kube-controller-manager' || request.userInfo.username.startsWith('system:serviceaccount:kube-system:'))) || ";
+const CONTROLLER_UPDATE = `(request.operation == 'UPDATE' && ${CLUSTER_CONTROLLER}) || `;
 
 /** `image-pinned`, `container-resources` and `non-root`, as CEL over {@link WORKLOAD_VARIABLES}. */
 export const WORKLOAD_VALIDATIONS: readonly AdmissionValidation[] = [
@@ -98,8 +105,7 @@ export function secretDataValidation(): AdmissionValidation {
   return {
     rule: 'no-secret-data',
     expression: "!((has(object.data) && size(object.data) > 0) || (has(object.stringData) && size(object.stringData) > 0)) || "
-      + "request.userInfo.username in variables.secretWriters || (!(request.userInfo.username in variables.argocd) && "
-      + "(request.userInfo.username == 'system:kube-controller-manager' || request.userInfo.username.startsWith('system:serviceaccount:kube-system:')))",
+      + `request.userInfo.username in variables.secretWriters || (${CLUSTER_CONTROLLER})`,
     message: 'Secret values come only from the secret operator (External Secrets), cert-manager or the cluster\'s controllers: reference them with an ExternalSecret',
   };
 }
