@@ -84,11 +84,6 @@ function takeStamp() {
   return { text: `${hash.digest('hex')}\nidentity ${id}\n${lines.join('\n')}\n`, contents };
 }
 
-/** Hash of every TypeScript source the build compiles and its compiler settings; undefined in an installed package (no sources). */
-function sourceStamp() {
-  return takeStamp()?.text.split('\n', 1)[0];
-}
-
 function parseStamp(text) {
   const [hash, id, ...rest] = text.split('\n');
   const files = new Map();
@@ -153,7 +148,7 @@ function writeStamp(text, file = STAMP) {
   fs.renameSync(tmp, file);
 }
 
-module.exports = { buildIsCurrent, sourceStamp, takeStamp, changesSinceBuild, writeStamp, ROOT, BUILD };
+module.exports = { buildIsCurrent, takeStamp, changesSinceBuild, writeStamp, ROOT, BUILD };
 
 if (require.main === module) {
   const verb = process.argv[2];
