@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadWithCodeCache } from '../lib/validate/code-cache';
@@ -42,7 +43,7 @@ test('a validator loaded through the code cache judges as the module itself, and
   const first = loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator;
   expect(entries(cache)).toEqual([]); // written once the first call compiled what it needed
   expect(verdicts(first)).toEqual(expected);
-  expect(entries(cache)).toEqual([expect.stringMatching(/^argoproj_io_v1alpha1_AppProject_js\.[0-9]+-[a-z0-9]+-[0-9a-f]{32}\.bin$/)]);
+  expect(entries(cache)).toEqual(['argoproj_io_v1alpha1_AppProject_js.bin']);
 
   // The next load takes the kept code (V8 accepts it) and writes nothing.
   const file = path.join(cache, entries(cache)[0]);
@@ -53,28 +54,82 @@ test('a validator loaded through the code cache judges as the module itself, and
   expect([after.ino, after.mtimeNs]).toEqual([before.ino, before.mtimeNs]);
 });
 
-test('cache data V8 rejects (damaged, or made for another source) is compiled past and written again', () => {
+/** Runs `load` and returns what it warned of (process.emitWarning), by type and message. */
+function warningsOf(load: () => void): string[] {
+  const seen: string[] = [];
+  const listener = (w: Error) => seen.push(`${w.name}: ${w.message}`);
+  process.on('warning', listener);
+  const emit = jest.spyOn(process, 'emitWarning').mockImplementation(((w: string, type: string) => listener(Object.assign(new Error(w), { name: type }))) as any);
+  try {
+    load();
+  } finally {
+    emit.mockRestore();
+    process.off('warning', listener);
+  }
+  return seen;
+}
+
+/** Ways a cache entry gets damaged or forged: each must be refused with a warning, and never reach V8. */
+const TAMPERING: Record<string, (file: string, other: string) => void> = {
+  'bytes flipped in the code': (file) => {
+    const data = fs.readFileSync(file);
+    for (let i = data.length - 2000; i < data.length; i += 97) data[i] ^= 0xff;
+    fs.writeFileSync(file, data);
+  },
+  'cut short': (file) => fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2)),
+  'replaced by other data': (file) => fs.writeFileSync(file, Buffer.from('not V8 code cache data at all')),
+  'swapped with another module\'s entry': (file, other) => fs.copyFileSync(other, file),
+  'a symbolic link': (file, other) => {
+    fs.rmSync(file);
+    fs.symlinkSync(other, file);
+  },
+};
+
+test.each(Object.keys(TAMPERING))('a code cache entry %s is refused with a warning, compiled past and written again', (how) => {
   const cache = tempDir('stoa-v8-');
   (loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator)(good);
-  const file = path.join(cache, entries(cache)[0]);
-  fs.writeFileSync(file, Buffer.from('not V8 code cache data at all'));
-  const damaged = loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator;
-  expect(verdicts(damaged)).toEqual(expected);
+  const keda = path.join(VALIDATORS, 'keda.sh', 'v1alpha1', 'ScaledObject.js');
+  (loadWithCodeCache(copyOf(keda), fs.readFileSync(keda, 'utf8'), cache) as Validator)({});
+  const file = path.join(cache, 'argoproj_io_v1alpha1_AppProject_js.bin');
+  const other = path.join(cache, 'keda_sh_v1alpha1_ScaledObject_js.bin');
+  TAMPERING[how](file, other);
+  let damaged: Validator | undefined;
+  const warnings = warningsOf(() => {
+    damaged = loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator;
+  });
+  expect(warnings).toEqual([expect.stringMatching(/^StoaCacheWarning: cache entry .*AppProject_js\.bin is not used: /)]);
+  expect(verdicts(damaged!)).toEqual(expected);
+  expect(fs.lstatSync(file).isFile()).toBe(true);
   expect(fs.readFileSync(file).length).toBeGreaterThan(1000);
+  // The new entry is used as it is, without a warning.
+  expect(warningsOf(() => verdicts(loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator))).toEqual([]);
 });
 
-test('an entry of an older source of the same module is removed when the new one is written; other modules keep theirs', () => {
+test('a damaged code cache entry never crashes the process (a child process loads it)', () => {
+  const cache = tempDir('stoa-v8-');
+  const script = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); const { loadWithCodeCache } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'validate', 'code-cache.ts'))});
+    const fs = require('fs'); const v = loadWithCodeCache(process.argv[1], fs.readFileSync(process.argv[1], 'utf8'), process.argv[2]); v({}); console.log(typeof v);`;
+  const run = () => spawnSync(process.execPath, ['-e', script, copyOf(PROJECT), cache], { encoding: 'utf8' });
+  expect(run()).toMatchObject({ status: 0, stdout: 'function\n' });
+  TAMPERING['bytes flipped in the code'](path.join(cache, 'argoproj_io_v1alpha1_AppProject_js.bin'), '');
+  const damaged = run();
+  expect(damaged).toMatchObject({ status: 0, stdout: 'function\n' });
+  expect(damaged.stderr).toContain('StoaCacheWarning');
+});
+
+test('an entry of an older source of the same module is replaced when the new one is written; other modules keep theirs', () => {
   const cache = tempDir('stoa-v8-');
   const older = `${SOURCE}\n// an older build\n`;
   (loadWithCodeCache(copyOf(PROJECT), older, cache) as Validator)(good);
   const other = path.join(VALIDATORS, 'keda.sh', 'v1alpha1', 'ScaledObject.js');
   (loadWithCodeCache(copyOf(other), fs.readFileSync(other, 'utf8'), cache) as Validator)({});
-  const [kedaEntry, olderEntry] = entries(cache).sort((a, b) => (a.startsWith('keda') ? -1 : b.startsWith('keda') ? 1 : 0));
-  (loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator)(good);
-  const now = entries(cache);
-  expect(now).toHaveLength(2);
-  expect(now).toContain(kedaEntry);
-  expect(now).not.toContain(olderEntry);
+  const keda = fs.readFileSync(path.join(cache, 'keda_sh_v1alpha1_ScaledObject_js.bin'));
+  const olderEntry = fs.readFileSync(path.join(cache, 'argoproj_io_v1alpha1_AppProject_js.bin'));
+  const warnings = warningsOf(() => (loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator)(good));
+  expect(warnings).toEqual([expect.stringContaining('it holds another entry')]);
+  expect(entries(cache)).toEqual(['argoproj_io_v1alpha1_AppProject_js.bin', 'keda_sh_v1alpha1_ScaledObject_js.bin']);
+  expect(fs.readFileSync(path.join(cache, 'keda_sh_v1alpha1_ScaledObject_js.bin')).equals(keda)).toBe(true);
+  expect(fs.readFileSync(path.join(cache, 'argoproj_io_v1alpha1_AppProject_js.bin')).equals(olderEntry)).toBe(false);
 });
 
 test('a cache folder that cannot be made or written costs only time', () => {

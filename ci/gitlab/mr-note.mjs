@@ -3,7 +3,7 @@
 //
 //   node ci/gitlab/mr-note.mjs report.md
 //
-// Runs in a merge request pipeline of GitLab CI (Node 20, no dependencies). Reads
+// Runs in a merge request pipeline of GitLab CI (Node 22+, no dependencies). Reads
 // CI_API_V4_URL, CI_PROJECT_ID and CI_MERGE_REQUEST_IID, which GitLab sets, and
 // STOA_MR_NOTE_TOKEN: a project access token of this project (role Reporter, scope api).
 // CI_JOB_URL, when set, is named in the note when the report had to be cut.

@@ -1,20 +1,21 @@
 import * as crypto from 'crypto';
-import * as fs from 'fs';
 import { createRequire, wrap } from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
 import { userCacheRoot } from '../cache-root';
+import { readCacheEntry, writeCacheEntry } from '../cache-entry';
 
 /*
  * The precompiled CRD validators are large generated modules (12 MB of JavaScript; ApplicationSet's
- * alone is 8 MB): compiling them and their first calls cost about 0.7 s in every process that
- * validates, more than the rest of a synth of the example. Node 20 keeps no compiled code between
- * runs (module.enableCompileCache is Node 22.1+), so these modules are loaded through V8's code
- * cache ourselves: the code V8 compiled, including the functions the first call compiled lazily, is
- * stored beside the user's other caches and handed back to V8 on the next load. V8 checks that the
- * data fits the source and its own version and flags, and rejects it otherwise (then the module is
- * compiled as usual and the data written again). A cache that cannot be read or written only costs
- * time.
+ * alone is 8 MB). Node's own compile cache (module.enableCompileCache, Node 22.1+) keeps only the
+ * code V8 compiles when a module loads: 114 KB of the Application validator's 1.4 MB, measured on
+ * Node 24. Most of a validator's functions are compiled lazily, at its first call: about 0.4 s in
+ * every process that validates, more than the rest of a synth of the example. So these modules are
+ * loaded through V8's code cache here, written after the first call so that it holds what that call
+ * compiled. An entry is checked before V8 sees it (cache-entry.ts: key, runtime, length and hash of
+ * the data; V8 itself does not checksum code cache data and may crash on damaged bytes), and V8
+ * still rejects data that does not fit the source or its flags: then the module is compiled as usual
+ * and the entry written again. A cache that cannot be read or written only costs time.
  */
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -33,15 +34,10 @@ export function codeCacheDir(): string {
  * is a wrapper that keeps `errors` as the export sets it (ajv's validators report through it).
  */
 export function loadWithCodeCache(file: string, source: string, cacheDir: string | undefined): unknown {
-  const cacheFile = cacheDir && path.join(cacheDir, `${moduleName(file)}.${runtimeAndSource(source)}.bin`);
-  let cachedData: Buffer | undefined;
-  if (cacheFile) {
-    try {
-      cachedData = fs.readFileSync(cacheFile);
-    } catch {
-      cachedData = undefined;
-    }
-  }
+  const name = moduleName(file);
+  const key = crypto.createHash('sha256').update(source).digest('hex');
+  const cacheFile = cacheDir && path.join(cacheDir, `${name}.bin`);
+  const cachedData = cacheFile ? readCacheEntry(cacheFile, key, RUNTIME) : undefined;
   const script = new vm.Script(wrap(source), { filename: file, cachedData });
   const module = { exports: {} as unknown };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, libraryRequire, module, file, path.dirname(file));
@@ -54,7 +50,7 @@ export function loadWithCodeCache(file: string, source: string, cacheDir: string
     wrapper.errors = fn.errors;
     if (!saved) {
       saved = true;
-      store(cacheFile, `${moduleName(file)}.`, script.createCachedData());
+      writeCacheEntry(cacheFile, key, RUNTIME, script.createCachedData());
     }
     return result;
   };
@@ -62,31 +58,10 @@ export function loadWithCodeCache(file: string, source: string, cacheDir: string
   return wrapper;
 }
 
-/*
- * An entry is named `<module>.<runtime and source>.bin`: the module by the last three parts of its path
- * (group, version, kind), then Node's ABI, the architecture and a hash of the source.
- */
+/** An entry is named by the last three parts of the module's path (group, version, kind): one entry per validator, replaced when its source or the runtime changes. */
 function moduleName(file: string): string {
   return file.split(/[\\/]/).slice(-3).join('_').replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-function runtimeAndSource(source: string): string {
-  return `${process.versions.modules}-${process.arch}-${crypto.createHash('sha256').update(source).digest('hex').slice(0, 32)}`;
-}
-
-function store(cacheFile: string, prefix: string, data: Buffer): void {
-  try {
-    const dir = path.dirname(cacheFile);
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${cacheFile}.${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, cacheFile);
-    // Older entries of the same module (another source or runtime) are not read again: keep the folder bounded.
-    const base = path.basename(cacheFile);
-    for (const other of fs.readdirSync(dir)) {
-      if (other !== base && other.startsWith(prefix) && other.endsWith('.bin')) fs.rmSync(path.join(dir, other), { force: true });
-    }
-  } catch {
-    /* only time is lost */
-  }
-}
+/** V8 reads only data made by the same build (Node version, ABI, architecture). */
+const RUNTIME = `node-${process.version}-${process.versions.modules}-${process.arch}`.replace(/[^\w.-]/g, '_');
