@@ -5,6 +5,7 @@ import { snapshotInput } from '../lib/project/input-snapshot';
 import { projectInput, projectOf } from '../lib/project/project';
 import { RenderCache } from '../lib/project/render-cache';
 import { exampleProject, tempDir } from './helpers';
+import { cacheEntries, forgeEntry } from './cache-entries';
 
 /*
  * The input snapshot: with a cache, unchanged input files are not parsed or validated again; only the
@@ -24,13 +25,11 @@ function setup() {
  * bytes with another display name): a load that takes the remembered value shows `displayName`.
  */
 function tamperRemembered(cacheDir: string, name: string, displayName: string): void {
-  const entries = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json'))
-    .map((f) => ({ file: path.join(cacheDir, f), entry: JSON.parse(fs.readFileSync(path.join(cacheDir, f), 'utf8')) }))
-    .filter(({ entry }) => entry.remembered !== undefined);
+  const entries = cacheEntries(cacheDir).filter((e) => e.kind === 'input files');
   expect(entries).toHaveLength(1);
-  const [{ file, entry }] = entries;
-  entry.remembered[`tenants/${name}.yaml`].value.displayName = displayName;
-  fs.writeFileSync(file, JSON.stringify(entry));
+  const [entry] = entries;
+  entry.payload.remembered[`tenants/${name}.yaml`].value.displayName = displayName;
+  forgeEntry(entry, entry.payload);
 }
 
 const displayNameOf = (input: ReturnType<typeof projectInput>, name: string) => input.tenants.find((t) => t.name === name)?.displayName;

@@ -1,10 +1,20 @@
+import * as path from 'path';
 import { App, AppProps } from 'cdk8s';
 import { ValidateOptions } from '../validate/validate';
 import { STOA_APP } from '../render/plain-app-guard';
-import { synthApp } from './synth-app';
+import { renderApp, synthApp } from './synth-app';
 
 /** Props of {@link StoaApp}. */
 export interface StoaAppProps extends AppProps {
+  /**
+   * The output folder, replaced as a whole by `synth()` when everything rendered and validated.
+   * When the cdk8s CLI runs the app, give it here and point `output` in `cdk8s.yaml` at a scratch
+   * folder: the CLI empties its output folder before the app starts, so only a folder it does not
+   * own can be left as it was by a failed synth; the app then leaves a copy of the output in the
+   * CLI's folder (`$CDK8S_OUTDIR`) for it to list.
+   * @default - `$CDK8S_OUTDIR` when the cdk8s CLI runs the app, else 'dist'
+   */
+  readonly outdir?: string;
   /**
    * What validation knows of the environments (read-only ones, Kubernetes versions, repos), over
    * what the app's `Environment` constructs say.
@@ -12,7 +22,6 @@ export interface StoaAppProps extends AppProps {
    */
   readonly validation?: ValidateOptions;
 }
-
 
 /**
  * The cdk8s App for stoa-manifests constructs: `app.synth()` writes the project layout
@@ -32,13 +41,23 @@ export class StoaApp extends App {
   public readonly validation?: ValidateOptions;
 
   constructor(props: StoaAppProps = {}) {
-    super({ outdir: 'dist', ...props });
+    super(props);
     this.validation = props.validation;
     Object.defineProperty(this, STOA_APP, { value: true });
   }
 
-  /** Renders, validates and replaces `outdir` atomically (see {@link synthApp}). */
+  /**
+   * Renders, validates and replaces `outdir` atomically (see {@link synthApp}); under the cdk8s CLI
+   * with an `outdir` of its own, copies the output into the CLI's folder too.
+   */
   public override synth(): void {
-    synthApp(this, { outDir: this.outdir, validation: this.validation });
+    const cdk8sOut = process.env.CDK8S_OUTDIR;
+    const copyTo = cdk8sOut !== undefined && path.resolve(cdk8sOut) !== path.resolve(this.outdir) ? cdk8sOut : undefined;
+    synthApp(this, { outDir: this.outdir, validation: this.validation, copyTo });
+  }
+
+  /** Every file of the output, validated (throws as `synth()` does), as one YAML stream in path order; nothing is written. */
+  public override synthYaml(): string {
+    return renderApp(this, this.validation).map((f) => `---\n# ${f.path}\n${f.content}`).join('');
   }
 }

@@ -1,15 +1,15 @@
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { RenderedFile, renderConstructs } from '../render/render';
-import { replaceFolder } from '../render/replace-folder';
-import { ValidateOptions, ValidationFailedError, validateObjects } from '../validate/validate';
+import { ValidateOptions, validateObjects } from '../validate/validate';
 import { environmentValidationOf, withGivenValidation } from './environment-facts';
+import { collectOutput, copyOutput, OutputBatch, writeOutput } from './output-pipeline';
 
 /** Options of {@link synthApp}. */
 export interface SynthAppOptions {
   /**
    * Output folder: replaced as a whole when everything rendered and validated.
-   * @default 'dist' (relative to the working directory)
+   * @default - `$CDK8S_OUTDIR` when cdk8s runs the app, else 'dist' (relative to the working directory)
    */
   readonly outDir?: string;
   /**
@@ -18,6 +18,12 @@ export interface SynthAppOptions {
    * @default - what the app's `Environment` constructs say
    */
   readonly validation?: ValidateOptions;
+  /**
+   * Also copy the output here once it replaced `outDir` (cdk8s's own output folder, which the cdk8s
+   * CLI empties before it runs the app, so it cannot hold the output that must survive a failure).
+   * @default - nowhere else
+   */
+  readonly copyTo?: string;
 }
 
 /** What {@link synthApp} wrote. */
@@ -33,13 +39,14 @@ export interface SynthAppResult {
  * `ManifestChart` (one walk, a file-name clash is an error), validate the whole output
  * (schemas and policy rules), then replace `outDir` in one step. Throws
  * `ConstructValidationError` or `ValidationFailedError` and leaves `outDir` as it was.
- * The project synth (`synth()`) is the same pipeline over the model built from the files.
+ * The project synth (`synth()`) goes through the same pipeline (`output-pipeline.ts`).
  */
 export function synthApp(app: IConstruct, options: SynthAppOptions = {}): SynthAppResult {
-  const outDir = path.resolve(options.outDir ?? 'dist');
-  const files = renderApp(app, { displayPrefix: `${path.relative(process.cwd(), outDir) || '.'}/`, ...options.validation });
-  replaceFolder(outDir, files);
-  return { files, outDir };
+  const outDir = path.resolve(options.outDir ?? process.env.CDK8S_OUTDIR ?? 'dist');
+  const batch = appBatch(app, { displayPrefix: `${path.relative(process.cwd(), outDir) || '.'}/`, ...options.validation });
+  writeOutput(outDir, [batch]);
+  copyOutput(outDir, options.copyTo);
+  return { files: batch.files, outDir };
 }
 
 /**
@@ -47,8 +54,11 @@ export function synthApp(app: IConstruct, options: SynthAppOptions = {}): SynthA
  * memory, with what the app's `Environment` constructs say of their clusters (and `validation` over it). Throws `ConstructValidationError` or `ValidationFailedError`.
  */
 export function renderApp(app: IConstruct, validation: ValidateOptions = {}): RenderedFile[] {
+  return collectOutput([appBatch(app, validation)]);
+}
+
+/** The whole output of a construct tree as one batch of the pipeline. */
+function appBatch(app: IConstruct, validation: ValidateOptions): OutputBatch & { readonly files: RenderedFile[] } {
   const files = renderConstructs(app);
-  const report = validateObjects(files, withGivenValidation(environmentValidationOf(app), validation));
-  if (!report.ok) throw new ValidationFailedError(report);
-  return files;
+  return { files, report: () => validateObjects(files, withGivenValidation(environmentValidationOf(app), validation)) };
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { displayPath } from '../files';
 import { checkOutput, synth } from '../project/synth-project';
+import { copyOutput } from '../app/output-pipeline';
 import { mergeShards, synthShard } from '../project/shards';
 import { parseShard } from '../project/render-units';
 import { formatReport, validateFolder } from '../validate/validate';
@@ -48,7 +49,8 @@ export function projectOfFlags(options: ProjectOptions): Project {
 /** Options of {@link synthCommand} and {@link checkCommand} about how the output is rendered (never what it is). */
 export interface RenderFlags {
   /**
-   * Reuse rendered units from the project's cache (`--no-cache`: render everything).
+   * Reuse rendered units from the project's cache (`--no-cache`: render everything). Only `synth`
+   * reads a cache: `synth --check` never does.
    * @default true
    */
   readonly cache?: boolean;
@@ -79,10 +81,7 @@ export function synthCommand(options: SynthCommandOptions, io: Output = PROCESS_
   if (options.shard !== undefined) return shardCommand(options, io);
   return guarded(io, 'synth failed; dist/ was not changed.', () => {
     const result = synth({ ...project, ...renderFlags(options) });
-    if (options.copyTo) {
-      fs.mkdirSync(options.copyTo, { recursive: true });
-      fs.cpSync(result.outDir, path.resolve(options.copyTo), { recursive: true });
-    }
+    copyOutput(result.outDir, options.copyTo);
     const reused = result.cache.hits > 0 ? `; ${result.cache.hits} of ${result.cache.hits + result.cache.misses} units from the cache` : '';
     io.out(`stoa-manifests: wrote ${result.files.length} files to ${displayPath(project.projectDir, result.outDir)}/ (${result.environments.join(', ')})${reused}`);
     return 0;
@@ -121,7 +120,7 @@ function renderFlags(options: RenderFlags): { cache: boolean; workers?: number }
 export function checkCommand(options: ProjectOptions & RenderFlags, io: Output = PROCESS_OUTPUT): number {
   const project = projectOfFlags(options);
   return guarded(io, 'check failed.', () => {
-    const result = checkOutput({ ...project, ...renderFlags(options) });
+    const result = checkOutput({ ...project, workers: renderFlags(options).workers });
     const where = displayPath(project.projectDir, project.outDir);
     if (result.upToDate) {
       io.out(`stoa-manifests: ${where}/ is up to date`);

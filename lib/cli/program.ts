@@ -20,7 +20,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .addOption(projectOption())
     .option('-o, --out <dir>', 'output folder (default: <project>/dist)')
     .option('--check', 'write nothing; fail if the output folder differs from what the sources produce')
-    .option('--no-cache', 'render every unit again instead of reusing those whose inputs did not change')
+    .option('--no-cache', 'render every unit again instead of reusing those whose inputs did not change (--check never reads the cache)')
     .option('--workers <n>', 'render worker threads (0: none; default: by the project\'s size)')
     .option('--shard <i/n>', 'render only slice i of n into --out, for a CI matrix; then merge-shards')
     .action((opts) => setExitCode(opts.check ? checkCommand(opts, io) : synthCommand(opts, io)));

@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { userCacheRoot } from '../cache-root';
+import { readCacheEntry, writeCacheEntry } from '../cache-entry';
 import { ComponentCatalog } from '../config/component-catalog';
 import { RenderUnit, UnitOutput } from './render-units';
 import type { ValidationReport } from '../validate/validate';
@@ -12,8 +13,9 @@ import { DEFAULT_CRD_SCHEMA_DIR } from '../validate/schema-catalog';
  * Rendered units kept on disk between runs, one file per unit named by a hash of everything its
  * output depends on: the unit's environment and tenant configs (as validated), the component
  * catalog, and this library's own code and schemas and the versions of cdk8s, cdk8s-plus and yaml.
- * A change to any of them is another key, so an entry is never stale; an entry that cannot be read
- * whole is a miss. An entry holds the unit's files and what the checks of each object on its own
+ * A change to any of them is another key, so an entry is never stale. Every entry is checked before
+ * use (`readCacheEntry`: its key, this library, the length and hash of its content; a regular file):
+ * a damaged, swapped or linked entry is a warning and a miss, rendered again and replaced. An entry holds the unit's files and what the checks of each object on its own
  * found. The policy rules relate objects across units, so they run on each environment whole; its
  * report is kept too, named by a hash of every file of the environment (path and bytes), its
  * facts, the options and this library: an environment whose output did not change at all is not
@@ -49,7 +51,7 @@ export class RenderCache {
     const key = unitKey(unit, catalog);
     this.used.add(key);
     this.misses++;
-    this.write(key, { key, files: output.files, validation: output.validation, schemaViolations: output.schemaViolations });
+    this.write(key, { files: output.files, validation: output.validation, schemaViolations: output.schemaViolations });
   }
 
   /**
@@ -67,7 +69,7 @@ export class RenderCache {
   public putReport(key: string, report: ValidationReport): void {
     const full = reportFileKey(key);
     this.used.add(full);
-    this.write(full, { key: full, report });
+    this.write(full, { report });
   }
 
   /** A project's validated input stored under `key` (see `snapshotInput`), if any. */
@@ -80,7 +82,7 @@ export class RenderCache {
   public putInput(key: string, input: ProjectInput): void {
     const full = inputFileKey('input', key);
     this.used.add(full);
-    this.write(full, { key: full, input });
+    this.write(full, { input });
   }
 
   /** What `snapshotInput` remembers of each input file under `key`: its digest and validated value, by `<folder>/<file name>`. */
@@ -98,34 +100,27 @@ export class RenderCache {
   public putInputFiles(key: string, files: Record<string, { readonly digest: string; readonly value: unknown }>): void {
     const full = inputFileKey('input files', key);
     this.used.add(full);
-    this.write(full, { key: full, remembered: files });
+    this.write(full, { remembered: files });
   }
 
   /**
-   * The entry stored under `key` (kept by the next prune), when it is a regular file that parses and
-   * names that key; undefined otherwise: unreadable or cut short is a miss, never output.
+   * The entry stored under `key` (kept by the next prune), when it passes every check of
+   * `readCacheEntry` (regular file, this key, this library, length and hash of its content) and
+   * parses; undefined otherwise. A refused entry is a warning and a miss, never output.
    */
   private read(key: string): any {
     this.used.add(key);
+    const payload = readCacheEntry(path.join(this.dir, `${key}.json`), key, libraryFingerprint());
+    if (payload === undefined) return undefined;
     try {
-      const file = path.join(this.dir, `${key}.json`);
-      if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
-      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
-      return entry?.key === key ? entry : undefined;
+      return JSON.parse(payload.toString('utf8'));
     } catch {
-      return undefined;
+      return undefined; // cannot happen to an entry this library wrote: its hash matched
     }
   }
 
   private write(key: string, entry: unknown): void {
-    try {
-      fs.mkdirSync(this.dir, { recursive: true });
-      const tmp = path.join(this.dir, `.${key}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-      fs.writeFileSync(tmp, JSON.stringify(entry));
-      fs.renameSync(tmp, path.join(this.dir, `${key}.json`));
-    } catch {
-      /* a cache that cannot be written only costs time */
-    }
+    writeCacheEntry(path.join(this.dir, `${key}.json`), key, libraryFingerprint(), JSON.stringify(entry));
   }
 
   /** Deletes entries this run did not use (call after a run over the whole project). */

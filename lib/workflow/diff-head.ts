@@ -9,7 +9,6 @@ import { ComponentCatalog } from '../config/component-catalog';
 import { projectEnvironments, projectOf } from '../project/project';
 import { compareStrings } from '../sort';
 import { checkOutput, renderProject } from '../project/synth-project';
-import { defaultCacheDir } from '../project/render-cache';
 import { Violation } from '../validate/policy';
 import { validateFolder } from '../validate/validate';
 import { symlinksAt } from './diff-files';
@@ -62,9 +61,8 @@ export function inspectHead(top: string, prefix: string, inRepo: string, headCom
   try {
     writeFilesAt(temp, prefix, readFilesAt(top, headCommit, sources), new Set());
     const project = projectOf({ projectDir: temp, outDir, catalog });
-    // The project's own render cache: units of the commit's sources that a synth already rendered are reused (keys are contents).
-    const cache = defaultCacheDir(path.join(top, prefix));
-    const expected = new Map(renderProject({ ...project, cache }).files.map((f) => [f.path, f.content]));
+    // Rendered cold, never from a cache: the PR report says what the commit's sources produce.
+    const expected = new Map(renderProject(project).files.map((f) => [f.path, f.content]));
     const environments = projectEnvironments(project);
     const committedPaths = listAt(inRepo);
     const committed = committedPaths.map((f) => f.slice(inRepo.length + 1));

@@ -1,0 +1,87 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkOutput, synth } from '../lib/project/synth-project';
+import { cacheEntries, CacheEntryFile, cacheWarningsOf, forgeEntry } from './cache-entries';
+import { exampleProject, readTree, tempDir } from './helpers';
+
+/*
+ * No cache can change the output (issue 24): every kind of entry the render cache keeps (a unit's
+ * files, an environment's validation report, the validated input, the input files' values), damaged
+ * in every way, gives exactly a cold run's output, with a warning naming the entry and never an
+ * error that blames a user's file. A forged entry (its header recomputed: anyone who can write the
+ * cache can do it) is caught by the check CI runs, which reads no cache.
+ */
+
+const TAMPERING: Record<string, (entry: CacheEntryFile, other: CacheEntryFile) => void> = {
+  edited: (e) => fs.writeFileSync(e.file, fs.readFileSync(e.file, 'utf8').replace(/"(ok|displayName|name)":/, '"$1" :')),
+  'cut short': (e) => fs.truncateSync(e.file, Math.floor(fs.statSync(e.file).size * 0.9)),
+  'bytes flipped': (e) => {
+    const data = fs.readFileSync(e.file);
+    for (let i = data.length - 1; i > data.length / 2; i -= 101) data[i] ^= 0x20;
+    fs.writeFileSync(e.file, data);
+  },
+  'swapped with another entry': (e, other) => {
+    const mine = fs.readFileSync(e.file);
+    fs.copyFileSync(other.file, e.file);
+    fs.writeFileSync(other.file, mine);
+  },
+  'replaced by a symbolic link': (e, other) => {
+    fs.rmSync(e.file);
+    fs.symlinkSync(other.file, e.file);
+  },
+};
+
+let cold: Map<string, string>;
+let template: string;
+beforeAll(() => {
+  template = exampleProject();
+  const coldDir = tempDir('stoa-cold-');
+  fs.cpSync(template, coldDir, { recursive: true });
+  synth({ projectDir: coldDir });
+  cold = readTree(path.join(coldDir, 'dist'));
+});
+
+/** A copy of the example with a filled cache. */
+function projectWithCache(): { projectDir: string; cacheDir: string } {
+  const projectDir = tempDir('stoa-tamper-');
+  fs.cpSync(template, projectDir, { recursive: true });
+  const cacheDir = path.join(projectDir, '.cache');
+  synth({ projectDir, cache: cacheDir });
+  return { projectDir, cacheDir };
+}
+
+const KINDS = ['unit', 'report', 'input', 'input files'] as const;
+
+describe.each(KINDS)('a %s entry', (kind) => {
+  test.each(Object.keys(TAMPERING))('%s: a warning names it, and the output is a cold run\'s', (how) => {
+    const { projectDir, cacheDir } = projectWithCache();
+    const entries = cacheEntries(cacheDir);
+    const target = entries.find((e) => e.kind === kind)!;
+    const other = entries.find((e) => e.kind !== kind)!;
+    expect(target).toBeDefined();
+    TAMPERING[how](target, other);
+    fs.rmSync(path.join(projectDir, 'dist'), { recursive: true });
+    // The input files' values are read when the input as a whole changed: a comment changes the bytes, not the output.
+    if (kind === 'input files') fs.appendFileSync(path.join(projectDir, 'tenants', fs.readdirSync(path.join(projectDir, 'tenants'))[0]), '# reviewed\n');
+    const { warnings } = cacheWarningsOf(() => synth({ projectDir, cache: cacheDir }));
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(cold);
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^cache entry ${target.file} is not used: `))]));
+    for (const w of warnings) expect(w).not.toMatch(/tenants\/|environments\//);
+    // Entries are written anew: the next run takes them without a warning, and still gives the same output.
+    const again = cacheWarningsOf(() => synth({ projectDir, cache: cacheDir }));
+    expect(again.warnings).toEqual([]);
+    expect(readTree(path.join(projectDir, 'dist'))).toEqual(cold);
+  });
+});
+
+test('a forged unit entry (header recomputed) reaches synth, but never the check CI runs: synth --check reads no cache', () => {
+  const { projectDir, cacheDir } = projectWithCache();
+  const unit = cacheEntries(cacheDir).find((e) => e.kind === 'unit' && e.payload.files.some((f: any) => f.path.startsWith('prod/tenants/')))!;
+  const file = unit.payload.files.find((f: any) => f.path.startsWith('prod/tenants/') && ['Deployment', 'Rollout'].includes(f.object.kind));
+  file.content = file.content.replace(/image: (\S+):[^\s]+/, 'image: $1:6.6.6');
+  forgeEntry(unit, unit.payload);
+  synth({ projectDir, cache: cacheDir });
+  expect(fs.readFileSync(path.join(projectDir, 'dist', file.path), 'utf8')).toContain(':6.6.6');
+  const check = checkOutput({ projectDir });
+  expect(check).toMatchObject({ upToDate: false, changed: [file.path] });
+});
