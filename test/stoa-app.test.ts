@@ -5,7 +5,8 @@ import {
   Environment, EnvironmentMode, ManifestChart, StoaApp, synthApp, Tenant, ValidationFailedError,
 } from '../lib';
 import { SyncMode } from '../lib/argocd/sync-policy';
-import { tempDir } from './helpers';
+import { spawnSync } from 'child_process';
+import { readTree, REPO, tempDir } from './helpers';
 
 /** One environment with one tenant, as an importing team writes it. */
 function model(app: App): Environment {
@@ -92,5 +93,84 @@ describe('validation knows what the Environment constructs of the app say', () =
     expect(() => synthApp(app, { outDir: path.join(tempDir(), 'out') })).not.toThrow();
     expect(() => synthApp(app, { outDir: path.join(tempDir(), 'out'), validation: { readOnlyEnvironments: ['qa'] } }))
       .toThrow(/Application "qa-tenant-acme" in read-only environment "qa" has automated sync/);
+  });
+});
+
+describe('StoaApp where it writes, under cdk8s or not', () => {
+  const saved = process.env.CDK8S_OUTDIR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
+    else process.env.CDK8S_OUTDIR = saved;
+  });
+
+  test('without an outdir it writes $CDK8S_OUTDIR, as every cdk8s App does', () => {
+    const out = path.join(tempDir(), 'cdk8s-out');
+    process.env.CDK8S_OUTDIR = out;
+    const app = new StoaApp();
+    model(app);
+    app.synth();
+    expect(app.outdir).toBe(out);
+    expect(fs.existsSync(path.join(out, 'qa/tenants/acme/deployment-gateway.yaml'))).toBe(true);
+  });
+
+  test('with an outdir of its own under cdk8s, it writes it and copies the output into $CDK8S_OUTDIR', () => {
+    const dir = tempDir();
+    process.env.CDK8S_OUTDIR = path.join(dir, '.cdk8s.out');
+    const app = new StoaApp({ outdir: path.join(dir, 'dist') });
+    model(app);
+    app.synth();
+    const written = readTree(path.join(dir, 'dist'));
+    expect(written.size).toBeGreaterThan(10);
+    expect(readTree(path.join(dir, '.cdk8s.out'))).toEqual(written);
+  });
+
+  test('synthYaml() returns the validated output, and throws what synth() throws', () => {
+    const app = new StoaApp({ outdir: path.join(tempDir(), 'dist') });
+    const qa = model(app);
+    const yaml = app.synthYaml();
+    expect(yaml).toContain('---\n# qa/tenants/acme/deployment-gateway.yaml\napiVersion: apps/v1\nkind: Deployment\n');
+    const tenant = qa.node.findChild('tenant-acme') as Tenant;
+    tenant.project.allowNamespaceResource({ group: '', kind: 'Secret' });
+    new ApiObject(tenant, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: 'tenant-acme' }, data: { token: 'c2VjcmV0' } });
+    expect(() => app.synthYaml()).toThrow(/no-secret-data/);
+  });
+
+  // The cdk8s CLI empties its own output folder before the app starts: dist/, the app's outdir, must survive a failure.
+  test('npx cdk8s synth of a StoaApp leaves dist/ as it was when validation fails', () => {
+    const dir = tempDir('stoa-consumer-');
+    const loader = path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+    fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), `app: "${process.execPath} --import file://${loader} app.ts"\noutput: .cdk8s.out\n`);
+    fs.writeFileSync(path.join(dir, 'app.ts'), `import { ApiObject } from 'cdk8s';
+import { Environment, EnvironmentMode, StoaApp, Tenant } from ${JSON.stringify(path.join(REPO, 'lib'))};
+const app = new StoaApp({ outdir: 'dist' });
+const qa = new Environment(app, 'qa', {
+  name: 'qa', mode: EnvironmentMode.FULL, domain: 'qa.example.com',
+  cluster: { name: 'qa', server: 'https://qa.k8s.example.com' },
+  repo: { url: 'https://git.example.com/envs.git', revision: 'main' },
+  registry: 'ghcr.io/stoa-platform',
+  versions: { 'stoa-gateway': '1.9.0', 'control-plane-api': '2.5.0', 'control-plane-ui': '2.5.0', 'stoa-portal': '1.4.0' },
+});
+const tenant = qa.addTenant({ name: 'acme', tier: 'silver', owners: { groups: ['acme-team'] } }) as Tenant;
+if (process.env.LEAK) {
+  tenant.project.allowNamespaceResource({ group: '', kind: 'Secret' });
+  new ApiObject(tenant, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: 'tenant-acme' }, data: { token: 'c2VjcmV0' } });
+}
+app.synth();
+`);
+    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+    const cdk8s = (env: Record<string, string> = {}) => spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade'], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, ...env },
+    });
+    const ok = cdk8s();
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    const before = readTree(path.join(dir, 'dist'));
+    expect(before.size).toBeGreaterThan(10);
+    expect(readTree(path.join(dir, '.cdk8s.out'))).toEqual(before);
+
+    const failed = cdk8s({ LEAK: '1' });
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toContain('no-secret-data');
+    expect(readTree(path.join(dir, 'dist'))).toEqual(before);
   });
 });
