@@ -85,7 +85,7 @@ export { MAX_INPUT_ALIASES, MAX_INPUT_DEPTH, MAX_INPUT_NODES, MAX_INPUT_TOKENS, 
 export { renderApp, synthApp } from './app/synth-app';
 export type { SynthAppOptions, SynthAppResult } from './app/synth-app';
 export { checkOutput, renderProject, synth } from './project/synth-project';
-export type { OutputCheck, RenderResult, SynthOptions, SynthResult } from './project/synth-project';
+export type { OutputCheck, RenderOptions, RenderResult, SynthOptions, SynthResult } from './project/synth-project';
 export { mergeShards, SHARD_MANIFEST, synthShard } from './project/shards';
 export type { MergeOptions, ShardOptions, ShardResult } from './project/shards';
 export { parseShard, planUnits } from './project/render-units';
