@@ -6,8 +6,19 @@ import { parse, stringify } from 'yaml';
 import { buildProgram } from '../lib/cli/program';
 import { renderProject, synth } from '../lib/project/synth-project';
 
-/** The repository root. */
+/**
+ * The repository root: its sources (lib/, package.json, README.md, ...). Its own environments/,
+ * tenants/ and dist/ are the product's working data, changed by every promote, set-image and
+ * tenant add or remove: only the test that the committed dist/ is current reads them.
+ */
 export const REPO = path.resolve(__dirname, '..');
+
+/**
+ * The example project the tests use: environments/ and tenants/ as the repository first bundled
+ * them (three environments; tenants acme, globex and initech), kept here so that the tests do not
+ * change when the repository's own files do.
+ */
+export const EXAMPLE = path.join(__dirname, 'fixtures', 'example');
 
 const made: string[] = [];
 afterAll(() => {
@@ -21,11 +32,11 @@ export function tempDir(prefix = 'stoa-test-'): string {
   return dir;
 }
 
-/** A temp project holding a copy of the repository's example environments and tenants. */
+/** A temp project holding a copy of the example's environments and tenants ({@link EXAMPLE}). */
 export function exampleProject(): string {
   const dir = tempDir('stoa-project-');
   for (const folder of ['environments', 'tenants']) {
-    fs.cpSync(path.join(REPO, folder), path.join(dir, folder), { recursive: true });
+    fs.cpSync(path.join(EXAMPLE, folder), path.join(dir, folder), { recursive: true });
   }
   return dir;
 }

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { InputError } from '../lib';
-import { editYaml, RenderedObject, renderedExample } from './helpers';
+import { editYaml, EXAMPLE, RenderedObject, renderedExample } from './helpers';
 
 /*
  * Argo CD notifications as the example renders them: the control plane is told when a tenant is ready
@@ -52,7 +52,7 @@ describe('the control plane is told when a tenant is ready', () => {
   test.each(ENVS)('%s: the subscribed trigger, its template and the webhook service are defined, POSTing tenant, environment, application and revision', (env) => {
     const data = settings(example, env);
     const service = `stoa-control-plane-${env}`;
-    const url = parse(fs.readFileSync(path.join(__dirname, '..', 'environments', `${env}.yaml`), 'utf8')).tenantReady.url;
+    const url = parse(fs.readFileSync(path.join(EXAMPLE, 'environments', `${env}.yaml`), 'utf8')).tenantReady.url;
     const webhook = parse(data[`service.webhook.${service}`]);
     expect(webhook).toEqual({
       url,

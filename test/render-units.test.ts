@@ -10,12 +10,12 @@ import { ConstructValidationError, renderConstructs } from '../lib/render/render
 import { mergeReports, validateObjects, ValidationFailedError } from '../lib/validate/validate';
 import { environmentValidationOf } from '../lib/app/environment-facts';
 import { cacheEntries, cacheWarningsOf } from './cache-entries';
-import { exampleProject, readTree, REPO, tempDir } from './helpers';
+import { EXAMPLE, exampleProject, readTree, tempDir } from './helpers';
 
 /** A generated project large enough for several units per environment (dev: 30 tenants, 2 buckets). */
 function largeProject(n = 30): string {
   const dir = tempDir('stoa-units-');
-  makeProject(dir, n, REPO);
+  makeProject(dir, n, EXAMPLE);
   return dir;
 }
 
@@ -32,7 +32,7 @@ function asMap(files: ReadonlyArray<{ path: string; content: string }>): Map<str
 /** A 30-tenant project whose dev environment has one ApplicationSet over uniform tenants. */
 function applicationSetProject(): string {
   const dir = tempDir('stoa-appset-');
-  makeProject(dir, 30, REPO);
+  makeProject(dir, 30, EXAMPLE);
   const devFile = path.join(dir, 'environments', 'dev.yaml');
   fs.writeFileSync(devFile, `${fs.readFileSync(devFile, 'utf8')}tenantApplications: applicationset\n`);
   // Uniform tenants: bronze, no gateway options, no secrets.

@@ -3,17 +3,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { loadEnvironments, validateFolder, validationOptionsOf, Violation } from '../lib';
-import { exampleProject, tempDir } from './helpers';
+import { exampleProject, synthesizedExample, tempDir } from './helpers';
 
 // Each case was passed by `validate` before: output that every schema accepted but the cluster,
-// or Argo CD, would treat differently. Cases run against a copy of the committed dist/.
+// or Argo CD, would treat differently. Cases run against a copy of the example's dist/ as synth writes it.
 
-const repo = path.resolve(__dirname, '..');
-const options = validationOptionsOf(loadEnvironments({ environmentsDir: path.join(repo, 'environments'), displayRoot: repo }));
+const example = synthesizedExample();
+const options = validationOptionsOf(loadEnvironments({ environmentsDir: path.join(example, 'environments'), displayRoot: example }));
 
 function distCopy(): string {
   const dir = path.join(tempDir(), 'dist');
-  fs.cpSync(path.join(repo, 'dist'), dir, { recursive: true });
+  fs.cpSync(path.join(example, 'dist'), dir, { recursive: true });
   return dir;
 }
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8');

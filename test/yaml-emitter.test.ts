@@ -5,13 +5,13 @@ import { parse, stringify } from 'yaml';
 import { listFiles } from '../lib/files';
 import { toYaml } from '../lib/render/to-yaml';
 import { emitYaml, YAML_OPTIONS } from '../lib/render/yaml-emitter';
-import { REPO } from './helpers';
+import { synthesizedExample } from './helpers';
 
 const yamlLib = (value: unknown) => stringify(value, YAML_OPTIONS);
 
 describe('the YAML emitter writes exactly what the yaml library writes', () => {
   test('every file of the bundled example output, byte for byte', () => {
-    const dist = path.join(REPO, 'dist');
+    const dist = path.join(synthesizedExample(), 'dist');
     const files = listFiles(dist);
     expect(files.length).toBeGreaterThan(200);
     for (const file of files) {
