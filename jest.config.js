@@ -25,6 +25,46 @@ const tmp = memoryTmpDir();
 if (tmp) process.env.TMPDIR = tmp;
 
 /**
+ * A home folder of the test run's own, under the temp folder above, removed when jest exits: the
+ * library keeps caches under the user's cache folder (lib/cache-root.ts: `$XDG_CACHE_HOME`, else
+ * `~/.cache`: render caches of projects without node_modules, the validators' V8 code cache), and
+ * so do tools the tests run (swc unpacks its native binding into it). Tests must leave nothing in
+ * the real home folder, nor read anything from it (a git config, a cache of another run). Set
+ * here, like TMPDIR, so that the workers and every child process inherit it; a process that reads
+ * this file again (it sees STOA_TEST_HOME) keeps the run's folder. The folder is named by the pid
+ * of the jest process: the folders of runs that were killed (no exit handler ran) are removed by
+ * the next run, and those of runs still going are left alone.
+ */
+function testHome() {
+  if (process.env.STOA_TEST_HOME && fs.existsSync(process.env.STOA_TEST_HOME)) return process.env.STOA_TEST_HOME;
+  const parent = fs.realpathSync(os.tmpdir());
+  for (const entry of fs.readdirSync(parent)) {
+    const pid = Number(/^stoa-test-home-(\d+)-/.exec(entry)?.[1]);
+    if (pid && !isRunning(pid)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
+  const home = fs.mkdtempSync(path.join(parent, `stoa-test-home-${process.pid}-`));
+  process.on('exit', () => fs.rmSync(home, { recursive: true, force: true }));
+  return home;
+}
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code !== 'ESRCH';
+  }
+}
+const home = testHome();
+Object.assign(process.env, {
+  STOA_TEST_HOME: home,
+  HOME: home,
+  XDG_CACHE_HOME: path.join(home, '.cache'),
+  XDG_CONFIG_HOME: path.join(home, '.config'),
+  XDG_DATA_HOME: path.join(home, '.local', 'share'),
+  XDG_STATE_HOME: path.join(home, '.local', 'state'),
+});
+
+/**
  * Type-checking is done once by `tsc --noEmit` (npm test runs it first): jest only strips the
  * types, with swc (the code has no decorators, no const enums, and is isolatedModules-clean,
  * which tsc checks). Class fields keep the define semantics of tsconfig's ES2022 target.
