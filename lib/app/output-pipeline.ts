@@ -18,7 +18,10 @@ import { mergeReports, ValidationFailedError, ValidationReport } from '../valida
 
 /** Some rendered files and how to validate them: the whole output of a construct tree, or one environment's. */
 export interface OutputBatch {
-  /** The files, each path once in a run. */
+  /**
+   * The files, read once, in full, before `report()` (a stream: files can be written as they are
+   * rendered). A path given again replaces what was given before under it.
+   */
   readonly files: Iterable<RenderedFile>;
   /** Validates the files (schemas and policy rules) with what their environments say of their clusters. */
   report(): ValidationReport;
@@ -87,6 +90,7 @@ export function compareOutput(outDir: string, batches: Iterable<OutputBatch>): O
   const differs = (f: RenderedFile) => !fs.lstatSync(path.join(outDir, f.path)).isFile() || fs.readFileSync(path.join(outDir, f.path), 'utf8') !== f.content;
   runBatches(batches, (f) => {
     expected.add(f.path);
+    changed.delete(f.path);
     if (actual.has(f.path) && differs(f)) changed.add(f.path);
   });
   const missing = [...expected].filter((f) => !actual.has(f)).sort(compareStrings);

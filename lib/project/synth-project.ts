@@ -109,75 +109,76 @@ function reportKey(env: string, digests: ReadonlyMap<string, string>, facts: Uni
   return hash.digest('hex');
 }
 
-/** One environment's files as its units rendered them, before validation. */
-interface EnvironmentOutput {
-  readonly env: string;
-  readonly files: RenderedFile[];
-  readonly digests: Map<string, string>;
-  readonly schemaViolations: Violation[];
-  readonly facts: UnitOutput['validation'];
-  /** A file two units rendered differently, if any. */
-  doubt?: string;
-}
-
 /**
- * One batch per environment: its units' files put together (a file every unit of the environment
- * renders, the environment's own, is kept once and must be byte-identical in each), validated when
- * the batch is. Units that disagree on a file are a doubt: that environment is rendered whole,
- * without the cache, which gives the one true output (or the model's own error).
+ * One batch per environment, streamed: its units' files go to the output as they are rendered (a
+ * file every unit of the environment renders, the environment's own, once; it must be
+ * byte-identical in each), and only the objects are kept, for the batch's validation, so memory
+ * holds one environment's objects and never the whole output. Units that disagree on a file are a
+ * doubt: that environment is rendered whole, without the cache, which gives the one true output
+ * (or the model's own error), and its files go out again over what the units wrote.
  */
 function* environmentBatches(
   project: Project, input: ProjectInput, validation: ValidateOptions, cache: RenderCache | undefined, workerCount: number | undefined,
 ): Generator<OutputBatch> {
   const units = planUnits(input); // environment by environment
-  const batchOf = (out: EnvironmentOutput): OutputBatch => {
-    if (out.doubt !== undefined) return wholeEnvironmentBatch(project, input, out.env, validation);
-    return {
-      files: out.files,
-      report: () => {
-        // The same files, facts and options always give the same report: an environment whose output
-        // did not change is not validated again (the rules are the library's, in the cache key).
-        const key = cache && reportKey(out.env, out.digests, out.facts, validation, out.schemaViolations);
-        const known = key ? cache!.getReport(key) : undefined;
-        if (known) return known;
-        const report = validateEnvironment(out.env, out.files, validation, out.facts, out.schemaViolations);
-        if (key) cache!.putReport(key, report);
-        return report;
-      },
-    };
-  };
-  let current: EnvironmentOutput | undefined;
   // Workers pay off for what is to be rendered, not for what the cache has.
   const toRender = cache ? units.filter((u) => !cache.has(u, project.catalog)).length : units.length;
-  for (const { unit, output } of unitOutputs(units, project.catalog, cache, workerCount ?? defaultWorkerCount(toRender))) {
-    if (current?.env !== unit.environment.name) {
-      if (current) yield batchOf(current);
-      current = { env: unit.environment.name, files: [], digests: new Map(), schemaViolations: [], facts: output.validation };
-    }
-    const fresh = new Set<string>();
-    for (const file of output.files) {
-      const digest = crypto.createHash('sha1').update(file.content).digest('base64');
-      const before = current.digests.get(file.path);
-      if (before !== undefined) {
-        if (before !== digest) current.doubt ??= file.path;
-        continue;
+  const stream = unitOutputs(units, project.catalog, cache, workerCount ?? defaultWorkerCount(toRender));
+  let next = stream.next();
+  while (!next.done) {
+    const env = next.value.unit.environment.name;
+    const facts = next.value.output.validation;
+    const digests = new Map<string, string>();
+    const objects: ObjectInFile[] = [];
+    const schemaViolations: Violation[] = [];
+    let whole: { files: RenderedFile[]; facts: UnitOutput['validation'] } | undefined;
+    function* files(): Generator<RenderedFile> {
+      let doubt = false;
+      for (; !next.done && next.value.unit.environment.name === env; next = stream.next()) {
+        const { output } = next.value;
+        const fresh = new Set<string>();
+        for (const file of output.files) {
+          const digest = crypto.createHash('sha1').update(file.content).digest('base64');
+          const before = digests.get(file.path);
+          if (before !== undefined) {
+            if (before !== digest) doubt = true;
+            continue;
+          }
+          digests.set(file.path, digest);
+          fresh.add(file.path);
+          objects.push({ path: file.path, object: file.object });
+          yield file;
+        }
+        // A file every unit of the environment renders (the environment's own) is checked once.
+        for (const v of output.schemaViolations) if (fresh.has(v.file)) schemaViolations.push(v);
       }
-      current.digests.set(file.path, digest);
-      fresh.add(file.path);
-      current.files.push(file);
+      if (!doubt) return;
+      whole = renderEnvironmentWhole(project, input, env);
+      const produced = new Set(whole.files.map((f) => f.path));
+      const stale = [...digests.keys()].find((p) => !produced.has(p));
+      if (stale !== undefined) throw new Error(`internal error: the units rendered ${stale}, which the whole environment does not; please report it`);
+      yield* whole.files;
     }
-    // A file every unit of the environment renders (the environment's own) is checked once.
-    for (const v of output.schemaViolations) if (fresh.has(v.file)) current.schemaViolations.push(v);
+    const report = (): ValidationReport => {
+      if (whole) return validateEnvironment(env, whole.files, validation, whole.facts);
+      // The same files, facts and options always give the same report: an environment whose output
+      // did not change is not validated again (the rules are the library's, in the cache key).
+      const key = cache && reportKey(env, digests, facts, validation, schemaViolations);
+      const known = key ? cache!.getReport(key) : undefined;
+      if (known) return known;
+      const fresh = validateEnvironment(env, objects, validation, facts, schemaViolations);
+      if (key) cache!.putReport(key, fresh);
+      return fresh;
+    };
+    yield { files: files(), report };
   }
-  if (current) yield batchOf(current);
 }
 
-/** One environment rendered as one construct tree (with all its tenants), as a batch. */
-function wholeEnvironmentBatch(project: Project, input: ProjectInput, env: string, validation: ValidateOptions): OutputBatch {
+/** One environment rendered as one construct tree, with all its tenants. */
+function renderEnvironmentWhole(project: Project, input: ProjectInput, env: string): { files: RenderedFile[]; facts: UnitOutput['validation'] } {
   const { buildPlatform, renderConstructs, environmentValidationOf } = constructModules();
   const app = buildPlatform({ environments: input.environments.filter((e) => e.name === env), tenants: input.tenants.filter((t) => t.environments.includes(env)) }, project.catalog);
-  const files = renderConstructs(app);
-  return { files, report: () => validateEnvironment(env, files, validation, environmentValidationOf(app)) };
+  return { files: renderConstructs(app), facts: environmentValidationOf(app) };
 }
 
 /** Validates one environment's objects, with what its Environment construct says of its cluster. */
