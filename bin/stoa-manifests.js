@@ -4,12 +4,17 @@
 // last build, the changed sources are compiled into build/ first (JavaScript only, in a fraction of
 // a second, said on stderr); when that cannot be done (a compiler setting changed, a syntax error),
 // the TypeScript sources run through tsx instead (slower, never stale), with a note.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(`stoa-manifests: needs Node.js 22.12 or newer (this is ${process.version}); install Node 24, or run it with npx -y node@24 ${process.argv.slice(1).join(' ')}\n`);
+  process.exit(2);
+}
 const path = require('path');
 const Module = require('module');
 const { buildIsCurrent } = require('../scripts/build-stamp');
 
-// Node 22.1+ keeps V8's compiled code of the modules between runs (Node 20 has no such cache).
-if (typeof Module.enableCompileCache === 'function') Module.enableCompileCache();
+// Node keeps V8's compiled code of the modules between runs (module.enableCompileCache, Node 22.1+).
+Module.enableCompileCache();
 
 function compileChanges() {
   try {
