@@ -92,7 +92,7 @@ export { parseShard, planUnits } from './project/render-units';
 export type { RenderUnit, Shard } from './project/render-units';
 export { defaultCacheDir } from './project/render-cache';
 export type { ProjectLocation } from './project/project';
-export { ConstructValidationError, renderConstructs } from './render/render';
+export { ConstructValidationError, renderUnvalidated } from './render/render';
 export type { KubeObject, RenderedFile } from './render/render';
 export { formatReport, mergeReports, validateFolder, validateObjects, VALIDATION_RULES, ValidationFailedError } from './validate/validate';
 export type { ValidateOptions, ValidationReport } from './validate/validate';

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { InputError } from '../lib/config/input-error';
 import { Environment } from '../lib/environment/environment';
 import { ComponentCatalog, ComponentSpec, STOA_COMPONENT_NAMES } from '../lib/config/component-catalog';
-import { renderConstructs } from '../lib/render/render';
+import { renderUnvalidated } from '../lib/render/render';
 import { renderProject } from '../lib/project/synth-project';
 import { setImage } from '../lib/workflow/set-image';
 import { editYaml, exampleProject } from './helpers';
@@ -59,7 +59,7 @@ describe('a component added in code', () => {
   test('runs with its own Application, host, image and the environment-pinned version', () => {
     const catalog = ComponentCatalog.stoa().with('billing', { ...billing, image: 'registry.acme.example/billing' });
     const { app } = environment(catalog, { ...stoaVersions, billing: '3.1.0' });
-    const files = new Map(renderConstructs(app).map((f) => [f.path, f.object as any]));
+    const files = new Map(renderUnvalidated(app).map((f) => [f.path, f.object as any]));
     const deployment = files.get('qa/platform/billing/deployment-billing.yaml');
     expect(deployment.spec.template.spec.containers[0].image).toBe('registry.acme.example/billing:3.1.0');
     expect(deployment.spec.template.spec.containers[0].ports[0].containerPort).toBe(9000);
@@ -83,7 +83,7 @@ describe('a component added in code', () => {
       repo: { url: 'https://git.example.com/envs.git', revision: 'main' },
     });
     env.addComponent('billing');
-    const folders = new Set(renderConstructs(app).map((f) => f.path.split('/').slice(0, 3).join('/')));
+    const folders = new Set(renderUnvalidated(app).map((f) => f.path.split('/').slice(0, 3).join('/')));
     // The components (and the environment's dashboards, which every environment has).
     expect([...folders].filter((f) => f.startsWith('qa/platform/'))).toEqual(['qa/platform/billing', 'qa/platform/dashboards', 'qa/platform/stoa-gateway']);
   });

@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { AppOfApps, TenantApplications } from '../lib/argocd/app-of-apps';
 import { SyncMode } from '../lib/argocd/sync-policy';
 import { ManifestChart } from '../lib/render/manifest-chart';
-import { renderConstructs } from '../lib/render/render';
+import { renderUnvalidated } from '../lib/render/render';
 
 // AppOfApps alone: the Argo CD side of an environment, without an Environment.
 
@@ -12,7 +12,7 @@ function render(props: Partial<ConstructorParameters<typeof AppOfApps>[2]> = {},
   const app = Testing.app();
   const argo = new AppOfApps(app, 'argo', { envName: 'qa', repo, sync: SyncMode.automated(), ...props });
   add(argo, app);
-  return new Map(renderConstructs(app).map((f) => [f.path, f.object as any]));
+  return new Map(renderUnvalidated(app).map((f) => [f.path, f.object as any]));
 }
 
 describe('AppOfApps', () => {

@@ -6,7 +6,7 @@ import { SyncMode } from '../lib/argocd/sync-policy';
 import { ClusterNetwork, EnvironmentSecrets, IEnvironment } from '../lib/environment/environment-context';
 import { EnvironmentMode } from '../lib/environment/environment-props';
 import { ComponentCatalog } from '../lib/config/component-catalog';
-import { ConstructValidationError, renderConstructs } from '../lib/render/render';
+import { ConstructValidationError, renderUnvalidated } from '../lib/render/render';
 import { Tenant } from '../lib/tenant/tenant';
 import { Delivery } from '../lib/workloads/delivery';
 import { IngressOptions } from '../lib/workloads/web-workload';
@@ -54,7 +54,7 @@ class LabEnvironment extends Construct implements IEnvironment {
 }
 
 function files(app: ReturnType<typeof Testing.app>) {
-  return new Map(renderConstructs(app).map((f) => [f.path, f.object as any]));
+  return new Map(renderUnvalidated(app).map((f) => [f.path, f.object as any]));
 }
 
 describe('Tenant in an environment construct of the importing team (IEnvironment)', () => {
@@ -78,8 +78,8 @@ describe("a Tenant chart holds only what its AppProject allows (checked at synth
     const app = Testing.app();
     const tenant = new Tenant(new LabEnvironment(app, 'lab'), 'acme', { name: 'acme', tier: 'silver', owners: { groups: ['acme-team'] } });
     clusterRole(tenant);
-    expect(() => renderConstructs(app)).toThrow(ConstructValidationError);
-    expect(() => renderConstructs(app)).toThrow(/ClusterRole acme-reader is not allowed by AppProject lab-tenant-acme: cluster-scoped rbac\.authorization\.k8s\.io\/ClusterRole acme-reader is not in its clusterResourceWhitelist \(allowClusterResource\)/);
+    expect(() => renderUnvalidated(app)).toThrow(ConstructValidationError);
+    expect(() => renderUnvalidated(app)).toThrow(/ClusterRole acme-reader is not allowed by AppProject lab-tenant-acme: cluster-scoped rbac\.authorization\.k8s\.io\/ClusterRole acme-reader is not in its clusterResourceWhitelist \(allowClusterResource\)/);
   });
 
   test('widened on purpose, the project names that one object and the chart renders it', () => {
@@ -97,7 +97,7 @@ describe("a Tenant chart holds only what its AppProject allows (checked at synth
     const app = Testing.app();
     const tenant = new Tenant(new LabEnvironment(app, 'lab'), 'acme', { name: 'acme', tier: 'silver', owners: { groups: ['acme-team'] } });
     new ApiObject(tenant, 'sa', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x', namespace: 'tenant-acme-jobs' } });
-    expect(() => renderConstructs(app)).toThrow(/ServiceAccount x is not allowed by AppProject lab-tenant-acme: namespace tenant-acme-jobs is not one of its destinations \(allowDestination\)/);
+    expect(() => renderUnvalidated(app)).toThrow(/ServiceAccount x is not allowed by AppProject lab-tenant-acme: namespace tenant-acme-jobs is not one of its destinations \(allowDestination\)/);
     tenant.project.allowDestination({ server: 'https://lab.k8s.example.com', namespace: 'tenant-acme-jobs' });
     expect(files(app).has('lab/tenants/acme/serviceaccount-x.yaml')).toBe(true);
   });

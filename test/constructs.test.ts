@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import {
-  ArgoApplication, ConstructValidationError, Environment, EnvironmentMode, ManifestChart, renderConstructs,
+  ArgoApplication, ConstructValidationError, Environment, EnvironmentMode, ManifestChart, renderUnvalidated,
   Scaling, SyncMode, Tenant, WebWorkload,
 } from '../lib';
 
@@ -15,7 +15,7 @@ function environment(app: App, mode = EnvironmentMode.FULL): Environment {
 }
 
 function objects(app: App) {
-  return renderConstructs(app).map((f) => ({ path: f.path, ...f.object } as any));
+  return renderUnvalidated(app).map((f) => ({ path: f.path, ...f.object } as any));
 }
 
 function workload(scaling: Scaling) {
@@ -181,13 +181,13 @@ describe('Environment and Tenant at sync time', () => {
   });
 });
 
-describe('renderConstructs', () => {
+describe('renderUnvalidated', () => {
   test('two objects that would share a file are an error, never a lost object', () => {
     const app = new App();
     const chart = new ManifestChart(app, 'chart', { outputPath: 'qa/x' });
     new k8s.KubeConfigMap(chart, 'a', { metadata: { name: 'same', namespace: 'one' } });
     new k8s.KubeConfigMap(chart, 'b', { metadata: { name: 'same', namespace: 'two' } });
-    expect(() => renderConstructs(app)).toThrow(/two objects would be written to qa\/x\/configmap-same\.yaml: ConfigMap one\/same and ConfigMap two\/same/);
+    expect(() => renderUnvalidated(app)).toThrow(/two objects would be written to qa\/x\/configmap-same\.yaml: ConfigMap one\/same and ConfigMap two\/same/);
   });
 
   test('objects of different charts with the same name go to their own folders', () => {
@@ -195,13 +195,13 @@ describe('renderConstructs', () => {
     for (const env of ['dev', 'prod']) {
       new k8s.KubeConfigMap(new ManifestChart(app, env, { outputPath: `${env}/x` }), 'cm', { metadata: { name: 'same' } });
     }
-    expect(renderConstructs(app).map((f) => f.path)).toEqual(['dev/x/configmap-same.yaml', 'prod/x/configmap-same.yaml']);
+    expect(renderUnvalidated(app).map((f) => f.path)).toEqual(['dev/x/configmap-same.yaml', 'prod/x/configmap-same.yaml']);
   });
 
   test('an object outside any ManifestChart is an error', () => {
     const app = new App();
     new k8s.KubeConfigMap(new Chart(app, 'plain'), 'cm', { metadata: { name: 'orphan' } });
-    expect(() => renderConstructs(app)).toThrow(/plain\/cm is not inside a ManifestChart/);
+    expect(() => renderUnvalidated(app)).toThrow(/plain\/cm is not inside a ManifestChart/);
   });
 
   test('every construct validation error is reported with its path', () => {
@@ -211,7 +211,7 @@ describe('renderConstructs', () => {
     new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'cm' } }).node.addValidation({ validate: () => ['second problem'] });
     let error: unknown;
     try {
-      renderConstructs(app);
+      renderUnvalidated(app);
     } catch (e) {
       error = e;
     }

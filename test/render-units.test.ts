@@ -6,7 +6,7 @@ import { projectInput, projectOf } from '../lib/project/project';
 import { planUnits } from '../lib/project/render-units';
 import { mergeShards, synthShard } from '../lib/project/shards';
 import { checkOutput, renderProject, synth } from '../lib/project/synth-project';
-import { ConstructValidationError, renderConstructs } from '../lib/render/render';
+import { ConstructValidationError, renderUnvalidated } from '../lib/render/render';
 import { mergeReports, validateObjects, ValidationFailedError } from '../lib/validate/validate';
 import { environmentValidationOf } from '../lib/app/environment-facts';
 import { cacheEntries, cacheWarningsOf } from './cache-entries';
@@ -21,7 +21,7 @@ function largeProject(n = 30): string {
 
 function wholeRender(projectDir: string): Map<string, string> {
   const project = projectOf({ projectDir });
-  const files = renderConstructs(buildPlatform(projectInput(project), project.catalog));
+  const files = renderUnvalidated(buildPlatform(projectInput(project), project.catalog));
   return new Map(files.map((f) => [f.path, f.content]));
 }
 
@@ -107,7 +107,7 @@ describe('validation environment by environment', () => {
     const project = projectOf({ projectDir: exampleProject() });
     const app = buildPlatform(projectInput(project), project.catalog);
     const facts = environmentValidationOf(app);
-    const files = renderConstructs(app).map((f) => {
+    const files = renderUnvalidated(app).map((f) => {
       // Break rules in two environments: unpinned images, no resources, automated sync in prod.
       const o = JSON.parse(JSON.stringify(f.object));
       if (o.kind === 'Deployment') {

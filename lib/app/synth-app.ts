@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { IConstruct } from 'constructs';
-import { RenderedFile, renderConstructs } from '../render/render';
+import { RenderedFile, renderUnvalidated } from '../render/render';
 import { ValidateOptions, validateObjects } from '../validate/validate';
 import { environmentValidationOf, withGivenValidation } from './environment-facts';
 import { collectOutput, copyOutput, OutputBatch, writeOutput } from './output-pipeline';
@@ -59,6 +59,6 @@ export function renderApp(app: IConstruct, validation: ValidateOptions = {}): Re
 
 /** The whole output of a construct tree as one batch of the pipeline. */
 function appBatch(app: IConstruct, validation: ValidateOptions): OutputBatch & { readonly files: RenderedFile[] } {
-  const files = renderConstructs(app);
+  const files = renderUnvalidated(app);
   return { files, report: () => validateObjects(files, withGivenValidation(environmentValidationOf(app), validation)) };
 }

@@ -14,7 +14,7 @@ import { EnvironmentValidation, environmentValidationOf } from '../app/environme
  * app-of-apps, every platform component, and every tenant enabled in it.
  */
 export function buildPlatform(input: ProjectInput, catalog: ComponentCatalog = ComponentCatalog.stoa()): App {
-  // The app is never synthesized by cdk8s itself; see renderConstructs().
+  // The app is never synthesized by cdk8s itself; see renderUnvalidated().
   const app = new App({ outdir: '.' });
   for (const config of input.environments) {
     const env = new Environment(app, config.name, environmentProps(config, catalog));

@@ -4,14 +4,14 @@
  * the start-up time of the everyday loop).
  */
 import type { buildPlatform, validationOptionsOf } from './build-platform';
-import type { renderConstructs } from '../render/render';
+import type { renderUnvalidated } from '../render/render';
 import type { environmentValidationOf } from '../app/environment-facts';
 
 /** What rendering a model needs. */
 export interface ConstructModules {
   readonly buildPlatform: typeof buildPlatform;
   readonly validationOptionsOf: typeof validationOptionsOf;
-  readonly renderConstructs: typeof renderConstructs;
+  readonly renderUnvalidated: typeof renderUnvalidated;
   readonly environmentValidationOf: typeof environmentValidationOf;
 }
 
@@ -25,7 +25,7 @@ export function constructModules(): ConstructModules {
   return {
     buildPlatform: platform.buildPlatform,
     validationOptionsOf: platform.validationOptionsOf,
-    renderConstructs: render.renderConstructs,
+    renderUnvalidated: render.renderUnvalidated,
     environmentValidationOf: facts.environmentValidationOf,
   };
 }

@@ -66,9 +66,9 @@ export interface UnitOutput {
  * (schemas), and its environment's validation facts.
  */
 export function renderUnit(unit: RenderUnit, catalog: ComponentCatalog): UnitOutput {
-  const { buildPlatform, renderConstructs, environmentValidationOf } = constructModules();
+  const { buildPlatform, renderUnvalidated, environmentValidationOf } = constructModules();
   const app = buildPlatform({ environments: [unit.environment], tenants: unit.tenants }, catalog);
-  const files = renderConstructs(app);
+  const files = renderUnvalidated(app);
   return { files, validation: environmentValidationOf(app), schemaViolations: checkSchemas(files) };
 }
 

@@ -176,9 +176,9 @@ function* environmentBatches(
 
 /** One environment rendered as one construct tree, with all its tenants. */
 function renderEnvironmentWhole(project: Project, input: ProjectInput, env: string): { files: RenderedFile[]; facts: UnitOutput['validation'] } {
-  const { buildPlatform, renderConstructs, environmentValidationOf } = constructModules();
+  const { buildPlatform, renderUnvalidated, environmentValidationOf } = constructModules();
   const app = buildPlatform({ environments: input.environments.filter((e) => e.name === env), tenants: input.tenants.filter((t) => t.environments.includes(env)) }, project.catalog);
-  return { files: renderConstructs(app), facts: environmentValidationOf(app) };
+  return { files: renderUnvalidated(app), facts: environmentValidationOf(app) };
 }
 
 /** Validates one environment's objects, with what its Environment construct says of its cluster. */

@@ -8,7 +8,7 @@ const PLAIN_GUARDED = Symbol.for('stoa-manifests.plainAppGuarded');
 /**
  * Makes a plain cdk8s App that holds `chart` refuse `synth()` with a clear message, once per App:
  * its flat files (`dist/dev-acme-c8e16a13.k8s.yaml`) are not the folders the Applications read.
- * A StoaApp, `Testing.synth(chart)` and `renderConstructs(app)` are unaffected.
+ * A StoaApp, `Testing.synth(chart)` and `renderUnvalidated(app)` are unaffected.
  */
 export function guardPlainAppSynth(chart: IConstruct & { readonly outputPath: string }): void {
   const root = chart.node.root;

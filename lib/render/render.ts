@@ -31,14 +31,15 @@ export interface KubeObject {
 
 /**
  * Renders every object under `root` to one YAML file each, in the folder of its
- * ManifestChart, sorted by path.
+ * ManifestChart, sorted by path, WITHOUT validating the output (schemas, policy rules): the
+ * first step of the synth pipeline, for construct tests. `renderApp()` is the same, validated.
  *
  * This replaces `App.synth()`, which validates and resolves the whole app once
  * per chart (quadratic in the number of charts) and writes objects of different
  * charts with the same file name over each other. Here the tree is walked once,
  * validated once, and a file-name clash is an error, never a lost object.
  */
-export function renderConstructs(root: IConstruct): RenderedFile[] {
+export function renderUnvalidated(root: IConstruct): RenderedFile[] {
   const all = root.node.findAll();
   const errors = all.flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) throw new ConstructValidationError(errors);
