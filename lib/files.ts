@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { compareStrings } from './sort';
@@ -28,4 +29,65 @@ export function displayPath(from: string, target: string): string {
 export function isWithin(dir: string, target: string): boolean {
   const rel = path.relative(dir, target);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/*
+ * The library's one way to write a file that someone may read meanwhile or that a kill may cut
+ * short: the bytes go to a temporary file beside it, which a rename puts in its place. A reader,
+ * and whatever is left after `kill -9`, sees the old file or the new one, never part of it.
+ */
+
+/** How {@link writeFileAtomic} writes. */
+export interface AtomicWriteOptions {
+  /** The file's mode, exactly (the umask does not apply). Default: `0o666` less the umask, like a checkout. */
+  readonly mode?: number;
+  /** Refuse to replace an existing file (throws `EEXIST`, as flag `'wx'` does). */
+  readonly exclusive?: boolean;
+}
+
+/**
+ * A name beside `target` for a temporary of it: `.<name>-<tag>-<pid>-<8 hex digits>`, so that it
+ * says whose temporary it is and which process made it, and two never meet.
+ */
+export function tempNameBeside(target: string, tag: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}-${tag}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Writes `content` to `file` in one step: to a new temporary file beside it (never one already
+ * there, nor through a symbolic link), then renamed over it. On any error the temporary file is
+ * removed and `file` is as it was. A killed process leaves `file` old or new and, at most, its
+ * temporary (`.<name>-tmp-<pid>-<hex>`). Not fsynced: a killed process loses nothing the kernel has accepted.
+ */
+export function writeFileAtomic(file: string, content: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  const temp = tempNameBeside(file, 'tmp');
+  const fd = fs.openSync(temp, 'wx', options.mode ?? 0o666); // from here on, `temp` is ours to remove
+  try {
+    try {
+      if (options.mode !== undefined) fs.fchmodSync(fd, options.mode);
+      fs.writeFileSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (options.exclusive) linkUnlessTaken(temp, file);
+    else fs.renameSync(temp, file);
+  } catch (e) {
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      /* the error to report is the first one */
+    }
+    throw e;
+  }
+  if (options.exclusive) fs.rmSync(temp, { force: true }); // `file` is in place; this was its second name
+}
+
+/** Gives the complete `temp` the name `file` unless that exists: a rename would replace it, a link fails with EEXIST. */
+function linkUnlessTaken(temp: string, file: string): void {
+  try {
+    fs.linkSync(temp, file);
+  } catch (e) {
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    fs.copyFileSync(temp, file, fs.constants.COPYFILE_EXCL); // no hard links on this file system
+  }
 }
