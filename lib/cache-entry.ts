@@ -1,6 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from './files';
 
 /*
  * One format for every entry this library keeps in a cache folder (rendered units, validated input,
@@ -62,17 +63,11 @@ export function readCacheEntry(file: string, key: string, tool: string): Buffer 
 export function writeCacheEntry(file: string, key: string, tool: string, payload: Buffer | string): void {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
   if (!/^[\w.-]+$/.test(key) || !/^[\w.-]+$/.test(tool)) throw new Error(`internal error: cache key or tool is not a single word: ${key} ${tool}`);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC} ${key} ${tool} ${sha256(body)} ${body.length}\n`, 'latin1'), body]), { flag: 'wx' });
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, Buffer.concat([Buffer.from(`${MAGIC} ${key} ${tool} ${sha256(body)} ${body.length}\n`, 'latin1'), body]));
   } catch {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      /* nothing was written */
-    }
+    /* nothing was written */
   }
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
-import { isWithin } from '../files';
+import { isWithin, writeFileAtomic } from '../files';
 import { git, readFilesAt } from '../git/git';
 import { validationOptionsOf } from '../project/build-platform';
 import { ComponentCatalog } from '../config/component-catalog';
@@ -89,7 +89,7 @@ function writeFilesAt(dir: string, prefix: string, files: ReadonlyMap<string, st
     if (text === undefined || !isWithin(dir, target) || target === dir) continue;
     fs.mkdirSync(path.dirname(target), { recursive: true });
     if (links.has(file)) fs.symlinkSync(text, target);
-    else fs.writeFileSync(target, text);
+    else writeFileAtomic(target, text);
   }
 }
 

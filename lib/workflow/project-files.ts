@@ -5,7 +5,7 @@ import { EnvironmentConfig } from '../config/environment-config';
 import { readInputText } from '../config/input-file';
 import { InputError } from '../config/input-error';
 import { parseInputYaml } from '../config/input-yaml';
-import { displayPath } from '../files';
+import { displayPath, writeFileAtomic } from '../files';
 import { WorkflowError } from './workflow-error';
 
 /** One environment by name; the error lists the known ones. */
@@ -95,13 +95,6 @@ export class EditableYaml {
    */
   public save(): void {
     const text = this.style.crlf ? this.toString().replace(/\r?\n/g, '\r\n') : this.toString();
-    const temp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.${process.pid}.tmp`);
-    try {
-      fs.writeFileSync(temp, (this.style.bom ? '\ufeff' : '') + text, { mode: fs.statSync(this.file).mode & 0o777 });
-      fs.renameSync(temp, this.file);
-    } catch (e) {
-      fs.rmSync(temp, { force: true });
-      throw e;
-    }
+    writeFileAtomic(this.file, (this.style.bom ? '\ufeff' : '') + text, { mode: fs.statSync(this.file).mode & 0o777 });
   }
 }

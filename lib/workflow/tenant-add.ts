@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { writeFileAtomic } from '../files';
 import { InputError } from '../config/input-error';
 import { TenantConfig, tenantFileSchema } from '../config/tenant-config';
 import { formatPath } from '../config/field-path';
@@ -72,7 +73,7 @@ export function addTenant(options: AddTenantOptions): AddTenantResult {
   }
 
   fs.mkdirSync(project.tenantsDir, { recursive: true });
-  fs.writeFileSync(file, `# Written by stoa-manifests tenant add.\n${stringify(raw, { lineWidth: 0 })}`, { flag: 'wx' });
+  writeFileAtomic(file, `# Written by stoa-manifests tenant add.\n${stringify(raw, { lineWidth: 0 })}`, { exclusive: true });
   try {
     projectInput(project);
   } catch (e) {

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { writeFileAtomic } from '../files';
 import { InputError } from '../config/input-error';
 import { tenantFileSchema } from '../config/tenant-config';
 import { projectInput, ProjectLocation, projectOf, readOnlyEnvironmentNames, tenantFile } from '../project/project';
@@ -86,7 +87,7 @@ export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
   try {
     projectInput(project);
   } catch (e) {
-    fs.writeFileSync(file, original, { mode });
+    writeFileAtomic(file, original, { mode });
     if (e instanceof InputError) throw new WorkflowError(`tenant "${tenant.name}" was not removed:\n${e.message}`);
     throw e;
   }
