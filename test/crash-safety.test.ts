@@ -6,9 +6,16 @@ import { RenderedFile } from '../lib';
 import { recoverFolder, replaceFolder } from '../lib/render/replace-folder';
 import { readTree, REPO, tempDir } from './helpers';
 
-const OLD = { 'dev/a.yaml': 'a: old\n', 'dev/sub/b.yaml': 'b: old\n', 'dev/gone.yaml': 'gone: 1\n', 'prod/c.yaml': 'c: old\n' };
-// Changes two files, drops two (one with its folder) and adds one in a new folder.
-const NEW = { 'dev/a.yaml': 'a: new, longer than before\n', 'dev/sub/b.yaml': 'b: new\n', 'staging/d.yaml': 'd: 1\n' };
+const OLD = {
+  'dev/keep.yaml': 'keep\n', 'dev/a.yaml': 'a: old\n', 'dev/sub/b.yaml': 'b: old\n', 'dev/sub/same.yaml': 'same\n',
+  'dev/gone.yaml': 'gone: 1\n', 'prod/c.yaml': 'c: old\n',
+};
+// Keeps a file before the first change (noted, then linked or copied when the new folder starts) and one after it
+// (linked), changes two, drops two (one with its folder) and adds one in a new folder.
+const NEW = {
+  'dev/keep.yaml': 'keep\n', 'dev/a.yaml': 'a: new, longer than before\n', 'dev/sub/b.yaml': 'b: new\n', 'staging/d.yaml': 'd: 1\n',
+  'dev/sub/same.yaml': 'same\n',
+};
 const NEWER = { 'dev/a.yaml': 'a: newer\n' };
 
 function rendered(tree: Record<string, string>): RenderedFile[] {
@@ -44,8 +51,8 @@ function writeTree(dir: string, tree: Record<string, string>): void {
   }
 }
 
-// Every call that changes the disk or makes it durable is a place to die.
-const STEPS = ['mkdirSync', 'openSync', 'writeFileSync', 'fsyncSync', 'renameSync', 'rmSync'];
+// Every call that changes the disk is a place to die.
+const STEPS = ['mkdirSync', 'openSync', 'writeFileSync', 'linkSync', 'copyFileSync', 'renameSync', 'rmSync'];
 
 /**
  * A child script that loads replace-folder (transpiled to plain JS, so a spawn
@@ -58,9 +65,11 @@ const harness = (() => {
   return (): { module: string; script: string } => {
     if (!dir) {
       dir = tempDir('stoa-crash-harness-');
-      const source = fs.readFileSync(path.join(REPO, 'lib/render/replace-folder.ts'), 'utf8');
-      const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
-      fs.writeFileSync(path.join(dir, 'replace-folder.js'), js);
+      for (const module of ['render/replace-folder', 'files', 'sort']) {
+        const source = fs.readFileSync(path.join(REPO, 'lib', `${module}.ts`), 'utf8');
+        fs.mkdirSync(path.dirname(path.join(dir, module)), { recursive: true });
+        fs.writeFileSync(path.join(dir, `${module}.js`), ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+      }
       fs.writeFileSync(path.join(dir, 'child.js'), `'use strict';
 const fs = require('fs');
 const [modulePath, outDir, filesPath, arg, mode] = process.argv.slice(2);
@@ -75,20 +84,20 @@ if (mode === 'loop') {
   process.stdout.write(JSON.stringify({ done, errors }));
 } else {
   const killAt = Number(arg);
-  let calls = 0;
+  const calls = [];
   for (const name of ${JSON.stringify(STEPS)}) {
     const real = fs[name];
     fs[name] = function (...args) {
-      if (++calls === killAt) process.kill(process.pid, 'SIGKILL');
+      if (calls.push(name) === killAt) process.kill(process.pid, 'SIGKILL');
       return real.apply(this, args);
     };
   }
   replaceFolder(outDir, files);
-  process.stdout.write(String(calls));
+  process.stdout.write(JSON.stringify(calls));
 }
 `);
     }
-    return { module: path.join(dir, 'replace-folder.js'), script: path.join(dir, 'child.js') };
+    return { module: path.join(dir, 'render/replace-folder.js'), script: path.join(dir, 'child.js') };
   };
 })();
 
@@ -141,7 +150,7 @@ interface Scenario {
  * what a reader sees, what recovery makes of it, and that the next replace
  * leaves nothing behind. Returns the states seen before and after recovery.
  */
-async function killAtEveryStep(scenario: Scenario): Promise<{ steps: number; seen: (Map<string, string> | undefined)[]; recovered: (Map<string, string> | undefined)[] }> {
+async function killAtEveryStep(scenario: Scenario): Promise<{ steps: number; calls: string[]; seen: (Map<string, string> | undefined)[]; recovered: (Map<string, string> | undefined)[] }> {
   const clean = tempDir('stoa-crash-');
   const out = scenario.setup(clean);
   const full = await runChild(out, NEW, 0);
@@ -149,8 +158,12 @@ async function killAtEveryStep(scenario: Scenario): Promise<{ steps: number; see
   expect(full.status).toBe(0);
   expect(readTree(out)).toEqual(asTree(NEW));
   expect(fs.readdirSync(clean)).toEqual([path.basename(out)]);
-  const steps = Number(full.stdout);
-  expect(steps).toBeGreaterThanOrEqual(Object.keys(NEW).length * 3);
+  // Linked or not, no file of the output is shared with another folder (the old one is gone).
+  for (const file of readTree(out).keys()) expect({ file, links: fs.statSync(path.join(out, file)).nlink }).toEqual({ file, links: 1 });
+  const calls = JSON.parse(full.stdout) as string[];
+  const steps = calls.length;
+  // Each file reaches the disk by one call (written, linked or copied), each of them a place to die.
+  expect(calls.filter((c) => ['writeFileSync', 'linkSync', 'copyFileSync'].includes(c))).toHaveLength(Object.keys(NEW).length);
 
   const parents = Array.from({ length: steps }, () => tempDir('stoa-crash-'));
   const outs = parents.map((p) => scenario.setup(p));
@@ -179,15 +192,17 @@ async function killAtEveryStep(scenario: Scenario): Promise<{ steps: number; see
     expect(readTree(out)).toEqual(asTree(NEWER));
     expect(fs.readdirSync(parent)).toEqual([path.basename(out)]);
   });
-  return { steps, seen, recovered };
+  return { steps, calls, seen, recovered };
 }
 
 test('a replace killed at any step leaves the old or the new output, and recovery cleans up after it', async () => {
   const dead = deadPid();
-  const { steps, seen, recovered } = await killAtEveryStep({
+  const { steps, calls, seen, recovered } = await killAtEveryStep({
     setup: (parent) => {
       const out = path.join(parent, 'dist');
       writeTree(out, OLD);
+      // A file linked from elsewhere is copied, never linked (the new output would share it).
+      fs.linkSync(path.join(out, 'dev/keep.yaml'), path.join(tempDir('stoa-crash-'), 'keep.yaml'));
       // Leftovers of an earlier killed run: their deletion is a step to be killed at too.
       writeTree(path.join(parent, `.dist-next-${dead}-0000000a`), { 'dev/a.yaml': 'partial' });
       writeTree(path.join(parent, `.dist-trash-${dead}-0000000b`), { 'prod/c.yaml': 'c' });
@@ -196,6 +211,7 @@ test('a replace killed at any step leaves the old or the new output, and recover
     before: asTree(OLD),
   });
   expect(steps).toBeGreaterThan(15);
+  expect(calls).toEqual(expect.arrayContaining(['copyFileSync', 'linkSync', 'writeFileSync', 'renameSync', 'rmSync']));
   // The dangerous window was hit: some kills left no dist/ at all until recovery.
   expect(seen.filter((t) => t === undefined).length).toBeGreaterThan(0);
   expect(recovered.filter((t) => t === undefined)).toEqual([]);
@@ -204,14 +220,15 @@ test('a replace killed at any step leaves the old or the new output, and recover
 }, 60_000);
 
 test('a first replace killed at any step leaves no output or the complete new one', async () => {
-  const { recovered } = await killAtEveryStep({ setup: (parent) => path.join(parent, 'dist'), before: undefined });
-  expect(recovered.some((t) => t === undefined)).toBe(true);
-  expect(recovered.some((t) => t !== undefined)).toBe(true);
+  const { calls, recovered } = await killAtEveryStep({ setup: (parent) => path.join(parent, 'dist'), before: undefined });
+  // The swap is the last disk call: until it, there is no output (the full run leaves the new one).
+  expect(calls[calls.length - 1]).toBe('renameSync');
+  expect(recovered.every((t) => t === undefined)).toBe(true);
 }, 60_000);
 
 test('a replace killed at any step while restoring a missing output from an earlier kill leaves the old or the new output', async () => {
   const dead = deadPid();
-  const { seen, recovered } = await killAtEveryStep({
+  const { calls, seen, recovered } = await killAtEveryStep({
     setup: (parent) => {
       writeTree(path.join(parent, `.out.v2-old-${dead}-0000000c`), OLD);
       writeTree(path.join(parent, `.out.v2-next-${dead}-0000000d`), { 'dev/a.yaml': 'partial' });
@@ -221,6 +238,8 @@ test('a replace killed at any step while restoring a missing output from an earl
   });
   expect(seen[0]).toBeUndefined();
   expect(recovered.filter((t) => t === undefined)).toEqual([]);
+  expect(calls).toContain('linkSync');
+  expect(calls).not.toContain('copyFileSync');
 }, 60_000);
 
 test('leftovers of dead processes are removed, and nothing else beside the output folder', () => {
@@ -230,13 +249,11 @@ test('leftovers of dead processes are removed, and nothing else beside the outpu
   writeTree(elsewhere, { 'keep.yaml': 'keep' });
   const dead = deadPid();
   writeTree(out, OLD);
-  const ours = [
-    `.dist-next-${dead}-00000001`, `.dist-old-${dead}-00000002`, `.dist-trash-${dead}-00000003`,
-    '.dist-next-AbC123', '.dist-old-AbC123', // fs.mkdtempSync names of earlier versions
-  ];
+  const ours = [`.dist-next-${dead}-00000001`, `.dist-old-${dead}-00000002`, `.dist-trash-${dead}-00000003`];
   const notOurs = [
     `.other-next-${dead}-00000004`, `dist-next-${dead}-00000005`, `.dist-next-${dead}-0000000g`,
     `.dist-next-${dead}-00000006-x`, `.dist-new-${dead}-00000007`, '.dist-next-AbC1234',
+    '.dist-next-AbC123', '.dist-old-AbC123', // names without a pid (mkdtemp's, of versions before 2025) are no process's
   ];
   for (const name of [...ours, ...notOurs]) writeTree(path.join(parent, name), { 'dev/a.yaml': 'a' });
   // Names like ours that are not real folders: a symlink into another folder, and a file.
