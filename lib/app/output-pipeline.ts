@@ -98,10 +98,13 @@ export function compareOutput(outDir: string, batches: Iterable<OutputBatch>): O
   return { upToDate: missing.length + extra.length + changed.size === 0, missing, extra, changed: [...changed].sort(compareStrings) };
 }
 
-/** Copies a written output folder to `copyTo` (emptied first), when given and not the folder itself. */
+/**
+ * Copies a written output folder into `copyTo`, when given and not the folder itself (the cdk8s
+ * CLI's folder, which it empties before it starts the app; nothing is deleted here: the path comes
+ * from the environment).
+ */
 export function copyOutput(outDir: string, copyTo: string | undefined): void {
   if (copyTo === undefined || path.resolve(copyTo) === path.resolve(outDir)) return;
-  fs.rmSync(copyTo, { recursive: true, force: true });
   fs.mkdirSync(copyTo, { recursive: true });
   fs.cpSync(outDir, path.resolve(copyTo), { recursive: true });
 }
