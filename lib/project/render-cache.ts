@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { userCacheRoot } from '../cache-root';
+import { writeFileAtomic } from '../files';
 import { readCacheEntry, writeCacheEntry } from '../cache-entry';
 import { ComponentCatalog } from '../config/component-catalog';
 import { RenderUnit, UnitOutput } from './render-units';
@@ -172,7 +173,7 @@ export function openDefaultCache(projectDir: string): RenderCache {
   if (path.dirname(dir) === root) {
     try {
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, OWNER_FILE), path.resolve(projectDir));
+      writeFileAtomic(path.join(dir, OWNER_FILE), path.resolve(projectDir));
       for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
         if (!entry.isDirectory() || !/^[0-9a-f]{16}$/.test(entry.name)) continue;
         let owner: string | undefined;
