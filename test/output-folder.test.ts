@@ -15,7 +15,7 @@ test('two synths of the same input are byte-identical', () => {
   for (const [file, content] of a) expect(b.get(file)).toBe(content);
 });
 
-test('the committed dist/ is what the sources produce', () => {
+test('the repository\'s own committed dist/ is what its environments/ and tenants/ produce (the only test that reads them)', () => {
   const repo = path.resolve(__dirname, '..');
   const fresh = synth({ projectDir: repo, outDir: path.join(tempDir(), 'dist') });
   const committed = readTree(path.join(repo, 'dist'));
