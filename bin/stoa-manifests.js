@@ -13,8 +13,11 @@ const path = require('path');
 const Module = require('module');
 const { buildIsCurrent } = require('../scripts/build-stamp');
 
-// Node keeps V8's compiled code of the modules between runs (module.enableCompileCache, Node 22.1+).
-Module.enableCompileCache();
+// Node keeps V8's compiled code of the modules between runs (module.enableCompileCache, Node 22.1+),
+// except for the verbs whose answer is trusted (synth --check, validate, diff): they read no cache.
+const verb = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const trusted = verb === 'validate' || verb === 'diff' || (verb === 'synth' && process.argv.includes('--check'));
+if (!trusted) Module.enableCompileCache();
 
 function compileChanges() {
   try {

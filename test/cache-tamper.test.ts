@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkOutput, synth } from '../lib/project/synth-project';
@@ -84,4 +85,35 @@ test('a forged unit entry (header recomputed) reaches synth, but never the check
   expect(fs.readFileSync(path.join(projectDir, 'dist', file.path), 'utf8')).toContain(':6.6.6');
   const check = checkOutput({ projectDir });
   expect(check).toMatchObject({ upToDate: false, changed: [file.path] });
+});
+
+test('the CLI: synth warns of a damaged entry in its own voice; synth --check reads and writes no cache, not even the validators\' compiled code', () => {
+  const projectDir = tempDir('stoa-cli-cache-');
+  fs.cpSync(template, projectDir, { recursive: true });
+  const cacheHome = tempDir('stoa-cache-home-');
+  const loader = path.join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'loader.mjs');
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', `file://${loader}`, path.join(__dirname, '..', 'lib', 'cli', 'main.ts'), ...args, '--project', projectDir], {
+    encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: cacheHome, HOME: cacheHome },
+  });
+  const listing = () => (fs.existsSync(path.join(cacheHome, 'stoa-manifests')) ? readTree(path.join(cacheHome, 'stoa-manifests')) : new Map());
+
+  // check alone: nothing is made under the cache folder.
+  expect(run('synth', '--check')).toMatchObject({ status: 1 }); // no dist/ yet
+  expect(listing().size).toBe(0);
+
+  expect(run('synth')).toMatchObject({ status: 0, stderr: '' });
+  const filled = listing();
+  expect([...filled.keys()].some((k) => k.startsWith('v8/'))).toBe(true);
+  const projectCache = path.dirname(path.join(cacheHome, 'stoa-manifests', [...filled.keys()].find((k) => k.endsWith('.json'))!));
+  fs.appendFileSync(cacheEntries(projectCache).find((e) => e.kind === 'unit')!.file, ' ');
+  const warned = run('synth');
+  expect(warned.status).toBe(0);
+  expect(warned.stderr).toMatch(/^stoa-manifests: warning: cache entry .* is not used: it is cut short or has bytes added; computed again and replaced\n$/);
+  expect(readTree(path.join(projectDir, 'dist'))).toEqual(cold);
+
+  // Every entry damaged: check does not notice, because it reads none, and changes none.
+  for (const [rel] of listing()) fs.appendFileSync(path.join(cacheHome, 'stoa-manifests', rel), 'x');
+  const before = listing();
+  expect(run('synth', '--check')).toMatchObject({ status: 0, stderr: '', stdout: 'stoa-manifests: dist/ is up to date\n' });
+  expect(listing()).toEqual(before);
 });

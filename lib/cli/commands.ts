@@ -3,6 +3,7 @@ import * as path from 'path';
 import { displayPath } from '../files';
 import { checkOutput, synth } from '../project/synth-project';
 import { copyOutput } from '../app/output-pipeline';
+import { disableCodeCache } from '../validate/code-cache';
 import { mergeShards, synthShard } from '../project/shards';
 import { parseShard } from '../project/render-units';
 import { formatReport, validateFolder } from '../validate/validate';
@@ -118,6 +119,7 @@ function renderFlags(options: RenderFlags): { cache: boolean; workers?: number }
 
 /** `synth --check`: fail when dist/ is not exactly what the sources produce. */
 export function checkCommand(options: ProjectOptions & RenderFlags, io: Output = PROCESS_OUTPUT): number {
+  disableCodeCache(); // the gate reads no cache, not even the validators' compiled code
   const project = projectOfFlags(options);
   return guarded(io, 'check failed.', () => {
     const result = checkOutput({ ...project, workers: renderFlags(options).workers });
@@ -152,6 +154,7 @@ export interface ValidateCommandOptions extends ProjectOptions {
 
 /** `validate [dir]`: schemas and policy rules over a rendered folder. */
 export function validateCommand(dir: string | undefined, options: ValidateCommandOptions, io: Output = PROCESS_OUTPUT): number {
+  disableCodeCache(); // a gate reads no cache, not even the validators' compiled code
   const project = projectOfFlags(options);
   const target = dir === undefined ? project.outDir : path.resolve(dir);
   const format = options.format ?? 'text';

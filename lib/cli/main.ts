@@ -1,4 +1,15 @@
 // Entry of the `stoa-manifests` command.
+import { CACHE_WARNING } from '../cache-entry';
 import { buildProgram } from './program';
+
+// A refused cache entry is said in the CLI's own voice (Node's default adds a --trace-warnings hint).
+process.on('warning', (w) => {
+  if (w.name === CACHE_WARNING) process.stderr.write(`stoa-manifests: warning: ${w.message}\n`);
+});
+const nodeDefault = process.listeners('warning').filter((l) => l.name === 'onWarning');
+for (const l of nodeDefault) process.off('warning', l);
+process.on('warning', (w) => {
+  if (w.name !== CACHE_WARNING) for (const l of nodeDefault) l(w);
+});
 
 buildProgram().parse(process.argv);

@@ -21,9 +21,19 @@ import { readCacheEntry, writeCacheEntry } from '../cache-entry';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const libraryRequire = createRequire(__filename);
 
-/** Where the compiled code is kept: `<user cache>/stoa-manifests/v8`. */
-export function codeCacheDir(): string {
-  return path.join(userCacheRoot(), 'v8');
+let enabled = true;
+
+/**
+ * Loads the validators of this process without the code cache from now on: the CLI's check,
+ * validate and diff read no cache at all (a forged entry would be code run by the check CI trusts).
+ */
+export function disableCodeCache(): void {
+  enabled = false;
+}
+
+/** Where the compiled code is kept: `<user cache>/stoa-manifests/v8`; undefined once {@link disableCodeCache} was called. */
+export function codeCacheDir(): string | undefined {
+  return enabled ? path.join(userCacheRoot(), 'v8') : undefined;
 }
 
 /**
