@@ -4,86 +4,57 @@ import * as path from 'path';
 import { REPO, tempDir } from './helpers';
 
 /*
- * bin/stoa-manifests.js runs the compiled build/ when it was compiled from the sources as they are,
- * compiles what changed since (JavaScript only) when it can, and otherwise runs the sources through
- * tsx. Tried on a copy of the package (its node_modules linked), never on this checkout's build/.
+ * bin/stoa-manifests.js runs the TypeScript sources through tsx in a checkout (lib/ is there), and
+ * the compiled build/ in an installed package (which ships no lib/): there is no build that can go
+ * stale. The verbs whose answer is trusted read no cache of compiled code. Tried on copies, with a
+ * main of their own that says what it sees.
  */
 
-let built: string | undefined;
+const REPORT = `process.stdout.write(JSON.stringify({ ran: __filename.endsWith('.ts') ? 'sources' : 'build', tsxCache: process.env.TSX_DISABLE_CACHE ?? null, compileCache: require('module').getCompileCacheDir() ?? null }));\n`;
 
-/** A copy of the package with build/ compiled from its sources (compiled once per file, copied for each test). */
-function packageCopy(): string {
-  built ??= compiledPackage();
+function copy(shape: 'checkout' | 'package'): string {
   const dir = tempDir('stoa-bin-');
-  fs.cpSync(built, dir, { recursive: true, verbatimSymlinks: true });
-  return dir;
-}
-
-function compiledPackage(): string {
-  const dir = tempDir('stoa-bin-');
-  for (const entry of ['lib', 'imports', 'scripts', 'bin', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) {
-    fs.cpSync(path.join(REPO, entry), path.join(dir, entry), { recursive: true });
-  }
+  fs.cpSync(path.join(REPO, 'bin'), path.join(dir, 'bin'), { recursive: true });
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(dir, 'package.json'));
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
-  const built = spawnSync(process.execPath, ['scripts/transpile-build.js', '--all'], { cwd: dir, encoding: 'utf8' });
-  expect(built.stderr).toBe('');
-  expect(built.status).toBe(0);
+  const main = shape === 'checkout' ? path.join(dir, 'lib', 'cli', 'main.ts') : path.join(dir, 'build', 'lib', 'cli', 'main.js');
+  fs.mkdirSync(path.dirname(main), { recursive: true });
+  fs.writeFileSync(main, shape === 'checkout' ? `const typed: string = 'sources';\nvoid typed;\n${REPORT}` : REPORT);
   return dir;
 }
 
-function run(dir: string) {
-  return spawnSync(process.execPath, [path.join(dir, 'bin', 'stoa-manifests.js'), '--version'], { cwd: dir, encoding: 'utf8' });
+function run(dir: string, ...args: string[]) {
+  const env = { ...process.env };
+  delete env.TSX_DISABLE_CACHE;
+  delete env.NODE_COMPILE_CACHE;
+  const r = spawnSync(process.execPath, [path.join(dir, 'bin', 'stoa-manifests.js'), ...args], { cwd: dir, encoding: 'utf8', env });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout);
 }
 
-const MAIN = path.join('lib', 'cli', 'main.ts');
-
-test('an edited source is compiled into build/ once, said on stderr, and then run compiled', () => {
-  const dir = packageCopy();
-  const first = run(dir);
-  expect(first.stdout.trim()).toBe(require(path.join(REPO, 'package.json')).version);
-  expect(first.stderr).toBe('');
-
-  const main = path.join(dir, MAIN);
-  fs.writeFileSync(main, `process.stderr.write('edited main\\n');\n${fs.readFileSync(main, 'utf8')}`);
-  const edited = run(dir);
-  expect(edited.status).toBe(0);
-  expect(edited.stderr).toBe('stoa-manifests: build/ updated for lib/cli/main.ts (compiled without type checking: npm test checks types)\nedited main\n');
-  expect(fs.readFileSync(path.join(dir, 'build', 'lib', 'cli', 'main.js'), 'utf8')).toContain('edited main');
-
-  // The stamp now names the edited source: the next start compiles nothing.
-  expect(run(dir).stderr).toBe('edited main\n');
+test('a checkout runs its TypeScript sources as they are now: an edit is what runs next, with no build step', () => {
+  const dir = copy('checkout');
+  expect(run(dir, 'synth')).toMatchObject({ ran: 'sources', tsxCache: null, compileCache: expect.any(String) });
+  const main = path.join(dir, 'lib', 'cli', 'main.ts');
+  fs.writeFileSync(main, `process.stderr.write('');\nconst edited: number = 1;\nprocess.stdout.write(String(edited));\n`);
+  expect(run(dir, 'synth')).toBe(1);
+  expect(fs.existsSync(path.join(dir, 'build'))).toBe(false);
 });
 
-test('a source rewritten with the same bytes is not compiled again; a removed source leaves no compiled file behind', () => {
-  const dir = packageCopy();
-  const file = path.join(dir, MAIN);
-  fs.writeFileSync(file, fs.readFileSync(file));
-  fs.utimesSync(file, new Date(2001, 0, 1), new Date(2001, 0, 1));
-  expect(run(dir).stderr).toBe('');
-
-  fs.writeFileSync(path.join(dir, 'lib', 'unused-module.ts'), 'export const unused = 1;\n');
-  expect(run(dir).stderr).toContain('build/ updated for lib/unused-module.ts');
-  expect(fs.existsSync(path.join(dir, 'build', 'lib', 'unused-module.js'))).toBe(true);
-  fs.rmSync(path.join(dir, 'lib', 'unused-module.ts'));
-  expect(run(dir).stderr).toContain('build/ updated for lib/unused-module.ts');
-  expect(fs.existsSync(path.join(dir, 'build', 'lib', 'unused-module.js'))).toBe(false);
+test('an installed package (no lib/ sources) runs its compiled build/', () => {
+  expect(run(copy('package'), 'synth')).toMatchObject({ ran: 'build', compileCache: expect.any(String) });
 });
 
-test('a source that does not compile runs through tsx with a note, and build/ keeps what it had', () => {
-  const dir = packageCopy();
-  const before = fs.readFileSync(path.join(dir, 'build', 'lib', 'cli', 'main.js'), 'utf8');
-  fs.appendFileSync(path.join(dir, MAIN), '\nconst = ;\n');
-  const broken = run(dir);
-  expect(broken.stderr).toContain('cannot be updated in place; running them through tsx');
-  expect(broken.status).not.toBe(0);
-  expect(fs.readFileSync(path.join(dir, 'build', 'lib', 'cli', 'main.js'), 'utf8')).toBe(before);
+test.each(['synth --check', 'validate', 'diff --base HEAD'])('%s reads no cache of compiled code, in a checkout and in a package', (command) => {
+  const args = command.split(' ');
+  expect(run(copy('checkout'), ...args)).toEqual({ ran: 'sources', tsxCache: '1', compileCache: null });
+  expect(run(copy('package'), ...args)).toEqual({ ran: 'build', tsxCache: null, compileCache: null });
 });
 
-test('a changed compiler setting is never compiled piecemeal: the sources run through tsx until npm run build', () => {
-  const dir = packageCopy();
-  const config = path.join(dir, 'tsconfig.json');
-  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('{', '{\n  "//": "changed",'));
-  const changed = run(dir);
-  expect(changed.stderr).toContain('running them through tsx');
-  expect(changed.stdout.trim()).toBe(require(path.join(REPO, 'package.json')).version);
+test('an older Node is refused with a message that says what to do', () => {
+  const dir = copy('package');
+  const r = spawnSync(process.execPath, ['-e', `Object.defineProperty(process.versions, 'node', { value: '20.20.2' }); process.argv[1] = ${JSON.stringify(path.join(dir, 'bin', 'stoa-manifests.js'))}; require(process.argv[1]);`], { encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^stoa-manifests: needs Node\.js 22\.12 or newer \(this is v[\d.]+\); install Node 24, or run it with npx -y node@24 /);
 });
