@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { replaceFolder } from '../lib/render/replace-folder';
+import { beginFolderReplace, replaceFolder } from '../lib/render/replace-folder';
+import { writeOutput } from '../lib/app/output-pipeline';
 import { synth } from '../lib';
 import { exampleProject, readTree, tempDir, writeFile } from './helpers';
 
@@ -61,4 +62,49 @@ test('a project under a folder whose name contains -next- still replaces its out
   expect(readTree(out)).toEqual(new Map([['dev/a.yaml', 'a: 1\n']]));
   expect(fs.readdirSync(parent)).toEqual(['dist']);
   expect(fs.readdirSync(path.dirname(parent))).toEqual(['work-next-1']);
+});
+
+describe('the writer never changes the live output before the swap, and never commits a partial folder', () => {
+  const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } } as any;
+
+  test('a file given again after an unchanged one was linked in is written anew, not through the link into dist/', () => {
+    const out = path.join(tempDir(), 'dist');
+    fs.mkdirSync(path.join(out, 'dev'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'dev/a.yaml'), 'old\n');
+    fs.writeFileSync(path.join(out, 'dev/b.yaml'), 'b\n');
+    const before = readTree(out);
+    const files = function* () {
+      yield { path: 'dev/a.yaml', content: 'old\n', object }; // unchanged: linked from dist/ once a new folder starts
+      yield { path: 'dev/b.yaml', content: 'changed\n', object }; // starts the new folder
+      yield { path: 'dev/a.yaml', content: 'NEW\n', object }; // given again (an environment rendered whole after a doubt)
+    };
+    expect(() => writeOutput(out, [{ files: files(), report: () => { throw new Error('validation failed'); } }])).toThrow('validation failed');
+    expect(readTree(out)).toEqual(before);
+    writeOutput(out, [{ files: files(), report: () => ({ ok: true, objects: 2, violations: [] } as any) }]);
+    expect(readTree(out)).toEqual(new Map([['dev/a.yaml', 'NEW\n'], ['dev/b.yaml', 'changed\n']]));
+  });
+
+  test('a new folder another process removed meanwhile is never made again and committed partial', () => {
+    const out = path.join(tempDir(), 'dist');
+    const replacement = beginFolderReplace(out);
+    replacement.write('dev/apps/a.yaml', 'a\n');
+    replacement.write('dev/apps/b.yaml', 'b\n');
+    // Another synth (in another pid namespace, where this pid looks dead) removes the folder as a leftover.
+    fs.rmSync(replacement.staging, { recursive: true, force: true });
+    expect(() => {
+      replacement.write('dev/tenants/acme/c.yaml', 'c\n');
+      replacement.commit();
+    }).toThrow(/was replaced by another process/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('a file removed from the new folder meanwhile fails the commit', () => {
+    const out = path.join(tempDir(), 'dist');
+    const replacement = beginFolderReplace(out);
+    replacement.write('dev/apps/a.yaml', 'a\n');
+    replacement.write('dev/apps/b.yaml', 'b\n');
+    fs.rmSync(path.join(replacement.staging, 'dev/apps/a.yaml'));
+    expect(() => replacement.commit()).toThrow(/was replaced by another process/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
 });

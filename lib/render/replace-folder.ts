@@ -5,16 +5,12 @@ import type { RenderedFile } from './render';
 
 /*
  * A replace of folder `B` is the temp-then-rename of writeFileAtomic (lib/files.ts) for a folder, with
- * siblings of `B` named by tempNameBeside (`.B-<kind>-<pid>-<hex>`):
- *   .B-next-…   new output being written; it only becomes `B` by a rename once complete.
- *   .B-old-…    the previous `B`, moved aside for the swap; always complete (made by renaming `B`).
- *   .B-trash-…  a folder being deleted; may be partial.
- * Killing the process at any point leaves `B` complete (old or new), or, between the two renames,
- * `B` missing and its complete `-old-` beside it. recoverFolder puts that `-old-` back and deletes
- * the rest, but only folders whose process is gone: a live one may still be writing or swapping
- * them (two synths at once). Nothing is fsynced: that costs 1-4 ms a file (minutes at 30,000), a
- * killed process loses nothing the kernel has accepted, and after an OS crash `synth --check` says
- * whether to run synth again (a missing `B` is put back from its `-old-` as after a kill).
+ * siblings named by tempNameBeside (`.B-<kind>-<pid>-<hex>`): `-next-` the new output being written
+ * (it becomes `B` by a rename once complete), `-old-` the previous `B` moved aside for the swap
+ * (always complete), `-trash-` a folder being deleted (may be partial). A kill at any point leaves
+ * `B` complete (old or new), or missing with its complete `-old-` beside it, which recoverFolder
+ * puts back; it deletes only folders whose process is gone (two synths at once). Nothing is fsynced
+ * (1-4 ms a file, minutes at 30,000); after an OS crash `synth --check` says whether to synth again.
  */
 
 /** What {@link recoverFolder} found and did. */
@@ -70,7 +66,8 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
   recoverFolder(target);
   const fileMode = 0o666 & ~process.umask();
   const hasOld = fs.lstatSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  const same: string[] = []; // files found unchanged before the new folder started
+  const same = new Set<string>(); // files found unchanged before the new folder started
+  const written = new Set<string>(); // every path given, once
   let staging: string | undefined = hasOld && (options.keepUnchanged ?? true) ? undefined : makeOwnFolder(target, 'next');
   let linking = hasOld;
   let open = true;
@@ -78,6 +75,8 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
   const fileIn = (dir: string, relPath: string): string => {
     const file = path.join(dir, relPath);
     if (!made.has(path.dirname(file))) {
+      // Never made again if another process removed it: that would commit a partial folder.
+      if (!exists(dir)) throw replacedError(target, new Error(`${dir} is gone`));
       fs.mkdirSync(path.dirname(file), { recursive: true });
       made.add(path.dirname(file));
     }
@@ -109,7 +108,9 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
     if (staging !== undefined) return staging;
     const dir = (staging = makeOwnFolder(target, 'next'));
     // The files found unchanged so far go in first: linked, or copied where a link would share a file with another folder.
-    for (const relPath of same.splice(0)) {
+    const first = [...same];
+    same.clear();
+    for (const relPath of first) {
       const old = path.join(target, relPath);
       try {
         if (!(fs.lstatSync(old).nlink === 1 && link(dir, relPath))) fs.copyFileSync(old, fileIn(dir, relPath));
@@ -120,9 +121,7 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
     }
     return dir;
   };
-  const discardStaging = () => {
-    if (staging !== undefined) fs.rmSync(staging, { recursive: true, force: true });
-  };
+  const discardStaging = () => staging !== undefined && fs.rmSync(staging, { recursive: true, force: true });
   return {
     target,
     get staging() {
@@ -132,9 +131,16 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
       if (path.isAbsolute(relPath) || !path.join(target, relPath).startsWith(target + path.sep)) {
         throw new Error(`rendered file path ${JSON.stringify(relPath)} is not inside the output folder`);
       }
+      if (written.has(relPath)) {
+        // Given again: what stands for it goes first. Never written over, since a staged file may be a
+        // hard link to the live output's, and writing through it would change the live output.
+        same.delete(relPath);
+        if (staging !== undefined) fs.rmSync(path.join(staging, relPath), { force: true });
+      }
+      written.add(relPath);
       const links = hasOld ? unchanged(relPath, content) : undefined;
       if (links !== undefined && staging === undefined) {
-        same.push(relPath);
+        same.add(relPath);
         return;
       }
       const dir = start();
@@ -144,9 +150,10 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
       if (!open) throw new Error(`the replace of ${target} is already finished`);
       open = false;
       // Every file unchanged, and the current output holds no other: it already is the new output.
-      if (staging === undefined && holdsExactly(target, same)) return;
+      if (staging === undefined && holdsExactly(target, [...same])) return;
       try {
-        start();
+        // Exactly what was written, or another process took the folder away meanwhile.
+        if (!holdsExactly(start(), [...written])) throw replacedError(target, new Error(`${staging} does not hold what was written to it`));
       } catch (e) {
         discardStaging(); // never leave a partial folder behind
         throw e;
@@ -287,10 +294,6 @@ function holdsExactly(dir: string, paths: readonly string[]): boolean {
   }
 }
 
-function exists(p: string): boolean {
-  return fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined;
-}
+const exists = (p: string): boolean => fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined;
 
-function isCode(e: unknown, ...codes: string[]): boolean {
-  return codes.includes((e as NodeJS.ErrnoException)?.code ?? '');
-}
+const isCode = (e: unknown, ...codes: string[]): boolean => codes.includes((e as NodeJS.ErrnoException)?.code ?? '');
