@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { makeProject } from '../bench/project';
@@ -280,4 +281,22 @@ describe('shards', () => {
     expect(() => mergeShards({ projectDir, shardDirs })).toThrow(/rendered from other input/);
     expect(readTree(path.join(projectDir, 'dist'))).toEqual(before);
   });
+});
+
+test('a write error in the middle of a synth on worker threads ends the workers: the process exits instead of hanging', () => {
+  const dir = tempDir('stoa-units-');
+  makeProject(dir, 30, EXAMPLE);
+  const script = `const fs = require('fs');
+const write = fs.writeFileSync;
+let n = 0;
+fs.writeFileSync = function (...a) { if (String(a[0]).includes('.dist-next') && ++n === 10) throw new Error('disk full'); return write.apply(this, a); };
+const { synth } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'project', 'synth-project.ts'))});
+try { synth({ projectDir: ${JSON.stringify(dir)}, workers: 2 }); } catch (e) { console.log(e.message); }`;
+  const file = path.join(tempDir(), 'write-error.js');
+  fs.writeFileSync(file, script);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+  expect(r.signal).toBeNull();
+  expect(r.stdout).toBe('disk full\n');
+  expect(r.status).toBe(0);
+  expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
 });

@@ -124,53 +124,58 @@ function* environmentBatches(
   // Workers pay off for what is to be rendered, not for what the cache has.
   const toRender = cache ? units.filter((u) => !cache.has(u, project.catalog)).length : units.length;
   const stream = unitOutputs(units, project.catalog, cache, workerCount ?? defaultWorkerCount(toRender));
-  let next = stream.next();
-  while (!next.done) {
-    const env = next.value.unit.environment.name;
-    const facts = next.value.output.validation;
-    const digests = new Map<string, string>();
-    const objects: ObjectInFile[] = [];
-    const schemaViolations: Violation[] = [];
-    let whole: { files: RenderedFile[]; facts: UnitOutput['validation'] } | undefined;
-    function* files(): Generator<RenderedFile> {
-      let doubt = false;
-      for (; !next.done && next.value.unit.environment.name === env; next = stream.next()) {
-        const { output } = next.value;
-        const fresh = new Set<string>();
-        for (const file of output.files) {
-          const digest = crypto.createHash('sha1').update(file.content).digest('base64');
-          const before = digests.get(file.path);
-          if (before !== undefined) {
-            if (before !== digest) doubt = true;
-            continue;
+  // A consumer that stops early (a write or validation error) closes the stream, which ends its worker threads.
+  try {
+    let next = stream.next();
+    while (!next.done) {
+      const env = next.value.unit.environment.name;
+      const facts = next.value.output.validation;
+      const digests = new Map<string, string>();
+      const objects: ObjectInFile[] = [];
+      const schemaViolations: Violation[] = [];
+      let whole: { files: RenderedFile[]; facts: UnitOutput['validation'] } | undefined;
+      function* files(): Generator<RenderedFile> {
+        let doubt = false;
+        for (; !next.done && next.value.unit.environment.name === env; next = stream.next()) {
+          const { output } = next.value;
+          const fresh = new Set<string>();
+          for (const file of output.files) {
+            const digest = crypto.createHash('sha1').update(file.content).digest('base64');
+            const before = digests.get(file.path);
+            if (before !== undefined) {
+              if (before !== digest) doubt = true;
+              continue;
+            }
+            digests.set(file.path, digest);
+            fresh.add(file.path);
+            objects.push({ path: file.path, object: file.object });
+            yield file;
           }
-          digests.set(file.path, digest);
-          fresh.add(file.path);
-          objects.push({ path: file.path, object: file.object });
-          yield file;
+          // A file every unit of the environment renders (the environment's own) is checked once.
+          for (const v of output.schemaViolations) if (fresh.has(v.file)) schemaViolations.push(v);
         }
-        // A file every unit of the environment renders (the environment's own) is checked once.
-        for (const v of output.schemaViolations) if (fresh.has(v.file)) schemaViolations.push(v);
+        if (!doubt) return;
+        whole = renderEnvironmentWhole(project, input, env);
+        const produced = new Set(whole.files.map((f) => f.path));
+        const stale = [...digests.keys()].find((p) => !produced.has(p));
+        if (stale !== undefined) throw new Error(`internal error: the units rendered ${stale}, which the whole environment does not; please report it`);
+        yield* whole.files;
       }
-      if (!doubt) return;
-      whole = renderEnvironmentWhole(project, input, env);
-      const produced = new Set(whole.files.map((f) => f.path));
-      const stale = [...digests.keys()].find((p) => !produced.has(p));
-      if (stale !== undefined) throw new Error(`internal error: the units rendered ${stale}, which the whole environment does not; please report it`);
-      yield* whole.files;
+      const report = (): ValidationReport => {
+        if (whole) return validateEnvironment(env, whole.files, validation, whole.facts);
+        // The same files, facts and options always give the same report: an environment whose output
+        // did not change is not validated again (the rules are the library's, in the cache key).
+        const key = cache && reportKey(env, digests, facts, validation, schemaViolations);
+        const known = key ? cache!.getReport(key) : undefined;
+        if (known) return known;
+        const fresh = validateEnvironment(env, objects, validation, facts, schemaViolations);
+        if (key) cache!.putReport(key, fresh);
+        return fresh;
+      };
+      yield { files: files(), report };
     }
-    const report = (): ValidationReport => {
-      if (whole) return validateEnvironment(env, whole.files, validation, whole.facts);
-      // The same files, facts and options always give the same report: an environment whose output
-      // did not change is not validated again (the rules are the library's, in the cache key).
-      const key = cache && reportKey(env, digests, facts, validation, schemaViolations);
-      const known = key ? cache!.getReport(key) : undefined;
-      if (known) return known;
-      const fresh = validateEnvironment(env, objects, validation, facts, schemaViolations);
-      if (key) cache!.putReport(key, fresh);
-      return fresh;
-    };
-    yield { files: files(), report };
+  } finally {
+    stream.return(undefined);
   }
 }
 
