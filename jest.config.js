@@ -70,11 +70,14 @@ Object.assign(process.env, {
  * which tsc checks). Class fields keep the define semantics of tsconfig's ES2022 target.
  */
 module.exports = {
-  testEnvironment: 'node',
+  // Jest's node environment, with the library's git calls run from a small helper process: forking
+  // git from a worker of several hundred MB cost more than most git commands (test/jest/git-client.js).
+  testEnvironment: '<rootDir>/test/jest/environment.js',
   // Jest's default is cores - 1: one worker on a 2-core CI runner. The suites are independent (temp folders each).
   maxWorkers: '100%',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/code-cache-on.ts'],
   cacheDirectory,
   transform: {
     '^.+\\.ts$': ['@swc/jest', {

@@ -24,9 +24,13 @@ function copy(shape: 'checkout' | 'package'): string {
 }
 
 function run(dir: string, ...args: string[]) {
-  const env = { ...process.env };
+  return runWith({}, dir, ...args);
+}
+
+function runWith(extra: Record<string, string>, dir: string, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   delete env.TSX_DISABLE_CACHE;
-  delete env.NODE_COMPILE_CACHE;
+  if (!extra.NODE_COMPILE_CACHE) delete env.NODE_COMPILE_CACHE;
   const r = spawnSync(process.execPath, [path.join(dir, 'bin', 'stoa-manifests.js'), ...args], { cwd: dir, encoding: 'utf8', env });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
@@ -46,10 +50,22 @@ test('an installed package (no lib/ sources) runs its compiled build/', () => {
   expect(run(copy('package'), 'synth')).toMatchObject({ ran: 'build', compileCache: expect.any(String) });
 });
 
-test.each(['synth --check', 'validate', 'diff --base HEAD'])('%s reads no cache of compiled code, in a checkout and in a package', (command) => {
+test.each(['synth --check', 'validate', 'diff --base HEAD', 'publish --repo x', 'merge-shards a b', 'check-promotions'])('%s reads no cache of compiled code, in a checkout and in a package, even when NODE_COMPILE_CACHE says to', (command) => {
   const args = command.split(' ');
   expect(run(copy('checkout'), ...args)).toEqual({ ran: 'sources', tsxCache: '1', compileCache: null });
   expect(run(copy('package'), ...args)).toEqual({ ran: 'build', tsxCache: null, compileCache: null });
+  expect(runWith({ NODE_COMPILE_CACHE: path.join(tempDir(), 'ncc') }, copy('package'), ...args)).toEqual({ ran: 'build', tsxCache: null, compileCache: null });
+});
+
+test('synth keeps Node\'s compile cache in the user\'s cache folder, and reads tsx\'s only from a folder no one else can write', () => {
+  const home = tempDir('stoa-home-');
+  const tmp = tempDir('stoa-tmp-');
+  const env = { XDG_CACHE_HOME: path.join(home, '.cache'), TMPDIR: tmp };
+  expect(runWith(env, copy('checkout'), 'synth')).toEqual({ ran: 'sources', tsxCache: null, compileCache: expect.stringMatching(new RegExp(`^${home}/\\.cache/stoa-manifests/node-compile-cache`)) });
+  const shared = path.join(tmp, `tsx-${process.getuid!()}`);
+  fs.mkdirSync(shared, { recursive: true });
+  fs.chmodSync(shared, 0o777);
+  expect(runWith(env, copy('checkout'), 'synth')).toMatchObject({ tsxCache: '1' });
 });
 
 test('an older Node is refused with a message that says what to do', () => {

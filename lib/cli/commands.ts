@@ -3,7 +3,7 @@ import * as path from 'path';
 import { displayPath } from '../files';
 import { checkOutput, synth } from '../project/synth-project';
 import { copyOutput } from '../app/output-pipeline';
-import { disableCodeCache } from '../validate/code-cache';
+import { enableCodeCache } from '../validate/code-cache';
 import { mergeShards, synthShard } from '../project/shards';
 import { parseShard } from '../project/render-units';
 import { formatReport, validateFolder } from '../validate/validate';
@@ -81,7 +81,9 @@ export function synthCommand(options: SynthCommandOptions, io: Output = PROCESS_
   const project = projectOfFlags(options);
   if (options.shard !== undefined) return shardCommand(options, io);
   return guarded(io, 'synth failed; dist/ was not changed.', () => {
-    const result = synth({ ...project, ...renderFlags(options) });
+    const flags = renderFlags(options);
+    if (flags.cache) enableCodeCache(); // the everyday loop's caches: every entry checked; CI's check reads none
+    const result = synth({ ...project, ...flags });
     copyOutput(result.outDir, options.copyTo);
     const reused = result.cache.hits > 0 ? `; ${result.cache.hits} of ${result.cache.hits + result.cache.misses} units from the cache` : '';
     io.out(`stoa-manifests: wrote ${result.files.length} files to ${displayPath(project.projectDir, result.outDir)}/ (${result.environments.join(', ')})${reused}`);
@@ -119,7 +121,6 @@ function renderFlags(options: RenderFlags): { cache: boolean; workers?: number }
 
 /** `synth --check`: fail when dist/ is not exactly what the sources produce. */
 export function checkCommand(options: ProjectOptions & RenderFlags, io: Output = PROCESS_OUTPUT): number {
-  disableCodeCache(); // the gate reads no cache, not even the validators' compiled code
   const project = projectOfFlags(options);
   return guarded(io, 'check failed.', () => {
     const result = checkOutput({ ...project, workers: renderFlags(options).workers });
@@ -154,7 +155,6 @@ export interface ValidateCommandOptions extends ProjectOptions {
 
 /** `validate [dir]`: schemas and policy rules over a rendered folder. */
 export function validateCommand(dir: string | undefined, options: ValidateCommandOptions, io: Output = PROCESS_OUTPUT): number {
-  disableCodeCache(); // a gate reads no cache, not even the validators' compiled code
   const project = projectOfFlags(options);
   const target = dir === undefined ? project.outDir : path.resolve(dir);
   const format = options.format ?? 'text';

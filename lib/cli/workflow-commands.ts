@@ -1,5 +1,4 @@
 import * as path from 'path';
-import { disableCodeCache } from '../validate/code-cache';
 import { redactUrl } from '../git/git';
 import { projectEnvironments, readOnlyEnvironmentNames } from '../project/project';
 import { diffRefs } from '../workflow/diff';
@@ -19,7 +18,6 @@ import { guarded, Output, PROCESS_OUTPUT, projectOfFlags } from './commands';
  * size (`DEFAULT_MAX_REPORT_BYTES`), text in full, JSON for bots with the same summaries and hotfixes.
  */
 export function diffCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json' }, io: Output = PROCESS_OUTPUT): number {
-  disableCodeCache(); // the PR report reads no cache, not even the validators' compiled code
   const project = projectOfFlags(options);
   return guarded(io, 'diff failed.', () => {
     const envs = projectEnvironments(project);

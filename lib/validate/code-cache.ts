@@ -21,17 +21,18 @@ import { readCacheEntry, writeCacheEntry } from '../cache-entry';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const libraryRequire = createRequire(__filename);
 
-let enabled = true;
+let enabled = false;
 
 /**
- * Loads the validators of this process without the code cache from now on: the CLI's check,
- * validate and diff read no cache at all (a forged entry would be code run by the check CI trusts).
+ * Loads the validators of this process through the code cache from now on. Off unless asked: only
+ * the CLI's synth asks. Everything that decides (check, validate, diff, publish, the library's
+ * functions) reads no cache, since a forged entry would be code run by it.
  */
-export function disableCodeCache(): void {
-  enabled = false;
+export function enableCodeCache(): void {
+  enabled = true;
 }
 
-/** Where the compiled code is kept: `<user cache>/stoa-manifests/v8`; undefined once {@link disableCodeCache} was called. */
+/** Where the compiled code is kept: `<user cache>/stoa-manifests/v8`, once {@link enableCodeCache} was called; else undefined. */
 export function codeCacheDir(): string | undefined {
   return enabled ? path.join(userCacheRoot(), 'v8') : undefined;
 }
