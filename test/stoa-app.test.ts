@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Testing } from 'cdk8s';
 import {
@@ -35,8 +36,8 @@ describe('StoaApp: app.synth() does the right thing', () => {
 
   test('a policy violation throws (the process exits non-zero) and leaves the output folder as it was', () => {
     const outdir = path.join(tempDir(), 'dist');
-    fs.mkdirSync(path.join(outdir, 'qa'), { recursive: true });
-    fs.writeFileSync(path.join(outdir, 'qa/keep.yaml'), 'kind: Keep\n');
+    fs.mkdirSync(path.join(outdir, 'qa', 'apps'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'qa/apps/keep.yaml'), 'kind: Keep\n');
     const app = new StoaApp({ outdir });
     const qa = model(app);
     // A Secret with its value in git, in a project widened to allow Secrets: the no-secret-data rule refuses it.
@@ -45,7 +46,7 @@ describe('StoaApp: app.synth() does the right thing', () => {
     new ApiObject(tenant, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak', namespace: 'tenant-acme' }, data: { token: 'c2VjcmV0' } });
     expect(() => app.synth()).toThrow(ValidationFailedError);
     expect(() => app.synth()).toThrow(/no-secret-data/);
-    expect(fs.readdirSync(path.join(outdir, 'qa'))).toEqual(['keep.yaml']);
+    expect(readTree(outdir)).toEqual(new Map([['qa/apps/keep.yaml', 'kind: Keep\n']]));
   });
 
   test('a plain cdk8s App holding a ManifestChart refuses to synth, naming StoaApp', () => {
@@ -103,12 +104,18 @@ describe('StoaApp where it writes, under cdk8s or not', () => {
     else process.env.CDK8S_OUTDIR = saved;
   });
 
-  test('without an outdir it writes $CDK8S_OUTDIR, as every cdk8s App does', () => {
+  test('without an outdir it writes $CDK8S_OUTDIR, as every cdk8s App does, and warns that cdk8s emptied it first', () => {
     const out = path.join(tempDir(), 'cdk8s-out');
     process.env.CDK8S_OUTDIR = out;
     const app = new StoaApp();
     model(app);
-    app.synth();
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      app.synth();
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`the cdk8s CLI emptied ${out} before this app started`), 'StoaOutputWarning');
+    } finally {
+      warn.mockRestore();
+    }
     expect(app.outdir).toBe(out);
     expect(fs.existsSync(path.join(out, 'qa/tenants/acme/deployment-gateway.yaml'))).toBe(true);
   });
@@ -173,4 +180,26 @@ app.synth();
     expect(failed.stderr).toContain('no-secret-data');
     expect(readTree(path.join(dir, 'dist'))).toEqual(before);
   });
+});
+
+test('StoaApp never replaces the working folder, the home folder or a folder of other files', () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'README.md'), 'mine\n');
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    for (const outdir of ['.', '..', os.homedir(), path.join(dir, 'README.md')]) {
+      const app = new StoaApp({ outdir });
+      model(app);
+      expect(() => app.synth()).toThrow(/refusing to write the output to/);
+    }
+    fs.mkdirSync(path.join(dir, 'manifests'));
+    fs.writeFileSync(path.join(dir, 'manifests', 'kustomization.yaml'), 'resources: []\n');
+    const app = new StoaApp({ outdir: 'manifests' });
+    model(app);
+    expect(() => app.synth()).toThrow(/it holds "kustomization.yaml", which synth never writes/);
+  } finally {
+    process.chdir(cwd);
+  }
+  expect(readTree(dir)).toEqual(new Map([['README.md', 'mine\n'], ['manifests/kustomization.yaml', 'resources: []\n']]));
 });

@@ -39,10 +39,12 @@ export class StoaApp extends App {
 
   /** What validation knows of the environments. */
   public readonly validation?: ValidateOptions;
+  private readonly outdirGiven: boolean;
 
   constructor(props: StoaAppProps = {}) {
     super(props);
     this.validation = props.validation;
+    this.outdirGiven = props.outdir !== undefined;
     Object.defineProperty(this, STOA_APP, { value: true });
   }
 
@@ -53,6 +55,10 @@ export class StoaApp extends App {
   public override synth(): void {
     const cdk8sOut = process.env.CDK8S_OUTDIR;
     const copyTo = cdk8sOut !== undefined && path.resolve(cdk8sOut) !== path.resolve(this.outdir) ? cdk8sOut : undefined;
+    if (cdk8sOut !== undefined && copyTo === undefined && !this.outdirGiven) {
+      process.emitWarning(`the cdk8s CLI emptied ${cdk8sOut} before this app started, so a failed synth leaves it empty, not as it was: `
+        + 'give the StoaApp an outdir of its own (outdir: \'dist\') and point output in cdk8s.yaml at a scratch folder (output: .cdk8s.out)', 'StoaOutputWarning');
+    }
     synthApp(this, { outDir: this.outdir, validation: this.validation, copyTo });
   }
 

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { RenderedFile, renderUnvalidated } from '../render/render';
+import { checkOutputTarget } from '../render/output-target';
 import { ValidateOptions, validateObjects } from '../validate/validate';
 import { environmentValidationOf, withGivenValidation } from './environment-facts';
 import { collectOutput, copyOutput, OutputBatch, writeOutput } from './output-pipeline';
@@ -38,11 +39,15 @@ export interface SynthAppResult {
  * The synth pipeline for any construct tree: render every object into the folder of its
  * `ManifestChart` (one walk, a file-name clash is an error), validate the whole output
  * (schemas and policy rules), then replace `outDir` in one step. Throws
- * `ConstructValidationError` or `ValidationFailedError` and leaves `outDir` as it was.
+ * `ConstructValidationError` or `ValidationFailedError` and leaves `outDir` as it was. Refuses an
+ * `outDir` that is or holds the working folder, the home or root folder, or an existing folder
+ * holding anything but environment folders of an earlier output (see `checkOutputTarget`).
  * The project synth (`synth()`) goes through the same pipeline (`output-pipeline.ts`).
  */
 export function synthApp(app: IConstruct, options: SynthAppOptions = {}): SynthAppResult {
   const outDir = path.resolve(options.outDir ?? process.env.CDK8S_OUTDIR ?? 'dist');
+  // The folder is replaced as a whole: never the working folder, home or root, nor a folder of someone else's files.
+  checkOutputTarget(process.cwd(), outDir);
   const batch = appBatch(app, { displayPrefix: `${path.relative(process.cwd(), outDir) || '.'}/`, ...options.validation });
   writeOutput(outDir, [batch]);
   copyOutput(outDir, options.copyTo);
