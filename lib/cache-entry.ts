@@ -40,7 +40,16 @@ export function readCacheEntry(file: string, key: string, tool: string): Buffer 
     if (stat === undefined) return undefined;
     if (!stat.isFile()) return refuse(file, 'it is not a regular file');
     if (stat.size > MAX_ENTRY_BYTES) return refuse(file, `it is larger than ${MAX_ENTRY_BYTES} bytes`);
-    data = fs.readFileSync(file);
+    // Opened without following a link or blocking on a pipe, and judged by what was opened: a swap
+    // between the check above and the read is refused too.
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      const opened = fs.fstatSync(fd);
+      if (!opened.isFile() || opened.size > MAX_ENTRY_BYTES) return refuse(file, 'it changed while it was read');
+      data = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (e) {
     return refuse(file, `it cannot be read (${(e as Error).message})`);
   }

@@ -36,6 +36,9 @@ function copyOf(file: string): string {
   return copy;
 }
 
+/** The runtime part of an entry's name. */
+const RUNTIME = `node-${process.version}-${process.versions.modules}-${process.arch}`.replace(/[^\w.-]/g, '_');
+
 const entries = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
 
 test('a validator loaded through the code cache judges as the module itself, and its compiled code is kept after the first call', () => {
@@ -43,7 +46,7 @@ test('a validator loaded through the code cache judges as the module itself, and
   const first = loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator;
   expect(entries(cache)).toEqual([]); // written once the first call compiled what it needed
   expect(verdicts(first)).toEqual(expected);
-  expect(entries(cache)).toEqual(['argoproj_io_v1alpha1_AppProject_js.bin']);
+  expect(entries(cache)).toEqual([`argoproj_io_v1alpha1_AppProject_js.${RUNTIME}.bin`]);
 
   // The next load takes the kept code (V8 accepts it) and writes nothing.
   const file = path.join(cache, entries(cache)[0]);
@@ -90,14 +93,14 @@ test.each(Object.keys(TAMPERING))('a code cache entry %s is refused with a warni
   (loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator)(good);
   const keda = path.join(VALIDATORS, 'keda.sh', 'v1alpha1', 'ScaledObject.js');
   (loadWithCodeCache(copyOf(keda), fs.readFileSync(keda, 'utf8'), cache) as Validator)({});
-  const file = path.join(cache, 'argoproj_io_v1alpha1_AppProject_js.bin');
-  const other = path.join(cache, 'keda_sh_v1alpha1_ScaledObject_js.bin');
+  const file = path.join(cache, `argoproj_io_v1alpha1_AppProject_js.${RUNTIME}.bin`);
+  const other = path.join(cache, `keda_sh_v1alpha1_ScaledObject_js.${RUNTIME}.bin`);
   TAMPERING[how](file, other);
   let damaged: Validator | undefined;
   const warnings = warningsOf(() => {
     damaged = loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator;
   });
-  expect(warnings).toEqual([expect.stringMatching(/^StoaCacheWarning: cache entry .*AppProject_js\.bin is not used: /)]);
+  expect(warnings).toEqual([expect.stringMatching(/^StoaCacheWarning: cache entry .*AppProject_js\.node-\S*\.bin is not used: /)]);
   expect(verdicts(damaged!)).toEqual(expected);
   expect(fs.lstatSync(file).isFile()).toBe(true);
   expect(fs.readFileSync(file).length).toBeGreaterThan(1000);
@@ -111,7 +114,7 @@ test('a damaged code cache entry never crashes the process (a child process load
     const fs = require('fs'); const v = loadWithCodeCache(process.argv[1], fs.readFileSync(process.argv[1], 'utf8'), process.argv[2]); v({}); console.log(typeof v);`;
   const run = () => spawnSync(process.execPath, ['-e', script, copyOf(PROJECT), cache], { encoding: 'utf8' });
   expect(run()).toMatchObject({ status: 0, stdout: 'function\n' });
-  TAMPERING['bytes flipped in the code'](path.join(cache, 'argoproj_io_v1alpha1_AppProject_js.bin'), '');
+  TAMPERING['bytes flipped in the code'](path.join(cache, `argoproj_io_v1alpha1_AppProject_js.${RUNTIME}.bin`), '');
   const damaged = run();
   expect(damaged).toMatchObject({ status: 0, stdout: 'function\n' });
   expect(damaged.stderr).toContain('StoaCacheWarning');
@@ -123,13 +126,13 @@ test('an entry of an older source of the same module is replaced when the new on
   (loadWithCodeCache(copyOf(PROJECT), older, cache) as Validator)(good);
   const other = path.join(VALIDATORS, 'keda.sh', 'v1alpha1', 'ScaledObject.js');
   (loadWithCodeCache(copyOf(other), fs.readFileSync(other, 'utf8'), cache) as Validator)({});
-  const keda = fs.readFileSync(path.join(cache, 'keda_sh_v1alpha1_ScaledObject_js.bin'));
-  const olderEntry = fs.readFileSync(path.join(cache, 'argoproj_io_v1alpha1_AppProject_js.bin'));
+  const keda = fs.readFileSync(path.join(cache, `keda_sh_v1alpha1_ScaledObject_js.${RUNTIME}.bin`));
+  const olderEntry = fs.readFileSync(path.join(cache, `argoproj_io_v1alpha1_AppProject_js.${RUNTIME}.bin`));
   const warnings = warningsOf(() => (loadWithCodeCache(copyOf(PROJECT), SOURCE, cache) as Validator)(good));
   expect(warnings).toEqual([expect.stringContaining('it holds another entry')]);
-  expect(entries(cache)).toEqual(['argoproj_io_v1alpha1_AppProject_js.bin', 'keda_sh_v1alpha1_ScaledObject_js.bin']);
-  expect(fs.readFileSync(path.join(cache, 'keda_sh_v1alpha1_ScaledObject_js.bin')).equals(keda)).toBe(true);
-  expect(fs.readFileSync(path.join(cache, 'argoproj_io_v1alpha1_AppProject_js.bin')).equals(olderEntry)).toBe(false);
+  expect(entries(cache)).toEqual([`argoproj_io_v1alpha1_AppProject_js.${RUNTIME}.bin`, `keda_sh_v1alpha1_ScaledObject_js.${RUNTIME}.bin`]);
+  expect(fs.readFileSync(path.join(cache, `keda_sh_v1alpha1_ScaledObject_js.${RUNTIME}.bin`)).equals(keda)).toBe(true);
+  expect(fs.readFileSync(path.join(cache, `argoproj_io_v1alpha1_AppProject_js.${RUNTIME}.bin`)).equals(olderEntry)).toBe(false);
 });
 
 test('a cache folder that cannot be made or written costs only time', () => {

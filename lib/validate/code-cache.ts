@@ -47,7 +47,7 @@ export function codeCacheDir(): string | undefined {
 export function loadWithCodeCache(file: string, source: string, cacheDir: string | undefined): unknown {
   const name = moduleName(file);
   const key = crypto.createHash('sha256').update(source).digest('hex');
-  const cacheFile = cacheDir && path.join(cacheDir, `${name}.bin`);
+  const cacheFile = cacheDir && path.join(cacheDir, `${name}.${RUNTIME}.bin`); // two Node versions never take each other's
   const cachedData = cacheFile ? readCacheEntry(cacheFile, key, RUNTIME) : undefined;
   const script = new vm.Script(wrap(source), { filename: file, cachedData });
   const module = { exports: {} as unknown };
@@ -69,7 +69,7 @@ export function loadWithCodeCache(file: string, source: string, cacheDir: string
   return wrapper;
 }
 
-/** An entry is named by the last three parts of the module's path (group, version, kind): one entry per validator, replaced when its source or the runtime changes. */
+/** An entry is named by the last three parts of the module's path (group, version, kind) and the runtime: one entry per validator and runtime, replaced when its source changes. */
 function moduleName(file: string): string {
   return file.split(/[\\/]/).slice(-3).join('_').replace(/[^A-Za-z0-9_-]/g, '_');
 }
