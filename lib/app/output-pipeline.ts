@@ -87,7 +87,11 @@ export function compareOutput(outDir: string, batches: Iterable<OutputBatch>): O
   const actual = new Set(listFiles(outDir));
   const expected = new Set<string>();
   const changed = new Set<string>();
-  const differs = (f: RenderedFile) => !fs.lstatSync(path.join(outDir, f.path)).isFile() || fs.readFileSync(path.join(outDir, f.path), 'utf8') !== f.content;
+  const differs = (f: RenderedFile) => {
+    const stat = fs.lstatSync(path.join(outDir, f.path));
+    // Another size is another file: never read a file of any size only to find that.
+    return !stat.isFile() || stat.size !== Buffer.byteLength(f.content) || fs.readFileSync(path.join(outDir, f.path), 'utf8') !== f.content;
+  };
   runBatches(batches, (f) => {
     expected.add(f.path);
     changed.delete(f.path);
