@@ -10,9 +10,13 @@ interface WorkerInput {
   readonly port: MessagePort;
   readonly signal: Int32Array;
   readonly components: ReadonlyArray<readonly [string, ComponentSpec]>;
+  /** Whether the thread that started this one loads the validators through their code cache. */
+  readonly codeCache: boolean;
 }
 
-const { port, signal, components } = workerData as WorkerInput;
+const { port, signal, components, codeCache } = workerData as WorkerInput;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+if (codeCache) (require('../validate/code-cache') as typeof import('../validate/code-cache')).enableCodeCache();
 let catalog: ComponentCatalog | undefined;
 
 port.on('message', (message: { seq: number; unit: RenderUnit }) => {

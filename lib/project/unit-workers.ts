@@ -4,6 +4,7 @@ import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worke
 import { ComponentCatalog } from '../config/component-catalog';
 import { ConstructValidationError } from '../render/construct-validation-error';
 import { RenderCache } from './render-cache';
+import { codeCacheDir } from '../validate/code-cache';
 import { RenderUnit, renderUnit, UnitOutput } from './render-units';
 
 /** Below this many units a project renders on the main thread: starting workers would cost more than they save. */
@@ -86,7 +87,7 @@ class WorkerPool {
     const execArgv = source ? ['--require', require.resolve('tsx/cjs')] : [];
     for (let i = 0; i < count; i++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(entry, { workerData: { port: port2, signal: this.signal, components }, transferList: [port2], execArgv });
+      const worker = new Worker(entry, { workerData: { port: port2, signal: this.signal, components, codeCache: codeCacheDir() !== undefined }, transferList: [port2], execArgv });
       worker.on('error', () => { /* answered on the port; an unanswered worker stalls into STALL_MS */ });
       this.workers.push({ worker, port: port1, busy: 0 });
     }
