@@ -76,7 +76,10 @@ module.exports = {
   // Jest's default is cores - 1: one worker on a 2-core CI runner. The suites are independent (temp folders each).
   maxWorkers: '100%',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
+  // The test modules (test/*.test.ts) run in a few groups, one jest test file each (test/groups/):
+  // jest loads the library, cdk8s and the validators again for every test file. One module alone:
+  // npx jest --testMatch '**/test/<name>.test.ts' (or -t '^<name> ' for its group).
+  testMatch: ['<rootDir>/test/groups/*.test.ts'],
   setupFiles: ['<rootDir>/test/code-cache-on.ts'],
   cacheDirectory,
   transform: {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { git } from '../lib/git/git';
 import { synth } from '../lib';
 import { publish, PublishResult } from '../lib/workflow/publish';
-import { exampleProject, tempDir } from './helpers';
+import { exampleProject, sharedTempDir, tempDir } from './helpers';
 
 // Commits in temp repositories need an identity; a CI machine may have none configured.
 Object.assign(process.env, {
@@ -21,12 +21,12 @@ export function commitAll(dir: string, message: string): string {
 
 /**
  * The example project with its dist/ synthesized, in a new git repository with everything staged
- * (`git add --all`), but no commit: made once per test file, copied by {@link exampleRepo}.
+ * (`git add --all`), but no commit: made once per test file (for every module of a group), copied by {@link exampleRepo}.
  */
 let staged: string | undefined;
 function stagedExample(): string {
   if (staged === undefined || !fs.existsSync(staged)) {
-    const dir = exampleProject();
+    const dir = exampleProject(sharedTempDir('stoa-project-'));
     git(dir, ['init', '--quiet', '--initial-branch=main']);
     synth({ projectDir: dir });
     git(dir, ['add', '--all']);

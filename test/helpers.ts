@@ -21,20 +21,47 @@ export const REPO = path.resolve(__dirname, '..');
 export const EXAMPLE = path.join(__dirname, 'fixtures', 'example');
 
 const made: string[] = [];
+const shared: string[] = [];
+const removeAll = (dirs: string[]) => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+};
 afterAll(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  removeAll(made);
+  removeAll(shared);
 });
 
-/** A temp folder removed after the test file. */
+/**
+ * A temp folder removed after the test file; in a group of test modules (test/groups/), one made
+ * while a module's tests run is removed when that module's tests end ({@link removeTempDirsAfter}).
+ */
 export function tempDir(prefix = 'stoa-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   made.push(dir);
   return dir;
 }
 
-/** A temp project holding a copy of the example's environments and tenants ({@link EXAMPLE}). */
-export function exampleProject(): string {
-  const dir = tempDir('stoa-project-');
+/**
+ * A temp folder removed after the test file only: for what is made once and copied by every test
+ * module of a group (the synthesized example, the staged example repository).
+ */
+export function sharedTempDir(prefix = 'stoa-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  shared.push(dir);
+  return dir;
+}
+
+/**
+ * For the group runner (test/groups/): marks the temp folders made so far, and returns a function
+ * that removes those made since. The mark is set when a module's tests start, after every module of
+ * the group has been loaded: folders a module makes as it loads stay until the end of the file.
+ */
+export function removeTempDirsAfter(): () => void {
+  const mark = made.length;
+  return () => removeAll(made.splice(mark));
+}
+
+/** A temp project holding a copy of the example's environments and tenants ({@link EXAMPLE}), in `dir` (a new temp folder by default). */
+export function exampleProject(dir = tempDir('stoa-project-')): string {
   for (const folder of ['environments', 'tenants']) {
     fs.cpSync(path.join(EXAMPLE, folder), path.join(dir, folder), { recursive: true });
   }
@@ -43,12 +70,12 @@ export function exampleProject(): string {
 
 /**
  * A temp project holding a copy of the example ({@link exampleProject}) with its dist/ synthesized,
- * no git repository: synthesized once per test file, copied for each call.
+ * no git repository: synthesized once per test file (for every module of a group), copied for each call.
  */
 let synthesized: string | undefined;
 export function synthesizedExample(): string {
   if (synthesized === undefined || !fs.existsSync(synthesized)) {
-    const dir = exampleProject();
+    const dir = exampleProject(sharedTempDir('stoa-project-'));
     synth({ projectDir: dir });
     synthesized = dir;
   }
