@@ -42,13 +42,20 @@ beforeAll(() => {
   cold = readTree(path.join(coldDir, 'dist'));
 });
 
-/** A copy of the example with a filled cache. */
+/**
+ * A copy of the example with a filled cache (in its .cache/, beside the dist/ it wrote): filled once
+ * and copied for each test. The entries hold no path, so a copy's cache is the cache a synth there makes.
+ */
+let filled: string | undefined;
 function projectWithCache(): { projectDir: string; cacheDir: string } {
+  if (filled === undefined) {
+    filled = tempDir('stoa-tamper-');
+    fs.cpSync(template, filled, { recursive: true });
+    synth({ projectDir: filled, cache: path.join(filled, '.cache') });
+  }
   const projectDir = tempDir('stoa-tamper-');
-  fs.cpSync(template, projectDir, { recursive: true });
-  const cacheDir = path.join(projectDir, '.cache');
-  synth({ projectDir, cache: cacheDir });
-  return { projectDir, cacheDir };
+  fs.cpSync(filled, projectDir, { recursive: true });
+  return { projectDir, cacheDir: path.join(projectDir, '.cache') };
 }
 
 const KINDS = ['unit', 'report', 'input', 'input files'] as const;
