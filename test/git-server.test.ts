@@ -9,8 +9,12 @@ import { tempDir } from './helpers';
  * execFileSync itself gives, in success and in every kind of failure.
  */
 
-const viaServer = (...args: Parameters<typeof childProcess.execFileSync>) => childProcess.execFileSync(...args);
-const direct = (...args: Parameters<typeof childProcess.execFileSync>) => (childProcess.execFileSync as any).direct(...args);
+// Installed by the test environment, unless STOA_TEST_GIT_SERVER=0: then the module's own wrapper is compared.
+const installed = (childProcess.execFileSync as any).viaGitServer === true;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const server = installed ? childProcess.execFileSync : require('./jest/git-client').wrap(childProcess.execFileSync);
+const viaServer = (...args: Parameters<typeof childProcess.execFileSync>) => server(...args);
+const direct = (...args: Parameters<typeof childProcess.execFileSync>) => server.direct(...args);
 
 /** What a call returned, or the error it threw (its message and the properties callers read). */
 function outcome(call: () => unknown): unknown {
@@ -35,8 +39,8 @@ beforeAll(() => {
   direct('git', ['-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '--quiet', '-m', 'one'], { cwd: repo, env });
 });
 
-test('the test environment runs git through the server', () => {
-  expect((childProcess.execFileSync as any).viaGitServer).toBe(true);
+test('the test environment runs git through the server, unless STOA_TEST_GIT_SERVER=0', () => {
+  expect(installed).toBe(process.env.STOA_TEST_GIT_SERVER !== '0');
 });
 
 test.each([

@@ -23,7 +23,11 @@ const SUPPORTED_OPTIONS = new Set(['cwd', 'input', 'encoding', 'maxBuffer', 'std
 
 function install() {
   if (process.env.STOA_TEST_GIT_SERVER === '0' || cp.execFileSync.viaGitServer) return;
-  const direct = cp.execFileSync;
+  cp.execFileSync = wrap(cp.execFileSync);
+}
+
+/** execFileSync that runs git through the server, and everything else through `direct`. */
+function wrap(direct) {
   const execFileSync = function execFileSync(file, args, options) {
     if (file !== 'git' || !Array.isArray(args) || !supported(args, options) || !connected()) return direct.apply(this, arguments);
     return run(file, args, options ?? {});
@@ -31,7 +35,7 @@ function install() {
   execFileSync.viaGitServer = true;
   // For test/git-server.test.ts, which compares the two.
   execFileSync.direct = direct;
-  cp.execFileSync = execFileSync;
+  return execFileSync;
 }
 
 const hasNul = (value) => typeof value === 'string' && value.includes('\0');
@@ -212,4 +216,4 @@ function finish(file, args, options, reply) {
   return ret.stdout;
 }
 
-module.exports = { install };
+module.exports = { install, wrap };
