@@ -1,8 +1,10 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse, stringify } from 'yaml';
+import { isDeepStrictEqual } from 'util';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { loadEnvironments, validateFolder, validationOptionsOf, Violation } from '../lib';
+import { parseYamlManifests } from '../lib/validate/output-files';
 import { exampleProject, synthesizedExample, tempDir } from './helpers';
 
 // Each case was passed by `validate` before: output that every schema accepted but the cluster,
@@ -355,6 +357,37 @@ describe('what Argo CD reads differently from a YAML 1.2 reader', () => {
     const dir = distCopy();
     edit(dir, 'dev/tenants/acme/resourcequota-tenant-quota.yaml', (t) => t.replace(/pods: "\d+"/, 'pods: 015'));
     expect(messages(dir, 'yaml-syntax')).toEqual([expect.stringMatching(/resourcequota-tenant-quota\.yaml: spec\.hard\.pods reads differently in YAML 1\.1 \(Argo CD, kubectl\) and 1\.2: quote the value/)]);
+  });
+
+  test('a file is read again as YAML 1.1 only when it could differ: the verdict is always that of reading it twice', () => {
+    // Plain scalars each tag of the 1.1 or 1.2 schema resolves, their near misses, and the forms
+    // (tags, aliases, merge keys, quoting, flow, block scalars) that make the check read the file again.
+    const scalars = ['yes', 'Yes', 'YES', 'no', 'y', 'n', 'on', 'Off', 'true', 'True', 'TRUE', 'false', 'tRue', '010', '0o10', '08', '0x1F', '0b101', '0B1', '1_000',
+      '+12', '-0', '1:20', '190:20:30', '1.5', '1e3', '1.5e+3', '6.8523015e+5', '.inf', '-.Inf', '.NaN', '.nan', '~', 'null', 'Null', 'NULL', 'nUll', '',
+      '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '20011214', '=', '<<', 'a b', 'plain', '1.2.3', '0', '00', '-1_0', '0.', '.5', '+.5e2'];
+    const forms = (s: string) => [`key: ${s}\n`, `${s || '""'}: value\n`, `list: [${s}, x]\n`, `flow: {${s || '""'}: ${s}}\n`, `- ${s}\n`,
+      `key: !!str ${s}\n`, `key: "${s}"\n`, `key: '${s}'\n`, `key: |\n  ${s}\n`, `a: &x ${s}\nb: *x\n`, `base: &b {k: ${s}}\nm:\n  <<: *b\n`, `a: ${s}\n---\nb: [${s}]\n`];
+    const checked = { again: 0, once: 0 };
+    for (const text of scalars.flatMap(forms)) {
+      const fails = Symbol('fails');
+      const read = (version: '1.1' | '1.2') => parseAllDocuments(text, { version, logLevel: 'error' }).map((d) => {
+        if (d.errors.length) return fails;
+        try {
+          return d.toJS({ maxAliasCount: 100 });
+        } catch {
+          return fails;
+        }
+      });
+      const new12 = read('1.2');
+      const differs = !isDeepStrictEqual(new12, read('1.1'));
+      const result = parseYamlManifests(text);
+      expect({ text, error: 'error' in result }).toEqual({ text, error: differs || new12.includes(fails) });
+      if (!('error' in result)) expect(result.objects).toEqual(new12.filter((v) => v !== null && v !== undefined));
+      checked[differs ? 'again' : 'once']++;
+    }
+    // Both verdicts are exercised.
+    expect(checked.again).toBeGreaterThan(50);
+    expect(checked.once).toBeGreaterThan(200);
   });
 });
 

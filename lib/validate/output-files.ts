@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, ScalarTag } from 'yaml';
 import { listFiles } from '../files';
 import { KubeObject } from '../render/render';
 import { compareStrings } from '../sort';
@@ -90,16 +90,23 @@ export function readOutputFolder(dir: string, displayPrefix = ''): OutputFolderC
   return { objects, violations };
 }
 
-function parseYamlManifests(text: string): { objects: unknown[] } | { error: string } {
+export function parseYamlManifests(text: string): { objects: unknown[] } | { error: string } {
   // Argo CD splits files on '---' lines only and decodes the first document of each part: after a
   // '...' end marker or a directive, it would apply less than a YAML 1.2 reader sees.
   const marker = /^(\.\.\.|%[A-Z]+)(\s|$)/m.exec(text);
   if (marker) return { error: `line ${text.slice(0, marker.index).split('\n').length}: "${marker[1]}" markers are not allowed: Argo CD splits documents on "---" only` };
+  const docs = parseAllDocuments(text, { logLevel: 'error' });
+  for (const doc of docs) if (doc.errors.length > 0) return { error: doc.errors[0].message.split('\n')[0] };
+  // Reading the file again as YAML 1.1 costs as much as the first read: only a document where a
+  // plain scalar could read differently (or that has tags, aliases or merge keys) is read again.
+  if (docs.every((doc) => readsTheSameIn11(doc.contents, false))) return toObjects(docs, undefined);
+  return toObjects(docs, parseAllDocuments(text, { version: '1.1', logLevel: 'error' }));
+}
+
+function toObjects(docs: ReturnType<typeof parseAllDocuments>, old: ReturnType<typeof parseAllDocuments> | undefined): { objects: unknown[] } | { error: string } {
   const objects: unknown[] = [];
-  const old = parseAllDocuments(text, { version: '1.1' });
   let index = 0;
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) return { error: doc.errors[0].message.split('\n')[0] };
+  for (const doc of docs) {
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
@@ -115,11 +122,42 @@ function parseYamlManifests(text: string): { objects: unknown[] } | { error: str
     } catch {
       oldValue = undefined;
     }
-    const differs = firstDifference(value, oldValue, '');
+    const differs = old === undefined ? undefined : firstDifference(value, oldValue, '');
     if (differs !== undefined) return { error: `${differs || '(root)'} reads differently in YAML 1.1 (Argo CD, kubectl) and 1.2: quote the value` };
     if (value !== null && value !== undefined) objects.push(value);
   }
   return { objects };
+}
+
+/** The YAML 1.1 schema's tags that resolve untagged plain scalars (`default: 'key'` only for keys), in the order the yaml library tries them. */
+const YAML_11_PLAIN_TAGS = (new Document(null, { version: '1.1' }).schema.tags as ScalarTag[]).filter((t) => t.default && t.test);
+
+/**
+ * Whether a node, as the yaml library composed it in YAML 1.2, holds exactly what it would in
+ * YAML 1.1: true only when it has no tag, alias or merge key, and every plain scalar resolves to
+ * the same value by the 1.1 schema's tags (as the library resolves an untagged plain scalar:
+ * the first default tag whose test matches). Anything else, and any doubt, is false: the caller
+ * then reads the whole file as 1.1 and compares.
+ */
+function readsTheSameIn11(node: unknown, atKey: boolean): boolean {
+  if (node === null || node === undefined) return true;
+  if ((isMap(node) || isSeq(node)) && node.tag) return false;
+  if (isMap(node)) return node.items.every((pair) => isPair(pair) && readsTheSameIn11(pair.key, true) && readsTheSameIn11(pair.value, false));
+  if (isSeq(node)) return node.items.every((item) => readsTheSameIn11(item, false));
+  if (!isScalar(node) || isAlias(node) || node.tag) return false;
+  if (node.type !== 'PLAIN') return node.type !== undefined;
+  const source = node.source;
+  if (typeof source !== 'string') return false;
+  const tag = YAML_11_PLAIN_TAGS.find((t) => (t.default === true || atKey) && t.test!.test(source));
+  if (!tag) return typeof node.value === 'string' && node.value === source;
+  let failed = false;
+  let value: unknown;
+  try {
+    value = tag.resolve(source, () => { failed = true; }, { intAsBigInt: false } as never);
+  } catch {
+    return false;
+  }
+  return !failed && !isScalar(value) && (typeof value !== 'object' || value === null) && Object.is(value, node.value);
 }
 
 /** Path of the first value that differs between two parses, or undefined when they agree. */
