@@ -106,10 +106,12 @@ describe('the Markdown report fits its size limit', () => {
   });
 
   test('the text report has no size limit by default: every diff in full', () => {
-    const r = result(2, 3, 400);
+    // 160 lines: a diff of 321 lines, over the 300 a Markdown report shows of one file.
+    const r = result(2, 3, 160);
     const text = formatDiff(r, 'text');
     expect(text.match(/^--- /gm)).toHaveLength(18);
     expect(text).not.toContain('more lines not shown');
+    expect(formatDiff(r, 'markdown', { maxReportBytes: Infinity, maxDiffChars: Infinity })).toContain('more lines not shown');
     expect(text).not.toContain('NOTE:');
     const cut = formatDiff(r, 'text', { maxReportBytes: 20000 });
     expect(bytes(cut)).toBeLessThanOrEqual(20000);

@@ -87,7 +87,7 @@ describe('rendering unit by unit', () => {
     try { renderProject({ projectDir: broken, workers: 0 }); } catch (e) { single = e; }
     expect(single).toBeInstanceOf(ConstructValidationError);
     let threaded: unknown;
-    try { renderProject({ projectDir: broken, workers: 2 }); } catch (e) { threaded = e; }
+    try { renderProject({ projectDir: broken, workers: 1 }); } catch (e) { threaded = e; }
     expect(threaded).toBeInstanceOf(ConstructValidationError);
     expect((threaded as Error).message).toBe((single as Error).message);
   });
@@ -285,13 +285,13 @@ describe('shards', () => {
 
 test('a write error in the middle of a synth on worker threads ends the workers: the process exits instead of hanging', () => {
   const dir = tempDir('stoa-units-');
-  makeProject(dir, 30, EXAMPLE);
+  makeProject(dir, 12, EXAMPLE);
   const script = `const fs = require('fs');
 const write = fs.writeFileSync;
 let n = 0;
 fs.writeFileSync = function (...a) { if (String(a[0]).includes('.dist-next') && ++n === 10) throw new Error('disk full'); return write.apply(this, a); };
 const { synth } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'project', 'synth-project.ts'))});
-try { synth({ projectDir: ${JSON.stringify(dir)}, workers: 2 }); } catch (e) { console.log(e.message); }`;
+try { synth({ projectDir: ${JSON.stringify(dir)}, workers: 1 }); } catch (e) { console.log(e.message); }`;
   const file = path.join(tempDir(), 'write-error.js');
   fs.writeFileSync(file, script);
   const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 60_000 });
