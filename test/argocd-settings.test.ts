@@ -35,10 +35,20 @@ const automated = { spec: { syncPolicy: { automated: { prune: true, selfHeal: tr
 const manual = { spec: { syncPolicy: { retry: { limit: 5 } } } };
 
 describe('the Application health check of argocd-cm', () => {
-  test('a child Application is as healthy as its own status says', () => {
-    expect(health(APPLICATION_HEALTH_LUA, { ...automated, status: { health: { status: 'Healthy' }, operationState: { phase: 'Succeeded' } } }).status).toBe('Healthy');
-    expect(health(APPLICATION_HEALTH_LUA, { ...automated, status: { health: { status: 'Degraded', message: 'Deployment gateway has 0 available' } } }))
-      .toEqual({ status: 'Degraded', message: 'Deployment gateway has 0 available' });
+  test('a child delivered once (a sync in its history) is Healthy to the root, whatever its own health: a paused canary or a Degraded app never holds back the next wave', () => {
+    const delivered = (health: string) => ({ ...automated, status: { history: [{ revision: 'abc', id: 0 }], health: { status: health }, operationState: { phase: 'Succeeded' } } });
+    for (const own of ['Healthy', 'Suspended', 'Progressing', 'Degraded', 'Missing']) {
+      expect(health(APPLICATION_HEALTH_LUA, delivered(own))).toEqual({ status: 'Healthy', message: `delivered (its own health: ${own})` });
+    }
+    // A prod child after its first manual sync: the same.
+    expect(health(APPLICATION_HEALTH_LUA, { ...manual, status: { history: [{ id: 0 }], health: { status: 'Suspended' } } }).status).toBe('Healthy');
+  });
+
+  test('a child whose first sync failed is Degraded: the root fails that wave instead of waiting forever', () => {
+    expect(health(APPLICATION_HEALTH_LUA, { ...automated, status: { health: { status: 'Missing' }, operationState: { phase: 'Failed', message: 'namespaces "monitoring" not found' } } }))
+      .toEqual({ status: 'Degraded', message: 'its first sync failed: namespaces "monitoring" not found' });
+    expect(health(APPLICATION_HEALTH_LUA, { ...automated, status: { operationState: { phase: 'Error' } } }))
+      .toEqual({ status: 'Degraded', message: 'its first sync failed: Error' });
   });
 
   test('an automated child not reconciled yet is Progressing: the root waits for it', () => {

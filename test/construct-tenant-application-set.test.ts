@@ -63,6 +63,12 @@ function scope(props: Partial<TenantApplicationSetProps> = {}) {
   return { chart, set, addTenant, autoscaledGateway };
 }
 
+/** An Application as the ApplicationSet generates it: no resources finalizer (preserveResourcesOnDeletion). */
+function withoutFinalizers(application: any): any {
+  const { finalizers: _f, ...metadata } = application.metadata;
+  return { ...application, metadata };
+}
+
 /** The one object the set renders. */
 function synthOne(chart: Chart): any {
   const objects = Testing.synth(chart);
@@ -86,20 +92,28 @@ describe('TenantApplicationSet', () => {
     const { chart, addTenant } = scope();
     addTenant('acme');
     expect(synthOne(chart).spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+    // And the generated Applications carry no resources finalizer: deleting one never cascades.
+    expect(synthOne(chart).spec.template.metadata.finalizers).toBeUndefined();
+  });
+
+  test('in a read-only environment the ApplicationSet never deletes an Application: a person does', () => {
+    const { chart, addTenant } = scope({ manualDeletion: true });
+    addTenant('acme');
+    expect(synthOne(chart).spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true, applicationsSync: 'create-update' });
   });
 
   test("the template is the tenant's Application with its name replaced by the folder's name", () => {
     const { chart, addTenant } = scope();
     addTenant('acme');
     expect(TENANT_PLACEHOLDER).toBe('{{path.basename}}');
-    // No apiVersion, kind or namespace: the ApplicationSet supplies them.
+    // No apiVersion, kind, namespace or finalizer: the ApplicationSet supplies the first three.
     expect(synthOne(chart).spec.template).toEqual({
       metadata: {
         name: 'qa-tenant-{{path.basename}}',
         labels: { 'stoa.io/tenant': '{{path.basename}}' },
         // Relative to the source path: every generated Application refreshes for its own folder only.
         annotations: { 'argocd.argoproj.io/manifest-generate-paths': './' },
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        // No resources finalizer: deleting a generated Application (or the set) never deletes a tenant's namespace.
       },
       spec: {
         project: 'qa-tenant-{{path.basename}}',
@@ -144,7 +158,9 @@ describe('TenantApplicationSet', () => {
       { path: 'qa/apps/applicationset-qa-tenants.yaml', object: set },
       ...tenants.map((t) => ({ path: `qa/tenants/${t}/namespace-tenant-${t}.yaml`, object: {} })),
     ]).map((a) => a.object);
-    expect(made).toEqual(prototypes);
+    // What the tenant would have had, less the resources finalizer: removing a folder, or the set, never cascades.
+    expect(made).toEqual(prototypes.map(withoutFinalizers));
+    expect(made.every((a) => a.metadata.finalizers === undefined)).toBe(true);
   });
 
   test('tenants whose Applications differ in more than the name are refused at synth, naming them', () => {
@@ -168,7 +184,7 @@ describe('TenantApplicationSet', () => {
       { path: 'qa/apps/applicationset-qa-tenants.yaml', object: set },
       ...tenants.map((t) => ({ path: `qa/tenants/${t}/namespace-tenant-${t}.yaml`, object: {} })),
     ]).map((a) => a.object);
-    expect(made).toEqual(expect.arrayContaining(prototypes));
+    expect(made).toEqual(expect.arrayContaining(prototypes.map(withoutFinalizers)));
     expect(made).toHaveLength(3);
   });
 

@@ -73,7 +73,9 @@ describe('dashboards', () => {
     const app = example.find((o) => o.path === `${env}/apps/application-${env}-dashboards.yaml`)!.object;
     expect(app.spec.destination.namespace).toBe('monitoring');
     expect(app.spec.source.path).toBe(`${env}/platform/dashboards`);
-    expect(app.spec.syncPolicy.syncOptions ?? []).not.toContain('CreateNamespace=true');
+    // Made if the cluster has no monitoring namespace yet, and in the last wave: it never holds back a tenant.
+    expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+    expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('2');
   });
 
   test.each(ENVS)('%s: every query parses and names only metrics the platform exposes or scrapes, with their labels', (env) => {

@@ -236,19 +236,21 @@ describe('prod guard rails', () => {
     expect(at(example, 'prod/apps/appproject-prod-platform.yaml').spec.syncWindows).toHaveLength(1);
   });
 
-  test('prod Applications are subscribed to sync-failed, health-degraded and drift alerts; dev ones are not', () => {
+  test('prod Applications are subscribed to sync-failed, health-degraded, drift, stuck and slow-sync alerts; dev ones are not', () => {
     expect(at(example, 'prod/apps/application-prod-stoa-portal.yaml').metadata.annotations).toEqual({
       'argocd.argoproj.io/manifest-generate-paths': './',
       'argocd.argoproj.io/sync-wave': '0',
       'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-health-degraded.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-out-of-sync-10m.slack': 'stoa-prod-alerts',
+      'notifications.argoproj.io/subscribe.on-stuck-60m.slack': 'stoa-prod-alerts',
+      'notifications.argoproj.io/subscribe.on-sync-running-30m.slack': 'stoa-prod-alerts',
     });
     expect(at(example, 'dev/apps/application-dev-stoa-portal.yaml').metadata.annotations).toEqual({ 'argocd.argoproj.io/manifest-generate-paths': './', 'argocd.argoproj.io/sync-wave': '0' });
     // Argo CD defines none of these triggers by itself: the environment's settings patch does.
     const triggers = at(example, 'prod/argocd-config/configmap-argocd-notifications-cm.yaml').data;
     expect(Object.keys(triggers).filter((k) => k.startsWith('trigger.')).sort())
-      .toEqual(['trigger.on-health-degraded', 'trigger.on-out-of-sync-10m', 'trigger.on-sync-failed', 'trigger.on-tenant-ready-prod']);
+      .toEqual(['trigger.on-health-degraded', 'trigger.on-out-of-sync-10m', 'trigger.on-stuck-60m', 'trigger.on-sync-failed', 'trigger.on-sync-running-30m', 'trigger.on-tenant-ready-prod']);
     expect(triggers['trigger.on-out-of-sync-10m']).toContain("when: app.status.sync.status == 'OutOfSync' and ");
     // dev has no alerts: its patch holds only its tenant-ready webhook.
     expect(Object.keys(at(example, 'dev/argocd-config/configmap-argocd-notifications-cm.yaml').data).sort())
@@ -277,7 +279,8 @@ describe('ApplicationSet mode', () => {
     const generated = expandApplicationSets(withSet).map((o) => o.object);
     const written = perTenant.filter((o) => o.path.startsWith('staging/apps/application-staging-tenant-')).map((o) => o.object);
     expect(generated.map((a) => a.metadata.name)).toEqual(['staging-tenant-acme', 'staging-tenant-globex']);
-    expect(generated).toEqual(written);
+    // The same Applications, less the resources finalizer: a tenant folder removed, or the set deleted, never cascades.
+    expect(generated).toEqual(written.map((a) => ({ ...a, metadata: Object.fromEntries(Object.entries(a.metadata).filter(([k]) => k !== 'finalizers')) })));
     // Everything else is the same in both modes.
     const rest = (objects: Obj[]) => objects.filter((o) => !/staging\/apps\/application(set)?-staging-tenant|staging\/bootstrap\/appproject/.test(o.path));
     expect(rest(withSet)).toEqual(rest(perTenant));

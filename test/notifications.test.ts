@@ -30,7 +30,7 @@ function fill(body: string, app: any, revision: string): string {
   return body
     .replace(/\{\{index \.app\.metadata\.labels "([^"]+)"\}\}/g, (_m, label) => app.metadata.labels?.[label] ?? '')
     .replace(/\{\{\.app\.metadata\.name\}\}/g, app.metadata.name)
-    .replace(/\{\{\.app\.status\.sync\.revision\}\}/g, revision);
+    .replace(/\{\{\.app\.status\.operationState\.syncResult\.revision\}\}/g, revision);
 }
 
 describe('the control plane is told when a tenant is ready', () => {
@@ -62,10 +62,11 @@ describe('the control plane is told when a tenant is ready', () => {
 
     const [trigger] = parse(data[`trigger.on-tenant-ready-${env}`]);
     expect(trigger).toEqual({
-      description: expect.stringContaining('synced and healthy'),
-      oncePer: 'app.status.sync.revision',
+      description: expect.stringContaining('synced and is healthy'),
+      // Once per sync that happened (Argo CD's own on-deployed), not per commit to the envs repo.
+      oncePer: 'app.status.operationState?.syncResult?.revision',
       send: [`tenant-ready-${env}`],
-      when: "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'",
+      when: "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.sync.status == 'Synced' and app.status.health.status == 'Healthy'",
     });
 
     const template = parse(data[`template.tenant-ready-${env}`]);
@@ -164,7 +165,7 @@ describe('tenantReady and notifications in the environment file', () => {
     expect(trigger.send).toEqual(['app-out-of-sync-30m']);
     expect(parse(data['template.app-out-of-sync-30m']).message).toContain('out of sync for 30 minutes with no sync in that time');
     for (const app of applications(objects, 'prod')) {
-      expect(subscriptions(app.object).filter((s) => s.service === 'slack').map((s) => s.trigger).sort()).toEqual(['on-health-degraded', 'on-out-of-sync-30m', 'on-sync-failed']);
+      expect(subscriptions(app.object).filter((s) => s.service === 'slack').map((s) => s.trigger).sort()).toEqual(['on-health-degraded', 'on-out-of-sync-30m', 'on-stuck-60m', 'on-sync-failed', 'on-sync-running-30m']);
     }
     // Every trigger an Application subscribes to is defined, with the template it sends.
     for (const app of applications(objects, 'prod')) {

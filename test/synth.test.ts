@@ -54,22 +54,24 @@ describe('Argo CD Applications', () => {
         expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } });
         expect(app.spec.syncPolicy.syncOptions).toContain('PruneLast=true');
         // Tenant and hooks Applications render their Namespace (with Pod Security labels); the others let Argo CD create it,
-        // except the admission policies (cluster-scoped only) and the dashboards (into the cluster's monitoring namespace).
+        // except the admission policies (cluster-scoped only).
         const ownsNamespace = fs.existsSync(path.join(out, app.spec.source.path, `namespace-${app.spec.destination.namespace}.yaml`));
-        const needsNone = /\/platform\/(admission|dashboards)$/.test(app.spec.source.path);
+        const needsNone = /\/platform\/admission$/.test(app.spec.source.path);
         expect(app.spec.syncPolicy.syncOptions.includes('CreateNamespace=true')).toBe(!ownsNamespace && !needsNone);
       }
     }
   });
 
-  test('Applications sync in waves: projects, secret store, hooks, platform, tenants', () => {
+  test('Applications sync in waves: projects, secret store, hooks, platform, tenants, dashboards', () => {
     const wave = (f: string) => readObject(out, `prod/apps/${f}`).metadata.annotations['argocd.argoproj.io/sync-wave'];
     expect(['appproject-prod-tenant-acme.yaml', 'application-prod-secret-store.yaml', 'application-prod-hooks.yaml',
-      'application-prod-control-plane-api.yaml', 'application-prod-tenant-acme.yaml'].map(wave)).toEqual(['-3', '-2', '-1', '0', '1']);
+      'application-prod-control-plane-api.yaml', 'application-prod-tenant-acme.yaml', 'application-prod-dashboards.yaml'].map(wave)).toEqual(['-3', '-2', '-1', '0', '1', '2']);
     // Waves between Applications only order anything with Argo CD's Application health check, shipped as a patch.
     const cm = readObject(out, 'prod/argocd-config/configmap-argocd-cm.yaml');
     expect(cm.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd' });
-    expect(cm.data['resource.customizations.health.argoproj.io_Application']).toContain('hs.status = obj.status.health.status');
+    expect(cm.data['resource.customizations.health.argoproj.io_Application']).toContain('status.history ~= nil and #status.history > 0');
+    // The root applies only what changed: it never waits for a child it leaves as it is.
+    expect(readObject(out, 'prod/bootstrap/application-prod-root.yaml').spec.syncPolicy.syncOptions).toEqual(['ApplyOutOfSyncOnly=true']);
   });
 
   test('dev and staging sync automatically with prune and self-heal', () => {

@@ -155,6 +155,9 @@ export class AppOfApps extends Construct implements IAppOfApps {
       createNamespace: false,
       // Prune in reverse wave order (Applications before the projects they use), not all at the end together.
       pruneLast: false,
+      // A child whose Application object is unchanged (a paused canary, a Degraded app) is not a task
+      // of the root's sync: the root never waits for it (argocd-config's Application health check).
+      applyOutOfSyncOnly: true,
     });
   }
 
@@ -202,6 +205,7 @@ export class AppOfApps extends Construct implements IAppOfApps {
       revision: this.props.repo.revision,
       tenantsFolder: outputFolder(this.props.envName, 'tenants'),
       syncWave: APP_SYNC_WAVES.tenants,
+      manualDeletion: !this.props.sync.isAutomated,
     });
     const app = this.application(this.prototypes, `tenant-${tenant}-application`, props, extra);
     this.applicationSet.addTenant(tenant, app);

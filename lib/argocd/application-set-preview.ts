@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { compareStrings } from '../sort';
+import { RESOURCES_FINALIZER } from './sync-policy';
 
 /** An object and the file it is in (the shape validation works on). */
 interface InFile {
@@ -13,7 +14,8 @@ interface InFile {
  * envs repo has the same layout as the output). Each keeps the path of its
  * ApplicationSet's file. Only the `<folder>/*` directory pattern and the
  * `{{path}}` / `{{path.basename}}` placeholders are understood: what this
- * library writes.
+ * library writes. As the controller does, a generated Application gets the resources finalizer
+ * unless the ApplicationSet preserves resources on deletion.
  */
 export function expandApplicationSets(objects: readonly InFile[]): InFile[] {
   const folders = [...new Set(objects.map((o) => path.posix.dirname(o.path)))].sort(compareStrings);
@@ -28,10 +30,11 @@ export function expandApplicationSets(objects: readonly InFile[]): InFile[] {
           ? v.split('{{path.basename}}').join(path.posix.basename(dir)).split('{{path}}').join(dir)
           : Array.isArray(v) ? v.map(fill) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)])) : v;
         const t = fill(spec.template ?? {});
-        return {
-          path: set.path,
-          object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { ...t.metadata, namespace: set.object.metadata?.namespace }, spec: t.spec },
-        };
+        const metadata = { ...t.metadata, namespace: set.object.metadata?.namespace };
+        if (spec.syncPolicy?.preserveResourcesOnDeletion !== true && !list(metadata.finalizers).includes(RESOURCES_FINALIZER)) {
+          metadata.finalizers = [...list(metadata.finalizers), RESOURCES_FINALIZER];
+        }
+        return { path: set.path, object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: t.spec } };
       });
     });
   });

@@ -3,7 +3,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io';
 import { isReplicasOwnedElsewhere } from './replica-owners';
-import { MANIFEST_GENERATE_PATHS_ANNOTATION, OWN_FOLDER, RESOURCES_FINALIZER, SYNC_RETRY, SyncMode } from './sync-policy';
+import { MANIFEST_GENERATE_PATHS_ANNOTATION, OWN_FOLDER, RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION, SYNC_RETRY, SyncMode } from './sync-policy';
 
 /** The git source of an Application. */
 export interface ArgoSource {
@@ -54,6 +54,18 @@ export interface ArgoApplicationProps {
    */
   readonly pruneLast?: boolean;
   /**
+   * Apply only the objects that are out of sync (`ApplyOutOfSyncOnly=true`): the sync then waits
+   * only for the health of what it changes, never for objects it leaves as they are.
+   * @default false
+   */
+  readonly applyOutOfSyncOnly?: boolean;
+  /**
+   * Whether only a person may delete the Application (`Prune=false` on it): the app-of-apps root
+   * keeps it when git no longer has it, and shows it as needing a prune, until someone deletes it.
+   * @default false
+   */
+  readonly manualRemoval?: boolean;
+  /**
    * Labels on the Application.
    * @default - none
    */
@@ -92,7 +104,11 @@ export class ArgoApplication extends Construct {
         namespace: props.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
         labels: props.labels,
         // A commit to another folder of the envs repo (another tenant's) leaves this Application's cached manifests valid.
-        annotations: { ...props.annotations, [MANIFEST_GENERATE_PATHS_ANNOTATION]: OWN_FOLDER },
+        annotations: {
+          ...props.annotations,
+          [MANIFEST_GENERATE_PATHS_ANNOTATION]: OWN_FOLDER,
+          ...(props.manualRemoval ? { [SYNC_OPTIONS_ANNOTATION]: 'Prune=false' } : {}),
+        },
         finalizers: [RESOURCES_FINALIZER],
       },
       spec: {
@@ -107,6 +123,7 @@ export class ArgoApplication extends Construct {
             produce: () => [
               ...(createNamespace ? ['CreateNamespace=true'] : []),
               ...(props.pruneLast ?? true ? ['PruneLast=true'] : []),
+              ...(props.applyOutOfSyncOnly ? ['ApplyOutOfSyncOnly=true'] : []),
               // Without it a sync would still write the ignored fields back.
               ...(ignoreDifferences()?.length ? ['RespectIgnoreDifferences=true'] : []),
             ],

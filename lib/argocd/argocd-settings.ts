@@ -6,26 +6,47 @@ import { ManifestChart } from '../render/manifest-chart';
 import { NotificationTarget, notificationSettings, TenantReadyWebhook } from './notifications';
 
 /**
- * Health of an Application as its own status says. Argo CD stopped assessing
- * Application health in 1.8, so without this an app-of-apps treats a child
- * Application as healthy at once and sync waves between Applications order nothing.
- * A child that syncs only by hand (read-only environments) and was never synced
- * counts as healthy: otherwise the root would wait for it forever.
+ * Health of a child Application as the app-of-apps root sees it (the root waits for each wave of
+ * Applications to be Healthy, and fails its sync on Degraded: gitops-engine, sync_context.go).
+ * The root's job is to deliver Applications, not to run them, so a child counts:
+ *
+ * - Healthy once it has completed one sync (`status.history` has an entry): a paused canary or a
+ *   Degraded platform app never holds back a new tenant; the child's own alerts report it.
+ * - Healthy when it syncs only by hand (read-only environments) and was never synced: the root
+ *   would otherwise wait for a person forever.
+ * - Degraded when its first sync failed: the root's sync fails instead of waiting forever; its
+ *   retry (ApplyOutOfSyncOnly: that child is not applied again) delivers the later waves.
+ * - Progressing while its first sync has not finished: on a new cluster, what a wave needs exists
+ *   before the next wave syncs.
  */
 export const APPLICATION_HEALTH_LUA = `hs = {}
-hs.status = "Progressing"
-hs.message = ""
-if obj.status ~= nil and obj.status.health ~= nil then
-  hs.status = obj.status.health.status
-  if obj.status.health.message ~= nil then
-    hs.message = obj.status.health.message
+local status = obj.status
+if status ~= nil and status.history ~= nil and #status.history > 0 then
+  local own = "Unknown"
+  if status.health ~= nil and status.health.status ~= nil then
+    own = status.health.status
   end
+  hs.status = "Healthy"
+  hs.message = "delivered (its own health: " .. own .. ")"
+  return hs
 end
 local automated = obj.spec ~= nil and obj.spec.syncPolicy ~= nil and obj.spec.syncPolicy.automated ~= nil
-if not automated and (obj.status == nil or obj.status.operationState == nil) then
+local operation = nil
+if status ~= nil then
+  operation = status.operationState
+end
+if not automated and operation == nil then
   hs.status = "Healthy"
   hs.message = "waiting for its first manual sync"
+  return hs
 end
+if operation ~= nil and (operation.phase == "Failed" or operation.phase == "Error") then
+  hs.status = "Degraded"
+  hs.message = "its first sync failed: " .. (operation.message or operation.phase)
+  return hs
+end
+hs.status = "Progressing"
+hs.message = "its first sync has not finished"
 return hs
 `;
 

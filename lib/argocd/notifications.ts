@@ -22,6 +22,17 @@ export interface NotificationTarget {
    * @default 10
    */
   readonly driftMinutes?: number;
+  /**
+   * Minutes after its last sync an Application may stay Suspended or Progressing (a canary paused
+   * or waiting on an inconclusive analysis, a rollout that does not finish) before the stuck alert sends.
+   * @default 60
+   */
+  readonly stuckMinutes?: number;
+  /**
+   * Minutes a sync may run (a hook waiting on AWX, a wave waiting on health) before the slow-sync alert sends.
+   * @default 30
+   */
+  readonly syncMinutes?: number;
 }
 
 /** The control plane's webhook, called when a tenant's Application is synced and healthy. */
@@ -43,22 +54,38 @@ export interface TenantReadyWebhook {
 /** Default {@link NotificationTarget.driftMinutes}. */
 export const DEFAULT_DRIFT_MINUTES = 10;
 
+/** Default {@link NotificationTarget.stuckMinutes}. */
+export const DEFAULT_STUCK_MINUTES = 60;
+
+/** Default {@link NotificationTarget.syncMinutes}. */
+export const DEFAULT_SYNC_MINUTES = 30;
+
 /** Default {@link TenantReadyWebhook.tokenKey}. */
 export const DEFAULT_TENANT_READY_TOKEN_KEY = 'control-plane-token';
 
-/** The alert triggers every Application subscribes to, for drift after `driftMinutes`. */
-export function alertTriggers(driftMinutes: number = DEFAULT_DRIFT_MINUTES): string[] {
-  return ['on-sync-failed', 'on-health-degraded', driftTrigger(driftMinutes)];
+/**
+ * The timed triggers of `target`: their minutes are in their names, so environments with other
+ * limits never share (and overwrite) one key of the shared argocd-notifications-cm.
+ */
+function timedTriggers(target: NotificationTarget) {
+  const stuckMinutes = target.stuckMinutes ?? DEFAULT_STUCK_MINUTES;
+  const syncMinutes = target.syncMinutes ?? DEFAULT_SYNC_MINUTES;
+  const driftMinutes = target.driftMinutes ?? DEFAULT_DRIFT_MINUTES;
+  return {
+    drift: `on-out-of-sync-${driftMinutes}m`, stuck: `on-stuck-${stuckMinutes}m`, slowSync: `on-sync-running-${syncMinutes}m`,
+    driftMinutes, stuckMinutes, syncMinutes,
+  };
 }
 
-/** The drift trigger's name: the minutes are in it, so environments with other limits never share (and overwrite) one key. */
-function driftTrigger(minutes: number): string {
-  return `on-out-of-sync-${minutes}m`;
+/** The alert triggers every Application subscribes to. */
+export function alertTriggers(target: NotificationTarget): string[] {
+  const timed = timedTriggers(target);
+  return ['on-sync-failed', 'on-health-degraded', timed.drift, timed.stuck, timed.slowSync];
 }
 
 /** The `notifications.argoproj.io/subscribe.<trigger>.<service>` annotations of every Application for `target`. */
 export function notificationAnnotations(target: NotificationTarget): Record<string, string> {
-  return Object.fromEntries(alertTriggers(target.driftMinutes).map((t) => [`notifications.argoproj.io/subscribe.${t}.${target.service}`, target.recipient]));
+  return Object.fromEntries(alertTriggers(target).map((t) => [`notifications.argoproj.io/subscribe.${t}.${target.service}`, target.recipient]));
 }
 
 /** The webhook service name of `webhook` in environment `env`. */
@@ -94,27 +121,41 @@ export function notificationSettings(env: string, alerts: NotificationTarget | u
       data[`trigger.${trigger}`] = `- description: ${t.description}\n  send: [${t.template}]\n  when: ${t.when}\n`;
       data[`template.${t.template}`] = message(t.description);
     }
-    const minutes = alerts.driftMinutes ?? DEFAULT_DRIFT_MINUTES;
-    const drift = driftTrigger(minutes);
-    const description = `Out of sync for ${minutes} minutes with no sync in that time (drift auto-sync does not correct, or a change waiting for a manual sync)`;
+    const timed = timedTriggers(alerts);
+    const description = `Out of sync for ${timed.driftMinutes} minutes with no sync in that time (drift auto-sync does not correct, or a change waiting for a manual sync)`;
     // Argo CD keeps no time of the change to OutOfSync; the last sync's end stands for it. A sync under way
     // has no finishedAt: nothing is sent while it runs. The notifications controller evaluates conditions on
     // every Application update, so the time is checked at least at each reconciliation.
-    data[`trigger.${drift}`] = `- description: ${description}\n  send: [app-${drift.replace(/^on-/, '')}]\n`
-      + `  when: app.status.sync.status == 'OutOfSync' and (app.status.operationState == nil or (app.status.operationState.finishedAt != nil and time.Now().Sub(time.Parse(app.status.operationState.finishedAt)).Minutes() >= ${minutes}))\n`;
-    data[`template.app-${drift.replace(/^on-/, '')}`] = message(description);
+    data[`trigger.${timed.drift}`] = `- description: ${description}\n  send: [app-${timed.drift.replace(/^on-/, '')}]\n`
+      + `  when: app.status.sync.status == 'OutOfSync' and (app.status.operationState == nil or (app.status.operationState.finishedAt != nil and time.Now().Sub(time.Parse(app.status.operationState.finishedAt)).Minutes() >= ${timed.driftMinutes}))\n`;
+    data[`template.app-${timed.drift.replace(/^on-/, '')}`] = message(description);
+    // The two below measure from a time Argo CD records for exactly what they watch: a canary starts
+    // when the sync that changed the pod template ends (a Rollout starts no canary on its own), a sync
+    // runs from its start. The notifications controller evaluates conditions on every Application
+    // update and at least once a minute, and sends when a condition turns true.
+    const stuck = `Suspended or Progressing ${timed.stuckMinutes} minutes after its last sync (a canary paused or waiting on an inconclusive analysis)`;
+    data[`trigger.${timed.stuck}`] = `- description: ${stuck}\n  send: [app-${timed.stuck.replace(/^on-/, '')}]\n`
+      + `  when: app.status.health.status in ['Suspended', 'Progressing'] and app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.operationState.finishedAt != nil and time.Now().Sub(time.Parse(app.status.operationState.finishedAt)).Minutes() >= ${timed.stuckMinutes}\n`;
+    data[`template.app-${timed.stuck.replace(/^on-/, '')}`] = message(stuck);
+    const slow = `A sync has run for ${timed.syncMinutes} minutes and not finished`;
+    data[`trigger.${timed.slowSync}`] = `- description: ${slow}\n  send: [app-${timed.slowSync.replace(/^on-/, '')}]\n`
+      + `  when: app.status.operationState != nil and app.status.operationState.phase in ['Running'] and time.Now().Sub(time.Parse(app.status.operationState.startedAt)).Minutes() >= ${timed.syncMinutes}\n`;
+    data[`template.app-${timed.slowSync.replace(/^on-/, '')}`] = message(slow);
   }
   if (tenantReady) {
     const service = tenantReadyService(env, tenantReady);
     data[`service.webhook.${service}`] = `url: ${tenantReady.url}\nheaders:\n- name: Content-Type\n  value: application/json\n`
       + `- name: Authorization\n  value: Bearer $${tenantReady.tokenKey ?? DEFAULT_TENANT_READY_TOKEN_KEY}\n`;
-    // Once per revision: the control plane hears of each version of a tenant once, when it is synced and healthy.
-    data[`trigger.on-tenant-ready-${env}`] = `- description: The tenant's Application in ${env} is synced and healthy (once per revision)\n`
-      + `  oncePer: app.status.sync.revision\n  send: [tenant-ready-${env}]\n`
-      + `  when: app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'\n`;
+    // Once per sync that happened (as Argo CD's own on-deployed): keyed by the revision the last sync
+    // operation applied, not by the revision the Application compares with, which every commit to the
+    // envs repo moves (a commit elsewhere would send "ready" again, and a manual prod sync of a
+    // revision already seen would send nothing).
+    data[`trigger.on-tenant-ready-${env}`] = `- description: The tenant's Application in ${env} was synced and is healthy (once per sync of a revision)\n`
+      + `  oncePer: app.status.operationState?.syncResult?.revision\n  send: [tenant-ready-${env}]\n`
+      + `  when: app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.sync.status == 'Synced' and app.status.health.status == 'Healthy'\n`;
     // Every value in the body is a DNS label or a commit id (no quoting needed): the tenant label, the Application name, the revision.
     data[`template.tenant-ready-${env}`] = `webhook:\n  ${service}:\n    method: POST\n    body: |\n`
-      + `      {"tenant": "{{index .app.metadata.labels "${TENANT_LABEL}"}}", "environment": "${env}", "application": "{{.app.metadata.name}}", "revision": "{{.app.status.sync.revision}}"}\n`;
+      + `      {"tenant": "{{index .app.metadata.labels "${TENANT_LABEL}"}}", "environment": "${env}", "application": "{{.app.metadata.name}}", "revision": "{{.app.status.operationState.syncResult.revision}}"}\n`;
   }
   return data;
 }

@@ -30,6 +30,15 @@ export const SYNC_RETRY = {
 /** Argo CD's finalizer that deletes an Application's resources when the Application is deleted. */
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 
+/**
+ * Sync options of one object (gitops-engine reads it as a comma-separated list): `Prune=false` keeps
+ * it when git no longer has it, `Delete=false` keeps it when its Application is deleted.
+ */
+export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
+
+/** {@link SYNC_OPTIONS_ANNOTATION} of what only a person may delete: neither a sync nor deleting its Application removes it. */
+export const RETAINED = 'Prune=false,Delete=false';
+
 /** Annotation that orders objects within one sync. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 

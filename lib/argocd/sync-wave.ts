@@ -30,6 +30,8 @@ export const APP_SYNC_WAVES = {
   platform: 0,
   /** Tenants (Applications or their ApplicationSet). */
   tenants: 1,
+  /** Dashboards and alert rules: last, so that a cluster without a monitoring stack never holds back a tenant. */
+  observability: 2,
 } as const;
 
 /** Puts every object under `scope` in sync wave `wave`. */

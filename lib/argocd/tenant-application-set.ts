@@ -24,6 +24,14 @@ export interface TenantApplicationSetProps {
    * @default - none (wave 0)
    */
   readonly syncWave?: number;
+  /**
+   * Whether a person must act before a tenant's Application is deleted (read-only environments):
+   * the ApplicationSet then creates and updates Applications but never deletes one
+   * (`applicationsSync: create-update`); a removed tenant's Application stays, OutOfSync, until a
+   * person deletes it.
+   * @default false
+   */
+  readonly manualDeletion?: boolean;
 }
 
 /**
@@ -50,8 +58,10 @@ export class TenantApplicationSet extends Construct {
       spec: {
         goTemplate: false,
         generators: [{ git: { repoURL: props.repoUrl, revision: props.revision, directories: [{ path: `${props.tenantsFolder}/*` }] } }],
-        // Deleting the ApplicationSet must not take every tenant's resources with it.
-        syncPolicy: { preserveResourcesOnDeletion: true },
+        // Deleting or renaming the ApplicationSet must not take every tenant's resources with it: the
+        // generated Applications carry no resources finalizer (the template drops it, and the controller
+        // adds none with preserveResourcesOnDeletion), so deleting one never cascades to its namespace.
+        syncPolicy: { preserveResourcesOnDeletion: true, applicationsSync: props.manualDeletion ? 'create-update' : undefined },
         template: Lazy.any({ produce: () => this.template() }),
       },
     });
@@ -72,6 +82,7 @@ export class TenantApplicationSet extends Construct {
     if (!first) throw new Error(`ApplicationSet ${this.node.path} has no tenants: register at least one with addTenant() before synth`);
     const { apiVersion: _v, kind: _k, ...rest } = JSON.parse(first.text);
     delete rest.metadata.namespace;
+    delete rest.metadata.finalizers;
     return rest;
   }
 

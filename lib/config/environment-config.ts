@@ -209,11 +209,17 @@ const environmentFileFields = z.strictObject({
   })).optional(),
   /** Project roles: read-only viewers and a release group that may sync. */
   access: z.strictObject({ viewers: z.array(projectGroup).min(1), releasers: z.array(projectGroup).min(1) }).optional(),
-  /** Argo CD notification subscriptions of every Application: failures, degraded health, drift after `driftMinutes`. */
+  /** Argo CD notification subscriptions of every Application: failures, degraded health, drift, a stuck canary, a slow sync. */
   notifications: z.strictObject({
     service: dnsLabel(63),
     recipient: plainText(253),
     driftMinutes: z.number().int({ error: 'must be a whole number of minutes' }).min(1, { error: 'must be at least 1 minute' })
+      .max(1440, { error: 'must be at most 1440 minutes (a day)' }).optional(),
+    /** Minutes after its last sync an Application may stay Suspended or Progressing (a waiting canary). */
+    stuckMinutes: z.number().int({ error: 'must be a whole number of minutes' }).min(1, { error: 'must be at least 1 minute' })
+      .max(1440, { error: 'must be at most 1440 minutes (a day)' }).optional(),
+    /** Minutes a sync may run before the slow-sync alert. */
+    syncMinutes: z.number().int({ error: 'must be a whole number of minutes' }).min(1, { error: 'must be at least 1 minute' })
       .max(1440, { error: 'must be at most 1440 minutes (a day)' }).optional(),
   }).optional(),
   /** The platform rules enforced at admission too (ValidatingAdmissionPolicies, Kubernetes 1.30+); false renders none. */

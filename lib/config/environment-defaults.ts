@@ -23,6 +23,11 @@ export const ENVIRONMENT_DEFAULTS = {
   acmeSolver: 'http01',
   /** Namespace of Prometheus. */
   monitoringNamespace: 'monitoring',
+  /**
+   * Labels of every PodMonitor and PrometheusRule: a kube-prometheus-stack install selects them by its
+   * Helm release name (`release: <name>`) unless told to select everything; this is its chart's name.
+   */
+  monitorLabels: { release: 'kube-prometheus-stack' } as Readonly<Record<string, string>>,
 } as const;
 
 /** The namespace Argo CD runs in unless an environment says otherwise (`argocd.namespace`). */

@@ -245,11 +245,11 @@ function checkTenantEnvironments(
         if ((t.secrets?.length || t.hooks) && !env.secretStore) {
           const at = t.secrets?.length ? 'secrets' : 'hooks';
           problems.push({ file: tenant.file, line: tenant.lineOf([at]), field: at, message: `environment "${name}" has no secretStore to read them from` });
-        } else if ((t.hooks?.preSync || t.hooks?.postSync) && !env.awxToken) {
+        } else if ((t.hooks?.preSync || t.hooks?.postSync || t.hooks?.postDelete) && !env.awxToken) {
           problems.push({ file: tenant.file, line: tenant.lineOf(['hooks']), field: 'hooks', message: `environment "${name}" has no awxToken for the AWX hooks` });
         } else if (env.awxToken) {
           // The hook Job sends the platform's AWX token to this URL: only to the AWX the token belongs to.
-          for (const hook of ['preSync', 'postSync'] as const) {
+          for (const hook of ['preSync', 'postSync', 'postDelete'] as const) {
             const url = t.hooks?.[hook];
             if (url !== undefined && originOf(url) !== originOf(env.awxToken.awxUrl)) {
               problems.push({ file: tenant.file, line: tenant.lineOf(['hooks', hook]), field: `hooks.${hook}`, message: `must be on the AWX of environment "${name}" (${originOf(env.awxToken.awxUrl)}): the hook sends the platform's AWX token there` });

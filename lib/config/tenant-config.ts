@@ -85,6 +85,8 @@ export const tenantFileSchema = z.strictObject({
   hooks: z.strictObject({
     preSync: awxUrl.optional(),
     postSync: awxUrl.optional(),
+    /** Run once after the tenant's Application is deleted (the tenant left the environment): deprovisioning. */
+    postDelete: awxUrl.optional(),
   }).optional(),
   /** Environments the tenant is deployed to. */
   environments: z.array(dnsLabel(20)).min(1, { error: 'must list at least one environment' })

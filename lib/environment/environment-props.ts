@@ -82,8 +82,10 @@ export interface EnvironmentMonitoringProps {
    */
   readonly namespace?: string;
   /**
-   * Labels every PodMonitor carries, so the Prometheus's `podMonitorSelector` picks it.
-   * @default - none (a Prometheus that selects every PodMonitor)
+   * Labels every PodMonitor and PrometheusRule carries, so the Prometheus's `podMonitorSelector` and
+   * `ruleSelector` pick them. Without them a canary's analysis finds no data and waits forever.
+   * `{}` for a Prometheus that selects every PodMonitor and rule.
+   * @default { release: 'kube-prometheus-stack' } (what a kube-prometheus-stack installed under its chart's name selects)
    */
   readonly podMonitorLabels?: Record<string, string>;
 }
@@ -218,7 +220,7 @@ export interface EnvironmentProps {
    */
   readonly access?: ProjectAccess;
   /**
-   * Subscribe every Application to sync-failed, health-degraded and drift (out of sync for `driftMinutes`) notifications.
+   * Subscribe every Application to sync-failed, health-degraded, drift, stuck (a waiting canary) and slow-sync notifications.
    * @default - no notifications
    */
   readonly notifications?: NotificationTarget;

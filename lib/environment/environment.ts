@@ -101,7 +101,7 @@ export class Environment extends Construct implements IEnvironment {
     this.network = {
       ingressControllerNamespace: props.ingress?.controllerNamespace ?? D.ingressControllerNamespace,
       monitoringNamespace: props.monitoring?.namespace ?? D.monitoringNamespace,
-      podMonitorLabels: { ...props.monitoring?.podMonitorLabels },
+      podMonitorLabels: { ...(props.monitoring?.podMonitorLabels ?? D.monitorLabels) },
       internalCidrs: [...(props.internalCidrs ?? [])],
       nodeLocalDns: props.nodeLocalDns,
       acmeHttp01: (props.ingress?.acmeSolver ?? D.acmeSolver) === 'http01',

@@ -71,7 +71,8 @@ export function addPlatformServices(env: IEnvironment, props: EnvironmentProps):
     // Dashboards go where Grafana's sidecar looks: the monitoring namespace, which the cluster's monitoring stack owns.
     const chart = new ManifestChart(env, 'dashboards', { outputPath: env.outputPath('platform', 'dashboards'), labels: env.labels() });
     new Dashboards(chart, 'dashboards', { envName: env.envName, namespace: env.network.monitoringNamespace, canary: props.canary !== undefined });
-    addServiceApplication(env, chart, 'dashboards', env.network.monitoringNamespace, APP_SYNC_WAVES.platform, false);
+    // Last wave, and the namespace made if the cluster has none yet: nothing waits for it, and it never stays Missing.
+    addServiceApplication(env, chart, 'dashboards', env.network.monitoringNamespace, APP_SYNC_WAVES.observability, true);
   }
   if (hooks) {
     const chart = new ManifestChart(env, 'hooks', { outputPath: env.outputPath('platform', 'hooks'), labels: env.labels() });

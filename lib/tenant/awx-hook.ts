@@ -8,6 +8,8 @@ export enum HookPhase {
   PRE_SYNC = 'PreSync',
   /** After every object is applied and healthy: validation. */
   POST_SYNC = 'PostSync',
+  /** Once, after the Application and its objects are deleted: deprovisioning. */
+  POST_DELETE = 'PostDelete',
 }
 
 /** Pinned image of the hook Jobs: Node.js only (its built-in fetch), run as non-root. */

@@ -39,6 +39,13 @@ export interface TenantHooks {
    * @default - no validation hook
    */
   readonly postSync?: string;
+  /**
+   * AWX job template launch URL run once after the tenant's Application is deleted (the tenant left
+   * the environment): deprovisioning what `preSync` created outside the cluster. An Argo CD
+   * `PostDelete` hook (Argo CD 2.10+), run in the hooks namespace, which outlives the tenant's.
+   * @default - no deprovisioning hook: what preSync created outside the cluster stays
+   */
+  readonly postDelete?: string;
 }
 
 /** Props of {@link Tenant}. */

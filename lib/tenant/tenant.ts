@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ArgoApplication } from '../argocd/argo-application';
 import { ArgoProject } from '../argocd/argo-project';
 import { setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
+import { RETAINED, SYNC_OPTIONS_ANNOTATION } from '../argocd/sync-policy';
 import { TENANT_LABEL } from '../config/names';
 import { isTenantPath, tenantPathPrefix } from '../config/tenant-config';
 import { TIERS, tierQuota } from '../config/tiers';
@@ -62,7 +63,7 @@ export class Tenant extends ManifestChart {
     const owners = [...(props.owners.users ?? []).map((name) => ({ kind: 'User' as const, name })),
       ...(props.owners.groups ?? []).map((name) => ({ kind: 'Group' as const, name }))];
     if (owners.length === 0) throw new Error(`${where}: owners must list at least one user or group`);
-    const hasHooks = Boolean(props.hooks?.preSync || props.hooks?.postSync);
+    const hasHooks = Boolean(props.hooks?.preSync || props.hooks?.postSync || props.hooks?.postDelete);
     if (props.secrets?.length && !env.secrets.tenantVault) {
       throw new Error(`${where}: secrets are read through a SecretStore of the tenant's own with a Vault role; environment ${env.envName} has no Vault secret store`);
     }
@@ -141,6 +142,8 @@ export class Tenant extends ManifestChart {
       manifests: this,
       // The Namespace is a manifest here (with its Pod Security labels), pruned with the Application.
       createNamespace: false,
+      // Read-only environments: a tenant leaves only when a person deletes its Application.
+      manualRemoval: env.mode === EnvironmentMode.READ_ONLY,
       labels: argoLabels,
     });
   }
@@ -165,7 +168,12 @@ export class Tenant extends ManifestChart {
     new k8s.KubeNamespace(scope, 'namespace', {
       metadata: {
         name: namespace,
-        annotations: { 'stoa.io/display-name': props.displayName ?? props.name },
+        annotations: {
+          'stoa.io/display-name': props.displayName ?? props.name,
+          // Read-only environments keep the namespace (and what no manifest made in it) when the tenant
+          // leaves: a person deletes it, after checking (`tenant remove` says how).
+          ...(env.mode === EnvironmentMode.READ_ONLY ? { [SYNC_OPTIONS_ANNOTATION]: RETAINED } : {}),
+        },
         // Admission enforces what the gateway already does: non-root, no privilege escalation.
         labels: restrictedNamespaceLabels(),
       },
@@ -220,6 +228,10 @@ export class Tenant extends ManifestChart {
     }
     if (props.hooks?.postSync) {
       new AwxHookJob(hooks, 'validate', { ...common, name: `${props.name}-validate`, role: 'validate', phase: HookPhase.POST_SYNC, jobTemplateUrl: props.hooks.postSync });
+    }
+    if (props.hooks?.postDelete) {
+      // In the hooks namespace: the tenant's own is gone (or kept empty) when it runs.
+      new AwxHookJob(hooks, 'deprovision', { ...common, name: `${props.name}-deprovision`, role: 'deprovision', phase: HookPhase.POST_DELETE, jobTemplateUrl: props.hooks.postDelete });
     }
   }
 }
