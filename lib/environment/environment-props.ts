@@ -85,7 +85,7 @@ export interface EnvironmentMonitoringProps {
    * Labels every PodMonitor and PrometheusRule carries, so the Prometheus's `podMonitorSelector` and
    * `ruleSelector` pick them. Without them a canary's analysis finds no data and waits forever.
    * `{}` for a Prometheus that selects every PodMonitor and rule.
-   * @default { release: 'kube-prometheus-stack' } (what a kube-prometheus-stack installed under its chart's name selects)
+   * @default - `release: kube-prometheus-stack` (what a kube-prometheus-stack installed under its chart's name selects)
    */
   readonly podMonitorLabels?: Record<string, string>;
 }
