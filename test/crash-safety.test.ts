@@ -302,7 +302,9 @@ test('two processes replacing the same folder at once leave one complete output 
   const out = path.join(parent, 'dist');
   const a = { 'dev/a.yaml': 'a\n', 'dev/sub/a.yaml': 'a\n' };
   const b = { 'dev/b.yaml': 'b\n', 'prod/b.yaml': 'b\n' };
-  const until = Date.now() + 1500;
+  // Both loop until the same time: 0.6 s is a thousand replaces or more each, and dozens of lost races (a break of the race's
+  // handling, e.g. the rename's own error thrown instead of the one below, fails here, also on a busy machine).
+  const until = Date.now() + 600;
   const runs = await Promise.all([runChild(out, a, until, 'loop'), runChild(out, b, until, 'loop')]);
   for (const run of runs) {
     expect(run.stderr).toBe('');
