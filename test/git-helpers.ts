@@ -30,9 +30,19 @@ function stagedExample(): string {
     git(dir, ['init', '--quiet', '--initial-branch=main']);
     synth({ projectDir: dir });
     git(dir, ['add', '--all']);
+    packObjects(dir);
     staged = dir;
   }
   return staged;
+}
+
+/**
+ * Packs the loose objects of the repository at `dir` (the index's too) into one pack: the same
+ * objects, refs and history, in a few files instead of one per object, so a copy of the repository
+ * ({@link exampleRepo}, {@link snapshotOf}), and its removal, costs a fraction.
+ */
+function packObjects(dir: string): void {
+  git(dir, ['repack', '-a', '-d', '-q']);
 }
 
 let repos = 0;
@@ -62,6 +72,10 @@ export function snapshotOf<T>(make: (parent: string) => T): () => T {
     if (made === undefined || !fs.existsSync(made.parent)) {
       const parent = tempDir('stoa-snapshot-');
       made = { parent, value: JSON.stringify(make(parent)) };
+      for (const entry of fs.readdirSync(parent)) {
+        const dir = path.join(parent, entry);
+        if (fs.existsSync(path.join(dir, '.git')) || fs.existsSync(path.join(dir, 'objects'))) packObjects(dir);
+      }
     }
     const copy = tempDir('stoa-copy-');
     fs.cpSync(made.parent, copy, { recursive: true });
