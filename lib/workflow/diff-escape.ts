@@ -30,11 +30,14 @@ export function codeSpan(s: string): string {
 
 /** The longest run of `char` in `s`. */
 export function longestRun(s: string, char: string): number {
+  if (char === '') return 0;
   let longest = 0;
-  let run = 0;
-  for (const c of s) {
-    run = c === char ? run + 1 : 0;
-    longest = Math.max(longest, run);
+  // indexOf finds each run's start, a scan its end: no step per character outside the runs.
+  for (let i = s.indexOf(char); i !== -1; i = s.indexOf(char, i)) {
+    let end = i + char.length;
+    while (s.startsWith(char, end)) end += char.length;
+    longest = Math.max(longest, (end - i) / char.length);
+    i = end;
   }
   return longest;
 }

@@ -113,7 +113,7 @@ function planOf(env: EnvironmentChanges, e: Escaper, maxLines: number, appWidth:
     const counts = `${file.status} (+${added} −${removed})`;
     // The <details> line is an HTML block (no Markdown inside): HTML escapes only. The fence
     // is longer than any run of backticks in the diff, so no line of it can close the fence.
-    const fence = '`'.repeat(Math.max(3, longestRun(diffText, '`') + 1));
+    const fence = e.md ? '`'.repeat(Math.max(3, longestRun(diffText, '`') + 1)) : '';
     return {
       block: e.md
         ? `<details><summary><code>${html(file.path)}</code> ${counts}</summary>\n\n${fence}diff\n${diffText}\n${fence}\n\n</details>`
