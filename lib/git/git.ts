@@ -145,22 +145,29 @@ export interface FileVersion {
 }
 
 /**
- * Every commit of HEAD's first-parent line (the branch's own history: a merge counts as one
- * change) that changed `file` (a path relative to the repository root), newest first, following
- * renames, with the file's text in each (undefined where the commit deleted it). Two git
- * processes, whatever the length.
+ * For each of `files` (paths relative to the repository root): every commit of HEAD's first-parent
+ * line (the branch's own history: a merge counts as one change) that changed it, newest first,
+ * following renames, with the file's text in each (undefined where the commit deleted it).
+ * One `git log` per file and one `git cat-file --batch` for all, whatever the length.
  */
-export function fileHistory(cwd: string, file: string): FileVersion[] {
-  if (/[\n\r]/.test(file)) throw new GitInputError(`${JSON.stringify(file)}: file names with line breaks are not supported`);
-  const log = tryGit(cwd, ['log', '--first-parent', '--follow', '--no-color', '-z', '--format=%x01%H %P', '--name-status', '--end-of-options', 'HEAD', '--', file]);
-  const commits = (log ?? '').split('\x01').filter((r) => r.trim()).map((record) => {
-    // -z: "<commit> <parents>", the status and the file's paths, NUL-separated; its path in this commit is the last.
-    const fields = record.split('\0').map((f) => f.trim()).filter(Boolean);
-    const [commit, ...parents] = fields[0].split(' ').filter(Boolean);
-    return { commit, parents, path: fields.length > 2 ? fields[fields.length - 1] : file, deleted: (fields[1] ?? '').startsWith('D') };
+export function fileHistories(cwd: string, files: readonly string[]): FileVersion[][] {
+  const broken = files.find((f) => /[\n\r]/.test(f));
+  if (broken !== undefined) throw new GitInputError(`${JSON.stringify(broken)}: file names with line breaks are not supported`);
+  const logs = files.map((file) => {
+    const log = tryGit(cwd, ['log', '--first-parent', '--follow', '--no-color', '-z', '--format=%x01%H %P', '--name-status', '--end-of-options', 'HEAD', '--', file]);
+    return (log ?? '').split('\x01').filter((r) => r.trim()).map((record) => {
+      // -z: "<commit> <parents>", the status and the file's paths, NUL-separated; its path in this commit is the last.
+      const fields = record.split('\0').map((f) => f.trim()).filter(Boolean);
+      const [commit, ...parents] = fields[0].split(' ').filter(Boolean);
+      return { commit, parents, path: fields.length > 2 ? fields[fields.length - 1] : file, deleted: (fields[1] ?? '').startsWith('D') };
+    });
   });
-  const texts = readBlobs(cwd, commits.map((c) => `${c.commit}:${c.path}`));
-  return commits.map((c, i) => ({ commit: c.commit, parents: c.parents, text: c.deleted ? undefined : texts[i] }));
+  const texts = readBlobs(cwd, logs.flat().map((c) => `${c.commit}:${c.path}`));
+  let next = 0;
+  return logs.map((commits) => commits.map((c) => {
+    const text = texts[next++];
+    return { commit: c.commit, parents: c.parents, text: c.deleted ? undefined : text };
+  }));
 }
 
 /** Whether `ancestor` is `descendant` or one of its ancestors (git exits 1 when not). */

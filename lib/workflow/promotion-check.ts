@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { ComponentName, EnvironmentConfig } from '../config/environment-config';
-import { fileHistory, FileVersion, isAncestor, isShallow, repoRoot } from '../git/git';
+import { fileHistories, FileVersion, isAncestor, isShallow, repoRoot } from '../git/git';
 import { environmentFile, Project, projectEnvironments, ProjectLocation, projectOf, readOnlyEnvironmentNames } from '../project/project';
 import { CommittedEnvironment, committedEnvironment } from './committed-environments';
 import { WorkflowError } from './workflow-error';
@@ -72,7 +72,7 @@ export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
   const root = repoRoot(project.environmentsDir);
   const problems: UnpromotedVersion[] = [];
   const hotfixes: AcceptedHotfix[] = [];
-  const histories = historiesOf(project, envs);
+  const histories = historiesOf(project, envs, root);
   let reliedOnHistoryStart = false;
   for (const env of envs) {
     const guard = guardOf(env, histories.get(env.name));
@@ -124,14 +124,16 @@ export interface EnvironmentGuard {
  * `mode: full` or removing `promotedFrom` in prod's file does not make prod a dev.
  */
 export function environmentGuards(project: Project, environments: readonly EnvironmentConfig[] = projectEnvironments(project)): Map<string, EnvironmentGuard> {
-  const histories = historiesOf(project, environments);
+  const histories = historiesOf(project, environments, repoRoot(project.environmentsDir));
   return new Map(environments.map((e) => [e.name, guardOf(e, histories.get(e.name))]));
 }
 
-/** The history of every environment's file (none outside git). */
-function historiesOf(project: Project, envs: readonly EnvironmentConfig[]): Map<string, History | undefined> {
-  const root = repoRoot(project.environmentsDir);
-  return new Map(envs.map((e) => [e.name, root ? historyOf(root, environmentFile(project, e.name)) : undefined]));
+/** The history of every environment's file (none outside git), `root` the top of the work tree holding them. */
+function historiesOf(project: Project, envs: readonly EnvironmentConfig[], root: string | undefined): Map<string, History | undefined> {
+  if (!root) return new Map(envs.map((e) => [e.name, undefined]));
+  const files = envs.map((e) => path.relative(root, environmentFile(project, e.name)).split(path.sep).join('/'));
+  const versions = fileHistories(root, files);
+  return new Map(envs.map((e, i) => [e.name, historyOf(files[i], versions[i])]));
 }
 
 function guardOf(env: EnvironmentConfig, history: History | undefined): EnvironmentGuard {
@@ -150,9 +152,8 @@ interface History {
   readonly atHistoryStart: boolean;
 }
 
-function historyOf(root: string, file: string): History {
-  const rel = path.relative(root, file).split(path.sep).join('/');
-  const commits = fileHistory(root, rel).map((version) => ({ version, state: committedEnvironment(version.text, rel) }));
+function historyOf(rel: string, versions: readonly FileVersion[]): History {
+  const commits = versions.map((version) => ({ version, state: committedEnvironment(version.text, rel) }));
   const oldest = commits[commits.length - 1];
   return { commits, atHistoryStart: oldest !== undefined && oldest.version.parents.length === 0 };
 }

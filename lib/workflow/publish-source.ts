@@ -105,12 +105,16 @@ export function sourceOf(project: Project): SourceInfo {
   if (dirty.length > 0) {
     throw new WorkflowError(`the source repository has uncommitted changes; commit them so the envs repo can record the commit it came from:\n${dirtyListing(dirty)}`);
   }
+  // HEAD's commit and author in one call (without a commit, the two calls it replaces, for their error).
+  const head = tryGit(root, ['log', '-1', '--format=%H%n%an <%ae>'])
+    ?? `${git(root, ['rev-parse', 'HEAD']).trim()}\n${git(root, ['log', '-1', '--format=%an <%ae>']).trim()}`;
+  const [commit, author] = head.split('\n');
   return {
     root,
     // Recorded in the envs repo's history: a token in the remote URL must not be.
     repo: redactUrl(tryGit(root, ['remote', 'get-url', 'origin'])?.trim() || root),
-    commit: git(root, ['rev-parse', 'HEAD']).trim(),
-    author: git(root, ['log', '-1', '--format=%an <%ae>']).trim(),
+    commit: commit.trim(),
+    author: author.trim(),
   };
 }
 

@@ -120,11 +120,14 @@ function publishOutput(options: PublishOptions): PublishResult {
   }
 
   // A folder with a work tree is a checkout to publish into; anything else (a URL, a bare repository) is cloned.
-  const isLocal = fs.existsSync(options.repo) && fs.statSync(options.repo).isDirectory()
-    && tryGit(options.repo, ['rev-parse', '--is-inside-work-tree'])?.trim() === 'true';
+  // Asked with the top of its work tree, which publishInto checks (git fails both outside a work tree).
+  const probe = fs.existsSync(options.repo) && fs.statSync(options.repo).isDirectory()
+    ? tryGit(options.repo, ['rev-parse', '--is-inside-work-tree', '--show-toplevel']) : undefined;
+  const isLocal = probe?.startsWith('true\n') === true;
   const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
   try {
-    return publishInto(checkout, { project, configs, environments, readOnly, branch, source: { ...source, branch: publishedBranch }, options }, isLocal);
+    const top = isLocal ? probe!.slice('true\n'.length).trim() : repoRoot(checkout);
+    return publishInto(checkout, top, { project, configs, environments, readOnly, branch, source: { ...source, branch: publishedBranch }, options }, isLocal);
   } finally {
     if (!isLocal) fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
   }
@@ -154,9 +157,10 @@ interface PublishPlan {
   readonly options: PublishOptions;
 }
 
-function publishInto(checkout: string, plan: PublishPlan, isLocal: boolean): PublishResult {
+/** Publishes into `checkout`, whose work tree has its top at `top`. */
+function publishInto(checkout: string, top: string | undefined, plan: PublishPlan, isLocal: boolean): PublishResult {
   const { environments, branch } = plan;
-  if (repoRoot(checkout) !== fs.realpathSync(checkout)) {
+  if (top !== fs.realpathSync(checkout)) {
     throw new WorkflowError(`${checkout} is not the top of a git checkout of the envs repo`);
   }
   if (isLocal) {
