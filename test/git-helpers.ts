@@ -30,6 +30,8 @@ function stagedExample(): string {
     git(dir, ['init', '--quiet', '--initial-branch=main']);
     synth({ projectDir: dir });
     git(dir, ['add', '--all']);
+    // The trees too, and the index remembers them (its cache-tree): each copy's commit writes only itself.
+    git(dir, ['write-tree']);
     packObjects(dir);
     staged = dir;
   }
