@@ -275,7 +275,7 @@ describe('files Argo CD reads', () => {
 
   test("a folder over Argo CD's manifest size limit is refused", () => {
     const dir = distCopy();
-    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: tenant-acme\ndata:\n  blob: "${'x'.repeat(5_100_000)}"\n`;
+    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: tenant-acme\ndata:\n  blob: ${'x'.repeat(5_100_000)}\n`;
     fs.writeFileSync(path.join(dir, 'dev/tenants/acme/configmap-big-1.yaml'), big);
     fs.writeFileSync(path.join(dir, 'dev/tenants/acme/configmap-big-2.yaml'), big.replace('name: big', 'name: big-2'));
     expect(messages(dir, 'output-file')).toEqual([
