@@ -189,7 +189,7 @@ describe('publish guards read-only environments', () => {
     const { source, envs, envsRemote } = prodPublished();
     change(source, 'remove globex from prod', () => removeTenant({ projectDir: source, name: 'globex', environments: ['prod'], allowProdRemoval: true }));
     git(source, ['push', '--quiet', 'origin', 'main']);
-    expect(() => publish({ projectDir: source, repo: envs })).toThrow(/it removes tenant prod globex \(Argo CD prunes their namespaces and everything in them\): if that is meant, pass --allow-prod-removal/);
+    expect(() => publish({ projectDir: source, repo: envs })).toThrow(/it removes tenant prod globex \(their gateways go once a person deletes their Applications; their namespaces are kept\): if that is meant, pass --allow-prod-removal/);
     expect(fs.existsSync(path.join(envs, 'prod/tenants/globex'))).toBe(true);
 
     expect(publish({ projectDir: source, repo: envs, allowProdRemoval: true })).toMatchObject({ committed: true });

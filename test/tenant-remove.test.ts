@@ -11,7 +11,10 @@ describe('tenant remove', () => {
     const repo = exampleRepo();
     const before = read(repo, 'tenants/globex.yaml');
     const result = removeTenant({ projectDir: repo, name: 'globex', environments: ['staging'] });
-    expect(result).toEqual({ name: 'globex', removedFrom: ['staging'], remaining: ['dev'], file: path.join(repo, 'tenants/globex.yaml'), deleted: false });
+    expect(result).toEqual({
+      name: 'globex', removedFrom: ['staging'], remaining: ['dev'], file: path.join(repo, 'tenants/globex.yaml'), deleted: false,
+      leaving: [{ environment: 'staging', automatic: 'Argo CD prunes Application staging-tenant-globex, which deletes its namespace and everything in it', kept: [], steps: [] }],
+    });
     const after = read(repo, 'tenants/globex.yaml');
     expect(parse(after).environments).toEqual(['dev']);
     expect(git(repo, ['diff', '--numstat', '--', 'tenants/globex.yaml']).trim()).toMatch(/^1\t1\t/);
@@ -43,11 +46,54 @@ describe('tenant remove', () => {
   test('prod needs --allow-prod-removal; with it the tenant leaves prod only', () => {
     const repo = exampleRepo();
     expect(() => removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'] }))
-      .toThrow(/removing tenant "acme" from prod \(read-only\) makes Argo CD prune its namespace, gateway and everything in them there: confirm with --allow-prod-removal/);
+      .toThrow(/removing tenant "acme" from prod \(read-only\) takes its gateway out once a person deletes its Application there \(its namespace is kept\): confirm with --allow-prod-removal/);
     expect(() => removeTenant({ projectDir: repo, name: 'acme' })).toThrow(/--allow-prod-removal/);
     expect(git(repo, ['status', '--porcelain'])).toBe('');
     expect(removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'], allowProdRemoval: true }))
       .toMatchObject({ removedFrom: ['prod'], remaining: ['dev', 'staging'], deleted: false });
+  });
+
+  test('says what the cluster does in each environment it leaves, what is kept and how to finish: prod keeps the Application and the namespace for a person', () => {
+    const repo = exampleRepo();
+    const hooks = 'https://awx.stoa.example.com/api/v2/job_templates';
+    const acme = read(repo, 'tenants/acme.yaml');
+    expect(acme).toContain(`preSync: ${hooks}/12/launch/`);
+    fs.writeFileSync(path.join(repo, 'tenants/acme.yaml'), acme.replace(/^hooks:\n/m, `hooks:\n  postDelete: ${hooks}/14/launch/\n`));
+    const r = removeTenant({ projectDir: repo, name: 'acme', allowProdRemoval: true });
+    expect(r.leaving.map((l) => l.environment)).toEqual(['dev', 'staging', 'prod']);
+    const [dev, , prod] = r.leaving;
+    expect(dev).toEqual({
+      environment: 'dev',
+      automatic: `Argo CD prunes Application dev-tenant-acme, which deletes its namespace and everything in it; the deprovision hook (${hooks}/14/launch/) runs once the Application is deleted`,
+      kept: [],
+      steps: [],
+    });
+    expect(prod.automatic).toBe('nothing: Argo CD keeps Application prod-tenant-acme (Prune=false) until a person deletes it');
+    expect(prod.kept).toEqual(['Application prod-tenant-acme', 'namespace tenant-acme (Delete=false)']);
+    expect(prod.steps).toEqual([
+      'after the sync, delete the Application: argocd app delete prod-tenant-acme (its workloads go; the namespace stays)',
+      `check that the deprovision hook (${hooks}/14/launch/) succeeded: argocd app get prod-tenant-acme shows it until it has`,
+      'when nothing in it is needed any more: kubectl delete namespace tenant-acme',
+    ]);
+  });
+
+  test('without a deprovision hook, what provisioning made outside the cluster is said to stay; an ApplicationSet never cascades', () => {
+    const repo = exampleRepo();
+    const dev = path.join(repo, 'environments/dev.yaml');
+    fs.writeFileSync(dev, `${read(repo, 'environments/dev.yaml')}tenantApplications: applicationset\n`);
+    // ApplicationSet mode needs uniform tenants: only initech (dev only) leaves here.
+    const initech = read(repo, 'tenants/initech.yaml');
+    fs.writeFileSync(path.join(repo, 'tenants/initech.yaml'), `${initech.replace(/^hooks:[\s\S]*?(?=^\S|(?![\s\S]))/m, '')}hooks:\n  preSync: https://awx.stoa.example.com/api/v2/job_templates/12/launch/\n`);
+    const r = removeTenant({ projectDir: repo, name: 'initech' });
+    expect(r.leaving).toEqual([{
+      environment: 'dev',
+      automatic: 'the ApplicationSet deletes Application dev-tenant-initech; it has no resources finalizer, so its objects stay',
+      kept: [
+        'what its provisioning hook (https://awx.stoa.example.com/api/v2/job_templates/12/launch/) made outside the cluster: the tenant has no hooks.postDelete to undo it',
+        'namespace tenant-initech and everything in it',
+      ],
+      steps: ['kubectl delete namespace tenant-initech'],
+    }]);
   });
 
   test('refuses unknown tenants and environments, environments it is not in, and names that are not tenant names', () => {
@@ -78,5 +124,15 @@ describe('tenant remove', () => {
     expect(out.join('\n')).toMatch(/removed tenant globex from staging \(still in dev\): .*tenants\/globex\.yaml; run synth to render it/);
     expect(tenantRemoveCommand('acme', { project: repo }, io)).toBe(1);
     expect(err.join('\n')).toMatch(/tenant remove refused\.[\s\S]*--allow-prod-removal/);
+    out.length = 0;
+    expect(tenantRemoveCommand('acme', { project: repo, env: ['prod'], allowProdRemoval: true }, io)).toBe(0);
+    expect(out.slice(1)).toEqual([
+      'prod: nothing: Argo CD keeps Application prod-tenant-acme (Prune=false) until a person deletes it',
+      '  kept: what its provisioning hook (https://awx.stoa.example.com/api/v2/job_templates/12/launch/) made outside the cluster: the tenant has no hooks.postDelete to undo it',
+      '  kept: Application prod-tenant-acme',
+      '  kept: namespace tenant-acme (Delete=false)',
+      '  1. after the sync, delete the Application: argocd app delete prod-tenant-acme (its workloads go; the namespace stays)',
+      '  2. when nothing in it is needed any more: kubectl delete namespace tenant-acme',
+    ]);
   });
 });

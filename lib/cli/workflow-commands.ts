@@ -94,6 +94,12 @@ export function tenantRemoveCommand(name: string, options: { project?: string; e
     io.out(r.deleted
       ? `removed tenant ${r.name} from ${r.removedFrom.join(', ')} and deleted ${file}; run synth to render it`
       : `removed tenant ${r.name} from ${r.removedFrom.join(', ')} (still in ${r.remaining.join(', ')}): ${file}; run synth to render it`);
+    // What the cluster will do once this is synced, and what is left for a person.
+    for (const l of r.leaving) {
+      io.out(`${l.environment}: ${l.automatic}`);
+      for (const k of l.kept) io.out(`  kept: ${k}`);
+      l.steps.forEach((step, i) => io.out(`  ${i + 1}. ${step}`));
+    }
     return 0;
   });
 }

@@ -164,7 +164,7 @@ export function checkProdChanges(changes: ProdChanges, allowed: { readonly downg
     refusals.push(`it changes ${changes.unverified.join(', ')}, and the versions before are unknown (${changes.unverifiedWhy ?? 'not readable'}), so it cannot tell whether that is a downgrade: if that is meant, pass --allow-downgrade`);
   }
   if (changes.removals.length > 0 && !allowed.removal) {
-    refusals.push(`it removes tenant${changes.removals.length === 1 ? '' : 's'} ${changes.removals.join(', ')} (Argo CD prunes their namespaces and everything in them): if that is meant, pass --allow-prod-removal`);
+    refusals.push(`it removes tenant${changes.removals.length === 1 ? '' : 's'} ${changes.removals.join(', ')} (their gateways go once a person deletes their Applications; their namespaces are kept): if that is meant, pass --allow-prod-removal`);
   }
   if (refusals.length > 0) throw new WorkflowError(`publish refused for a read-only environment: ${refusals.join('; and ')}`);
 }

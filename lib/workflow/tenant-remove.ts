@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import { writeFileAtomic } from '../files';
 import { InputError } from '../config/input-error';
-import { tenantFileSchema } from '../config/tenant-config';
+import { EnvironmentConfig } from '../config/environment-config';
+import { TenantConfig, tenantFileSchema } from '../config/tenant-config';
 import { projectInput, ProjectLocation, projectOf, readOnlyEnvironmentNames, tenantFile } from '../project/project';
 import { EditableYaml } from './project-files';
 import { WorkflowError } from './workflow-error';
@@ -16,8 +17,8 @@ export interface RemoveTenantOptions extends ProjectLocation {
    */
   readonly environments?: readonly string[];
   /**
-   * Confirms removing the tenant from a read-only environment (prod): Argo CD then prunes its
-   * namespace, gateway and everything in them there.
+   * Confirms removing the tenant from a read-only environment (prod): a person then deletes its
+   * Application there, which takes its gateway and workloads (its namespace is kept).
    * @default false
    */
   readonly allowProdRemoval?: boolean;
@@ -35,6 +36,54 @@ export interface RemoveTenantResult {
   readonly file: string;
   /** True when the file was deleted (the tenant is in no environment any more). */
   readonly deleted: boolean;
+  /** What happens in each environment it leaves, in promotion order: what Argo CD does, what is kept, what a person does to finish. */
+  readonly leaving: readonly TenantLeaving[];
+}
+
+/** How a tenant leaves one environment, once the change is synthesized, published and synced. */
+export interface TenantLeaving {
+  /** The environment. */
+  readonly environment: string;
+  /** What Argo CD (or its ApplicationSet controller) does by itself. */
+  readonly automatic: string;
+  /** What stays in the cluster or outside it until a person acts. */
+  readonly kept: readonly string[];
+  /** What a person does to finish, in order. */
+  readonly steps: readonly string[];
+}
+
+/**
+ * How tenant `tenant` leaves `env` with the rendered Argo CD settings: a read-only environment
+ * keeps its Application (Prune=false, or the ApplicationSet's create-update policy) and its namespace
+ * (Delete=false) until a person acts; an ApplicationSet never cascades (its Applications carry no
+ * resources finalizer); the PostDelete hook deprovisions what preSync made outside the cluster.
+ */
+function leavingOf(env: EnvironmentConfig, tenant: TenantConfig): TenantLeaving {
+  const app = `${env.name}-tenant-${tenant.name}`;
+  const namespace = `tenant-${tenant.name}`;
+  const readOnly = env.mode === 'read-only';
+  const set = env.tenantApplications === 'applicationset';
+  const kept: string[] = [];
+  const steps: string[] = [];
+  const deprovision = tenant.hooks?.postDelete
+    ? `the deprovision hook (${tenant.hooks.postDelete}) runs once the Application is deleted`
+    : undefined;
+  if (!deprovision && tenant.hooks?.preSync) kept.push(`what its provisioning hook (${tenant.hooks.preSync}) made outside the cluster: the tenant has no hooks.postDelete to undo it`);
+  let automatic: string;
+  if (readOnly) {
+    automatic = `nothing: Argo CD keeps Application ${app} (${set ? "the ApplicationSet's create-update policy" : 'Prune=false'}) until a person deletes it`;
+    kept.push(`Application ${app}`, `namespace ${namespace} (Delete=false)`);
+    steps.push(`after the sync, delete the Application: argocd app delete ${app}${set ? ' (no resources finalizer: its objects stay)' : ' (its workloads go; the namespace stays)'}`);
+    if (deprovision) steps.push(`check that ${deprovision.replace(/ runs once the Application is deleted$/, '')} succeeded: argocd app get ${app} shows it until it has`);
+    steps.push(`when nothing in it is needed any more: kubectl delete namespace ${namespace}`);
+  } else if (set) {
+    automatic = `the ApplicationSet deletes Application ${app}; it has no resources finalizer, so its objects stay${deprovision ? `; ${deprovision}` : ''}`;
+    kept.push(`namespace ${namespace} and everything in it`);
+    steps.push(`kubectl delete namespace ${namespace}`);
+  } else {
+    automatic = `Argo CD prunes Application ${app}, which deletes its namespace and everything in it${deprovision ? `; ${deprovision}` : ''}`;
+  }
+  return { environment: env.name, automatic, kept, steps };
 }
 
 /**
@@ -71,7 +120,7 @@ export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
   }
   const readOnly = readOnlyEnvironmentNames(input.environments).filter((e) => removed.includes(e));
   if (readOnly.length > 0 && !options.allowProdRemoval) {
-    throw new WorkflowError(`removing tenant "${tenant.name}" from ${readOnly.join(', ')} (read-only) makes Argo CD prune its namespace, gateway and everything in them there: confirm with --allow-prod-removal`);
+    throw new WorkflowError(`removing tenant "${tenant.name}" from ${readOnly.join(', ')} (read-only) takes its gateway out once a person deletes its Application there (its namespace is kept): confirm with --allow-prod-removal`);
   }
 
   const file = tenantFile(project, tenant.name);
@@ -91,5 +140,6 @@ export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
     if (e instanceof InputError) throw new WorkflowError(`tenant "${tenant.name}" was not removed:\n${e.message}`);
     throw e;
   }
-  return { name: tenant.name, removedFrom: removed, remaining, file, deleted: remaining.length === 0 };
+  const leaving = input.environments.filter((e) => removed.includes(e.name)).map((e) => leavingOf(e, tenant));
+  return { name: tenant.name, removedFrom: removed, remaining, file, deleted: remaining.length === 0, leaving };
 }
