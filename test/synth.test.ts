@@ -70,8 +70,9 @@ describe('Argo CD Applications', () => {
     const cm = readObject(out, 'prod/argocd-config/configmap-argocd-cm.yaml');
     expect(cm.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd' });
     expect(cm.data['resource.customizations.health.argoproj.io_Application']).toContain('status.history ~= nil and #status.history > 0');
-    // The root applies only what changed: it never waits for a child it leaves as it is.
-    expect(readObject(out, 'prod/bootstrap/application-prod-root.yaml').spec.syncPolicy.syncOptions).toEqual(['ApplyOutOfSyncOnly=true']);
+    // The root applies only what changed: it never waits for a child it leaves as it is; pruning the
+    // tenants' ApplicationSet orphans its Applications instead of deleting them.
+    expect(readObject(out, 'prod/bootstrap/application-prod-root.yaml').spec.syncPolicy.syncOptions).toEqual(['PrunePropagationPolicy=orphan', 'ApplyOutOfSyncOnly=true']);
   });
 
   test('dev and staging sync automatically with prune and self-heal', () => {

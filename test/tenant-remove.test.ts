@@ -64,15 +64,14 @@ describe('tenant remove', () => {
     const [dev, , prod] = r.leaving;
     expect(dev).toEqual({
       environment: 'dev',
-      automatic: `Argo CD prunes Application dev-tenant-acme, which deletes its namespace and everything in it; the deprovision hook (${hooks}/14/launch/) runs once the Application is deleted`,
-      kept: [],
-      steps: [],
+      automatic: 'Argo CD prunes Application dev-tenant-acme, which deletes its namespace and everything in it',
+      kept: ['what its provisioning hook made outside the cluster: its files leave git in the same sync, so Argo CD cannot run the deprovision hook'],
+      steps: [`launch the deprovision job template by hand: ${hooks}/14/launch/`],
     });
     expect(prod.automatic).toBe('nothing: Argo CD keeps Application prod-tenant-acme (Prune=false) until a person deletes it');
     expect(prod.kept).toEqual(['Application prod-tenant-acme', 'namespace tenant-acme (Delete=false)']);
     expect(prod.steps).toEqual([
-      'after the sync, delete the Application: argocd app delete prod-tenant-acme (its workloads go; the namespace stays)',
-      `check that the deprovision hook (${hooks}/14/launch/) succeeded: argocd app get prod-tenant-acme shows it until it has`,
+      `before this change is published, delete the Application: argocd app delete prod-tenant-acme (its workloads go; the namespace stays); its deprovision hook (${hooks}/14/launch/) runs from the files still in git (argocd app get prod-tenant-acme shows it until it has)`,
       'when nothing in it is needed any more: kubectl delete namespace tenant-acme',
     ]);
   });

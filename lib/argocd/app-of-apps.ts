@@ -91,6 +91,14 @@ export interface AppOfAppsProps {
    */
   readonly tenantApplications?: TenantApplications;
   /**
+   * Keep every tenant's Application when git no longer has it (`Prune=false` on it): a person
+   * deletes it. Always so in a read-only environment. Set it in a full environment for the commit
+   * before a switch of `tenantApplications` and the switch itself: the root then never deletes (and
+   * cascades) an Application that the new mode takes over.
+   * @default false
+   */
+  readonly keepTenantApplications?: boolean;
+  /**
    * Labels of the bootstrap and apps charts' objects.
    * @default - none
    */
@@ -158,6 +166,10 @@ export class AppOfApps extends Construct implements IAppOfApps {
       // A child whose Application object is unchanged (a paused canary, a Degraded app) is not a task
       // of the root's sync: the root never waits for it (argocd-config's Application health check).
       applyOutOfSyncOnly: true,
+      // Pruning the tenants' ApplicationSet (dropped, renamed, or a switch to one Application per tenant)
+      // orphans its Applications instead of deleting them: the root's own Applications of the same names
+      // take them over, and no tenant's namespace goes with them.
+      prunePropagationPolicy: 'orphan',
     });
   }
 
@@ -181,9 +193,10 @@ export class AppOfApps extends Construct implements IAppOfApps {
 
   public addTenantApplication(tenant: string, props: AppOfAppsApplicationProps): ArgoApplication {
     const ready = this.props.tenantReady && tenantReadyAnnotations(this.props.envName, this.props.tenantReady);
+    const kept = this.props.keepTenantApplications ? { ...props, manualRemoval: true } : props;
     const app = this.tenantApplications === TenantApplications.APPLICATIONS
-      ? this.application(this.apps, `tenant-${tenant}-application`, props, ready)
-      : this.addTenantPrototype(tenant, props, ready);
+      ? this.application(this.apps, `tenant-${tenant}-application`, kept, ready)
+      : this.addTenantPrototype(tenant, kept, ready);
     // The same wave in both modes, so both give the same Applications.
     setSyncWave(app, APP_SYNC_WAVES.tenants);
     return app;
@@ -205,7 +218,7 @@ export class AppOfApps extends Construct implements IAppOfApps {
       revision: this.props.repo.revision,
       tenantsFolder: outputFolder(this.props.envName, 'tenants'),
       syncWave: APP_SYNC_WAVES.tenants,
-      manualDeletion: !this.props.sync.isAutomated,
+      manualDeletion: !this.props.sync.isAutomated || this.props.keepTenantApplications === true,
     });
     const app = this.application(this.prototypes, `tenant-${tenant}-application`, props, extra);
     this.applicationSet.addTenant(tenant, app);

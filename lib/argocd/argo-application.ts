@@ -54,6 +54,13 @@ export interface ArgoApplicationProps {
    */
   readonly pruneLast?: boolean;
   /**
+   * How a prune deletes what the pruned object owns (`PrunePropagationPolicy=<policy>`): `orphan`
+   * keeps an ApplicationSet's Applications when the ApplicationSet is pruned (its owner references
+   * are removed instead), so renaming or dropping it never deletes a tenant's Application.
+   * @default - Argo CD's own (foreground)
+   */
+  readonly prunePropagationPolicy?: 'foreground' | 'background' | 'orphan';
+  /**
    * Apply only the objects that are out of sync (`ApplyOutOfSyncOnly=true`): the sync then waits
    * only for the health of what it changes, never for objects it leaves as they are.
    * @default false
@@ -123,6 +130,7 @@ export class ArgoApplication extends Construct {
             produce: () => [
               ...(createNamespace ? ['CreateNamespace=true'] : []),
               ...(props.pruneLast ?? true ? ['PruneLast=true'] : []),
+              ...(props.prunePropagationPolicy ? [`PrunePropagationPolicy=${props.prunePropagationPolicy}`] : []),
               ...(props.applyOutOfSyncOnly ? ['ApplyOutOfSyncOnly=true'] : []),
               // Without it a sync would still write the ignored fields back.
               ...(ignoreDifferences()?.length ? ['RespectIgnoreDifferences=true'] : []),

@@ -243,6 +243,8 @@ const environmentFileFields = z.strictObject({
     .refine((c) => !c.endsWith('/0'), { error: 'must not be a /0: the cluster is not the whole internet (tenants would lose all HTTPS egress)' })).optional(),
   /** One Application per tenant, or one ApplicationSet over the tenant folders. */
   tenantApplications: z.enum(['applications', 'applicationset']).default('applications'),
+  /** Only a person deletes a tenant's Application (always so when read-only); for a switch of tenantApplications. */
+  keepTenantApplications: z.boolean().optional(),
 });
 
 /** Schema of `environments/<name>.yaml` for an environment that may run the components of `catalog` (and its own `extraComponents`). */

@@ -247,6 +247,14 @@ export interface EnvironmentProps {
    */
   readonly tenantApplications?: TenantApplications;
   /**
+   * Keep every tenant's Application when git no longer has it (`Prune=false` on it): a person
+   * deletes it. Always so in a read-only environment. Set it in a full environment for the commit
+   * before a switch of `tenantApplications` and the switch itself: the root then never deletes (and
+   * cascades) an Application that the new mode takes over.
+   * @default false
+   */
+  readonly keepTenantApplications?: boolean;
+  /**
    * The cluster's pod and service CIDRs: excluded from tenants' HTTPS egress to the internet.
    * @default - none: HTTPS egress may reach any address
    */

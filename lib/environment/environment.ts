@@ -123,6 +123,7 @@ export class Environment extends Construct implements IEnvironment {
       notifications: props.notifications,
       tenantReady: props.tenantReady,
       tenantApplications: props.tenantApplications,
+      keepTenantApplications: props.keepTenantApplications,
       labels: this.labels(),
     });
     const services = platformServicesOf(props, { hooks: this.hooksNamespace, monitoring: this.network.monitoringNamespace });

@@ -80,5 +80,6 @@ export function environmentProps(config: EnvironmentConfig, catalog: ComponentCa
     monitoring: config.monitoring,
     nodeLocalDns: config.nodeLocalDns,
     tenantApplications: config.tenantApplications === 'applicationset' ? TenantApplications.APPLICATION_SET : TenantApplications.APPLICATIONS,
+    keepTenantApplications: config.keepTenantApplications,
   };
 }

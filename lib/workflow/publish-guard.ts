@@ -1,4 +1,6 @@
 import * as semver from 'semver';
+import { parse } from 'yaml';
+import { RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION } from '../argocd/sync-policy';
 import { reasonText } from '../config/environment-config';
 import { checkBranchName, git, isAncestor, isShallow, tryGit } from '../git/git';
 import { WorkflowError } from './workflow-error';
@@ -152,6 +154,42 @@ export interface ProdChanges {
   readonly unverifiedWhy?: string;
   /** `<env> <tenant>` for every tenant removed. */
   readonly removals: readonly string[];
+}
+
+/** A tenant Application file the publish deletes from `<env>/apps/`, as the envs repo had it. */
+export interface LeavingApplication {
+  readonly environment: string;
+  /** The file's content before the publish. */
+  readonly before: string;
+  /** Whether the tenant is still rendered in the environment (`<env>/tenants/<tenant>/`). */
+  readonly tenantStays: (tenant: string) => boolean;
+}
+
+/**
+ * Refuses a publish in which a tenant's Application leaves the app-of-apps while the tenant stays (a
+ * switch of `tenantApplications` to an ApplicationSet) and nothing stops the root from pruning it:
+ * its resources finalizer would delete the tenant's namespace, whatever takes the Application over.
+ */
+export function checkNoCascadingHandover(leaving: readonly LeavingApplication[]): void {
+  const byEnv = new Map<string, string[]>();
+  for (const l of leaving) {
+    let app: any;
+    try {
+      app = parse(l.before);
+    } catch {
+      continue; // not ours to read: the envs repo holds what publish wrote
+    }
+    const tenant = app?.kind === 'Application' ? app.metadata?.labels?.['stoa.io/tenant'] : undefined;
+    // A tenant name only (it becomes a path): anything else was not written by publish.
+    if (typeof tenant !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(tenant) || !l.tenantStays(tenant)) continue;
+    const cascades = Array.isArray(app.metadata?.finalizers) && app.metadata.finalizers.includes(RESOURCES_FINALIZER);
+    const kept = String(app.metadata?.annotations?.[SYNC_OPTIONS_ANNOTATION] ?? '').split(',').map((o) => o.trim()).includes('Prune=false');
+    if (cascades && !kept) byEnv.set(l.environment, [...byEnv.get(l.environment) ?? [], tenant]);
+  }
+  if (byEnv.size === 0) return;
+  const lines = [...byEnv].map(([env, tenants]) => `${env}: the Application${tenants.length === 1 ? '' : 's'} of tenant${tenants.length === 1 ? '' : 's'} ${tenants.join(', ')}`);
+  const envs = [...byEnv.keys()];
+  throw new WorkflowError(`publish refused: ${lines.join('; ')} would leave the app-of-apps while the tenant stays (a switch of tenantApplications); Argo CD would prune ${envs.length === 1 && byEnv.get(envs[0])!.length === 1 ? 'it' : 'them'}, and the resources finalizer would delete each tenant's namespace and everything in it. Switch in two steps: first set keepTenantApplications: true in ${envs.map((e) => `environments/${e}.yaml`).join(', ')} with the mode unchanged, publish and sync; then switch the mode (the ApplicationSet takes the Applications over); then remove keepTenantApplications`);
 }
 
 /** Refuses downgrades and tenant removals in read-only environments unless each is allowed. */

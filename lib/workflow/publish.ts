@@ -7,7 +7,7 @@ import { checkOutput } from '../project/synth-project';
 import { checkoutState, cloneTo, restore, switchTo } from './envs-checkout';
 import { commitMessage, PublishedEnvironment, summarize } from './publish-summary';
 import {
-  checkBranchIsRead, checkForward, checkNotAhead, checkOnPublishedBranch, checkProdChanges, checkRollbackReason, isDowngrade, lastPublishedSource, PublishDirection,
+  checkBranchIsRead, checkForward, checkNoCascadingHandover, checkNotAhead, checkOnPublishedBranch, checkProdChanges, checkRollbackReason, isDowngrade, lastPublishedSource, PublishDirection,
 } from './publish-guard';
 import { environmentFolders, SourceInfo, sourceOf } from './publish-source';
 import { versionsAtLastPublish } from './published-versions';
@@ -196,6 +196,16 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
   git(checkout, ['add', '--all', '--', ...environments]);
   const changes = diffNameStatus(checkout, ['--cached', '--', ...environments]);
   if (changes.length === 0) return { committed: false, pushed: false, environments: [] };
+  checkNoCascadingHandover(changes
+    .filter((c) => c.status === 'D' && /^[^/]+\/apps\/application-[^/]+\.yaml$/.test(c.path))
+    .map((c) => {
+      const env = c.path.split('/')[0];
+      return {
+        environment: env,
+        before: git(checkout, ['show', `HEAD:${c.path}`]),
+        tenantStays: (tenant: string) => fs.existsSync(path.join(checkout, env, 'tenants', tenant)),
+      };
+    }));
 
   // Versions from the environment files: as the last published source commit had them, and now.
   const before = versionsAtLastPublish(source.root, plan.project.environmentsDir, last?.sourceCommit, environments);

@@ -65,23 +65,35 @@ function leavingOf(env: EnvironmentConfig, tenant: TenantConfig): TenantLeaving 
   const set = env.tenantApplications === 'applicationset';
   const kept: string[] = [];
   const steps: string[] = [];
-  const deprovision = tenant.hooks?.postDelete
-    ? `the deprovision hook (${tenant.hooks.postDelete}) runs once the Application is deleted`
-    : undefined;
+  // Argo CD finds an Application's PostDelete hooks in its files at the time it is deleted: once this
+  // change is synced they are gone, so the hook runs only if the Application is deleted before.
+  const deprovision = tenant.hooks?.postDelete;
   if (!deprovision && tenant.hooks?.preSync) kept.push(`what its provisioning hook (${tenant.hooks.preSync}) made outside the cluster: the tenant has no hooks.postDelete to undo it`);
   let automatic: string;
-  if (readOnly) {
-    automatic = `nothing: Argo CD keeps Application ${app} (${set ? "the ApplicationSet's create-update policy" : 'Prune=false'}) until a person deletes it`;
-    kept.push(`Application ${app}`, `namespace ${namespace} (Delete=false)`);
-    steps.push(`after the sync, delete the Application: argocd app delete ${app}${set ? ' (no resources finalizer: its objects stay)' : ' (its workloads go; the namespace stays)'}`);
-    if (deprovision) steps.push(`check that ${deprovision.replace(/ runs once the Application is deleted$/, '')} succeeded: argocd app get ${app} shows it until it has`);
-    steps.push(`when nothing in it is needed any more: kubectl delete namespace ${namespace}`);
-  } else if (set) {
-    automatic = `the ApplicationSet deletes Application ${app}; it has no resources finalizer, so its objects stay${deprovision ? `; ${deprovision}` : ''}`;
-    kept.push(`namespace ${namespace} and everything in it`);
-    steps.push(`kubectl delete namespace ${namespace}`);
+  if (readOnly || env.keepTenantApplications) {
+    const why = set ? "the ApplicationSet's create-update policy" : 'Prune=false';
+    automatic = `nothing: Argo CD keeps Application ${app} (${why}) until a person deletes it`;
+    kept.push(`Application ${app}`);
+    if (readOnly) kept.push(`namespace ${namespace} (Delete=false)`);
+    const deleting = set ? '(no resources finalizer: its objects stay)' : readOnly ? '(its workloads go; the namespace stays)' : '(its namespace and everything in it go)';
+    if (deprovision) {
+      steps.push(`before this change is published, delete the Application: argocd app delete ${app} ${deleting}; its deprovision hook (${deprovision}) runs from the files still in git (argocd app get ${app} shows it until it has)`);
+    } else {
+      steps.push(`after the sync, delete the Application: argocd app delete ${app} ${deleting}`);
+    }
+    if (readOnly || set) steps.push(`when nothing in it is needed any more: kubectl delete namespace ${namespace}`);
   } else {
-    automatic = `Argo CD prunes Application ${app}, which deletes its namespace and everything in it${deprovision ? `; ${deprovision}` : ''}`;
+    automatic = set
+      ? `the ApplicationSet deletes Application ${app}; it has no resources finalizer, so its objects stay`
+      : `Argo CD prunes Application ${app}, which deletes its namespace and everything in it`;
+    if (set) {
+      kept.push(`namespace ${namespace} and everything in it`);
+      steps.push(`kubectl delete namespace ${namespace}`);
+    }
+    if (deprovision) {
+      kept.push(`what its provisioning hook made outside the cluster: its files leave git in the same sync, so Argo CD cannot run the deprovision hook`);
+      steps.push(`launch the deprovision job template by hand: ${deprovision}`);
+    }
   }
   return { environment: env.name, automatic, kept, steps };
 }
