@@ -60,6 +60,17 @@ export function exampleRepo(): string {
   return dir;
 }
 
+/** What {@link snapshotOf} returns: a copy of the snapshot in a new temp folder, or ({@link Snapshot.into}) in a given one. */
+export interface Snapshot<T> {
+  (): T;
+  /**
+   * A copy of the snapshot's repositories in `parent` (a folder of its own, such as the one
+   * {@link snapshotOf} gives its `make`): for a snapshot made from another one, which then starts
+   * from a copy instead of building everything again.
+   */
+  into(parent: string): T;
+}
+
 /**
  * Repositories made once per test file and copied for each caller: `make` builds them in the
  * folder it is given (remotes and clones side by side) and returns what the caller needs, paths
@@ -68,9 +79,9 @@ export function exampleRepo(): string {
  * share the commits `make` made (the same ids): use it where a caller needs its own repositories,
  * not a history no other repository has.
  */
-export function snapshotOf<T>(make: (parent: string) => T): () => T {
+export function snapshotOf<T>(make: (parent: string) => T): Snapshot<T> {
   let made: { parent: string; value: string } | undefined;
-  return () => {
+  const into = (copy: string): T => {
     if (made === undefined || !fs.existsSync(made.parent)) {
       const parent = tempDir('stoa-snapshot-');
       made = { parent, value: JSON.stringify(make(parent)) };
@@ -79,7 +90,6 @@ export function snapshotOf<T>(make: (parent: string) => T): () => T {
         if (fs.existsSync(path.join(dir, '.git')) || fs.existsSync(path.join(dir, 'objects'))) packObjects(dir);
       }
     }
-    const copy = tempDir('stoa-copy-');
     fs.cpSync(made.parent, copy, { recursive: true });
     const moved = (text: string) => text.split(made!.parent).join(copy);
     for (const entry of fs.readdirSync(copy)) {
@@ -90,6 +100,7 @@ export function snapshotOf<T>(make: (parent: string) => T): () => T {
     }
     return JSON.parse(moved(made.value)) as T;
   };
+  return Object.assign(() => into(tempDir('stoa-copy-')), { into });
 }
 
 /** An empty bare repository (a remote) and a clone of it. */

@@ -27,9 +27,9 @@ function makeSourceWithRemote(parent: string): SourceWithRemote {
  */
 const sourceWithRemote = snapshotOf(makeSourceWithRemote);
 
-/** {@link makeSourceWithRemote}, then its HEAD published into the envs checkout (pushed to the envs remote). */
+/** {@link sourceWithRemote} (a copy, in `parent`), then its HEAD published into the envs checkout (pushed to the envs remote). */
 function makePublishedOnce(parent: string): SourceWithRemote {
-  const made = makeSourceWithRemote(parent);
+  const made = sourceWithRemote.into(parent);
   publish({ projectDir: made.source, repo: made.envs });
   return made;
 }
@@ -50,7 +50,7 @@ function envsHead(remote: string): string {
 
 /** Published A then B; the source checked out at A again (made once, copied for each test). */
 const publishedTwice = snapshotOf((parent) => {
-  const { source, envs, envsRemote } = makePublishedOnce(parent);
+  const { source, envs, envsRemote } = publishedOnce.into(parent);
   const a = git(source, ['rev-parse', 'HEAD']).trim();
   const b = change(source, 'promote dev to staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
   git(source, ['push', '--quiet', 'origin', 'main']);
@@ -160,7 +160,7 @@ describe('publish goes only forward', () => {
 describe('publish guards read-only environments', () => {
   /** prod at stoa-portal 1.4.0 and with initech, published (made once, copied for each test). */
   const prodPublished = snapshotOf((parent) => {
-    const { source, envs, envsRemote } = makeSourceWithRemote(parent);
+    const { source, envs, envsRemote } = sourceWithRemote.into(parent);
     change(source, 'staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     change(source, 'prod', () => promote({ projectDir: source, from: 'staging', to: 'prod' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
