@@ -29,7 +29,19 @@ function toCel(value: unknown): unknown {
   return value;
 }
 
-interface Request { operation: 'CREATE' | 'UPDATE' | 'DELETE'; username: string; groups?: string[]; object: unknown; oldObject?: unknown }
+interface Request {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE'; username: string; groups?: string[]; object: unknown; oldObject?: unknown;
+  /** The request's group and resource: by default the object's (or old object's) API group and its kind in the plural. */
+  resource?: { group: string; resource: string };
+}
+
+/** The group and resource (plural, lower case) of an object, as the API server names them in `request.resource`. */
+function resourceOf(object: any): { group: string; resource: string } {
+  const apiVersion = String(object?.apiVersion ?? 'v1');
+  const kind = String(object?.kind ?? '').toLowerCase();
+  const resource = kind.endsWith('s') ? `${kind}es` : kind.endsWith('y') ? `${kind.slice(0, -1)}ies` : `${kind}s`;
+  return { group: apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '', resource };
+}
 
 /**
  * What @bufbuild/cel's run() gives (parse, plan, evaluate; an error as a CelError, never thrown),
@@ -49,13 +61,20 @@ function run(expression: string, bindings: Parameters<ReturnType<typeof plan>>[0
   }
 }
 
-/** The messages of the validations of `vap` that deny `request` (none: admitted). */
+/**
+ * The messages of the validations of `vap` that deny `request` (none: admitted). A match condition
+ * that is false skips the policy; one that fails to evaluate denies (failurePolicy: Fail).
+ */
 function denials(vap: any, request: Request): string[] {
+  const resource = request.resource ?? resourceOf(request.object ?? request.oldObject);
   const bindings: Record<string, unknown> = {
     object: toCel(request.object ?? null),
     oldObject: toCel(request.oldObject ?? null),
-    request: toCel({ operation: request.operation, userInfo: { username: request.username, groups: request.groups ?? ['system:authenticated'] } }),
+    request: toCel({ operation: request.operation, resource: { ...resource, version: 'v1' }, userInfo: { username: request.username, groups: request.groups ?? ['system:authenticated'] } }),
   };
+  const conditions = (vap.spec.matchConditions ?? []).map((c: any) => run(c.expression, bindings as any));
+  if (conditions.some((c: unknown) => c !== true && c !== false)) return ['a match condition failed'];
+  if (conditions.includes(false)) return [];
   const variables = new Map<string, unknown>();
   bindings.variables = variables;
   for (const v of vap.spec.variables ?? []) variables.set(v.name, run(v.expression, bindings as any));
@@ -65,6 +84,8 @@ function denials(vap: any, request: Request): string[] {
 /** Who Argo CD writes to the example's clusters as: they are not the one it runs in, and were added with `argocd cluster add`. */
 const ARGOCD = 'system:serviceaccount:kube-system:argocd-manager';
 const PERSON = 'alice@stoa.example.com';
+/** The ClusterExternalSecret controller finalizes the namespaces it writes to (External Secrets' clusterexternalsecret_controller.go). */
+const ESO_NAMESPACE_WRITER = 'system:serviceaccount:external-secrets:external-secrets';
 
 /** What the offline rule finds in `object` alone. */
 function offline(rule: PolicyRule, object: any): boolean {
@@ -236,12 +257,182 @@ describe('in a read-only environment only Argo CD writes what it syncs', () => {
   });
 });
 
+describe('in a read-only environment the kinds operators also write: a person\'s edit is refused, Argo CD\'s and the operator\'s own writes pass', () => {
+  const vap = policy('prod', 'argocd-only');
+  const tenant = (file: string) => at(example, `prod/tenants/acme/${file}`);
+  const edit = (object: any, change: (copy: any) => void) => { const copy = JSON.parse(JSON.stringify(object)); change(copy); return copy; };
+  const withFinalizer = (object: any, finalizer: string) => edit(object, (c) => { c.metadata.finalizers = [...(c.metadata.finalizers ?? []), finalizer]; });
+  const relabelled = (object: any) => edit(object, (c) => { c.metadata.labels = { ...c.metadata.labels, 'stoa.io/tier': 'bronze' }; });
+  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gateway-routes', namespace: 'tenant-acme', labels: { 'stoa.io/tenant': 'acme' } }, data: { 'routes.yaml': 'a: 1' } };
+  const hpa = at(example, 'dev/tenants/globex/horizontalpodautoscaler-gateway.yaml');
+  const kedaHpa = edit(hpa, (c) => { c.metadata = { name: 'keda-hpa-gateway', namespace: 'tenant-acme', ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'gateway' }] }; });
+  const ROLLOUTS = 'system:serviceaccount:argo-rollouts:argo-rollouts';
+  const KEDA = 'system:serviceaccount:keda:keda-operator';
+  const ESO = 'system:serviceaccount:external-secrets:external-secrets';
+
+  /** Each kind the policy newly covers, what a person's `kubectl edit` of it changes, and what its operator writes. */
+  const KINDS: Array<{ kind: string; object: any; spec: (c: any) => void; operator?: { name: string; request: Request } }> = [
+    {
+      kind: 'Rollout', object: tenant('rollout-gateway.yaml'), spec: (c) => { c.spec.strategy.canary.steps = [{ setWeight: 100 }]; },
+      // The controller's own update: its revision annotation (and spec.replicas when unset).
+      operator: { name: 'the Rollouts controller annotating its revision', request: { operation: 'UPDATE', username: ROLLOUTS, oldObject: tenant('rollout-gateway.yaml'), object: edit(tenant('rollout-gateway.yaml'), (c) => { c.metadata.annotations = { 'rollout.argoproj.io/revision': '2' }; }) } },
+    },
+    { kind: 'AnalysisTemplate', object: tenant('analysistemplate-gateway-success-rate.yaml'), spec: (c) => { c.spec.metrics[0].successCondition = 'true'; } },
+    {
+      kind: 'ScaledObject', object: tenant('scaledobject-gateway.yaml'), spec: (c) => { c.spec.maxReplicaCount = 1; },
+      operator: { name: 'KEDA labelling and finalizing its ScaledObject', request: { operation: 'UPDATE', username: KEDA, oldObject: tenant('scaledobject-gateway.yaml'), object: edit(withFinalizer(tenant('scaledobject-gateway.yaml'), 'finalizer.keda.sh'), (c) => { c.metadata.labels['scaledobject.keda.sh/name'] = 'gateway'; }) } },
+    },
+    {
+      kind: 'ExternalSecret', object: tenant('externalsecret-upstream-api-key.yaml'), spec: (c) => { c.spec.target = { name: 'elsewhere' }; },
+      operator: { name: 'External Secrets finalizing its ExternalSecret', request: { operation: 'UPDATE', username: ESO, oldObject: tenant('externalsecret-upstream-api-key.yaml'), object: withFinalizer(tenant('externalsecret-upstream-api-key.yaml'), 'externalsecrets.external-secrets.io/externalsecret-cleanup') } },
+    },
+    {
+      kind: 'SecretStore', object: tenant('secretstore-tenant-secrets.yaml'), spec: (c) => { c.spec.provider = { fake: { data: [] } }; },
+      operator: { name: 'External Secrets finalizing its SecretStore', request: { operation: 'UPDATE', username: ESO, oldObject: tenant('secretstore-tenant-secrets.yaml'), object: withFinalizer(tenant('secretstore-tenant-secrets.yaml'), 'secretstore.externalsecrets.io/finalizer') } },
+    },
+    { kind: 'PodMonitor', object: tenant('podmonitor-gateway.yaml'), spec: (c) => { c.spec.podMetricsEndpoints = []; } },
+    { kind: 'ConfigMap', object: configMap, spec: (c) => { c.data['routes.yaml'] = 'a: 2'; } },
+    {
+      kind: 'HorizontalPodAutoscaler', object: kedaHpa, spec: (c) => { c.spec.maxReplicas = 1; },
+      operator: { name: 'KEDA updating the HPA of its ScaledObject', request: { operation: 'UPDATE', username: KEDA, oldObject: kedaHpa, object: edit(kedaHpa, (c) => { c.spec.maxReplicas = 20; }) } },
+    },
+  ];
+
+  test('the example renders every kind listed here that prod syncs, and the policy matches each', () => {
+    const matched = new Set(vap.spec.matchConstraints.resourceRules.flatMap((r: any) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}`)));
+    for (const { object } of KINDS) {
+      const { group, resource } = resourceOf(object);
+      expect(matched).toContain(`${group}/${resource}`);
+    }
+    for (const kind of ['ServiceMonitor', 'PrometheusRule', 'TriggerAuthentication', 'Job']) {
+      const { group, resource } = resourceOf({ apiVersion: { ServiceMonitor: 'monitoring.coreos.com/v1', PrometheusRule: 'monitoring.coreos.com/v1', TriggerAuthentication: 'keda.sh/v1alpha1', Job: 'batch/v1' }[kind], kind });
+      expect(matched).toContain(`${group}/${resource}`);
+    }
+  });
+
+  describe.each(KINDS.map((k) => [k.kind, k] as const))('%s', (_kind, { object, spec, operator }) => {
+    const changed = edit(object, spec);
+    test('a person\'s edit of its spec or data, of its labels, its creation and deletion are refused in prod', () => {
+      for (const request of [
+        { operation: 'UPDATE', username: PERSON, object: changed, oldObject: object },
+        { operation: 'UPDATE', username: PERSON, object: relabelled(object), oldObject: object },
+        { operation: 'CREATE', username: PERSON, object },
+        { operation: 'DELETE', username: PERSON, object: null, oldObject: object },
+      ] as Request[]) {
+        expect({ operation: request.operation, denied: denials(vap, request) }).toEqual({ operation: request.operation, denied: [expect.stringContaining('(read-only-manual-sync)')] });
+      }
+    });
+
+    test('Argo CD\'s edit, creation and deletion pass', () => {
+      expect(denials(vap, { operation: 'UPDATE', username: ARGOCD, object: changed, oldObject: object })).toEqual([]);
+      expect(denials(vap, { operation: 'CREATE', username: ARGOCD, object })).toEqual([]);
+      expect(denials(vap, { operation: 'DELETE', username: ARGOCD, object: null, oldObject: object })).toEqual([]);
+    });
+
+    if (operator) {
+      test(`${operator.name} passes; the same user changing what git declares does not`, () => {
+        expect(denials(vap, operator.request)).toEqual([]);
+        if (operator.request.username !== ROLLOUTS && object.kind !== 'HorizontalPodAutoscaler') {
+          expect(denials(vap, { ...operator.request, object: changed })).toHaveLength(1);
+        }
+      });
+    }
+
+    test('a person\'s edit passes in dev: no dev policy refuses it', () => {
+      const dev = example.filter((o) => o.path.startsWith('dev/platform/admission/') && o.object.kind === 'ValidatingAdmissionPolicy').map((o) => o.object);
+      const { group, resource } = resourceOf(object);
+      const matching = dev.filter((p) => p.spec.matchConstraints.resourceRules.some((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.operations.includes('UPDATE')));
+      for (const p of matching) expect({ policy: p.metadata.name, denied: denials(p, { operation: 'UPDATE', username: PERSON, object: changed, oldObject: object }) }).toEqual({ policy: p.metadata.name, denied: [] });
+      expect(policy('dev', 'argocd-only')).toBeUndefined();
+    });
+  });
+
+  test('of a custom resource, anyone\'s change of its finalizers alone passes (an operator\'s cleanup, a person unsticking a deletion); of a built-in kind it does not', () => {
+    for (const file of ['rollout-gateway.yaml', 'scaledobject-gateway.yaml', 'externalsecret-upstream-api-key.yaml', 'podmonitor-gateway.yaml', 'analysistemplate-gateway-success-rate.yaml']) {
+      const object = tenant(file);
+      expect({ file, denied: denials(vap, { operation: 'UPDATE', username: PERSON, object: withFinalizer(object, 'example.com/cleanup'), oldObject: object }) }).toEqual({ file, denied: [] });
+      expect({ file, denied: denials(vap, { operation: 'UPDATE', username: PERSON, object, oldObject: withFinalizer(object, 'example.com/cleanup') }) }).toEqual({ file, denied: [] });
+      // An annotation is not a finalizer: KEDA's paused-replicas would scale prod to zero.
+      const annotated = edit(object, (c) => { c.metadata.annotations = { ...c.metadata.annotations, 'autoscaling.keda.sh/paused-replicas': '0' }; });
+      expect({ file, denied: denials(vap, { operation: 'UPDATE', username: PERSON, object: annotated, oldObject: object }) }).toEqual({ file, denied: [expect.stringContaining('(read-only-manual-sync)')] });
+      // Nor an owner reference, which lets the garbage collector delete the object.
+      const owned = edit(object, (c) => { c.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: '1' }]; });
+      expect({ file, denied: denials(vap, { operation: 'UPDATE', username: PERSON, object: owned, oldObject: object }) }).toHaveProperty('denied.length', 1);
+    }
+    const service = at(example, 'prod/tenants/acme/service-gateway.yaml');
+    expect(denials(vap, { operation: 'UPDATE', username: PERSON, object: withFinalizer(service, 'example.com/cleanup'), oldObject: service })).toHaveLength(1);
+  });
+
+  test('each operator is trusted for what it writes only', () => {
+    const rollout = tenant('rollout-gateway.yaml');
+    const scaled = tenant('scaledobject-gateway.yaml');
+    // KEDA creates and deletes the HPA of a ScaledObject, and no other HPA.
+    expect(denials(vap, { operation: 'CREATE', username: KEDA, object: kedaHpa })).toEqual([]);
+    expect(denials(vap, { operation: 'DELETE', username: KEDA, object: null, oldObject: kedaHpa })).toEqual([]);
+    expect(denials(vap, { operation: 'UPDATE', username: KEDA, object: edit(hpa, (c) => { c.spec.maxReplicas = 1; }), oldObject: hpa })).toHaveLength(1);
+    // ... and no Rollout, nor the spec of a ScaledObject.
+    expect(denials(vap, { operation: 'UPDATE', username: KEDA, object: edit(rollout, (c) => { c.metadata.labels.x = 'y'; }), oldObject: rollout })).toHaveLength(1);
+    expect(denials(vap, { operation: 'UPDATE', username: KEDA, object: edit(scaled, (c) => { c.spec.minReplicaCount = 0; }), oldObject: scaled })).toHaveLength(1);
+    // The Rollouts controller updates Rollouts, and creates or deletes none, nor writes a ScaledObject or a Service.
+    expect(denials(vap, { operation: 'UPDATE', username: ROLLOUTS, object: edit(rollout, (c) => { c.spec.replicas = 1; }), oldObject: rollout })).toEqual([]);
+    expect(denials(vap, { operation: 'DELETE', username: ROLLOUTS, object: null, oldObject: rollout })).toHaveLength(1);
+    expect(denials(vap, { operation: 'UPDATE', username: ROLLOUTS, object: edit(scaled, (c) => { c.metadata.labels.x = 'y'; }), oldObject: scaled })).toHaveLength(1);
+    const service = at(example, 'prod/tenants/acme/service-gateway.yaml');
+    expect(denials(vap, { operation: 'UPDATE', username: ROLLOUTS, object: edit(service, (c) => { c.spec.selector.x = 'y'; }), oldObject: service })).toHaveLength(1);
+    // External Secrets may not rewrite an ExternalSecret's spec, nor delete it.
+    const es = tenant('externalsecret-upstream-api-key.yaml');
+    expect(denials(vap, { operation: 'DELETE', username: ESO, object: null, oldObject: es })).toHaveLength(1);
+  });
+
+  test('the operators\' users are props: other names replace the defaults', () => {
+    const objects = renderedExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.admission = { breakGlassGroups: ['stoa-oncall'] }; }));
+    const rendered = at(objects, 'prod/platform/admission/validatingadmissionpolicy-prod-stoa-argocd-only.yaml');
+    const variable = (name: string) => rendered.spec.variables.find((v: any) => v.name === name).expression;
+    expect([variable('rolloutsControllers'), variable('kedaOperators'), variable('externalSecretsControllers')]).toEqual([
+      `['${ROLLOUTS}']`, `['${KEDA}']`, `['${ESO}']`,
+    ]);
+  });
+});
+
+describe('in a read-only environment a platform or tenant namespace keeps its labels and is not deleted, but by Argo CD', () => {
+  const vap = policy('prod', 'argocd-only-namespaces');
+  const namespace = at(example, 'prod/tenants/acme/namespace-tenant-acme.yaml');
+  const hooks = at(example, 'prod/platform/hooks/namespace-stoa-hooks.yaml');
+  const unlabelled = (ns: any, change: (labels: Record<string, string>) => void) => {
+    const copy = JSON.parse(JSON.stringify(ns));
+    change(copy.metadata.labels);
+    return copy;
+  };
+  const other = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-x', labels: { 'kubernetes.io/metadata.name': 'team-x' } } };
+
+  test.each<[string, boolean, Request]>([
+    ['a person removing the tenant label (which unbinds every tenant policy)', false, { operation: 'UPDATE', username: PERSON, object: unlabelled(namespace, (l) => { delete l['stoa.io/tenant']; }), oldObject: namespace }],
+    ['a person changing the tenant label', false, { operation: 'UPDATE', username: PERSON, object: unlabelled(namespace, (l) => { l['stoa.io/tenant'] = 'globex'; }), oldObject: namespace }],
+    ['a person lowering its Pod Security level', false, { operation: 'UPDATE', username: PERSON, object: unlabelled(namespace, (l) => { l['pod-security.kubernetes.io/enforce'] = 'privileged'; }), oldObject: namespace }],
+    ['a person deleting a tenant namespace', false, { operation: 'DELETE', username: PERSON, object: null, oldObject: namespace }],
+    ['a person deleting a platform namespace', false, { operation: 'DELETE', username: PERSON, object: null, oldObject: hooks }],
+    ['a person deleting stoa-system (no labels of its own)', false, { operation: 'DELETE', username: PERSON, object: null, oldObject: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'stoa-system' } } }],
+    ['a person adding the tenant label to another namespace', false, { operation: 'UPDATE', username: PERSON, object: unlabelled(other, (l) => { l['stoa.io/tenant'] = 'x'; }), oldObject: other }],
+    ['Argo CD removing the label', true, { operation: 'UPDATE', username: ARGOCD, object: unlabelled(namespace, (l) => { delete l['stoa.io/tenant']; }), oldObject: namespace }],
+    ['Argo CD deleting a tenant namespace', true, { operation: 'DELETE', username: ARGOCD, object: null, oldObject: namespace }],
+    ['the break-glass group deleting it', true, { operation: 'DELETE', username: PERSON, groups: ['system:masters'], object: null, oldObject: namespace }],
+    ['a controller adding a finalizer or an annotation (labels kept)', true, { operation: 'UPDATE', username: ESO_NAMESPACE_WRITER, object: { ...namespace, metadata: { ...namespace.metadata, finalizers: ['externalsecrets.external-secrets.io/externalsecret-cleanup'], annotations: { a: 'b' } } }, oldObject: namespace }],
+    ['a person deleting a namespace that is neither the platform\'s nor a tenant\'s (the policy does not apply)', true, { operation: 'DELETE', username: PERSON, object: null, oldObject: other }],
+  ])('%s: admitted %s', (_name, admitted, request) => {
+    expect(denials(vap, request).length === 0).toBe(admitted);
+  });
+
+  test('only read-only environments have it', () => {
+    expect(policy('dev', 'argocd-only-namespaces')).toBeUndefined();
+  });
+});
+
 describe('the rendered policies and bindings', () => {
   test.each(['dev', 'staging', 'prod'])('%s: every policy is bound, denying, only in the platform\'s and tenants\' namespaces; failures deny', (env) => {
     const objects = example.filter((o) => o.path.startsWith(`${env}/platform/admission/`)).map((o) => o.object);
     const policies = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy');
     const bindings = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
-    expect(policies.length).toBe(env === 'prod' ? 4 : 3);
+    expect(policies.length).toBe(env === 'prod' ? 5 : 3);
     for (const p of policies) {
       expect(p.apiVersion).toBe('admissionregistration.k8s.io/v1');
       expect(p.spec.failurePolicy).toBe('Fail');
@@ -250,6 +441,14 @@ describe('the rendered policies and bindings', () => {
     for (const b of bindings) {
       expect(policies.map((p) => p.metadata.name)).toContain(b.spec.policyName);
       expect(b.spec.validationActions).toEqual(['Deny']);
+      if (b.spec.policyName === `${env}-stoa-argocd-only-namespaces`) {
+        // Bound to every namespace, it matches Namespace objects only, and its match conditions pick the platform's and the tenants'.
+        expect(b.spec.matchResources.namespaceSelector).toEqual({});
+        const vap = policies.find((p) => p.metadata.name === b.spec.policyName);
+        expect(vap.spec.matchConstraints.resourceRules.map((r: any) => [r.apiGroups, r.resources])).toEqual([[[''], ['namespaces']]]);
+        expect(vap.spec.matchConditions).toHaveLength(1);
+        continue;
+      }
       expect([
         { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['stoa-system', 'stoa-hooks'] }] },
         { matchExpressions: [{ key: 'stoa.io/tenant', operator: 'Exists' }] },

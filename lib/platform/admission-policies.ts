@@ -2,19 +2,25 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GroupKind } from '../argocd/argo-project';
 import {
-  AdmissionValidation, AdmissionVariable, argoCdOnlyValidation, defaultDenyValidation, secretDataValidation, WORKLOAD_RESOURCES,
-  WORKLOAD_VALIDATIONS, WORKLOAD_VARIABLES,
+  AdmissionValidation, AdmissionVariable, argoCdOnlyValidation, CHANGE_VARIABLES, defaultDenyValidation, namespaceGuardValidation, secretDataValidation,
+  WORKLOAD_RESOURCES, WORKLOAD_VALIDATIONS, WORKLOAD_VARIABLES,
 } from './admission-rules';
 
-/** Where a policy applies: the platform's namespaces (by name), tenant namespaces (by label). */
-type Scope = 'platform' | 'tenants';
+/**
+ * Where a policy applies: the platform's namespaces (by name), tenant namespaces (by label), or
+ * every namespace (`all`: a policy on Namespace objects, narrowed by its match conditions).
+ */
+type Scope = 'platform' | 'tenants' | 'all';
 
 /** The policies {@link AdmissionPolicies} renders, by base name, with the namespaces each is bound to: nothing outside the platform's own namespaces. */
 const POLICIES = (readOnly: boolean): Array<{ base: string; scopes: Scope[] }> => [
   { base: 'workloads', scopes: ['platform', 'tenants'] },
   { base: 'tenant-secrets', scopes: ['tenants'] },
   { base: 'tenant-default-deny', scopes: ['tenants'] },
-  ...(readOnly ? [{ base: 'argocd-only', scopes: ['platform', 'tenants'] as Scope[] }] : []),
+  ...(readOnly ? [
+    { base: 'argocd-only', scopes: ['platform', 'tenants'] as Scope[] },
+    { base: 'argocd-only-namespaces', scopes: ['all'] as Scope[] },
+  ] : []),
 ];
 
 /** A binding's name: `<policy>-<scope>`. */
@@ -61,6 +67,27 @@ export interface AdmissionPoliciesProps {
    */
   readonly controllers?: readonly string[];
   /**
+   * The Argo Rollouts controller's users, trusted by the read-only policy to update Rollouts (it
+   * sets their revision annotations and an unset `spec.replicas`; status goes through `/status`),
+   * nothing else.
+   * @default ['system:serviceaccount:argo-rollouts:argo-rollouts'] (the ServiceAccount of Argo Rollouts' `manifests/install.yaml`, applied in namespace argo-rollouts)
+   */
+  readonly rolloutsControllers?: readonly string[];
+  /**
+   * The KEDA operator's users, trusted by the read-only policy to create, update and delete the
+   * HPAs it makes for ScaledObjects (named `keda-hpa-<ScaledObject>`) and to change the metadata
+   * (its `scaledobject.keda.sh/name` label, finalizers) of ScaledObjects and TriggerAuthentications,
+   * never their spec.
+   * @default ['system:serviceaccount:keda:keda-operator'] (the KEDA Helm chart's `serviceAccount.operator.name`, installed in namespace keda)
+   */
+  readonly kedaOperators?: readonly string[];
+  /**
+   * External Secrets' controller users, trusted by the read-only policy to change the metadata
+   * (finalizers) of ExternalSecrets and SecretStores, never their spec.
+   * @default ['system:serviceaccount:external-secrets:external-secrets'] (the Helm chart's service account, named after a release `external-secrets` in namespace external-secrets)
+   */
+  readonly externalSecretsControllers?: readonly string[];
+  /**
    * Groups that may write anything despite the policies (a documented break-glass).
    * @default ['system:masters']
    */
@@ -68,18 +95,40 @@ export interface AdmissionPoliciesProps {
 }
 
 /**
- * The resources whose objects Argo CD syncs and only the cluster's own controllers write besides
- * (their status and scale subresources are not matched: HPAs and KEDA scale through `/scale`).
- * Custom resources are left out: their operators write them too (KEDA adds finalizers to
- * ScaledObjects, External Secrets and Argo Rollouts update theirs).
+ * The built-in resources whose objects Argo CD syncs into the platform's and tenants' namespaces,
+ * and only the cluster's own controllers write besides (their status and scale subresources are
+ * not matched: HPAs and KEDA scale through `/scale`); the KEDA operator writes its `keda-hpa-*` HPAs.
  */
 const ARGOCD_OWNED: ReadonlyArray<{ readonly group: string; readonly resources: readonly string[] }> = [
   { group: 'apps', resources: ['deployments', 'statefulsets', 'daemonsets'] },
-  { group: '', resources: ['services', 'serviceaccounts', 'resourcequotas', 'limitranges'] },
+  { group: '', resources: ['services', 'serviceaccounts', 'resourcequotas', 'limitranges', 'configmaps'] },
+  { group: 'batch', resources: ['jobs'] },
+  { group: 'autoscaling', resources: ['horizontalpodautoscalers'] },
   { group: 'networking.k8s.io', resources: ['ingresses', 'networkpolicies'] },
   { group: 'rbac.authorization.k8s.io', resources: ['roles', 'rolebindings'] },
   { group: 'policy', resources: ['poddisruptionbudgets'] },
 ];
+
+/**
+ * The custom resources the platform renders (or may: every kind of these groups it has a construct
+ * for), written by Argo CD and, in their metadata only, by their operators: anyone may change their
+ * finalizers alone; their spec only Argo CD.
+ */
+const ARGOCD_OWNED_CUSTOM: ReadonlyArray<{ readonly group: string; readonly resources: readonly string[] }> = [
+  { group: 'argoproj.io', resources: ['rollouts', 'analysistemplates'] },
+  { group: 'keda.sh', resources: ['scaledobjects', 'triggerauthentications'] },
+  { group: 'external-secrets.io', resources: ['externalsecrets', 'secretstores'] },
+  { group: 'monitoring.coreos.com', resources: ['podmonitors', 'servicemonitors', 'prometheusrules'] },
+];
+
+/** Default {@link AdmissionPoliciesProps.rolloutsControllers}. */
+export const DEFAULT_ROLLOUTS_CONTROLLERS: readonly string[] = ['system:serviceaccount:argo-rollouts:argo-rollouts'];
+
+/** Default {@link AdmissionPoliciesProps.kedaOperators}. */
+export const DEFAULT_KEDA_OPERATORS: readonly string[] = ['system:serviceaccount:keda:keda-operator'];
+
+/** Default {@link AdmissionPoliciesProps.externalSecretsControllers}. */
+export const DEFAULT_EXTERNAL_SECRETS_CONTROLLERS: readonly string[] = ['system:serviceaccount:external-secrets:external-secrets'];
 
 /** Default {@link AdmissionPoliciesProps.secretWriters}. */
 export const DEFAULT_SECRET_WRITERS: readonly string[] = ['system:serviceaccount:external-secrets:external-secrets', 'system:serviceaccount:cert-manager:cert-manager'];
@@ -116,8 +165,15 @@ export class AdmissionPolicies extends Construct {
     const selectors: Record<Scope, unknown> = {
       platform: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...props.platformNamespaces] }] },
       tenants: { matchExpressions: [{ key: props.tenantLabel, operator: 'Exists' }] },
+      // Empty: every namespace (the policy's match conditions pick the platform's and the tenants').
+      all: {},
     };
-    const specs: Record<string, { resourceRules: unknown[]; variables: readonly AdmissionVariable[]; validations: readonly AdmissionValidation[] }> = {
+    const breakGlass: AdmissionVariable = { name: 'breakGlass', expression: cel(props.breakGlassGroups ?? ['system:masters']) };
+    // The tenant label as a CEL string literal.
+    const tenantLabel = cel([props.tenantLabel]).slice(1, -1);
+    const specs: Record<string, {
+      resourceRules: unknown[]; matchConditions?: readonly AdmissionVariable[]; variables: readonly AdmissionVariable[]; validations: readonly AdmissionValidation[];
+    }> = {
       'workloads': { resourceRules: rules(WORKLOAD_RESOURCES, ['CREATE', 'UPDATE']), variables: [argocd, ...WORKLOAD_VARIABLES], validations: WORKLOAD_VALIDATIONS },
       'tenant-secrets': {
         resourceRules: rules([{ group: '', resources: ['secrets'] }], ['CREATE', 'UPDATE']),
@@ -130,9 +186,32 @@ export class AdmissionPolicies extends Construct {
         validations: [defaultDenyValidation(props.defaultDenyPolicy)],
       },
       'argocd-only': {
-        resourceRules: rules(ARGOCD_OWNED, ['CREATE', 'UPDATE', 'DELETE']),
-        variables: [{ name: 'trusted', expression: trustedInReadOnly }, { name: 'breakGlass', expression: cel(props.breakGlassGroups ?? ['system:masters']) }],
-        validations: [argoCdOnlyValidation()],
+        resourceRules: rules([...ARGOCD_OWNED, ...ARGOCD_OWNED_CUSTOM], ['CREATE', 'UPDATE', 'DELETE']),
+        variables: [
+          { name: 'trusted', expression: trustedInReadOnly }, breakGlass,
+          { name: 'rolloutsControllers', expression: cel(props.rolloutsControllers ?? DEFAULT_ROLLOUTS_CONTROLLERS) },
+          { name: 'kedaOperators', expression: cel(props.kedaOperators ?? DEFAULT_KEDA_OPERATORS) },
+          { name: 'externalSecretsControllers', expression: cel(props.externalSecretsControllers ?? DEFAULT_EXTERNAL_SECRETS_CONTROLLERS) },
+          ...CHANGE_VARIABLES,
+        ],
+        validations: [argoCdOnlyValidation(ARGOCD_OWNED_CUSTOM.map((r) => r.group))],
+      },
+      // For a Namespace, the API server matches a binding's namespaceSelector against the Namespace
+      // itself, and on CREATE and UPDATE against the new object (k8s.io/apiserver
+      // .../predicates/namespace/matcher.go, GetNamespaceLabels): a binding selecting tenant
+      // namespaces by their label never sees the update that removes it. So this policy is bound to
+      // every namespace, and its match conditions pick the platform's by name and the tenants' by
+      // the label before (oldObject) or after the change.
+      'argocd-only-namespaces': {
+        resourceRules: rules([{ group: '', resources: ['namespaces'] }], ['UPDATE', 'DELETE']),
+        matchConditions: [{
+          name: 'platform-or-tenant-namespace',
+          expression: `oldObject.metadata.name in ${cel(props.platformNamespaces)} || `
+            + `(has(oldObject.metadata.labels) && ${tenantLabel} in oldObject.metadata.labels) || `
+            + `(object != null && has(object.metadata.labels) && ${tenantLabel} in object.metadata.labels)`,
+        }],
+        variables: [{ name: 'trusted', expression: trusted }, breakGlass],
+        validations: [namespaceGuardValidation()],
       },
     };
     for (const { base, scopes } of POLICIES(props.readOnly ?? false)) {
@@ -145,6 +224,7 @@ export class AdmissionPolicies extends Construct {
         spec: {
           failurePolicy: 'Fail',
           matchConstraints: { resourceRules: spec.resourceRules },
+          matchConditions: spec.matchConditions?.map((c) => ({ name: c.name, expression: c.expression })),
           variables: spec.variables.map((v) => ({ name: v.name, expression: v.expression })),
           validations: spec.validations.map((v) => ({ expression: v.expression, message: `${v.message} (${v.rule})` })),
         },

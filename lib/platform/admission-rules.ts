@@ -124,11 +124,77 @@ export function defaultDenyValidation(policyName: string): AdmissionValidation {
   };
 }
 
-/** In a read-only environment, the objects Argo CD syncs are written by Argo CD alone (and the controllers that clean up after it). */
-export function argoCdOnlyValidation(): AdmissionValidation {
+/**
+ * Metadata a write may change without editing what git declares: the server's own fields
+ * (resourceVersion, generation, managedFields) and finalizers, which operators add to their objects.
+ */
+const UNDECLARED_METADATA = "['finalizers', 'resourceVersion', 'generation', 'managedFields']";
+
+/**
+ * What an UPDATE changes, for the read-only policy: `metadataOnly`, nothing outside `metadata`
+ * (spec, data, everything else equal, as maps); `finalizersOnly`, not even labels, annotations or
+ * owner references (a label or an annotation changes behaviour: KEDA's `paused-replicas`, Argo
+ * CD's sync options; an owner reference lets the garbage collector delete the object).
+ */
+export const CHANGE_VARIABLES: readonly AdmissionVariable[] = [
+  {
+    name: 'metadataOnly',
+    expression: "request.operation == 'UPDATE' && object.all(k, k == 'metadata' || (k in oldObject && object[k] == oldObject[k])) && "
+      + "oldObject.all(k, k == 'metadata' || k in object)",
+  },
+  {
+    name: 'finalizersOnly',
+    expression: `variables.metadataOnly && object.metadata.all(k, k in ${UNDECLARED_METADATA} || (k in oldObject.metadata && object.metadata[k] == oldObject.metadata[k])) && `
+      + `oldObject.metadata.all(k, k in ${UNDECLARED_METADATA} || k in object.metadata)`,
+  },
+];
+
+/** The request's resource is `group`'s `resource` (any of them when omitted). */
+const resourceIs = (group: string, resource?: string) => `request.resource.group == '${group}'${resource ? ` && request.resource.resource == '${resource}'` : ''}`;
+const USER = 'request.userInfo.username';
+
+/**
+ * What each operator writes in objects Argo CD syncs, and nothing more (its status and scale go
+ * through subresources, which are not matched): the Argo Rollouts controller updates Rollouts
+ * (revision annotations, `spec.replicas` when unset); the KEDA operator creates, updates and
+ * deletes the HPA of each ScaledObject (`keda-hpa-<name>`) and labels and finalizes ScaledObjects
+ * and TriggerAuthentications; External Secrets finalizes ExternalSecrets and SecretStores.
+ * Uses the variables `rolloutsControllers`, `kedaOperators`, `externalSecretsControllers` and {@link CHANGE_VARIABLES}.
+ */
+const OPERATOR_WRITE = `(${resourceIs('argoproj.io', 'rollouts')} && request.operation == 'UPDATE' && ${USER} in variables.rolloutsControllers) || `
+  + `(${resourceIs('autoscaling', 'horizontalpodautoscalers')} && ${USER} in variables.kedaOperators && `
+  + "(request.operation == 'DELETE' ? oldObject : object).metadata.name.startsWith('keda-hpa-')) || "
+  + `(${resourceIs('keda.sh')} && ${USER} in variables.kedaOperators && variables.metadataOnly) || `
+  + `(${resourceIs('external-secrets.io')} && ${USER} in variables.externalSecretsControllers && variables.metadataOnly)`;
+
+const BREAK_GLASS = 'request.userInfo.groups.exists(g, g in variables.breakGlass)';
+
+/**
+ * In a read-only environment, the objects Argo CD syncs are written by Argo CD alone (and the
+ * controllers that clean up after it); each operator only what it writes ({@link OPERATOR_WRITE});
+ * of a custom resource (API groups `customGroups`), anyone may change the finalizers alone.
+ */
+export function argoCdOnlyValidation(customGroups: readonly string[]): AdmissionValidation {
+  const groups = `[${customGroups.map((g) => `'${g}'`).join(', ')}]`;
   return {
     rule: 'read-only-manual-sync',
-    expression: `${TRUSTED_WRITER} || request.userInfo.groups.exists(g, g in variables.breakGlass)`,
+    expression: `${TRUSTED_WRITER} || ${BREAK_GLASS} || ${OPERATOR_WRITE} || `
+      + `(request.resource.group in ${groups} && variables.finalizersOnly)`,
     message: 'in a read-only environment only Argo CD writes what git declares: change the envs repo and sync',
+  };
+}
+
+/**
+ * In a read-only environment a platform or tenant namespace (the policy's match conditions) is
+ * deleted, and its labels changed, by Argo CD alone: its tenant label binds every tenant policy,
+ * its `pod-security.kubernetes.io` labels set what its pods may do. Other updates (a controller's
+ * finalizer or annotation) pass.
+ */
+export function namespaceGuardValidation(): AdmissionValidation {
+  return {
+    rule: 'read-only-namespaces',
+    expression: `${TRUSTED_WRITER} || ${BREAK_GLASS} || (request.operation == 'UPDATE' && `
+      + '(has(object.metadata.labels) ? object.metadata.labels : {}) == (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}))',
+    message: 'in a read-only environment only Argo CD deletes a platform or tenant namespace or changes its labels (the tenant label binds the tenant policies): change the envs repo and sync',
   };
 }
