@@ -1,7 +1,7 @@
 import { celEnv, celError, CelResult, parse as parseCel, plan } from '@bufbuild/cel';
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { InputError } from '../lib';
+import { InputError, validateObjects } from '../lib';
 import { isPinnedImage } from '../lib/validate/rules';
 import { containerResources, imagePinned, nonRoot } from '../lib/validate/rules/workloads';
 import { noSecretData } from '../lib/validate/rules/secrets';
@@ -424,6 +424,51 @@ describe('in a read-only environment a platform or tenant namespace keeps its la
 
   test('only read-only environments have it', () => {
     expect(policy('dev', 'argocd-only-namespaces')).toBeUndefined();
+  });
+});
+
+describe('read-only-project-roles: through Argo CD a person changes nothing in prod that git does not hold', () => {
+  const violations = (objects: RenderedObject[]) => validateObjects(objects as any, { readOnlyEnvironments: ['prod'] }).violations.filter((v) => v.rule === 'read-only-project-roles');
+  const withPolicy = (file: string, line: string, role = 1) => {
+    const objects: RenderedObject[] = JSON.parse(JSON.stringify(example));
+    objects.find((o) => o.path === file)!.object.spec.roles[role].policies.push(line);
+    return objects;
+  };
+
+  test('prod\'s roles grant get, sync and named Rollout actions only; the rule is quiet on them', () => {
+    for (const file of ['prod/apps/appproject-prod-platform.yaml', 'prod/apps/appproject-prod-tenant-acme.yaml', 'prod/bootstrap/appproject-prod-bootstrap.yaml']) {
+      const actions = at(example, file).spec.roles.flatMap((r: any) => r.policies.map((p: string) => p.split(',')[3].trim()));
+      expect(new Set(actions)).toEqual(new Set(['get', 'sync', ...['resume', 'promote-full', 'abort', 'retry'].map((a) => `action/argoproj.io/Rollout/${a}`)]));
+    }
+    expect(violations(example as RenderedObject[])).toEqual([]);
+  });
+
+  test.each([
+    ['applications, update', 'grants update'],
+    ['applications, delete', 'grants delete'],
+    ['applications, override', 'grants override'],
+    ['applications, update/*', 'grants "update/*"'],
+    ['applications, action/*', 'grants every action matching "action/*"'],
+    ['applications, action/argoproj.io/Rollout/*', 'grants every action matching "action/argoproj.io/Rollout/*"'],
+    ['exec, create', 'grants exec'],
+    ['applicationsets, create', 'grants create'],
+  ])('a role granting "%s" is refused, naming the file, the role and the line', (grant, problem) => {
+    const line = `p, proj:prod-tenant-acme:release, ${grant}, prod-tenant-acme/*, allow`;
+    expect(violations(withPolicy('prod/apps/appproject-prod-tenant-acme.yaml', line)).map((v) => [v.file, v.message])).toEqual([[
+      'prod/apps/appproject-prod-tenant-acme.yaml',
+      expect.stringContaining(`AppProject "prod-tenant-acme" of read-only environment "prod": role "release" policy "${line}" ${problem}`),
+    ]]);
+  });
+
+  test('a deny, a named action and a read are fine; so is any grant outside a read-only environment', () => {
+    const file = 'prod/apps/appproject-prod-tenant-acme.yaml';
+    for (const grant of ['applications, delete, prod-tenant-acme/*, deny', 'applications, action/apps/Deployment/restart, prod-tenant-acme/*, allow', 'logs, get, prod-tenant-acme/*, allow']) {
+      expect(violations(withPolicy(file, `p, proj:prod-tenant-acme:release, ${grant}`))).toEqual([]);
+    }
+    const staging: RenderedObject[] = JSON.parse(JSON.stringify(example));
+    const project = staging.find((o) => o.path === 'staging/apps/appproject-staging-platform.yaml')!.object;
+    project.spec.roles = [{ name: 'admin', policies: ['p, proj:staging-platform:admin, applications, update, staging-platform/*, allow'] }];
+    expect(violations(staging)).toEqual([]);
   });
 });
 

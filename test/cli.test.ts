@@ -61,7 +61,7 @@ describe('validate', () => {
     const project = synthesizedExample();
     const run = cli('validate', '--project', project);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^\d+ objects valid: schemas and 24 policy rules pass/);
+    expect(run.stdout).toMatch(/^\d+ objects valid: schemas and 25 policy rules pass/);
   });
 
   test('fails on a broken folder with located messages, as text and as JSON', () => {

@@ -108,7 +108,11 @@ describe('ArgoProject', () => {
         policies: [
           'p, proj:qa-tenant-acme:release, applications, get, qa-tenant-acme/*, allow',
           'p, proj:qa-tenant-acme:release, applications, sync, qa-tenant-acme/*, allow',
-          'p, proj:qa-tenant-acme:release, applications, action/argoproj.io/Rollout/*, qa-tenant-acme/*, allow',
+          // Named actions, no wildcard: restart, pause and skip-current-step are not a releaser's.
+          'p, proj:qa-tenant-acme:release, applications, action/argoproj.io/Rollout/resume, qa-tenant-acme/*, allow',
+          'p, proj:qa-tenant-acme:release, applications, action/argoproj.io/Rollout/promote-full, qa-tenant-acme/*, allow',
+          'p, proj:qa-tenant-acme:release, applications, action/argoproj.io/Rollout/abort, qa-tenant-acme/*, allow',
+          'p, proj:qa-tenant-acme:release, applications, action/argoproj.io/Rollout/retry, qa-tenant-acme/*, allow',
         ],
       },
     ]);

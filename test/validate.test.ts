@@ -121,6 +121,12 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
     quiet: (o) => { find(o, 'prod/apps/application-prod-tenant-acme.yaml').spec.syncPolicy.automated = { enabled: false }; },
   },
   {
+    rule: 'read-only-project-roles',
+    fire: (o) => { find(o, 'prod/apps/appproject-prod-platform.yaml').spec.roles[1].policies.push('p, proj:prod-platform:release, applications, action/*, prod-platform/*, allow'); },
+    message: /AppProject "prod-platform" of read-only environment "prod": role "release" policy "p, proj:prod-platform:release, applications, action\/\*, prod-platform\/\*, allow" grants every action matching "action\/\*"/,
+    quiet: (o) => { find(o, 'prod/apps/appproject-prod-platform.yaml').spec.roles[1].policies.push('p, proj:prod-platform:release, applications, action/argoproj.io/Rollout/abort, prod-platform/*, allow'); },
+  },
+  {
     rule: 'unique-objects',
     fire: (o) => o.push({ path: 'dev/tenants/globex/configmap-copy.yaml', object: { ...find(o, GATEWAY), metadata: { ...find(o, GATEWAY).metadata } } }),
     message: /Deployment tenant-acme\/gateway is also defined in dev\/tenants\/acme\/deployment-gateway\.yaml/,

@@ -82,7 +82,8 @@ export interface ArgoProjectProps {
    */
   readonly syncWindows?: readonly SyncWindow[];
   /**
-   * Project roles: `read-only` for viewers, `release` (get, sync, and the Rollout actions promote, resume, abort) for releasers.
+   * Project roles: `read-only` for viewers, `release` (get, sync, and the Rollout actions resume, promote-full, abort and retry) for releasers;
+   * neither may update, delete, override, exec or run any other action: what Argo CD writes comes from git.
    * @default - no project roles
    */
   readonly access?: ProjectAccess;
@@ -202,6 +203,14 @@ function sameKind(a: GroupKind, b: GroupKind): boolean {
   return a.group === b.group && a.kind === b.kind && a.name === b.name;
 }
 
+/**
+ * The Argo CD resource actions (built into Argo CD for `argoproj.io/Rollout`) a releaser may run:
+ * continue a paused canary (`resume`: `kubectl argo rollouts promote`), promote it fully, abort it
+ * and retry it after an abort. Not `restart`, `pause` or `skip-current-step`, and no wildcard: an
+ * action writes to the cluster as Argo CD, which admission cannot tell from a sync.
+ */
+export const RELEASE_ROLLOUT_ACTIONS: readonly string[] = ['resume', 'promote-full', 'abort', 'retry'];
+
 function projectRoles(project: string, access: ProjectAccess) {
   const policy = (role: string, action: string) => `p, proj:${project}:${role}, applications, ${action}, ${project}/*, allow`;
   return [
@@ -211,7 +220,7 @@ function projectRoles(project: string, access: ProjectAccess) {
       description: 'See and sync the applications of this project, and promote, resume or abort their canaries',
       groups: [...access.releasers],
       // A canary paused on an inconclusive analysis waits for a person: releasers are that person.
-      policies: [policy('release', 'get'), policy('release', 'sync'), policy('release', 'action/argoproj.io/Rollout/*')],
+      policies: [policy('release', 'get'), policy('release', 'sync'), ...RELEASE_ROLLOUT_ACTIONS.map((a) => policy('release', `action/argoproj.io/Rollout/${a}`))],
     },
   ];
 }

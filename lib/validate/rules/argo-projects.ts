@@ -190,3 +190,49 @@ export const tenantConfined: PolicyRule = {
     });
   },
 };
+
+/**
+ * Samples of the Argo CD RBAC actions a project role of a read-only environment must not grant on
+ * any resource: each writes to the cluster, or to Argo CD's own objects, as Argo CD, whose writes
+ * admission cannot tell from a sync (fine-grained `update/<group>/<kind>/<ns>/<name>` and
+ * `delete/...` included; `action/<group>/<kind>/<name>` only when named one by one).
+ */
+const WRITE_ACTIONS = ['create', 'update', 'delete', 'override', 'update/apps/Deployment/ns/name', 'delete/apps/Deployment/ns/name', 'action/any.group/AnyKind/any-action'];
+
+/** Argo CD's RBAC match of a policy field: a glob where `*` is any text, `/` included. */
+function globMatches(pattern: string, value: string): boolean {
+  const regex = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${regex}$`).test(value);
+}
+
+/** What a project role's Casbin policy line grants that a read-only environment's roles must not, or undefined. */
+function readOnlyGrant(text: string): string | undefined {
+  const [type, , resource = '', action = '', , effect = 'allow'] = text.split(',').map((f) => f.trim());
+  if (type !== 'p' || effect !== 'allow') return undefined;
+  if (globMatches(resource, 'exec')) return 'grants exec (a shell in prod\'s pods)';
+  const write = WRITE_ACTIONS.find((a) => globMatches(action, a));
+  if ((write !== undefined && write.startsWith('action/')) || (action.startsWith('action/') && action.includes('*'))) {
+    return `grants every action matching "${action}" (name each resource action the role needs)`;
+  }
+  return write === undefined ? undefined : `grants ${action === write ? action : `"${action}" (${write})`}`;
+}
+
+/**
+ * `read-only-project-roles`: in a read-only environment (prod), a person changes nothing through
+ * Argo CD's UI or API that git does not hold: its AppProject roles grant no create, update, delete
+ * or override (edits of an Application, its manifests or its live objects), no resource action but
+ * named ones (a Rollout's resume, abort, ...), and no exec.
+ */
+export const readOnlyProjectRoles: PolicyRule = {
+  id: 'read-only-project-roles',
+  reason: 'AppProject roles of read-only environments (prod) grant no create, update, delete, override or exec, and resource actions only by name (no action/* wildcard): Argo CD writes them as itself, so admission cannot refuse them',
+  check: (context) => indexOf(context).ofKind('AppProject')
+    .filter((p) => context.readOnlyEnvironments.has(environmentOf(p.path)))
+    .flatMap((p) => list((p.object.spec as any)?.roles).flatMap((role) => list(role?.policies).flatMap((text) => {
+      const problem = readOnlyGrant(String(text));
+      return problem ? [{
+        file: p.path,
+        message: `AppProject "${p.object.metadata.name}" of read-only environment "${environmentOf(p.path)}": role "${role?.name}" policy "${text}" ${problem}: prod changes through git and a sync`,
+      }] : [];
+    }))),
+};

@@ -2,7 +2,7 @@ import { BEHAVIOUR_RULES } from '../behaviour';
 import { API_SERVER_RULES } from '../api-server';
 import { environmentSources } from '../environment-sources';
 import { PolicyRule } from '../policy';
-import { projectPermits, projectScope, tenantConfined } from './argo-projects';
+import { projectPermits, projectScope, readOnlyProjectRoles, tenantConfined } from './argo-projects';
 import { notificationSubscriptions, readOnlyManualSync, refreshPaths, sourcePathExists } from './argo-applications';
 import { singleAutoscaler, uniqueObjects } from './conflicts';
 import { noSecretData } from './secrets';
@@ -14,7 +14,7 @@ export { isPinnedImage } from './workloads';
 /** Every platform rule, in report order: per-object rules, what the API server refuses, then the behaviour rules that model the cluster's tools. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
-  projectScope, projectPermits, tenantConfined, readOnlyManualSync, refreshPaths, notificationSubscriptions, uniqueObjects, sourcePathExists, environmentSources, singleAutoscaler,
+  projectScope, projectPermits, tenantConfined, readOnlyManualSync, readOnlyProjectRoles, refreshPaths, notificationSubscriptions, uniqueObjects, sourcePathExists, environmentSources, singleAutoscaler,
   ...API_SERVER_RULES,
   ...BEHAVIOUR_RULES,
 ];
