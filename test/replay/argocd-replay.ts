@@ -196,8 +196,8 @@ export class ArgoReplay {
   }
 
   /** The events of one type since event `from`. */
-  public eventsOf<T extends ReplayEvent['type']>(type: T, from = 0): Array<Extract<ReplayEvent, { type: T }>> {
-    return this.events.slice(from).filter((e): e is Extract<ReplayEvent, { type: T }> => e.type === type);
+  public eventsOf<T extends ReplayEvent['type']>(type: T, from = 0): Array<ReplayEvent & { type: T }> {
+    return this.events.slice(from).filter((e): e is ReplayEvent & { type: T } => e.type === type);
   }
 
   private root(): any {
