@@ -245,3 +245,21 @@ test('the replay reads only the environment it is given', () => {
   const prod = new ArgoReplay('prod').commit('r1', files).syncRoot();
   expect(prod.applicationNames().every((n) => n.startsWith('prod-'))).toBe(true);
 });
+
+describe('a person editing prod by hand', () => {
+  test('every kind Argo CD syncs into prod\'s namespaces (and the namespaces) is one the read-only admission policies match', () => {
+    const plural = (kind: string) => {
+      const k = kind.toLowerCase();
+      return k.endsWith('y') ? `${k.slice(0, -1)}ies` : k.endsWith('s') ? `${k}es` : `${k}s`;
+    };
+    const policies = base.filter((f) => f.path.startsWith('prod/platform/admission/') && f.object.kind === 'ValidatingAdmissionPolicy' && /argocd-only/.test(f.object.metadata.name));
+    const matched = new Set(policies.flatMap((p) => p.object.spec.matchConstraints.resourceRules
+      .filter((r: any) => r.operations.includes('UPDATE') && r.operations.includes('DELETE'))
+      .flatMap((r: any) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}`)))));
+    const synced = base.filter((f) => /^prod\/(tenants|platform)\//.test(f.path) && (f.object.metadata?.namespace !== undefined || f.object.kind === 'Namespace'))
+      .filter((f) => f.object.metadata?.namespace !== 'monitoring');
+    const kinds = [...new Set(synced.map((f) => `${f.object.apiVersion.includes('/') ? f.object.apiVersion.split('/')[0] : ''}/${plural(f.object.kind)}`))].sort();
+    expect(kinds).toEqual(expect.arrayContaining(['/namespaces', 'argoproj.io/rollouts', 'keda.sh/scaledobjects', 'external-secrets.io/externalsecrets', 'monitoring.coreos.com/podmonitors']));
+    expect(kinds.filter((k) => !matched.has(k))).toEqual([]);
+  });
+});
