@@ -1,7 +1,7 @@
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { exampleProject, readTree, REPO, runMain, tempDir, writeFile } from './helpers';
+import { exampleProject, readTree, REPO, runMain, tempDir, withCompileCache, writeFile } from './helpers';
 
 /** One run of main.ts on a copy of the example, made once for this file: the project is never changed after it. */
 let firstRun: { project: string; run: SpawnSyncReturns<string> } | undefined;
@@ -43,7 +43,7 @@ test('npx cdk8s synth keeps dist/ when the input is bad', () => {
   const loader = path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs');
   writeFile(project, 'cdk8s.yaml', `app: "${process.execPath} --import file://${loader} ${path.join(REPO, 'main.ts')}"\noutput: .cdk8s.out\n`);
   const cdk8s = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade'], {
-    cwd: project, encoding: 'utf8',
+    cwd: project, encoding: 'utf8', env: withCompileCache(),
   });
 
   const ok = cdk8s();

@@ -140,6 +140,20 @@ export function writeFile(projectDir: string, rel: string, content: string): voi
   fs.writeFileSync(path.join(projectDir, rel), content);
 }
 
+/**
+ * The environment of a Node process a test starts (`npx cdk8s synth`: the cdk8s CLI loads half a
+ * second's worth of modules before it runs the app), with Node's compile cache on
+ * (`NODE_COMPILE_CACHE`), in the run's own cache folder (jest.config.js: `XDG_CACHE_HOME`): the
+ * first such process compiles them, the next ones read V8's code for the same sources (Node checks
+ * it against them). For tests where how the process loads its code is not what they check: it
+ * changes nothing a process does or prints. Not for the CLI's own caches (bin/stoa-manifests.js and
+ * cache-tamper decide about compile caches themselves).
+ */
+export function withCompileCache(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return { ...env, NODE_COMPILE_CACHE: path.join(cacheHome, 'stoa-test-node-compile-cache') };
+}
+
 /** Runs the app entry (`main.ts`, as `npm run synth` does) in `projectDir`. */
 export function runMain(projectDir: string, env: Record<string, string> = {}): SpawnSyncReturns<string> {
   const loader = path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs');

@@ -7,7 +7,7 @@ import {
 } from '../lib';
 import { SyncMode } from '../lib/argocd/sync-policy';
 import { spawnSync } from 'child_process';
-import { readTree, REPO, tempDir } from './helpers';
+import { readTree, REPO, tempDir, withCompileCache } from './helpers';
 
 /** One environment with one tenant, as an importing team writes it. */
 function model(app: App): Environment {
@@ -166,7 +166,7 @@ app.synth();
 `);
     fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
     const cdk8s = (env: Record<string, string> = {}) => spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade'], {
-      cwd: dir, encoding: 'utf8', env: { ...process.env, ...env },
+      cwd: dir, encoding: 'utf8', env: withCompileCache({ ...process.env, ...env }),
     });
     const ok = cdk8s();
     expect(ok.stderr).toBe('');
