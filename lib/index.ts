@@ -23,8 +23,9 @@ export type {
 } from './environment/environment-props';
 export type { ClusterNetwork, EnvironmentSecrets, IEnvironment } from './environment/environment-context';
 export { AppOfApps, TenantApplications } from './argocd/app-of-apps';
-export type { AppOfAppsApplicationProps, AppOfAppsProjectProps, AppOfAppsProps, EnvsRepo, IAppOfApps } from './argocd/app-of-apps';
+export type { AppOfAppsApplicationProps, TenantApplicationOptions, AppOfAppsProjectProps, AppOfAppsProps, EnvsRepo, IAppOfApps } from './argocd/app-of-apps';
 export { Tenant } from './tenant/tenant';
+export { LeavingTenant } from './tenant/leaving-tenant';
 export type { TenantHooks, TenantOwners, TenantProps, TenantSecret } from './tenant/tenant-props';
 export { Component } from './platform/component';
 export type { ComponentProps } from './platform/component';

@@ -200,50 +200,75 @@ describe('nothing is deleted by accident', () => {
     expect(publish({ projectDir: repo, repo: envs }).committed).toBe(true);
   });
 
-  test('a tenant removed from prod: nothing is deleted until a person deletes its Application; then its namespace stays and its deprovision hook runs', () => {
+  test('a tenant leaving prod: nothing is deleted until a person deletes its Application; then its namespace stays, its deprovision hook runs, and its files go after', () => {
     const hooks = 'https://awx.stoa.example.com/api/v2/job_templates';
-    const withDeprovision = renderedExample((p) => editYaml(p, 'tenants/acme.yaml', (d) => { d.hooks.postDelete = `${hooks}/14/launch/`; }));
-    const without = renderedExample((p) => editYaml(p, 'tenants/acme.yaml', (d) => { d.hooks.postDelete = `${hooks}/14/launch/`; d.environments = ['dev', 'staging']; }));
-    const prod = new ArgoReplay('prod').commit('r1', withDeprovision).syncRoot().syncAll();
+    const tenant = (change: (d: any) => void) => renderedExample((p) => editYaml(p, 'tenants/acme.yaml', (d) => { d.hooks.postDelete = `${hooks}/14/launch/`; change(d); }));
+    const before = tenant(() => undefined);
+    const leaving = tenant((d) => { d.environments = ['dev', 'staging']; d.leaving = ['prod']; });
+    const gone = tenant((d) => { d.environments = ['dev', 'staging']; });
+    const prod = new ArgoReplay('prod').commit('r1', before).syncRoot().syncAll();
     expect(prod.isLive('Rollout/tenant-acme/gateway')).toBe(true);
-    // In the order tenant remove gives: the Application is deleted while its files are in git ...
+    // tenant remove: the Application leaves git, its deprovision hook stays; the root keeps the Application (Prune=false).
     let mark = prod.events.length;
+    prod.commit('r2', leaving).syncRoot();
+    expect(prod.eventsOf('kept', mark).map((e) => `${e.kind} ${e.name}`)).toEqual(['Application prod-tenant-acme']);
+    expect(prod.eventsOf('deleted', mark)).toEqual([]);
+    expect(prod.isLive('Rollout/tenant-acme/gateway')).toBe(true);
+    // A person deletes it: its workloads go, its namespace stays (Delete=false), the hook runs from the files in git.
+    mark = prod.events.length;
     prod.deleteApplication('prod-tenant-acme');
     expect(prod.eventsOf('hook', mark)).toEqual([{ type: 'hook', app: 'prod-tenant-acme', phase: 'PostDelete', job: 'acme-deprovision', calls: `${hooks}/14/launch/` }]);
     expect(deleted(prod, mark)).toEqual(expect.arrayContaining(['Rollout gateway', 'Service gateway', 'Ingress gateway']));
     expect(deleted(prod, mark)).not.toContain('Namespace tenant-acme');
     expect(prod.eventsOf('kept', mark).map((e) => `${e.kind} ${e.name}`)).toEqual(['Namespace tenant-acme']);
     expect(prod.isLive('Namespace//tenant-acme')).toBe(true);
-    // ... then the removal is published and synced: the root has nothing left to delete.
+    // tenant remove again: the files go; the root prunes the project, nothing else happens.
     mark = prod.events.length;
-    prod.commit('r2', without).syncRoot();
+    prod.commit('r3', gone).syncRoot();
+    expect(prod.eventsOf('pruned', mark).map((e) => `${e.kind} ${e.name}`)).toEqual(['AppProject prod-tenant-acme']);
     expect(prod.eventsOf('deleted', mark)).toEqual([]);
+    expect(prod.eventsOf('hook', mark)).toEqual([]);
 
-    // Published first: the root keeps the Application (Prune=false), nothing is deleted until a person acts.
-    const late = new ArgoReplay('prod').commit('r1', withDeprovision).syncRoot().syncAll();
+    // Without the leaving step (files gone with the Application), Argo CD finds no hook to run.
+    const late = new ArgoReplay('prod').commit('r1', before).syncRoot().syncAll().commit('r2', gone).syncRoot();
     mark = late.events.length;
-    late.commit('r2', without).syncRoot();
-    expect(late.eventsOf('kept', mark).map((e) => `${e.kind} ${e.name}`)).toEqual(['Application prod-tenant-acme']);
-    expect(late.eventsOf('deleted', mark)).toEqual([]);
-    expect(late.isLive('Rollout/tenant-acme/gateway')).toBe(true);
-    // Its files are gone from git now, so Argo CD finds no PostDelete hook to run (tenant remove says so).
     late.deleteApplication('prod-tenant-acme');
     expect(late.eventsOf('hook', mark)).toEqual([]);
-    expect(late.isLive('Namespace//tenant-acme')).toBe(true);
   });
 
-  test('removing a tenant with tenant remove prints that order for prod', () => {
+  test('a tenant leaving dev: the root prunes its Application, which deletes its namespace, and the deprovision hook runs', () => {
+    const hooks = 'https://awx.stoa.example.com/api/v2/job_templates';
+    const tenant = (change: (d: any) => void) => renderedExample((p) => editYaml(p, 'tenants/initech.yaml', (d) => { d.hooks = { postDelete: `${hooks}/14/launch/` }; change(d); }));
+    const dev = new ArgoReplay('dev').commit('r1', tenant(() => undefined));
+    const mark = dev.events.length;
+    dev.commit('r2', tenant((d) => { d.environments = []; d.leaving = ['dev']; }));
+    // The Application syncs the new revision by itself (its folder holds only the hook now) and the root prunes it:
+    // either way its objects go, the namespace with them.
+    const gone = [...dev.eventsOf('pruned', mark), ...dev.eventsOf('deleted', mark)].map((e) => `${e.kind} ${e.name}`);
+    expect(gone).toEqual(expect.arrayContaining(['Application dev-tenant-initech', 'Namespace tenant-initech', 'Deployment gateway']));
+    expect(dev.isLive('Namespace//tenant-initech')).toBe(false);
+    expect(dev.eventsOf('hook', mark)).toEqual([{ type: 'hook', app: 'dev-tenant-initech', phase: 'PostDelete', job: 'initech-deprovision', calls: `${hooks}/14/launch/` }]);
+    expect(dev.eventsOf('succeeded', mark).map((e) => e.app)).toEqual(['dev-root']);
+  });
+
+  test('tenant remove takes a tenant with a deprovision hook out in that order, and publish lets the Application go', () => {
     const repo = exampleRepo();
     editYaml(repo, 'tenants/acme.yaml', (d) => { d.hooks.postDelete = 'https://awx.stoa.example.com/api/v2/job_templates/14/launch/'; });
-    const prod = removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'], allowProdRemoval: true }).leaving[0];
-    expect(prod.steps[0]).toMatch(/^before this change is published, delete the Application: argocd app delete prod-tenant-acme/);
+    synth({ projectDir: repo });
+    commitAll(repo, 'acme deprovisions');
+    const envs = fs.mkdtempSync(path.join(path.dirname(repo), 'envs-'));
+    git(envs, ['init', '--quiet', '--initial-branch=main']);
+    publish({ projectDir: repo, repo: envs });
+    const r = removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'], allowProdRemoval: true });
+    expect(r.keptForDeprovision).toEqual(['prod']);
+    expect(r.leaving[0].steps[0]).toMatch(/^after the sync, delete the Application: argocd app delete prod-tenant-acme .*deprovision hook runs/);
+    synth({ projectDir: repo });
+    commitAll(repo, 'acme leaves prod');
+    const published = publish({ projectDir: repo, repo: envs });
+    expect(published.committed).toBe(true);
+    expect(fs.existsSync(path.join(envs, 'prod/tenants/acme/job-acme-deprovision.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(envs, 'prod/apps/application-prod-tenant-acme.yaml'))).toBe(false);
   });
-});
-
-const files: FileObject[] = base;
-test('the replay reads only the environment it is given', () => {
-  const prod = new ArgoReplay('prod').commit('r1', files).syncRoot();
-  expect(prod.applicationNames().every((n) => n.startsWith('prod-'))).toBe(true);
 });
 
 describe('a person editing prod by hand', () => {
@@ -262,4 +287,11 @@ describe('a person editing prod by hand', () => {
     expect(kinds).toEqual(expect.arrayContaining(['/namespaces', 'argoproj.io/rollouts', 'keda.sh/scaledobjects', 'external-secrets.io/externalsecrets', 'monitoring.coreos.com/podmonitors']));
     expect(kinds.filter((k) => !matched.has(k))).toEqual([]);
   });
+});
+
+test('the replay reads only the environment it is given', () => {
+  const files: FileObject[] = base;
+  const prod = new ArgoReplay('prod').commit('r1', files).syncRoot();
+  expect(prod.applicationNames().length).toBeGreaterThan(0);
+  expect(prod.applicationNames().every((n) => n.startsWith('prod-'))).toBe(true);
 });

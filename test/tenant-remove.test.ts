@@ -12,7 +12,7 @@ describe('tenant remove', () => {
     const before = read(repo, 'tenants/globex.yaml');
     const result = removeTenant({ projectDir: repo, name: 'globex', environments: ['staging'] });
     expect(result).toEqual({
-      name: 'globex', removedFrom: ['staging'], remaining: ['dev'], file: path.join(repo, 'tenants/globex.yaml'), deleted: false,
+      name: 'globex', removedFrom: ['staging'], remaining: ['dev'], keptForDeprovision: [], finished: [], file: path.join(repo, 'tenants/globex.yaml'), deleted: false,
       leaving: [{ environment: 'staging', automatic: 'Argo CD prunes Application staging-tenant-globex, which deletes its namespace and everything in it', kept: [], steps: [] }],
     });
     const after = read(repo, 'tenants/globex.yaml');
@@ -53,36 +53,52 @@ describe('tenant remove', () => {
       .toMatchObject({ removedFrom: ['prod'], remaining: ['dev', 'staging'], deleted: false });
   });
 
-  test('says what the cluster does in each environment it leaves, what is kept and how to finish: prod keeps the Application and the namespace for a person', () => {
+  test('a tenant with a deprovision hook leaves in two steps: its files stay (leaving) until its Application is gone, then go; each step says what happens', () => {
     const repo = exampleRepo();
     const hooks = 'https://awx.stoa.example.com/api/v2/job_templates';
     const acme = read(repo, 'tenants/acme.yaml');
-    expect(acme).toContain(`preSync: ${hooks}/12/launch/`);
     fs.writeFileSync(path.join(repo, 'tenants/acme.yaml'), acme.replace(/^hooks:\n/m, `hooks:\n  postDelete: ${hooks}/14/launch/\n`));
     const r = removeTenant({ projectDir: repo, name: 'acme', allowProdRemoval: true });
-    expect(r.leaving.map((l) => l.environment)).toEqual(['dev', 'staging', 'prod']);
+    expect(r).toMatchObject({ removedFrom: ['dev', 'staging', 'prod'], remaining: [], keptForDeprovision: ['dev', 'staging', 'prod'], finished: [], deleted: false });
+    const file = parse(read(repo, 'tenants/acme.yaml'));
+    expect(file.environments).toEqual([]);
+    expect(file.leaving).toEqual(['dev', 'staging', 'prod']);
     const [dev, , prod] = r.leaving;
     expect(dev).toEqual({
       environment: 'dev',
-      automatic: 'Argo CD prunes Application dev-tenant-acme, which deletes its namespace and everything in it',
-      kept: ['what its provisioning hook made outside the cluster: its files leave git in the same sync, so Argo CD cannot run the deprovision hook'],
-      steps: [`launch the deprovision job template by hand: ${hooks}/14/launch/`],
+      automatic: `Argo CD prunes Application dev-tenant-acme, which deletes its namespace and everything in it; then its deprovision hook runs (${hooks}/14/launch/)`,
+      kept: ['its files in git (leaving: [dev]), for Argo CD to find the deprovision hook when the Application is deleted'],
+      steps: ['once Application dev-tenant-acme is gone (argocd app get dev-tenant-acme: not found), run tenant remove acme --env dev again: its files leave git'],
     });
     expect(prod.automatic).toBe('nothing: Argo CD keeps Application prod-tenant-acme (Prune=false) until a person deletes it');
-    expect(prod.kept).toEqual(['Application prod-tenant-acme', 'namespace tenant-acme (Delete=false)']);
+    expect(prod.kept).toEqual(['Application prod-tenant-acme', 'namespace tenant-acme (Delete=false)', 'its files in git (leaving: [prod]), for Argo CD to find the deprovision hook when the Application is deleted']);
     expect(prod.steps).toEqual([
-      `before this change is published, delete the Application: argocd app delete prod-tenant-acme (its workloads go; the namespace stays); its deprovision hook (${hooks}/14/launch/) runs from the files still in git (argocd app get prod-tenant-acme shows it until it has)`,
+      `after the sync, delete the Application: argocd app delete prod-tenant-acme (its workloads go; the namespace stays; then its deprovision hook runs (${hooks}/14/launch/))`,
+      'once Application prod-tenant-acme is gone (argocd app get prod-tenant-acme: not found), run tenant remove acme --env prod again: its files leave git',
       'when nothing in it is needed any more: kubectl delete namespace tenant-acme',
     ]);
+    // The tenant is rendered where it is leaving, without its Application.
+    synth({ projectDir: repo });
+    expect(fs.existsSync(path.join(repo, 'dist/prod/tenants/acme/job-acme-deprovision.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(repo, 'dist/prod/apps/application-prod-tenant-acme.yaml'))).toBe(false);
+    // Second step: naming an environment again removes its files; the last one deletes the file.
+    expect(removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'] }))
+      .toMatchObject({ removedFrom: [], finished: ['prod'], keptForDeprovision: ['dev', 'staging'], deleted: false, leaving: [] });
+    expect(parse(read(repo, 'tenants/acme.yaml')).leaving).toEqual(['dev', 'staging']);
+    expect(removeTenant({ projectDir: repo, name: 'acme' })).toMatchObject({ finished: ['dev', 'staging'], keptForDeprovision: [], deleted: true });
+    expect(fs.existsSync(path.join(repo, 'tenants/acme.yaml'))).toBe(false);
   });
 
   test('without a deprovision hook, what provisioning made outside the cluster is said to stay; an ApplicationSet never cascades', () => {
     const repo = exampleRepo();
     const dev = path.join(repo, 'environments/dev.yaml');
     fs.writeFileSync(dev, `${read(repo, 'environments/dev.yaml')}tenantApplications: applicationset\n`);
-    // ApplicationSet mode needs uniform tenants: only initech (dev only) leaves here.
-    const initech = read(repo, 'tenants/initech.yaml');
-    fs.writeFileSync(path.join(repo, 'tenants/initech.yaml'), `${initech.replace(/^hooks:[\s\S]*?(?=^\S|(?![\s\S]))/m, '')}hooks:\n  preSync: https://awx.stoa.example.com/api/v2/job_templates/12/launch/\n`);
+    // ApplicationSet mode needs uniform tenants: all three alike here.
+    for (const t of ['acme', 'globex']) {
+      const text = read(repo, `tenants/${t}.yaml`).replace(/^tier: \w+$/m, 'tier: bronze').replace(/^gateway:\n(  .*\n)+/m, '');
+      fs.writeFileSync(path.join(repo, `tenants/${t}.yaml`), text);
+    }
+    fs.writeFileSync(path.join(repo, 'tenants/initech.yaml'), `${read(repo, 'tenants/initech.yaml')}hooks:\n  preSync: https://awx.stoa.example.com/api/v2/job_templates/12/launch/\n`);
     const r = removeTenant({ projectDir: repo, name: 'initech' });
     expect(r.leaving).toEqual([{
       environment: 'dev',
@@ -91,7 +107,7 @@ describe('tenant remove', () => {
         'what its provisioning hook (https://awx.stoa.example.com/api/v2/job_templates/12/launch/) made outside the cluster: the tenant has no hooks.postDelete to undo it',
         'namespace tenant-initech and everything in it',
       ],
-      steps: ['kubectl delete namespace tenant-initech'],
+      steps: ['when nothing in it is needed any more: kubectl delete namespace tenant-initech'],
     }]);
   });
 

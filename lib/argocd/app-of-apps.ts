@@ -30,6 +30,16 @@ export enum TenantApplications {
 /** Props of an Application added to an app-of-apps: its Argo CD namespace and notifications are the app-of-apps'. */
 export type AppOfAppsApplicationProps = Omit<ArgoApplicationProps, 'argocdNamespace' | 'annotations'>;
 
+/** Options of {@link IAppOfApps.addTenantApplication}. */
+export interface TenantApplicationOptions {
+  /**
+   * The tenant is leaving: its Application is made but not rendered (the root prunes it), and the
+   * ApplicationSet's generator excludes its folder.
+   * @default false
+   */
+  readonly leaving?: boolean;
+}
+
 /** Props of an AppProject added to an app-of-apps: its namespace, source repo and guard rails are the app-of-apps'. */
 export type AppOfAppsProjectProps = Omit<ArgoProjectProps, 'argocdNamespace' | 'sourceRepos' | 'syncWindows' | 'access'>;
 
@@ -44,7 +54,7 @@ export interface IAppOfApps {
   /** An Application in the app-of-apps, subscribed to the environment's notifications. */
   addApplication(id: string, props: AppOfAppsApplicationProps): ArgoApplication;
   /** A tenant's Application: in the app-of-apps, or a prototype of the ApplicationSet in ApplicationSet mode. */
-  addTenantApplication(tenant: string, props: AppOfAppsApplicationProps): ArgoApplication;
+  addTenantApplication(tenant: string, props: AppOfAppsApplicationProps, options?: TenantApplicationOptions): ArgoApplication;
 }
 
 /** Props of {@link AppOfApps}. */
@@ -191,12 +201,14 @@ export class AppOfApps extends Construct implements IAppOfApps {
     return this.application(this.apps, id, props);
   }
 
-  public addTenantApplication(tenant: string, props: AppOfAppsApplicationProps): ArgoApplication {
+  public addTenantApplication(tenant: string, props: AppOfAppsApplicationProps, options: TenantApplicationOptions = {}): ArgoApplication {
     const ready = this.props.tenantReady && tenantReadyAnnotations(this.props.envName, this.props.tenantReady);
     const kept = this.props.keepTenantApplications ? { ...props, manualRemoval: true } : props;
+    const leaving = options.leaving === true;
     const app = this.tenantApplications === TenantApplications.APPLICATIONS
-      ? this.application(this.apps, `tenant-${tenant}-application`, kept, ready)
-      : this.addTenantPrototype(tenant, kept, ready);
+      // A leaving tenant's Application is not rendered: the root prunes it while its files are in git.
+      ? this.application(leaving ? this.prototypeChart() : this.apps, `tenant-${tenant}-application`, kept, ready)
+      : this.addTenantPrototype(tenant, kept, ready, leaving);
     // The same wave in both modes, so both give the same Applications.
     setSyncWave(app, APP_SYNC_WAVES.tenants);
     return app;
@@ -208,9 +220,14 @@ export class AppOfApps extends Construct implements IAppOfApps {
   }
 
   /** A tenant's Application as a prototype of the environment's ApplicationSet (never rendered itself). */
-  private addTenantPrototype(tenant: string, props: AppOfAppsApplicationProps, extra?: Record<string, string>): ArgoApplication {
-    // Same labels as the apps chart, so prototypes are exactly the Applications they stand for.
+  /** The chart of Applications that are made but never rendered (same labels as the apps chart, so they are exactly the Applications they stand for). */
+  private prototypeChart(): PrototypeChart {
     this.prototypes ??= new PrototypeChart(this, 'prototypes', { labels: this.props.labels });
+    return this.prototypes;
+  }
+
+  private addTenantPrototype(tenant: string, props: AppOfAppsApplicationProps, extra: Record<string, string> | undefined, leaving: boolean): ArgoApplication {
+    const prototypes = this.prototypeChart();
     this.applicationSet ??= new TenantApplicationSet(this.apps, 'tenants-applicationset', {
       name: this.argoName('tenants'),
       argocdNamespace: this.argocdNamespace,
@@ -220,8 +237,10 @@ export class AppOfApps extends Construct implements IAppOfApps {
       syncWave: APP_SYNC_WAVES.tenants,
       manualDeletion: !this.props.sync.isAutomated || this.props.keepTenantApplications === true,
     });
-    const app = this.application(this.prototypes, `tenant-${tenant}-application`, props, extra);
-    this.applicationSet.addTenant(tenant, app);
+    const app = this.application(prototypes, `tenant-${tenant}-application`, props, extra);
+    // A leaving tenant's folder is excluded from the generator; its Application shapes no template.
+    if (leaving) this.applicationSet.excludeTenant(tenant);
+    else this.applicationSet.addTenant(tenant, app);
     return app;
   }
 

@@ -91,9 +91,15 @@ export function tenantRemoveCommand(name: string, options: { project?: string; e
   return guarded(io, 'tenant remove refused.', () => {
     const r = removeTenant({ ...projectOfFlags(options), name, environments: options.env, allowProdRemoval: options.allowProdRemoval });
     const file = path.relative(process.cwd(), r.file);
-    io.out(r.deleted
-      ? `removed tenant ${r.name} from ${r.removedFrom.join(', ')} and deleted ${file}; run synth to render it`
-      : `removed tenant ${r.name} from ${r.removedFrom.join(', ')} (still in ${r.remaining.join(', ')}): ${file}; run synth to render it`);
+    const did = [
+      ...(r.removedFrom.length ? [`removed tenant ${r.name} from ${r.removedFrom.join(', ')}`] : []),
+      ...(r.finished.length ? [`removed the files tenant ${r.name} kept in ${r.finished.join(', ')} for its deprovision hook`] : []),
+    ].join(', and ');
+    const left = [
+      ...(r.remaining.length ? [`still in ${r.remaining.join(', ')}`] : []),
+      ...(r.keptForDeprovision.length ? [`files kept in ${r.keptForDeprovision.join(', ')} until its Application there is deleted`] : []),
+    ].join('; ');
+    io.out(r.deleted ? `${did} and deleted ${file}; run synth to render it` : `${did} (${left}): ${file}; run synth to render it`);
     // What the cluster will do once this is synced, and what is left for a person.
     for (const l of r.leaving) {
       io.out(`${l.environment}: ${l.automatic}`);

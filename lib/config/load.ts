@@ -230,15 +230,19 @@ function checkTenantEnvironments(
       }
     }
     const enabled = new Set(tenant.value.environments);
-    tenant.value.environments.forEach((name, i) => {
+    const listed = [
+      ...tenant.value.environments.map((name, i) => ({ name, i, list: 'environments' as const })),
+      ...(tenant.value.leaving ?? []).map((name, i) => ({ name, i, list: 'leaving' as const })),
+    ];
+    listed.forEach(({ name, i, list }) => {
       const env = byName.get(name);
-      const field = `environments[${i}]`;
-      const line = tenant.lineOf(['environments', i]);
+      const field = `${list}[${i}]`;
+      const line = tenant.lineOf([list, i]);
       if (unreadable.has(name)) {
         // Its file already has a problem of its own; saying it is unknown would only be noise.
       } else if (!env) {
         problems.push({ file: tenant.file, line, field, message: `must be one of ${[...byName.keys()].join(', ')} (got "${name}")` });
-      } else if (env.promotedFrom !== undefined && !enabled.has(env.promotedFrom)) {
+      } else if (list === 'environments' && env.promotedFrom !== undefined && !enabled.has(env.promotedFrom)) {
         problems.push({ file: tenant.file, line, field, message: `"${name}" requires "${env.promotedFrom}" first: a tenant reaches ${name} only after ${env.promotedFrom}` });
       } else {
         const t = tenant.value;

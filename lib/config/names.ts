@@ -11,6 +11,12 @@ export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 export const TENANT_LABEL = 'stoa.io/tenant';
 
 /**
+ * Label of what a tenant leaving an environment keeps in git (its AppProject and its PostDelete
+ * deprovision hook) until its Application there is deleted: validation knows no Application syncs it.
+ */
+export const LEAVING_LABEL = 'stoa.io/leaving';
+
+/**
  * Largest input file read, in bytes (1 MiB). Real tenant files are under 5 KB and
  * environment files under 20 KB; the bound keeps a huge or endless file from
  * exhausting memory or time.

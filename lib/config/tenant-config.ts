@@ -89,9 +89,27 @@ export const tenantFileSchema = z.strictObject({
     postDelete: awxUrl.optional(),
   }).optional(),
   /** Environments the tenant is deployed to. */
-  environments: z.array(dnsLabel(20)).min(1, { error: 'must list at least one environment' })
+  environments: z.array(dnsLabel(20))
     .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' }),
+  /**
+   * Environments the tenant is leaving (written by `tenant remove` for a tenant with hooks.postDelete):
+   * its Application goes, its files stay, so that Argo CD finds and runs the deprovision hook when the
+   * Application is deleted. `tenant remove` again drops them.
+   */
+  leaving: z.array(dnsLabel(20))
+    .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' }).optional(),
 }).superRefine((t, ctx) => {
+  if (t.environments.length === 0 && !t.leaving?.length) {
+    ctx.addIssue({ code: 'custom', path: ['environments'], message: 'must list at least one environment' });
+  }
+  for (const [i, env] of (t.leaving ?? []).entries()) {
+    if (t.environments.includes(env)) {
+      ctx.addIssue({ code: 'custom', path: ['leaving', i], message: `"${env}" is also in environments: a tenant is in an environment or leaving it, not both` });
+    }
+  }
+  if (t.leaving?.length && !t.hooks?.postDelete) {
+    ctx.addIssue({ code: 'custom', path: ['leaving'], message: 'only keeps the files of a tenant with hooks.postDelete (for its deprovision hook): set hooks.postDelete, or remove the tenant from these environments' });
+  }
   for (const [i, secret] of (t.secrets ?? []).entries()) {
     if (!isTenantPath(secret.key, t.name)) {
       ctx.addIssue({ code: 'custom', path: ['secrets', i, 'key'], message: `must be a path under ${tenantPathPrefix(t.name)} (a tenant reads only its own secrets)` });

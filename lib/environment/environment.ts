@@ -8,6 +8,7 @@ import { unmetRequirements } from '../config/environment-requirements';
 import { outputFolder } from '../layout/output-layout';
 import { ComponentCatalog } from '../config/component-catalog';
 import { Component, ComponentProps } from '../platform/component';
+import { LeavingTenant } from '../tenant/leaving-tenant';
 import { Tenant } from '../tenant/tenant';
 import { TenantProps } from '../tenant/tenant-props';
 import { Delivery } from '../workloads/delivery';
@@ -156,6 +157,11 @@ export class Environment extends Construct implements IEnvironment {
   /** Places a tenant in this environment: `new Tenant(this, 'tenant-<name>', props)`. */
   public addTenant(props: TenantProps): Tenant {
     return new Tenant(this, `tenant-${props.name}`, props);
+  }
+
+  /** Keeps what a tenant leaving this environment needs until its Application is deleted: `new LeavingTenant(this, 'tenant-<name>', props)`. */
+  public addLeavingTenant(props: TenantProps): LeavingTenant {
+    return new LeavingTenant(this, `tenant-${props.name}`, props);
   }
 
   public deliveryFor(tenantWantsCanary: boolean | undefined): Delivery {

@@ -19,8 +19,8 @@ export function buildPlatform(input: ProjectInput, catalog: ComponentCatalog = C
   for (const config of input.environments) {
     const env = new Environment(app, config.name, environmentProps(config, catalog));
     for (const tenant of input.tenants) {
-      if (!tenant.environments.includes(config.name)) continue;
-      env.addTenant(tenantProps(tenant));
+      if (tenant.environments.includes(config.name)) env.addTenant(tenantProps(tenant));
+      else if (tenant.leaving?.includes(config.name)) env.addLeavingTenant(tenantProps(tenant));
     }
   }
   return app;

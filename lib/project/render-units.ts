@@ -39,7 +39,7 @@ const TENANTS_PER_UNIT = 24;
 export function planUnits(input: ProjectInput): RenderUnit[] {
   const units: RenderUnit[] = [];
   for (const environment of input.environments) {
-    const tenants = input.tenants.filter((t) => t.environments.includes(environment.name));
+    const tenants = input.tenants.filter((t) => t.environments.includes(environment.name) || t.leaving?.includes(environment.name));
     let buckets = 1;
     while (buckets * TENANTS_PER_UNIT < tenants.length) buckets *= 2;
     const slices: TenantConfig[][] = Array.from({ length: buckets }, () => []);

@@ -118,18 +118,7 @@ export class Tenant extends ManifestChart {
     if (hasHooks) this.addHooks(env, props, namespace);
 
     const argoLabels = { [TENANT_LABEL]: props.name };
-    this.project = env.argo.addProject(`tenant-${props.name}-project`, {
-      name: env.argo.argoName(namespace),
-      description: `Tenant ${props.displayName ?? props.name} in ${env.envName}: only its namespace, only the envs repo`,
-      destinations: [
-        { server: env.cluster.server, namespace },
-        ...(hasHooks ? [{ server: env.cluster.server, namespace: env.hooksNamespace }] : []),
-      ],
-      clusterResources: [{ group: '', kind: 'Namespace', name: namespace }],
-      // Every kind a tenant may ever render, and nothing else (see projectRefusals, checked at synth).
-      namespaceResources: TENANT_NAMESPACED_KINDS,
-      labels: argoLabels,
-    });
+    this.project = addTenantProject(env, props, hasHooks);
     // At synth, after an importing team had its say: every object must be allowed by the project.
     this.node.addValidation({ validate: () => projectRefusals(this, this.project, env.cluster.server) });
     this.application = env.argo.addTenantApplication(props.name, {
@@ -230,9 +219,40 @@ export class Tenant extends ManifestChart {
       new AwxHookJob(hooks, 'validate', { ...common, name: `${props.name}-validate`, role: 'validate', phase: HookPhase.POST_SYNC, jobTemplateUrl: props.hooks.postSync });
     }
     if (props.hooks?.postDelete) {
-      // In the hooks namespace: the tenant's own is gone (or kept empty) when it runs.
-      new AwxHookJob(hooks, 'deprovision', { ...common, name: `${props.name}-deprovision`, role: 'deprovision', phase: HookPhase.POST_DELETE, jobTemplateUrl: props.hooks.postDelete });
+      addDeprovisionHook(hooks, env, props);
     }
   }
 }
 
+/** A tenant's AppProject: only its namespace (and the hooks namespace when it has hooks), only the envs repo. */
+export function addTenantProject(env: IEnvironment, props: TenantProps, hasHooks: boolean, extraLabels: Record<string, string> = {}): ArgoProject {
+  const namespace = `tenant-${props.name}`;
+  return env.argo.addProject(`tenant-${props.name}-project`, {
+    name: env.argo.argoName(namespace),
+    description: `Tenant ${props.displayName ?? props.name} in ${env.envName}: only its namespace, only the envs repo`,
+    destinations: [
+      { server: env.cluster.server, namespace },
+      ...(hasHooks ? [{ server: env.cluster.server, namespace: env.hooksNamespace }] : []),
+    ],
+    clusterResources: [{ group: '', kind: 'Namespace', name: namespace }],
+    // Every kind a tenant may ever render, and nothing else (see projectRefusals, checked at synth).
+    namespaceResources: TENANT_NAMESPACED_KINDS,
+    labels: { [TENANT_LABEL]: props.name, ...extraLabels },
+  });
+}
+
+/** The PostDelete hook Job that launches a tenant's deprovision job template (hooks.postDelete), in the hooks namespace. */
+export function addDeprovisionHook(scope: Construct, env: IEnvironment, props: TenantProps, extraLabels: Record<string, string> = {}): AwxHookJob {
+  const namespace = `tenant-${props.name}`;
+  // In the hooks namespace: the tenant's own is gone (or kept empty) when it runs.
+  return new AwxHookJob(scope, 'deprovision', {
+    namespace: env.hooksNamespace,
+    tokenSecret: AWX_TOKEN_SECRET,
+    extraVars: { tenant: props.name, environment: env.envName, namespace },
+    labels: { [TENANT_LABEL]: props.name, ...extraLabels },
+    name: `${props.name}-deprovision`,
+    role: 'deprovision',
+    phase: HookPhase.POST_DELETE,
+    jobTemplateUrl: props.hooks!.postDelete!,
+  });
+}

@@ -75,9 +75,14 @@ export class EditableYaml {
     seq.items = seq.items.filter((item) => !(isScalar(item) && item.value === value));
   }
 
-  /** Appends `value` to the sequence at `keys`, keeping its flow or block style. */
+  /** Appends `value` to the sequence at `keys`, keeping its flow or block style (a missing one is made as `[value]`). */
   public append(keys: readonly string[], value: string): void {
     const seq = this.doc.getIn(keys, true);
+    if (seq === undefined) {
+      const made = this.doc.createNode([value], { flow: true });
+      this.doc.setIn(keys, made);
+      return;
+    }
     if (!isSeq(seq)) throw new WorkflowError(`${this.file}: ${keys.join('.')} is not a list`);
     seq.add(this.doc.createNode(value));
   }

@@ -34,7 +34,11 @@ export interface RemoveTenantResult {
   readonly remaining: readonly string[];
   /** The tenant file, edited or deleted. */
   readonly file: string;
-  /** True when the file was deleted (the tenant is in no environment any more). */
+  /** Environments whose files of the tenant stay in git (`leaving`) until its Application there is deleted: its deprovision hook runs from them. */
+  readonly keptForDeprovision: readonly string[];
+  /** Environments the tenant had been leaving whose files went now (its Application there was deleted before). */
+  readonly finished: readonly string[];
+  /** True when the file was deleted (the tenant is in no environment any more, and leaving none). */
   readonly deleted: boolean;
   /** What happens in each environment it leaves, in promotion order: what Argo CD does, what is kept, what a person does to finish. */
   readonly leaving: readonly TenantLeaving[];
@@ -53,10 +57,12 @@ export interface TenantLeaving {
 }
 
 /**
- * How tenant `tenant` leaves `env` with the rendered Argo CD settings: a read-only environment
- * keeps its Application (Prune=false, or the ApplicationSet's create-update policy) and its namespace
- * (Delete=false) until a person acts; an ApplicationSet never cascades (its Applications carry no
- * resources finalizer); the PostDelete hook deprovisions what preSync made outside the cluster.
+ * How tenant `tenant` leaves `env` with the rendered Argo CD settings: a read-only environment (or one
+ * with keepTenantApplications) keeps its Application (Prune=false, or the ApplicationSet's
+ * create-update policy) until a person deletes it, and keeps its namespace (Delete=false); an
+ * ApplicationSet's Applications never cascade (no resources finalizer). A tenant with a deprovision
+ * hook (hooks.postDelete) keeps its files in git (`leaving`) until its Application is gone: Argo CD
+ * finds an Application's PostDelete hooks in its files when it is deleted.
  */
 function leavingOf(env: EnvironmentConfig, tenant: TenantConfig): TenantLeaving {
   const app = `${env.name}-tenant-${tenant.name}`;
@@ -65,9 +71,8 @@ function leavingOf(env: EnvironmentConfig, tenant: TenantConfig): TenantLeaving 
   const set = env.tenantApplications === 'applicationset';
   const kept: string[] = [];
   const steps: string[] = [];
-  // Argo CD finds an Application's PostDelete hooks in its files at the time it is deleted: once this
-  // change is synced they are gone, so the hook runs only if the Application is deleted before.
   const deprovision = tenant.hooks?.postDelete;
+  const runs = deprovision ? `; then its deprovision hook runs (${deprovision})` : '';
   if (!deprovision && tenant.hooks?.preSync) kept.push(`what its provisioning hook (${tenant.hooks.preSync}) made outside the cluster: the tenant has no hooks.postDelete to undo it`);
   let automatic: string;
   if (readOnly || env.keepTenantApplications) {
@@ -75,32 +80,27 @@ function leavingOf(env: EnvironmentConfig, tenant: TenantConfig): TenantLeaving 
     automatic = `nothing: Argo CD keeps Application ${app} (${why}) until a person deletes it`;
     kept.push(`Application ${app}`);
     if (readOnly) kept.push(`namespace ${namespace} (Delete=false)`);
-    const deleting = set ? '(no resources finalizer: its objects stay)' : readOnly ? '(its workloads go; the namespace stays)' : '(its namespace and everything in it go)';
-    if (deprovision) {
-      steps.push(`before this change is published, delete the Application: argocd app delete ${app} ${deleting}; its deprovision hook (${deprovision}) runs from the files still in git (argocd app get ${app} shows it until it has)`);
-    } else {
-      steps.push(`after the sync, delete the Application: argocd app delete ${app} ${deleting}`);
-    }
-    if (readOnly || set) steps.push(`when nothing in it is needed any more: kubectl delete namespace ${namespace}`);
+    const deleting = set ? 'no resources finalizer: its objects stay' : readOnly ? 'its workloads go; the namespace stays' : 'its namespace and everything in it go';
+    steps.push(`after the sync, delete the Application: argocd app delete ${app} (${deleting}${runs})`);
+  } else if (set) {
+    automatic = `the ApplicationSet deletes Application ${app}; it has no resources finalizer, so its objects stay${runs}`;
+    kept.push(`namespace ${namespace} and everything in it`);
   } else {
-    automatic = set
-      ? `the ApplicationSet deletes Application ${app}; it has no resources finalizer, so its objects stay`
-      : `Argo CD prunes Application ${app}, which deletes its namespace and everything in it`;
-    if (set) {
-      kept.push(`namespace ${namespace} and everything in it`);
-      steps.push(`kubectl delete namespace ${namespace}`);
-    }
-    if (deprovision) {
-      kept.push(`what its provisioning hook made outside the cluster: its files leave git in the same sync, so Argo CD cannot run the deprovision hook`);
-      steps.push(`launch the deprovision job template by hand: ${deprovision}`);
-    }
+    automatic = `Argo CD prunes Application ${app}, which deletes its namespace and everything in it${runs}`;
   }
+  if (deprovision) {
+    kept.push(`its files in git (leaving: [${env.name}]), for Argo CD to find the deprovision hook when the Application is deleted`);
+    steps.push(`once Application ${app} is gone (argocd app get ${app}: not found), run tenant remove ${tenant.name} --env ${env.name} again: its files leave git`);
+  }
+  if (readOnly || set) steps.push(`when nothing in it is needed any more: kubectl delete namespace ${namespace}`);
   return { environment: env.name, automatic, kept, steps };
 }
 
 /**
  * Removes a tenant from some environments, or from all (deleting its file):
- * the counterpart of `addTenant`, with the same guarantees. Refused: an unknown
+ * the counterpart of `addTenant`, with the same guarantees. A tenant with a deprovision hook
+ * (hooks.postDelete) leaves in two steps: its files stay (`leaving`) until its Application is
+ * deleted and the hook has run; naming the environment again removes them. Refused: an unknown
  * tenant or environment, an environment the tenant is not in, leaving it in an
  * environment promoted from one it leaves (prod keeps what staging has: remove
  * it from prod first, or from both at once), and a read-only environment
@@ -118,13 +118,21 @@ export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
     throw new WorkflowError(`unknown tenant "${options.name}"${input.tenants.length ? `: one of ${input.tenants.map((t) => t.name).join(', ')}` : ': the project has none'}`);
   }
   const order = input.environments.map((e) => e.name);
-  const requested = options.environments ?? tenant.environments;
+  const leavingBefore = tenant.leaving ?? [];
+  const requested = options.environments ?? [...tenant.environments, ...leavingBefore];
   for (const env of requested) {
     if (!order.includes(env)) throw new WorkflowError(`unknown environment "${env}": one of ${order.join(', ')}`);
-    if (!tenant.environments.includes(env)) throw new WorkflowError(`tenant "${tenant.name}" is not in ${env} (it is in ${tenant.environments.join(', ')})`);
+    if (!tenant.environments.includes(env) && !leavingBefore.includes(env)) {
+      throw new WorkflowError(`tenant "${tenant.name}" is not in ${env} (it is in ${tenant.environments.join(', ') || 'no environment'}${leavingBefore.length ? `, leaving ${leavingBefore.join(', ')}` : ''})`);
+    }
   }
-  const removed = order.filter((e) => requested.includes(e));
+  const removed = order.filter((e) => requested.includes(e) && tenant.environments.includes(e));
+  // Leaving environments named again: the tenant's Application there is gone, its files go now.
+  const finished = order.filter((e) => requested.includes(e) && leavingBefore.includes(e));
   const remaining = order.filter((e) => tenant.environments.includes(e) && !removed.includes(e));
+  // A deprovision hook runs only from files in git: the tenant leaves in two steps.
+  const nowLeaving = tenant.hooks?.postDelete ? removed : [];
+  const leavingAfter = order.filter((e) => (leavingBefore.includes(e) && !finished.includes(e)) || nowLeaving.includes(e));
   for (const env of input.environments) {
     if (remaining.includes(env.name) && env.promotedFrom && removed.includes(env.promotedFrom)) {
       throw new WorkflowError(`tenant "${tenant.name}" would stay in ${env.name}, which is promoted from ${env.promotedFrom}: remove it from ${env.name} first, or from both at once (--env ${[...removed, env.name].join(' ')})`);
@@ -138,11 +146,15 @@ export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
   const file = tenantFile(project, tenant.name);
   const original = fs.readFileSync(file);
   const mode = fs.statSync(file).mode & 0o777;
-  if (remaining.length === 0) {
+  const deleted = remaining.length === 0 && leavingAfter.length === 0;
+  if (deleted) {
     fs.rmSync(file);
   } else {
     const yaml = EditableYaml.open(file);
     for (const env of removed) yaml.removeFromList(['environments'], env);
+    for (const env of finished) yaml.removeFromList(['leaving'], env);
+    for (const env of nowLeaving) yaml.append(['leaving'], env);
+    if (leavingAfter.length === 0 && yaml.get(['leaving']) !== undefined) yaml.delete(['leaving']);
     yaml.save();
   }
   try {
@@ -153,5 +165,5 @@ export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
     throw e;
   }
   const leaving = input.environments.filter((e) => removed.includes(e.name)).map((e) => leavingOf(e, tenant));
-  return { name: tenant.name, removedFrom: removed, remaining, file, deleted: remaining.length === 0, leaving };
+  return { name: tenant.name, removedFrom: removed, remaining, keptForDeprovision: leavingAfter, finished, file, deleted, leaving };
 }

@@ -290,6 +290,7 @@ export class ArgoReplay {
     for (const [k, o] of app.live) {
       if (!keep.has(k) && !syncOptionsOf(o).includes('Prune=false')) {
         app.live.delete(k);
+        if (o.kind === 'Namespace' && !syncOptionsOf(o).includes('Delete=false')) this.namespaces.delete(o.metadata.name);
         this.events.push({ type: 'pruned', kind: o.kind, name: o.metadata.name, by: name });
       }
     }
