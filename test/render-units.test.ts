@@ -30,10 +30,10 @@ function asMap(files: ReadonlyArray<{ path: string; content: string }>): Map<str
   return new Map(files.map((f) => [f.path, f.content]));
 }
 
-/** A 30-tenant project whose dev environment has one ApplicationSet over uniform tenants. */
-function applicationSetProject(): string {
+/** A project of `n` generated tenants whose dev environment has one ApplicationSet over uniform tenants. */
+function applicationSetProject(n = 30): string {
   const dir = tempDir('stoa-appset-');
-  makeProject(dir, 30, EXAMPLE);
+  makeProject(dir, n, EXAMPLE);
   const devFile = path.join(dir, 'environments', 'dev.yaml');
   fs.writeFileSync(devFile, `${fs.readFileSync(devFile, 'utf8')}tenantApplications: applicationset\n`);
   // Uniform tenants: bronze, no gateway options, no secrets.
@@ -81,7 +81,8 @@ describe('rendering unit by unit', () => {
     expect(result.files.length).toBe(largeWhole.size);
     expect(readTree(outDir)).toEqual(largeWhole);
 
-    const broken = applicationSetProject();
+    // Small: a worker renders it cold, and the error is the point, not the size (the ApplicationSet test below has 30).
+    const broken = applicationSetProject(4);
     breakUniformity(broken);
     let single: unknown;
     try { renderProject({ projectDir: broken, workers: 0 }); } catch (e) { single = e; }
