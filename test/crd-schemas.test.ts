@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CRD_SCHEMA_DIR } from '../lib/validate/schema-catalog';
 import { extractCrdSchemas } from '../lib/validate/crd-schemas';
+import { goPatternToJs } from '../lib/validate/crd-validators';
+import { checkSchemas } from '../lib/validate/validate';
 import { readTree, REPO } from './helpers';
 
 const SHARED_CRDS = path.resolve(REPO, 'crds');
@@ -25,4 +27,19 @@ test('every served CRD version has a schema, with its scope', () => {
   expect(paths.some((p) => p.startsWith('external-secrets.io/v1beta1/'))).toBe(false);
   const store = JSON.parse(fs.readFileSync(path.join(DEFAULT_CRD_SCHEMA_DIR, 'external-secrets.io/v1/ClusterSecretStore.json'), 'utf8'));
   expect(store['x-stoa-scope']).toBe('Cluster');
+});
+
+test('a Go pattern is read as the same set of strings, or refused when generating the schemas', () => {
+  // PrometheusRule's partial_response_strategy: ^(?i)(abort|warn)?$ in Go.
+  const rules = extractedNow().find((f) => f.path === 'monitoring.coreos.com/v1/PrometheusRule.json')!;
+  const check = (strategy: string) => checkSchemas([{
+    path: 'prod/platform/alerts/prometheusrule-x.yaml',
+    object: { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'x', namespace: 'monitoring' }, spec: { groups: [{ name: 'g', partial_response_strategy: strategy, rules: [] }] } },
+  }]);
+  expect(rules).toBeDefined();
+  for (const ok of ['abort', 'WARN', 'Abort', '']) expect(check(ok)).toEqual([]);
+  for (const bad of ['ignore', 'aborts', ' warn']) expect(check(bad).map((v) => v.message).join('\n')).toMatch(/pattern/);
+  expect(goPatternToJs('^[a-z]+$')).toBe('^[a-z]+$');
+  expect(() => goPatternToJs('^(?s).*$')).toThrow(/Go regular expression syntax/);
+  expect(() => goPatternToJs('^(?i)[a-z]+$')).toThrow(/Go regular expression syntax/);
 });

@@ -54,6 +54,14 @@ function queryProblems(query: string): string[] {
   return problems;
 }
 
+describe('alerts', () => {
+  test('the drift alert of an environment with notifications reads only what the platform exposes or scrapes', () => {
+    const rules = example.filter((f) => f.object.kind === 'PrometheusRule');
+    expect(rules.map((r) => r.path)).toEqual(['prod/platform/alerts/prometheusrule-stoa-prod-argocd-drift.yaml']);
+    for (const r of rules) for (const rule of r.object.spec.groups.flatMap((g: any) => g.rules)) expect(queryProblems(rule.expr)).toEqual([]);
+  });
+});
+
 describe('dashboards', () => {
   test.each(ENVS)('%s: ConfigMaps for the Grafana sidecar in the monitoring namespace, synced by the environment\'s dashboards Application', (env) => {
     const configMaps = dashboardsOf(env);

@@ -236,13 +236,12 @@ describe('prod guard rails', () => {
     expect(at(example, 'prod/apps/appproject-prod-platform.yaml').spec.syncWindows).toHaveLength(1);
   });
 
-  test('prod Applications are subscribed to sync-failed, health-degraded, drift, stuck and slow-sync alerts; dev ones are not', () => {
+  test('prod Applications are subscribed to sync-failed, health-degraded, stuck and slow-sync alerts (drift is a Prometheus rule); dev ones are not', () => {
     expect(at(example, 'prod/apps/application-prod-stoa-portal.yaml').metadata.annotations).toEqual({
       'argocd.argoproj.io/manifest-generate-paths': './',
       'argocd.argoproj.io/sync-wave': '0',
       'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-health-degraded.slack': 'stoa-prod-alerts',
-      'notifications.argoproj.io/subscribe.on-out-of-sync-10m.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-stuck-60m.slack': 'stoa-prod-alerts',
       'notifications.argoproj.io/subscribe.on-sync-running-30m.slack': 'stoa-prod-alerts',
     });
@@ -250,8 +249,8 @@ describe('prod guard rails', () => {
     // Argo CD defines none of these triggers by itself: the environment's settings patch does.
     const triggers = at(example, 'prod/argocd-config/configmap-argocd-notifications-cm.yaml').data;
     expect(Object.keys(triggers).filter((k) => k.startsWith('trigger.')).sort())
-      .toEqual(['trigger.on-health-degraded', 'trigger.on-out-of-sync-10m', 'trigger.on-stuck-60m', 'trigger.on-sync-failed', 'trigger.on-sync-running-30m', 'trigger.on-tenant-ready-prod']);
-    expect(triggers['trigger.on-out-of-sync-10m']).toContain("when: app.status.sync.status == 'OutOfSync' and ");
+      .toEqual(['trigger.on-health-degraded', 'trigger.on-stuck-60m', 'trigger.on-sync-failed', 'trigger.on-sync-running-30m', 'trigger.on-tenant-ready-prod']);
+    expect(at(example, 'prod/platform/alerts/prometheusrule-stoa-prod-argocd-drift.yaml').spec.groups[0].rules[0].for).toBe('10m');
     // dev has no alerts: its patch holds only its tenant-ready webhook.
     expect(Object.keys(at(example, 'dev/argocd-config/configmap-argocd-notifications-cm.yaml').data).sort())
       .toEqual(['service.webhook.stoa-control-plane-dev', 'template.tenant-ready-dev', 'trigger.on-tenant-ready-dev']);

@@ -93,7 +93,8 @@ describe('the control plane is told when a tenant is ready', () => {
     }
     const clashes = [...values].filter(([, byEnv]) => new Set(byEnv.values()).size > 1).map(([key]) => key);
     expect(clashes).toEqual([]);
-    expect([...values.keys()].filter((k) => k.startsWith('trigger.on-out-of-sync')).sort()).toEqual(['trigger.on-out-of-sync-10m', 'trigger.on-out-of-sync-5m']);
+    // Drift is a Prometheus rule per environment, not a shared trigger.
+    expect([...values.keys()].filter((k) => k.includes('out-of-sync'))).toEqual([]);
     expect(values.get('trigger.on-sync-failed')?.size).toBe(3);
     // And each environment's webhook is its own.
     expect(ENVS.map((env) => values.get(`service.webhook.stoa-control-plane-${env}`)?.size)).toEqual([1, 1, 1]);
@@ -156,16 +157,27 @@ describe('tenantReady and notifications in the environment file', () => {
     expect(message).toMatch(/environments\/(dev|prod)\.yaml:\d+.*tenantReady\.service.*is also the tenant-ready webhook service of environment (dev|prod)/s);
   });
 
-  test('driftMinutes sets the drift trigger, named for its minutes so environments with other limits never share a key', () => {
+  test('driftMinutes sets how long an Application must stay OutOfSync before the drift alert fires: a Prometheus rule with for:', () => {
     const objects = renderedExample((p) => editYaml(p, 'environments/prod.yaml', (e) => { e.notifications.driftMinutes = 30; }));
     const data = settings(objects, 'prod');
-    expect(Object.keys(data).filter((k) => k.startsWith('trigger.on-out-of-sync'))).toEqual(['trigger.on-out-of-sync-30m']);
-    const [trigger] = parse(data['trigger.on-out-of-sync-30m']);
-    expect(trigger.when).toBe("app.status.sync.status == 'OutOfSync' and (app.status.operationState == nil or (app.status.operationState.finishedAt != nil and time.Now().Sub(time.Parse(app.status.operationState.finishedAt)).Minutes() >= 30))");
-    expect(trigger.send).toEqual(['app-out-of-sync-30m']);
-    expect(parse(data['template.app-out-of-sync-30m']).message).toContain('out of sync for 30 minutes with no sync in that time');
+    expect(Object.keys(data).filter((k) => k.includes('out-of-sync'))).toEqual([]);
+    const rule = at(objects, 'prod/platform/alerts/prometheusrule-stoa-prod-argocd-drift.yaml');
+    expect(rule.metadata).toMatchObject({ namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } });
+    const [alert] = rule.spec.groups[0].rules;
+    expect(alert).toMatchObject({
+      alert: 'StoaApplicationOutOfSync',
+      expr: 'max by (name, project) (argocd_app_info{name=~"prod-.+", sync_status="OutOfSync"}) == 1',
+      for: '30m',
+      labels: { severity: 'warning', environment: 'prod' },
+    });
+    // Every prod Application's name matches it, and no other environment's (its query is checked with the dashboards').
+    const names = new RegExp(`^(?:${/name=~"([^"]+)"/.exec(alert.expr)![1]})$`);
+    expect(applications(objects, 'prod').every((a) => names.test(a.object.metadata.name))).toBe(true);
+    expect(applications(objects, 'staging').some((a) => names.test(a.object.metadata.name))).toBe(false);
+    expect(at(objects, 'prod/apps/application-prod-alerts.yaml').spec).toMatchObject({ destination: { namespace: 'monitoring' }, source: { path: 'prod/platform/alerts' } });
+    expect(at(objects, 'dev/apps/application-dev-alerts.yaml')).toBeUndefined();
     for (const app of applications(objects, 'prod')) {
-      expect(subscriptions(app.object).filter((s) => s.service === 'slack').map((s) => s.trigger).sort()).toEqual(['on-health-degraded', 'on-out-of-sync-30m', 'on-stuck-60m', 'on-sync-failed', 'on-sync-running-30m']);
+      expect(subscriptions(app.object).filter((s) => s.service === 'slack').map((s) => s.trigger).sort()).toEqual(['on-health-degraded', 'on-stuck-60m', 'on-sync-failed', 'on-sync-running-30m']);
     }
     // Every trigger an Application subscribes to is defined, with the template it sends.
     for (const app of applications(objects, 'prod')) {

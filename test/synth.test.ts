@@ -41,7 +41,7 @@ describe('Argo CD Applications', () => {
       'dev-tenant-acme', 'dev-tenant-globex', 'dev-tenant-initech',
     ]);
     expect(appsOf('prod').map((a) => a.metadata.name).sort()).toEqual([
-      'prod-admission', 'prod-control-plane-api', 'prod-control-plane-ui', 'prod-dashboards', 'prod-hooks', 'prod-secret-store', 'prod-stoa-gateway', 'prod-stoa-portal',
+      'prod-admission', 'prod-alerts', 'prod-control-plane-api', 'prod-control-plane-ui', 'prod-dashboards', 'prod-hooks', 'prod-secret-store', 'prod-stoa-gateway', 'prod-stoa-portal',
       'prod-tenant-acme',
     ]);
   });

@@ -17,8 +17,9 @@ export interface NotificationTarget {
   /** Recipient for that service, e.g. a Slack channel. */
   readonly recipient: string;
   /**
-   * Minutes an Application may stay out of sync, with no sync operation in that time, before the drift
-   * trigger sends.
+   * Minutes an Application may stay OutOfSync before the drift alert fires: a Prometheus rule on
+   * `argocd_app_info` with `for:` (`<env>/platform/alerts`), routed by Alertmanager on its
+   * `environment` label.
    * @default 10
    */
   readonly driftMinutes?: number;
@@ -70,17 +71,16 @@ export const DEFAULT_TENANT_READY_TOKEN_KEY = 'control-plane-token';
 function timedTriggers(target: NotificationTarget) {
   const stuckMinutes = target.stuckMinutes ?? DEFAULT_STUCK_MINUTES;
   const syncMinutes = target.syncMinutes ?? DEFAULT_SYNC_MINUTES;
-  const driftMinutes = target.driftMinutes ?? DEFAULT_DRIFT_MINUTES;
   return {
-    drift: `on-out-of-sync-${driftMinutes}m`, stuck: `on-stuck-${stuckMinutes}m`, slowSync: `on-sync-running-${syncMinutes}m`,
-    driftMinutes, stuckMinutes, syncMinutes,
+    stuck: `on-stuck-${stuckMinutes}m`, slowSync: `on-sync-running-${syncMinutes}m`,
+    stuckMinutes, syncMinutes,
   };
 }
 
 /** The alert triggers every Application subscribes to. */
 export function alertTriggers(target: NotificationTarget): string[] {
   const timed = timedTriggers(target);
-  return ['on-sync-failed', 'on-health-degraded', timed.drift, timed.stuck, timed.slowSync];
+  return ['on-sync-failed', 'on-health-degraded', timed.stuck, timed.slowSync];
 }
 
 /** The `notifications.argoproj.io/subscribe.<trigger>.<service>` annotations of every Application for `target`. */
@@ -122,13 +122,8 @@ export function notificationSettings(env: string, alerts: NotificationTarget | u
       data[`template.${t.template}`] = message(t.description);
     }
     const timed = timedTriggers(alerts);
-    const description = `Out of sync for ${timed.driftMinutes} minutes with no sync in that time (drift auto-sync does not correct, or a change waiting for a manual sync)`;
-    // Argo CD keeps no time of the change to OutOfSync; the last sync's end stands for it. A sync under way
-    // has no finishedAt: nothing is sent while it runs. The notifications controller evaluates conditions on
-    // every Application update, so the time is checked at least at each reconciliation.
-    data[`trigger.${timed.drift}`] = `- description: ${description}\n  send: [app-${timed.drift.replace(/^on-/, '')}]\n`
-      + `  when: app.status.sync.status == 'OutOfSync' and (app.status.operationState == nil or (app.status.operationState.finishedAt != nil and time.Now().Sub(time.Parse(app.status.operationState.finishedAt)).Minutes() >= ${timed.driftMinutes}))\n`;
-    data[`template.app-${timed.drift.replace(/^on-/, '')}`] = message(description);
+    // Drift is not here: Argo CD keeps no time of the change to OutOfSync, so the drift alert is a
+    // Prometheus rule (DriftAlerts), which measures how long the state has lasted.
     // The two below measure from a time Argo CD records for exactly what they watch: a canary starts
     // when the sync that changed the pod template ends (a Rollout starts no canary on its own), a sync
     // runs from its start. The notifications controller evaluates conditions on every Application

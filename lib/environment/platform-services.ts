@@ -3,6 +3,8 @@ import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
 import { ENVIRONMENT_DEFAULTS as D, OLDEST_KUBERNETES_VERSION, servesAdmissionPolicies } from '../config/environment-defaults';
 import { AdmissionPolicies, admissionResources, defaultArgoCdUsers } from '../platform/admission-policies';
 import { Dashboards } from '../platform/dashboards';
+import { DriftAlerts } from '../platform/drift-alerts';
+import { DEFAULT_DRIFT_MINUTES } from '../argocd/notifications';
 import { HooksNamespace } from '../platform/hooks-namespace';
 import { DEFAULT_DENY_POLICY } from '../network/policies';
 import { TENANT_LABEL } from '../config/names';
@@ -14,7 +16,7 @@ import { EnvironmentMode, EnvironmentProps } from './environment-props';
 /** The namespaces and cluster-scoped objects the platform services of an environment add to its platform project. */
 export function platformServicesOf(props: EnvironmentProps, namespaces: { readonly hooks: string; readonly monitoring: string }): { namespaces: string[]; clusterResources: GroupKind[] } {
   return {
-    namespaces: [...(hooksOf(props) ? [namespaces.hooks] : []), ...(props.dashboards === false ? [] : [namespaces.monitoring])],
+    namespaces: [...(hooksOf(props) ? [namespaces.hooks] : []), ...(props.dashboards === false && !props.notifications ? [] : [namespaces.monitoring])],
     clusterResources: [
       ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
       ...(admissionOf(props) ? admissionResources(admissionPrefix(props.name), readOnly(props)) : []),
@@ -73,6 +75,17 @@ export function addPlatformServices(env: IEnvironment, props: EnvironmentProps):
     new Dashboards(chart, 'dashboards', { envName: env.envName, namespace: env.network.monitoringNamespace, canary: props.canary !== undefined });
     // Last wave, and the namespace made if the cluster has none yet: nothing waits for it, and it never stays Missing.
     addServiceApplication(env, chart, 'dashboards', env.network.monitoringNamespace, APP_SYNC_WAVES.observability, true);
+  }
+  if (props.notifications) {
+    // The drift alert: Prometheus measures how long an Application has been OutOfSync (see DriftAlerts).
+    const chart = new ManifestChart(env, 'alerts', { outputPath: env.outputPath('platform', 'alerts'), labels: env.labels() });
+    new DriftAlerts(chart, 'drift', {
+      envName: env.envName,
+      namespace: env.network.monitoringNamespace,
+      minutes: props.notifications.driftMinutes ?? DEFAULT_DRIFT_MINUTES,
+      ruleLabels: env.network.podMonitorLabels,
+    });
+    addServiceApplication(env, chart, 'alerts', env.network.monitoringNamespace, APP_SYNC_WAVES.observability, true);
   }
   if (hooks) {
     const chart = new ManifestChart(env, 'hooks', { outputPath: env.outputPath('platform', 'hooks'), labels: env.labels() });

@@ -65,7 +65,26 @@ function hashOf(text: string): string {
 function prepare(schemaText: string): object {
   const schema = JSON.parse(schemaText);
   delete schema['x-stoa-scope'];
-  return rejectUnknownFields(schema);
+  return jsPatterns(rejectUnknownFields(schema));
+}
+
+/** Every `pattern` of a schema as a JavaScript RegExp reads it (the API server reads them as Go's RE2). */
+function jsPatterns(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(jsPatterns);
+  if (!schema || typeof schema !== 'object') return schema;
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'pattern' && typeof v === 'string' ? goPatternToJs(v) : jsPatterns(v)]));
+}
+
+/**
+ * A Go (RE2) pattern as a JavaScript one that accepts the same strings. Go's leading case-insensitive
+ * flag (`^(?i)(abort|warn)?$`) becomes each ASCII letter in either case; any other `(?` syntax, or
+ * `(?i)` with classes or escapes after it, is refused, so no pattern is ever read differently.
+ */
+export function goPatternToJs(pattern: string): string {
+  if (!pattern.includes('(?')) return pattern;
+  const flagged = /^(\^?)\(\?i\)([^[\\]*)$/.exec(pattern);
+  if (!flagged || flagged[2].includes('(?')) throw new Error(`CRD pattern ${JSON.stringify(pattern)}: Go regular expression syntax that JavaScript reads differently; extend goPatternToJs for it`);
+  return flagged[1] + flagged[2].replace(/[A-Za-z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
 }
 
 function ajvFor(source: boolean): Ajv {
