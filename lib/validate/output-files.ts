@@ -157,7 +157,10 @@ function readsTheSameIn11(node: unknown, atKey: boolean): boolean {
   } catch {
     return false;
   }
-  return !failed && !isScalar(value) && (typeof value !== 'object' || value === null) && Object.is(value, node.value);
+  // A tag may resolve to a Scalar node (YAML 1.1's booleans and null do): the library composes it as
+  // that node, whose value is what the 1.1 reading holds.
+  const resolved = isScalar(value) ? value.value : value;
+  return !failed && (typeof resolved !== 'object' || resolved === null) && Object.is(resolved, node.value);
 }
 
 /** Path of the first value that differs between two parses, or undefined when they agree. */
