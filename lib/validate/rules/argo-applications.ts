@@ -176,6 +176,20 @@ function yamlValue(text: unknown): any {
 }
 
 /**
+ * {@link yamlValue}, parsing each text once: every Application of an environment subscribes to the
+ * same triggers, whose definitions and templates were parsed again for each of them. The values
+ * are only read.
+ */
+function yamlValues(): (text: unknown) => any {
+  const parsed = new Map<string, any>();
+  return (text) => {
+    if (typeof text !== 'string') return undefined;
+    if (!parsed.has(text)) parsed.set(text, yamlValue(text));
+    return parsed.get(text);
+  };
+}
+
+/**
  * `notification-subscriptions`: what an Application subscribes to is defined. Argo CD defines no
  * trigger by itself, so each `notifications.argoproj.io/subscribe.<trigger>.<service>` needs
  * `trigger.<trigger>` in the environment's `argocd-notifications-cm` patch (`argocd-config/`), each
@@ -199,23 +213,24 @@ export const notificationSubscriptions: PolicyRule = {
       if (!reported.has(`${file}\0${message}`)) out.push({ file, message });
       reported.add(`${file}\0${message}`);
     };
+    const parsedValue = yamlValues();
     for (const app of context.applications) {
       const env = environmentOf(app.path);
       const cm = settings.get(env);
       for (const key of Object.keys(app.object.metadata.annotations ?? {}).filter((k) => k.startsWith(SUBSCRIBE)).sort()) {
         const [trigger, service] = key.slice(SUBSCRIBE.length).split('.');
-        const definition = yamlValue(cm?.data[`trigger.${trigger}`]);
+        const definition = parsedValue(cm?.data[`trigger.${trigger}`]);
         if (!Array.isArray(definition)) {
           once(app.path, `Application "${app.object.metadata.name}" subscribes to ${trigger}, which ${cm ? cm.file : `${env}/argocd-config/`} does not define (Argo CD defines no trigger by itself): it is never sent`);
           continue;
         }
         for (const template of definition.flatMap((d: any) => (Array.isArray(d?.send) ? d.send : []))) {
-          const body = yamlValue(cm!.data[`template.${template}`]);
+          const body = parsedValue(cm!.data[`template.${template}`]);
           if (body === undefined) {
             once(cm!.file, `trigger ${trigger} sends template ${template}, which is not defined here`);
             continue;
           }
-          if (body?.webhook?.[service] !== undefined && typeof yamlValue(cm!.data[`service.webhook.${service}`])?.url !== 'string') {
+          if (body?.webhook?.[service] !== undefined && typeof parsedValue(cm!.data[`service.webhook.${service}`])?.url !== 'string') {
             once(cm!.file, `template ${template} calls webhook ${service}, whose service.webhook.${service} with a url is not defined here: the Applications subscribed to ${trigger} notify nobody`);
           }
         }
