@@ -52,6 +52,16 @@ describe('the platform keeps delivering while something waits or is sick', () =>
     expect(notices(prod, mark).filter((n) => n === 'prod-tenant-acme on-stuck-60m')).toHaveLength(1);
   });
 
+  test('prod: a brief Progressing after a quiet week is not "stuck"; one that lasts its window is', () => {
+    const prod = new ArgoReplay('prod').commit('r1', base).syncRoot().syncAll();
+    prod.wait(7 * 24 * 60).health('prod-tenant-acme', 'Progressing').wait(2).health('prod-tenant-acme', 'Healthy').wait(5);
+    expect(notices(prod).filter((n) => n.includes('on-stuck'))).toEqual([]);
+    prod.health('prod-tenant-acme', 'Progressing').wait(59);
+    expect(notices(prod).filter((n) => n.includes('on-stuck'))).toEqual([]);
+    prod.wait(1);
+    expect(notices(prod).filter((n) => n.includes('on-stuck'))).toEqual(['prod-tenant-acme on-stuck-60m']);
+  });
+
   test('dev: a Degraded platform app, or one gone Missing after its first sync, never holds a new tenant back', () => {
     const health = new Map<string, string>([['dev-control-plane-api', 'Degraded']]);
     const dev = new ArgoReplay('dev', { health: (app) => health.get(app) });

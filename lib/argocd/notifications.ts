@@ -24,8 +24,9 @@ export interface NotificationTarget {
    */
   readonly driftMinutes?: number;
   /**
-   * Minutes after its last sync an Application may stay Suspended or Progressing (a canary paused
-   * or waiting on an inconclusive analysis, a rollout that does not finish) before the stuck alert sends.
+   * Minutes an Application may stay Suspended or Progressing (a canary paused or waiting on an
+   * inconclusive analysis, a rollout that does not finish), by its health's last transition, before
+   * the stuck alert sends.
    * @default 60
    */
   readonly stuckMinutes?: number;
@@ -124,13 +125,14 @@ export function notificationSettings(env: string, alerts: NotificationTarget | u
     const timed = timedTriggers(alerts);
     // Drift is not here: Argo CD keeps no time of the change to OutOfSync, so the drift alert is a
     // Prometheus rule (DriftAlerts), which measures how long the state has lasted.
-    // The two below measure from a time Argo CD records for exactly what they watch: a canary starts
-    // when the sync that changed the pod template ends (a Rollout starts no canary on its own), a sync
-    // runs from its start. The notifications controller evaluates conditions on every Application
-    // update and at least once a minute, and sends when a condition turns true.
-    const stuck = `Suspended or Progressing ${timed.stuckMinutes} minutes after its last sync (a canary paused or waiting on an inconclusive analysis)`;
+    // The two below measure from a time Argo CD records for exactly what they watch: the health's own
+    // last transition (status.health.lastTransitionTime: a KEDA scale-up that is Progressing for a
+    // minute after a quiet week does not count), a sync from its start. The notifications controller
+    // evaluates conditions on every Application update and at least once a minute, and sends when a
+    // condition turns true.
+    const stuck = `Suspended or Progressing for ${timed.stuckMinutes} minutes (a canary paused or waiting on an inconclusive analysis, a rollout that does not finish)`;
     data[`trigger.${timed.stuck}`] = `- description: ${stuck}\n  send: [app-${timed.stuck.replace(/^on-/, '')}]\n`
-      + `  when: app.status.health.status in ['Suspended', 'Progressing'] and app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.operationState.finishedAt != nil and time.Now().Sub(time.Parse(app.status.operationState.finishedAt)).Minutes() >= ${timed.stuckMinutes}\n`;
+      + `  when: app.status.health.status in ['Suspended', 'Progressing'] and app.status.health.lastTransitionTime != nil and time.Now().Sub(time.Parse(app.status.health.lastTransitionTime)).Minutes() >= ${timed.stuckMinutes}\n`;
     data[`template.app-${timed.stuck.replace(/^on-/, '')}`] = message(stuck);
     const slow = `A sync has run for ${timed.syncMinutes} minutes and not finished`;
     data[`trigger.${timed.slowSync}`] = `- description: ${slow}\n  send: [app-${timed.slowSync.replace(/^on-/, '')}]\n`

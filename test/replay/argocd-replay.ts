@@ -155,6 +155,15 @@ export class ArgoReplay {
     return this;
   }
 
+  /** The world changes an Application's health between syncs (KEDA scales a Rollout, a node drains). */
+  public health(name: string, status: string): this {
+    const app = this.apps.get(name);
+    if (!app) throw new Error(`no Application ${name}`);
+    if (app.status.health?.status !== status) app.status.health = { status, lastTransitionTime: new Date(Date.UTC(2026, 0, 1, 0, this.minute)).toISOString() };
+    this.notify();
+    return this;
+  }
+
   /** A person syncs every Application of the environment, wave by wave (`argocd app sync -l stoa.io/environment=<env>`). */
   public syncAll(): this {
     const names = [...this.apps.keys()].sort((a, b) => waveOf(this.apps.get(a)!.manifest) - waveOf(this.apps.get(b)!.manifest) || (a < b ? -1 : 1));
@@ -297,7 +306,9 @@ export class ArgoReplay {
     for (const o of desired.filter((d) => keep.has(keyOf(d)))) app.live.set(keyOf(o), clone(o));
     app.status.sync = { status: 'Synced', revision: this.revision };
     app.status.history = [...app.status.history ?? [], { id: (app.status.history ?? []).length, revision: this.revision, deployedAt: startedAt }];
-    app.status.health = { status: this.world.health?.(name) ?? 'Healthy' };
+    const health = this.world.health?.(name) ?? 'Healthy';
+    // Argo CD records when the health last changed (status.health.lastTransitionTime).
+    if (app.status.health?.status !== health) app.status.health = { status: health, lastTransitionTime: startedAt };
     app.status.operationState = { phase: 'Succeeded', startedAt, finishedAt: startedAt, syncResult: { revision: this.revision } };
     this.events.push({ type: 'synced', app: name, phase: 'Succeeded', revision: this.revision });
   }
