@@ -148,6 +148,7 @@ describe('nothing is deleted by accident', () => {
     dev.deleteApplicationSet('dev-tenants');
     expect(dev.eventsOf('deleted', mark).filter((e) => e.kind === 'Application').map((e) => e.name).sort()).toEqual(['dev-tenant-acme', 'dev-tenant-globex', 'dev-tenant-initech']);
     expect(deleted(dev, mark).filter((d) => d !== 'ApplicationSet dev-tenants')).toEqual([]);
+    expect(dev.eventsOf('hook', mark)).toEqual([]);
     dev.syncRoot(); // self-heal
     expect(dev.applicationNames().filter((n) => n.includes('tenant'))).toEqual(['dev-tenant-acme', 'dev-tenant-globex', 'dev-tenant-initech']);
     expect(deleted(dev, mark).filter((d) => d !== 'ApplicationSet dev-tenants')).toEqual([]);
@@ -210,7 +211,7 @@ describe('nothing is deleted by accident', () => {
     expect(publish({ projectDir: repo, repo: envs }).committed).toBe(true);
   });
 
-  test('a tenant leaving prod: nothing is deleted until a person deletes its Application; then its namespace stays, its deprovision hook runs, and its files go after', () => {
+  test('a tenant leaving prod: nothing happens until a person syncs its Application, which prunes its workloads (the namespace stays) and then runs the deprovision hook once', () => {
     const hooks = 'https://awx.stoa.example.com/api/v2/job_templates';
     const tenant = (change: (d: any) => void) => renderedExample((p) => editYaml(p, 'tenants/acme.yaml', (d) => { d.hooks.postDelete = `${hooks}/14/launch/`; change(d); }));
     const before = tenant(() => undefined);
@@ -218,50 +219,47 @@ describe('nothing is deleted by accident', () => {
     const gone = tenant((d) => { d.environments = ['dev', 'staging']; });
     const prod = new ArgoReplay('prod').commit('r1', before).syncRoot().syncAll();
     expect(prod.isLive('Rollout/tenant-acme/gateway')).toBe(true);
-    // tenant remove: the Application leaves git, its deprovision hook stays; the root keeps the Application (Prune=false).
+    // No deprovision hook while the tenant stays: deleting its Application for any reason runs none.
+    expect(prod.eventsOf('hook').filter((h) => h.job === 'acme-deprovision')).toEqual([]);
     let mark = prod.events.length;
     prod.commit('r2', leaving).syncRoot();
-    expect(prod.eventsOf('kept', mark).map((e) => `${e.kind} ${e.name}`)).toEqual(['Application prod-tenant-acme']);
     expect(prod.eventsOf('deleted', mark)).toEqual([]);
+    expect(prod.eventsOf('pruned', mark)).toEqual([]);
     expect(prod.isLive('Rollout/tenant-acme/gateway')).toBe(true);
-    // A person deletes it: its workloads go, its namespace stays (Delete=false), the hook runs from the files in git.
+    // A person syncs it (with prune): the workloads go, the namespace stays, then the hook runs, once.
     mark = prod.events.length;
-    prod.deleteApplication('prod-tenant-acme');
-    expect(prod.eventsOf('hook', mark)).toEqual([{ type: 'hook', app: 'prod-tenant-acme', phase: 'PostDelete', job: 'acme-deprovision', calls: `${hooks}/14/launch/` }]);
-    expect(deleted(prod, mark)).toEqual(expect.arrayContaining(['Rollout gateway', 'Service gateway', 'Ingress gateway']));
-    expect(deleted(prod, mark)).not.toContain('Namespace tenant-acme');
-    expect(prod.eventsOf('kept', mark).map((e) => `${e.kind} ${e.name}`)).toEqual(['Namespace tenant-acme']);
+    prod.sync('prod-tenant-acme');
+    const pruned = prod.eventsOf('pruned', mark).map((e) => `${e.kind} ${e.name}`);
+    expect(pruned).toEqual(expect.arrayContaining(['Rollout gateway', 'Service gateway', 'Ingress gateway']));
+    expect(pruned).not.toContain('Namespace tenant-acme');
     expect(prod.isLive('Namespace//tenant-acme')).toBe(true);
-    // tenant remove again: the files go; the root prunes the project, nothing else happens.
+    expect(prod.eventsOf('hook', mark)).toEqual([{ type: 'hook', app: 'prod-tenant-acme', phase: 'PostSync', job: 'acme-deprovision', calls: `${hooks}/14/launch/` }]);
+    // tenant remove again: the root keeps the Application (Prune=false) until a person deletes it; nothing runs again.
     mark = prod.events.length;
-    prod.commit('r3', gone).syncRoot();
-    expect(prod.eventsOf('pruned', mark).map((e) => `${e.kind} ${e.name}`)).toEqual(['AppProject prod-tenant-acme']);
-    expect(prod.eventsOf('deleted', mark)).toEqual([]);
+    prod.commit('r3', gone).syncRoot().deleteApplication('prod-tenant-acme');
     expect(prod.eventsOf('hook', mark)).toEqual([]);
-
-    // Without the leaving step (files gone with the Application), Argo CD finds no hook to run.
-    const late = new ArgoReplay('prod').commit('r1', before).syncRoot().syncAll().commit('r2', gone).syncRoot();
-    mark = late.events.length;
-    late.deleteApplication('prod-tenant-acme');
-    expect(late.eventsOf('hook', mark)).toEqual([]);
+    expect(prod.eventsOf('deleted', mark).filter((e) => e.kind !== 'Application')).toEqual([]);
+    expect(prod.isLive('Namespace//tenant-acme')).toBe(true);
   });
 
-  test('a tenant leaving dev: the root prunes its Application, which deletes its namespace, and the deprovision hook runs', () => {
+  test('a tenant leaving dev: its Application syncs the leaving folder, which deletes its namespace and then runs the deprovision hook; the root prunes the empty Application later', () => {
     const hooks = 'https://awx.stoa.example.com/api/v2/job_templates';
     const tenant = (change: (d: any) => void) => renderedExample((p) => editYaml(p, 'tenants/initech.yaml', (d) => { d.hooks = { postDelete: `${hooks}/14/launch/` }; change(d); }));
     const dev = new ArgoReplay('dev').commit('r1', tenant(() => undefined));
-    const mark = dev.events.length;
+    let mark = dev.events.length;
     dev.commit('r2', tenant((d) => { d.environments = []; d.leaving = ['dev']; }));
-    // The Application syncs the new revision by itself (its folder holds only the hook now) and the root prunes it:
-    // either way its objects go, the namespace with them.
-    const gone = [...dev.eventsOf('pruned', mark), ...dev.eventsOf('deleted', mark)].map((e) => `${e.kind} ${e.name}`);
-    expect(gone).toEqual(expect.arrayContaining(['Application dev-tenant-initech', 'Namespace tenant-initech', 'Deployment gateway']));
+    expect(dev.eventsOf('pruned', mark).map((e) => `${e.kind} ${e.name}`)).toEqual(expect.arrayContaining(['Namespace tenant-initech', 'Deployment gateway']));
     expect(dev.isLive('Namespace//tenant-initech')).toBe(false);
-    expect(dev.eventsOf('hook', mark)).toEqual([{ type: 'hook', app: 'dev-tenant-initech', phase: 'PostDelete', job: 'initech-deprovision', calls: `${hooks}/14/launch/` }]);
+    expect(dev.eventsOf('hook', mark)).toEqual([{ type: 'hook', app: 'dev-tenant-initech', phase: 'PostSync', job: 'initech-deprovision', calls: `${hooks}/14/launch/` }]);
     expect(dev.eventsOf('succeeded', mark).map((e) => e.app)).toEqual(['dev-root']);
+    // tenant remove again: the root prunes the Application, which has nothing left; the hook does not run again.
+    mark = dev.events.length;
+    dev.commit('r3', renderedExample((p) => fs.rmSync(path.join(p, 'tenants/initech.yaml'))));
+    expect(dev.eventsOf('pruned', mark).map((e) => `${e.kind} ${e.name}`)).toEqual(['Application dev-tenant-initech', 'AppProject dev-tenant-initech']);
+    expect(dev.eventsOf('hook', mark)).toEqual([]);
   });
 
-  test('tenant remove takes a tenant with a deprovision hook out in that order, and publish lets the Application go', () => {
+  test('tenant remove takes a tenant with a deprovision hook out in two steps, and publish takes each', () => {
     const repo = exampleRepo();
     editYaml(repo, 'tenants/acme.yaml', (d) => { d.hooks.postDelete = 'https://awx.stoa.example.com/api/v2/job_templates/14/launch/'; });
     synth({ projectDir: repo });
@@ -269,15 +267,15 @@ describe('nothing is deleted by accident', () => {
     const envs = fs.mkdtempSync(path.join(path.dirname(repo), 'envs-'));
     git(envs, ['init', '--quiet', '--initial-branch=main']);
     publish({ projectDir: repo, repo: envs });
+    expect(fs.existsSync(path.join(envs, 'prod/tenants/acme/job-acme-deprovision.yaml'))).toBe(false);
     const r = removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'], allowProdRemoval: true });
     expect(r.keptForDeprovision).toEqual(['prod']);
-    expect(r.leaving[0].steps[0]).toMatch(/^after the sync, delete the Application: argocd app delete prod-tenant-acme .*deprovision hook runs/);
+    expect(r.leaving[0].steps[0]).toMatch(/^after the sync of the root, sync the Application: argocd app sync prod-tenant-acme --prune/);
     synth({ projectDir: repo });
     commitAll(repo, 'acme leaves prod');
-    const published = publish({ projectDir: repo, repo: envs });
-    expect(published.committed).toBe(true);
-    expect(fs.existsSync(path.join(envs, 'prod/tenants/acme/job-acme-deprovision.yaml'))).toBe(true);
-    expect(fs.existsSync(path.join(envs, 'prod/apps/application-prod-tenant-acme.yaml'))).toBe(false);
+    expect(publish({ projectDir: repo, repo: envs }).committed).toBe(true);
+    expect(fs.readdirSync(path.join(envs, 'prod/tenants/acme'))).toEqual(['job-acme-deprovision.yaml']);
+    expect(fs.existsSync(path.join(envs, 'prod/apps/application-prod-tenant-acme.yaml'))).toBe(true);
   });
 });
 

@@ -53,7 +53,7 @@ describe('tenant remove', () => {
       .toMatchObject({ removedFrom: ['prod'], remaining: ['dev', 'staging'], deleted: false });
   });
 
-  test('a tenant with a deprovision hook leaves in two steps: its files stay (leaving) until its Application is gone, then go; each step says what happens', () => {
+  test('a tenant with a deprovision hook leaves in two steps: it stays leaving (its Application syncs only the hook), then goes; each step says what happens', () => {
     const repo = exampleRepo();
     const hooks = 'https://awx.stoa.example.com/api/v2/job_templates';
     const acme = read(repo, 'tenants/acme.yaml');
@@ -66,22 +66,23 @@ describe('tenant remove', () => {
     const [dev, , prod] = r.leaving;
     expect(dev).toEqual({
       environment: 'dev',
-      automatic: `Argo CD prunes Application dev-tenant-acme, which deletes its namespace and everything in it; then its deprovision hook runs (${hooks}/14/launch/)`,
-      kept: ['its files in git (leaving: [dev]), for Argo CD to find the deprovision hook when the Application is deleted'],
-      steps: ['once Application dev-tenant-acme is gone (argocd app get dev-tenant-acme: not found), run tenant remove acme --env dev again: its files leave git'],
+      automatic: `Argo CD syncs Application dev-tenant-acme, which now holds only the deprovision hook: it prunes its namespace and everything in it, then runs the deprovision hook (${hooks}/14/launch/)`,
+      kept: ['Application dev-tenant-acme and its files in git (leaving: [dev]), until tenant remove runs again'],
+      steps: ['once the deprovision hook has succeeded (argocd app get dev-tenant-acme), run tenant remove acme --env dev again: the Application and its files leave git'],
     });
-    expect(prod.automatic).toBe('nothing: Argo CD keeps Application prod-tenant-acme (Prune=false) until a person deletes it');
-    expect(prod.kept).toEqual(['Application prod-tenant-acme', 'namespace tenant-acme (Delete=false)', 'its files in git (leaving: [prod]), for Argo CD to find the deprovision hook when the Application is deleted']);
+    expect(prod.automatic).toBe('nothing until a person syncs Application prod-tenant-acme, which now holds only the deprovision hook');
+    expect(prod.kept).toEqual(['Application prod-tenant-acme and its files in git (leaving: [prod]), until tenant remove runs again', 'namespace tenant-acme (Delete=false)']);
     expect(prod.steps).toEqual([
-      `after the sync, delete the Application: argocd app delete prod-tenant-acme (its workloads go; the namespace stays; then its deprovision hook runs (${hooks}/14/launch/))`,
-      'once Application prod-tenant-acme is gone (argocd app get prod-tenant-acme: not found), run tenant remove acme --env prod again: its files leave git',
+      `after the sync of the root, sync the Application: argocd app sync prod-tenant-acme --prune (it prunes its workloads (the namespace stays: Delete=false), then runs the deprovision hook (${hooks}/14/launch/))`,
+      'once the deprovision hook has succeeded (argocd app get prod-tenant-acme), run tenant remove acme --env prod again: the Application and its files leave git',
+      'after that change is synced, delete the Application: argocd app delete prod-tenant-acme',
       'when nothing in it is needed any more: kubectl delete namespace tenant-acme',
     ]);
-    // The tenant is rendered where it is leaving, without its Application.
+    // Where it is leaving, its folder holds only the deprovision hook, synced by its Application.
     synth({ projectDir: repo });
-    expect(fs.existsSync(path.join(repo, 'dist/prod/tenants/acme/job-acme-deprovision.yaml'))).toBe(true);
-    expect(fs.existsSync(path.join(repo, 'dist/prod/apps/application-prod-tenant-acme.yaml'))).toBe(false);
-    // Second step: naming an environment again removes its files; the last one deletes the file.
+    expect(fs.readdirSync(path.join(repo, 'dist/prod/tenants/acme'))).toEqual(['job-acme-deprovision.yaml']);
+    expect(fs.existsSync(path.join(repo, 'dist/prod/apps/application-prod-tenant-acme.yaml'))).toBe(true);
+    // Second step: naming an environment again removes it there; the last one deletes the file.
     expect(removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'] }))
       .toMatchObject({ removedFrom: [], finished: ['prod'], keptForDeprovision: ['dev', 'staging'], deleted: false, leaving: [] });
     expect(parse(read(repo, 'tenants/acme.yaml')).leaving).toEqual(['dev', 'staging']);

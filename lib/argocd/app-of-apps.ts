@@ -33,8 +33,8 @@ export type AppOfAppsApplicationProps = Omit<ArgoApplicationProps, 'argocdNamesp
 /** Options of {@link IAppOfApps.addTenantApplication}. */
 export interface TenantApplicationOptions {
   /**
-   * The tenant is leaving: its Application is made but not rendered (the root prunes it), and the
-   * ApplicationSet's generator excludes its folder.
+   * The tenant is leaving (its folder holds only its deprovision hook): in ApplicationSet mode its
+   * Application, which the generator makes from the folder, shapes no template.
    * @default false
    */
   readonly leaving?: boolean;
@@ -206,8 +206,7 @@ export class AppOfApps extends Construct implements IAppOfApps {
     const kept = this.props.keepTenantApplications ? { ...props, manualRemoval: true } : props;
     const leaving = options.leaving === true;
     const app = this.tenantApplications === TenantApplications.APPLICATIONS
-      // A leaving tenant's Application is not rendered: the root prunes it while its files are in git.
-      ? this.application(leaving ? this.prototypeChart() : this.apps, `tenant-${tenant}-application`, kept, ready)
+      ? this.application(this.apps, `tenant-${tenant}-application`, kept, ready)
       : this.addTenantPrototype(tenant, kept, ready, leaving);
     // The same wave in both modes, so both give the same Applications.
     setSyncWave(app, APP_SYNC_WAVES.tenants);
@@ -238,9 +237,8 @@ export class AppOfApps extends Construct implements IAppOfApps {
       manualDeletion: !this.props.sync.isAutomated || this.props.keepTenantApplications === true,
     });
     const app = this.application(prototypes, `tenant-${tenant}-application`, props, extra);
-    // A leaving tenant's folder is excluded from the generator; its Application shapes no template.
-    if (leaving) this.applicationSet.excludeTenant(tenant);
-    else this.applicationSet.addTenant(tenant, app);
+    // A leaving tenant's folder (only its deprovision hook) differs from the others: it shapes no template.
+    if (!leaving) this.applicationSet.addTenant(tenant, app);
     return app;
   }
 

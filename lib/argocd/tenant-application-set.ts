@@ -44,7 +44,6 @@ export interface TenantApplicationSetProps {
  */
 export class TenantApplicationSet extends Construct {
   private readonly tenants: Array<{ readonly name: string; readonly application: ArgoApplication }> = [];
-  private readonly excluded: string[] = [];
 
   constructor(scope: Construct, id: string, props: TenantApplicationSetProps) {
     super(scope, id);
@@ -58,19 +57,7 @@ export class TenantApplicationSet extends Construct {
       },
       spec: {
         goTemplate: false,
-        generators: [{
-          git: {
-            repoURL: props.repoUrl,
-            revision: props.revision,
-            // A leaving tenant's folder stays for its deprovision hook; its Application goes.
-            directories: Lazy.any({
-              produce: () => [
-                { path: `${props.tenantsFolder}/*` },
-                ...this.excluded.map((name) => ({ path: `${props.tenantsFolder}/${name}`, exclude: true })),
-              ],
-            }),
-          },
-        }],
+        generators: [{ git: { repoURL: props.repoUrl, revision: props.revision, directories: [{ path: `${props.tenantsFolder}/*` }] } }],
         // Deleting or renaming the ApplicationSet must not take every tenant's resources with it: the
         // generated Applications carry no resources finalizer (the template drops it, and the controller
         // adds none with preserveResourcesOnDeletion), so deleting one never cascades to its namespace.
@@ -84,11 +71,6 @@ export class TenantApplicationSet extends Construct {
   /** Registers a tenant's prototype Application (never rendered itself). */
   public addTenant(name: string, application: ArgoApplication): void {
     this.tenants.push({ name, application });
-  }
-
-  /** Excludes a tenant's folder from the generator (a tenant leaving: its folder holds only its deprovision hook). */
-  public excludeTenant(name: string): void {
-    this.excluded.push(name);
   }
 
   private templates(): Array<{ name: string; text: string }> {

@@ -93,11 +93,11 @@ export function tenantRemoveCommand(name: string, options: { project?: string; e
     const file = path.relative(process.cwd(), r.file);
     const did = [
       ...(r.removedFrom.length ? [`removed tenant ${r.name} from ${r.removedFrom.join(', ')}`] : []),
-      ...(r.finished.length ? [`removed the files tenant ${r.name} kept in ${r.finished.join(', ')} for its deprovision hook`] : []),
+      ...(r.finished.length ? [`removed tenant ${r.name}'s deprovision hook from ${r.finished.join(', ')}, which it was leaving`] : []),
     ].join(', and ');
     const left = [
       ...(r.remaining.length ? [`still in ${r.remaining.join(', ')}`] : []),
-      ...(r.keptForDeprovision.length ? [`files kept in ${r.keptForDeprovision.join(', ')} until its Application there is deleted`] : []),
+      ...(r.keptForDeprovision.length ? [`leaving ${r.keptForDeprovision.join(', ')}: its deprovision hook runs there first`] : []),
     ].join('; ');
     io.out(r.deleted ? `${did} and deleted ${file}; run synth to render it` : `${did} (${left}): ${file}; run synth to render it`);
     // What the cluster will do once this is synced, and what is left for a person.

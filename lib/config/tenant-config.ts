@@ -85,7 +85,7 @@ export const tenantFileSchema = z.strictObject({
   hooks: z.strictObject({
     preSync: awxUrl.optional(),
     postSync: awxUrl.optional(),
-    /** Run once after the tenant's Application is deleted (the tenant left the environment): deprovisioning. */
+    /** Deprovisioning: run once when the tenant leaves an environment, after what it had there is pruned. */
     postDelete: awxUrl.optional(),
   }).optional(),
   /** Environments the tenant is deployed to. */
@@ -93,8 +93,8 @@ export const tenantFileSchema = z.strictObject({
     .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' }),
   /**
    * Environments the tenant is leaving (written by `tenant remove` for a tenant with hooks.postDelete):
-   * its Application goes, its files stay, so that Argo CD finds and runs the deprovision hook when the
-   * Application is deleted. `tenant remove` again drops them.
+   * its Application syncs only the deprovision hook, which prunes what the tenant had and then runs
+   * the hook. `tenant remove` again drops them.
    */
   leaving: z.array(dnsLabel(20))
     .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' }).optional(),
@@ -108,7 +108,7 @@ export const tenantFileSchema = z.strictObject({
     }
   }
   if (t.leaving?.length && !t.hooks?.postDelete) {
-    ctx.addIssue({ code: 'custom', path: ['leaving'], message: 'only keeps the files of a tenant with hooks.postDelete (for its deprovision hook): set hooks.postDelete, or remove the tenant from these environments' });
+    ctx.addIssue({ code: 'custom', path: ['leaving'], message: 'is for a tenant with hooks.postDelete (it runs that deprovision hook): set hooks.postDelete, or remove the tenant from these environments' });
   }
   for (const [i, secret] of (t.secrets ?? []).entries()) {
     if (!isTenantPath(secret.key, t.name)) {

@@ -1,3 +1,4 @@
+import { ArgoApplication } from '../argocd/argo-application';
 import { ArgoProject } from '../argocd/argo-project';
 import { LEAVING_LABEL, TENANT_LABEL } from '../config/names';
 import { IEnvironment } from '../environment/environment-context';
@@ -8,20 +9,23 @@ import { addDeprovisionHook, addTenantProject } from './tenant';
 import { TenantProps } from './tenant-props';
 
 /**
- * A tenant leaving an environment (its file's `leaving`): what Argo CD needs to delete its
- * Application there and run its deprovision hook, and nothing else. Its Application is no longer
- * rendered, so the root prunes it (or, read-only, a person deletes it; an ApplicationSet's generator
- * excludes its folder); Argo CD finds an Application's PostDelete hooks in its source folder when it is
- * deleted, so `<env>/tenants/<name>/` keeps the deprovision hook Job, and the app-of-apps keeps its
- * AppProject (deleting an Application needs its project). Both carry the `stoa.io/leaving` label.
+ * A tenant leaving an environment (its file's `leaving`): its Application stays, and its folder holds
+ * only the deprovision hook (hooks.postDelete) as a PostSync hook Job. The next sync of the
+ * Application (automated, or `argocd app sync --prune` by a person in a read-only environment)
+ * prunes everything the tenant had (its namespace is kept where it carries `Delete=false,Prune=false`)
+ * and then runs the deprovision job template once. `tenant remove` again removes the Application and
+ * the folder. The deprovision never runs on any other deletion of the Application (a deleted
+ * ApplicationSet, a delete and recreate), which a PostDelete hook in the tenant's folder would.
  */
 export class LeavingTenant extends ManifestChart {
   /** Tenant name. */
   public readonly tenantName: string;
-  /** The tenant's AppProject, kept until its Application is gone. */
+  /** The tenant's AppProject. */
   public readonly project: ArgoProject;
-  /** The PostDelete hook Job that launches the deprovision job template. */
+  /** The PostSync hook Job that launches the deprovision job template. */
   public readonly deprovision: AwxHookJob;
+  /** The Application that syncs the leaving folder (a prototype in ApplicationSet mode). */
+  public readonly application: ArgoApplication;
 
   constructor(env: IEnvironment, id: string, props: TenantProps) {
     const leaving = { [LEAVING_LABEL]: 'true' };
@@ -30,10 +34,9 @@ export class LeavingTenant extends ManifestChart {
       throw new Error(`tenant "${props.name}" in ${env.envName}: a leaving tenant keeps only its deprovision hook, and it has no hooks.postDelete`);
     }
     this.tenantName = props.name;
-    this.project = addTenantProject(env, props, true, leaving);
+    this.project = addTenantProject(env, props, true);
     this.deprovision = addDeprovisionHook(this, env, props, leaving);
-    // Not rendered: in ApplicationSet mode this excludes its folder from the generator.
-    env.argo.addTenantApplication(props.name, {
+    this.application = env.argo.addTenantApplication(props.name, {
       name: env.argo.argoName(`tenant-${props.name}`),
       project: this.project.projectName,
       source: env.argo.sourceFor(this),
@@ -42,6 +45,7 @@ export class LeavingTenant extends ManifestChart {
       sync: env.sync,
       createNamespace: false,
       manualRemoval: env.mode === EnvironmentMode.READ_ONLY,
+      labels: { [TENANT_LABEL]: props.name },
     }, { leaving: true });
   }
 }

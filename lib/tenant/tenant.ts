@@ -63,7 +63,8 @@ export class Tenant extends ManifestChart {
     const owners = [...(props.owners.users ?? []).map((name) => ({ kind: 'User' as const, name })),
       ...(props.owners.groups ?? []).map((name) => ({ kind: 'Group' as const, name }))];
     if (owners.length === 0) throw new Error(`${where}: owners must list at least one user or group`);
-    const hasHooks = Boolean(props.hooks?.preSync || props.hooks?.postSync || props.hooks?.postDelete);
+    // Hook Jobs rendered here; hooks.postDelete is rendered only where the tenant is leaving (LeavingTenant).
+    const hasHooks = Boolean(props.hooks?.preSync || props.hooks?.postSync);
     if (props.secrets?.length && !env.secrets.tenantVault) {
       throw new Error(`${where}: secrets are read through a SecretStore of the tenant's own with a Vault role; environment ${env.envName} has no Vault secret store`);
     }
@@ -72,7 +73,7 @@ export class Tenant extends ManifestChart {
         throw new Error(`${where}: secret "${s.name}" reads "${s.key}"; a tenant reads only keys under ${tenantPathPrefix(props.name)}`);
       }
     }
-    if (hasHooks && !(env.secrets.storeName && env.secrets.awxToken)) {
+    if ((hasHooks || props.hooks?.postDelete) && !(env.secrets.storeName && env.secrets.awxToken)) {
       throw new Error(`${where}: hooks need the environment's secretStore and awxToken (where the AWX token is in the store)`);
     }
     const tier = TIERS[props.tier];
@@ -218,9 +219,8 @@ export class Tenant extends ManifestChart {
     if (props.hooks?.postSync) {
       new AwxHookJob(hooks, 'validate', { ...common, name: `${props.name}-validate`, role: 'validate', phase: HookPhase.POST_SYNC, jobTemplateUrl: props.hooks.postSync });
     }
-    if (props.hooks?.postDelete) {
-      addDeprovisionHook(hooks, env, props);
-    }
+    // hooks.postDelete runs only where the tenant is leaving (LeavingTenant): a PostDelete hook here
+    // would run on any deletion of the Application (a deleted ApplicationSet, a delete and recreate).
   }
 }
 
@@ -241,7 +241,10 @@ export function addTenantProject(env: IEnvironment, props: TenantProps, hasHooks
   });
 }
 
-/** The PostDelete hook Job that launches a tenant's deprovision job template (hooks.postDelete), in the hooks namespace. */
+/**
+ * The hook Job that launches a tenant's deprovision job template (hooks.postDelete), in the hooks
+ * namespace: PostSync of the Application of a tenant that is leaving, after the sync pruned its objects.
+ */
 export function addDeprovisionHook(scope: Construct, env: IEnvironment, props: TenantProps, extraLabels: Record<string, string> = {}): AwxHookJob {
   const namespace = `tenant-${props.name}`;
   // In the hooks namespace: the tenant's own is gone (or kept empty) when it runs.
@@ -252,7 +255,7 @@ export function addDeprovisionHook(scope: Construct, env: IEnvironment, props: T
     labels: { [TENANT_LABEL]: props.name, ...extraLabels },
     name: `${props.name}-deprovision`,
     role: 'deprovision',
-    phase: HookPhase.POST_DELETE,
+    phase: HookPhase.POST_SYNC,
     jobTemplateUrl: props.hooks!.postDelete!,
   });
 }

@@ -1,8 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse as parseYaml } from 'yaml';
 import { EnvironmentConfig } from '../config/environment-config';
-import { LEAVING_LABEL } from '../config/names';
 import { checkBranchName, diffNameStatus, git, redactUrl, repoRoot, tryGit } from '../git/git';
 import { Project, ProjectLocation, projectOf } from '../project/project';
 import { checkOutput } from '../project/synth-project';
@@ -205,7 +203,7 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
       return {
         environment: env,
         before: git(checkout, ['show', `HEAD:${c.path}`]),
-        tenantStays: (tenant: string) => tenantStaysIn(path.join(checkout, env, 'tenants', tenant)),
+        tenantStays: (tenant: string) => fs.existsSync(path.join(checkout, env, 'tenants', tenant)),
       };
     }));
 
@@ -241,18 +239,4 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
     }
   }
   return { committed: true, commit, pushed: hasRemote, message, environments: summary, direction };
-}
-
-/** Whether a tenant folder of the envs checkout holds the tenant itself, not only what it keeps while leaving (labelled stoa.io/leaving). */
-function tenantStaysIn(folder: string): boolean {
-  if (!fs.existsSync(folder)) return false;
-  return fs.readdirSync(folder).some((f) => {
-    let object: any;
-    try {
-      object = parseYaml(fs.readFileSync(path.join(folder, f), 'utf8'));
-    } catch {
-      return true; // not what publish wrote: count it as the tenant's
-    }
-    return object?.metadata?.labels?.[LEAVING_LABEL] !== 'true';
-  });
 }

@@ -34,7 +34,7 @@ export interface RemoveTenantResult {
   readonly remaining: readonly string[];
   /** The tenant file, edited or deleted. */
   readonly file: string;
-  /** Environments whose files of the tenant stay in git (`leaving`) until its Application there is deleted: its deprovision hook runs from them. */
+  /** Environments the tenant is leaving (`leaving`): its Application there syncs only its deprovision hook until tenant remove runs again. */
   readonly keptForDeprovision: readonly string[];
   /** Environments the tenant had been leaving whose files went now (its Application there was deleted before). */
   readonly finished: readonly string[];
@@ -57,50 +57,57 @@ export interface TenantLeaving {
 }
 
 /**
- * How tenant `tenant` leaves `env` with the rendered Argo CD settings: a read-only environment (or one
- * with keepTenantApplications) keeps its Application (Prune=false, or the ApplicationSet's
- * create-update policy) until a person deletes it, and keeps its namespace (Delete=false); an
- * ApplicationSet's Applications never cascade (no resources finalizer). A tenant with a deprovision
- * hook (hooks.postDelete) keeps its files in git (`leaving`) until its Application is gone: Argo CD
- * finds an Application's PostDelete hooks in its files when it is deleted.
+ * How tenant `tenant` leaves `env` with the rendered Argo CD settings. Without a deprovision hook: a
+ * read-only environment (or one with keepTenantApplications) keeps its Application (Prune=false, or
+ * the ApplicationSet's create-update policy) until a person deletes it, and its namespace
+ * (Delete=false); an ApplicationSet's Applications never cascade (no resources finalizer). With one
+ * (hooks.postDelete), the tenant stays `leaving`: its Application syncs a folder that holds only the
+ * deprovision hook, which prunes what the tenant had and then runs the hook; `tenant remove` again
+ * takes the Application and the folder away.
  */
 function leavingOf(env: EnvironmentConfig, tenant: TenantConfig): TenantLeaving {
   const app = `${env.name}-tenant-${tenant.name}`;
   const namespace = `tenant-${tenant.name}`;
   const readOnly = env.mode === 'read-only';
   const set = env.tenantApplications === 'applicationset';
+  const byPerson = readOnly || env.keepTenantApplications === true;
   const kept: string[] = [];
   const steps: string[] = [];
   const deprovision = tenant.hooks?.postDelete;
-  const runs = deprovision ? `; then its deprovision hook runs (${deprovision})` : '';
   if (!deprovision && tenant.hooks?.preSync) kept.push(`what its provisioning hook (${tenant.hooks.preSync}) made outside the cluster: the tenant has no hooks.postDelete to undo it`);
   let automatic: string;
-  if (readOnly || env.keepTenantApplications) {
+  if (deprovision) {
+    const prunes = readOnly ? 'prunes its workloads (the namespace stays: Delete=false)' : 'prunes its namespace and everything in it';
+    automatic = readOnly
+      ? `nothing until a person syncs Application ${app}, which now holds only the deprovision hook`
+      : `Argo CD syncs Application ${app}, which now holds only the deprovision hook: it ${prunes}, then runs the deprovision hook (${deprovision})`;
+    kept.push(`Application ${app} and its files in git (leaving: [${env.name}]), until tenant remove runs again`);
+    if (readOnly) steps.push(`after the sync of the root, sync the Application: argocd app sync ${app} --prune (it ${prunes}, then runs the deprovision hook (${deprovision}))`);
+    steps.push(`once the deprovision hook has succeeded (argocd app get ${app}), run tenant remove ${tenant.name} --env ${env.name} again: the Application and its files leave git`);
+    if (byPerson) steps.push(`after that change is synced, delete the Application: argocd app delete ${app}`);
+    if (readOnly) kept.push(`namespace ${namespace} (Delete=false)`);
+  } else if (byPerson) {
     const why = set ? "the ApplicationSet's create-update policy" : 'Prune=false';
     automatic = `nothing: Argo CD keeps Application ${app} (${why}) until a person deletes it`;
     kept.push(`Application ${app}`);
     if (readOnly) kept.push(`namespace ${namespace} (Delete=false)`);
     const deleting = set ? 'no resources finalizer: its objects stay' : readOnly ? 'its workloads go; the namespace stays' : 'its namespace and everything in it go';
-    steps.push(`after the sync, delete the Application: argocd app delete ${app} (${deleting}${runs})`);
+    steps.push(`after the sync, delete the Application: argocd app delete ${app} (${deleting})`);
   } else if (set) {
-    automatic = `the ApplicationSet deletes Application ${app}; it has no resources finalizer, so its objects stay${runs}`;
+    automatic = `the ApplicationSet deletes Application ${app}; it has no resources finalizer, so its objects stay`;
     kept.push(`namespace ${namespace} and everything in it`);
   } else {
-    automatic = `Argo CD prunes Application ${app}, which deletes its namespace and everything in it${runs}`;
+    automatic = `Argo CD prunes Application ${app}, which deletes its namespace and everything in it`;
   }
-  if (deprovision) {
-    kept.push(`its files in git (leaving: [${env.name}]), for Argo CD to find the deprovision hook when the Application is deleted`);
-    steps.push(`once Application ${app} is gone (argocd app get ${app}: not found), run tenant remove ${tenant.name} --env ${env.name} again: its files leave git`);
-  }
-  if (readOnly || set) steps.push(`when nothing in it is needed any more: kubectl delete namespace ${namespace}`);
+  if (readOnly || (set && !deprovision)) steps.push(`when nothing in it is needed any more: kubectl delete namespace ${namespace}`);
   return { environment: env.name, automatic, kept, steps };
 }
 
 /**
  * Removes a tenant from some environments, or from all (deleting its file):
  * the counterpart of `addTenant`, with the same guarantees. A tenant with a deprovision hook
- * (hooks.postDelete) leaves in two steps: its files stay (`leaving`) until its Application is
- * deleted and the hook has run; naming the environment again removes them. Refused: an unknown
+ * (hooks.postDelete) leaves in two steps: it stays `leaving` (its Application syncs only the hook,
+ * which prunes what it had and runs the hook); naming the environment again removes it. Refused: an unknown
  * tenant or environment, an environment the tenant is not in, leaving it in an
  * environment promoted from one it leaves (prod keeps what staging has: remove
  * it from prod first, or from both at once), and a read-only environment

@@ -49,8 +49,10 @@ export interface World {
   /** An Application's health after a successful sync; default Healthy. */
   health?(app: string): string | undefined;
   /**
-   * Which of one wave's prunes and applies begin first. gitops-engine runs them at once, so a claim
-   * that nothing is deleted must hold in both orders.
+   * Which of one wave's prunes and applies take effect first. gitops-engine issues a wave's prunes
+   * before its applies, but what a prune sets off (the garbage collector deleting an ApplicationSet's
+   * Applications, a controller's finalizer) runs asynchronously and may land after the applies, so a
+   * claim that nothing is deleted must hold in both orders.
    * @default 'prune-first'
    */
   readonly sameWave?: 'prune-first' | 'apply-first';
@@ -327,6 +329,10 @@ export class ArgoReplay {
     // Its notification state was an annotation of the object: a new Application of the same name starts afresh.
     for (const k of [...this.notified].filter((n) => n.startsWith(`${name}|`))) this.notified.delete(k);
     this.events.push({ type: 'deleted', kind: 'Application', name, by });
+    // Argo CD runs PostDelete hooks (found in the Application's files in git now) on any deletion,
+    // with or without the resources finalizer.
+    const postDelete = this.desiredOf(app).filter((o) => String(o.metadata?.annotations?.['argocd.argoproj.io/hook'] ?? '').split(',').includes('PostDelete'));
+    for (const job of postDelete) this.events.push({ type: 'hook', app: name, phase: 'PostDelete', job: job.metadata.name, calls: callOf(job) });
     if (!(app.manifest.metadata.finalizers ?? []).includes(RESOURCES_FINALIZER)) return;
     const retained = [...app.live.values()].filter((o) => syncOptionsOf(o).includes('Delete=false'));
     const kept = new Set(retained.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
@@ -338,8 +344,6 @@ export class ArgoReplay {
       this.events.push({ type: 'deleted', kind: o.kind, name: o.metadata.name, by: name });
       if (o.kind === 'Namespace' && !kept.has(o.metadata.name)) this.namespaces.delete(o.metadata.name);
     }
-    const hooks = this.desiredOf(app).filter((o) => String(o.metadata?.annotations?.['argocd.argoproj.io/hook'] ?? '').split(',').includes('PostDelete'));
-    for (const job of hooks) this.events.push({ type: 'hook', app: name, phase: 'PostDelete', job: job.metadata.name, calls: callOf(job) });
   }
 
   /** An ApplicationSet goes: its Applications are orphaned (orphan propagation, or a policy that forbids deleting), else deleted by the garbage collector. */

@@ -1,7 +1,6 @@
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { MANIFEST_GENERATE_PATHS_ANNOTATION } from '../../argocd/sync-policy';
-import { LEAVING_LABEL } from '../../config/names';
 import { folderOf, isHandApplied, objectsByFolder, objectsSyncedBy, sourceFolderOf, sourcesOf } from '../model/output-index';
 import { indexOf } from '../model/context-index';
 import { environmentOf, PolicyRule } from '../policy';
@@ -21,12 +20,6 @@ export const readOnlyManualSync: PolicyRule = {
     .map((o) => ({ file: o.path, message: `Application "${o.object.metadata.name}" in read-only environment "${environmentOf(o.path)}" has automated sync` })),
 };
 
-/** A PostDelete hook a leaving tenant keeps in git (labelled {@link LEAVING_LABEL}) for its Application's deletion. */
-function isLeavingHook(object: any): boolean {
-  return object?.metadata?.labels?.[LEAVING_LABEL] === 'true'
-    && String(object?.metadata?.annotations?.['argocd.argoproj.io/hook'] ?? '').split(',').includes('PostDelete');
-}
-
 /** `source-path-exists`: Applications and the folders of the output match. */
 export const sourcePathExists: PolicyRule = {
   id: 'source-path-exists',
@@ -44,8 +37,6 @@ export const sourcePathExists: PolicyRule = {
     const unsynced = new Map<string, string>();
     for (const o of objects) {
       if (synced.has(o) || isHandApplied(o.path) || unsynced.has(o.path)) continue;
-      // A leaving tenant's deprovision hook: Argo CD reads it when it deletes the Application that synced it.
-      if (isLeavingHook(o.object)) continue;
       const folder = folderOf(o.path);
       let parent = folder;
       while (parent.includes('/') && !sourceFolders.has(parent)) parent = folderOf(parent);

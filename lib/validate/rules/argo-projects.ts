@@ -1,4 +1,3 @@
-import { LEAVING_LABEL } from '../../config/names';
 import { compareStrings } from '../../sort';
 import { labelsOf, list, pushTo } from '../model/fields';
 import { indexOf } from '../model/context-index';
@@ -68,8 +67,7 @@ export const projectScope: PolicyRule = {
       for (const d of list(spec?.destinations)) {
         const key = destinationKey(d);
         if (key.includes('*')) problems.push(`destination ${key} uses a wildcard`);
-        // A leaving tenant's project stays for the deletion of its Application, which git no longer has.
-        else if (!used.has(key) && labelsOf((p.object.metadata as any)?.labels)[LEAVING_LABEL] !== 'true') problems.push(`destination ${key} is not used by any of its Applications`);
+        else if (!used.has(key)) problems.push(`destination ${key} is not used by any of its Applications`);
       }
       const tenant = isTenantProject(p, tenantNamespaces.get(env) ?? new Set());
       for (const k of list(spec?.clusterResourceWhitelist)) {
