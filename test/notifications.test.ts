@@ -163,7 +163,8 @@ describe('tenantReady and notifications in the environment file', () => {
     expect(Object.keys(data).filter((k) => k.includes('out-of-sync'))).toEqual([]);
     const rule = at(objects, 'prod/platform/alerts/prometheusrule-stoa-prod-argocd-drift.yaml');
     expect(rule.metadata).toMatchObject({ namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } });
-    const [alert] = rule.spec.groups[0].rules;
+    const [alert, absent] = rule.spec.groups[0].rules;
+    expect(absent).toMatchObject({ alert: 'StoaArgoCdMetricsAbsent', expr: 'absent(argocd_app_info{name=~"prod-.+"})', for: '15m', labels: { environment: 'prod' } });
     expect(alert).toMatchObject({
       alert: 'StoaApplicationOutOfSync',
       expr: 'max by (name, project) (argocd_app_info{name=~"prod-.+", sync_status="OutOfSync"}) == 1',
