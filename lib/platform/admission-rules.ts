@@ -167,19 +167,23 @@ const OPERATOR_WRITE = `(${resourceIs('argoproj.io', 'rollouts')} && request.ope
   + `(${resourceIs('keda.sh')} && ${USER} in variables.kedaOperators && variables.metadataOnly) || `
   + `(${resourceIs('external-secrets.io')} && ${USER} in variables.externalSecretsControllers && variables.metadataOnly)`;
 
+/** An UPDATE adds no finalizer (it may remove some). */
+const FINALIZERS_REMOVED_ONLY = '(has(object.metadata.finalizers) ? object.metadata.finalizers : []).all(f, f in (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : []))';
+
 const BREAK_GLASS = 'request.userInfo.groups.exists(g, g in variables.breakGlass)';
 
 /**
  * In a read-only environment, the objects Argo CD syncs are written by Argo CD alone (and the
  * controllers that clean up after it); each operator only what it writes ({@link OPERATOR_WRITE});
- * of a custom resource (API groups `customGroups`), anyone may change the finalizers alone.
+ * of a custom resource (API groups `customGroups`), anyone may remove finalizers, and do nothing else.
  */
 export function argoCdOnlyValidation(customGroups: readonly string[]): AdmissionValidation {
   const groups = `[${customGroups.map((g) => `'${g}'`).join(', ')}]`;
   return {
     rule: 'read-only-manual-sync',
     expression: `${TRUSTED_WRITER} || ${BREAK_GLASS} || ${OPERATOR_WRITE} || `
-      + `(request.resource.group in ${groups} && variables.finalizersOnly)`,
+      // Removing a finalizer unsticks a deletion; adding one would block Argo CD's prune: only operators add them.
+      + `(request.resource.group in ${groups} && variables.finalizersOnly && ${FINALIZERS_REMOVED_ONLY})`,
     message: 'in a read-only environment only Argo CD writes what git declares: change the envs repo and sync',
   };
 }
