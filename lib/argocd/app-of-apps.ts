@@ -219,14 +219,9 @@ export class AppOfApps extends Construct implements IAppOfApps {
   }
 
   /** A tenant's Application as a prototype of the environment's ApplicationSet (never rendered itself). */
-  /** The chart of Applications that are made but never rendered (same labels as the apps chart, so they are exactly the Applications they stand for). */
-  private prototypeChart(): PrototypeChart {
-    this.prototypes ??= new PrototypeChart(this, 'prototypes', { labels: this.props.labels });
-    return this.prototypes;
-  }
-
   private addTenantPrototype(tenant: string, props: AppOfAppsApplicationProps, extra: Record<string, string> | undefined, leaving: boolean): ArgoApplication {
-    const prototypes = this.prototypeChart();
+    // Same labels as the apps chart, so prototypes are exactly the Applications they stand for.
+    this.prototypes ??= new PrototypeChart(this, 'prototypes', { labels: this.props.labels });
     this.applicationSet ??= new TenantApplicationSet(this.apps, 'tenants-applicationset', {
       name: this.argoName('tenants'),
       argocdNamespace: this.argocdNamespace,
@@ -236,7 +231,7 @@ export class AppOfApps extends Construct implements IAppOfApps {
       syncWave: APP_SYNC_WAVES.tenants,
       manualDeletion: !this.props.sync.isAutomated || this.props.keepTenantApplications === true,
     });
-    const app = this.application(prototypes, `tenant-${tenant}-application`, props, extra);
+    const app = this.application(this.prototypes, `tenant-${tenant}-application`, props, extra);
     // A leaving tenant's folder (only its deprovision hook) differs from the others: it shapes no template.
     if (!leaving) this.applicationSet.addTenant(tenant, app);
     return app;

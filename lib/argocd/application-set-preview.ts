@@ -22,13 +22,10 @@ export function expandApplicationSets(objects: readonly InFile[]): InFile[] {
   return objects.filter((o) => o.object?.kind === 'ApplicationSet').flatMap((set) => {
     const spec = set.object.spec ?? {};
     const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
-    const directories = list(spec.generators).flatMap((g: any) => list(g?.git?.directories));
-    const patterns: string[] = directories.filter((d: any) => !d?.exclude).map((d: any) => String(d?.path));
-    // An exclude entry wins over every include (the controller's rule); only exact folders are written here.
-    const excluded = new Set(directories.filter((d: any) => d?.exclude === true).map((d: any) => String(d?.path)));
+    const patterns: string[] = list(spec.generators).flatMap((g: any) => list(g?.git?.directories).filter((d: any) => !d?.exclude).map((d: any) => String(d?.path)));
     return patterns.flatMap((pattern) => {
       const parent = pattern.replace(/\/\*$/, '');
-      return folders.filter((f) => path.posix.dirname(f) === parent && !excluded.has(f)).map((dir) => {
+      return folders.filter((f) => path.posix.dirname(f) === parent).map((dir) => {
         const fill = (v: any): any => typeof v === 'string'
           ? v.split('{{path.basename}}').join(path.posix.basename(dir)).split('{{path}}').join(dir)
           : Array.isArray(v) ? v.map(fill) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)])) : v;

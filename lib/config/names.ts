@@ -10,10 +10,7 @@ export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 /** The label every object of a tenant carries, its Namespace included: `stoa.io/tenant: <name>`. */
 export const TENANT_LABEL = 'stoa.io/tenant';
 
-/**
- * Label of what a tenant leaving an environment keeps in git (its AppProject and its PostDelete
- * deprovision hook) until its Application there is deleted: validation knows no Application syncs it.
- */
+/** Label of the deprovision hook Job of a tenant leaving an environment (see LeavingTenant). */
 export const LEAVING_LABEL = 'stoa.io/leaving';
 
 /**

@@ -159,7 +159,7 @@ export class Environment extends Construct implements IEnvironment {
     return new Tenant(this, `tenant-${props.name}`, props);
   }
 
-  /** Keeps what a tenant leaving this environment needs until its Application is deleted: `new LeavingTenant(this, 'tenant-<name>', props)`. */
+  /** A tenant leaving this environment, which runs its deprovision hook: `new LeavingTenant(this, 'tenant-<name>', props)`. */
   public addLeavingTenant(props: TenantProps): LeavingTenant {
     return new LeavingTenant(this, `tenant-${props.name}`, props);
   }

@@ -116,7 +116,7 @@ export class Tenant extends ManifestChart {
       secretMounts: secretNames,
     });
 
-    if (hasHooks) this.addHooks(env, props, namespace);
+    if (hasHooks) this.addHooks(env, props);
 
     const argoLabels = { [TENANT_LABEL]: props.name };
     this.project = addTenantProject(env, props, hasHooks);
@@ -204,15 +204,9 @@ export class Tenant extends ManifestChart {
    * the environment's hooks Application, an earlier wave of the app-of-apps,
    * so they exist before the very first PreSync of any tenant.
    */
-  private addHooks(env: IEnvironment, props: TenantProps, namespace: string): void {
+  private addHooks(env: IEnvironment, props: TenantProps): void {
     const hooks = new Construct(this, 'hooks');
-    const extraVars = { tenant: props.name, environment: env.envName, namespace };
-    const common = {
-      namespace: env.hooksNamespace,
-      tokenSecret: AWX_TOKEN_SECRET,
-      extraVars,
-      labels: { [TENANT_LABEL]: props.name },
-    };
+    const common = hookJobProps(env, props);
     if (props.hooks?.preSync) {
       new AwxHookJob(hooks, 'provision', { ...common, name: `${props.name}-provision`, role: 'provision', phase: HookPhase.PRE_SYNC, jobTemplateUrl: props.hooks.preSync });
     }
@@ -225,7 +219,7 @@ export class Tenant extends ManifestChart {
 }
 
 /** A tenant's AppProject: only its namespace (and the hooks namespace when it has hooks), only the envs repo. */
-export function addTenantProject(env: IEnvironment, props: TenantProps, hasHooks: boolean, extraLabels: Record<string, string> = {}): ArgoProject {
+export function addTenantProject(env: IEnvironment, props: TenantProps, hasHooks: boolean): ArgoProject {
   const namespace = `tenant-${props.name}`;
   return env.argo.addProject(`tenant-${props.name}-project`, {
     name: env.argo.argoName(namespace),
@@ -237,8 +231,18 @@ export function addTenantProject(env: IEnvironment, props: TenantProps, hasHooks
     clusterResources: [{ group: '', kind: 'Namespace', name: namespace }],
     // Every kind a tenant may ever render, and nothing else (see projectRefusals, checked at synth).
     namespaceResources: TENANT_NAMESPACED_KINDS,
-    labels: { [TENANT_LABEL]: props.name, ...extraLabels },
+    labels: { [TENANT_LABEL]: props.name },
   });
+}
+
+/** What every AWX hook Job of a tenant shares: the hooks namespace, the AWX token, the tenant's variables and label. */
+function hookJobProps(env: IEnvironment, props: TenantProps, extraLabels: Record<string, string> = {}) {
+  return {
+    namespace: env.hooksNamespace,
+    tokenSecret: AWX_TOKEN_SECRET,
+    extraVars: { tenant: props.name, environment: env.envName, namespace: `tenant-${props.name}` },
+    labels: { [TENANT_LABEL]: props.name, ...extraLabels },
+  };
 }
 
 /**
@@ -246,13 +250,9 @@ export function addTenantProject(env: IEnvironment, props: TenantProps, hasHooks
  * namespace: PostSync of the Application of a tenant that is leaving, after the sync pruned its objects.
  */
 export function addDeprovisionHook(scope: Construct, env: IEnvironment, props: TenantProps, extraLabels: Record<string, string> = {}): AwxHookJob {
-  const namespace = `tenant-${props.name}`;
   // In the hooks namespace: the tenant's own is gone (or kept empty) when it runs.
   return new AwxHookJob(scope, 'deprovision', {
-    namespace: env.hooksNamespace,
-    tokenSecret: AWX_TOKEN_SECRET,
-    extraVars: { tenant: props.name, environment: env.envName, namespace },
-    labels: { [TENANT_LABEL]: props.name, ...extraLabels },
+    ...hookJobProps(env, props, extraLabels),
     name: `${props.name}-deprovision`,
     role: 'deprovision',
     phase: HookPhase.POST_SYNC,

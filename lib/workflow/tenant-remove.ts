@@ -36,7 +36,7 @@ export interface RemoveTenantResult {
   readonly file: string;
   /** Environments the tenant is leaving (`leaving`): its Application there syncs only its deprovision hook until tenant remove runs again. */
   readonly keptForDeprovision: readonly string[];
-  /** Environments the tenant had been leaving whose files went now (its Application there was deleted before). */
+  /** Environments the tenant had been leaving, which it left now (its deprovision hook ran there before). */
   readonly finished: readonly string[];
   /** True when the file was deleted (the tenant is in no environment any more, and leaving none). */
   readonly deleted: boolean;
@@ -134,10 +134,10 @@ export function removeTenant(options: RemoveTenantOptions): RemoveTenantResult {
     }
   }
   const removed = order.filter((e) => requested.includes(e) && tenant.environments.includes(e));
-  // Leaving environments named again: the tenant's Application there is gone, its files go now.
+  // Leaving environments named again: the deprovision hook has run there, the Application and its folder go now.
   const finished = order.filter((e) => requested.includes(e) && leavingBefore.includes(e));
   const remaining = order.filter((e) => tenant.environments.includes(e) && !removed.includes(e));
-  // A deprovision hook runs only from files in git: the tenant leaves in two steps.
+  // With a deprovision hook the tenant leaves in two steps: first its Application syncs only the hook.
   const nowLeaving = tenant.hooks?.postDelete ? removed : [];
   const leavingAfter = order.filter((e) => (leavingBefore.includes(e) && !finished.includes(e)) || nowLeaving.includes(e));
   for (const env of input.environments) {
