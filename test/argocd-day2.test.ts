@@ -24,6 +24,10 @@ const withHooli = renderedExample((p) => writeFile(p, 'tenants/hooli.yaml', HOOL
 
 const deleted = (r: ArgoReplay, from = 0) => r.eventsOf('deleted', from).filter((e) => e.kind !== 'Application').map((e) => `${e.kind} ${e.name}`);
 const notices = (r: ArgoReplay, from = 0) => r.eventsOf('notified', from).map((e) => `${e.app} ${e.trigger}`);
+/** `objects` with the Application in `file` given other sync options (what the rendering would be without one). */
+const withSyncOptions = (objects: RenderedObject[], file: string, syncOptions: string[]) => objects.map((f) => (f.path === file
+  ? { ...f, object: { ...f.object, spec: { ...f.object.spec, syncPolicy: { ...f.object.spec.syncPolicy, syncOptions } } } }
+  : f));
 const applied = (r: ArgoReplay, from = 0) => r.eventsOf('applied', from).map((e) => `${e.kind} ${e.name}`);
 
 describe('the platform keeps delivering while something waits or is sick', () => {
@@ -95,9 +99,7 @@ describe('the platform keeps delivering while something waits or is sick', () =>
     const order = applied(dev).filter((a) => a.startsWith('Application '));
     expect(order.indexOf('Application dev-dashboards')).toBe(order.length - 1);
     // Without CreateNamespace the dashboards' sync fails, but every tenant was applied in the wave before.
-    const strip = base.map((f) => (f.path === 'dev/apps/application-dev-dashboards.yaml'
-      ? { ...f, object: { ...f.object, spec: { ...f.object.spec, syncPolicy: { ...f.object.spec.syncPolicy, syncOptions: ['PruneLast=true'] } } } }
-      : f));
+    const strip = withSyncOptions(base, 'dev/apps/application-dev-dashboards.yaml', ['PruneLast=true']);
     const bare = new ArgoReplay('dev', { namespaces: ['argocd', 'kube-system'] }).commit('r1', strip);
     expect(bare.eventsOf('failed').map((e) => e.on)).toEqual(['dev-dashboards']);
     expect(bare.applicationNames().filter((n) => n.includes('tenant'))).toEqual(['dev-tenant-acme', 'dev-tenant-globex', 'dev-tenant-initech']);
@@ -166,9 +168,7 @@ describe('nothing is deleted by accident', () => {
   });
 
   test('without PrunePropagationPolicy=orphan on the root, the same switch can delete every tenant\'s namespace', () => {
-    const foreground = (objects: RenderedObject[]) => objects.map((f) => (f.path === 'dev/bootstrap/application-dev-root.yaml'
-      ? { ...f, object: { ...f.object, spec: { ...f.object.spec, syncPolicy: { ...f.object.spec.syncPolicy, syncOptions: ['ApplyOutOfSyncOnly=true'] } } } }
-      : f));
+    const foreground = (objects: RenderedObject[]) => withSyncOptions(objects, 'dev/bootstrap/application-dev-root.yaml', ['ApplyOutOfSyncOnly=true']);
     const bare = new ArgoReplay('dev', { sameWave: 'apply-first' }).commit('r1', foreground(applicationSet)).commit('r2', foreground(base));
     expect(deleted(bare)).toEqual(expect.arrayContaining(['Namespace tenant-acme', 'Namespace tenant-globex', 'Namespace tenant-initech']));
   });
