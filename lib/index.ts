@@ -44,6 +44,8 @@ export { ArgoProject } from './argocd/argo-project';
 export type { ArgoDestination, ArgoProjectProps, GroupKind, ProjectAccess, SyncWindow } from './argocd/argo-project';
 export { TenantApplicationSet } from './argocd/tenant-application-set';
 export type { TenantApplicationSetProps } from './argocd/tenant-application-set';
+export { RepoCredentials } from './argocd/repo-credentials';
+export type { EnvsRepoCredentials, RepoCredentialProperties, RepoCredentialsProps, RepoCredentialType } from './argocd/repo-credentials';
 export { ArgoCdSettings } from './argocd/argocd-settings';
 export type { ArgoCdSettingsProps } from './argocd/argocd-settings';
 export type { NotificationTarget, TenantReadyWebhook } from './argocd/notifications';

@@ -10,6 +10,7 @@ import { NotificationTarget, notificationAnnotations, TenantReadyWebhook, tenant
 import { SyncMode } from './sync-policy';
 import { APP_SYNC_WAVES, setSyncWave } from './sync-wave';
 import { TenantApplicationSet } from './tenant-application-set';
+import { EnvsRepoCredentials, RepoCredentials } from './repo-credentials';
 
 /** The git repository Argo CD pulls rendered manifests from. */
 export interface EnvsRepo {
@@ -17,6 +18,12 @@ export interface EnvsRepo {
   readonly url: string;
   /** Branch, tag or commit Argo CD follows. */
   readonly revision: string;
+  /**
+   * Where Argo CD's credentials for the repository are in a secret store of Argo CD's cluster: an
+   * ExternalSecret in `<env>/bootstrap/` makes Argo CD's repository Secret from them (see {@link RepoCredentials}).
+   * @default - none: the repository is public, or its credentials are given to Argo CD another way
+   */
+  readonly credentials?: EnvsRepoCredentials;
 }
 
 /** How tenants get their Argo CD Applications. */
@@ -118,7 +125,8 @@ export interface AppOfAppsProps {
 /**
  * An environment's Argo CD app-of-apps:
  *
- * - `<env>/bootstrap/`: the root Application and its project, applied once by hand
+ * - `<env>/bootstrap/`: the root Application and its project, and the envs repo's credentials
+ *   (an ExternalSecret) when `repo.credentials` says where they are, applied once by hand
  *   (`kubectl apply -f`); no Application syncs this folder.
  * - `<env>/apps/`: every Application and AppProject; the root syncs it.
  *
@@ -160,6 +168,16 @@ export class AppOfApps extends Construct implements IAppOfApps {
         ...(this.tenantApplications === TenantApplications.APPLICATION_SET ? [{ group: 'argoproj.io', kind: 'ApplicationSet' }] : []),
       ],
     });
+    if (props.repo.credentials) {
+      // Bootstrap, applied by hand with the root: Argo CD needs the Secret before it can read <env>/apps.
+      new RepoCredentials(bootstrap, 'repo-credentials', {
+        name: this.argoName('envs-repo'),
+        argocdNamespace: this.argocdNamespace,
+        url: props.repo.url,
+        credentials: props.repo.credentials,
+        secretLabels: props.labels,
+      });
+    }
     new ArgoApplication(bootstrap, 'root', {
       annotations: this.annotations(),
       name: this.argoName('root'),

@@ -102,6 +102,23 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+/** Prefixes of access tokens of the common git hosting services (GitHub, GitLab, Bitbucket, Gitea's are hex). */
+const TOKEN_PREFIX = /^(ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|gldt-|ATBB|ATCTT)/;
+/** A property of a key in the secret store: a name, never a value. */
+const remoteProperty = z.string().min(1, { error: 'must not be empty' }).max(253, { error: 'must be at most 253 characters' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, { error: 'must be the name of a property of the key: letters, digits, ".", "_", "/", "-"' })
+  .refine((p) => !TOKEN_PREFIX.test(p), { error: 'looks like an access token, not the name of a property: the value stays in the secret store; name the property that holds it' });
+
+/** Where Argo CD's credentials for the envs repo are: a key of a ClusterSecretStore of Argo CD's cluster (see EnvsRepoCredentials). */
+const repoCredentials = z.strictObject({
+  secretStore: dnsLabel(253),
+  key: plainText(253).refine((k) => !/\s/.test(k) && !k.includes('{{'), { error: 'must be the key (path) of the credentials in the store, without spaces, e.g. argocd/envs-repo' }),
+  type: z.enum(['https', 'ssh']),
+  properties: z.strictObject({ username: remoteProperty.optional(), password: remoteProperty.optional(), sshPrivateKey: remoteProperty.optional() }).optional(),
+  urlPrefix: gitUrl.optional(),
+  refreshInterval: z.string().regex(/^[1-9]\d{0,3}[smh]$/, { error: 'must be a duration from 1 to 9999 seconds, minutes or hours, such as 15m or 1h' }).optional(),
+});
+
 /** Fields of `environments/<name>.yaml`, before the rules between them. */
 const environmentFileFields = z.strictObject({
   /** Environment name; also the file name and the top folder in dist/. */
@@ -143,6 +160,8 @@ const environmentFileFields = z.strictObject({
     revision: plainText(255).refine((r) => /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(r) && !r.includes('..') && !r.endsWith('.lock') && !r.endsWith('/'), {
       error: 'must be a branch, tag or commit name (letters, digits, ".", "_", "/", "-"; no "..")',
     }),
+    /** Where Argo CD's credentials for this repository are in the secret store (never the values): see docs/repo-credentials.md. */
+    credentials: repoCredentials.optional(),
   }),
   /** Ingress settings shared by every Ingress of the environment. */
   ingress: z.strictObject({
@@ -255,6 +274,7 @@ export function environmentFileSchemaFor(catalog: ComponentCatalog) {
     }
     checkComponents(env, catalog, ctx);
     checkHotfixes(env, ctx);
+    checkRepoCredentials(env, ctx);
     if (env.admission && !servesAdmissionPolicies(env.cluster.kubernetesVersion)) {
       ctx.addIssue({ code: 'custom', path: ['admission'], message: `needs cluster.kubernetesVersion 1.30 or later (ValidatingAdmissionPolicy is admissionregistration.k8s.io/v1 from 1.30; the cluster runs ${env.cluster.kubernetesVersion}): remove it, or set admission: false` });
     }
@@ -296,6 +316,30 @@ function checkHotfixes(env: EnvironmentFields, ctx: z.RefinementCtx): void {
     } else if (hotfix.version !== env.components[component]) {
       ctx.addIssue({ code: 'custom', path: ['hotfixes', component, 'version'], message: `is ${hotfix.version} but components.${component} is ${env.components[component]}: a hotfix record names the version it let in; remove the record` });
     }
+  }
+}
+
+/** `repo.credentials` fit the URL: its scheme is the login type's, the prefix is the URL's, and the URL carries no credential of its own. */
+function checkRepoCredentials(env: EnvironmentFields, ctx: z.RefinementCtx): void {
+  const { url, credentials: c } = env.repo;
+  if (/^https:\/\/[^/@]*:[^/@]*@/.test(url)) {
+    ctx.addIssue({ code: 'custom', path: ['repo', 'url'], message: 'must not carry a password (https://user:password@...): every Application would show it; set repo.credentials (a key in the secret store) instead' });
+  }
+  if (!c) return;
+  const at = (...p: string[]) => ['repo', 'credentials', ...p];
+  const https = url.startsWith('https://');
+  if (c.type === 'https' && !https) ctx.addIssue({ code: 'custom', path: at('type'), message: `is https but repo.url is an SSH URL (${url}): use type ssh, or an https:// URL` });
+  if (c.type === 'ssh' && https) ctx.addIssue({ code: 'custom', path: at('type'), message: `is ssh but repo.url is an https:// URL: use type https, or an ssh:// or git@ URL` });
+  const allowed = c.type === 'https' ? ['username', 'password'] : ['sshPrivateKey'];
+  for (const name of Object.keys(c.properties ?? {})) {
+    if (!allowed.includes(name)) ctx.addIssue({ code: 'custom', path: at('properties', name), message: `is not a credential of type ${c.type}: allowed ${allowed.join(', ')}` });
+  }
+  if (c.urlPrefix !== undefined && !url.toLowerCase().startsWith(c.urlPrefix.toLowerCase())) {
+    ctx.addIssue({ code: 'custom', path: at('urlPrefix'), message: `must be a prefix of repo.url (${url}): the credential template is for the repositories under it` });
+  }
+  for (const [field, value] of [['url', url], ['credentials.urlPrefix', c.urlPrefix]] as const) {
+    // Written into the ExternalSecret's template, where "{{" would start a template action.
+    if (value !== undefined && /\{\{|\}\}/.test(value)) ctx.addIssue({ code: 'custom', path: ['repo', ...field.split('.')], message: 'must not contain "{{" or "}}" (External Secrets would read them as a template)' });
   }
 }
 

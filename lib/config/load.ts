@@ -8,6 +8,7 @@ import { EnvironmentConfig, environmentFileSchemaFor } from './environment-confi
 import { InputError, InputProblem } from './input-error';
 import { TenantConfig, tenantFileSchema } from './tenant-config';
 import { readYamlFile } from './yaml-file';
+import { credentialsIdentity, normalizeRepoUrl, repoSecretTypeOf } from './repo-credentials';
 
 /** Where the input files live. */
 export interface InputLocation {
@@ -207,6 +208,32 @@ function checkEnvironmentsApart(envs: readonly Loaded<EnvironmentConfig>[], prob
       const seen = first.get(key);
       if (!seen) first.set(key, env);
       else problems.push({ file: env.file, line: env.lineOf(at), field: at.join('.'), message: `is also the ${what} of environment ${seen.value.name} (${seen.file}): each environment has its own` });
+    }
+  }
+  checkRepoCredentialsApart(envs, problems);
+}
+
+/**
+ * One Argo CD may serve every environment (its names are `<env>-...`): environments whose repo.credentials
+ * make an Argo CD Secret of one type for one repository URL in one Argo CD namespace read the same
+ * credentials. Each writes its own Secret (`<env>-envs-repo`); of several Secrets for a URL Argo CD uses
+ * whichever it lists first, so different credentials would make it read the repository with either.
+ */
+function checkRepoCredentialsApart(envs: readonly Loaded<EnvironmentConfig>[], problems: InputProblem[]): void {
+  const first = new Map<string, Loaded<EnvironmentConfig>>();
+  for (const env of envs) {
+    const c = env.value.repo.credentials;
+    if (!c) continue;
+    const url = c.urlPrefix ?? env.value.repo.url;
+    const key = `${env.value.argocd.namespace}|${repoSecretTypeOf(c)}|${normalizeRepoUrl(url)}`;
+    const seen = first.get(key);
+    if (!seen) first.set(key, env);
+    else if (credentialsIdentity(seen.value.repo.credentials!) !== credentialsIdentity(c)) {
+      problems.push({
+        file: env.file, line: env.lineOf(['repo', 'credentials']), field: 'repo.credentials',
+        message: `differ from those of environment ${seen.value.name} (${seen.file}) for the same repository ${url} in Argo CD namespace ${env.value.argocd.namespace}: `
+          + 'Argo CD would read it with either, whichever Secret it lists first; give both the same secretStore, key, type and properties, or a different argocd.namespace',
+      });
     }
   }
 }

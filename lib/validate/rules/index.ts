@@ -5,7 +5,7 @@ import { PolicyRule } from '../policy';
 import { projectPermits, projectScope, readOnlyProjectRoles, tenantConfined } from './argo-projects';
 import { notificationSubscriptions, readOnlyManualSync, refreshPaths, sourcePathExists } from './argo-applications';
 import { singleAutoscaler, uniqueObjects } from './conflicts';
-import { noSecretData } from './secrets';
+import { argocdCredentialsByReference, noSecretData, repoCredentialsUnique } from './secrets';
 import { tenantDefaultDeny } from './tenant-network';
 import { containerResources, imagePinned, nonRoot } from './workloads';
 
@@ -13,7 +13,7 @@ export { isPinnedImage } from './workloads';
 
 /** Every platform rule, in report order: per-object rules, what the API server refuses, then the behaviour rules that model the cluster's tools. */
 export const POLICY_RULES: readonly PolicyRule[] = [
-  noSecretData, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
+  noSecretData, argocdCredentialsByReference, repoCredentialsUnique, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
   projectScope, projectPermits, tenantConfined, readOnlyManualSync, readOnlyProjectRoles, refreshPaths, notificationSubscriptions, uniqueObjects, sourcePathExists, environmentSources, singleAutoscaler,
   ...API_SERVER_RULES,
   ...BEHAVIOUR_RULES,
