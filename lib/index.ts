@@ -41,7 +41,7 @@ export type { GatewayProps } from './gateway/gateway';
 export { ArgoApplication } from './argocd/argo-application';
 export type { ArgoApplicationProps, ArgoSource } from './argocd/argo-application';
 export { ArgoProject } from './argocd/argo-project';
-export type { ArgoDestination, ArgoProjectProps, GroupKind, ProjectAccess, SyncWindow } from './argocd/argo-project';
+export type { ArgoDestination, ArgoProjectProps, GroupKind, ProjectAccess, ProjectOwners, ProjectRoleModel, RbacPermission, SyncWindow } from './argocd/argo-project';
 export { TenantApplicationSet } from './argocd/tenant-application-set';
 export type { TenantApplicationSetProps } from './argocd/tenant-application-set';
 export { RepoCredentials } from './argocd/repo-credentials';

@@ -231,7 +231,9 @@ describe('prod guard rails', () => {
     expect(project.spec.syncWindows).toEqual([{
       kind: 'allow', schedule: '0 8 * * 1-4', duration: '10h', timeZone: 'Europe/Paris', applications: ['*'], manualSync: false,
     }]);
-    expect(project.spec.roles.map((r: any) => [r.name, r.groups])).toEqual([['read-only', ['stoa-engineers']], ['release', ['stoa-release-managers']]]);
+    expect(project.spec.roles.map((r: any) => [r.name, r.groups])).toEqual([
+      ['read-only', ['stoa-engineers']], ['release', ['stoa-release-managers']], ['owner', ['acme-platform-team', 'alice@acme.example']],
+    ]);
     expect(project.spec.roles[1].policies).toContain('p, proj:prod-tenant-acme:release, applications, sync, prod-tenant-acme/*, allow');
     expect(at(example, 'prod/apps/appproject-prod-platform.yaml').spec.syncWindows).toHaveLength(1);
   });

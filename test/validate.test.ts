@@ -127,6 +127,27 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
     quiet: (o) => { find(o, 'prod/apps/appproject-prod-platform.yaml').spec.roles[1].policies.push('p, proj:prod-platform:release, applications, action/argoproj.io/Rollout/abort, prod-platform/*, allow'); },
   },
   {
+    rule: 'argocd-rbac-settings',
+    fire: (o) => { find(o, 'staging/argocd-config/configmap-argocd-rbac-cm.yaml').data.scopes = '[groups]'; },
+    message: /key scopes differs between the environments/,
+    quiet: (o) => { for (const env of ['dev', 'staging', 'prod']) find(o, `${env}/argocd-config/configmap-argocd-rbac-cm.yaml`).data.scopes = '[groups]'; },
+  },
+  {
+    rule: 'argocd-rbac-lines',
+    fire: (o) => { find(o, 'prod/argocd-config/configmap-argocd-rbac-cm.yaml').data['policy.prod.csv'] += 'g, *, role:prod-platform:read-only\n'; },
+    message: /policy\.prod\.csv line \d+ \("g, \*, role:prod-platform:read-only"\) binds subject "\*"/,
+    quiet: (o) => { find(o, 'prod/argocd-config/configmap-argocd-rbac-cm.yaml').data['policy.prod.csv'] += '# g, *, role:prod-platform:read-only\n\n'; },
+  },
+  {
+    rule: 'argocd-rbac-agrees',
+    fire: (o) => { find(o, 'prod/argocd-config/configmap-argocd-rbac-cm.yaml').data['policy.prod.csv'] += 'g, acme-contractors, role:prod-platform:release\n'; },
+    message: /policy\.prod\.csv line \d+ \("g, acme-contractors, role:prod-platform:release" with line \d+ .*\): acme-contractors may get prod-platform\/\*, which no role of an AppProject of prod grants/,
+    quiet: (o) => {
+      find(o, 'prod/argocd-config/configmap-argocd-rbac-cm.yaml').data['policy.prod.csv'] += 'g, acme-contractors, role:prod-platform:read-only\n';
+      find(o, 'prod/apps/appproject-prod-platform.yaml').spec.roles[0].groups.push('acme-contractors');
+    },
+  },
+  {
     rule: 'unique-objects',
     fire: (o) => o.push({ path: 'dev/tenants/globex/configmap-copy.yaml', object: { ...find(o, GATEWAY), metadata: { ...find(o, GATEWAY).metadata } } }),
     message: /Deployment tenant-acme\/gateway is also defined in dev\/tenants\/acme\/deployment-gateway\.yaml/,

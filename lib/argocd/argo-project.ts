@@ -5,6 +5,10 @@ import { AppProject } from '../../imports/argocd-appproject-argoproj.io';
 import { compareStrings } from '../sort';
 import { RESOURCES_FINALIZER, SYNC_WAVE_ANNOTATION } from './sync-policy';
 import { APP_SYNC_WAVES } from './sync-wave';
+import { appProjectRole, ProjectOwners, ProjectRoleModel, projectRoleModels, rbacSubjectProblem } from './argocd-rbac';
+
+export { RELEASE_ROLLOUT_ACTIONS } from './argocd-rbac';
+export type { ProjectOwners, ProjectRoleModel, RbacPermission } from './argocd-rbac';
 
 /** A cluster and namespace an Argo CD project may deploy to. */
 export interface ArgoDestination {
@@ -88,6 +92,12 @@ export interface ArgoProjectProps {
    */
   readonly access?: ProjectAccess;
   /**
+   * A tenant's owners: an `owner` role (get and logs; with `operate`, also sync and the Rollout actions
+   * resume, promote-full, abort and retry). The environment's `policy.<env>.csv` mirrors every role.
+   * @default - no owner role
+   */
+  readonly owners?: ProjectOwners;
+  /**
    * Labels on the AppProject.
    * @default - none
    */
@@ -107,6 +117,7 @@ export class ArgoProject extends Construct {
   private readonly clusterKinds: GroupKind[];
   /** Undefined: every namespaced kind. */
   private readonly namespacedKinds?: GroupKind[];
+  private readonly roleModels: ProjectRoleModel[];
 
   constructor(scope: Construct, id: string, props: ArgoProjectProps) {
     super(scope, id);
@@ -114,6 +125,13 @@ export class ArgoProject extends Construct {
     this.destinationList = props.destinations.map((d) => ({ server: d.server, namespace: d.namespace }));
     this.clusterKinds = [...(props.clusterResources ?? [])];
     this.namespacedKinds = props.namespaceResources ? [...props.namespaceResources] : undefined;
+    this.roleModels = projectRoleModels(props.access, props.owners);
+    for (const role of this.roleModels) {
+      for (const subject of role.subjects) {
+        const problem = rbacSubjectProblem(subject);
+        if (problem) throw new Error(`AppProject "${props.name}": role "${role.name}" subject "${subject}" ${problem}`);
+      }
+    }
     const key = (k: GroupKind) => `${k.group}/${k.kind}/${k.name ?? ''}`;
     const sortKinds = (kinds: readonly GroupKind[]) =>
       [...kinds].sort((a, b) => compareStrings(key(a), key(b))).map((k) => ({ group: k.group, kind: k.kind, name: k.name }));
@@ -144,9 +162,14 @@ export class ArgoProject extends Construct {
           // Manual syncs too: outside a window nothing reaches the cluster.
           manualSync: false,
         })),
-        roles: props.access ? projectRoles(props.name, props.access) : undefined,
+        roles: this.roleModels.length > 0 ? this.roleModels.map((r) => appProjectRole(props.name, r)) : undefined,
       },
     });
+  }
+
+  /** The project's roles (who may do what on its Applications), from which `spec.roles` and the environment's `policy.<env>.csv` are rendered. */
+  public get roles(): readonly ProjectRoleModel[] {
+    return this.roleModels.map((r) => ({ ...r, subjects: [...r.subjects], permissions: [...r.permissions] }));
   }
 
   /** Where Applications of this project may deploy. */
@@ -201,26 +224,4 @@ export class ArgoProject extends Construct {
 
 function sameKind(a: GroupKind, b: GroupKind): boolean {
   return a.group === b.group && a.kind === b.kind && a.name === b.name;
-}
-
-/**
- * The Argo CD resource actions (built into Argo CD for `argoproj.io/Rollout`) a releaser may run:
- * continue a paused canary (`resume`: `kubectl argo rollouts promote`), promote it fully, abort it
- * and retry it after an abort. Not `restart`, `pause` or `skip-current-step`, and no wildcard: an
- * action writes to the cluster as Argo CD, which admission cannot tell from a sync.
- */
-export const RELEASE_ROLLOUT_ACTIONS: readonly string[] = ['resume', 'promote-full', 'abort', 'retry'];
-
-function projectRoles(project: string, access: ProjectAccess) {
-  const policy = (role: string, action: string) => `p, proj:${project}:${role}, applications, ${action}, ${project}/*, allow`;
-  return [
-    { name: 'read-only', description: 'See the applications of this project', groups: [...access.viewers], policies: [policy('read-only', 'get')] },
-    {
-      name: 'release',
-      description: 'See and sync the applications of this project, and promote, resume or abort their canaries',
-      groups: [...access.releasers],
-      // A canary paused on an inconclusive analysis waits for a person: releasers are that person.
-      policies: [policy('release', 'get'), policy('release', 'sync'), ...RELEASE_ROLLOUT_ACTIONS.map((a) => policy('release', `action/argoproj.io/Rollout/${a}`))],
-    },
-  ];
 }

@@ -1,8 +1,12 @@
 import { DEFAULT_ARGOCD_NAMESPACE } from '../config/environment-defaults';
+import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { environmentOfPath } from '../layout/output-layout';
 import { ManifestChart } from '../render/manifest-chart';
+import { compareStrings } from '../sort';
+import { ArgoProject } from './argo-project';
+import { RBAC_CONFIGMAP, rbacPolicyCsv, rbacPolicyKey, SHARED_RBAC_SETTINGS } from './argocd-rbac';
 import { NotificationTarget, notificationSettings, TenantReadyWebhook } from './notifications';
 
 /**
@@ -70,6 +74,13 @@ export interface ArgoCdSettingsProps {
    */
   readonly tenantReady?: TenantReadyWebhook;
   /**
+   * Render `argocd-rbac-cm`: the keys every environment shares (`policy.default`, `policy.matchMode`,
+   * `scopes`) and `policy.<env>.csv`, which mirrors the roles of every {@link ArgoProject} under this
+   * construct (the environment), read at synth.
+   * @default - no argocd-rbac-cm
+   */
+  readonly rbacScope?: IConstruct;
+  /**
    * Labels on the ConfigMaps.
    * @default - none
    */
@@ -80,7 +91,9 @@ export interface ArgoCdSettingsProps {
  * The Argo CD settings the rendered Applications rely on, as ConfigMaps to merge
  * into the Argo CD install
  * (`kubectl patch configmap <name> -n argocd --type merge --patch-file <file>`): no Application syncs this folder, because Argo CD's
- * own ConfigMaps belong to its install and a full apply would drop its other keys.
+ * own ConfigMaps belong to its install and a full apply would drop its other keys. One Argo CD may
+ * serve every environment: keys shared by the environments are identical in each patch, and each
+ * environment's own keys carry its name (argocd-rbac-cm's `policy.<env>.csv`).
  */
 export class ArgoCdSettings extends ManifestChart {
   constructor(scope: Construct, id: string, props: ArgoCdSettingsProps) {
@@ -96,6 +109,22 @@ export class ArgoCdSettings extends ManifestChart {
     const data = notificationSettings(environmentOfPath(props.outputPath), props.notifications, props.tenantReady);
     if (Object.keys(data).length > 0) {
       new k8s.KubeConfigMap(this, 'argocd-notifications-cm', { metadata: { name: 'argocd-notifications-cm', namespace, labels: partOf }, data });
+    }
+    const rbacScope = props.rbacScope;
+    if (rbacScope) {
+      const env = environmentOfPath(props.outputPath);
+      // Lazy: tenants and components add their projects after the environment made this chart.
+      const policy = Lazy.any({
+        produce: () => rbacPolicyCsv(env, rbacScope.node.findAll()
+          .filter((c): c is ArgoProject => c instanceof ArgoProject)
+          .map((p) => ({ name: p.projectName, roles: p.roles }))
+          .sort((a, b) => compareStrings(a.name, b.name))),
+      });
+      // policy.csv is the install's (its operators'): never written here. Argo CD appends every policy.<name>.csv after it.
+      new k8s.KubeConfigMap(this, RBAC_CONFIGMAP, {
+        metadata: { name: RBAC_CONFIGMAP, namespace, labels: partOf },
+        data: { ...SHARED_RBAC_SETTINGS, [rbacPolicyKey(env)]: policy },
+      });
     }
   }
 }

@@ -86,7 +86,9 @@ function isIpv4Cidr(value: string): boolean {
  * line unescaped, so a comma would add fields of its own; `*` would mean every group.
  */
 const projectGroup = plainText(253)
-  .refine((g) => !/[,"]/.test(g) && g.trim() === g && g !== '*', { error: 'must be a group name without ",", \'"\' or surrounding spaces, and not "*"' });
+  .refine((g) => !/[,"]/.test(g) && g.trim() === g && g !== '*', { error: 'must be a group name without ",", \'"\' or surrounding spaces, and not "*"' })
+  // Also a `g, <group>, role:...` line of policy.<env>.csv (argocd-rbac-cm): see rbacSubjectProblem.
+  .refine((g) => !g.includes('*') && !/^(role|proj|system):/i.test(g), { error: 'must not contain "*" nor start with "role:", "proj:" or "system:" (an Argo CD role, whose members would get this one, or a Kubernetes system group)' });
 
 /** A cron field: numbers, names (MON, JAN), `*`, ranges, lists and steps. */
 const CRON_TERM = '(\\*|[0-9]{1,2}|[A-Za-z]{3})(-([0-9]{1,2}|[A-Za-z]{3}))?(\\/[0-9]{1,2})?';

@@ -16,7 +16,7 @@ export const RESERVED_TENANT_NAMES: readonly string[] = [
 ].sort(compareStrings);
 
 /**
- * A user or group name rendered into the tenant's RoleBinding. Kubernetes' own `system:`
+ * A user or group name rendered into the tenant's RoleBinding and Argo CD's RBAC policy. Kubernetes' own `system:`
  * names (system:authenticated, system:anonymous, service accounts, nodes, ...) mean everyone
  * or a machine, never a tenant's owners; control characters and surrounding spaces hide
  * what a reviewer reads.
@@ -24,7 +24,10 @@ export const RESERVED_TENANT_NAMES: readonly string[] = [
 const subject = z.string().min(1, { error: 'must not be empty' }).max(253, { error: 'must be at most 253 characters' })
   .refine((s) => !CONTROL_CHARACTERS.test(s), { error: 'must not contain control characters or line breaks' })
   .refine((s) => s.trim() === s, { error: 'must not start or end with spaces' })
-  .refine((s) => !s.toLowerCase().startsWith('system:'), { error: 'must not be a Kubernetes "system:" user or group (e.g. system:authenticated means every user)' });
+  .refine((s) => !s.toLowerCase().startsWith('system:'), { error: 'must not be a Kubernetes "system:" user or group (e.g. system:authenticated means every user)' })
+  // Also written unescaped into Argo CD's RBAC policy (policy.<env>.csv, `g, <owner>, role:...`): see rbacSubjectProblem.
+  .refine((s) => !/[,"*]/.test(s), { error: 'must not contain ",", \'"\' or "*": it is written into Argo CD\'s RBAC policy, where they add fields or match everyone' })
+  .refine((s) => !/^(role|proj):/i.test(s), { error: 'must not start with "role:" or "proj:": in Argo CD\'s RBAC policy that is a role, and its members would get the tenant\'s' });
 
 /**
  * Longest `displayName`. It is rendered into the Namespace's `stoa.io/display-name`

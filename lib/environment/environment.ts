@@ -144,6 +144,8 @@ export class Environment extends Construct implements IEnvironment {
       argocdNamespace: this.argo.argocdNamespace,
       notifications: props.notifications,
       tenantReady: props.tenantReady,
+      // Every AppProject of the environment (those a library user adds too): policy.<env>.csv mirrors their roles.
+      rbacScope: this,
       // No environment label: one Argo CD gets every environment's patch, and they must be identical.
       labels: { 'app.kubernetes.io/managed-by': 'stoa-manifests' },
     });

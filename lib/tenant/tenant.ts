@@ -231,6 +231,11 @@ export function addTenantProject(env: IEnvironment, props: TenantProps, hasHooks
     clusterResources: [{ group: '', kind: 'Namespace', name: namespace }],
     // Every kind a tenant may ever render, and nothing else (see projectRefusals, checked at synth).
     namespaceResources: TENANT_NAMESPACED_KINDS,
+    // Owners see their Applications and logs; where the environment lets them operate (full), they also sync.
+    owners: {
+      subjects: [...(props.owners.groups ?? []), ...(props.owners.users ?? [])],
+      operate: env.mode === EnvironmentMode.FULL,
+    },
     labels: { [TENANT_LABEL]: props.name },
   });
 }

@@ -206,7 +206,7 @@ function globMatches(pattern: string, value: string): boolean {
 }
 
 /** What a project role's Casbin policy line grants that a read-only environment's roles must not, or undefined. */
-function readOnlyGrant(text: string): string | undefined {
+export function readOnlyGrant(text: string): string | undefined {
   const [type, , resource = '', action = '', , effect = 'allow'] = text.split(',').map((f) => f.trim());
   if (type !== 'p' || effect !== 'allow') return undefined;
   if (globMatches(resource, 'exec')) return 'grants exec (a shell in prod\'s pods)';
