@@ -46,6 +46,16 @@ describe('tenant-confined: a cluster-scoped object in a tenant folder', () => {
   });
 });
 
+/** An ExternalSecret making environment `env`'s Argo CD repository Secret from `key` (with a literal password when given). */
+const repoCredentials = (env: string, key: string, password = '{{ .password }}') => ({
+  apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: `${env}-envs-repo`, namespace: 'argocd' },
+  spec: {
+    secretStoreRef: { kind: 'ClusterSecretStore', name: 'argocd-vault' },
+    target: { name: `${env}-envs-repo`, template: { metadata: { labels: { 'argocd.argoproj.io/secret-type': 'repository' } }, data: { url: 'https://git.stoa.example.com/stoa/stoa-envs.git', password } } },
+    data: [{ secretKey: 'password', remoteRef: { key, property: 'password' } }],
+  },
+});
+
 /** Each rule: a change that makes it fire (with the message), and a near miss that keeps it quiet. */
 const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; quiet: (o: any[]) => void }> = [
   {
@@ -65,6 +75,24 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
     fire: (o) => o.push({ path: 'dev/tenants/acme/secret-db.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'tenant-acme' }, stringData: { password: 'hunter2' } } }),
     message: /Secret "db" carries values in data\/stringData/,
     quiet: (o) => o.push({ path: 'dev/tenants/acme/secret-db.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'tenant-acme' }, type: 'Opaque' } }),
+  },
+  {
+    rule: 'argocd-credentials-by-reference',
+    fire: (o) => o.push({ path: 'dev/bootstrap/externalsecret-dev-envs-repo.yaml', object: repoCredentials('dev', 'argocd/envs-repo', 'hunter2') }),
+    message: /ExternalSecret argocd\/dev-envs-repo makes Argo CD repository Secret "dev-envs-repo" with a literal password in spec\.target\.template\.data/,
+    quiet: (o) => o.push({ path: 'dev/bootstrap/externalsecret-dev-envs-repo.yaml', object: repoCredentials('dev', 'argocd/envs-repo') }),
+  },
+  {
+    rule: 'repo-credentials-unique',
+    fire: (o) => o.push(
+      { path: 'dev/bootstrap/externalsecret-dev-envs-repo.yaml', object: repoCredentials('dev', 'argocd/envs-repo') },
+      { path: 'prod/bootstrap/externalsecret-prod-envs-repo.yaml', object: repoCredentials('prod', 'argocd/prod-repo') },
+    ),
+    message: /ExternalSecret argocd\/prod-envs-repo makes an Argo CD repository Secret for \S+ in namespace argocd, as ExternalSecret argocd\/dev-envs-repo \(dev\/bootstrap\/externalsecret-dev-envs-repo\.yaml\) does, from other credentials/,
+    quiet: (o) => o.push(
+      { path: 'dev/bootstrap/externalsecret-dev-envs-repo.yaml', object: repoCredentials('dev', 'argocd/envs-repo') },
+      { path: 'prod/bootstrap/externalsecret-prod-envs-repo.yaml', object: repoCredentials('prod', 'argocd/envs-repo') },
+    ),
   },
   {
     rule: 'image-pinned',
