@@ -145,7 +145,8 @@ describe('Environment and Tenant at sync time', () => {
     const env = fullEnvironment(app);
     new Tenant(env, 't', { name: 'acme', tier: 'bronze', owners: { groups: ['g'] }, hooks });
     const out = objects(app);
-    expect(out.filter((o) => o.kind === 'Job').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['stoa-hooks/acme-provision']);
+    // The AWX hooks run in the hooks namespace; the gateway's smoke test, which needs no token, in the tenant's.
+    expect(out.filter((o) => o.kind === 'Job').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['stoa-hooks/acme-provision', 'tenant-acme/gateway-smoke-test']);
     expect(out.filter((o) => o.path.startsWith('qa/platform/hooks/')).map((o) => o.path)).toEqual([
       'qa/platform/hooks/externalsecret-awx-token.yaml', 'qa/platform/hooks/namespace-stoa-hooks.yaml',
       'qa/platform/hooks/networkpolicy-allow-dns.yaml', 'qa/platform/hooks/networkpolicy-default-deny.yaml',

@@ -201,10 +201,10 @@ describe('sync hooks and waves', () => {
     expect(wave('rollout-gateway.yaml')).toBeUndefined();
   });
 
-  test('off: no Jobs, no token, no hook network policy', () => {
+  test('off: no AWX Jobs, no token, no hook network policy (the gateway smoke test stays: it is no AWX hook)', () => {
     const off = renderExample((p) => editYaml(p, 'tenants/acme.yaml', (t) => { delete t.hooks; }));
     const files = off.filter((o) => o.path.startsWith('staging/tenants/acme/')).map((o) => path.basename(o.path));
-    expect(files.filter((f) => /job-|awx-token|hooks-allow/.test(f))).toEqual([]);
+    expect(files.filter((f) => /job-|awx-token|hooks-allow/.test(f))).toEqual(['job-gateway-smoke-test.yaml']);
     expect(at(off, 'staging/apps/appproject-staging-tenant-acme.yaml').spec.destinations.map((d: any) => d.namespace)).toEqual(['tenant-acme']);
   });
 });

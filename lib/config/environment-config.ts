@@ -170,9 +170,11 @@ const environmentFileFields = z.strictObject({
     className: dnsLabel(63).default(D.ingressClassName),
     clusterIssuer: dnsLabel(63).default(D.clusterIssuer),
     controllerNamespace: dnsLabel(63).default(D.ingressControllerNamespace),
+    /** The ingress controller's Service (HTTPS on 443) in controllerNamespace: the gateway smoke tests reach tenant hosts through it. */
+    controllerService: dnsLabel(63).default(D.ingressControllerService),
     /** How cert-manager solves the issuer's ACME challenge: http01 needs solver pods reachable from the ingress controller. */
     acmeSolver: z.enum(['http01', 'dns01']).default(D.acmeSolver),
-  }).default({ className: D.ingressClassName, clusterIssuer: D.clusterIssuer, controllerNamespace: D.ingressControllerNamespace, acmeSolver: D.acmeSolver }),
+  }).default({ className: D.ingressClassName, clusterIssuer: D.clusterIssuer, controllerNamespace: D.ingressControllerNamespace, controllerService: D.ingressControllerService, acmeSolver: D.acmeSolver }),
   /** The cluster's Prometheus Operator: where it runs and which labels its Prometheus selects PodMonitors by. */
   monitoring: z.strictObject({
     namespace: dnsLabel(63).default(D.monitoringNamespace),

@@ -19,6 +19,8 @@ export const ENVIRONMENT_DEFAULTS = {
   clusterIssuer: 'letsencrypt',
   /** Namespace of the ingress controller. */
   ingressControllerNamespace: 'ingress-nginx',
+  /** The ingress controller's Service in its namespace (ingress-nginx's Helm chart under its own name), serving HTTPS on 443. */
+  ingressControllerService: 'ingress-nginx-controller',
   /** How cert-manager solves ACME challenges. */
   acmeSolver: 'http01',
   /** Namespace of Prometheus. */

@@ -79,6 +79,15 @@ export const ACME_SOLVER_RESOURCES: { readonly requests: ComputeAmounts; readonl
   limits: { cpu: '100m', memory: '64Mi' },
 };
 
+/** Resources of one hook Job pod (the AWX hooks, the gateway smoke test): a Node.js script that waits on HTTP. */
+export const HOOK_POD_RESOURCES: { readonly requests: ComputeAmounts; readonly limits: ComputeAmounts } = {
+  requests: { cpu: '10m', memory: '32Mi' },
+  limits: { cpu: '200m', memory: '128Mi' },
+};
+
+/** Pods of the gateway smoke test (a PostSync hook Job in the tenant namespace) that run at once: one. */
+export const SMOKE_TEST_PODS = 1;
+
 /** ResourceQuota hard limits of a tier. */
 export interface TierQuota {
   /** Sum of requests allowed. */
@@ -92,18 +101,25 @@ export interface TierQuota {
 /**
  * The quota of `tier`, derived from what the tier may run: its peak gateway pods
  * ({@link tierPeak}) times the gateway's requests and limits, plus one cert-manager
- * HTTP-01 solver pod (cert-manager's default resources). Hook Jobs run in the platform's
- * hooks namespace and take nothing from it.
+ * HTTP-01 solver pod (cert-manager's default resources), plus the gateway smoke test's
+ * pod (a PostSync hook Job of the tenant namespace, {@link HOOK_POD_RESOURCES}), which may
+ * run while the autoscaler holds the gateway at its maximum. The AWX hook Jobs run in the
+ * platform's hooks namespace and take nothing from it.
  */
 export function tierQuota(tier: TierName): TierQuota {
   const { pods } = tierPeak(tier);
   const { requests, limits } = TIERS[tier].gatewayResources;
-  const total = (gateway: string, solver: string) => parseQuantity(gateway) * BigInt(pods) + parseQuantity(solver) * BigInt(ACME_SOLVER_PODS);
-  const sum = (gateway: ComputeAmounts, solver: ComputeAmounts): ComputeAmounts => ({
-    cpu: formatQuantity(total(gateway.cpu, solver.cpu)),
-    memory: formatQuantity(total(gateway.memory, solver.memory), 'binary'),
+  const total = (gateway: string, solver: string, hook: string) => parseQuantity(gateway) * BigInt(pods)
+    + parseQuantity(solver) * BigInt(ACME_SOLVER_PODS) + parseQuantity(hook) * BigInt(SMOKE_TEST_PODS);
+  const sum = (gateway: ComputeAmounts, solver: ComputeAmounts, hook: ComputeAmounts): ComputeAmounts => ({
+    cpu: formatQuantity(total(gateway.cpu, solver.cpu, hook.cpu)),
+    memory: formatQuantity(total(gateway.memory, solver.memory, hook.memory), 'binary'),
   });
-  return { requests: sum(requests, ACME_SOLVER_RESOURCES.requests), limits: sum(limits, ACME_SOLVER_RESOURCES.limits), pods: pods + ACME_SOLVER_PODS };
+  return {
+    requests: sum(requests, ACME_SOLVER_RESOURCES.requests, HOOK_POD_RESOURCES.requests),
+    limits: sum(limits, ACME_SOLVER_RESOURCES.limits, HOOK_POD_RESOURCES.limits),
+    pods: pods + ACME_SOLVER_PODS + SMOKE_TEST_PODS,
+  };
 }
 
 /** The tier table of the README, generated from {@link TIERS} (a test keeps the README in step). */
@@ -115,11 +131,11 @@ export function tierTable(): string {
     const g = TIERS[name].gatewayResources;
     const replicas = 'fixed' in r ? `${r.fixed}, fixed` : `${r.min}–${r.max}, autoscaled`;
     return `| ${name} | ${replicas} | ${g.requests.cpu} / ${g.limits.cpu}, ${g.requests.memory} / ${g.limits.memory} `
-      + `| ${peak.maxReplicas} + ${peak.surge} + ${peak.switchHeadroom} + ${ACME_SOLVER_PODS} = ${q.pods} `
+      + `| ${peak.maxReplicas} + ${peak.surge} + ${peak.switchHeadroom} + ${ACME_SOLVER_PODS} + ${SMOKE_TEST_PODS} = ${q.pods} `
       + `| ${q.requests.cpu} / ${q.limits.cpu} | ${q.requests.memory} / ${q.limits.memory} | ${q.pods} |`;
   });
   return [
-    '| tier | gateway replicas | gateway CPU, memory (request / limit) | peak pods (max + surge + switch + ACME solver) | quota CPU (requests / limits) | quota memory | quota pods |',
+    '| tier | gateway replicas | gateway CPU, memory (request / limit) | peak pods (max + surge + switch + ACME solver + smoke test) | quota CPU (requests / limits) | quota memory | quota pods |',
     '|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');

@@ -12,6 +12,11 @@ import { AwxTokenProps, ClusterRef, EnvironmentMode } from './environment-props'
 export interface ClusterNetwork {
   /** Namespace of the ingress controller (allowed in to gateways and, with HTTP-01, to ACME solvers). */
   readonly ingressControllerNamespace: string;
+  /**
+   * The ingress controller's Service in its namespace (HTTPS on 443): where the gateway smoke tests check tenant hosts.
+   * @default 'ingress-nginx-controller'
+   */
+  readonly ingressControllerService?: string;
   /** Namespace of Prometheus: the only source allowed to scrape metrics ports. */
   readonly monitoringNamespace: string;
   /** Labels of every PodMonitor, so the Prometheus's `podMonitorSelector` picks it. */

@@ -67,6 +67,12 @@ export interface EnvironmentIngressProps {
    */
   readonly controllerNamespace?: string;
   /**
+   * The ingress controller's Service in `controllerNamespace`, serving HTTPS on port 443: each tenant's
+   * gateway smoke test sends its host check there (with the tenant's host as TLS SNI and Host header).
+   * @default 'ingress-nginx-controller'
+   */
+  readonly controllerService?: string;
+  /**
    * How cert-manager solves the issuer's ACME challenge. With HTTP-01, solver pods run in
    * each namespace that has an Ingress, and tenant network policies let the ingress controller reach them.
    * @default 'http01'

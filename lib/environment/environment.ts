@@ -101,6 +101,7 @@ export class Environment extends Construct implements IEnvironment {
     this.canary = props.canary;
     this.network = {
       ingressControllerNamespace: props.ingress?.controllerNamespace ?? D.ingressControllerNamespace,
+      ingressControllerService: props.ingress?.controllerService ?? D.ingressControllerService,
       monitoringNamespace: props.monitoring?.namespace ?? D.monitoringNamespace,
       podMonitorLabels: { ...(props.monitoring?.podMonitorLabels ?? D.monitorLabels) },
       internalCidrs: [...(props.internalCidrs ?? [])],

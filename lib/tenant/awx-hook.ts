@@ -1,22 +1,10 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workloads/security';
+import { addHookJob, HOOK_IMAGE, HOOK_POD_LABEL, HookPhase } from '../workloads/hook-job';
 
-/** Argo CD sync phase a hook runs in. */
-export enum HookPhase {
-  /** Before any object of the sync is applied: provisioning. */
-  PRE_SYNC = 'PreSync',
-  /** After every object is applied and healthy: validation. */
-  POST_SYNC = 'PostSync',
-  /** Once, after the Application and its objects are deleted: deprovisioning. */
-  POST_DELETE = 'PostDelete',
-}
-
-/** Pinned image of the hook Jobs: Node.js only (its built-in fetch), run as non-root. */
-export const HOOK_IMAGE = 'node:20.18.1-alpine3.20';
+export { HOOK_IMAGE, HookPhase };
 
 /** Label on every hook pod (value: the hook's role, e.g. `provision`); network policies select on it. */
-export const AWX_HOOK_POD_LABEL = 'stoa.io/hook';
+export const AWX_HOOK_POD_LABEL = HOOK_POD_LABEL;
 
 /** The Secret (in the hooks namespace) that holds the AWX token, and its key. */
 export const AWX_TOKEN_SECRET = { name: 'awx-token', key: 'token' } as const;
@@ -112,47 +100,23 @@ export interface AwxHookJobProps {
 export class AwxHookJob extends Construct {
   constructor(scope: Construct, id: string, props: AwxHookJobProps) {
     super(scope, id);
-    const labels = { ...props.labels, [AWX_HOOK_POD_LABEL]: props.role };
-    new k8s.KubeJob(this, 'Resource', {
-      metadata: {
-        name: props.name,
-        namespace: props.namespace,
-        labels,
-        annotations: {
-          'argocd.argoproj.io/hook': props.phase,
-          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
-        },
-      },
-      spec: {
-        backoffLimit: 0,
-        // Room past the script's own limit for the image pull, a call in flight and the cancel.
-        activeDeadlineSeconds: AWX_HOOK_TIMEOUT_SECONDS + 300,
-        template: {
-          metadata: { labels },
-          spec: {
-            restartPolicy: 'Never',
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurityContext(),
-            containers: [{
-              name: props.role,
-              image: props.image ?? HOOK_IMAGE,
-              command: ['node', '-e', AWX_WAIT_SCRIPT],
-              env: [
-                { name: 'AWX_BODY', value: JSON.stringify({ extra_vars: props.extraVars }) },
-                { name: 'AWX_POLL_SECONDS', value: '10' },
-                { name: 'AWX_TIMEOUT_SECONDS', value: String(AWX_HOOK_TIMEOUT_SECONDS) },
-                { name: 'AWX_TOKEN', valueFrom: { secretKeyRef: { name: props.tokenSecret.name, key: props.tokenSecret.key } } },
-                { name: 'AWX_URL', value: props.jobTemplateUrl },
-              ],
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
-                limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
-              },
-              securityContext: restrictedContainerSecurityContext(),
-            }],
-          },
-        },
-      },
+    addHookJob(this, 'Resource', {
+      name: props.name,
+      namespace: props.namespace,
+      role: props.role,
+      phase: props.phase,
+      labels: props.labels,
+      image: props.image,
+      script: AWX_WAIT_SCRIPT,
+      env: [
+        { name: 'AWX_BODY', value: JSON.stringify({ extra_vars: props.extraVars }) },
+        { name: 'AWX_POLL_SECONDS', value: '10' },
+        { name: 'AWX_TIMEOUT_SECONDS', value: String(AWX_HOOK_TIMEOUT_SECONDS) },
+        { name: 'AWX_TOKEN', valueFrom: { secretKeyRef: { name: props.tokenSecret.name, key: props.tokenSecret.key } } },
+        { name: 'AWX_URL', value: props.jobTemplateUrl },
+      ],
+      // Room past the script's own limit for the image pull, a call in flight and the cancel.
+      activeDeadlineSeconds: AWX_HOOK_TIMEOUT_SECONDS + 300,
     });
   }
 }

@@ -10,6 +10,7 @@ import { TIERS, tierQuota } from '../config/tiers';
 import { IEnvironment } from '../environment/environment-context';
 import { EnvironmentMode } from '../environment/environment-props';
 import { Gateway } from '../gateway/gateway';
+import { GatewaySmokeTest } from '../gateway/smoke-test';
 import { addAllowDns, addDefaultDeny } from '../network/policies';
 import { GATEWAY_COMPONENT } from '../config/component-catalog';
 import { ManifestChart } from '../render/manifest-chart';
@@ -38,7 +39,10 @@ export { TENANT_NAMESPACED_KINDS } from './tenant-kinds';
  * while they are Progressing, so the Secrets exist; an error fails the sync); then the gateway. The Namespace
  * is a manifest of the Application, so deleting the Application deletes it;
  * no PreSync object is in it (the hook Jobs run in the hooks namespace, which
- * an earlier Application creates), so nothing waits for it before Sync.
+ * an earlier Application creates), so nothing waits for it before Sync. The one
+ * hook of the tenant namespace is the gateway's smoke test, PostSync: it runs
+ * once every object of the sync is healthy, and fails the sync when the gateway
+ * does not answer (docs/smoke-tests.md).
  */
 export class Tenant extends ManifestChart {
   /** Tenant name. */
@@ -47,6 +51,8 @@ export class Tenant extends ManifestChart {
   public readonly namespaceName: string;
   /** The tenant's gateway. */
   public readonly gateway: Gateway;
+  /** The gateway's smoke test: a PostSync hook Job in the tenant namespace that fails the sync when the gateway does not answer. */
+  public readonly smokeTest: GatewaySmokeTest;
   /** The tenant's AppProject. */
   public readonly project: ArgoProject;
   /** The Application that deploys this chart (a prototype of the ApplicationSet in ApplicationSet mode). */
@@ -114,6 +120,14 @@ export class Tenant extends ManifestChart {
       acmeHttp01: env.network.acmeHttp01,
       nodeLocalDns: env.network.nodeLocalDns,
       secretMounts: secretNames,
+    });
+
+    // After every sync whose objects are healthy: the gateway answers through its Service and its host.
+    this.smokeTest = new GatewaySmokeTest(this, 'smoke-test', {
+      gateway: this.gateway,
+      namespace,
+      ingressControllerNamespace: env.network.ingressControllerNamespace,
+      ingressControllerService: env.network.ingressControllerService,
     });
 
     if (hasHooks) this.addHooks(env, props);

@@ -103,6 +103,15 @@ export function secretMountPath(secret: string): string {
   return `/etc/stoa/secrets/${secret}`;
 }
 
+/** The readiness probe's path unless {@link WebWorkloadProps.readinessPath} says otherwise: the route that says a pod serves. */
+export const DEFAULT_READINESS_PATH = '/readyz';
+
+/** The liveness probe's path unless {@link WebWorkloadProps.livenessPath} says otherwise. */
+export const DEFAULT_LIVENESS_PATH = '/healthz';
+
+/** Port of a workload's Service (named `http`, to the container's `http` port). */
+export const SERVICE_PORT = 80;
+
 /** Pod label Argo Rollouts puts on the pods of each revision of a Rollout. */
 export const ROLLOUT_REVISION_LABEL = 'rollouts-pod-template-hash';
 
@@ -122,11 +131,25 @@ export class WebWorkload extends Construct {
   public readonly selectorLabels: Record<string, string>;
   /** Port of the metrics endpoint, if any. */
   public readonly metricsPort?: number;
+  /** Name of its objects; its Service's too. */
+  public readonly name: string;
+  /** Port of its Service ({@link SERVICE_PORT}), to the container's `http` port. */
+  public readonly servicePort: number = SERVICE_PORT;
+  /** Path of the readiness probe: the route that says a pod serves. */
+  public readonly readinessPath: string;
+  /**
+   * Its public HTTPS exposure.
+   * @default - not exposed outside the cluster
+   */
+  public readonly ingress?: IngressOptions;
 
   constructor(scope: Construct, id: string, props: WebWorkloadProps) {
     super(scope, id);
     this.port = props.port ?? 8080;
     this.metricsPort = props.metrics?.port;
+    this.name = props.name;
+    this.readinessPath = props.readinessPath ?? DEFAULT_READINESS_PATH;
+    this.ingress = props.ingress;
     this.selectorLabels = { ...props.selectorLabels };
     const labels = { ...props.labels, ...props.selectorLabels };
     const metadata = { name: props.name, namespace: props.namespace, labels };
@@ -174,7 +197,7 @@ export class WebWorkload extends Construct {
       spec: {
         type: 'ClusterIP',
         selector: this.selectorLabels,
-        ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        ports: [{ name: 'http', port: this.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
     });
 
@@ -250,8 +273,8 @@ export class WebWorkload extends Construct {
           ],
           env: Object.entries(props.env ?? {}).sort(([a], [b]) => compareStrings(a, b)).map(([name, value]) => ({ name, value })),
           resources: { requests: quantities(props.resources.requests), limits: quantities(props.resources.limits) },
-          readinessProbe: probe(props.readinessPath ?? '/readyz', 5),
-          livenessProbe: probe(props.livenessPath ?? '/healthz', 15),
+          readinessProbe: probe(this.readinessPath, 5),
+          livenessProbe: probe(props.livenessPath ?? DEFAULT_LIVENESS_PATH, 15),
           securityContext: restrictedContainerSecurityContext(),
           // The root filesystem is read-only; /tmp is the one writable place.
           volumeMounts: [

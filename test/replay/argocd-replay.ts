@@ -11,7 +11,9 @@ import { evaluate, subscriptionsOf, TriggerCondition, triggersOf } from './notif
  * sync with ApplyOutOfSyncOnly, waves in order, a wave waits until every Application it applied is
  * Healthy by argocd-cm's own Lua health check, a Degraded one fails the operation, prunes in the
  * symmetric reverse of their waves, `Prune=false` kept), each Application's own sync (automated or
- * by a person), deleting an Application (the resources finalizer, `Delete=false`, PostDelete hooks),
+ * by a person; its hooks phase by phase, PostSync only once its objects are Healthy, a failed hook failing
+ * the sync and its Job kept until the next sync), deleting an Application (the resources finalizer,
+ * `Delete=false`, PostDelete hooks),
  * the ApplicationSet controller (adoption of Applications of the same name, its applicationsSync
  * policy, owner references on deletion, the propagation policy of whoever deletes it) and the
  * notifications controller (argocd-notifications-cm triggers, oncePer).
@@ -28,7 +30,7 @@ export type ReplayEvent =
   | { readonly type: 'applied' | 'pruned' | 'kept' | 'adopted' | 'created' | 'deleted' | 'orphaned'; readonly kind: string; readonly name: string; readonly by: string }
   | { readonly type: 'waiting' | 'failed' | 'succeeded'; readonly app: string; readonly wave?: number; readonly on?: string; readonly message?: string }
   | { readonly type: 'synced'; readonly app: string; readonly phase: string; readonly revision: string; readonly message?: string }
-  | { readonly type: 'hook'; readonly app: string; readonly phase: string; readonly job: string; readonly calls?: string }
+  | { readonly type: 'hook'; readonly app: string; readonly phase: string; readonly job: string; readonly calls?: string; readonly failed?: string }
   | { readonly type: 'notified'; readonly app: string; readonly trigger: string; readonly service: string; readonly minute: number };
 
 interface LiveApp {
@@ -40,6 +42,10 @@ interface LiveApp {
   trackedByRoot: boolean;
   /** Objects it deployed, by key. */
   live: Map<string, any>;
+  /** Hook Jobs of its last sync that failed: kept (BeforeHookCreation) until its next sync replaces them. */
+  failedHooks: Map<string, any>;
+  /** A sync waiting for its objects to be Healthy before its PostSync hooks run. */
+  pending?: { readonly startedAt: string; readonly hooks: readonly any[] };
 }
 
 /** What the world does with an Application's workloads once it is synced. */
@@ -58,6 +64,8 @@ export interface World {
   readonly sameWave?: 'prune-first' | 'apply-first';
   /** Why an Application's sync fails (a webhook refuses, an image cannot be pulled), or undefined. */
   fails?(app: string): string | undefined;
+  /** Why a hook Job of an Application fails when it runs (its pod exits non-zero), or undefined: it succeeds. */
+  hookFails?(app: string, job: string): string | undefined;
 }
 
 const keyOf = (o: any) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
@@ -162,6 +170,7 @@ export class ArgoReplay {
     const app = this.apps.get(name);
     if (!app) throw new Error(`no Application ${name}`);
     if (app.status.health?.status !== status) app.status.health = { status, lastTransitionTime: new Date(Date.UTC(2026, 0, 1, 0, this.minute)).toISOString() };
+    if (app.pending) this.continueSync(name, app);
     this.notify();
     return this;
   }
@@ -203,7 +212,7 @@ export class ArgoReplay {
   /** Whether an object of an Application (or a namespace) is live: `Kind/namespace/name`. */
   public isLive(key: string): boolean {
     if (key.startsWith('Namespace//')) return this.namespaces.has(key.slice('Namespace//'.length));
-    return [...this.apps.values()].some((a) => a.live.has(key));
+    return [...this.apps.values()].some((a) => a.live.has(key) || a.failedHooks.has(key));
   }
 
   /** The events of one type since event `from`. */
@@ -252,7 +261,9 @@ export class ArgoReplay {
   }
 
   private createApp(manifest: any, by: string, trackedByRoot: boolean, owner?: string): void {
-    const app: LiveApp = { manifest: clone(manifest), status: { sync: { status: 'OutOfSync' }, health: { status: 'Missing' } }, trackedByRoot, owner, live: new Map() };
+    const app: LiveApp = {
+      manifest: clone(manifest), status: { sync: { status: 'OutOfSync' }, health: { status: 'Missing' } }, trackedByRoot, owner, live: new Map(), failedHooks: new Map(),
+    };
     this.apps.set(manifest.metadata.name, app);
     if (by !== this.root().metadata.name) this.events.push({ type: 'created', kind: 'Application', name: manifest.metadata.name, by });
     this.refresh(manifest.metadata.name, app);
@@ -294,8 +305,12 @@ export class ArgoReplay {
     if (createNamespace) this.namespaces.add(target);
     for (const ns of made) this.namespaces.add(ns);
     const hooksOf = (phase: string) => desired.filter((o) => String(o.metadata?.annotations?.['argocd.argoproj.io/hook'] ?? '').split(',').includes(phase));
-    for (const phase of ['PreSync', 'Sync', 'PostSync']) {
-      for (const job of hooksOf(phase)) this.events.push({ type: 'hook', app: name, phase, job: job.metadata.name, calls: callOf(job) });
+    // BeforeHookCreation: the Jobs a failed run left are deleted when this sync creates its hooks.
+    app.failedHooks.clear();
+    app.pending = undefined;
+    for (const phase of ['PreSync', 'Sync']) {
+      const failed = this.runHooks(name, app, phase, hooksOf(phase));
+      if (failed) return this.finishSync(name, app, startedAt, failed);
     }
     const keep = new Set(desired.filter((o) => !o.metadata?.annotations?.['argocd.argoproj.io/hook']).map(keyOf));
     for (const [k, o] of app.live) {
@@ -311,8 +326,51 @@ export class ArgoReplay {
     const health = this.world.health?.(name) ?? 'Healthy';
     // Argo CD records when the health last changed (status.health.lastTransitionTime).
     if (app.status.health?.status !== health) app.status.health = { status: health, lastTransitionTime: startedAt };
-    app.status.operationState = { phase: 'Succeeded', startedAt, finishedAt: startedAt, syncResult: { revision: this.revision } };
-    this.events.push({ type: 'synced', app: name, phase: 'Succeeded', revision: this.revision });
+    const postSync = hooksOf('PostSync');
+    if (postSync.length === 0) return this.finishSync(name, app, startedAt);
+    // gitops-engine starts the PostSync phase only when every object of the sync is Healthy: until then
+    // (a Progressing rollout, a canary paused Suspended) the operation is Running; Degraded fails it.
+    app.pending = { startedAt, hooks: postSync };
+    this.continueSync(name, app);
+  }
+
+  /** Runs hook Jobs of a phase; the first failure's message, or undefined when all succeed. A failed Job stays (BeforeHookCreation). */
+  private runHooks(name: string, app: LiveApp, phase: string, jobs: readonly any[]): string | undefined {
+    let failure: string | undefined;
+    for (const job of jobs) {
+      const failed = this.world.hookFails?.(name, job.metadata.name);
+      this.events.push({ type: 'hook', app: name, phase, job: job.metadata.name, calls: callOf(job), ...(failed !== undefined ? { failed } : {}) });
+      if (failed === undefined) continue;
+      app.failedHooks.set(keyOf(job), clone(job));
+      failure ??= `${job.kind} ${job.metadata.name} failed: ${failed}`;
+    }
+    return failure;
+  }
+
+  /** A sync waiting on health goes on: PostSync once Healthy, failed once Degraded, else still Running. */
+  private continueSync(name: string, app: LiveApp): void {
+    const pending = app.pending!;
+    const health = app.status.health?.status;
+    if (health === 'Degraded') {
+      app.pending = undefined;
+      this.finishSync(name, app, pending.startedAt, 'one or more objects are Degraded: the PostSync hooks did not run');
+    } else if (health !== 'Healthy') {
+      const message = `waiting for healthy state (${health}) before the PostSync hooks`;
+      if (app.status.operationState?.phase !== 'Running') this.events.push({ type: 'synced', app: name, phase: 'Running', revision: this.revision, message });
+      app.status.operationState = { phase: 'Running', message, startedAt: pending.startedAt, syncResult: { revision: this.revision } };
+    } else {
+      app.pending = undefined;
+      this.finishSync(name, app, pending.startedAt, this.runHooks(name, app, 'PostSync', pending.hooks));
+    }
+  }
+
+  /** The operation ends: Succeeded, or Failed with why (the notifications controller sees operationState). */
+  private finishSync(name: string, app: LiveApp, startedAt: string, failure?: string): void {
+    const finishedAt = new Date(Date.UTC(2026, 0, 1, 0, this.minute)).toISOString();
+    const phase = failure === undefined ? 'Succeeded' : 'Failed';
+    const message = failure === undefined ? undefined : `one or more synchronization tasks completed unsuccessfully: ${failure}`;
+    app.status.operationState = { phase, ...(message ? { message } : {}), startedAt, finishedAt, syncResult: { revision: this.revision } };
+    this.events.push({ type: 'synced', app: name, phase, revision: this.revision, ...(message ? { message } : {}) });
   }
 
   private applicationHealth(name: string): { status: string; message: string } {

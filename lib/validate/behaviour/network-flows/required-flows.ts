@@ -7,7 +7,8 @@ import { ACME_SOLVER_PORT, Address, Cluster, Endpoint, Pod, serviceNamed, usesCe
 /*
  * The flows the platform needs in one environment, before any NetworkPolicy is read: DNS, the ingress
  * controller to Ingress backends and HTTP-01 solvers, Prometheus to scraped ports, and the in-cluster
- * and external URLs in container env.
+ * and external URLs in container env (one to a Service of the ingress controller's namespace goes to
+ * the controller's pods).
  */
 
 /** A flow the platform needs, before the policies are evaluated. */
@@ -143,6 +144,11 @@ function envUrlFlows(cluster: Cluster): RequiredFlow[] {
         if (service) {
           const [, name, namespace] = service;
           const target = serviceNamed(cluster, namespace, name);
+          // A Service of the ingress controller's namespace that the output does not render is the controller's
+          // (a gateway smoke test reaching a tenant host through it): the flow is to the controller's pods.
+          if (!target && namespace === cluster.facts.ingressControllerNamespace) {
+            return [{ need, origin: pod.file!, from: pod, to: cluster.ingressController, port, protocol: 'TCP' }];
+          }
           const servicePort = list((target?.object.spec as any)?.ports).find((p) => p?.port === port);
           // A Service the output does not render (or a port it lacks) has no pods to reason about.
           return target && servicePort ? flowsThroughService(need, pod.file!, pod, namespace, target, servicePort, cluster) : [];
