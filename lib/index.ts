@@ -38,6 +38,10 @@ export { WebWorkload } from './workloads/web-workload';
 export type { IngressOptions, MetricsOptions, WebWorkloadProps } from './workloads/web-workload';
 export { Gateway } from './gateway/gateway';
 export type { GatewayProps } from './gateway/gateway';
+export {
+  GatewaySmokeTest, SMOKE_TEST_DEADLINE_SECONDS, SMOKE_TEST_REQUEST_TIMEOUT_SECONDS, SMOKE_TEST_RETRY_SECONDS, SMOKE_TEST_SCRIPT, SMOKE_TEST_TIMEOUT_SECONDS,
+} from './gateway/smoke-test';
+export type { GatewaySmokeTestProps } from './gateway/smoke-test';
 export { ArgoApplication } from './argocd/argo-application';
 export type { ArgoApplicationProps, ArgoSource } from './argocd/argo-application';
 export { ArgoProject } from './argocd/argo-project';
