@@ -254,7 +254,7 @@ describe('the rendered script, run by node against local servers', () => {
   });
 
   test('a gateway answering 503 through its Service: exit 1 once the check\'s time is up, saying which check and what it got', async () => {
-    const r = await run(urls(await httpServer((req, res) => res.writeHead(503).end('not ready')), await httpsServer(controller(healthy))));
+    const r = await run(urls(await httpServer((_req, res) => res.writeHead(503).end('not ready')), await httpsServer(controller(healthy))));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^FAILED: service http:\/\/127\.0\.0\.1:\d+\/readyz: HTTP 503 on attempt \d+, the last within 1 s$/m);
     expect(r.out).toMatch(/^ok: host /m);
