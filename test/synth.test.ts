@@ -180,14 +180,15 @@ describe('tenant namespace', () => {
     expect(tenant('networkpolicy-allow-dns.yaml').spec.egress[0].ports.map((p: any) => `${p.protocol}/${p.port}`)).toEqual(['UDP/53', 'TCP/53']);
   });
 
-  test('quota is derived from the tier: peak gateway pods (max + surge + switch headroom) times its requests and limits, plus the ACME solver', () => {
-    // silver: 5 + 2 + 2 = 9 pods of 250m/256Mi requests, 1/512Mi limits, and a solver pod of 10m/64Mi, 100m/64Mi.
+  test('quota is derived from the tier: peak gateway pods (max + surge + switch headroom) times its requests and limits, plus the ACME solver and the smoke test', () => {
+    // silver: 5 + 2 + 2 = 9 pods of 250m/256Mi requests, 1/512Mi limits, a solver pod of 10m/64Mi, 100m/64Mi,
+    // and the gateway smoke test's hook pod of 10m/32Mi, 200m/128Mi.
     expect(tenant('resourcequota-tenant-quota.yaml').spec.hard).toEqual({
-      'limits.cpu': '9100m', 'limits.memory': '4672Mi', 'pods': '10', 'requests.cpu': '2260m', 'requests.memory': '2368Mi',
+      'limits.cpu': '9300m', 'limits.memory': '4800Mi', 'pods': '11', 'requests.cpu': '2270m', 'requests.memory': '2400Mi',
     });
     // gold: 10 + 3 + 3 = 16 gateway pods of 2 CPU: the 10 replicas of full scale fit with a rollout's surge.
-    expect(readObject(out, 'prod/tenants/acme/resourcequota-tenant-quota.yaml').spec.hard).toMatchObject({ 'limits.cpu': '32100m', 'pods': '17' });
-    expect(readObject(out, 'dev/tenants/initech/resourcequota-tenant-quota.yaml').spec.hard.pods).toBe('4');
+    expect(readObject(out, 'prod/tenants/acme/resourcequota-tenant-quota.yaml').spec.hard).toMatchObject({ 'limits.cpu': '32300m', 'pods': '18' });
+    expect(readObject(out, 'dev/tenants/initech/resourcequota-tenant-quota.yaml').spec.hard.pods).toBe('5');
     expect(tenant('limitrange-tenant-limits.yaml').spec.limits[0].type).toBe('Container');
   });
 
