@@ -133,7 +133,7 @@ describe('workflow verbs', () => {
 
     const diff = cli('diff', '--base', 'HEAD', '--project', repo);
     expect(diff.code).toBe(0);
-    expect(diff.stdout).toContain('| 🟢 dev | dev-tenant-umbrella | 15 | 0 | 0 |');
+    expect(diff.stdout).toContain('| 🟢 dev | dev-tenant-umbrella | 18 | 0 | 0 |');
     expect(diff.stdout).toContain('### 🟢 dev');
 
     const { clone } = bareRemote();

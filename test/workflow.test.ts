@@ -71,7 +71,7 @@ describe('diff', () => {
     const globex = prod.applications.find((a) => a.application === 'prod-tenant-globex')!;
     expect(globex.added).toBeGreaterThan(5);
     const initech = result.environments.find((e) => e.environment === 'dev')!.applications.find((a) => a.application === 'dev-tenant-initech')!;
-    expect([initech.added, initech.removed, initech.changed]).toEqual([0, 15, 0]);
+    expect([initech.added, initech.removed, initech.changed]).toEqual([0, 18, 0]);
 
     const markdown = formatDiff(result, 'markdown');
     const warning = markdown.indexOf('> [!WARNING]');
