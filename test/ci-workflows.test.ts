@@ -233,7 +233,7 @@ describe('the workflows use only what this package has', () => {
   test('every CLI call names a verb and options the commander program defines', () => {
     const program = buildProgram();
     const calls = cliCalls(allScripts());
-    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'diff', 'diff', 'publish', 'publish']);
+    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'diff', 'diff', 'preview', 'preview', 'publish', 'publish']);
     expect(calls.flatMap((c) => checkCliCall(program, c.args).map((p) => `${c.where}: ${p}`))).toEqual([]);
   });
 
@@ -358,11 +358,25 @@ describe('the workflows follow the security rules', () => {
     expect(step(wf, 'Publish').env).toMatchObject({ ENVS_REPO: '${{ vars.STOA_ENVS_REPO }}', ENVS_REPO_TOKEN: '${{ secrets.STOA_ENVS_TOKEN }}' });
   });
 
+  test('previews: only for labelled pull requests of this repository, from the previews environment, one run at a time per pull request', () => {
+    const wf = workflow('preview.yml');
+    expect(wf.on).toEqual({ pull_request: { types: ['opened', 'synchronize', 'reopened', 'labeled', 'unlabeled', 'closed'], branches: ['main'] } });
+    expect(wf.concurrency).toEqual({ group: 'preview-${{ github.event.pull_request.number }}', 'cancel-in-progress': false });
+    for (const job of ['publish', 'close']) {
+      expect(wf.jobs[job].environment).toBe('previews');
+      expect(wf.jobs[job].if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    }
+    expect(wf.jobs.publish.if).toContain("contains(github.event.pull_request.labels.*.name, 'preview')");
+    expect(wf.jobs.publish.if).toContain("github.event.action != 'closed'");
+    expect(wf.jobs.close.if).toContain("github.event.action == 'closed'");
+    expect(step(wf, 'Link the preview in the pull request')['continue-on-error']).toBe(true);
+  });
+
   test('ci/README.md documents every secret and variable the workflows read', () => {
     const readme = fs.readFileSync(path.join(CI, 'README.md'), 'utf8');
     const sources = [...GITHUB_FILES.map((f) => fs.readFileSync(path.join(GITHUB_DIR, f), 'utf8')), fs.readFileSync(GITLAB_FILE, 'utf8')].join('\n');
     const names = new Set([...sources.matchAll(/\b(?:secrets|vars)\.([A-Z0-9_]+)/g), ...sources.matchAll(/\$\{?(STOA_[A-Z0-9_]+)/g)].map((m) => m[1]));
-    expect([...names].sort()).toEqual(['STOA_ENVS_REPO', 'STOA_ENVS_TOKEN', 'STOA_MR_NOTE_TOKEN']);
+    expect([...names].sort()).toEqual(['STOA_ARGOCD_URL', 'STOA_ENVS_REPO', 'STOA_ENVS_TOKEN', 'STOA_MR_NOTE_TOKEN', 'STOA_PREVIEW_TOKEN']);
     for (const n of names) expect(readme).toContain(`\`${n}\``);
   });
 });
@@ -452,6 +466,21 @@ describe('the workflow scripts do what they say', () => {
       expect(r).toMatchObject({ status: 0, stderr: '' });
       expect(r.npm).toEqual([[...base, ...flags]]);
       expect(fs.readdirSync(cwd)).toEqual([]);
+    }
+  });
+
+  test('the preview is published and closed with the token in the URL and the pull request number as one argument', () => {
+    const env = { ENVS_REPO: 'github.com/acme/stoa-envs.git', PREVIEW_TOKEN: 'tok-77', PR_NUMBER: '12', RUNNER_TEMP: tempDir('stoa-ci-tmp-') };
+    const publish = runStep(step(workflow('preview.yml'), 'Publish the preview').run, env, tempDir('stoa-ci-run-'));
+    expect(publish).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    expect(publish.npm).toEqual([['run', '-s', 'cli', '--', 'preview', 'publish', '--pull-request', '12', '--repo', 'https://x-access-token:tok-77@github.com/acme/stoa-envs.git', '--format', 'json']]);
+    const close = runStep(step(workflow('preview.yml'), 'Delete the preview branch').run, env, tempDir('stoa-ci-run-'));
+    expect(close.npm).toEqual([['run', '-s', 'cli', '--', 'preview', 'close', '--pull-request', '12', '--repo', 'https://x-access-token:tok-77@github.com/acme/stoa-envs.git']]);
+    for (const missing of ['ENVS_REPO', 'PREVIEW_TOKEN']) {
+      const r = runStep(step(workflow('preview.yml'), 'Publish the preview').run, { ...env, [missing]: '' }, tempDir('stoa-ci-run-'));
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain('::error::set the repository variable STOA_ENVS_REPO and the secret STOA_PREVIEW_TOKEN');
+      expect(r.npm).toEqual([]);
     }
   });
 

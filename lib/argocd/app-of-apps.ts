@@ -10,6 +10,9 @@ import { NotificationTarget, notificationAnnotations, TenantReadyWebhook, tenant
 import { SyncMode } from './sync-policy';
 import { APP_SYNC_WAVES, setSyncWave } from './sync-wave';
 import { TenantApplicationSet } from './tenant-application-set';
+import { PreviewApplicationSet, PreviewApplicationSetProps } from './preview-application-set';
+import { PREVIEW_NAMESPACE_PREFIX } from '../preview/preview-names';
+import { PREVIEW_NAMESPACED_KINDS } from '../preview/preview-kinds';
 import { EnvsRepoCredentials, RepoCredentials } from './repo-credentials';
 
 /** The git repository Argo CD pulls rendered manifests from. */
@@ -49,6 +52,9 @@ export interface TenantApplicationOptions {
 
 /** Props of an AppProject added to an app-of-apps: its namespace, source repo and guard rails are the app-of-apps'. */
 export type AppOfAppsProjectProps = Omit<ArgoProjectProps, 'argocdNamespace' | 'sourceRepos' | 'syncWindows' | 'access'>;
+
+/** Props of {@link AppOfApps.addPreviews}: the envs repo, names, project and wave are the app-of-apps'. */
+export type AppOfAppsPreviewProps = Omit<PreviewApplicationSetProps, 'name' | 'argocdNamespace' | 'repoUrl' | 'project' | 'syncWave'>;
 
 /** The Argo CD side of an environment, as tenants and components use it. */
 export interface IAppOfApps {
@@ -142,6 +148,7 @@ export class AppOfApps extends Construct implements IAppOfApps {
   public readonly tenantApplications: TenantApplications;
 
   private readonly props: AppOfAppsProps;
+  private readonly rootProject: ArgoProject;
   private applicationSet?: TenantApplicationSet;
   private prototypes?: PrototypeChart;
 
@@ -154,7 +161,7 @@ export class AppOfApps extends Construct implements IAppOfApps {
     const bootstrap = new ManifestChart(this, 'bootstrap', { outputPath: outputFolder(props.envName, 'bootstrap'), labels: props.labels });
     this.apps = new ManifestChart(this, 'apps', { outputPath: outputFolder(props.envName, 'apps'), labels: props.labels });
 
-    const rootProject = new ArgoProject(bootstrap, 'project', {
+    const rootProject = this.rootProject = new ArgoProject(bootstrap, 'project', {
       syncWindows: props.syncWindows,
       access: props.access,
       name: this.argoName('bootstrap'),
@@ -229,6 +236,33 @@ export class AppOfApps extends Construct implements IAppOfApps {
     // The same wave in both modes, so both give the same Applications.
     setSyncWave(app, APP_SYNC_WAVES.tenants);
     return app;
+  }
+
+  /**
+   * Pull request previews in this environment's cluster: their AppProject (`<env>-previews`: only the
+   * envs repo, only namespaces `pr-*` of the cluster, only the kinds a preview renders, no Argo CD
+   * kinds) and the ApplicationSet whose Pull Request generator makes an Application per labelled pull
+   * request (see {@link PreviewApplicationSet}), in the last wave.
+   */
+  public addPreviews(props: AppOfAppsPreviewProps): PreviewApplicationSet {
+    const project = new ArgoProject(this.apps, 'previews-project', {
+      name: this.argoName('previews'),
+      argocdNamespace: this.argocdNamespace,
+      description: `Pull request previews in ${this.props.envName}'s cluster: only pr-* namespaces, only the envs repo`,
+      sourceRepos: [this.props.repo.url],
+      destinations: [{ server: props.clusterServer, namespace: `${PREVIEW_NAMESPACE_PREFIX}*` }],
+      clusterResources: [{ group: '', kind: 'Namespace', name: `${PREVIEW_NAMESPACE_PREFIX}*` }],
+      namespaceResources: PREVIEW_NAMESPACED_KINDS,
+    });
+    this.rootProject.allowNamespaceResource({ group: 'argoproj.io', kind: 'ApplicationSet' });
+    return new PreviewApplicationSet(this.apps, 'previews-applicationset', {
+      ...props,
+      name: this.argoName('previews'),
+      argocdNamespace: this.argocdNamespace,
+      repoUrl: this.props.repo.url,
+      project: project.projectName,
+      syncWave: APP_SYNC_WAVES.previews,
+    });
   }
 
   private application(scope: Construct, id: string, props: AppOfAppsApplicationProps, extra?: Record<string, string>): ArgoApplication {

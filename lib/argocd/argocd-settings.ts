@@ -7,7 +7,7 @@ import { ManifestChart } from '../render/manifest-chart';
 import { compareStrings } from '../sort';
 import { ArgoProject } from './argo-project';
 import { RBAC_CONFIGMAP, rbacPolicyCsv, rbacPolicyKey, SHARED_RBAC_SETTINGS } from './argocd-rbac';
-import { NotificationTarget, notificationSettings, TenantReadyWebhook } from './notifications';
+import { NotificationTarget, notificationSettings, PreviewStatusReport, TenantReadyWebhook } from './notifications';
 
 /**
  * Health of a child Application as the app-of-apps root sees it (the root waits for each wave of
@@ -74,6 +74,11 @@ export interface ArgoCdSettingsProps {
    */
   readonly tenantReady?: TenantReadyWebhook;
   /**
+   * Report each pull request preview's result on its pull request (GitHub commit status): the trigger and templates are rendered.
+   * @default - no preview status
+   */
+  readonly previewStatus?: PreviewStatusReport;
+  /**
    * Render `argocd-rbac-cm`: the keys every environment shares (`policy.default`, `policy.matchMode`,
    * `scopes`) and `policy.<env>.csv`, which mirrors the roles of every {@link ArgoProject} under this
    * construct (the environment), read at synth.
@@ -106,7 +111,7 @@ export class ArgoCdSettings extends ManifestChart {
     });
     // Argo CD defines none of these triggers by itself (two of them only come with its optional catalog).
     // The environment is the first folder of the output path: keys of its own are named for it.
-    const data = notificationSettings(environmentOfPath(props.outputPath), props.notifications, props.tenantReady);
+    const data = notificationSettings(environmentOfPath(props.outputPath), props.notifications, props.tenantReady, props.previewStatus);
     if (Object.keys(data).length > 0) {
       new k8s.KubeConfigMap(this, 'argocd-notifications-cm', { metadata: { name: 'argocd-notifications-cm', namespace, labels: partOf }, data });
     }

@@ -9,6 +9,7 @@
 
 import { defaultTenantReadyService } from '../config/environment-defaults';
 import { TENANT_LABEL } from '../config/names';
+import { PREVIEW_HEAD_ANNOTATION, PREVIEW_SOURCE_REPO_ANNOTATION } from './preview-application-set';
 
 /** Where Argo CD notifications go. */
 export interface NotificationTarget {
@@ -99,6 +100,27 @@ export function tenantReadyAnnotations(env: string, webhook: TenantReadyWebhook)
   return { [`notifications.argoproj.io/subscribe.on-tenant-ready-${env}.${tenantReadyService(env, webhook)}`]: '' };
 }
 
+/** Where a preview's result is reported: its pull request, as a commit status (GitHub). */
+export interface PreviewStatusReport {
+  /** Namespace Argo CD runs in (the Application's address in the web UI). */
+  readonly argocdNamespace: string;
+  /**
+   * Argo CD's web address: the status links the preview's Application.
+   * @default - no link
+   */
+  readonly argocdUrl?: string;
+}
+
+/** The trigger of a preview's result in environment `env`. */
+export function previewStatusTrigger(env: string): string {
+  return `on-preview-result-${env}`;
+}
+
+/** The subscription of a preview Application to its result's commit status (GitHub's notification service takes no recipient). */
+export function previewStatusAnnotations(env: string): Record<string, string> {
+  return { [`notifications.argoproj.io/subscribe.${previewStatusTrigger(env)}.github`]: '' };
+}
+
 const ALERTS = {
   'on-sync-failed': { template: 'app-sync-failed', description: 'The sync failed', when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']" },
   'on-health-degraded': { template: 'app-health-degraded', description: 'The Application is degraded', when: "app.status.health.status == 'Degraded'" },
@@ -113,8 +135,9 @@ function message(description: string): string {
  * message templates when `alerts` is set, the tenant-ready webhook service, trigger and template when
  * `tenantReady` is.
  */
-export function notificationSettings(env: string, alerts: NotificationTarget | undefined, tenantReady: TenantReadyWebhook | undefined): Record<string, string> {
+export function notificationSettings(env: string, alerts: NotificationTarget | undefined, tenantReady: TenantReadyWebhook | undefined, previews?: PreviewStatusReport): Record<string, string> {
   const data: Record<string, string> = {};
+  if (previews) Object.assign(data, previewStatusSettings(env, previews));
   // No oncePer on alerts: a trigger then sends each time its condition becomes true, so a second drift
   // (or degradation) at the same git revision is reported too; drift in prod rarely changes the revision.
   if (alerts) {
@@ -155,4 +178,29 @@ export function notificationSettings(env: string, alerts: NotificationTarget | u
       + `      {"tenant": "{{index .app.metadata.labels "${TENANT_LABEL}"}}", "environment": "${env}", "application": "{{.app.metadata.name}}", "revision": "{{.app.status.operationState.syncResult.revision}}"}\n`;
   }
   return data;
+}
+
+/**
+ * The trigger and templates that report a preview's result on its pull request's head commit (the
+ * Application's annotations record the repository and commit: see `PreviewApplicationSet`): success
+ * once a sync of a revision finished and the preview is healthy (its smoke tests, PostSync hooks, passed),
+ * failure when a sync failed (a smoke test failed, or Argo CD refused an object). Once per synced revision each.
+ */
+function previewStatusSettings(env: string, report: PreviewStatusReport): Record<string, string> {
+  const trigger = previewStatusTrigger(env);
+  const once = '  oncePer: app.status.operationState?.syncResult?.revision\n';
+  const status = (state: 'success' | 'failure', description: string) => `message: |\n  {{.app.metadata.name}}: ${description}.\n`
+    + 'github:\n'
+    + `  repoURLPath: '{{index .app.metadata.annotations "${PREVIEW_SOURCE_REPO_ANNOTATION}"}}'\n`
+    + `  revisionPath: '{{index .app.metadata.annotations "${PREVIEW_HEAD_ANNOTATION}"}}'\n`
+    + `  status:\n    state: ${state}\n    label: stoa-preview\n`
+    + (report.argocdUrl ? `    targetURL: '${report.argocdUrl.replace(/\/+$/, '')}/applications/${report.argocdNamespace}/{{.app.metadata.name}}'\n` : '');
+  return {
+    [`trigger.${trigger}`]: `- description: The preview synced and is healthy: its smoke tests passed\n${once}  send: [preview-passed-${env}]\n`
+      + "  when: app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'\n"
+      + `- description: The preview's sync failed: a smoke test failed, or Argo CD refused an object\n${once}  send: [preview-failed-${env}]\n`
+      + "  when: app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']\n",
+    [`template.preview-passed-${env}`]: status('success', 'the preview synced and its smoke tests passed'),
+    [`template.preview-failed-${env}`]: status('failure', 'the preview did not sync: {{.app.status.operationState.message}}'),
+  };
 }

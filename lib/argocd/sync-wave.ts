@@ -32,6 +32,8 @@ export const APP_SYNC_WAVES = {
   tenants: 1,
   /** Dashboards and alert rules: last, so that a cluster without a monitoring stack never holds back a tenant. */
   observability: 2,
+  /** Pull request previews' ApplicationSet: last, so that a git host it cannot reach (it is Degraded then) never holds back the environment. */
+  previews: 3,
 } as const;
 
 /** Puts every object under `scope` in sync wave `wave`. */

@@ -104,6 +104,20 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .addOption(projectOption())
     .action((opts) => setExitCode(workflow().publishCommand(opts, io)));
 
+  const preview = program.command('preview').description('pull request previews (pr-<number>): render one and push it to its envs repo branch, or delete that branch');
+  preview.command('publish')
+    .description('render the pull request\'s preview (validated) and push it to the envs repo branch preview/pr-<number>')
+    .requiredOption('--pull-request <number>', 'the pull request number')
+    .requiredOption('-r, --repo <path-or-url>', 'the envs repo (URL, or the path of a repository)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(projectOption())
+    .action((opts) => setExitCode(workflow().previewPublishCommand(opts, io)));
+  preview.command('close')
+    .description('delete the envs repo branch of a closed pull request\'s preview (its Application is gone with the pull request)')
+    .requiredOption('--pull-request <number>', 'the pull request number')
+    .requiredOption('-r, --repo <path-or-url>', 'the envs repo (URL, or the path of a repository)')
+    .action((opts) => setExitCode(workflow().previewCloseCommand(opts, io)));
+
   return program;
 }
 

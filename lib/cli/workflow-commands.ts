@@ -7,11 +7,13 @@ import { formatDiff } from '../workflow/diff-report';
 import { promote } from '../workflow/promote';
 import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
 import { publish } from '../workflow/publish';
+import { closePreview, publishPreview } from '../workflow/preview-publish';
 import { setImage } from '../workflow/set-image';
 import { addTenant } from '../workflow/tenant-add';
 import { formatTenants, listTenants } from '../workflow/tenant-list';
 import { removeTenant } from '../workflow/tenant-remove';
 import { guarded, Output, PROCESS_OUTPUT, projectOfFlags } from './commands';
+import { previewBranch, pullRequestNumber } from '../preview/preview-names';
 
 /**
  * `diff --base <ref> [--head <ref>] [--format markdown|text|json]`: Markdown within a PR comment's
@@ -133,6 +135,31 @@ export function publishCommand(
       return 0;
     }
     io.out(`published ${r.commit!.slice(0, 12)} to ${redactUrl(options.repo)}${r.pushed ? ` (pushed to origin/${options.branch ?? 'main'})` : ''}\n\n${r.message}`);
+    return 0;
+  });
+}
+
+/** `preview publish --pull-request <n> --repo <repo> [--format text|json]`: the preview's branch, files and hosts. */
+export function previewPublishCommand(options: { project?: string; repo: string; pullRequest: string; format?: 'text' | 'json' }, io: Output = PROCESS_OUTPUT): number {
+  return guarded(io, 'preview publish refused.', () => {
+    const r = publishPreview({ ...projectOfFlags(options), repo: options.repo, pullRequest: pullRequestNumber(options.pullRequest) });
+    if (options.format === 'json') {
+      io.out(JSON.stringify({ ...r, urls: r.hosts.map((h) => `https://${h}`) }, null, 2));
+      return 0;
+    }
+    const what = r.committed ? `pushed ${r.commit!.slice(0, 12)} to ${r.branch}` : `${r.branch} already holds this preview`;
+    io.out(`preview ${r.preview}: ${what} of ${redactUrl(options.repo)} (${r.files} files)${r.hosts.length > 0 ? `\n${r.hosts.map((h) => `  https://${h}`).join('\n')}` : ''}`);
+    return 0;
+  });
+}
+
+/** `preview close --pull-request <n> --repo <repo>`. */
+export function previewCloseCommand(options: { repo: string; pullRequest: string }, io: Output = PROCESS_OUTPUT): number {
+  return guarded(io, 'preview close failed.', () => {
+    const n = pullRequestNumber(options.pullRequest);
+    io.out(closePreview({ repo: options.repo, pullRequest: n })
+      ? `preview pr-${n}: deleted ${previewBranch(n)} of ${redactUrl(options.repo)}`
+      : `preview pr-${n}: ${redactUrl(options.repo)} has no ${previewBranch(n)}; nothing to delete`);
     return 0;
   });
 }

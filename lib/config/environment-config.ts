@@ -5,6 +5,7 @@ import { ComponentCatalog } from './component-catalog';
 import { unmetRequirements } from './environment-requirements';
 import { dnsLabel, dnsSubdomain, gitUrl } from './common';
 import { CONTROL_CHARACTERS, plainText } from './input-file';
+import { DEFAULT_PREVIEW_LABELS, DEFAULT_PREVIEW_POLL_SECONDS, PREVIEW_NAME } from '../preview/preview-names';
 
 /** A platform component's name: one of the environment's component catalog (see `ComponentCatalog`). */
 export type ComponentName = string;
@@ -104,6 +105,37 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+/** A Secret key in Argo CD's namespace (the ApplicationSet controller reads it): never a value. */
+const argocdSecretKey = z.strictObject({
+  name: dnsLabel(253),
+  key: z.string().min(1).max(253, { error: 'must be at most 253 characters' })
+    .regex(/^[-._A-Za-z0-9]+$/, { error: 'must be a Secret key: letters, digits, "-", "_", "."' }),
+});
+/** An owner, organization, project or repository name of a git hosting service. */
+const scmName = z.string().min(1).max(200, { error: 'must be at most 200 characters' })
+  .regex(/^[A-Za-z0-9_.][A-Za-z0-9_.\/-]*$/, { error: 'must be a name of the git hosting service: letters, digits, "_", ".", "-", "/"' })
+  .refine((n) => !n.includes('..'), { error: 'must not contain ".."' });
+/** Where the pull requests are: exactly one git hosting service (the ApplicationSet Pull Request generator's providers). */
+const pullRequestSource = z.strictObject({
+  github: z.strictObject({ owner: scmName, repo: scmName, api: httpsUrl.optional() }).optional(),
+  gitlab: z.strictObject({ project: scmName, api: httpsUrl.optional() }).optional(),
+  gitea: z.strictObject({ owner: scmName, repo: scmName, api: httpsUrl }).optional(),
+}).refine((p) => Object.values(p).filter((v) => v !== undefined).length === 1, { error: 'must name exactly one of github, gitlab, gitea (the services whose pull requests the generator can filter by label)' });
+
+/** Pull request preview environments (see docs/previews.md). */
+const previewSettings = z.strictObject({
+  /** The source repository whose pull requests get a preview. */
+  pullRequests: pullRequestSource,
+  /** The Secret in Argo CD's namespace holding the API token of the git hosting service. */
+  tokenSecret: argocdSecretKey,
+  /** Only pull requests carrying every one of these labels get a preview. */
+  labels: z.array(z.string().min(1).max(50, { error: 'must be at most 50 characters' }).regex(/^[A-Za-z0-9][A-Za-z0-9 ._:\/-]*$/, { error: 'must be a label name: letters, digits, spaces, ".", "_", ":", "/", "-"' })).min(1).default([...DEFAULT_PREVIEW_LABELS]),
+  /** Seconds between two polls of the pull request list. */
+  pollSeconds: z.number().int({ error: 'must be a whole number of seconds' }).min(30, { error: 'must be at least 30 seconds' }).max(3600, { error: 'must be at most 3600 seconds' }).default(DEFAULT_PREVIEW_POLL_SECONDS),
+  /** Argo CD's web address, for links in the pull request report and status. */
+  argocdUrl: httpsUrl.optional(),
+});
+
 /** Prefixes of access tokens of the common git hosting services (GitHub, GitLab, Bitbucket, Gitea's are hex). */
 const TOKEN_PREFIX = /^(ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|gldt-|ATBB|ATCTT)/;
 /** A property of a key in the secret store: a name, never a value. */
@@ -124,7 +156,7 @@ const repoCredentials = z.strictObject({
 /** Fields of `environments/<name>.yaml`, before the rules between them. */
 const environmentFileFields = z.strictObject({
   /** Environment name; also the file name and the top folder in dist/. */
-  name: dnsLabel(20),
+  name: dnsLabel(20).refine((n) => !PREVIEW_NAME.test(n), { error: 'must not be pr-<number>: that is the name of a pull request preview' }),
   /** `full` (dev, staging) or `read-only` (prod: changes only by promotion, manual sync). */
   mode: z.enum(['full', 'read-only']),
   /** Color shown in reports. */
@@ -268,6 +300,8 @@ const environmentFileFields = z.strictObject({
   tenantApplications: z.enum(['applications', 'applicationset']).default('applications'),
   /** Only a person deletes a tenant's Application (always so when read-only); for a switch of tenantApplications. */
   keepTenantApplications: z.boolean().optional(),
+  /** A short-lived environment `pr-<number>` in this cluster for each labelled pull request (full environments only). */
+  previews: previewSettings.optional(),
 });
 
 /** Schema of `environments/<name>.yaml` for an environment that may run the components of `catalog` (and its own `extraComponents`). */
@@ -275,6 +309,9 @@ export function environmentFileSchemaFor(catalog: ComponentCatalog) {
   return environmentFileFields.superRefine((env, ctx) => {
     for (const r of unmetRequirements({ canary: Boolean(env.canary), prometheus: Boolean(env.prometheus), awxToken: Boolean(env.awxToken), secretStore: Boolean(env.secretStore) })) {
       ctx.addIssue({ code: 'custom', path: [r.setting], message: `needs ${r.needs}: ${r.why}` });
+    }
+    if (env.previews && env.mode === 'read-only') {
+      ctx.addIssue({ code: 'custom', path: ['previews'], message: 'is only for a full environment: previews run the changes of pull requests that nobody promoted' });
     }
     checkComponents(env, catalog, ctx);
     checkHotfixes(env, ctx);

@@ -6,6 +6,7 @@ import { ComponentCatalog } from './component-catalog';
 import { defaultTenantReadyService } from './environment-defaults';
 import { EnvironmentConfig, environmentFileSchemaFor } from './environment-config';
 import { InputError, InputProblem } from './input-error';
+import { PREVIEW_BRANCH_PREFIX } from '../preview/preview-names';
 import { TenantConfig, tenantFileSchema } from './tenant-config';
 import { readYamlFile } from './yaml-file';
 import { credentialsIdentity, normalizeRepoUrl, repoSecretTypeOf } from './repo-credentials';
@@ -75,6 +76,7 @@ export function loadProjectInputWith(location: InputLocation, memo?: InputFileMe
   }
   const ordered = orderByPromotion(environments, failedEnvironments, problems);
   checkEnvironmentsApart(ordered, problems);
+  checkPreviews(ordered, problems);
   checkTenantEnvironments(tenants, ordered, failedEnvironments, problems);
 
   if (problems.length > 0) throw new InputError(problems);
@@ -94,6 +96,7 @@ export function loadEnvironments(location: Pick<InputLocation, 'environmentsDir'
   const failed = new Set<string>();
   const ordered = orderByPromotion(readFolder(location.environmentsDir, root, environmentFileSchemaFor(location.catalog ?? ComponentCatalog.stoa()), problems, failed), failed, problems);
   checkEnvironmentsApart(ordered, problems);
+  checkPreviews(ordered, problems);
   if (problems.length > 0) throw new InputError(problems);
   return ordered.map((e) => e.value);
 }
@@ -211,6 +214,24 @@ function checkEnvironmentsApart(envs: readonly Loaded<EnvironmentConfig>[], prob
     }
   }
   checkRepoCredentialsApart(envs, problems);
+}
+
+/**
+ * Pull request previews run in one environment's cluster (their names, `pr-<number>`, are shared by
+ * one Argo CD), and their envs repo branches (`preview/pr-<number>`) are never a branch an
+ * environment deploys.
+ */
+function checkPreviews(envs: readonly Loaded<EnvironmentConfig>[], problems: InputProblem[]): void {
+  const withPreviews = envs.filter((e) => e.value.previews);
+  for (const env of withPreviews.slice(1)) {
+    problems.push({ file: env.file, line: env.lineOf(['previews']), field: 'previews', message: `environment ${withPreviews[0].value.name} (${withPreviews[0].file}) already has the previews: one environment runs them` });
+  }
+  if (withPreviews.length === 0) return;
+  for (const env of envs) {
+    if (env.value.repo.revision.startsWith(PREVIEW_BRANCH_PREFIX)) {
+      problems.push({ file: env.file, line: env.lineOf(['repo', 'revision']), field: 'repo.revision', message: `must not start with "${PREVIEW_BRANCH_PREFIX}": those branches of the envs repo hold pull request previews` });
+    }
+  }
 }
 
 /**

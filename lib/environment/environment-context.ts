@@ -70,6 +70,11 @@ export interface IEnvironment extends IConstruct {
   readonly platformNamespace: string;
   /** Namespace of the AWX hook Jobs. */
   readonly hooksNamespace: string;
+  /**
+   * Prefix of every namespace the environment creates (a pull request preview's `pr-<number>-`).
+   * @default '' - none
+   */
+  readonly namespacePrefix?: string;
   /** The cluster's network. */
   readonly network: ClusterNetwork;
   /** Where secrets come from. */
@@ -97,4 +102,9 @@ export interface IEnvironment extends IConstruct {
   ingressFor(prefix: string, owner?: string): IngressOptions;
   /** How a tenant gateway is delivered: canary where the environment offers it and the tenant wants it. */
   deliveryFor(tenantWantsCanary: boolean | undefined): Delivery;
+}
+
+/** The namespace of tenant `tenant` in `env`: `tenant-<name>`, after the environment's namespace prefix. */
+export function tenantNamespaceOf(env: Pick<IEnvironment, 'namespacePrefix'>, tenant: string): string {
+  return `${env.namespacePrefix ?? ''}tenant-${tenant}`;
 }

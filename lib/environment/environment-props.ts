@@ -1,3 +1,4 @@
+import type { ArgoSecretKeyRef, PullRequestSource } from '../argocd/preview-application-set';
 import { EnvsRepo, TenantApplications } from '../argocd/app-of-apps';
 import { ProjectAccess, SyncWindow } from '../argocd/argo-project';
 import { NotificationTarget, TenantReadyWebhook } from '../argocd/notifications';
@@ -186,6 +187,18 @@ export interface EnvironmentProps {
    */
   readonly platformNamespace?: string;
   /**
+   * Pull request previews in this environment's cluster: an ApplicationSet with a Pull Request
+   * generator and the AppProject that fences them (see `AppOfApps.addPreviews`, docs/previews.md).
+   * @default - no previews
+   */
+  readonly previews?: EnvironmentPreviewProps;
+  /**
+   * Prefix of every namespace the environment creates: platform, hooks and tenant namespaces
+   * (a pull request preview's `pr-<number>-`, so it shares a cluster with another environment).
+   * @default - none
+   */
+  readonly namespacePrefix?: string;
+  /**
    * Ingress settings.
    * @default - nginx, letsencrypt, ingress-nginx
    */
@@ -285,4 +298,27 @@ export interface EnvironmentProps {
    * @default - every component of the catalog
    */
   readonly components?: readonly string[];
+}
+
+/** Pull request previews an environment runs in its cluster. */
+export interface EnvironmentPreviewProps {
+  /** The git hosting service and repository whose pull requests get previews. */
+  readonly pullRequests: PullRequestSource;
+  /** The Secret in Argo CD's namespace holding that service's API token. */
+  readonly tokenSecret: ArgoSecretKeyRef;
+  /**
+   * Only pull requests with all these labels get a preview.
+   * @default ['preview']
+   */
+  readonly labels?: readonly string[];
+  /**
+   * Seconds between two polls of the pull requests.
+   * @default 180
+   */
+  readonly pollSeconds?: number;
+  /**
+   * Argo CD's web address, for the link of each preview's status.
+   * @default - no link
+   */
+  readonly argocdUrl?: string;
 }

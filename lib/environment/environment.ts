@@ -2,6 +2,8 @@ import { Construct } from 'constructs';
 import { AppOfApps, EnvsRepo } from '../argocd/app-of-apps';
 import { ArgoProject } from '../argocd/argo-project';
 import { ArgoCdSettings } from '../argocd/argocd-settings';
+import { previewStatusAnnotations } from '../argocd/notifications';
+import { DEFAULT_PREVIEW_LABELS, DEFAULT_PREVIEW_POLL_SECONDS } from '../preview/preview-names';
 import { SyncMode } from '../argocd/sync-policy';
 import { ENVIRONMENT_DEFAULTS as D } from '../config/environment-defaults';
 import { unmetRequirements } from '../config/environment-requirements';
@@ -54,6 +56,8 @@ export class Environment extends Construct implements IEnvironment {
   public readonly platformNamespace: string;
   /** Namespace of the AWX hook Jobs. */
   public readonly hooksNamespace: string;
+  /** Prefix of every namespace it creates (`''`: none). */
+  public readonly namespacePrefix: string;
   /** Color for reports. */
   public readonly color: string;
   /** The cluster's network. */
@@ -92,8 +96,9 @@ export class Environment extends Construct implements IEnvironment {
     this.registry = props.registry;
     this.versions = { ...props.versions };
     this.catalog = props.catalog ?? ComponentCatalog.stoa();
-    this.platformNamespace = props.platformNamespace ?? D.platformNamespace;
-    this.hooksNamespace = props.hooksNamespace ?? D.hooksNamespace;
+    this.namespacePrefix = props.namespacePrefix ?? '';
+    this.platformNamespace = `${this.namespacePrefix}${props.platformNamespace ?? D.platformNamespace}`;
+    this.hooksNamespace = `${this.namespacePrefix}${props.hooksNamespace ?? D.hooksNamespace}`;
     this.ingressClassName = props.ingress?.className ?? D.ingressClassName;
     this.clusterIssuer = props.ingress?.clusterIssuer ?? D.clusterIssuer;
     this.color = props.color ?? (this.mode === EnvironmentMode.FULL ? 'green' : 'red');
@@ -138,6 +143,19 @@ export class Environment extends Construct implements IEnvironment {
         ...services.clusterResources,
       ],
     });
+    const github = props.previews?.pullRequests.github;
+    if (props.previews) {
+      this.argo.addPreviews({
+        clusterServer: this.cluster.server,
+        pullRequests: props.previews.pullRequests,
+        tokenSecret: props.previews.tokenSecret,
+        labels: props.previews.labels ?? DEFAULT_PREVIEW_LABELS,
+        pollSeconds: props.previews.pollSeconds ?? DEFAULT_PREVIEW_POLL_SECONDS,
+        // GitHub: each preview's result is a commit status of its pull request's head.
+        sourceRepoUrl: github && `${github.api ? github.api.replace(/\/api\/v3\/?$/, '').replace(/\/+$/, '') : 'https://github.com'}/${github.owner}/${github.repo}`,
+        annotations: github && previewStatusAnnotations(this.envName),
+      });
+    }
     for (const component of props.components ?? this.catalog.names) this.addComponent(component);
     addPlatformServices(this, props);
     new ArgoCdSettings(this, 'argocd-settings', {
@@ -145,6 +163,7 @@ export class Environment extends Construct implements IEnvironment {
       argocdNamespace: this.argo.argocdNamespace,
       notifications: props.notifications,
       tenantReady: props.tenantReady,
+      previewStatus: github && { argocdNamespace: this.argo.argocdNamespace, argocdUrl: props.previews?.argocdUrl },
       // Every AppProject of the environment (those a library user adds too): policy.<env>.csv mirrors their roles.
       rbacScope: this,
       // No environment label: one Argo CD gets every environment's patch, and they must be identical.

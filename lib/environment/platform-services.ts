@@ -1,5 +1,7 @@
 import { GroupKind } from '../argocd/argo-project';
-import { APP_SYNC_WAVES, setSyncWave } from '../argocd/sync-wave';
+import { k8s } from 'cdk8s-plus-28';
+import { APP_SYNC_WAVES, setSyncWave, SYNC_WAVES } from '../argocd/sync-wave';
+import { restrictedNamespaceLabels } from '../workloads/security';
 import { ENVIRONMENT_DEFAULTS as D, OLDEST_KUBERNETES_VERSION, servesAdmissionPolicies } from '../config/environment-defaults';
 import { AdmissionPolicies, admissionResources, defaultArgoCdUsers } from '../platform/admission-policies';
 import { Dashboards } from '../platform/dashboards';
@@ -39,6 +41,14 @@ const admissionPrefix = (env: string) => `${env}-stoa-`;
  * namespace holding it (`<env>/platform/hooks`), in the waves before the tenants.
  */
 export function addPlatformServices(env: IEnvironment, props: EnvironmentProps): void {
+  if (env.namespacePrefix) {
+    // An environment sharing its cluster (a pull request preview) has its platform namespace as a
+    // manifest: deleting its Applications deletes it, which a namespace made by CreateNamespace never is.
+    const chart = new ManifestChart(env, 'platform-namespace', { outputPath: env.outputPath('platform', 'namespace'), labels: env.labels() });
+    new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: env.platformNamespace, labels: restrictedNamespaceLabels() } });
+    setSyncWave(chart, SYNC_WAVES.foundation);
+    addServiceApplication(env, chart, 'namespace', env.platformNamespace, APP_SYNC_WAVES.hooks, false);
+  }
   const hooks = hooksOf(props);
   const tenantVault = env.secrets.tenantVault;
   if (props.secretStore) {

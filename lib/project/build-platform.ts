@@ -8,6 +8,7 @@ import { ComponentCatalog } from '../config/component-catalog';
 import { TenantConfig } from '../config/tenant-config';
 import { TenantProps } from '../tenant/tenant-props';
 import { EnvironmentValidation, environmentValidationOf } from '../app/environment-facts';
+import { PREVIEW_NAME } from '../preview/preview-names';
 
 /**
  * Builds the whole construct tree for validated input: per environment, its
@@ -54,6 +55,8 @@ export function environmentProps(config: EnvironmentConfig, catalog: ComponentCa
   return {
     catalog: Object.entries(config.extraComponents ?? {}).reduce((c, [name, spec]) => c.with(name, spec), catalog),
     name: config.name,
+    // A pull request preview (named pr-<n>, a name no environment file may take) shares its host's cluster.
+    namespacePrefix: PREVIEW_NAME.test(config.name) ? `${config.name}-` : undefined,
     mode: config.mode === 'read-only' ? EnvironmentMode.READ_ONLY : EnvironmentMode.FULL,
     color: config.color,
     domain: config.domain,
@@ -81,5 +84,6 @@ export function environmentProps(config: EnvironmentConfig, catalog: ComponentCa
     nodeLocalDns: config.nodeLocalDns,
     tenantApplications: config.tenantApplications === 'applicationset' ? TenantApplications.APPLICATION_SET : TenantApplications.APPLICATIONS,
     keepTenantApplications: config.keepTenantApplications,
+    previews: config.previews,
   };
 }

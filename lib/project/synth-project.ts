@@ -14,6 +14,8 @@ import { planUnits, UnitOutput } from './render-units';
 import { defaultWorkerCount, unitOutputs } from './unit-workers';
 import { Project, ProjectLocation, projectOf } from './project';
 import { snapshotInput } from './input-snapshot';
+import { previewInput } from '../preview/preview-input';
+import { pullRequestNumber } from '../preview/preview-names';
 
 /**
  * Options of {@link renderProject} and {@link checkOutput}: the project (a relative `outDir` is
@@ -95,8 +97,11 @@ export function synth(options: SynthOptions = {}): SynthResult {
  * one is given) and validates each environment when its last unit is in, so memory holds one
  * environment's objects, never the whole output. Throws on the first invalid input or model.
  */
-function projectBatches(project: Project, options: { cache?: RenderCache; workers?: number }): { environments: string[]; batches: Iterable<OutputBatch> } {
-  const input = snapshotInput(project, options.cache);
+function projectBatches(
+  project: Project, options: { cache?: RenderCache; workers?: number; input?: (input: ProjectInput) => ProjectInput },
+): { environments: string[]; batches: Iterable<OutputBatch> } {
+  const loaded = snapshotInput(project, options.cache);
+  const input = options.input ? options.input(loaded) : loaded;
   const validation: ValidateOptions = { displayPrefix: `${displayPath(project.projectDir, project.outDir)}/` };
   return { environments: input.environments.map((e) => e.name), batches: environmentBatches(project, input, validation, options.cache, options.workers) };
 }
@@ -182,7 +187,7 @@ function* environmentBatches(
 /** One environment rendered as one construct tree, with all its tenants. */
 function renderEnvironmentWhole(project: Project, input: ProjectInput, env: string): { files: RenderedFile[]; facts: UnitOutput['validation'] } {
   const { buildPlatform, renderUnvalidated, environmentValidationOf } = constructModules();
-  const app = buildPlatform({ environments: input.environments.filter((e) => e.name === env), tenants: input.tenants.filter((t) => t.environments.includes(env)) }, project.catalog);
+  const app = buildPlatform({ environments: input.environments.filter((e) => e.name === env), tenants: input.tenants.filter((t) => t.environments.includes(env) || t.leaving?.includes(env)) }, project.catalog);
   return { files: renderUnvalidated(app), facts: environmentValidationOf(app) };
 }
 
@@ -190,6 +195,24 @@ function renderEnvironmentWhole(project: Project, input: ProjectInput, env: stri
 function validateEnvironment(env: string, objects: readonly ObjectInFile[], validation: ValidateOptions, facts: UnitOutput['validation'], schemaViolations?: readonly Violation[]): ValidationReport {
   const options = { ...validation, readOnlyEnvironments: facts.readOnlyEnvironments ?? [], environments: { [env]: facts.environments?.[env] ?? {} } };
   return schemaViolations ? validateCheckedObjects(objects, schemaViolations, options) : validateObjects(objects, options);
+}
+
+/** Options of {@link renderPreview}. */
+export interface PreviewRenderOptions extends RenderOptions {
+  /** The pull request whose preview to render. */
+  readonly pullRequest: number;
+}
+
+/**
+ * Renders and validates pull request `pullRequest`'s preview environment, `pr-<n>` (see
+ * `previewInput`), from the project's files as they are: the same pipeline and rules as every
+ * environment, never a cache. Throws as {@link renderProject} does, or `PreviewError`.
+ */
+export function renderPreview(options: PreviewRenderOptions): RenderResult {
+  const project = projectOf(options);
+  const n = pullRequestNumber(options.pullRequest);
+  const run = projectBatches(project, { workers: options.workers, input: (input) => previewInput(input, n) });
+  return { files: collectOutput(run.batches), environments: run.environments };
 }
 
 export type { OutputCheck };

@@ -1,7 +1,8 @@
 import { ArgoApplication } from '../argocd/argo-application';
 import { ArgoProject } from '../argocd/argo-project';
 import { LEAVING_LABEL, TENANT_LABEL } from '../config/names';
-import { IEnvironment } from '../environment/environment-context';
+import { IEnvironment, tenantNamespaceOf } from '../environment/environment-context';
+import { tenantArgoBase } from '../layout/output-layout';
 import { EnvironmentMode } from '../environment/environment-props';
 import { ManifestChart } from '../render/manifest-chart';
 import { AwxHookJob } from './awx-hook';
@@ -37,11 +38,11 @@ export class LeavingTenant extends ManifestChart {
     this.project = addTenantProject(env, props, true);
     this.deprovision = addDeprovisionHook(this, env, props, leaving);
     this.application = env.argo.addTenantApplication(props.name, {
-      name: env.argo.argoName(`tenant-${props.name}`),
+      name: env.argo.argoName(tenantArgoBase(props.name)),
       project: this.project.projectName,
       source: env.argo.sourceFor(this),
       destinationServer: env.cluster.server,
-      destinationNamespace: `tenant-${props.name}`,
+      destinationNamespace: tenantNamespaceOf(env, props.name),
       sync: env.sync,
       createNamespace: false,
       manualRemoval: env.mode === EnvironmentMode.READ_ONLY,

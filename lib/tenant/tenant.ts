@@ -7,7 +7,8 @@ import { RETAINED, SYNC_OPTIONS_ANNOTATION } from '../argocd/sync-policy';
 import { TENANT_LABEL } from '../config/names';
 import { isTenantPath, tenantPathPrefix } from '../config/tenant-config';
 import { TIERS, tierQuota } from '../config/tiers';
-import { IEnvironment } from '../environment/environment-context';
+import { IEnvironment, tenantNamespaceOf } from '../environment/environment-context';
+import { tenantArgoBase } from '../layout/output-layout';
 import { EnvironmentMode } from '../environment/environment-props';
 import { Gateway } from '../gateway/gateway';
 import { GatewaySmokeTest } from '../gateway/smoke-test';
@@ -59,7 +60,7 @@ export class Tenant extends ManifestChart {
   public readonly application: ArgoApplication;
 
   constructor(env: IEnvironment, id: string, props: TenantProps) {
-    const namespace = `tenant-${props.name}`;
+    const namespace = tenantNamespaceOf(env, props.name);
     const tenantLabels = env.labels({ [TENANT_LABEL]: props.name, 'stoa.io/tier': props.tier });
     // No chart-level namespace: cdk8s would stamp it on the cluster-scoped Namespace too.
     super(env, id, { outputPath: env.outputPath('tenants', props.name), labels: tenantLabels });
@@ -137,7 +138,7 @@ export class Tenant extends ManifestChart {
     // At synth, after an importing team had its say: every object must be allowed by the project.
     this.node.addValidation({ validate: () => projectRefusals(this, this.project, env.cluster.server) });
     this.application = env.argo.addTenantApplication(props.name, {
-      name: env.argo.argoName(namespace),
+      name: env.argo.argoName(tenantArgoBase(props.name)),
       project: this.project.projectName,
       source: env.argo.sourceFor(this),
       destinationServer: env.cluster.server,
@@ -234,9 +235,9 @@ export class Tenant extends ManifestChart {
 
 /** A tenant's AppProject: only its namespace (and the hooks namespace when it has hooks), only the envs repo. */
 export function addTenantProject(env: IEnvironment, props: TenantProps, hasHooks: boolean): ArgoProject {
-  const namespace = `tenant-${props.name}`;
+  const namespace = tenantNamespaceOf(env, props.name);
   return env.argo.addProject(`tenant-${props.name}-project`, {
-    name: env.argo.argoName(namespace),
+    name: env.argo.argoName(tenantArgoBase(props.name)),
     description: `Tenant ${props.displayName ?? props.name} in ${env.envName}: only its namespace, only the envs repo`,
     destinations: [
       { server: env.cluster.server, namespace },
@@ -259,7 +260,7 @@ function hookJobProps(env: IEnvironment, props: TenantProps, extraLabels: Record
   return {
     namespace: env.hooksNamespace,
     tokenSecret: AWX_TOKEN_SECRET,
-    extraVars: { tenant: props.name, environment: env.envName, namespace: `tenant-${props.name}` },
+    extraVars: { tenant: props.name, environment: env.envName, namespace: tenantNamespaceOf(env, props.name) },
     labels: { [TENANT_LABEL]: props.name, ...extraLabels },
   };
 }

@@ -91,6 +91,8 @@ export const environmentSources: PolicyRule = {
         if (url && repoURL !== undefined && repoURL !== url) out.push({ file: set.path, message: `${name}: git generator reads "${repoURL}", not the envs repo (${url})` });
         // Validation previews only git directory generators over `<folder>/*`: anything else would make Applications no rule saw.
         const kinds = Object.keys(g ?? {});
+        // A Pull Request generator makes the previews: rule preview-fence checks it and what it may reach.
+        if (kinds.length === 1 && kinds[0] === 'pullRequest') continue;
         const files = list(g?.git?.files).length > 0;
         const patterns = list(g?.git?.directories).map((d: any) => String(d?.path ?? ''));
         if (kinds.length !== 1 || kinds[0] !== 'git' || files || patterns.some((p) => !/^[a-z0-9][-a-z0-9/]*\/\*$/.test(p))) {

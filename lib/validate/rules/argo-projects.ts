@@ -6,6 +6,7 @@ import { isTenantNamespace, namespaceLabelsOf, TENANT_LABEL } from '../model/nam
 import { sourceFolderOf, sourcesOf } from '../model/output-index';
 import { isHook } from '../model/sync-phases';
 import { environmentFacts, environmentOf, ObjectInFile, PolicyRule } from '../policy';
+import { previewFenceProjects } from './previews';
 
 // Argo CD projects: what an AppProject allows, no more than its Applications use, and
 // every object they deploy within it (a tenant's within its own namespace).
@@ -54,7 +55,8 @@ export const projectScope: PolicyRule = {
       const names = new Set([...manifests.keys(), ...destinationsByEnv.get(env) ?? []]);
       tenantNamespaces.set(env, new Set([...names].filter((n) => n !== '' && isTenantNamespace(n, manifests.get(n) ?? namespaceLabelsOf(n)))));
     }
-    return index.ofKind('AppProject').flatMap((p) => {
+    const fences = previewFenceProjects(context);
+    return index.ofKind('AppProject').filter((p) => !fences.has(`${environmentOf(p.path)}/${p.object.metadata.name}`)).flatMap((p) => {
       const env = environmentOf(p.path);
       const spec = p.object.spec as any;
       const problems: string[] = [];

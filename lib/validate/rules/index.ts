@@ -8,6 +8,7 @@ import { argocdRbacAgrees, argocdRbacLines, argocdRbacSettings } from './argocd-
 import { singleAutoscaler, uniqueObjects } from './conflicts';
 import { argocdCredentialsByReference, noSecretData, repoCredentialsUnique } from './secrets';
 import { tenantDefaultDeny } from './tenant-network';
+import { previewFence } from './previews';
 import { containerResources, imagePinned, nonRoot } from './workloads';
 
 export { isPinnedImage } from './workloads';
@@ -15,7 +16,7 @@ export { isPinnedImage } from './workloads';
 /** Every platform rule, in report order: per-object rules, what the API server refuses, then the behaviour rules that model the cluster's tools. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noSecretData, argocdCredentialsByReference, repoCredentialsUnique, imagePinned, containerResources, nonRoot, tenantDefaultDeny,
-  projectScope, projectPermits, tenantConfined, readOnlyManualSync, readOnlyProjectRoles, argocdRbacSettings, argocdRbacLines, argocdRbacAgrees, refreshPaths, notificationSubscriptions, uniqueObjects, sourcePathExists, environmentSources, singleAutoscaler,
+  projectScope, projectPermits, tenantConfined, readOnlyManualSync, readOnlyProjectRoles, argocdRbacSettings, argocdRbacLines, argocdRbacAgrees, refreshPaths, notificationSubscriptions, uniqueObjects, sourcePathExists, environmentSources, previewFence, singleAutoscaler,
   ...API_SERVER_RULES,
   ...BEHAVIOUR_RULES,
 ];
