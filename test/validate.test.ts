@@ -57,7 +57,44 @@ const repoCredentials = (env: string, key: string, password = '{{ .password }}')
 });
 
 /** Each rule: a change that makes it fire (with the message), and a near miss that keeps it quiet. */
+/** The previews' ApplicationSet of dev (a Pull Request generator) and its fence AppProject, as the library renders them, with `edit` applied. */
+const previews = (edit: (set: any, project: any) => void = () => undefined) => {
+  const set = {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'dev-previews', namespace: 'argocd' },
+    spec: {
+      goTemplate: false,
+      generators: [{ pullRequest: { github: { owner: 'stoa', repo: 'stoa-manifests', tokenRef: { secretName: 'scm', key: 'token' }, labels: ['preview'] }, requeueAfterSeconds: 180 } }],
+      template: {
+        metadata: { name: 'pr-{{number}}', finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+        spec: {
+          project: 'dev-previews',
+          source: { repoURL: 'https://git.stoa.example.com/stoa/stoa-envs.git', targetRevision: 'preview/pr-{{number}}', path: 'pr-{{number}}', directory: { recurse: true } },
+          destination: { server: 'https://dev.k8s.stoa.example.com', namespace: 'pr-{{number}}-stoa-system' },
+          syncPolicy: { automated: { prune: true, selfHeal: true } },
+        },
+      },
+    },
+  };
+  const project = {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'dev-previews', namespace: 'argocd' },
+    spec: {
+      sourceRepos: ['https://git.stoa.example.com/stoa/stoa-envs.git'],
+      destinations: [{ server: 'https://dev.k8s.stoa.example.com', namespace: 'pr-*' }],
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: 'pr-*' }],
+      namespaceResourceWhitelist: [{ group: 'apps', kind: 'Deployment' }, { group: '', kind: 'Service' }],
+    },
+  };
+  edit(set, project);
+  return [{ path: 'dev/apps/applicationset-dev-previews.yaml', object: set }, { path: 'dev/apps/appproject-dev-previews.yaml', object: project }];
+};
+
 const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; quiet: (o: any[]) => void }> = [
+  {
+    rule: 'preview-fence',
+    fire: (o) => o.push(...previews((set) => { set.spec.template.spec.project = '{{branch}}'; })),
+    message: /ApplicationSet "dev-previews": template project is "\{\{branch\}\}": a pull request must never choose its project/,
+    quiet: (o) => o.push(...previews()),
+  },
   {
     rule: 'refresh-paths',
     fire: (o) => { find(o, 'dev/apps/application-dev-tenant-acme.yaml').metadata.annotations['argocd.argoproj.io/manifest-generate-paths'] = '/dev/tenants/globex'; },

@@ -4,15 +4,14 @@ import { argoName, outputFolder } from '../layout/output-layout';
 import { ManifestChart } from '../render/manifest-chart';
 import { PrototypeChart } from '../render/prototype-chart';
 import { ArgoApplication, ArgoApplicationProps } from './argo-application';
-import { ArgoProject, ArgoProjectProps, ProjectAccess, SyncWindow } from './argo-project';
+import { ArgoProject, ArgoProjectProps, GroupKind, ProjectAccess, SyncWindow } from './argo-project';
 import { DEFAULT_ARGOCD_NAMESPACE } from '../config/environment-defaults';
 import { NotificationTarget, notificationAnnotations, TenantReadyWebhook, tenantReadyAnnotations } from './notifications';
 import { SyncMode } from './sync-policy';
 import { APP_SYNC_WAVES, setSyncWave } from './sync-wave';
 import { TenantApplicationSet } from './tenant-application-set';
 import { PreviewApplicationSet, PreviewApplicationSetProps } from './preview-application-set';
-import { PREVIEW_NAMESPACE_PREFIX } from '../preview/preview-names';
-import { PREVIEW_NAMESPACED_KINDS } from '../preview/preview-kinds';
+import { PREVIEW_NAMESPACE_PREFIX } from '../layout/preview-names';
 import { EnvsRepoCredentials, RepoCredentials } from './repo-credentials';
 
 /** The git repository Argo CD pulls rendered manifests from. */
@@ -54,7 +53,10 @@ export interface TenantApplicationOptions {
 export type AppOfAppsProjectProps = Omit<ArgoProjectProps, 'argocdNamespace' | 'sourceRepos' | 'syncWindows' | 'access'>;
 
 /** Props of {@link AppOfApps.addPreviews}: the envs repo, names, project and wave are the app-of-apps'. */
-export type AppOfAppsPreviewProps = Omit<PreviewApplicationSetProps, 'name' | 'argocdNamespace' | 'repoUrl' | 'project' | 'syncWave'>;
+export interface AppOfAppsPreviewProps extends Omit<PreviewApplicationSetProps, 'name' | 'argocdNamespace' | 'repoUrl' | 'project' | 'syncWave'> {
+  /** The namespaced kinds a preview may deploy: what their AppProject allows (never an Argo CD kind or a Secret). */
+  readonly namespaceResources: readonly GroupKind[];
+}
 
 /** The Argo CD side of an environment, as tenants and components use it. */
 export interface IAppOfApps {
@@ -252,11 +254,14 @@ export class AppOfApps extends Construct implements IAppOfApps {
       sourceRepos: [this.props.repo.url],
       destinations: [{ server: props.clusterServer, namespace: `${PREVIEW_NAMESPACE_PREFIX}*` }],
       clusterResources: [{ group: '', kind: 'Namespace', name: `${PREVIEW_NAMESPACE_PREFIX}*` }],
-      namespaceResources: PREVIEW_NAMESPACED_KINDS,
+      namespaceResources: props.namespaceResources,
+      // Who may see and sync the previews: the environment's roles, as on every project of it (argocd-rbac-cm).
+      access: this.props.access,
     });
     this.rootProject.allowNamespaceResource({ group: 'argoproj.io', kind: 'ApplicationSet' });
+    const { namespaceResources: _kinds, ...generator } = props;
     return new PreviewApplicationSet(this.apps, 'previews-applicationset', {
-      ...props,
+      ...generator,
       name: this.argoName('previews'),
       argocdNamespace: this.argocdNamespace,
       repoUrl: this.props.repo.url,

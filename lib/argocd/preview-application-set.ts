@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PREVIEW_BRANCH_PREFIX, PREVIEW_NAMESPACE_PREFIX } from '../preview/preview-names';
+import { PREVIEW_BRANCH_PREFIX, PREVIEW_NAMESPACE_PREFIX } from '../layout/preview-names';
 import { MANIFEST_GENERATE_PATHS_ANNOTATION, OWN_FOLDER, RESOURCES_FINALIZER, SYNC_RETRY, SYNC_WAVE_ANNOTATION } from './sync-policy';
 
 /** The pull request number as the Pull Request generator gives it (fasttemplate, `goTemplate: false`). */

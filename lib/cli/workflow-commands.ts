@@ -13,7 +13,7 @@ import { addTenant } from '../workflow/tenant-add';
 import { formatTenants, listTenants } from '../workflow/tenant-list';
 import { removeTenant } from '../workflow/tenant-remove';
 import { guarded, Output, PROCESS_OUTPUT, projectOfFlags } from './commands';
-import { previewBranch, pullRequestNumber } from '../preview/preview-names';
+import { previewBranch, pullRequestNumber } from '../layout/preview-names';
 
 /**
  * `diff --base <ref> [--head <ref>] [--format markdown|text|json]`: Markdown within a PR comment's

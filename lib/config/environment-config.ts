@@ -5,7 +5,7 @@ import { ComponentCatalog } from './component-catalog';
 import { unmetRequirements } from './environment-requirements';
 import { dnsLabel, dnsSubdomain, gitUrl } from './common';
 import { CONTROL_CHARACTERS, plainText } from './input-file';
-import { DEFAULT_PREVIEW_LABELS, DEFAULT_PREVIEW_POLL_SECONDS, PREVIEW_NAME } from '../preview/preview-names';
+import { DEFAULT_PREVIEW_LABELS, DEFAULT_PREVIEW_POLL_SECONDS, PREVIEW_NAME } from '../layout/preview-names';
 
 /** A platform component's name: one of the environment's component catalog (see `ComponentCatalog`). */
 export type ComponentName = string;

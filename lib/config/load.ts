@@ -6,7 +6,7 @@ import { ComponentCatalog } from './component-catalog';
 import { defaultTenantReadyService } from './environment-defaults';
 import { EnvironmentConfig, environmentFileSchemaFor } from './environment-config';
 import { InputError, InputProblem } from './input-error';
-import { PREVIEW_BRANCH_PREFIX } from '../preview/preview-names';
+import { PREVIEW_BRANCH_PREFIX } from '../layout/preview-names';
 import { TenantConfig, tenantFileSchema } from './tenant-config';
 import { readYamlFile } from './yaml-file';
 import { credentialsIdentity, normalizeRepoUrl, repoSecretTypeOf } from './repo-credentials';

@@ -3,7 +3,7 @@ import { AppOfApps, EnvsRepo } from '../argocd/app-of-apps';
 import { ArgoProject } from '../argocd/argo-project';
 import { ArgoCdSettings } from '../argocd/argocd-settings';
 import { previewStatusAnnotations } from '../argocd/notifications';
-import { DEFAULT_PREVIEW_LABELS, DEFAULT_PREVIEW_POLL_SECONDS } from '../preview/preview-names';
+import { DEFAULT_PREVIEW_LABELS, DEFAULT_PREVIEW_POLL_SECONDS } from '../layout/preview-names';
 import { SyncMode } from '../argocd/sync-policy';
 import { ENVIRONMENT_DEFAULTS as D } from '../config/environment-defaults';
 import { unmetRequirements } from '../config/environment-requirements';
@@ -12,6 +12,7 @@ import { ComponentCatalog } from '../config/component-catalog';
 import { Component, ComponentProps } from '../platform/component';
 import { LeavingTenant } from '../tenant/leaving-tenant';
 import { Tenant } from '../tenant/tenant';
+import { PREVIEW_NAMESPACED_KINDS } from '../tenant/tenant-kinds';
 import { TenantProps } from '../tenant/tenant-props';
 import { Delivery } from '../workloads/delivery';
 import { IngressOptions } from '../workloads/web-workload';
@@ -147,6 +148,7 @@ export class Environment extends Construct implements IEnvironment {
     if (props.previews) {
       this.argo.addPreviews({
         clusterServer: this.cluster.server,
+        namespaceResources: PREVIEW_NAMESPACED_KINDS,
         pullRequests: props.previews.pullRequests,
         tokenSecret: props.previews.tokenSecret,
         labels: props.previews.labels ?? DEFAULT_PREVIEW_LABELS,

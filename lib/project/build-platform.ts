@@ -8,7 +8,7 @@ import { ComponentCatalog } from '../config/component-catalog';
 import { TenantConfig } from '../config/tenant-config';
 import { TenantProps } from '../tenant/tenant-props';
 import { EnvironmentValidation, environmentValidationOf } from '../app/environment-facts';
-import { PREVIEW_NAME } from '../preview/preview-names';
+import { PREVIEW_NAME } from '../layout/preview-names';
 
 /**
  * Builds the whole construct tree for validated input: per environment, its

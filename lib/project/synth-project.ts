@@ -14,8 +14,8 @@ import { planUnits, UnitOutput } from './render-units';
 import { defaultWorkerCount, unitOutputs } from './unit-workers';
 import { Project, ProjectLocation, projectOf } from './project';
 import { snapshotInput } from './input-snapshot';
-import { previewInput } from '../preview/preview-input';
-import { pullRequestNumber } from '../preview/preview-names';
+import { previewInput } from './preview-input';
+import { pullRequestNumber } from '../layout/preview-names';
 
 /**
  * Options of {@link renderProject} and {@link checkOutput}: the project (a relative `outDir` is

@@ -21,6 +21,17 @@ export const TENANT_NAMESPACED_KINDS: ReadonlyArray<{ readonly group: string; re
 ];
 
 /**
+ * Every namespaced kind a pull request preview may deploy: a tenant's (its namespace's objects, its
+ * gateway, its smoke test) but no secret store object (a preview reads no secret), and the
+ * ConfigMaps of platform components. No Argo CD kind (a preview that made an AppProject or
+ * Application could reach beyond its namespaces) and no Secret.
+ */
+export const PREVIEW_NAMESPACED_KINDS: ReadonlyArray<{ readonly group: string; readonly kind: string }> = [
+  ...TENANT_NAMESPACED_KINDS.filter((k) => k.group !== 'external-secrets.io'),
+  { group: '', kind: 'ConfigMap' },
+];
+
+/**
  * Why Argo CD would refuse objects of `chart` in its Application: each object the chart holds
  * must be allowed by `project` (kind whitelists, destinations). A team that puts more into a
  * tenant chart widens the project on purpose (`tenant.project.allowClusterResource(...)`).

@@ -1,5 +1,5 @@
 import { RESOURCES_FINALIZER } from '../../argocd/sync-policy';
-import { PREVIEW_BRANCH_PREFIX, PREVIEW_NAMESPACE_PREFIX } from '../../preview/preview-names';
+import { PREVIEW_BRANCH_PREFIX, PREVIEW_NAMESPACE_PREFIX } from '../../layout/preview-names';
 import { list } from '../model/fields';
 import { indexOf } from '../model/context-index';
 import { environmentFacts, environmentOf, ObjectInFile, PolicyContext, PolicyRule } from '../policy';
@@ -99,7 +99,7 @@ function fenceProblems(project: ObjectInFile, url: string | undefined, server: s
     if (k?.group === '*' || k?.kind === '*' || String(k?.kind ?? '').includes('*') || String(k?.group ?? '').includes('*')) problems.push(`namespaceResourceWhitelist allows ${k?.group}/${k?.kind}: name each kind`);
     else if (FORBIDDEN_KINDS.has(`${k?.group ?? ''}/${k?.kind}`)) problems.push(`namespaceResourceWhitelist allows ${k.group || 'core'}/${k.kind}: a preview never creates one`);
   }
+  // Roles say who may see or sync a preview, never where it deploys: the RBAC rules check them.
   if (list(spec?.sourceNamespaces).length > 0) problems.push('has sourceNamespaces: only Applications in Argo CD\'s namespace, made by the ApplicationSet, use it');
-  if (list(spec?.roles).length > 0) problems.push('has roles: nobody acts on a preview but its ApplicationSet');
   return problems;
 }

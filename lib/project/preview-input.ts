@@ -1,7 +1,7 @@
 import { EnvironmentConfig } from '../config/environment-config';
 import { ProjectInput } from '../config/load';
 import { TenantConfig } from '../config/tenant-config';
-import { previewBranch, previewName } from './preview-names';
+import { previewBranch, previewName } from '../layout/preview-names';
 
 /** Longest host a tenant may get: `<tenant>.<domain>` fits a DNS name (253) with the longest tenant name (40). */
 const MAX_PREVIEW_DOMAIN = 253 - 41;
