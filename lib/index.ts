@@ -51,7 +51,7 @@ export type { TenantApplicationSetProps } from './argocd/tenant-application-set'
 export { RepoCredentials } from './argocd/repo-credentials';
 export type { EnvsRepoCredentials, RepoCredentialProperties, RepoCredentialsProps, RepoCredentialType } from './argocd/repo-credentials';
 export { ArgoCdSettings } from './argocd/argocd-settings';
-export type { ArgoCdSettingsProps } from './argocd/argocd-settings';
+export type { ArgoCdRbacProps, ArgoCdSettingsProps } from './argocd/argocd-settings';
 export type { NotificationTarget, TenantReadyWebhook } from './argocd/notifications';
 export { ExternalSecretRef } from './secrets/external-secret';
 export type { ExternalSecretRefProps, SecretStoreRef } from './secrets/external-secret';

@@ -93,7 +93,8 @@ export interface ArgoProjectProps {
   readonly access?: ProjectAccess;
   /**
    * A tenant's owners: an `owner` role (get and logs; with `operate`, also sync and the Rollout actions
-   * resume, promote-full, abort and retry). The environment's `policy.<env>.csv` mirrors every role.
+   * resume, promote-full, abort and retry). Only the AppProject carries it: the environment's `policy.<env>.csv`
+   * holds the environment-wide roles (`access`) only.
    * @default - no owner role
    */
   readonly owners?: ProjectOwners;

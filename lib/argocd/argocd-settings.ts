@@ -1,12 +1,10 @@
 import { DEFAULT_ARGOCD_NAMESPACE } from '../config/environment-defaults';
-import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { environmentOfPath } from '../layout/output-layout';
 import { ManifestChart } from '../render/manifest-chart';
-import { compareStrings } from '../sort';
-import { ArgoProject } from './argo-project';
-import { RBAC_CONFIGMAP, rbacPolicyCsv, rbacPolicyKey, SHARED_RBAC_SETTINGS } from './argocd-rbac';
+import type { ProjectAccess } from './argo-project';
+import { RBAC_CONFIGMAP, rbacPolicyCsv, rbacPolicyKey, rbacSubjectProblem, SHARED_RBAC_SETTINGS } from './argocd-rbac';
 import { NotificationTarget, notificationSettings, PreviewStatusReport, TenantReadyWebhook } from './notifications';
 
 /**
@@ -80,16 +78,27 @@ export interface ArgoCdSettingsProps {
   readonly previewStatus?: PreviewStatusReport;
   /**
    * Render `argocd-rbac-cm`: the keys every environment shares (`policy.default`, `policy.matchMode`,
-   * `scopes`) and `policy.<env>.csv`, which mirrors the roles of every {@link ArgoProject} under this
-   * construct (the environment), read at synth.
+   * `scopes`) and `policy.<env>.csv` with the environment-wide roles of `rbac.access`.
    * @default - no argocd-rbac-cm
    */
-  readonly rbacScope?: IConstruct;
+  readonly rbac?: ArgoCdRbacProps;
   /**
    * Labels on the ConfigMaps.
    * @default - none
    */
   readonly labels?: Record<string, string>;
+}
+
+/** What {@link ArgoCdSettings} renders into `argocd-rbac-cm`. */
+export interface ArgoCdRbacProps {
+  /**
+   * The environment's access groups: `policy.<env>.csv` gives them the roles `role:<env>:read-only` and
+   * `role:<env>:release` on every project of the environment (`<env>-*`), the same grants as the
+   * `read-only` and `release` roles of each of its AppProjects (one model renders both). A tenant's owners
+   * are never in it: their tenant's AppProject role binds them, so the file does not depend on the tenants.
+   * @default - no environment-wide roles: `policy.<env>.csv` holds its header only
+   */
+  readonly access?: ProjectAccess;
 }
 
 /**
@@ -115,20 +124,17 @@ export class ArgoCdSettings extends ManifestChart {
     if (Object.keys(data).length > 0) {
       new k8s.KubeConfigMap(this, 'argocd-notifications-cm', { metadata: { name: 'argocd-notifications-cm', namespace, labels: partOf }, data });
     }
-    const rbacScope = props.rbacScope;
-    if (rbacScope) {
+    if (props.rbac) {
       const env = environmentOfPath(props.outputPath);
-      // Lazy: tenants and components add their projects after the environment made this chart.
-      const policy = Lazy.any({
-        produce: () => rbacPolicyCsv(env, rbacScope.node.findAll()
-          .filter((c): c is ArgoProject => c instanceof ArgoProject)
-          .map((p) => ({ name: p.projectName, roles: p.roles }))
-          .sort((a, b) => compareStrings(a.name, b.name))),
-      });
+      for (const subject of [...(props.rbac.access?.viewers ?? []), ...(props.rbac.access?.releasers ?? [])]) {
+        const problem = rbacSubjectProblem(subject);
+        if (problem) throw new Error(`${RBAC_CONFIGMAP} of ${env}: access subject "${subject}" ${problem}`);
+      }
       // policy.csv is the install's (its operators'): never written here. Argo CD appends every policy.<name>.csv after it.
+      // The environment's own files are identical in every render unit of it: nothing here depends on the tenants.
       new k8s.KubeConfigMap(this, RBAC_CONFIGMAP, {
         metadata: { name: RBAC_CONFIGMAP, namespace, labels: partOf },
-        data: { ...SHARED_RBAC_SETTINGS, [rbacPolicyKey(env)]: policy },
+        data: { ...SHARED_RBAC_SETTINGS, [rbacPolicyKey(env)]: rbacPolicyCsv(env, props.rbac.access) },
       });
     }
   }

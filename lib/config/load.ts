@@ -214,6 +214,24 @@ function checkEnvironmentsApart(envs: readonly Loaded<EnvironmentConfig>[], prob
     }
   }
   checkRepoCredentialsApart(envs, problems);
+  checkNamesApart(envs, problems);
+}
+
+/**
+ * One Argo CD may serve every environment, and argocd-rbac-cm's `policy.<env>.csv` grants on every
+ * project of an environment as `<env>-*` (every AppProject of it is named `<env>-...`): no environment's
+ * name followed by `-` may start another's (`dev` and `dev-eu`), or `dev-*` would reach `dev-eu-...`.
+ */
+function checkNamesApart(envs: readonly Loaded<EnvironmentConfig>[], problems: InputProblem[]): void {
+  for (const env of envs) {
+    const shorter = envs.find((other) => other !== env && env.value.name.startsWith(`${other.value.name}-`));
+    if (!shorter) continue;
+    problems.push({
+      file: env.file, line: env.lineOf(['name']), field: 'name',
+      message: `"${env.value.name}" starts with "${shorter.value.name}-", the name of environment ${shorter.value.name} (${shorter.file}) and a dash: `
+        + `one Argo CD may serve both, and ${shorter.value.name}'s roles in argocd-rbac-cm (on ${shorter.value.name}-*, every project of ${shorter.value.name}) would reach the projects of ${env.value.name}; rename one`,
+    });
+  }
 }
 
 /**

@@ -166,8 +166,9 @@ export class Environment extends Construct implements IEnvironment {
       notifications: props.notifications,
       tenantReady: props.tenantReady,
       previewStatus: github && { argocdNamespace: this.argo.argocdNamespace, argocdUrl: props.previews?.argocdUrl },
-      // Every AppProject of the environment (those a library user adds too): policy.<env>.csv mirrors their roles.
-      rbacScope: this,
+      // The environment-wide roles, the same as every AppProject's of the environment: never the tenants' owners
+      // (their AppProjects bind them), so this file is the same in every render unit of the environment.
+      rbac: { access: props.access },
       // No environment label: one Argo CD gets every environment's patch, and they must be identical.
       labels: { 'app.kubernetes.io/managed-by': 'stoa-manifests' },
     });

@@ -1,4 +1,5 @@
-import { DEFAULT_RBAC_ROLE, RBAC_CONFIGMAP, rbacPolicyKey, rbacSubjectProblem } from '../../argocd/argocd-rbac';
+import { DEFAULT_RBAC_ROLE, environmentProjects, environmentRoleName, RBAC_CONFIGMAP, rbacPolicyKey, rbacSubjectProblem } from '../../argocd/argocd-rbac';
+import { TENANT_LABEL } from '../../config/names';
 import { compareStrings } from '../../sort';
 import { list, pushTo } from '../model/fields';
 import { indexOf } from '../model/context-index';
@@ -128,11 +129,13 @@ export const argocdRbacSettings: PolicyRule = {
 /**
  * `argocd-rbac-lines`: each line of an environment's `policy.<env>.csv` reads as Argo CD reads it,
  * names no wildcard or reserved subject, grants on its own environment's projects only (one Argo CD
- * serves them all), no `*` resource or action, and in a read-only environment nothing that writes.
+ * serves them all: every project `<env>-*`, or one of them by name; never a project of another
+ * environment, even one the glob would reach), no `*` resource or action, and in a read-only
+ * environment nothing that writes.
  */
 export const argocdRbacLines: PolicyRule = {
   id: 'argocd-rbac-lines',
-  reason: "every line of policy.<env>.csv is valid Casbin, binds named subjects (no wildcard, no system:, role: or proj: member) to roles of its own, grants on its environment's AppProjects only, no * resource or action, and in read-only environments (prod) no create, update, delete, override or exec",
+  reason: "every line of policy.<env>.csv is valid Casbin, binds named subjects (no wildcard, no system:, role: or proj: member) to roles of its own, grants on its environment's AppProjects only (<env>-*/* or one of them by name), no * resource or action, and in read-only environments (prod) no create, update, delete, override or exec",
   check: (context) => {
     const projects = projectsByEnvironment(context);
     const out: Array<{ file: string; message: string }> = [];
@@ -161,8 +164,13 @@ export const argocdRbacLines: PolicyRule = {
         if (third.includes('*')) refuse(l, `grants every resource matching "${third}": name the resource (applications, logs)`);
         if (action.includes('*') && !action.startsWith('action/')) refuse(l, `grants every action matching "${action}" (sync, delete, override, ...): name each action`);
         const project = object.includes('/') ? object.slice(0, object.indexOf('/')) : object;
-        if (project.includes('*') || !names.has(project)) {
-          refuse(l, `reaches "${object}", not the Applications of one of ${env}'s AppProjects: one Argo CD serves every environment, so a line of ${key} must name its own projects`);
+        if (object === `${environmentProjects(env)}/*`) {
+          // Every project of the environment: none of another environment may be named <env>-... (checked at input too).
+          const reached = [...projects].filter(([other]) => other !== env)
+            .flatMap(([other, ps]) => ps.map((p) => String(p.object.metadata.name)).filter((n) => n.startsWith(`${env}-`)).map((n) => `${n} (${other})`));
+          if (reached.length > 0) refuse(l, `reaches "${object}", which also matches AppProjects of other environments: ${reached.join(', ')}`);
+        } else if (project.includes('*') || !names.has(project)) {
+          refuse(l, `reaches "${object}", not the Applications of ${env}'s AppProjects (${environmentProjects(env)}/*, or one of them by name): one Argo CD serves every environment, so a line of ${key} must name its own projects`);
         }
         if (readOnly && effect === 'allow') {
           const problem = readOnlyGrant(l.text);
@@ -174,81 +182,184 @@ export const argocdRbacLines: PolicyRule = {
   },
 };
 
-/** One grant: a subject (group or user) may do `action` on `resource` of `object`. */
-const grantKey = (subject: string, resource: string, action: string, object: string) => `${subject}\0${resource}\0${action}\0${object}`;
-const describe = (key: string) => {
-  const [subject, resource, action, object] = key.split('\0');
+/** A grant of an environment-wide role: `subject` may do `action` on `resource` of a project's Applications. */
+const grantKey = (subject: string, resource: string, action: string) => `${subject}\0${resource}\0${action}`;
+const describe = (key: string, object: string) => {
+  const [subject, resource, action] = key.split('\0');
   return `${subject} may ${resource === 'applications' ? '' : `${resource} `}${action} ${object}`;
 };
 
+/** The role of a tenant's owners: on its tenant's AppProject only, never in `policy.<env>.csv`. */
+const OWNER_ROLE = 'owner';
+
+/** An environment-wide role as `policy.<env>.csv` says it: its grants (with the line that gives each) and where it is first named. */
+interface CsvRole {
+  readonly line: number;
+  readonly text: string;
+  readonly grants: Map<string, { line: number; text: string }>;
+}
+
+/** An AppProject as its roles say it: role name to its grants on the project's own Applications. */
+interface ProjectRoles {
+  readonly file: string;
+  readonly name: string;
+  readonly roles: Map<string, Set<string>>;
+}
+
 /**
- * `argocd-rbac-agrees`: an environment's `policy.<env>.csv` and its AppProjects' roles grant exactly
- * the same: every (group or user, resource, action, object) allowed by a `g` line and its role's `p`
- * lines is allowed by a project role with that group, and every project role's grant is in the CSV.
- * Both are generated from one model; a hand edit, or a library user's construct, that says otherwise
- * on one side only is refused.
+ * `argocd-rbac-agrees`: an environment's `policy.<env>.csv` holds the environment-wide roles only, and
+ * they agree with its AppProjects' roles: each role `role:<env>:<role>` of the CSV is the role `<role>`
+ * (`read-only`, `release`) of every AppProject of the environment, with the same groups and the same
+ * grants on that project's Applications; every AppProject role but `owner` is in the CSV. A tenant's
+ * `owner` role is never in the CSV (the CSV would depend on the tenants, and the environment's render
+ * units would disagree on it), is on a tenant's AppProject (label `stoa.io/tenant`) and grants on that
+ * project only. Both sides are generated from one model; a hand edit, or a library user's construct,
+ * that says otherwise on one side is refused.
  */
 export const argocdRbacAgrees: PolicyRule = {
   id: 'argocd-rbac-agrees',
-  reason: "policy.<env>.csv of argocd-rbac-cm and the environment's AppProject roles grant exactly the same (who may do what on which project's Applications): one model renders both, so neither can say more or less than the other",
+  reason: "policy.<env>.csv of argocd-rbac-cm holds the environment's environment-wide roles only (never a tenant's owner role), each the same role, with the same groups and grants, on every AppProject of the environment, and every AppProject role but a tenant's owner role is in it: one model renders both",
   check: (context) => {
     const maps = rbacConfigMaps(context);
     const out: Array<{ file: string; message: string }> = [];
-    for (const [env, projects] of projectsByEnvironment(context)) {
-      // What the project roles grant: g, <group>, proj:<p>:<role> with the role's allow policies.
-      const fromProjects = new Map<string, string>();
-      for (const p of projects) {
+    for (const [env, objects] of projectsByEnvironment(context)) {
+      const cm = maps.get(env);
+      const key = rbacPolicyKey(env);
+      const everywhere = `${environmentProjects(env)}/*`;
+      const rolePrefix = environmentRoleName(env, '');
+
+      // The AppProjects' side: each role's grants on its own project's Applications (allow lines), per group.
+      const projects: ProjectRoles[] = [];
+      for (const p of [...objects].sort((a, b) => compareStrings(a.path, b.path))) {
         const name = String(p.object.metadata.name);
+        const tenant = (p.object.metadata.labels as Record<string, string> | undefined)?.[TENANT_LABEL];
+        const roles = new Map<string, Set<string>>();
         for (const role of list((p.object.spec as any)?.roles)) {
-          const grants = list(role?.policies).map((t) => String(t).split(',').map((f) => f.trim()))
-            .filter((f) => f.length === 6 && f[0] === 'p' && f[5] === 'allow');
-          for (const group of list(role?.groups)) {
-            for (const [, , resource, action, object] of grants) {
-              const key = grantKey(String(group), resource, action, object);
-              if (!fromProjects.has(key)) fromProjects.set(key, `${p.path}\0${name}\0${role?.name}`);
+          const roleName = String(role?.name);
+          const grants = new Set<string>();
+          roles.set(roleName, grants);
+          if (roleName === OWNER_ROLE && tenant === undefined) {
+            out.push({ file: p.path, message: `AppProject "${name}" has an "${OWNER_ROLE}" role, but is not a tenant's AppProject (label ${TENANT_LABEL}): an owner role belongs to one tenant's project` });
+          }
+          for (const text of list(role?.policies)) {
+            const f = String(text).split(',').map((x) => x.trim());
+            if (f.length !== 6 || f[0] !== 'p' || f[5] !== 'allow') continue;
+            if (f[4] !== `${name}/*`) {
+              out.push({ file: p.path, message: `AppProject "${name}" role "${roleName}" policy "${String(text)}" grants on "${f[4]}", not on its own project's Applications (${name}/*)` });
+              continue;
+            }
+            for (const group of list(role?.groups)) grants.add(grantKey(String(group), f[2], f[3]));
+          }
+        }
+        projects.push({ file: p.path, name, roles });
+      }
+
+      // The CSV's side: the environment-wide roles role:<env>:<role> on <env>-*/*, with their g lines.
+      const csv = new Map<string, CsvRole>();
+      if (cm) {
+        const refuse = (l: PolicyLine, problem: string) => out.push({ file: cm.file, message: `${key} line ${l.line} ("${l.text}") ${problem}` });
+        const lines = parsePolicyCsv(String(cm.data[key] ?? '')).filter((l) => l.fields);
+        const ownerRoles = new Set<string>();
+        /** The environment-wide role a role name of the CSV is, or why it is none. */
+        const roleOf = (l: PolicyLine, role: string): string | undefined => {
+          const short = role.startsWith(rolePrefix) ? role.slice(rolePrefix.length) : undefined;
+          if (role === OWNER_ROLE || role.endsWith(`:${OWNER_ROLE}`) || short === OWNER_ROLE) {
+            if (!ownerRoles.has(role)) {
+              ownerRoles.add(role);
+              refuse(l, `names ${role}, a tenant's owner role: owners are bound by their tenant's AppProject role only, and a tenant in ${key} would make the file depend on the tenants (the render units of ${env} would disagree on it)`);
+            }
+            return undefined;
+          }
+          if (short === undefined || short === '' || short.includes(':')) {
+            refuse(l, `names ${role}, not an environment-wide role of ${env} (${rolePrefix}<role>, the same as the role <role> of every AppProject of ${env})`);
+            return undefined;
+          }
+          return short;
+        };
+        const grantsOf = new Map<string, PolicyLine[]>();
+        for (const l of lines.filter((x) => x.fields![0] === 'p')) {
+          const [, subject, , , object, effect] = l.fields!;
+          if (!subject.startsWith('role:')) {
+            if (effect === 'allow') refuse(l, `grants to ${subject} directly: ${key} grants through its environment-wide roles (${rolePrefix}<role>) only, as the AppProject roles do`);
+            continue;
+          }
+          const role = roleOf(l, subject);
+          if (role === undefined || effect !== 'allow') continue;
+          if (object !== everywhere) {
+            refuse(l, `grants on "${object}", not on every project of ${env} (${everywhere}): an environment-wide role is the same on every AppProject of ${env}`);
+            continue;
+          }
+          if (!csv.has(role)) csv.set(role, { line: l.line, text: l.text, grants: new Map() });
+          pushTo(grantsOf, role, l);
+        }
+        for (const l of lines.filter((x) => x.fields![0] === 'g')) {
+          const [, subject, target] = l.fields!;
+          const role = roleOf(l, target);
+          if (role === undefined) continue;
+          if (!csv.has(role)) csv.set(role, { line: l.line, text: l.text, grants: new Map() });
+          for (const p of grantsOf.get(role) ?? []) {
+            const k = grantKey(subject, p.fields![2], p.fields![3]);
+            const grants = csv.get(role)!.grants;
+            if (!grants.has(k)) grants.set(k, { line: l.line, text: `${l.text}" with line ${p.line} "${p.text}` });
+          }
+        }
+      }
+
+      // Compare, role by role and grant by grant: a difference every project shares is the CSV's (said once, there),
+      // one some projects have is theirs.
+      const names = new Set<string>([...csv.keys()]);
+      for (const p of projects) for (const r of p.roles.keys()) if (r !== OWNER_ROLE) names.add(r);
+      if (!cm) {
+        const carrying = projects.filter((p) => [...p.roles.keys()].some((r) => r !== OWNER_ROLE));
+        if (carrying.length > 0) {
+          const roles = [...new Set(carrying.flatMap((p) => [...p.roles.keys()].filter((r) => r !== OWNER_ROLE)))].sort(compareStrings);
+          out.push({ file: carrying[0].file, message: `AppProject "${carrying[0].name}" (and ${carrying.length - 1} other AppProjects of ${env}) has the environment-wide roles ${roles.map((r) => `"${r}"`).join(', ')}, but ${env}/argocd-config/ has no ${RBAC_CONFIGMAP} whose ${key} holds them` });
+        }
+        continue;
+      }
+      const roleName = (r: string) => environmentRoleName(env, r);
+      for (const role of [...names].sort(compareStrings)) {
+        const inCsv = csv.get(role);
+        const keys = new Set<string>(inCsv ? inCsv.grants.keys() : []);
+        for (const p of projects) for (const k of p.roles.get(role) ?? []) keys.add(k);
+        if (inCsv) {
+          // A project without the role: said once for the role, not grant by grant.
+          const without = projects.filter((p) => !p.roles.has(role));
+          if (without.length === projects.length && projects.length > 0) {
+            out.push({ file: cm.file, message: `${key} line ${inCsv.line} ("${inCsv.text}"): ${roleName(role)} is an environment-wide role, but no AppProject of ${env} has a role "${role}" (the AppProject roles and ${key} are rendered from one model)` });
+            continue;
+          }
+          for (const p of without) {
+            out.push({ file: p.file, message: `AppProject "${p.name}" has no role "${role}", which ${key} of ${cm.file} (line ${inCsv.line}, ${roleName(role)}) gives on every project of ${env}: every AppProject of ${env} carries the environment-wide roles` });
+          }
+        }
+        for (const k of [...keys].sort(compareStrings)) {
+          const atCsv = inCsv?.grants.get(k);
+          const holders = projects.filter((p) => p.roles.get(role)?.has(k));
+          const carriers = projects.filter((p) => p.roles.has(role));
+          if (atCsv) {
+            const lacking = carriers.filter((p) => !holders.includes(p));
+            if (holders.length === 0) {
+              out.push({ file: cm.file, message: `${key} line ${atCsv.line} ("${atCsv.text}"): ${describe(k, everywhere)}, which role "${role}" of no AppProject of ${env} grants (the AppProject roles and ${key} are rendered from one model)` });
+            } else {
+              for (const p of lacking) {
+                out.push({ file: p.file, message: `AppProject "${p.name}" role "${role}": does not let ${describe(k, `${p.name}/*`).replace(' may ', ' ')}, which ${key} of ${cm.file} (line ${atCsv.line}) gives on every project of ${env} (the AppProject roles and ${key} are rendered from one model)` });
+              }
+            }
+          } else if (holders.length === projects.length && holders.length > 1) {
+            out.push({ file: cm.file, message: `${key} does not let ${describe(k, everywhere).replace(' may ', ' ')}, which role "${role}" of every AppProject of ${env} grants (the AppProject roles and ${key} are rendered from one model)` });
+          } else {
+            for (const p of holders) {
+              out.push({ file: p.file, message: `AppProject "${p.name}" role "${role}": ${describe(k, `${p.name}/*`)}, which ${key} of ${cm.file} does not grant (${roleName(role)}: the AppProject roles and ${key} are rendered from one model)` });
             }
           }
         }
       }
-      const cm = maps.get(env);
-      const key = rbacPolicyKey(env);
-      // What the CSV grants: g, <subject>, <role> with the role's allow lines, and allow lines given to a subject directly.
-      const fromCsv = new Map<string, { line: number; text: string }>();
-      if (cm) {
-        const lines = parsePolicyCsv(String(cm.data[key] ?? '')).filter((l) => l.fields);
-        const roleGrants = new Map<string, PolicyLine[]>();
-        for (const l of lines) if (l.fields![0] === 'p' && l.fields![5] === 'allow') pushTo(roleGrants, l.fields![1], l);
-        const members = new Set<string>();
-        for (const l of lines.filter((x) => x.fields![0] === 'g')) {
-          const [, subject, role] = l.fields!;
-          members.add(role);
-          for (const p of roleGrants.get(role) ?? []) {
-            const k = grantKey(subject, p.fields![2], p.fields![3], p.fields![4]);
-            if (!fromCsv.has(k)) fromCsv.set(k, { line: l.line, text: `${l.text}" with line ${p.line} "${p.text}` });
-          }
+      // The CSV's roles reach the environment's projects by name: <env>-*.
+      if (csv.size > 0) {
+        for (const p of projects.filter((x) => !x.name.startsWith(`${env}-`))) {
+          out.push({ file: p.file, message: `AppProject "${p.name}" is not named ${env}-...: the environment-wide roles of ${key} (${everywhere}) do not reach its Applications` });
         }
-        for (const [subject, grants] of roleGrants) {
-          if (subject.startsWith('role:') || members.has(subject)) continue;
-          for (const p of grants) {
-            const k = grantKey(subject, p.fields![2], p.fields![3], p.fields![4]);
-            if (!fromCsv.has(k)) fromCsv.set(k, { line: p.line, text: p.text });
-          }
-        }
-      }
-      for (const [k, at] of fromCsv) {
-        if (!fromProjects.has(k)) {
-          out.push({ file: cm!.file, message: `${key} line ${at.line} ("${at.text}"): ${describe(k)}, which no role of an AppProject of ${env} grants (the AppProject roles and ${key} are rendered from one model)` });
-        }
-      }
-      for (const [k, where] of fromProjects) {
-        if (fromCsv.has(k)) continue;
-        const [file, project, role] = where.split('\0');
-        out.push({
-          file,
-          message: cm
-            ? `AppProject "${project}" role "${role}": ${describe(k)}, which ${key} of ${cm.file} does not grant (the AppProject roles and ${key} are rendered from one model)`
-            : `AppProject "${project}" role "${role}": ${describe(k)}, but ${env}/argocd-config/ has no ${RBAC_CONFIGMAP} whose ${key} mirrors it`,
-        });
       }
     }
     return out;
