@@ -205,11 +205,14 @@ const rules: Array<{ rule: string; fire: (o: any[]) => void; message: RegExp; qu
   },
   {
     rule: 'argocd-rbac-agrees',
-    fire: (o) => { find(o, 'prod/argocd-config/configmap-argocd-rbac-cm.yaml').data['policy.prod.csv'] += 'g, acme-contractors, role:prod-platform:release\n'; },
-    message: /policy\.prod\.csv line \d+ \("g, acme-contractors, role:prod-platform:release" with line \d+ .*\): acme-contractors may get prod-platform\/\*, which no role of an AppProject of prod grants/,
+    fire: (o) => { find(o, 'prod/argocd-config/configmap-argocd-rbac-cm.yaml').data['policy.prod.csv'] += 'g, acme-contractors, role:prod:release\n'; },
+    message: /policy\.prod\.csv line \d+ \("g, acme-contractors, role:prod:release" with line \d+ .*\): acme-contractors may \S+ prod-\*\/\*, which role "release" of no AppProject of prod grants/,
     quiet: (o) => {
-      find(o, 'prod/argocd-config/configmap-argocd-rbac-cm.yaml').data['policy.prod.csv'] += 'g, acme-contractors, role:prod-platform:read-only\n';
-      find(o, 'prod/apps/appproject-prod-platform.yaml').spec.roles[0].groups.push('acme-contractors');
+      find(o, 'prod/argocd-config/configmap-argocd-rbac-cm.yaml').data['policy.prod.csv'] += 'g, acme-contractors, role:prod:read-only\n';
+      // Every AppProject of prod carries the environment-wide roles: each gets the group too.
+      for (const p of o.filter((x) => x.object.kind === 'AppProject' && x.path.startsWith('prod/'))) {
+        (p.object as any).spec.roles.find((r: any) => r.name === 'read-only').groups.push('acme-contractors');
+      }
     },
   },
   {
