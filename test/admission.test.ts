@@ -6,7 +6,8 @@ import { isPinnedImage } from '../lib/validate/rules';
 import { containerResources, imagePinned, nonRoot } from '../lib/validate/rules/workloads';
 import { noSecretData } from '../lib/validate/rules/secrets';
 import { PolicyContext, PolicyRule } from '../lib/validate/policy';
-import { editYaml, RenderedObject, renderedExample } from './helpers';
+import { editYaml, exampleProject, RenderedObject, renderedExample } from './helpers';
+import { renderPreview } from '../lib/project/synth-project';
 
 /*
  * The ValidatingAdmissionPolicies the platform renders, evaluated here with a CEL evaluator
@@ -542,3 +543,70 @@ describe('the rendered policies and bindings', () => {
       .toThrow(/environments\/prod\.yaml.*admission\.breakGlassGroups\[0\].*Kubernetes user or group name/s);
   });
 });
+
+describe('pull request previews: what their objects may contain is fenced by dev\'s admission policies, rendered from main', () => {
+  const withPreviews = renderedExample((project) => editYaml(project, 'environments/dev.yaml', (doc) => {
+    doc.previews = { pullRequests: { github: { owner: 'stoa', repo: 'stoa-manifests' } }, tokenSecret: { name: 'scm', key: 'token' } };
+  }));
+  const vap = (name: string) => at(withPreviews, `dev/platform/admission/validatingadmissionpolicy-dev-stoa-${name}.yaml`);
+  const namespaces = () => vap('preview-namespaces');
+  const objects = () => vap('preview-objects');
+  const create = (object: any) => ({ operation: 'CREATE' as const, username: ARGOCD, object });
+
+  test('both are bound to every namespace and pick the preview ones (pr-*) by name, whatever their labels', () => {
+    for (const name of ['preview-namespaces', 'preview-objects']) {
+      expect(at(withPreviews, `dev/platform/admission/validatingadmissionpolicybinding-dev-stoa-${name}-all.yaml`).spec).toEqual({ policyName: `dev-stoa-${name}`, validationActions: ['Deny'], matchResources: { namespaceSelector: {} } });
+    }
+    expect(at(example, 'dev/platform/admission/validatingadmissionpolicy-dev-stoa-preview-objects.yaml')).toBeUndefined();
+    expect(denials(objects(), create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb', namespace: 'tenant-acme' }, spec: { type: 'LoadBalancer' } }))).toEqual([]);
+  });
+
+  test('a preview namespace enforces restricted Pod Security, and nothing of a preview is kept after it', () => {
+    const ns = (labels: Record<string, string>, annotations?: Record<string, string>) => create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pr-12-tenant-acme', labels, annotations } });
+    expect(denials(namespaces(), ns({ 'pod-security.kubernetes.io/enforce': 'restricted' }))).toEqual([]);
+    expect(denials(namespaces(), ns({ 'pod-security.kubernetes.io/enforce': 'privileged' }))).toEqual([expect.stringMatching(/enforces the restricted Pod Security standard .*\(preview-pod-security\)$/)]);
+    expect(denials(namespaces(), ns({}))).toHaveLength(1);
+    expect(denials(namespaces(), ns({ 'pod-security.kubernetes.io/enforce': 'restricted' }, { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' }))).toEqual([expect.stringMatching(/\(preview-not-kept\)$/)]);
+    // Not a preview namespace: not this policy's business.
+    expect(denials(namespaces(), create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-acme' } }))).toEqual([]);
+  });
+
+  test('a preview Service stays in the cluster, an Ingress serves only preview hosts, a RoleBinding binds only a Role to no system group', () => {
+    const at12 = { namespace: 'pr-12-tenant-acme' };
+    const service = (spec: any) => create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', ...at12 }, spec });
+    expect(denials(objects(), service({ type: 'ClusterIP', ports: [{ port: 80 }] }))).toEqual([]);
+    for (const spec of [{ type: 'LoadBalancer' }, { type: 'NodePort' }, { externalIPs: ['203.0.113.7'] }]) expect(denials(objects(), service(spec))).toEqual([expect.stringMatching(/\(preview-cluster-only\)$/)]);
+    const ingress = (hosts: string[], annotations?: Record<string, string>) => create({
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', ...at12, annotations },
+      spec: { rules: hosts.map((host) => ({ host })), tls: [{ hosts, secretName: 'tls' }] },
+    });
+    expect(denials(objects(), ingress(['acme.pr-12.dev.stoa.example.com']))).toEqual([]);
+    for (const host of ['api.dev.stoa.example.com', 'acme.stoa.example.com', 'evil.example.org', 'x.pr-12.dev.stoa.example.com.evil.org']) {
+      expect([host, denials(objects(), ingress([host]))]).toEqual([host, [expect.stringMatching(/\(preview-hosts\)$/)]]);
+    }
+    expect(denials(objects(), ingress(['acme.pr-12.dev.stoa.example.com'], { 'nginx.ingress.kubernetes.io/server-snippet': 'return 200;' }))).toHaveLength(1);
+    const binding = (roleRef: any, subjects: any[]) => create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b', ...at12 }, roleRef, subjects });
+    expect(denials(objects(), binding({ kind: 'Role', name: 'tenant-owner' }, [{ kind: 'Group', name: 'acme-team' }]))).toEqual([]);
+    expect(denials(objects(), binding({ kind: 'ClusterRole', name: 'cluster-admin' }, [{ kind: 'Group', name: 'acme-team' }]))).toHaveLength(1);
+    expect(denials(objects(), binding({ kind: 'Role', name: 'tenant-owner' }, [{ kind: 'Group', name: 'system:authenticated' }]))).toHaveLength(1);
+    expect(denials(objects(), create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', ...at12, annotations: { 'helm.sh/resource-policy': 'keep' } }, spec: {} }))).toEqual([expect.stringMatching(/\(preview-not-kept\)$/)]);
+  });
+
+  test('every object a preview renders is admitted', () => {
+    const project = exampleProjectWithPreviews();
+    const preview = renderPreview({ projectDir: project, pullRequest: 12 }).files.filter((f) => /^pr-12\/(platform|tenants)\//.test(f.path));
+    expect(preview.length).toBeGreaterThan(40);
+    for (const f of preview) {
+      const vaps = f.object.kind === 'Namespace' ? [namespaces()] : [objects()];
+      for (const v of vaps) expect([f.path, denials(v, create(f.object))]).toEqual([f.path, []]);
+    }
+  });
+});
+
+function exampleProjectWithPreviews(): string {
+  const project = exampleProject();
+  editYaml(project, 'environments/dev.yaml', (doc) => {
+    doc.previews = { pullRequests: { github: { owner: 'stoa', repo: 'stoa-manifests' } }, tokenSecret: { name: 'scm', key: 'token' } };
+  });
+  return project;
+}

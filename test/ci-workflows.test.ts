@@ -4,7 +4,7 @@
  * package (npm scripts, CLI verbs and flags) and the security rules of ci/README.md, and
  * their scripts run against a fake npm, a fake GitHub client and a fake GitLab API.
  */
-import { execFile, spawnSync } from 'child_process';
+import { execFile, execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -233,7 +233,7 @@ describe('the workflows use only what this package has', () => {
   test('every CLI call names a verb and options the commander program defines', () => {
     const program = buildProgram();
     const calls = cliCalls(allScripts());
-    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'diff', 'diff', 'preview', 'preview', 'preview', 'publish', 'publish']);
+    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'diff', 'diff', 'preview', 'preview', 'publish', 'publish']);
     expect(calls.flatMap((c) => checkCliCall(program, c.args).map((p) => `${c.where}: ${p}`))).toEqual([]);
   });
 
@@ -368,6 +368,9 @@ describe('the workflows follow the security rules', () => {
     }
     expect(wf.jobs.publish.if).toContain("contains(github.event.pull_request.labels.*.name, 'preview')");
     expect(wf.jobs.publish.if).toContain("github.event.action != 'closed'");
+    expect(wf.jobs.publish.if).toContain("github.event.pull_request.state == 'open'");
+    expect(step(wf, 'Check out').with).toMatchObject({ ref: '${{ github.event.pull_request.head.sha }}', 'persist-credentials': false });
+    expect(wf.jobs.close.steps.map((s: any) => s.name)).toEqual(['Delete the preview branch']);
     expect(wf.jobs.close.if).toContain("github.event.action == 'closed'");
     expect(step(wf, 'Link the preview in the pull request')['continue-on-error']).toBe(true);
   });
@@ -474,8 +477,23 @@ describe('the workflow scripts do what they say', () => {
     const publish = runStep(step(workflow('preview.yml'), 'Publish the preview').run, env, tempDir('stoa-ci-run-'));
     expect(publish).toMatchObject({ status: 0, stdout: '', stderr: '' });
     expect(publish.npm).toEqual([['run', '-s', 'cli', '--', 'preview', 'publish', '--pull-request', '12', '--repo', 'https://x-access-token:tok-77@github.com/acme/stoa-envs.git', '--format', 'json']]);
-    const close = runStep(step(workflow('preview.yml'), 'Delete the preview branch').run, env, tempDir('stoa-ci-run-'));
-    expect(close.npm).toEqual([['run', '-s', 'cli', '--', 'preview', 'close', '--pull-request', '12', '--repo', 'https://x-access-token:tok-77@github.com/acme/stoa-envs.git']]);
+    // The close runs no code of the pull request: only git, against a real repository here.
+    const parent = tempDir('stoa-ci-envs-');
+    const envs = path.join(parent, 'envs.git');
+    execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', envs]);
+    const clone = path.join(parent, 'clone');
+    execFileSync('git', ['clone', '--quiet', envs, clone]);
+    execFileSync('git', ['-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '--quiet', '--allow-empty', '-m', 'x'], { cwd: clone });
+    execFileSync('git', ['push', '--quiet', 'origin', 'HEAD:refs/heads/preview/pr-12', 'HEAD:refs/heads/main'], { cwd: clone });
+    // The step puts the token into an https URL; here the "host" is the local path, reached through a URL rewrite.
+    const gitConfig = path.join(parent, 'gitconfig');
+    fs.writeFileSync(gitConfig, `[url "${envs}"]\n\tinsteadOf = https://x-access-token:tok-77@${env.ENVS_REPO}\n`);
+    const closeEnv = { ...env, GIT_CONFIG_GLOBAL: gitConfig, GIT_CONFIG_NOSYSTEM: '1' };
+    const close = runStep(step(workflow('preview.yml'), 'Delete the preview branch').run, closeEnv, tempDir('stoa-ci-run-'));
+    expect(close).toMatchObject({ status: 0, stdout: 'deleted preview/pr-12\n', npm: [] });
+    expect(execFileSync('git', ['for-each-ref', '--format=%(refname)'], { cwd: envs, encoding: 'utf8' })).toBe('refs/heads/main\n');
+    expect(runStep(step(workflow('preview.yml'), 'Delete the preview branch').run, closeEnv, tempDir('stoa-ci-run-'))).toMatchObject({ status: 0, stdout: 'no branch preview/pr-12: nothing to delete\n' });
+    expect(runStep(step(workflow('preview.yml'), 'Delete the preview branch').run, { ...closeEnv, PR_NUMBER: '1; rm -rf /' }, tempDir('stoa-ci-run-'))).toMatchObject({ status: 1, stdout: expect.stringContaining('::error::not a pull request number') });
     for (const missing of ['ENVS_REPO', 'PREVIEW_TOKEN']) {
       const r = runStep(step(workflow('preview.yml'), 'Publish the preview').run, { ...env, [missing]: '' }, tempDir('stoa-ci-run-'));
       expect(r.status).toBe(1);

@@ -58,6 +58,7 @@ describe('the environment that runs previews renders their ApplicationSet and fe
     expect(set.spec.goTemplate).toBe(false);
     expect(set.spec.generators).toEqual([{ pullRequest: {
       github: { owner: 'stoa', repo: 'stoa-manifests', tokenRef: { secretName: 'stoa-previews-scm', key: 'token' }, labels: ['preview'] },
+      filters: [{ targetBranchMatch: '^main$' }],
       requeueAfterSeconds: 180,
     } }]);
     const template = set.spec.template;
@@ -65,7 +66,6 @@ describe('the environment that runs previews renders their ApplicationSet and fe
     expect(template.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     expect(template.metadata.annotations).toMatchObject({
       'stoa.io/pull-request-repo': 'https://github.com/stoa/stoa-manifests',
-      'stoa.io/pull-request-head': '{{head_sha}}',
       'notifications.argoproj.io/subscribe.on-preview-result-dev.github': '',
     });
     expect(template.spec.project).toBe('dev-previews');
@@ -97,7 +97,8 @@ describe('the environment that runs previews renders their ApplicationSet and fe
     expect(trigger.match(/oncePer: app.status.operationState\?.syncResult\?.revision/g)).toHaveLength(2);
     expect(cm.data['template.preview-passed-dev']).toContain('state: success');
     expect(cm.data['template.preview-failed-dev']).toContain('state: failure');
-    expect(cm.data['template.preview-failed-dev']).toContain(`revisionPath: '{{index .app.metadata.annotations "stoa.io/pull-request-head"}}'`);
+    // The status goes on the source commit the synced preview was rendered from, which its envs commit records.
+    expect(cm.data['template.preview-failed-dev']).toContain(`revisionPath: '{{ (call .repo.GetCommitMetadata .app.status.operationState.syncResult.revision).Message | regexFind "Source-Commit: [0-9a-f]{40}" | trimPrefix "Source-Commit: " }}'`);
     expect(cm.data['template.preview-passed-dev']).toContain("targetURL: 'https://argocd.stoa.example.com/applications/argocd/{{.app.metadata.name}}'");
   });
 
@@ -139,6 +140,17 @@ describe('a preview is rendered from dev, in its own names, small, without side 
     const bronze = at(files, 'pr-7/tenants/initech/resourcequota-tenant-quota.yaml');
     expect(quota.spec).toEqual(bronze.spec);
     expect(at(files, 'pr-7/tenants/acme/deployment-gateway.yaml').spec.replicas).toBe(1);
+  });
+
+  test('previews use their own certificate issuer where the environment file names one', () => {
+    const project = projectWithPreviews({ clusterIssuer: 'letsencrypt-staging' });
+    const files = renderPreview({ projectDir: project, pullRequest: 3 }).files;
+    const ingresses = files.filter((f) => f.object.kind === 'Ingress');
+    expect(ingresses.length).toBeGreaterThan(3);
+    for (const f of ingresses) expect((f.object.metadata as any).annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt-staging');
+    const gitlab = projectWithPreviews({ targetBranch: 'release/1.x' });
+    const set = renderProject({ projectDir: gitlab }).files.find((f) => f.path === 'dev/apps/applicationset-dev-previews.yaml')!.object as any;
+    expect(set.spec.generators[0].pullRequest.filters).toEqual([{ targetBranchMatch: '^release/1\\.x$' }]);
   });
 
   test('a preview name can never be an environment\'s, and only one full environment runs previews, on branches no environment deploys', () => {
@@ -258,6 +270,8 @@ describe('the preview-fence rule', () => {
     ['a second generator', (s: any) => { s.spec.generators.push({ list: { elements: [] } }); }, /has generators besides its one Pull Request generator/],
     ['the main branch', (s: any) => { s.spec.template.spec.source.targetRevision = 'main'; }, /reads revision "main", not "preview\/pr-\{\{number\}\}"/],
     ['another cluster', (s: any) => { s.spec.template.spec.destination.server = 'https://prod.k8s.stoa.example.com'; }, /deploys to https:\/\/prod\.k8s\.stoa\.example\.com, not the cluster of dev/],
+    ['resources kept on deletion', (s: any) => { s.spec.syncPolicy = { preserveResourcesOnDeletion: true }; }, /preserves resources on deletion/],
+    ['Applications never deleted', (s: any) => { s.spec.syncPolicy = { applicationsSync: 'create-update' }; }, /has applicationsSync create-update: a closed pull request's Application would never be deleted/],
     ['no resources finalizer', (s: any) => { s.spec.template.metadata.finalizers = []; }, /a closed pull request's preview would stay running/],
     ['a namespace outside the preview', (s: any) => { s.spec.template.spec.destination.namespace = 'stoa-system'; }, /destination namespace "stoa-system" is not one of the preview's/],
     ['every namespace', (_: any, p: any) => { p.spec.destinations[0].namespace = '*'; }, /allows destination https:\/\/dev\.k8s\.stoa\.example\.com\/\*: only https:\/\/dev\.k8s\.stoa\.example\.com\/pr-\*/],

@@ -9,7 +9,8 @@
 
 import { defaultTenantReadyService } from '../config/environment-defaults';
 import { TENANT_LABEL } from '../config/names';
-import { PREVIEW_HEAD_ANNOTATION, PREVIEW_SOURCE_REPO_ANNOTATION } from './preview-application-set';
+import { PREVIEW_SOURCE_REPO_ANNOTATION } from './preview-application-set';
+import { SOURCE_COMMIT_TRAILER } from '../layout/preview-names';
 
 /** Where Argo CD notifications go. */
 export interface NotificationTarget {
@@ -181,8 +182,9 @@ export function notificationSettings(env: string, alerts: NotificationTarget | u
 }
 
 /**
- * The trigger and templates that report a preview's result on its pull request's head commit (the
- * Application's annotations record the repository and commit: see `PreviewApplicationSet`): success
+ * The trigger and templates that report a preview's result on the pull request commit it was rendered
+ * from (the Application's annotation records the repository; the synced envs commit records the
+ * source commit, `Source-Commit:`, read with the repo service's commit metadata): success
  * once a sync of a revision finished and the preview is healthy (its smoke tests, PostSync hooks, passed),
  * failure when a sync failed (a smoke test failed, or Argo CD refused an object). Once per synced revision each.
  */
@@ -192,7 +194,8 @@ function previewStatusSettings(env: string, report: PreviewStatusReport): Record
   const status = (state: 'success' | 'failure', description: string) => `message: |\n  {{.app.metadata.name}}: ${description}.\n`
     + 'github:\n'
     + `  repoURLPath: '{{index .app.metadata.annotations "${PREVIEW_SOURCE_REPO_ANNOTATION}"}}'\n`
-    + `  revisionPath: '{{index .app.metadata.annotations "${PREVIEW_HEAD_ANNOTATION}"}}'\n`
+    // The source commit the synced preview was rendered from (the pull request's head), as publish recorded it in the envs commit.
+    + `  revisionPath: '{{ (call .repo.GetCommitMetadata .app.status.operationState.syncResult.revision).Message | regexFind "${SOURCE_COMMIT_TRAILER}: [0-9a-f]{40}" | trimPrefix "${SOURCE_COMMIT_TRAILER}: " }}'\n`
     + `  status:\n    state: ${state}\n    label: stoa-preview\n`
     + (report.argocdUrl ? `    targetURL: '${report.argocdUrl.replace(/\/+$/, '')}/applications/${report.argocdNamespace}/{{.app.metadata.name}}'\n` : '');
   return {

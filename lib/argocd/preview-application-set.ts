@@ -6,14 +6,8 @@ import { MANIFEST_GENERATE_PATHS_ANNOTATION, OWN_FOLDER, RESOURCES_FINALIZER, SY
 /** The pull request number as the Pull Request generator gives it (fasttemplate, `goTemplate: false`). */
 export const PULL_REQUEST_PLACEHOLDER = '{{number}}';
 
-/** The head commit of the pull request, as the generator gives it. */
-export const PULL_REQUEST_HEAD_PLACEHOLDER = '{{head_sha}}';
-
 /** Annotation of a preview Application: the source repository its pull request is in (where its status is reported). */
 export const PREVIEW_SOURCE_REPO_ANNOTATION = 'stoa.io/pull-request-repo';
-
-/** Annotation of a preview Application: the pull request's head commit (the commit its status is reported on). */
-export const PREVIEW_HEAD_ANNOTATION = 'stoa.io/pull-request-head';
 
 /** Label of every preview Application: the pull request number. */
 export const PREVIEW_LABEL = 'stoa.io/pull-request';
@@ -66,6 +60,11 @@ export interface PreviewApplicationSetProps {
   /** Seconds between two polls of the pull requests. */
   readonly pollSeconds: number;
   /**
+   * Only pull requests into this branch get a preview (the branch CI publishes previews of).
+   * @default 'main'
+   */
+  readonly targetBranch?: string;
+  /**
    * The source repository's web address, recorded on each preview Application for the status report.
    * @default - none: no status is reported
    */
@@ -105,14 +104,19 @@ export class PreviewApplicationSet extends Construct {
       },
       spec: {
         goTemplate: false,
-        generators: [{ pullRequest: { ...providerOf(props), requeueAfterSeconds: props.pollSeconds } }],
+        generators: [{ pullRequest: {
+          ...providerOf(props),
+          // Anchored: the filter is a regular expression.
+          filters: [{ targetBranchMatch: `^${(props.targetBranch ?? 'main').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` }],
+          requeueAfterSeconds: props.pollSeconds,
+        } }],
         template: {
           metadata: {
             name,
             labels: { 'app.kubernetes.io/managed-by': 'stoa-manifests', [PREVIEW_LABEL]: n },
             annotations: {
               [MANIFEST_GENERATE_PATHS_ANNOTATION]: OWN_FOLDER,
-              ...(props.sourceRepoUrl ? { [PREVIEW_SOURCE_REPO_ANNOTATION]: props.sourceRepoUrl, [PREVIEW_HEAD_ANNOTATION]: PULL_REQUEST_HEAD_PLACEHOLDER } : {}),
+              ...(props.sourceRepoUrl ? { [PREVIEW_SOURCE_REPO_ANNOTATION]: props.sourceRepoUrl } : {}),
               ...props.annotations,
             },
             // A closed pull request's Application is deleted; this deletes what its preview created.

@@ -134,6 +134,12 @@ const previewSettings = z.strictObject({
   pollSeconds: z.number().int({ error: 'must be a whole number of seconds' }).min(30, { error: 'must be at least 30 seconds' }).max(3600, { error: 'must be at most 3600 seconds' }).default(DEFAULT_PREVIEW_POLL_SECONDS),
   /** Argo CD's web address, for links in the pull request report and status. */
   argocdUrl: httpsUrl.optional(),
+  /** Only pull requests into this branch of the source repository get a preview. */
+  targetBranch: plainText(255).refine((r) => /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(r) && !r.includes('..') && !r.endsWith('.lock') && !r.endsWith('/'), {
+    error: 'must be a branch name (letters, digits, ".", "_", "/", "-"; no "..")',
+  }).default('main'),
+  /** The cert-manager ClusterIssuer of preview Ingresses (e.g. a staging ACME or a self-signed issuer: previews ask for certificates often). */
+  clusterIssuer: dnsLabel(63).optional(),
 });
 
 /** Prefixes of access tokens of the common git hosting services (GitHub, GitLab, Bitbucket, Gitea's are hex). */

@@ -321,4 +321,14 @@ export interface EnvironmentPreviewProps {
    * @default - no link
    */
   readonly argocdUrl?: string;
+  /**
+   * Only pull requests into this branch get a preview.
+   * @default 'main'
+   */
+  readonly targetBranch?: string;
+  /**
+   * The cert-manager ClusterIssuer of the previews' Ingresses (they are rendered from the files, see `previewInput`).
+   * @default - the environment's own
+   */
+  readonly clusterIssuer?: string;
 }

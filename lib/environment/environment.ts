@@ -153,6 +153,7 @@ export class Environment extends Construct implements IEnvironment {
         tokenSecret: props.previews.tokenSecret,
         labels: props.previews.labels ?? DEFAULT_PREVIEW_LABELS,
         pollSeconds: props.previews.pollSeconds ?? DEFAULT_PREVIEW_POLL_SECONDS,
+        targetBranch: props.previews.targetBranch,
         // GitHub: each preview's result is a commit status of its pull request's head.
         sourceRepoUrl: github && `${github.api ? github.api.replace(/\/api\/v3\/?$/, '').replace(/\/+$/, '') : 'https://github.com'}/${github.owner}/${github.repo}`,
         annotations: github && previewStatusAnnotations(this.envName),

@@ -21,7 +21,7 @@ export function platformServicesOf(props: EnvironmentProps, namespaces: { readon
     namespaces: [...(hooksOf(props) ? [namespaces.hooks] : []), ...(props.dashboards === false && !props.notifications ? [] : [namespaces.monitoring])],
     clusterResources: [
       ...(props.secretStore ? [{ group: 'external-secrets.io', kind: 'ClusterSecretStore', name: props.secretStore.name }] : []),
-      ...(admissionOf(props) ? admissionResources(admissionPrefix(props.name), readOnly(props)) : []),
+      ...(admissionOf(props) ? admissionResources(admissionPrefix(props.name), readOnly(props), props.previews !== undefined) : []),
     ],
   };
 }
@@ -75,6 +75,7 @@ export function addPlatformServices(env: IEnvironment, props: EnvironmentProps):
       secretWriters: admission.secretWriters,
       controllers: admission.controllers,
       breakGlassGroups: admission.breakGlassGroups,
+      previews: props.previews && { domain: props.domain },
     });
     // Cluster-scoped objects only: no namespace to create.
     addServiceApplication(env, chart, 'admission', env.platformNamespace, APP_SYNC_WAVES.secretStore, false);

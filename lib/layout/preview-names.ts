@@ -43,3 +43,6 @@ export function previewBranch(n: number): string {
 export function previewNamespacePrefix(n: number): string {
   return `${previewName(n)}-`;
 }
+
+/** The trailer of a preview's envs commit that names the source commit it was rendered from. */
+export const SOURCE_COMMIT_TRAILER = 'Source-Commit';

@@ -1,8 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GroupKind } from '../argocd/argo-project';
+import { PREVIEW_NAMESPACE_PREFIX } from '../layout/preview-names';
 import {
-  AdmissionValidation, AdmissionVariable, argoCdOnlyValidation, CHANGE_VARIABLES, defaultDenyValidation, namespaceGuardValidation, secretDataValidation,
+  AdmissionValidation, AdmissionVariable, argoCdOnlyValidation, CHANGE_VARIABLES, defaultDenyValidation, namespaceGuardValidation, previewNamespaceValidations,
+  previewObjectValidations, secretDataValidation,
   WORKLOAD_RESOURCES, WORKLOAD_VALIDATIONS, WORKLOAD_VARIABLES,
 } from './admission-rules';
 
@@ -13,7 +15,7 @@ import {
 type Scope = 'platform' | 'tenants' | 'all';
 
 /** The policies {@link AdmissionPolicies} renders, by base name, with the namespaces each is bound to: nothing outside the platform's own namespaces. */
-const POLICIES = (readOnly: boolean): Array<{ base: string; scopes: Scope[] }> => [
+const POLICIES = (readOnly: boolean, previews: boolean): Array<{ base: string; scopes: Scope[] }> => [
   { base: 'workloads', scopes: ['platform', 'tenants'] },
   { base: 'tenant-secrets', scopes: ['tenants'] },
   { base: 'tenant-default-deny', scopes: ['tenants'] },
@@ -21,14 +23,19 @@ const POLICIES = (readOnly: boolean): Array<{ base: string; scopes: Scope[] }> =
     { base: 'argocd-only', scopes: ['platform', 'tenants'] as Scope[] },
     { base: 'argocd-only-namespaces', scopes: ['all'] as Scope[] },
   ] : []),
+  // Pull request previews: bound to every namespace, picked by name (pr-*) in the match conditions (their labels are the pull request's).
+  ...(previews ? [
+    { base: 'preview-namespaces', scopes: ['all'] as Scope[] },
+    { base: 'preview-objects', scopes: ['all'] as Scope[] },
+  ] : []),
 ];
 
 /** A binding's name: `<policy>-<scope>`. */
 const bindingName = (policy: string, scope: Scope) => `${policy}-${scope}`;
 
 /** The cluster-scoped objects {@link AdmissionPolicies} renders with `namePrefix` (for the AppProject that deploys them, before they exist). */
-export function admissionResources(namePrefix: string, readOnly: boolean): GroupKind[] {
-  return POLICIES(readOnly).flatMap(({ base, scopes }) => [
+export function admissionResources(namePrefix: string, readOnly: boolean, previews = false): GroupKind[] {
+  return POLICIES(readOnly, previews).flatMap(({ base, scopes }) => [
     { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy', name: `${namePrefix}${base}` },
     ...scopes.map((scope) => ({ group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding', name: bindingName(`${namePrefix}${base}`, scope) })),
   ]);
@@ -92,6 +99,13 @@ export interface AdmissionPoliciesProps {
    * @default ['system:masters']
    */
   readonly breakGlassGroups?: readonly string[];
+  /**
+   * The cluster runs pull request previews (namespaces `pr-*`), whose hosts are `<name>.pr-<number>.<domain>`:
+   * what their objects may contain is fenced here (restricted Pod Security, in-cluster Services,
+   * their own hosts, Roles only, nothing kept after the preview).
+   * @default - no previews
+   */
+  readonly previews?: { readonly domain: string };
 }
 
 /**
@@ -202,6 +216,18 @@ export class AdmissionPolicies extends Construct {
       // namespaces by their label never sees the update that removes it. So this policy is bound to
       // every namespace, and its match conditions pick the platform's by name and the tenants' by
       // the label before (oldObject) or after the change.
+      'preview-namespaces': {
+        resourceRules: rules([{ group: '', resources: ['namespaces'] }], ['CREATE', 'UPDATE']),
+        matchConditions: [{ name: 'preview-namespace', expression: `object.metadata.name.startsWith('${PREVIEW_NAMESPACE_PREFIX}')` }],
+        variables: [argocd],
+        validations: previewNamespaceValidations(),
+      },
+      'preview-objects': {
+        resourceRules: rules([...ARGOCD_OWNED, ...ARGOCD_OWNED_CUSTOM], ['CREATE', 'UPDATE']),
+        matchConditions: [{ name: 'preview-namespace', expression: `has(object.metadata.namespace) && object.metadata.namespace.startsWith('${PREVIEW_NAMESPACE_PREFIX}')` }],
+        variables: [argocd],
+        validations: previewObjectValidations(props.previews?.domain ?? ''),
+      },
       'argocd-only-namespaces': {
         resourceRules: rules([{ group: '', resources: ['namespaces'] }], ['UPDATE', 'DELETE']),
         matchConditions: [{
@@ -214,7 +240,7 @@ export class AdmissionPolicies extends Construct {
         validations: [namespaceGuardValidation()],
       },
     };
-    for (const { base, scopes } of POLICIES(props.readOnly ?? false)) {
+    for (const { base, scopes } of POLICIES(props.readOnly ?? false, props.previews !== undefined)) {
       const name = `${props.namePrefix}${base}`;
       const spec = specs[base];
       new ApiObject(this, `${base}-policy`, {

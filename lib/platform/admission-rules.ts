@@ -202,3 +202,69 @@ export function namespaceGuardValidation(): AdmissionValidation {
     message: 'in a read-only environment only Argo CD deletes a platform or tenant namespace or changes its labels (the tenant label binds the tenant policies): change the envs repo and sync',
   };
 }
+
+/** A CEL string literal of `value`. */
+const celString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** `value` as a regular expression matching it literally. */
+const literally = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A pull request preview's objects (namespaces `pr-*`: the policies' match conditions) are rendered
+ * by the pull request's own code, so what they may contain is fenced here, from the main branch: a
+ * preview Namespace enforces restricted Pod Security (no privileged pod, host path or host network);
+ * nothing a preview creates outlives it (no `Delete=false`/`Prune=false` sync option, no Helm keep
+ * policy). The cluster's own controllers' updates pass.
+ */
+export function previewNamespaceValidations(): AdmissionValidation[] {
+  return [
+    {
+      rule: 'preview-pod-security',
+      expression: `(request.operation == 'UPDATE' && ${CLUSTER_CONTROLLER}) || `
+        + "(has(object.metadata.labels) && 'pod-security.kubernetes.io/enforce' in object.metadata.labels && object.metadata.labels['pod-security.kubernetes.io/enforce'] == 'restricted')",
+      message: 'a preview namespace (pr-*) enforces the restricted Pod Security standard (label pod-security.kubernetes.io/enforce: restricted)',
+    },
+    PREVIEW_NOT_KEPT,
+  ];
+}
+
+/** Nothing of a preview survives its deletion: no sync option keeping it, no Helm keep policy. */
+const PREVIEW_NOT_KEPT: AdmissionValidation = {
+  rule: 'preview-not-kept',
+  expression: `(request.operation == 'UPDATE' && ${CLUSTER_CONTROLLER}) || !has(object.metadata.annotations) || `
+    + "(!('helm.sh/resource-policy' in object.metadata.annotations) && "
+    + "!('argocd.argoproj.io/sync-options' in object.metadata.annotations && object.metadata.annotations['argocd.argoproj.io/sync-options'].matches('(?i)(delete|prune)=false')))",
+  message: 'nothing of a preview outlives it: no argocd.argoproj.io/sync-options Delete=false or Prune=false, no helm.sh/resource-policy',
+};
+
+/**
+ * What a preview's namespaced objects may not do, whoever renders them: a Service only inside the
+ * cluster (ClusterIP, no external IPs); an Ingress only for hosts `<name>.pr-<number>.<domain>`
+ * (never a host of the environment or another domain, which cert-manager would certify), without
+ * nginx snippets; a RoleBinding only to a Role of its namespace, never to a system group; and
+ * nothing kept after the preview ({@link PREVIEW_NOT_KEPT}).
+ */
+export function previewObjectValidations(domain: string): AdmissionValidation[] {
+  const host = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\.pr-[0-9]+\\.${literally(domain)}$`;
+  const kind = (k: string) => `request.resource.resource == '${k}'`;
+  return [
+    {
+      rule: 'preview-cluster-only',
+      expression: `!(${kind('services')}) || ((!has(object.spec.type) || object.spec.type == 'ClusterIP') && (!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0))`,
+      message: 'a preview Service is reached only inside the cluster: type ClusterIP, no externalIPs',
+    },
+    {
+      rule: 'preview-hosts',
+      expression: `!(${kind('ingresses')}) || (!has(object.spec.defaultBackend) && has(object.spec.rules) && object.spec.rules.all(r, has(r.host) && r.host.matches(${celString(host)})) && `
+        + `(!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, h.matches(${celString(host)})))) && `
+        + "(!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.matches('snippet'))))",
+      message: `a preview Ingress serves only hosts <name>.pr-<number>.${domain}, with no default backend and no nginx snippet`,
+    },
+    {
+      rule: 'preview-role-bindings',
+      expression: `!(${kind('rolebindings')}) || (object.roleRef.kind == 'Role' && (!has(object.subjects) || object.subjects.all(s, !s.name.startsWith('system:'))))`,
+      message: 'a preview RoleBinding binds a Role of its own namespace, never a ClusterRole, and never a system: user or group',
+    },
+    PREVIEW_NOT_KEPT,
+  ];
+}

@@ -48,7 +48,8 @@ export function previewInput(input: ProjectInput, n: number): ProjectInput {
     cluster: host.cluster,
     argocd: host.argocd,
     repo: { url: host.repo.url, revision: previewBranch(n) },
-    ingress: host.ingress,
+    // Previews ask for certificates often: their own issuer where one is given (an ACME CA's limits count per registered domain).
+    ingress: { ...host.ingress, clusterIssuer: host.previews?.clusterIssuer ?? host.ingress.clusterIssuer },
     monitoring: host.monitoring,
     nodeLocalDns: host.nodeLocalDns,
     registry: host.registry,

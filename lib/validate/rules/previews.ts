@@ -53,6 +53,9 @@ export const previewFence: PolicyRule = {
         if (provider && list(provider.labels).length === 0) problems.push('Pull Request generator has no labels: every pull request would get a preview (and its capacity)');
         if (provider && !provider.tokenRef?.secretName) problems.push('Pull Request generator has no tokenRef: the API token comes from a Secret of Argo CD\'s namespace');
       }
+      if (spec?.goTemplate !== false && spec?.goTemplate !== undefined) problems.push('uses goTemplate: the template\'s placeholders ({{number}}) are fasttemplate\'s');
+      if (spec?.syncPolicy?.preserveResourcesOnDeletion === true) problems.push('preserves resources on deletion: a closed pull request\'s preview would stay running');
+      if (['create-only', 'create-update'].includes(spec?.syncPolicy?.applicationsSync)) problems.push(`has applicationsSync ${spec.syncPolicy.applicationsSync}: a closed pull request's Application would never be deleted`);
       const name = template.metadata?.name;
       if (name !== `${PREVIEW_NAMESPACE_PREFIX}${N}`) problems.push(`template name is "${name}", not "${PREVIEW_NAMESPACE_PREFIX}${N}": previews are named for their pull request`);
       if (!list(template.metadata?.finalizers).includes(RESOURCES_FINALIZER)) problems.push(`template has no ${RESOURCES_FINALIZER}: a closed pull request's preview would stay running`);
