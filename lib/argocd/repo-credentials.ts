@@ -33,8 +33,8 @@ export interface RepoCredentialsProps {
  * credential template for `urlPrefix`). The Secret's `url` and `type` are written in the template;
  * the credentials are template references (`{{ .password }}`) to what the store returns, so no value
  * is ever in git. The Secret belongs to the ExternalSecret (`creationPolicy: Owner`: deleting the
- * ExternalSecret deletes it) and stays when the key is missing from the store (`deletionPolicy:
- * Retain`: a key moved by mistake must not cut Argo CD off from git). See docs/repo-credentials.md.
+ * ExternalSecret deletes it) and stays when the key is missing from the store
+ * (`deletionPolicy: Retain`: a key moved by mistake must not cut Argo CD off from git). See docs/repo-credentials.md.
  */
 export class RepoCredentials extends Construct {
   /** The ExternalSecret. */
