@@ -5,10 +5,10 @@ import { AppProject } from '../../imports/argocd-appproject-argoproj.io';
 import { compareStrings } from '../sort';
 import { RESOURCES_FINALIZER, SYNC_WAVE_ANNOTATION } from './sync-policy';
 import { APP_SYNC_WAVES } from './sync-wave';
-import { appProjectRole, ProjectOwners, ProjectRoleModel, projectRoleModels, rbacSubjectProblem } from './argocd-rbac';
+import { appProjectRole, ProjectAccess, ProjectOwners, ProjectRoleModel, projectRoleModels, rbacSubjectProblem } from './argocd-rbac';
 
 export { RELEASE_ROLLOUT_ACTIONS } from './argocd-rbac';
-export type { ProjectOwners, ProjectRoleModel, RbacPermission } from './argocd-rbac';
+export type { ProjectAccess, ProjectOwners, ProjectRoleModel, RbacPermission } from './argocd-rbac';
 
 /** A cluster and namespace an Argo CD project may deploy to. */
 export interface ArgoDestination {
@@ -44,13 +44,6 @@ export interface SyncWindow {
   readonly timeZone?: string;
 }
 
-/** Who may do what in a project, by SSO group. */
-export interface ProjectAccess {
-  /** Groups that may see the project's Applications (read-only). */
-  readonly viewers: readonly string[];
-  /** Groups that may also sync them (the release group). */
-  readonly releasers: readonly string[];
-}
 
 /** Props of {@link ArgoProject}. */
 export interface ArgoProjectProps {

@@ -1,4 +1,3 @@
-import type { ProjectAccess } from './argo-project';
 
 /*
  * Who may do what in Argo CD, as ONE model (projectRoleModels): the environment-wide roles read-only
@@ -10,6 +9,14 @@ import type { ProjectAccess } from './argo-project';
  * AppProject's owner role only (Argo CD binds a project role's groups to the SSO group claims).
  * The rule `argocd-rbac-agrees` checks that the rendered two still say the same thing.
  */
+
+/** Who may do what in a project, by SSO group. */
+export interface ProjectAccess {
+  /** Groups that may see the project's Applications (read-only). */
+  readonly viewers: readonly string[];
+  /** Groups that may also sync them (the release group). */
+  readonly releasers: readonly string[];
+}
 
 /** Name of Argo CD's RBAC ConfigMap. */
 export const RBAC_CONFIGMAP = 'argocd-rbac-cm';
