@@ -1,0 +1,102 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+import { synth } from '../lib';
+import { git } from '../lib/git/git';
+import { encodeMetadata, HYDRATOR_NOTES_REF, publishHydrated } from '../lib/workflow/publish-hydrated';
+import { commitAll } from './git-helpers';
+import { editYaml, exampleProject, tempDir } from './helpers';
+
+/*
+ * The source hydrator's layout, checked against the format GitOps Promoter reads it into: the
+ * HydratorMetadata schema of its ChangeTransferPolicy CRD (status.proposed.note), vendored in
+ * test/fixtures/formats/ (SOURCES.md says from where).
+ */
+const crd = parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'formats', 'promoter.argoproj.io_changetransferpolicies.yaml'), 'utf8'));
+const noteSchema = crd.spec.versions[0].schema.openAPIV3Schema.properties.status.properties.proposed.properties.note;
+const ajv = new Ajv({ strict: false, allErrors: true });
+addFormats(ajv);
+const validNote = ajv.compile(noteSchema);
+const asPromoterReadsIt = (text: string) => {
+  const value = JSON.parse(text);
+  expect([validNote(value), validNote.errors]).toEqual([true, null]);
+  return value;
+};
+
+/** The example with each environment syncing `environment/<env>`, committed in a source repository; and an empty envs remote. */
+function hydratedProject(): { source: string; envs: string } {
+  const source = exampleProject();
+  for (const env of ['dev', 'staging', 'prod']) editYaml(source, `environments/${env}.yaml`, (doc) => { doc.repo.revision = `environment/${env}`; });
+  git(source, ['init', '--quiet', '--initial-branch=main']);
+  synth({ projectDir: source });
+  commitAll(source, 'Render the example\n\nWith its three environments.');
+  const envs = path.join(tempDir('stoa-envs-'), 'envs.git');
+  git(path.dirname(envs), ['init', '--quiet', '--bare', '--initial-branch=main', envs]);
+  return { source, envs };
+}
+
+test('the metadata is encoded as Go encodes it: its field order, two-space indent, no empty field, a final newline', () => {
+  expect(encodeMetadata({ body: '', subject: 's', drySha: 'a'.repeat(40), repoURL: 'https://git.example.com/x.git' }))
+    .toBe(`{\n  "repoURL": "https://git.example.com/x.git",\n  "drySha": "${'a'.repeat(40)}",\n  "subject": "s"\n}\n`);
+});
+
+test('each environment goes to its own environment/<env>-next branch, with the metadata and note GitOps Promoter reads', () => {
+  const { source, envs } = hydratedProject();
+  const drySha = git(source, ['rev-parse', 'HEAD']).trim();
+  const r = publishHydrated({ projectDir: source, repo: envs });
+  expect(r.drySha).toBe(drySha);
+  expect(r.environments.map((e) => [e.environment, e.branch, e.activeBranch, e.committed])).toEqual([
+    ['dev', 'environment/dev-next', 'environment/dev', true],
+    ['prod', 'environment/prod-next', 'environment/prod', true],
+    ['staging', 'environment/staging-next', 'environment/staging', true],
+  ]);
+  for (const env of ['dev', 'staging', 'prod']) {
+    const branch = `environment/${env}-next`;
+    const files = git(envs, ['ls-tree', '-r', '--name-only', branch]).trim().split('\n');
+    expect(files.filter((f) => !f.startsWith(`${env}/`)).sort()).toEqual(['.gitattributes', 'hydrator.metadata']);
+    expect(files).toContain(`${env}/hydrator.metadata`);
+    expect(files.filter((f) => f.endsWith('.yaml')).sort()).toEqual(fs.readdirSync(path.join(source, 'dist', env), { recursive: true }).map(String)
+      .filter((f) => f.endsWith('.yaml')).map((f) => `${env}/${f}`).sort());
+    const root = asPromoterReadsIt(git(envs, ['show', `${branch}:hydrator.metadata`]));
+    expect(root).toMatchObject({ drySha, repoURL: source, author: 'Release Bot <release-bot@stoa.example>', subject: 'Render the example', body: 'With its three environments.' });
+    expect(root.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/);
+    expect(asPromoterReadsIt(git(envs, ['show', `${branch}:${env}/hydrator.metadata`]))).toEqual({ repoURL: source, drySha });
+    expect(asPromoterReadsIt(git(envs, ['notes', `--ref=${HYDRATOR_NOTES_REF}`, 'show', branch]))).toEqual({ drySha });
+    expect(git(envs, ['log', '-1', '--format=%B', branch])).toContain(`Source-Commit: ${drySha}`);
+    // Promoter's branch: nothing touches it, it moves through Promoter's pull requests.
+    expect(git(envs, ['branch', '--list', `environment/${env}`]).trim()).toBe('');
+  }
+});
+
+test('a source change commits only the environments whose manifests changed; every note names the new dry commit', () => {
+  const { source, envs } = hydratedProject();
+  publishHydrated({ projectDir: source, repo: envs });
+  const before = Object.fromEntries(['dev', 'staging', 'prod'].map((e) => [e, git(envs, ['rev-parse', `environment/${e}-next`]).trim()]));
+  editYaml(source, 'tenants/initech.yaml', (doc) => { doc.displayName = 'Initech (renamed)'; });
+  synth({ projectDir: source });
+  commitAll(source, 'rename initech');
+  const drySha = git(source, ['rev-parse', 'HEAD']).trim();
+  const r = publishHydrated({ projectDir: source, repo: envs });
+  expect(r.environments.map((e) => [e.environment, e.committed])).toEqual([['dev', true], ['prod', false], ['staging', false]]);
+  expect(git(envs, ['rev-parse', 'environment/prod-next']).trim()).toBe(before.prod);
+  expect(git(envs, ['rev-parse', 'environment/dev-next']).trim()).not.toBe(before.dev);
+  expect(git(envs, ['rev-list', '--count', 'environment/dev-next']).trim()).toBe('2');
+  for (const env of ['dev', 'staging', 'prod']) {
+    expect(JSON.parse(git(envs, ['notes', `--ref=${HYDRATOR_NOTES_REF}`, 'show', `environment/${env}-next`]))).toEqual({ drySha });
+  }
+});
+
+test('an environment whose Applications do not sync its environment branch is refused before anything is pushed', () => {
+  const { source, envs } = hydratedProject();
+  editYaml(source, 'environments/prod.yaml', (doc) => { doc.repo.revision = 'main'; });
+  synth({ projectDir: source });
+  commitAll(source, 'prod back to main');
+  expect(() => publishHydrated({ projectDir: source, repo: envs })).toThrow('environment prod deploys main, but with the hydrator layout Argo CD syncs environment/prod (GitOps Promoter moves environment/prod-next there): set repo.revision: environment/prod in its environment file');
+  expect(git(envs, ['for-each-ref']).trim()).toBe('');
+  expect(() => publishHydrated({ projectDir: source, repo: envs, branchPrefix: '--upload-pack=x/' })).toThrow(/is not a valid branch name/);
+  git(source, ['checkout', '--quiet', '-b', 'feature']);
+  commitAll(source, 'a commit of a pull request');
+  expect(() => publishHydrated({ projectDir: source, repo: envs })).toThrow(/is not on main, the branch publish takes its commits from/);
+});
