@@ -12,7 +12,7 @@ export { buildProgram, packageVersion } from './program';
 export { checkCommand, mergeShardsCommand, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
 export type { Output, ProjectOptions, RenderFlags, SynthCommandOptions, ValidateCommandOptions } from './commands';
 export {
-  checkPromotionsCommand, diffCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand, tenantRemoveCommand,
+  checkPromotionsCommand, diffCommand, planCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand, tenantRemoveCommand,
 } from './workflow-commands';
 
 // --- diff: what dist/ changes between two git refs, per environment and Application
@@ -26,6 +26,15 @@ export type {
 export { DEFAULT_MAX_REPORT_BYTES, formatDiff, GITHUB_COMMENT_LIMIT } from '../workflow/diff-report';
 export type { DiffReportLimits } from '../workflow/diff-report';
 export { diffJson } from '../workflow/diff-json';
+
+// --- plan: what Argo CD will do between two git refs of dist/, offline
+export { DATA_LOSS_TRAILER, dataLossId, planRefs } from '../workflow/plan';
+export type {
+  PlanApplication, PlanCapacity, PlanEnvironment, PlanFinding, PlanFindingKind, PlanHook, PlanObject, PlanOptions, PlanQuota,
+  PlanQuotaResource, PlanResult, PlanRollout, PlanSyncWindow,
+} from '../workflow/plan';
+export { formatPlan, planJson } from '../workflow/plan-report';
+export type { PlanReportLimits } from '../workflow/plan-report';
 
 // --- set-image and promote: versions along the promotion order
 export { setImage } from '../workflow/set-image';

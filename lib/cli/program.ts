@@ -48,6 +48,14 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .addOption(new Option('-f, --format <format>', 'report format (json: every changed file per environment and Application, for bots)').choices(['markdown', 'text', 'json']).default('markdown'))
     .action((opts) => setExitCode(workflow().diffCommand(opts, io)));
 
+  program.command('plan')
+    .description('say what Argo CD will do between two git refs of dist/, offline: per environment and Application, objects, hooks, rollouts, gates, quotas; exit 1 on data loss nobody acknowledged')
+    .requiredOption('-b, --base <ref>', 'base git ref (what the clusters run now)')
+    .option('--head <ref>', 'head git ref (default: HEAD)')
+    .addOption(projectOption())
+    .addOption(new Option('-f, --format <format>', 'report format (json: the findings and every Application, for bots)').choices(['markdown', 'text', 'json']).default('markdown'))
+    .action((opts) => setExitCode(workflow().planCommand(opts, io)));
+
   program.command('set-image')
     .description('set a component version in dev (the CI image bump); staging only as a recorded --hotfix; prod changes only by promote')
     .argument('<component>', 'stoa-gateway, control-plane-api, control-plane-ui or stoa-portal')

@@ -4,6 +4,8 @@ import { projectEnvironments, readOnlyEnvironmentNames } from '../project/projec
 import { diffRefs } from '../workflow/diff';
 import { diffJson } from '../workflow/diff-json';
 import { formatDiff } from '../workflow/diff-report';
+import { planRefs } from '../workflow/plan';
+import { formatPlan, planJson } from '../workflow/plan-report';
 import { promote } from '../workflow/promote';
 import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
 import { publish } from '../workflow/publish';
@@ -30,6 +32,19 @@ export function diffCommand(options: { project?: string; base: string; head?: st
     });
     io.out(options.format === 'json' ? diffJson(result) : formatDiff(result, options.format ?? 'markdown'));
     return 0;
+  });
+}
+
+/**
+ * `plan --base <ref> [--head <ref>] [--format markdown|text|json]`: what Argo CD will do, offline.
+ * Exit 0 when the plan is OK, 1 when a data-loss finding is not acknowledged (the report is printed either way).
+ */
+export function planCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json' }, io: Output = PROCESS_OUTPUT): number {
+  return guarded(io, 'plan failed.', () => {
+    const result = planRefs({ ...projectOfFlags(options), base: options.base, head: options.head });
+    io.out(options.format === 'json' ? planJson(result) : formatPlan(result, options.format ?? 'markdown'));
+    if (result.blocked) io.err(`stoa-manifests: plan blocked: ${result.findings.filter((f) => f.blocked).length} data-loss finding(s) nobody acknowledged (see the report)`);
+    return result.blocked ? 1 : 0;
   });
 }
 

@@ -26,6 +26,16 @@ const computeAmounts = z.strictObject({
   memory: z.string().regex(/^[1-9]\d{0,5}(Mi|Gi)$/, { error: 'must be a memory amount such as 256Mi or 1Gi' }),
 });
 
+/**
+ * What the environment's cluster can schedule for what this project renders (requests): `plan` sums
+ * every namespace's peak (max replicas, rollout surge, the largest hook) and reports a change that
+ * would not fit.
+ */
+export const clusterCapacity = z.strictObject({
+  cpu: z.string().regex(/^([1-9]\d{0,6}m|[1-9]\d{0,5}(\.\d{1,3})?|0\.\d{1,3})$/, { error: 'must be a CPU amount such as 64 or 64000m' }),
+  memory: z.string().regex(/^[1-9]\d{0,7}(Mi|Gi|Ti)$/, { error: 'must be a memory amount such as 256Gi or 262144Mi' }),
+});
+
 /** A platform component a team adds in its environment file (see `ComponentCatalog`). */
 const extraComponent = z.strictObject({
   description: plainText(200),
@@ -260,6 +270,8 @@ const environmentFileFields = z.strictObject({
     /** Vault role of the hooks namespace (Vault stores only). */
     vaultRole: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a Vault role name: letters, digits, ".", "_", "-"' }).optional(),
   }).optional(),
+  /** The cluster's capacity for what this project runs (requests): `plan` reports a change that cannot be scheduled at max scale. */
+  capacity: clusterCapacity.optional(),
   /** Sync only inside these windows (every project of the environment). */
   syncWindows: z.array(z.strictObject({
     schedule: z.string().max(253, { error: 'must be at most 253 characters' })

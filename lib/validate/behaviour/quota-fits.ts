@@ -9,11 +9,14 @@ import { ACME_SOLVER_RESOURCES } from '../../config/tiers';
 import { formatQuantity, NANO_PER_UNIT, parseQuantity, tryParseQuantity } from '../../quantity';
 
 /** A resource a ResourceQuota limits and this rule checks. */
-type Resource = 'requests.cpu' | 'requests.memory' | 'limits.cpu' | 'limits.memory' | 'pods';
+export type QuotaResource = 'requests.cpu' | 'requests.memory' | 'limits.cpu' | 'limits.memory' | 'pods';
 
 /** Nano-units of each resource. */
+type Resource = QuotaResource;
 type Amounts = Record<Resource, bigint>;
 
+/** Every resource the rule checks, in report order. */
+export const QUOTA_RESOURCES: readonly QuotaResource[] = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'pods'];
 const RESOURCES: readonly Resource[] = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'pods'];
 // `cpu` and `memory` in spec.hard mean requests (Kubernetes' own aliases).
 const HARD_KEYS: Readonly<Record<string, Resource>> = {
@@ -45,6 +48,33 @@ export const quotaFits: PolicyRule = {
     return out.sort(compareFindings);
   },
 };
+
+/**
+ * The peak of one namespace's objects as this rule counts it (every workload at max replicas plus
+ * rollout surge, cert-manager's HTTP-01 solver when `acmeHttp01`, plus the largest hook Job for each
+ * resource), in nano-units (pods too: one pod is 10^9). What `plan` compares before and after.
+ */
+export function peakDemand(objects: readonly KubeObject[], acmeHttp01: boolean): Readonly<Record<QuotaResource, bigint>> {
+  const demand = demandOf(objects, acmeHttp01);
+  const out = zero();
+  for (const r of RESOURCES) {
+    out[r] = demand.workloads.reduce((sum, w) => sum + totalOf(w, r), 0n) + (demand.largestHook[r] ? totalOf(demand.largestHook[r]!, r) : 0n);
+  }
+  return out;
+}
+
+/** The hard limits of an unscoped ResourceQuota, in nano-units; empty for a scoped one (this model does not pick its pods). */
+export function quotaHard(quota: KubeObject): Partial<Record<QuotaResource, bigint>> {
+  const spec = quota.spec as any;
+  if (list(spec?.scopes).length > 0 || spec?.scopeSelector) return {};
+  const hard = spec?.hard && typeof spec.hard === 'object' ? spec.hard as Record<string, unknown> : {};
+  const out: Partial<Record<QuotaResource, bigint>> = {};
+  for (const key of Object.keys(hard).filter((k) => k in HARD_KEYS).sort(compareStrings)) {
+    const value = tryParseQuantity(hard[key]);
+    if (value !== undefined) out[HARD_KEYS[key]] = value;
+  }
+  return out;
+}
 
 /** What one workload, or the largest hook Job, adds at the peak. */
 interface Part {

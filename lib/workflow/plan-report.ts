@@ -1,0 +1,186 @@
+import { DEFAULT_MAX_REPORT_BYTES } from './diff-report';
+import { Escaper, escaperOf, shellWord } from './diff-escape';
+import { PlanApplication, PlanEnvironment, PlanFinding, PlanObject, PlanResult, windowText } from './plan';
+
+/** Limits of a plan report. */
+export interface PlanReportLimits {
+  /**
+   * Size of the whole report in UTF-8 bytes. What does not fit is left out, least severe first:
+   * Application sections (dev's before staging's before prod's), then findings from the end of the
+   * list (blocked data loss comes first, so it is the last to go); the report says what was left out.
+   * @default DEFAULT_MAX_REPORT_BYTES (64,000), in Markdown and text alike (a PR comment)
+   */
+  readonly maxReportBytes?: number;
+}
+
+const MARK: Readonly<Record<string, string>> = {
+  blocked: '🛑', 'data-loss': '⚠️', unschedulable: '⛔', 'side-effect': '🌐', canary: '🐤', replace: '♻️', rolling: '🔁', 'manual-gate': '✋', kept: '📌',
+};
+
+/**
+ * The plan for a pull request (`markdown`) or a terminal (`text`): a status line, the findings most
+ * severe first (blocked data loss with the trailer line that acknowledges it), then per environment
+ * (prod first) its gate, windows, tenants and capacity, and per Application what Argo CD creates,
+ * changes and prunes, the hooks it runs and the quota of each namespace it changes. Fits
+ * {@link PlanReportLimits.maxReportBytes}; names from the repository are escaped as in the diff report.
+ */
+export function formatPlan(result: PlanResult, format: 'markdown' | 'text', limits: PlanReportLimits = {}): string {
+  const e = escaperOf(format);
+  const maxBytes = limits.maxReportBytes ?? DEFAULT_MAX_REPORT_BYTES;
+  const findings = result.findings.map((f) => findingLine(f, e));
+  const sections = result.environments.map((env) => ({ env, heading: envHeading(env, e), apps: env.applications.map((a) => appSection(env, a, e)) }));
+  const appCount = sections.reduce((n, s) => n + s.apps.length, 0);
+  const compose = (nFindings: number, nApps: number): string => {
+    const out: string[] = [];
+    const title = `stoa-manifests plan: ${e.code(result.base.ref)} (${result.base.commit}) → ${e.code(result.head.ref)} (${result.head.commit})`;
+    out.push(e.md ? `## ${title}` : title, '');
+    const blocked = result.findings.filter((f) => f.blocked);
+    if (result.environments.length === 0) out.push('No changes to the rendered manifests: Argo CD has nothing to do.');
+    else if (blocked.length > 0) {
+      const text = `BLOCKED: ${blocked.length} data-loss finding${blocked.length === 1 ? '' : 's'} nobody acknowledged. To go ahead on purpose, add ${blocked.length === 1 ? 'this line' : 'these lines'} to a commit message of this change (a trailer: its last paragraph), then run plan again:`;
+      out.push(e.md ? `> [!CAUTION]\n> ${text}` : text, '', e.md ? '```text' : '', ...blocked.map((f) => f.acknowledgement!), e.md ? '```' : '');
+    } else {
+      out.push(`Plan OK: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}, none blocking.`);
+    }
+    const leftFindings = findings.length - nFindings;
+    const leftApps = appCount - nApps;
+    if (leftFindings + leftApps > 0) {
+      const what = [...(leftFindings > 0 ? [`${leftFindings} finding${leftFindings === 1 ? '' : 's'}`] : []), ...(leftApps > 0 ? [`${leftApps} Application section${leftApps === 1 ? '' : 's'}`] : [])].join(' and ');
+      const text = `This report is cut to fit ${maxBytes} bytes${e.md ? ' (a pull-request comment)' : ''}: ${what} left out. For everything, run ${e.code(`${command(result)} --format json`)} in a checkout.`;
+      out.push('', e.md ? `> [!NOTE]\n> ${text}` : `NOTE: ${text}`);
+    }
+    if (findings.length > 0) {
+      out.push('', e.md ? '### Findings, most severe first' : '== findings, most severe first ==', '');
+      out.push(...findings.slice(0, nFindings));
+      if (leftFindings > 0) out.push(`${e.md ? '- ' : ''}… ${leftFindings} more left out (report size limit)`);
+    }
+    let shown = nApps;
+    for (const s of sections) {
+      out.push('', s.heading);
+      const n = Math.min(shown, s.apps.length);
+      for (const a of s.apps.slice(0, n)) out.push('', a);
+      if (n < s.apps.length) out.push('', `${e.md ? '- ' : ''}${s.apps.length - n} Application section${s.apps.length - n === 1 ? '' : 's'} left out (report size limit)`);
+      shown -= n;
+    }
+    return out.join('\n');
+  };
+  const full = compose(findings.length, appCount);
+  if (bytes(full) <= maxBytes) return full;
+  // Largest notes first (everything left out), then add findings, then Application sections, in order, while they fit.
+  let budget = maxBytes - bytes(compose(0, 0));
+  let nFindings = 0;
+  for (const f of findings) {
+    if (bytes(f) + 1 > budget) break;
+    budget -= bytes(f) + 1;
+    nFindings++;
+  }
+  let nApps = 0;
+  for (const a of sections.flatMap((s) => s.apps)) {
+    if (bytes(a) + 2 > budget) break;
+    budget -= bytes(a) + 2;
+    nApps++;
+  }
+  const report = compose(nFindings, nApps);
+  if (bytes(report) <= maxBytes) return report;
+  const tail = `\n… cut at ${maxBytes} bytes`;
+  const room = Buffer.from(report, 'utf8').subarray(0, Math.max(0, maxBytes - bytes(tail))).toString('utf8');
+  return `${room.slice(0, Math.max(0, room.lastIndexOf('\n')))}${tail}`;
+}
+
+/**
+ * The plan for bots (`plan --format json`), deterministic (sorted, no timestamps):
+ *
+ * ```text
+ * { base: { ref, commit }, head: { ref, commit }, blocked: boolean,
+ *   findings: [{ kind, blocked, environment, application: string | null,
+ *                object: { kind, namespace: string | null, name } | null, message,
+ *                acknowledgement: string | null, acknowledged: boolean | null }],   // most severe first
+ *   environments: [{ environment, readOnly, tenants: [string],                     // prod first
+ *     syncWindows: [{ kind, schedule, duration, timeZone: string | null, manualSync, projects: [string] }],
+ *     capacity: { cpu, memory, cpuBefore, cpuAfter, memoryBefore, memoryAfter, exceeds } | null,
+ *     applications: [{ application, folder, project: string | null, manualSync,
+ *       rollout: 'canary' | 'blue-green' | 'rolling' | 'at-once' | 'none', tenants: [string],
+ *       created: [object], changed: [object], pruned: [object],
+ *       hooks: [{ object, phases: [string], what: 'awx' | 'smoke-test' | 'other', calls: string | null, outsideCluster }],
+ *       quotas: [{ namespace, resources: [{ resource, before: string | null, after: string | null, hard: string | null, exceeds }] }] }] }] }
+ * ```
+ */
+export function planJson(result: PlanResult): string {
+  const object = (o: PlanObject | undefined) => (o ? { kind: o.kind, namespace: o.namespace ?? null, name: o.name } : null);
+  return JSON.stringify({
+    base: result.base,
+    head: result.head,
+    blocked: result.blocked,
+    findings: result.findings.map((f) => ({
+      kind: f.kind, blocked: f.blocked, environment: f.environment, application: f.application ?? null, object: object(f.object),
+      message: f.message, acknowledgement: f.acknowledgement ?? null, acknowledged: f.acknowledged ?? null,
+    })),
+    environments: result.environments.map((env) => ({
+      environment: env.environment, readOnly: env.readOnly, tenants: env.tenants,
+      syncWindows: env.syncWindows.map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, timeZone: w.timeZone ?? null, manualSync: w.manualSync, projects: w.projects })),
+      capacity: env.capacity ?? null,
+      applications: env.applications.map((a) => ({
+        application: a.application, folder: a.folder, project: a.project ?? null, manualSync: a.manualSync, rollout: a.rollout, tenants: a.tenants,
+        created: a.created.map(object), changed: a.changed.map(object), pruned: a.pruned.map(object),
+        hooks: a.hooks.map((h) => ({ object: object(h.object), phases: h.phases, what: h.what, calls: h.calls ?? null, outsideCluster: h.outsideCluster })),
+        quotas: a.quotas.map((q) => ({ namespace: q.namespace, resources: q.resources.map((r) => ({ resource: r.resource, before: r.before ?? null, after: r.after ?? null, hard: r.hard ?? null, exceeds: r.exceeds })) })),
+      })),
+    })),
+  }, null, 2);
+}
+
+function findingLine(f: PlanFinding, e: Escaper): string {
+  const label = f.blocked ? 'BLOCKED data loss' : f.kind === 'data-loss' ? 'data loss (acknowledged)' : f.kind;
+  const where = [f.environment, ...(f.application ? [f.application] : [])].map((s) => e.text(s)).join(' / ');
+  return e.md
+    ? `- ${MARK[f.blocked ? 'blocked' : f.kind] ?? ''} **${label}**: ${where}: ${e.text(f.message)}`
+    : `[${label}] ${where}: ${e.text(f.message)}`;
+}
+
+function envHeading(env: PlanEnvironment, e: Escaper): string {
+  const lines = [e.md ? `### ${e.text(env.environment)}` : `== ${e.text(env.environment)} ==`];
+  const item = (s: string) => (e.md ? `- ${s}` : `  ${s}`);
+  const gate = env.readOnly || env.applications.some((a) => a.manualSync)
+    ? `${env.readOnly ? 'read-only: ' : ''}a person syncs ${env.applications.filter((a) => a.manualSync).map((a) => e.text(a.application)).join(', ') || 'every change'}`
+    : 'automated sync: changes apply when the envs repo is published';
+  lines.push(item(`sync: ${gate}`));
+  if (env.syncWindows.length > 0) lines.push(item(`sync windows: ${env.syncWindows.map((w) => e.text(windowText(w))).join('; ')}`));
+  if (env.tenants.length > 0) lines.push(item(`tenants touched: ${env.tenants.map((t) => e.text(t)).join(', ')}`));
+  if (env.capacity) {
+    const c = env.capacity;
+    lines.push(item(`capacity (requests at max scale): CPU ${c.cpuBefore} → ${c.cpuAfter} of ${c.cpu}, memory ${c.memoryBefore} → ${c.memoryAfter} of ${c.memory}${c.exceeds ? ' (DOES NOT FIT)' : ''}`));
+  }
+  return lines.join(e.md ? '\n' : '\n');
+}
+
+function appSection(env: PlanEnvironment, a: PlanApplication, e: Escaper): string {
+  const item = (s: string) => (e.md ? `- ${s}` : `  ${s}`);
+  const obj = (o: PlanObject) => e.text(`${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`);
+  const rollout: Record<string, string> = {
+    canary: 'starts a canary', 'blue-green': 'starts a blue-green rollout', rolling: 'rolls pods', 'at-once': 'applies at once (no pod restarts)', none: 'no object changes',
+  };
+  const lines = [e.md ? `#### ${e.text(a.application)} (${e.code(a.folder)})` : `-- ${e.text(a.application)} (${e.text(a.folder)})`];
+  lines.push(item(`${rollout[a.rollout]}; ${a.manualSync ? 'a person syncs it' : 'syncs by itself'}${a.project ? ` (project ${e.text(a.project)})` : ''}`));
+  for (const [what, objects] of [['created', a.created], ['changed', a.changed], ['pruned', a.pruned]] as const) {
+    if (objects.length > 0) lines.push(item(`${what} (${objects.length}): ${objects.map(obj).join(', ')}`));
+  }
+  for (const h of a.hooks) {
+    const calls = h.what === 'awx' ? `launches AWX job template ${e.code(h.calls ?? '?')} (outside the cluster)` : h.what === 'smoke-test' ? `smoke-tests the gateway${h.calls ? ` at ${e.code(h.calls)}` : ''}` : 'runs';
+    lines.push(item(`hook ${h.phases.join(', ')}: ${obj(h.object)} ${calls}`));
+  }
+  for (const q of a.quotas) {
+    const parts = q.resources.map((r) => `${r.resource} ${r.before ?? '-'} → ${r.after ?? '-'}${r.hard ? ` of ${r.hard}` : ''}${r.exceeds ? ' (EXCEEDS)' : ''}`);
+    lines.push(item(`quota of ${e.text(q.namespace)} at peak: ${parts.join(', ')}`));
+  }
+  if (a.tenants.length > 0 && env.tenants.length > 1) lines.push(item(`tenants: ${a.tenants.map((t) => e.text(t)).join(', ')}`));
+  return lines.join('\n');
+}
+
+/** The command that shows this plan. */
+function command(result: PlanResult): string {
+  return `stoa-manifests plan --base ${shellWord(result.base.ref)} --head ${shellWord(result.head.ref)}`;
+}
+
+function bytes(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
