@@ -147,7 +147,7 @@ export interface PlanCapacity {
   readonly cpu: string;
   /** Declared memory. */
   readonly memory: string;
-  /** CPU requests at the peak before and after. */
+  /** CPU requests at the peak before. */
   readonly cpuBefore: string;
   /** CPU requests at the peak after. */
   readonly cpuAfter: string;
