@@ -31,7 +31,9 @@ test('the versions come from the environment files, not from what the envs repo\
   setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
   synth({ projectDir: source });
   commitAll(source, 'bump the gateway in dev');
-  const result = publish({ projectDir: source, repo: clone });
+  // The hand edit is a direct push: publish builds on it only when told to (see test/audit.test.ts).
+  expect(() => publish({ projectDir: source, repo: clone })).toThrow(/fails the audit: .*deployment-stoa-gateway\.yaml \(changed\)/);
+  const result = publish({ projectDir: source, repo: clone, overrideAudit: 'the hand edit is replaced by this publish' });
   // What the last published source commit's dev.yaml said, not the hand-edited image.
   expect(result.environments.find((e) => e.environment === 'dev')?.versions).toEqual([{ component: 'stoa-gateway', from: '1.9.0', to: '1.9.1' }]);
   expect(lastMessage(remote)).toContain('  components: stoa-gateway 1.9.0 -> 1.9.1');

@@ -12,7 +12,7 @@ export { buildProgram, packageVersion } from './program';
 export { checkCommand, mergeShardsCommand, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
 export type { Output, ProjectOptions, RenderFlags, SynthCommandOptions, ValidateCommandOptions } from './commands';
 export {
-  checkPromotionsCommand, diffCommand, planCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand, tenantRemoveCommand,
+  auditCommand, checkPromotionsCommand, diffCommand, planCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand, tenantRemoveCommand,
 } from './workflow-commands';
 
 // --- diff: what dist/ changes between two git refs, per environment and Application
@@ -56,6 +56,11 @@ export { publish } from '../workflow/publish';
 export type { PublishOptions, PublishResult } from '../workflow/publish';
 export type { PublishDirection, PublishedVersionChange } from '../workflow/publish-guard';
 export type { PublishedEnvironment, PublishSource } from '../workflow/publish-summary';
+export type { AuditOverride } from '../workflow/publish-audit';
+
+// --- audit: what the envs repo holds against what its source commits render
+export { audit, DEFAULT_AUDIT_LIMIT, formatAudit, MAX_AUDIT_LIMIT } from '../workflow/audit';
+export type { AuditedCommit, AuditFileDifference, AuditFinding, AuditFindingKind, AuditOptions, AuditResult } from '../workflow/audit';
 
 // --- Types of the package root that the signatures above use (also exported by `stoa-manifests`,
 // which has the values: the zod schemas the config types are inferred from, ComponentCatalog.stoa())

@@ -109,8 +109,19 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--rollback <reason>', 'publish a source commit older than (or unrelated to) the last published one; the reason is recorded')
     .option('--allow-downgrade', 'allow lower component versions in a read-only environment (prod)')
     .option('--allow-prod-removal', 'allow tenants to disappear from a read-only environment (prod)')
+    .option('--override-audit <reason>', 'publish over an envs head that fails the audit (a direct push); the reason is recorded')
     .addOption(projectOption())
     .action((opts) => setExitCode(workflow().publishCommand(opts, io)));
+
+  program.command('audit')
+    .description('re-render the source commit each envs repo commit records and compare; check signatures when the environment files name signers (exit 1 on any finding, 2 when it cannot run)')
+    .requiredOption('-r, --repo <path-or-url>', 'the envs repo: a path (checkout or bare repository) or a URL to clone')
+    .option('--branch <branch>', 'branch to walk, first parent only (default: the repo.revision of the environment files)')
+    .option('--ref <ref>', 'audit only this one commit of the envs repo')
+    .option('--limit <n>', 'most commits to audit, newest first (default 50, at most 1000)')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(projectOption())
+    .action((opts) => setExitCode(workflow().auditCommand(opts, io)));
 
   const preview = program.command('preview').description('pull request previews (pr-<number>): render one and push it to its envs repo branch, or delete that branch');
   preview.command('publish')

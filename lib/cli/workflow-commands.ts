@@ -8,6 +8,7 @@ import { planRefs } from '../workflow/plan';
 import { formatPlan, planJson } from '../workflow/plan-report';
 import { promote } from '../workflow/promote';
 import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
+import { audit, formatAudit } from '../workflow/audit';
 import { publish } from '../workflow/publish';
 import { closePreview, publishPreview } from '../workflow/preview-publish';
 import { setImage } from '../workflow/set-image';
@@ -135,15 +136,16 @@ export function tenantListCommand(options: { project?: string; format?: 'table' 
   });
 }
 
-/** `publish --repo <path-or-url> [--branch main] [--source-branch b] [--rollback reason] [--allow-downgrade] [--allow-prod-removal]`. */
+/** `publish --repo <path-or-url> [--branch main] [--source-branch b] [--rollback reason] [--allow-downgrade] [--allow-prod-removal] [--override-audit reason]`. */
 export function publishCommand(
-  options: { project?: string; repo: string; branch?: string; sourceBranch?: string; rollback?: string; allowDowngrade?: boolean; allowProdRemoval?: boolean },
+  options: { project?: string; repo: string; branch?: string; sourceBranch?: string; rollback?: string; allowDowngrade?: boolean; allowProdRemoval?: boolean; overrideAudit?: string },
   io: Output = PROCESS_OUTPUT,
 ): number {
   return guarded(io, 'publish refused.', () => {
     const r = publish({
       ...projectOfFlags(options), repo: options.repo, branch: options.branch, sourceBranch: options.sourceBranch,
       rollback: options.rollback, allowDowngrade: options.allowDowngrade, allowProdRemoval: options.allowProdRemoval,
+      overrideAudit: options.overrideAudit,
     });
     if (!r.committed) {
       io.out(`nothing to publish: ${redactUrl(options.repo)} already holds this output`);
@@ -152,6 +154,26 @@ export function publishCommand(
     io.out(`published ${r.commit!.slice(0, 12)} to ${redactUrl(options.repo)}${r.pushed ? ` (pushed to origin/${options.branch ?? 'main'})` : ''}\n\n${r.message}`);
     return 0;
   });
+}
+
+/**
+ * `audit --repo <path-or-url> [--branch b] [--ref r] [--limit n] [--format text|json]`: exit 0 when
+ * every audited envs commit is what its source commit renders (and signed, when signers are named),
+ * 1 on any finding, 2 when the audit could not run.
+ */
+export function auditCommand(
+  options: { project?: string; repo: string; branch?: string; ref?: string; limit?: string; format?: 'text' | 'json' },
+  io: Output = PROCESS_OUTPUT,
+): number {
+  try {
+    const limit = options.limit === undefined ? undefined : /^\d{1,7}$/.test(options.limit) ? Number(options.limit) : NaN;
+    const r = audit({ ...projectOfFlags(options), repo: options.repo, branch: options.branch, ref: options.ref, limit });
+    (r.ok || options.format === 'json' ? io.out : io.err)(formatAudit(r, options.format ?? 'text'));
+    return r.ok ? 0 : 1;
+  } catch (e) {
+    io.err(`stoa-manifests: audit could not run.\n${redactUrl(e instanceof Error ? e.message : String(e))}`);
+    return 2;
+  }
 }
 
 /** `preview publish --pull-request <n> --repo <repo> [--format text|json]`: the preview's branch, files and hosts. */

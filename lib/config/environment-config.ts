@@ -169,6 +169,31 @@ const repoCredentials = z.strictObject({
   refreshInterval: z.string().regex(/^[1-9]\d{0,3}[smh]$/, { error: 'must be a duration from 1 to 9999 seconds, minutes or hours, such as 15m or 1h' }).optional(),
 });
 
+/** SSH public key types git can verify signatures of (`ssh-keygen -Y verify`). */
+const SSH_KEY_TYPES = ['ssh-ed25519', 'sk-ssh-ed25519@openssh.com', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'sk-ecdsa-sha2-nistp256@openssh.com', 'ssh-rsa'];
+
+/** Whether `key` is `<type> <base64>[ comment]` whose base64 decodes to a key blob of that type (its first field). */
+function isSshPublicKey(key: string): boolean {
+  const [type, data] = key.split(' ');
+  if (!SSH_KEY_TYPES.includes(type) || !data || !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) return false;
+  const blob = Buffer.from(data, 'base64');
+  if (blob.length < 4) return false;
+  const length = blob.readUInt32BE(0);
+  return length === Buffer.byteLength(type) && blob.subarray(4, 4 + length).toString('latin1') === type;
+}
+
+/**
+ * A key trusted to sign the envs repo's commits (see docs/audit.md): a name for reports, and an SSH
+ * public key as a `.pub` file or `authorized_keys` line has it. Never a private key.
+ */
+const envsSigner = z.strictObject({
+  name: plainText(100).refine((n) => /^[A-Za-z0-9][A-Za-z0-9 ._@+-]*$/.test(n), { error: 'must be a name: letters, digits, spaces, ".", "_", "@", "+", "-"' }),
+  key: z.string().max(16384, { error: 'must be at most 16384 characters' })
+    .refine((k) => !/PRIVATE KEY/.test(k), { error: 'is a private key: give the public key (the one line of its .pub file), never the private key', abort: true })
+    .refine((k) => !CONTROL_CHARACTERS.test(k), { error: 'must be one line: the SSH public key as its .pub file has it', abort: true })
+    .refine(isSshPublicKey, { error: `must be an SSH public key, "<type> <base64> [comment]" as its .pub file has it (type one of ${SSH_KEY_TYPES.join(', ')})` }),
+});
+
 /** Fields of `environments/<name>.yaml`, before the rules between them. */
 const environmentFileFields = z.strictObject({
   /** Environment name; also the file name and the top folder in dist/. */
@@ -212,6 +237,12 @@ const environmentFileFields = z.strictObject({
     }),
     /** Where Argo CD's credentials for this repository are in the secret store (never the values): see docs/repo-credentials.md. */
     credentials: repoCredentials.optional(),
+    /**
+     * The keys trusted to sign the envs repo's commits (SSH public keys): when named, `audit` and
+     * `publish` report a commit of this environment's folder that none of them signed (docs/audit.md).
+     */
+    signers: z.array(envsSigner).min(1, { error: 'must name at least one key (leave signers out to check no signatures)' })
+      .max(50, { error: 'must name at most 50 keys' }).optional(),
   }),
   /** Ingress settings shared by every Ingress of the environment. */
   ingress: z.strictObject({

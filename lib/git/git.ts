@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as os from 'os';
 
 /**
@@ -62,6 +62,25 @@ export function tryGit(cwd: string, args: readonly string[]): string | undefined
   } catch {
     return undefined;
   }
+}
+
+/** What {@link gitOutcome} returns: git's exit status (null when it could not run) and both outputs. */
+export interface GitOutcome {
+  /** Exit status; null when git did not run or was killed. */
+  readonly status: number | null;
+  /** Standard output. */
+  readonly stdout: string;
+  /** Standard error (or why git could not run). */
+  readonly stderr: string;
+}
+
+/** Like {@link git}, but never throws: for commands whose answer is their exit status and their messages (`git verify-commit`). */
+export function gitOutcome(cwd: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): GitOutcome {
+  const r = spawnSync('git', [...args], {
+    cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env, ...SAFE_GIT_ENV },
+  });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr || (r.error ? r.error.message : '') };
 }
 
 /** Longest branch name accepted, in UTF-8 bytes: git checks no length, but a ref is a file, and a file name stops at 255 bytes. */

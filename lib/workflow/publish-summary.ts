@@ -3,6 +3,7 @@ import { parseOutputPath } from '../layout/output-layout';
 import { compareStrings } from '../sort';
 import { ProdChanges, PublishedVersionChange } from './publish-guard';
 import { VersionsBefore } from './published-versions';
+import type { AuditOverride } from './publish-audit';
 
 /** What publish records and reports: per-environment summaries of the staged change, and the envs commit message. */
 
@@ -98,6 +99,11 @@ export interface Allowed extends ProdChanges {
    * @default - none
    */
   readonly rolledBackFrom?: string;
+  /**
+   * The envs head publish built on although it failed the audit (`--override-audit`).
+   * @default - none
+   */
+  readonly auditOverride?: AuditOverride;
 }
 
 /** The envs commit message: a subject, what changed per environment, what was allowed on purpose, and the trailers. */
@@ -112,6 +118,10 @@ export function commitMessage(source: PublishSource, publisher: string, envs: re
   ];
   if (allowed.rollback !== undefined) {
     lines.push(`ROLLBACK${allowed.rolledBackFrom ? ` from ${allowed.rolledBackFrom.slice(0, 12)}` : ''}: ${allowed.rollback}`, '');
+  }
+  if (allowed.auditOverride) {
+    const o = allowed.auditOverride;
+    lines.push(`AUDIT OVERRIDDEN for envs commit ${o.head.slice(0, 12)} (--override-audit): ${o.reason}`, ...o.findings.slice(0, 5).map((f) => `  ${f.slice(0, 300)}`), '');
   }
   if (allowed.downgrades.length) lines.push(`DOWNGRADES in read-only environments (--allow-downgrade): ${allowed.downgrades.join(', ')}`);
   if (allowed.unverified.length) lines.push(`UNCHECKED VERSIONS in read-only environments (--allow-downgrade; the versions before are unknown): ${allowed.unverified.join(', ')}`);
@@ -132,6 +142,7 @@ export function commitMessage(source: PublishSource, publisher: string, envs: re
     `Source-Author: ${source.author}`,
     ...(source.branch ? [`Source-Branch: ${source.branch}`] : []),
     ...(allowed.rollback !== undefined ? [`Rollback: ${allowed.rollback}`, ...(allowed.rolledBackFrom ? [`Rollback-From: ${allowed.rolledBackFrom}`] : [])] : []),
+    ...(allowed.auditOverride ? [`Audit-Override: ${allowed.auditOverride.reason}`, `Audit-Override-Of: ${allowed.auditOverride.head}`] : []),
     `Published-By: ${publisher}`,
     `Published-At: ${new Date().toISOString()}`,
   );

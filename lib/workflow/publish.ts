@@ -11,6 +11,9 @@ import {
 } from './publish-guard';
 import { environmentFolders, SourceInfo, sourceOf } from './publish-source';
 import { versionsAtLastPublish } from './published-versions';
+import { committedOutput } from './audit';
+import { envsTrust, signingArgs } from './envs-signing';
+import { checkEnvsHead, checkOverrideReason, checkOwnSignature } from './publish-audit';
 import { WorkflowError } from './workflow-error';
 
 export type { PublishedEnvironment, PublishSource } from './publish-summary';
@@ -49,6 +52,13 @@ export interface PublishOptions extends ProjectLocation {
    * @default false
    */
   readonly allowProdRemoval?: boolean;
+  /**
+   * Reason for publishing over an envs branch whose head fails the audit (a direct push: see
+   * docs/audit.md): without it such a publish is refused; with it the envs commit records it
+   * (`Audit-Override:`, `Audit-Override-Of:`).
+   * @default - none: a failing head is refused
+   */
+  readonly overrideAudit?: string;
 }
 
 /** What {@link publish} did. */
@@ -109,6 +119,7 @@ function publishOutput(options: PublishOptions): PublishResult {
   checkBranchName(branch);
   if (options.sourceBranch !== undefined) checkBranchName(options.sourceBranch);
   checkRollbackReason(options.rollback);
+  checkOverrideReason(options.overrideAudit);
   const source = sourceOf(project);
   const publishedBranch = checkOnPublishedBranch(source.root, source.commit, options.sourceBranch);
   const { environments: configs, present: environments, readOnly, revisions } = environmentFolders(project);
@@ -188,6 +199,9 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
   checkNotAhead(checkout, branch, switchTo(checkout, branch, hasRemote));
   const last = lastPublishedSource(checkout);
   const direction = checkForward(source.root, source.commit, last, options.rollback);
+  // The head Argo CD deploys must be what the last publish wrote (and signed by a trusted key when the environment files name signers).
+  const trust = envsTrust(plan.configs);
+  const auditOverride = checkEnvsHead(checkout, branch, last, trust, committedOutput(source.root, plan.project), options.overrideAudit);
 
   for (const env of environments) {
     fs.rmSync(path.join(checkout, env), { recursive: true, force: true });
@@ -226,10 +240,12 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
   checkProdChanges(guarded, { downgrade: options.allowDowngrade, removal: options.allowProdRemoval });
   const publisher = git(checkout, ['var', 'GIT_AUTHOR_IDENT']).trim().replace(/ \d+ [+-]\d{4}$/, '');
   const message = commitMessage(source, publisher, summary, {
-    ...guarded, rollback: options.rollback, rolledBackFrom: options.rollback !== undefined ? last?.sourceCommit : undefined,
+    ...guarded, rollback: options.rollback, rolledBackFrom: options.rollback !== undefined ? last?.sourceCommit : undefined, auditOverride,
   });
-  git(checkout, ['commit', '--quiet', '--file=-'], { input: message });
+  // Signed as git is configured to sign (user.signingkey), never with a key of ours.
+  git(checkout, ['commit', ...signingArgs(checkout), '--quiet', '--file=-'], { input: message });
   const commit = git(checkout, ['rev-parse', 'HEAD']).trim();
+  checkOwnSignature(checkout, commit, trust);
   if (hasRemote) {
     try {
       git(checkout, ['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);

@@ -1,0 +1,235 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { git } from '../lib/git/git';
+import { audit, AuditResult, publish, setImage } from '../lib/cli';
+import { synth } from '../lib';
+import { commitAll, makePublishedExample, snapshotOf } from './git-helpers';
+import { cli, tempDir } from './helpers';
+
+/** The example published once into a new envs remote through a clone (made once for this file, copied for each caller). */
+const publishedExample = snapshotOf(makePublishedExample);
+
+/** Published twice: the first publish, then a bump of the gateway in dev. */
+const publishedTwice = snapshotOf((parent) => {
+  const made = publishedExample.into(parent);
+  setImage({ projectDir: made.source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+  synth({ projectDir: made.source });
+  commitAll(made.source, 'bump gateway in dev');
+  publish({ projectDir: made.source, repo: made.clone });
+  return made;
+});
+
+const FILE = 'dev/tenants/acme/deployment-gateway.yaml';
+
+/** A commit in the envs clone, pushed to its remote, as a person with push access would: `edit`, then a commit with `message`. */
+function directPush(clone: string, message: string, edit: () => void, extra: string[] = []): string {
+  edit();
+  git(clone, ['add', '--all']);
+  git(clone, [...extra, 'commit', '--quiet', '--allow-empty', '--file=-'], { input: message });
+  git(clone, ['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
+  return git(clone, ['rev-parse', 'HEAD']).trim();
+}
+
+const editFile = (clone: string) => () => fs.appendFileSync(path.join(clone, FILE), '# changed by hand\n');
+const lastMessage = (clone: string) => git(clone, ['log', '-1', '--format=%B']);
+const kinds = (r: AuditResult) => r.findings.map((f) => [f.commit, f.kind]);
+
+describe('audit', () => {
+  test('a clean history passes: every commit is what its source commit renders, each source rendered once', () => {
+    const { source, remote } = publishedTwice();
+    const r = audit({ projectDir: source, repo: remote });
+    expect(r.findings).toEqual([]);
+    expect(r).toMatchObject({ ok: true, truncated: false, signers: 0, rendered: 2, walked: 'branch main' });
+    expect(r.commits).toHaveLength(2);
+    expect(r.commits.every((c) => c.sourceCommit && c.findings === 0)).toBe(true);
+    expect(audit({ projectDir: source, repo: remote, limit: 1 })).toMatchObject({ ok: true, truncated: true, rendered: 1 });
+  });
+
+  test('a direct push changing one file is found, naming the file and the commit; one without a source record too', () => {
+    const { source, remote, clone } = publishedTwice();
+    // A push that copies the last publish's message (its Source-Commit) but changes a file.
+    const forged = directPush(clone, lastMessage(clone), editFile(clone));
+    const r1 = audit({ projectDir: source, repo: remote });
+    expect(kinds(r1)).toEqual([[forged, 'differs']]);
+    expect(r1.findings[0].files).toEqual([{ path: FILE, change: 'changed' }]);
+    expect(r1.findings[0].message).toContain(forged.slice(0, 12));
+    expect(r1.findings[0].message).toContain(FILE);
+
+    const plain = directPush(clone, 'quick fix\n', () => fs.rmSync(path.join(clone, 'dev/tenants/acme'), { recursive: true }));
+    const r2 = audit({ projectDir: source, repo: remote });
+    expect(kinds(r2)).toEqual([[plain, 'no-source-record'], [forged, 'differs']]);
+    expect(r2.findings[0].message).toMatch(/records no Source-Commit/);
+    // One ref only.
+    expect(kinds(audit({ projectDir: source, repo: remote, ref: forged }))).toEqual([[forged, 'differs']]);
+  });
+
+  test('a source commit the source repository does not have is found', () => {
+    const { source, remote, clone } = publishedExample();
+    const ghost = 'f'.repeat(40);
+    const commit = directPush(clone, lastMessage(clone).replace(/^Source-Commit: .*$/m, `Source-Commit: ${ghost}`), () => undefined);
+    const r = audit({ projectDir: source, repo: remote });
+    expect(kinds(r)).toEqual([[commit, 'source-missing']]);
+    expect(r.findings[0].message).toContain(`source commit ${ghost.slice(0, 12)} is not in the source repository`);
+  });
+
+  test('hostile refs, branches and limits are refused before any git call sees them', () => {
+    const { source, remote } = publishedExample();
+    expect(() => audit({ projectDir: source, repo: remote, ref: '--output=/tmp/x' })).toThrow(/is not a valid ref/);
+    expect(() => audit({ projectDir: source, repo: remote, ref: 'main@{1}' })).toThrow(/is not a valid ref/);
+    expect(() => audit({ projectDir: source, repo: remote, branch: '--upload-pack=x' })).toThrow(/is not a valid branch name/);
+    expect(() => audit({ projectDir: source, repo: remote, limit: 0 })).toThrow(/from 1 to 1000/);
+    expect(() => audit({ projectDir: source, repo: remote, ref: 'nope' })).toThrow(/does not name a commit/);
+  });
+
+  test('the CLI: exit 0 and JSON for a clean history, 1 with the findings, 2 when it cannot run; a URL is cloned', () => {
+    const { source, remote, clone } = publishedExample();
+    const ok = cli('audit', '--repo', `file://${remote}`, '--project', source, '--format', 'json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, findings: [], commits: [{ findings: 0 }] });
+
+    const bad = directPush(clone, 'by hand\n', editFile(clone));
+    const text = cli('audit', '--repo', remote, '--project', source);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toContain(`FAIL ${bad.slice(0, 12)} by hand`);
+    expect(text.stderr).toContain('no-source-record');
+    const json = cli('audit', '--repo', remote, '--project', source, '--format', 'json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).findings).toEqual([expect.objectContaining({ commit: bad, kind: 'no-source-record' })]);
+
+    expect(cli('audit', '--repo', remote, '--project', source, '--limit', 'many').code).toBe(2);
+    expect(cli('audit', '--repo', path.join(remote, 'nowhere'), '--project', source).code).toBe(2);
+  });
+});
+
+describe('publish audits the envs head', () => {
+  test('refuses over a direct push, naming the commit and the finding, and leaves the checkout as it was', () => {
+    const { source, remote, clone } = publishedExample();
+    const bad = directPush(clone, lastMessage(clone), editFile(clone));
+    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+    synth({ projectDir: source });
+    commitAll(source, 'bump gateway in dev');
+    expect(() => publish({ projectDir: source, repo: clone })).toThrow(new RegExp(
+      `publish refused: the head of the envs repo's main, ${bad.slice(0, 12)} .*fails the audit: .*${FILE}.*git revert.*--override-audit "<reason>"`));
+    expect(git(remote, ['rev-parse', 'main']).trim()).toBe(bad);
+    expect(git(clone, ['rev-parse', 'HEAD']).trim()).toBe(bad);
+    expect(git(clone, ['status', '--porcelain'])).toBe('');
+
+    expect(() => publish({ projectDir: source, repo: clone, overrideAudit: 'x' })).toThrow(/--override-audit "x": must say why/);
+    const r = publish({ projectDir: source, repo: clone, overrideAudit: 'the hand edit was an approved incident fix, kept' });
+    expect(r.committed).toBe(true);
+    const message = git(remote, ['log', '-1', '--format=%B', 'main']);
+    expect(message).toContain(`AUDIT OVERRIDDEN for envs commit ${bad.slice(0, 12)} (--override-audit): the hand edit was an approved incident fix, kept`);
+    expect(message).toContain('Audit-Override: the hand edit was an approved incident fix, kept');
+    expect(message).toContain(`Audit-Override-Of: ${bad}`);
+    // The head is a publish again: the next publish needs no flag, and refuses one.
+    expect(() => publish({ projectDir: source, repo: clone, overrideAudit: 'not needed now' })).toThrow(/passes the audit: nothing to override/);
+    expect(audit({ projectDir: source, repo: remote, ref: 'main' }).ok).toBe(true);
+  });
+
+  test('a revert of the direct push puts the head back as published: publish proceeds', () => {
+    const { source, clone } = publishedExample();
+    const bad = directPush(clone, 'by hand\n', editFile(clone));
+    directPush(clone, 'revert the hand edit\n', () => git(clone, ['revert', '--no-commit', bad]));
+    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+    synth({ projectDir: source });
+    commitAll(source, 'bump gateway in dev');
+    expect(publish({ projectDir: source, repo: clone })).toMatchObject({ committed: true });
+  });
+});
+
+const sshKeygen = spawnSync('ssh-keygen', ['-?'], { encoding: 'utf8' });
+const haveSshKeygen = !sshKeygen.error;
+if (!haveSshKeygen) {
+  // eslint-disable-next-line no-console
+  console.warn('audit.test.ts: ssh-keygen is not installed, so the signing tests are skipped (they sign and verify with SSH keys made by ssh-keygen)');
+}
+const signing = haveSshKeygen ? describe : describe.skip;
+
+/** A new ed25519 key pair: the private key's path and the public key line. */
+function sshKey(dir: string, name: string): { file: string; pub: string } {
+  const file = path.join(dir, name);
+  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@stoa.example`, '-f', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+  return { file, pub: fs.readFileSync(`${file}.pub`, 'utf8').trim() };
+}
+
+/** Names `signers` in every environment file of the project (`repo.signers`). */
+function trust(projectDir: string, signers: { name: string; key: string }[]): void {
+  for (const file of fs.readdirSync(path.join(projectDir, 'environments'))) {
+    const full = path.join(projectDir, 'environments', file);
+    const list = signers.map((s) => `    - name: ${s.name}\n      key: ${JSON.stringify(s.key)}\n`).join('');
+    fs.writeFileSync(full, fs.readFileSync(full, 'utf8').replace(/^( {2}revision: .*\n)/m, `$1  signers:\n${list}`));
+  }
+}
+
+signing('signed envs commits', () => {
+  /** The example trusting key A, published once with A through a clone whose git signs with A; B is a key nobody trusts. */
+  const signedExample = snapshotOf((parent) => {
+    const a = sshKey(parent, 'release-key');
+    const b = sshKey(parent, 'other-key');
+    const source = path.join(parent, 'source');
+    fs.cpSync(publishedExample().source, source, { recursive: true });
+    trust(source, [{ name: 'release bot', key: a.pub }]);
+    synth({ projectDir: source });
+    commitAll(source, 'trust the release key');
+    const remote = path.join(parent, 'envs.git');
+    const clone = path.join(parent, 'envs');
+    git(parent, ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
+    git(parent, ['clone', '--quiet', remote, clone]);
+    git(clone, ['config', 'gpg.format', 'ssh']);
+    git(clone, ['config', 'user.signingkey', a.file]);
+    publish({ projectDir: source, repo: clone });
+    return { source, remote, clone, a, b };
+  });
+
+  test('publish signs with the key git is configured with; audit verifies it', () => {
+    const { source, remote } = signedExample();
+    expect(git(remote, ['cat-file', 'commit', 'main'])).toContain('-----BEGIN SSH SIGNATURE-----');
+    const r = audit({ projectDir: source, repo: remote });
+    expect(r.findings).toEqual([]);
+    expect(r).toMatchObject({ ok: true, signers: 1, commits: [{ signer: 'release bot', findings: 0 }] });
+  });
+
+  test('an unsigned commit and one signed by an untrusted key are reported', () => {
+    const { source, remote, clone, b } = signedExample();
+    const unsigned = directPush(clone, lastMessage(clone), () => undefined, ['-c', 'user.signingkey=', '-c', 'commit.gpgsign=false']);
+    const other = directPush(clone, lastMessage(clone), () => undefined, ['-c', `user.signingkey=${b.file}`, '-c', 'commit.gpgsign=true']);
+    const r = audit({ projectDir: source, repo: remote });
+    expect(kinds(r)).toEqual([[other, 'untrusted-signature'], [unsigned, 'unsigned']]);
+    expect(r.findings[0].message).toMatch(/signed by a key no environment file trusts \(SHA256:/);
+    // And publish will not build on the untrusted head.
+    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+    synth({ projectDir: source });
+    commitAll(source, 'bump gateway in dev');
+    expect(() => publish({ projectDir: source, repo: clone })).toThrow(new RegExp(`${other.slice(0, 12)}.*signed by a key no environment file trusts`));
+  });
+
+  test('publish refuses to push a commit its signers would not trust, and leaves the checkout as it was', () => {
+    const { source, remote, clone, b } = signedExample();
+    const head = git(remote, ['rev-parse', 'main']).trim();
+    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+    synth({ projectDir: source });
+    commitAll(source, 'bump gateway in dev');
+    git(clone, ['config', '--unset', 'user.signingkey']);
+    expect(() => publish({ projectDir: source, repo: clone })).toThrow(/is not signed: git has no signing key configured/);
+    git(clone, ['config', 'user.signingkey', b.file]);
+    expect(() => publish({ projectDir: source, repo: clone })).toThrow(/signed by a key no environment file trusts/);
+    expect(git(remote, ['rev-parse', 'main']).trim()).toBe(head);
+    expect(git(clone, ['rev-parse', 'HEAD']).trim()).toBe(head);
+    expect(git(clone, ['status', '--porcelain'])).toBe('');
+  });
+
+  test('repo.signers takes SSH public keys only: a private key or a malformed key is refused', () => {
+    const dir = tempDir();
+    const { file, pub } = sshKey(dir, 'k');
+    const source = path.join(dir, 'source');
+    fs.cpSync(publishedExample().source, source, { recursive: true });
+    trust(source, [{ name: 'leaked', key: fs.readFileSync(file, 'utf8') }]);
+    expect(() => synth({ projectDir: source })).toThrow(/is a private key: give the public key/);
+    fs.rmSync(source, { recursive: true });
+    fs.cpSync(publishedExample().source, source, { recursive: true });
+    trust(source, [{ name: 'bad', key: pub.replace('ssh-ed25519', 'ssh-rsa') }]);
+    expect(() => synth({ projectDir: source })).toThrow(/must be an SSH public key/);
+  });
+});
