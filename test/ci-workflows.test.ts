@@ -233,7 +233,7 @@ describe('the workflows use only what this package has', () => {
   test('every CLI call names a verb and options the commander program defines', () => {
     const program = buildProgram();
     const calls = cliCalls(allScripts());
-    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'diff', 'diff', 'preview', 'preview', 'publish', 'publish']);
+    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'diff', 'diff', 'plan', 'plan', 'plan', 'plan', 'preview', 'preview', 'publish', 'publish']);
     expect(calls.flatMap((c) => checkCliCall(program, c.args).map((p) => `${c.where}: ${p}`))).toEqual([]);
   });
 
@@ -337,7 +337,7 @@ describe('the workflows follow the security rules', () => {
     const comment = step(wf, 'Post or update the PR comment');
     expect(comment.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
     expect(comment['continue-on-error']).toBe(true);
-    for (const s of ['diff', 'Post or update the PR comment', 'Upload the report', 'Test', 'dist/ is what the sources produce, and valid']) {
+    for (const s of ['plan', 'diff', 'Post or update the PR comment', 'Upload the report', 'Test', 'dist/ is what the sources produce, and valid']) {
       expect(step(wf, s).if).toMatch(/^\$\{\{ !cancelled\(\) && /);
     }
     expect(step(wf, 'Upload the report').with).toMatchObject({ name: 'stoa-diff', path: '${{ runner.temp }}/stoa-diff/' });
@@ -395,6 +395,8 @@ function fakeNpm(): { bin: string; log: string } {
     'const args = process.argv.slice(2);',
     'require("fs").appendFileSync(process.env.NPM_LOG, JSON.stringify(args) + "\\n");',
     'if (args.includes("diff")) process.stdout.write(`report as ${args[args.indexOf("--format") + 1]}\\n`);',
+    // plan exits 1 when data loss is not acknowledged: BLOCKED=1 makes it so.
+    'if (args.includes("plan")) { process.stdout.write(`plan as ${args[args.indexOf("--format") + 1]}\\n`); if (process.env.BLOCKED) process.exitCode = 1; }',
     '',
   ].join('\n'), { mode: 0o755 });
   return { bin, log };
@@ -431,6 +433,24 @@ describe('the workflow scripts do what they say', () => {
     expect(fs.readFileSync(path.join(temp, 'stoa-diff/report.md'), 'utf8')).toBe('report as markdown\n');
     expect(fs.readFileSync(path.join(temp, 'stoa-diff/diff.json'), 'utf8')).toBe('report as json\n');
     expect(fs.readFileSync(summary, 'utf8')).toBe('report as markdown\n');
+  });
+
+  test('the plan goes first in the report; blocked data loss fails the plan step, and the report is still written', () => {
+    const plan = step(workflow('pull-request.yml'), 'plan');
+    const diff = step(workflow('pull-request.yml'), 'diff');
+    for (const blocked of ['', '1']) {
+      const temp = tempDir('stoa-ci-temp-');
+      const env = { BASE_REF: 'main', RUNNER_TEMP: temp, GITHUB_STEP_SUMMARY: path.join(temp, 'summary.md'), BLOCKED: blocked };
+      const p = runStep(plan.run, env, tempDir('stoa-ci-run-'));
+      expect(p.status).toBe(blocked ? 1 : 0);
+      expect(p.npm).toEqual([
+        ['run', '-s', 'cli', '--', 'plan', '--base', 'origin/main', '--format', 'json'],
+        ['run', '-s', 'cli', '--', 'plan', '--base', 'origin/main', '--format', 'markdown'],
+      ]);
+      expect(runStep(diff.run, env, tempDir('stoa-ci-run-')).status).toBe(0);
+      expect(fs.readFileSync(path.join(temp, 'stoa-diff/report.md'), 'utf8')).toBe('plan as markdown\nreport as markdown\n');
+      expect(fs.readFileSync(path.join(temp, 'stoa-diff/plan.json'), 'utf8')).toBe('plan as json\n');
+    }
   });
 
   test('a hostile base branch name stays one argument', () => {
