@@ -98,6 +98,10 @@ describe('audit', () => {
     expect(JSON.parse(json.stdout).findings).toEqual([expect.objectContaining({ commit: bad, kind: 'no-source-record' })]);
 
     expect(cli('audit', '--repo', remote, '--project', source, '--limit', 'many').code).toBe(2);
+    const masked = cli('audit', '--repo', 'https://release:s3cret-token@127.0.0.1:1/envs.git', '--project', source);
+    expect(masked.code).toBe(2);
+    expect(masked.stderr).toContain('https://***@127.0.0.1:1/envs.git');
+    expect(masked.stderr).not.toContain('s3cret');
     expect(cli('audit', '--repo', path.join(remote, 'nowhere'), '--project', source).code).toBe(2);
   });
 });
@@ -203,6 +207,20 @@ signing('signed envs commits', () => {
     synth({ projectDir: source });
     commitAll(source, 'bump gateway in dev');
     expect(() => publish({ projectDir: source, repo: clone })).toThrow(new RegExp(`${other.slice(0, 12)}.*signed by a key no environment file trusts`));
+  });
+
+  test('a commit must be signed by a key of every environment whose folder it changes', () => {
+    const { source, remote, clone, b } = signedExample();
+    // dev also trusts key B (read from the working tree: audit takes the trusted keys from the project as it is).
+    const dev = path.join(source, 'environments/dev.yaml');
+    fs.writeFileSync(dev, fs.readFileSync(dev, 'utf8').replace(/^( {2}signers:\n)/m, `$1    - name: dev team\n      key: ${JSON.stringify(fs.readFileSync(`${b.file}.pub`, 'utf8').trim())}\n`));
+    const signB = ['-c', `user.signingkey=${b.file}`, '-c', 'commit.gpgsign=true'];
+    const devOnly = directPush(clone, lastMessage(clone), editFile(clone), signB);
+    const prodToo = directPush(clone, lastMessage(clone), () => fs.appendFileSync(path.join(clone, 'prod/tenants/acme/deployment-gateway.yaml'), '# by hand\n'), signB);
+    const r = audit({ projectDir: source, repo: remote });
+    expect(kinds(r)).toEqual([[prodToo, 'differs'], [prodToo, 'untrusted-signature'], [devOnly, 'differs']]);
+    expect(r.findings[1].message).toMatch(/signed by dev team \(SHA256:\S+\), whom prod does not trust \(repo\.signers of environments\/prod\.yaml\)/);
+    expect(r.commits.find((c) => c.commit === devOnly)?.signer).toBe('dev team');
   });
 
   test('publish refuses to push a commit its signers would not trust, and leaves the checkout as it was', () => {
