@@ -255,12 +255,14 @@ describe('the workflows use only what this package has', () => {
       ROLLBACK_REASON: '${{ inputs.rollback_reason }}',
       ALLOW_DOWNGRADE: '${{ inputs.allow_downgrade }}',
       ALLOW_PROD_REMOVAL: '${{ inputs.allow_prod_removal }}',
+      OVERRIDE_AUDIT: '${{ inputs.override_audit }}',
     });
     const passed = [...String(publish.run).matchAll(/extra\+=\((--[a-z-]+)( "\$\w+")?\)/g)].map((m) => ({ flag: m[1], takesValue: m[2] !== undefined }));
     expect(passed).toEqual([
       { flag: '--rollback', takesValue: true },
       { flag: '--allow-downgrade', takesValue: false },
       { flag: '--allow-prod-removal', takesValue: false },
+      { flag: '--override-audit', takesValue: true },
     ]);
     // These publish options were added alongside this workflow: where the program defines one,
     // it must take a value exactly when the workflow passes one.
@@ -464,7 +466,7 @@ describe('the workflow scripts do what they say', () => {
   });
 
   // A push run: the inputs of a manual run are empty.
-  const publishEnv = { ENVS_REPO: 'github.com/acme/stoa-envs.git', ENVS_REPO_TOKEN: 'tok-3f9a1c', ROLLBACK_REASON: '', ALLOW_DOWNGRADE: '', ALLOW_PROD_REMOVAL: '' };
+  const publishEnv = { ENVS_REPO: 'github.com/acme/stoa-envs.git', ENVS_REPO_TOKEN: 'tok-3f9a1c', ROLLBACK_REASON: '', ALLOW_DOWNGRADE: '', ALLOW_PROD_REMOVAL: '', OVERRIDE_AUDIT: '' };
 
   test('publish pushes to the envs repo with the token in the URL, forward only, printing no token', () => {
     const publish = step(workflow('publish.yml'), 'Publish');
@@ -481,6 +483,7 @@ describe('the workflow scripts do what they say', () => {
       [{ ROLLBACK_REASON: hostile }, ['--rollback', hostile]],
       [{ ALLOW_DOWNGRADE: 'true' }, ['--allow-downgrade']],
       [{ ALLOW_DOWNGRADE: 'false', ALLOW_PROD_REMOVAL: 'false' }, []],
+      [{ OVERRIDE_AUDIT: hostile }, ['--override-audit', hostile]],
       [{ ROLLBACK_REASON: 'bad gateway 1.9.1', ALLOW_DOWNGRADE: 'true', ALLOW_PROD_REMOVAL: 'true' }, ['--rollback', 'bad gateway 1.9.1', '--allow-downgrade', '--allow-prod-removal']],
     ];
     for (const [inputs, flags] of cases) {
