@@ -55,10 +55,10 @@ describe('WebWorkload', () => {
     ]);
   });
 
-  test('manual sync leaves out automated', () => {
+  test('manual sync leaves out automated, and retry: a person\'s sync is not run again by itself (PreSync hooks would run again)', () => {
     const app = objects(workload(Scaling.fixed(1)).app).find((o) => o.kind === 'Application');
     expect(app.spec.syncPolicy.automated).toBeUndefined();
-    expect(app.spec.syncPolicy.retry.limit).toBe(5);
+    expect(app.spec.syncPolicy.retry).toBeUndefined();
   });
 });
 

@@ -125,7 +125,9 @@ export class ArgoApplication extends Construct {
         ignoreDifferences: Lazy.any({ produce: ignoreDifferences }),
         syncPolicy: {
           automated: props.sync.isAutomated ? { prune: true, selfHeal: true } : undefined,
-          retry: { limit: SYNC_RETRY.limit, backoff: { ...SYNC_RETRY.backoff } },
+          // A sync a person starts (read-only environments) is not retried by itself: a retry re-runs the
+          // whole sync, PreSync hooks (AWX provisioning) included, and hides a failed smoke test for minutes.
+          retry: props.sync.isAutomated ? { limit: SYNC_RETRY.limit, backoff: { ...SYNC_RETRY.backoff } } : undefined,
           syncOptions: Lazy.any({
             produce: () => [
               ...(createNamespace ? ['CreateNamespace=true'] : []),

@@ -116,7 +116,13 @@ export class ArgoCdSettings extends ManifestChart {
     const partOf = { 'app.kubernetes.io/part-of': 'argocd' };
     new k8s.KubeConfigMap(this, 'argocd-cm', {
       metadata: { name: 'argocd-cm', namespace, labels: partOf },
-      data: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA },
+      data: {
+        'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,
+        // Syncing to a revision other than the Application's, and rolling back, need the override and
+        // rollback actions, which no role grants: what reaches a cluster is what git's branch holds.
+        'application.sync.requireOverridePrivilegeForRevisionSync': 'true',
+        'server.rbac.rollback.enforce.enable': 'true',
+      },
     });
     // Argo CD defines none of these triggers by itself (two of them only come with its optional catalog).
     // The environment is the first folder of the output path: keys of its own are named for it.
