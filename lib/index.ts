@@ -91,8 +91,10 @@ export { MAX_INPUT_ALIASES, MAX_INPUT_DEPTH, MAX_INPUT_NODES, MAX_INPUT_TOKENS, 
 // --- Synth and validation: the construct tree or the project's files to checked YAML ---
 export { renderApp, synthApp } from './app/synth-app';
 export type { SynthAppOptions, SynthAppResult } from './app/synth-app';
-export { checkOutput, renderProject, synth } from './project/synth-project';
-export type { OutputCheck, RenderOptions, RenderResult, SynthOptions, SynthResult } from './project/synth-project';
+export { checkOutput, renderPreview, renderProject, synth } from './project/synth-project';
+export { PreviewError, previewHost, previewInput } from './project/preview-input';
+export { PREVIEW_BRANCH_PREFIX, PREVIEW_NAMESPACE_PREFIX, previewBranch, previewName, previewNamespacePrefix, pullRequestNumber } from './layout/preview-names';
+export type { OutputCheck, PreviewRenderOptions, RenderOptions, RenderResult, SynthOptions, SynthResult } from './project/synth-project';
 export { mergeShards, SHARD_MANIFEST, synthShard } from './project/shards';
 export type { MergeOptions, ShardOptions, ShardResult } from './project/shards';
 export { parseShard, planUnits } from './project/render-units';

@@ -7,7 +7,7 @@ import { synth } from '../lib';
 import { git } from '../lib/git/git';
 import { encodeMetadata, HYDRATOR_NOTES_REF, publishHydrated } from '../lib/workflow/publish-hydrated';
 import { commitAll } from './git-helpers';
-import { editYaml, exampleProject, tempDir } from './helpers';
+import { cli, editYaml, exampleProject, tempDir } from './helpers';
 
 /*
  * The source hydrator's layout, checked against the format GitOps Promoter reads it into: the
@@ -99,4 +99,13 @@ test('an environment whose Applications do not sync its environment branch is re
   git(source, ['checkout', '--quiet', '-b', 'feature']);
   commitAll(source, 'a commit of a pull request');
   expect(() => publishHydrated({ projectDir: source, repo: envs })).toThrow(/is not on main, the branch publish takes its commits from/);
+});
+
+test('the CLI: publish --layout hydrator says which branch each environment went to', () => {
+  const { source, envs } = hydratedProject();
+  const r = cli('publish', '--layout', 'hydrator', '--repo', envs, '--project', source);
+  expect(r).toMatchObject({ code: 0, stderr: '' });
+  expect(r.stdout).toMatch(/^published [0-9a-f]{12} to .*envs\.git in the hydrator layout:\n  dev: environment\/dev-next at [0-9a-f]{12}; GitOps Promoter moves it to environment\/dev\n/);
+  expect(cli('publish', '--layout', 'hydrator', '--repo', envs, '--project', source).stdout).toContain('  prod: environment/prod-next unchanged (its note names this source commit); GitOps Promoter moves it to environment/prod');
+  expect(cli('publish', '--layout', 'kustomize', '--repo', envs, '--project', source)).toMatchObject({ code: 1 });
 });

@@ -12,7 +12,8 @@ export { buildProgram, packageVersion } from './program';
 export { checkCommand, mergeShardsCommand, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
 export type { Output, ProjectOptions, RenderFlags, SynthCommandOptions, ValidateCommandOptions } from './commands';
 export {
-  auditCommand, checkPromotionsCommand, diffCommand, planCommand, promoteCommand, publishCommand, setImageCommand, tenantAddCommand, tenantListCommand, tenantRemoveCommand,
+  auditCommand, checkPromotionsCommand, diffCommand, planCommand, previewCloseCommand, previewPublishCommand, promoteCommand, publishCommand, setImageCommand,
+  tenantAddCommand, tenantListCommand, tenantRemoveCommand,
 } from './workflow-commands';
 
 // --- diff: what dist/ changes between two git refs, per environment and Application
@@ -57,6 +58,12 @@ export type { PublishOptions, PublishResult } from '../workflow/publish';
 export type { PublishDirection, PublishedVersionChange } from '../workflow/publish-guard';
 export type { PublishedEnvironment, PublishSource } from '../workflow/publish-summary';
 export type { AuditOverride } from '../workflow/publish-audit';
+export { DEFAULT_ENVIRONMENT_BRANCH_PREFIX, encodeMetadata, HYDRATOR_METADATA_FILE, HYDRATOR_NOTES_REF, publishHydrated } from '../workflow/publish-hydrated';
+export type { HydratedEnvironment, HydratorMetadata, PublishHydratedOptions, PublishHydratedResult } from '../workflow/publish-hydrated';
+
+// --- preview: a pull request's short-lived environment pr-<number>, pushed to its envs repo branch
+export { closePreview, previewFiles, publishPreview } from '../workflow/preview-publish';
+export type { PreviewOptions, PublishPreviewResult } from '../workflow/preview-publish';
 
 // --- audit: what the envs repo holds against what its source commits render
 export { audit, DEFAULT_AUDIT_LIMIT, formatAudit, MAX_AUDIT_LIMIT } from '../workflow/audit';

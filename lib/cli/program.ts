@@ -110,6 +110,8 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--allow-downgrade', 'allow lower component versions in a read-only environment (prod)')
     .option('--allow-prod-removal', 'allow tenants to disappear from a read-only environment (prod)')
     .option('--override-audit <reason>', 'publish over an envs head that fails the audit (a direct push); the reason is recorded')
+    .addOption(new Option('--layout <layout>', 'branch: every environment into --branch; hydrator: each environment to <prefix><env>-next with hydrator.metadata, for GitOps Promoter (docs/hydrator.md)').choices(['branch', 'hydrator']).default('branch'))
+    .option('--branch-prefix <prefix>', 'with --layout hydrator: prefix of the environment branches', 'environment/')
     .addOption(projectOption())
     .action((opts) => setExitCode(workflow().publishCommand(opts, io)));
 

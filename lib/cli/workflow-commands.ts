@@ -10,6 +10,7 @@ import { promote } from '../workflow/promote';
 import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
 import { audit, formatAudit } from '../workflow/audit';
 import { publish } from '../workflow/publish';
+import { publishHydrated } from '../workflow/publish-hydrated';
 import { closePreview, publishPreview } from '../workflow/preview-publish';
 import { setImage } from '../workflow/set-image';
 import { addTenant } from '../workflow/tenant-add';
@@ -138,10 +139,19 @@ export function tenantListCommand(options: { project?: string; format?: 'table' 
 
 /** `publish --repo <path-or-url> [--branch main] [--source-branch b] [--rollback reason] [--allow-downgrade] [--allow-prod-removal] [--override-audit reason]`. */
 export function publishCommand(
-  options: { project?: string; repo: string; branch?: string; sourceBranch?: string; rollback?: string; allowDowngrade?: boolean; allowProdRemoval?: boolean; overrideAudit?: string },
+  options: {
+    project?: string; repo: string; branch?: string; sourceBranch?: string; rollback?: string; allowDowngrade?: boolean; allowProdRemoval?: boolean; overrideAudit?: string;
+    layout?: 'branch' | 'hydrator'; branchPrefix?: string;
+  },
   io: Output = PROCESS_OUTPUT,
 ): number {
   return guarded(io, 'publish refused.', () => {
+    if (options.layout === 'hydrator') {
+      const h = publishHydrated({ ...projectOfFlags(options), repo: options.repo, sourceBranch: options.sourceBranch, branchPrefix: options.branchPrefix });
+      io.out([`published ${h.drySha.slice(0, 12)} to ${redactUrl(options.repo)} in the hydrator layout:`,
+        ...h.environments.map((e) => `  ${e.environment}: ${e.branch} ${e.committed ? `at ${e.commit.slice(0, 12)}` : 'unchanged (its note names this source commit)'}; GitOps Promoter moves it to ${e.activeBranch}`)].join('\n'));
+      return 0;
+    }
     const r = publish({
       ...projectOfFlags(options), repo: options.repo, branch: options.branch, sourceBranch: options.sourceBranch,
       rollback: options.rollback, allowDowngrade: options.allowDowngrade, allowProdRemoval: options.allowProdRemoval,
