@@ -46,12 +46,12 @@ describe('Argo CD Applications', () => {
     ]);
   });
 
-  test('every Application has the resources finalizer, retry with backoff and PruneLast; CreateNamespace where it has no Namespace', () => {
+  test('every Application has the resources finalizer, retry with backoff when it syncs by itself (never a person\'s prod sync) and PruneLast; CreateNamespace where it has no Namespace', () => {
     for (const env of result.environments) {
       for (const app of appsOf(env)) {
         expect(app.metadata.namespace).toBe('argocd');
         expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
-        expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } });
+        expect(app.spec.syncPolicy.retry).toEqual(env === 'prod' ? undefined : { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } });
         expect(app.spec.syncPolicy.syncOptions).toContain('PruneLast=true');
         // Tenant and hooks Applications render their Namespace (with Pod Security labels); the others let Argo CD create it,
         // except the admission policies (cluster-scoped only).

@@ -33,17 +33,35 @@ export const DEFAULT_ENVIRONMENT_BRANCH_PREFIX = 'environment/';
 
 /** The metadata of a hydrated branch (Argo CD's `HydratorCommitMetadata`), field order and omitempty as Go encodes it. */
 export interface HydratorMetadata {
-  /** The dry (source) repository. */
+  /**
+   * The dry (source) repository.
+   * @default - left out (Go's omitempty)
+   */
   readonly repoURL?: string;
-  /** The dry commit the branch was rendered from. */
+  /**
+   * The dry commit the branch was rendered from.
+   * @default - left out (Go's omitempty)
+   */
   readonly drySha?: string;
-  /** Author of the dry commit, `Name <email>`. */
+  /**
+   * Author of the dry commit, `Name <email>`.
+   * @default - left out (Go's omitempty)
+   */
   readonly author?: string;
-  /** Its author date, RFC 3339. */
+  /**
+   * Its author date, RFC 3339.
+   * @default - left out (Go's omitempty)
+   */
   readonly date?: string;
-  /** Its subject line. */
+  /**
+   * Its subject line.
+   * @default - left out (Go's omitempty)
+   */
   readonly subject?: string;
-  /** Its body, without the subject. */
+  /**
+   * Its body, without the subject.
+   * @default - left out (Go's omitempty)
+   */
   readonly body?: string;
 }
 
