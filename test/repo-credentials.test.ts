@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { InputError, loadProjectInput, renderProject, validateFolder, validateObjects, validationOptionsOf, Violation } from '../lib';
-import { ARGOCD_CREDENTIAL_FIELDS, writesLiteral } from '../lib/config/repo-credentials';
+import { ARGOCD_CREDENTIAL_FIELDS, normalizeRepoUrl, writesLiteral } from '../lib/config/repo-credentials';
 import { editYaml, exampleProject, renderedExample, RenderedObject, tempDir } from './helpers';
 
 // Argo CD's credentials for the envs repo: a reference in the environment file, an ExternalSecret in
@@ -257,6 +257,32 @@ describe('the rules, on a hand-made folder', () => {
     expect(rulesOf(validateFolder(dir).violations, 'argocd-credentials-by-reference')).toEqual([
       expect.stringContaining('makes Argo CD repo-creds Secret "envs-repo" with a literal password in spec.target.template.templateFrom[0].literal'),
     ]);
+  });
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['a block scalar', { literal: 'url: https://git.example.com\npassword: |\n  hunter2\n' }, /with a literal password in spec\.target\.template\.templateFrom\[0\]\.literal/],
+    ['a flow map', { literal: '{"password": "hunter2", "username": "{{ .username }}"}' }, /with a literal password in spec\.target\.template\.templateFrom\[0\]\.literal/],
+    ['a token in the URL', { literal: 'url: https://x:ghp_0123456789abcdef@git.example.com/r.git\n' }, /with a literal password \(the user part of url\) in spec\.target\.template\.templateFrom\[0\]\.literal/],
+    ['a template from a ConfigMap', { configMap: { name: 'tpl', items: [{ key: 'password' }] } }, /from a template in a ConfigMap \(spec\.target\.template\.templateFrom\[0\]\): validation cannot see what it writes/],
+    ['text that is not a YAML map', { literal: '- password\n- hunter2\n' }, /which is not a YAML map of fields: validation cannot say what it writes/],
+  ])('templateFrom with %s is refused (read as the YAML it renders)', (_name, from, message) => {
+    const es = externalSecret({}) as any;
+    es.spec.target.template.templateFrom = [from];
+    const found = rulesOf(validateFolder(folderWith({ 'dev/bootstrap/externalsecret-envs-repo.yaml': es })).violations, 'argocd-credentials-by-reference');
+    expect(found).toEqual([expect.stringMatching(message)]);
+  });
+
+  test('a URL with credentials in template.data is refused; an SSH login name is not a credential', () => {
+    const withToken = folderWith({ 'dev/bootstrap/externalsecret-envs-repo.yaml': externalSecret({ url: 'https://ghp_0123456789abcdef@git.example.com/r.git', password: '{{ .password }}' }) });
+    expect(rulesOf(validateFolder(withToken).violations, 'argocd-credentials-by-reference')).toEqual([expect.stringContaining('with a literal password in spec.target.template.data (the user part of url)')]);
+    const ssh = folderWith({ 'dev/bootstrap/externalsecret-envs-repo.yaml': externalSecret({ url: 'ssh://git@git.example.com/r.git', sshPrivateKey: '{{ .key }}' }) });
+    expect(rulesOf(validateFolder(ssh).violations, 'argocd-credentials-by-reference')).toEqual([]);
+  });
+
+  test('repository URLs compare as Argo CD normalizes them: both SSH forms are one repository', () => {
+    expect(normalizeRepoUrl('git@Git.Example.com:org/r.git')).toBe(normalizeRepoUrl('ssh://git@git.example.com/org/r'));
+    expect(normalizeRepoUrl('https://git.example.com/org/r.git')).toBe('https://git.example.com/org/r');
+    expect(normalizeRepoUrl('https://git.example.com/org/r/')).not.toBe(normalizeRepoUrl('https://git.example.com/org/r'));
   });
 
   test('what a template reference is', () => {

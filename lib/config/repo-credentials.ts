@@ -87,11 +87,26 @@ export function repoSecretTypeOf(c: Pick<EnvsRepoCredentials, 'urlPrefix'>): 're
 }
 
 /**
- * A repository URL as Argo CD compares them (`git.NormalizeGitURL`): lower case, without a trailing
- * `/` or `.git`. Two Secrets whose URLs normalize alike are for the same repository.
+ * A repository URL as Argo CD compares them (`git.NormalizeGitURL`, util/git/git.go): trimmed, lower
+ * case; an SSH URL (`user@host:path` or `ssh://user@host/path`) in one form, `user@host/path`;
+ * without a final `.git`. Two Secrets whose URLs normalize alike are for the same repository.
  */
 export function normalizeRepoUrl(url: string): string {
-  return url.trim().toLowerCase().replace(/\/+$/, '').replace(/\.git$/, '');
+  let repo = url.trim().toLowerCase();
+  // Argo CD's sshURLRegex: `^(ssh://)?([^/:]*?)@[^@]+$`.
+  if (/^(ssh:\/\/)?([^/:]*?)@[^@]+$/.test(repo)) {
+    if (!repo.startsWith('ssh://')) repo = `ssh://${repo.replace(':', '/')}`;
+  }
+  repo = repo.replace(/\.git$/, '');
+  return repo.replace(/^ssh:\/\//, '');
+}
+
+/** Whether `url` carries credentials in its user part (`https://user:token@host/...`, `https://token@host/...`); an SSH login name is not one. */
+export function urlHasCredentials(url: unknown): boolean {
+  if (typeof url !== 'string') return false;
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#@]*)@/i.exec(url.trim());
+  if (!m) return false;
+  return !(/^(git\+)?ssh$/i.test(m[1]) && !m[2].includes(':'));
 }
 
 /** What identifies where credentials come from: two environments with the same identity write Secrets of the same values. */

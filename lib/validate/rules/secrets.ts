@@ -1,6 +1,7 @@
 import {
-  ARGOCD_CREDENTIAL_FIELDS, ARGOCD_CREDENTIAL_SECRET_TYPES, ARGOCD_SECRET_TYPE_LABEL, normalizeRepoUrl, writesLiteral,
+  ARGOCD_CREDENTIAL_FIELDS, ARGOCD_CREDENTIAL_SECRET_TYPES, ARGOCD_SECRET_TYPE_LABEL, normalizeRepoUrl, urlHasCredentials, writesLiteral,
 } from '../../config/repo-credentials';
+import { parse as parseYaml } from 'yaml';
 import { compareStrings } from '../../sort';
 import { indexOf } from '../model/context-index';
 import { describeObject } from '../model/findings';
@@ -32,13 +33,26 @@ function argocdTemplateOf(o: ObjectInFile): { type: string; template: any } | un
   return type ? { type, template } : undefined;
 }
 
-/** `key: value` lines of a `templateFrom[].literal` that set a credential field. */
-function literalTemplateFields(literal: unknown): Array<{ key: string; value: string }> {
+/**
+ * The credential fields (and `url`) a `templateFrom[].literal` writes, read as the YAML it renders to
+ * (its `{{ ... }}` actions kept as they are, whatever YAML would make of the braces): block scalars,
+ * flow maps and quoting all count. Undefined when it is not a YAML map: validation cannot say what it writes.
+ */
+function literalTemplateFields(literal: unknown): Array<{ key: string; value: unknown }> | undefined {
   if (typeof literal !== 'string') return [];
-  const fields = ARGOCD_CREDENTIAL_FIELDS.join('|');
-  return [...literal.matchAll(new RegExp(`^\\s*["']?(${fields})["']?\\s*:\\s*(.*)$`, 'gm'))]
-    .map((m) => ({ key: m[1], value: m[2].trim().replace(/^(["'])(.*)\1$/, '$2') }))
-    .filter((f) => f.value !== '' && f.value !== '|' && f.value !== '>');
+  const actions: string[] = [];
+  const masked = literal.replace(/\{\{[\s\S]*?\}\}/g, (a) => `__stoa_template_action_${actions.push(a) - 1}__`);
+  let doc: unknown;
+  try {
+    doc = parseYaml(masked);
+  } catch {
+    return undefined;
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+  const unmask = (v: unknown) => (typeof v === 'string' ? v.replace(/__stoa_template_action_(\d+)__/g, (_, i: string) => actions[Number(i)]) : v);
+  return Object.entries(doc as Record<string, unknown>)
+    .filter(([k]) => ARGOCD_CREDENTIAL_FIELDS.includes(k) || k === 'url')
+    .map(([key, value]) => ({ key, value: unmask(value) }));
 }
 
 /**
@@ -75,11 +89,22 @@ export const argocdCredentialsByReference: PolicyRule = {
       const data = argo.template.data && typeof argo.template.data === 'object' ? argo.template.data as Record<string, unknown> : {};
       for (const key of Object.keys(data).sort(compareStrings)) {
         if (ARGOCD_CREDENTIAL_FIELDS.includes(key) && writesLiteral(data[key])) out.push(literal('spec.target.template.data', key));
+        if (key === 'url' && urlHasCredentials(data[key])) out.push(literal('spec.target.template.data (the user part of url)', 'password'));
       }
       const from = Array.isArray(argo.template.templateFrom) ? argo.template.templateFrom : [];
       from.forEach((t: any, i: number) => {
-        for (const f of literalTemplateFields(t?.literal)) {
-          if (writesLiteral(f.value)) out.push(literal(`spec.target.template.templateFrom[${i}].literal`, f.key));
+        const where = `spec.target.template.templateFrom[${i}]`;
+        if (t?.configMap !== undefined || t?.secret !== undefined) {
+          out.push({ file: o.path, message: `${describeObject(o)} makes Argo CD ${argo.type} Secret "${target}" from a template in a ${t.configMap !== undefined ? 'ConfigMap' : 'Secret'} (${where}): validation cannot see what it writes; write the template in spec.target.template.data` });
+          return;
+        }
+        const fields = literalTemplateFields(t?.literal);
+        if (fields === undefined) {
+          out.push({ file: o.path, message: `${describeObject(o)} makes Argo CD ${argo.type} Secret "${target}" from ${where}.literal, which is not a YAML map of fields: validation cannot say what it writes; write the template in spec.target.template.data` });
+          return;
+        }
+        for (const f of fields) {
+          if (f.key === 'url' ? urlHasCredentials(f.value) : writesLiteral(f.value)) out.push(literal(`${where}.literal`, f.key === 'url' ? 'password (the user part of url)' : f.key));
         }
       });
     }
@@ -97,7 +122,7 @@ function sourceOf(o: ObjectInFile): string {
 /**
  * `repo-credentials-unique`: no two ExternalSecrets or Secrets make Argo CD credentials of one type for one
  * repository URL (as Argo CD normalizes it) in one namespace from different sources. One Argo CD may serve
- * every environment: of two Secrets for a URL it uses whichever it lists first, so both must hold the same.
+ * every environment: of two Secrets for a URL it uses one of them (the last it finds), so both must hold the same.
  */
 export const repoCredentialsUnique: PolicyRule = {
   id: 'repo-credentials-unique',
