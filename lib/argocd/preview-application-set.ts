@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { escapeRegExp } from '../config/names';
 import { PREVIEW_BRANCH_PREFIX, PREVIEW_NAMESPACE_PREFIX } from '../layout/preview-names';
 import { MANIFEST_GENERATE_PATHS_ANNOTATION, OWN_FOLDER, RESOURCES_FINALIZER, SYNC_RETRY, SYNC_WAVE_ANNOTATION } from './sync-policy';
 
@@ -107,7 +108,7 @@ export class PreviewApplicationSet extends Construct {
         generators: [{ pullRequest: {
           ...providerOf(props),
           // Anchored: the filter is a regular expression.
-          filters: [{ targetBranchMatch: `^${(props.targetBranch ?? 'main').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` }],
+          filters: [{ targetBranchMatch: `^${escapeRegExp(props.targetBranch ?? 'main')}$` }],
           requeueAfterSeconds: props.pollSeconds,
         } }],
         template: {

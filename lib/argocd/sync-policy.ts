@@ -36,6 +36,13 @@ export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
  */
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 
+/** The sync options an object's {@link SYNC_OPTIONS_ANNOTATION} sets (`Prune=false`, ...); none when it has no such annotation, or one that is not text. */
+export function syncOptionsOf(object: { readonly metadata?: object }): Set<string> {
+  const annotations = (object.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+  const value = annotations?.[SYNC_OPTIONS_ANNOTATION];
+  return new Set(typeof value === 'string' ? value.split(',').map((o) => o.trim()) : []);
+}
+
 /** {@link SYNC_OPTIONS_ANNOTATION} of what only a person may delete: neither a sync nor deleting its Application removes it. */
 export const RETAINED = 'Prune=false,Delete=false';
 

@@ -19,3 +19,11 @@ export const LEAVING_LABEL = 'stoa.io/leaving';
  * exhausting memory or time.
  */
 export const MAX_INPUT_FILE_BYTES = 1024 * 1024;
+
+/**
+ * `value` as a regular expression that matches it literally (JavaScript, Go's RE2 and CEL's
+ * `matches` alike): for names and domains put into generated patterns.
+ */
+export function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,3 +1,5 @@
+import { escapeRegExp } from '../config/names';
+
 /*
  * The platform rules the API server enforces too, as CEL for ValidatingAdmissionPolicies
  * (admissionregistration.k8s.io/v1, Kubernetes 1.30+). Each workload rule says in CEL what the
@@ -206,8 +208,6 @@ export function namespaceGuardValidation(): AdmissionValidation {
 /** A CEL string literal of `value`. */
 const celString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** `value` as a regular expression matching it literally. */
-const literally = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * A pull request preview's objects (namespaces `pr-*`: the policies' match conditions) are rendered
@@ -245,7 +245,7 @@ const PREVIEW_NOT_KEPT: AdmissionValidation = {
  * nothing kept after the preview ({@link PREVIEW_NOT_KEPT}).
  */
 export function previewObjectValidations(domain: string): AdmissionValidation[] {
-  const host = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\.pr-[0-9]+\\.${literally(domain)}$`;
+  const host = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\.pr-[0-9]+\\.${escapeRegExp(domain)}$`;
   const kind = (k: string) => `request.resource.resource == '${k}'`;
   return [
     {

@@ -1,5 +1,8 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { git, readFilesAt } from '../git/git';
+import { Project } from '../project/project';
+import { WorkflowError } from './workflow-error';
 
 /** Working-tree files larger than this (10 MB) are summarized in a diff, not read. */
 export const MAX_DIFF_FILE_BYTES = 10 * 1024 * 1024;
@@ -77,4 +80,28 @@ function kindOf(stat: fs.Stats): string {
   if (stat.isSocket()) return 'a socket';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
   return 'a special file';
+}
+
+/** Where a project's output is committed: the top of its git work tree, the project's folder in it, and the output folder's path from the top. */
+export interface CommittedOutput {
+  /** The top of the work tree (where git runs). */
+  readonly top: string;
+  /** The project folder's path from the top, with a trailing `/` (`''` at the top). */
+  readonly prefix: string;
+  /** The output folder's path from the top (`dist`, `project/dist`). */
+  readonly inRepo: string;
+}
+
+/**
+ * Where `project`'s output is committed in the git work tree the project is in; refuses an output
+ * folder outside it (diff and plan read the output committed in git). `verb` says who reads it.
+ */
+export function committedOutputOf(project: Project, verb: string): CommittedOutput {
+  const prefix = git(project.projectDir, ['rev-parse', '--show-prefix']).trim();
+  const outRel = path.relative(project.projectDir, project.outDir).split(path.sep).join('/');
+  const inRepo = path.posix.normalize(`${prefix}${outRel}`);
+  if (outRel === '' || inRepo === '.' || inRepo.startsWith('../') || path.isAbsolute(outRel)) {
+    throw new WorkflowError(`the output folder ${project.outDir} is not a folder of the git work tree the project is in: ${verb} the output committed in git`);
+  }
+  return { top: git(project.projectDir, ['rev-parse', '--show-toplevel']).trim(), prefix, inRepo };
 }

@@ -5,11 +5,10 @@ import { diffNameStatus, git, resolveCommit } from '../git/git';
 import { compareStrings } from '../sort';
 import { Violation } from '../validate/policy';
 import { VALIDATION_RULES } from '../validate/validate';
-import { foldersAt, readCommitted, readWorkingFile } from './diff-files';
+import { committedOutputOf, foldersAt, readCommitted, readWorkingFile } from './diff-files';
 import { HotfixChange, hotfixChanges, inspectHead, StaleOutput } from './diff-head';
 import { ApplicationSummary, summarizeApplication } from './diff-summary';
 import { ProjectLocation, projectOf } from '../project/project';
-import { WorkflowError } from './workflow-error';
 
 export { MAX_DIFF_FILE_BYTES } from './diff-files';
 export type { HotfixChange, StaleOutput } from './diff-head';
@@ -148,14 +147,7 @@ export interface DiffResult {
  */
 export function diffRefs(options: DiffOptions): DiffResult {
   const project = projectOf(options);
-  const { projectDir } = project;
-  const prefix = git(projectDir, ['rev-parse', '--show-prefix']).trim();
-  const outRel = path.relative(projectDir, project.outDir).split(path.sep).join('/');
-  const inRepo = path.posix.normalize(`${prefix}${outRel}`);
-  if (outRel === '' || inRepo === '.' || inRepo.startsWith('../') || path.isAbsolute(outRel)) {
-    throw new WorkflowError(`the output folder ${project.outDir} is not a folder of the git work tree the project is in: diff compares the output committed in git`);
-  }
-  const top = git(projectDir, ['rev-parse', '--show-toplevel']).trim();
+  const { top, prefix, inRepo } = committedOutputOf(project, 'diff compares');
   // Checked before git sees them: a ref like "--output=x" must never reach git as an option.
   const baseCommit = resolveCommit(top, options.base, 'base');
   const headCommit = options.head === undefined ? undefined : resolveCommit(top, options.head, 'head');

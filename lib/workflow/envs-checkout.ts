@@ -78,3 +78,12 @@ export function switchTo(checkout: string, branch: string, hasRemote: boolean): 
   }
   return remoteHead;
 }
+
+/**
+ * Empties the index and the work tree of `checkout` (all but `.git`): a branch that holds only what
+ * is written next. After `switchTo` onto a new branch, which starts from the clone's files.
+ */
+export function emptyWorkTree(checkout: string): void {
+  git(checkout, ['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', '.']);
+  for (const entry of fs.readdirSync(checkout)) if (entry !== '.git') fs.rmSync(path.join(checkout, entry), { recursive: true, force: true });
+}

@@ -10,9 +10,11 @@ import { formatQuantity, parseQuantity } from '../quantity';
 import { KubeObject } from '../render/render';
 import { compareStrings } from '../sort';
 import { peakDemand, QUOTA_RESOURCES, QuotaResource, quotaHard } from '../validate/behaviour/quota-fits';
-import { CLUSTER_SCOPED_KINDS } from '../validate/model/kinds';
+import { apiGroupOf, CLUSTER_SCOPED_KINDS } from '../validate/model/kinds';
 import { isHook, syncPhasesOf } from '../validate/model/sync-phases';
+import { syncOptionsOf } from '../argocd/sync-policy';
 import { environmentFilesAt } from './committed-environments';
+import { committedOutputOf } from './diff-files';
 import { WorkflowError } from './workflow-error';
 
 /** The commit trailer that acknowledges one data-loss finding: `Acknowledge-Data-Loss: <env>/<Kind>/<namespace or ->/<name>`. */
@@ -260,14 +262,7 @@ interface EnvTree {
  */
 export function planRefs(options: PlanOptions): PlanResult {
   const project = projectOf(options);
-  const { projectDir } = project;
-  const prefix = git(projectDir, ['rev-parse', '--show-prefix']).trim();
-  const outRel = path.relative(projectDir, project.outDir).split(path.sep).join('/');
-  const inRepo = path.posix.normalize(`${prefix}${outRel}`);
-  if (outRel === '' || inRepo === '.' || inRepo.startsWith('../') || path.isAbsolute(outRel)) {
-    throw new WorkflowError(`the output folder ${project.outDir} is not a folder of the git work tree the project is in: plan reads the output committed in git`);
-  }
-  const top = git(projectDir, ['rev-parse', '--show-toplevel']).trim();
+  const { top, prefix, inRepo } = committedOutputOf(project, 'plan reads');
   const headRef = options.head ?? 'HEAD';
   const baseCommit = resolveCommit(top, options.base, 'base');
   const headCommit = resolveCommit(top, headRef, 'head');
@@ -657,14 +652,8 @@ function promotionOrder(files: Array<[string, any]>): string[] {
   return [...from.keys()].sort((a, b) => depth(a) - depth(b) || compareStrings(a, b));
 }
 
-function syncOptionsOf(o: KubeObject): Set<string> {
-  const value = (o.metadata.annotations as Record<string, unknown> | undefined)?.['argocd.argoproj.io/sync-options'];
-  return new Set(typeof value === 'string' ? value.split(',').map((s) => s.trim()) : []);
-}
-
 function keyOf(o: Placed): string {
-  const api = typeof o.object.apiVersion === 'string' ? o.object.apiVersion : '';
-  const group = api.includes('/') ? api.slice(0, api.indexOf('/')) : '';
+  const group = apiGroupOf(typeof o.object.apiVersion === 'string' ? o.object.apiVersion : '');
   return `${group}|${o.object.kind}|${o.namespace ?? ''}|${o.object.metadata.name}`;
 }
 

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { git, redactUrl, tryGit } from '../git/git';
-import { CLUSTER_SCOPED_KINDS } from '../validate/model/kinds';
+import { apiGroupOf, CLUSTER_SCOPED_KINDS } from '../validate/model/kinds';
 import { PREVIEW_NAMESPACED_KINDS } from '../tenant/tenant-kinds';
 import { previewBranch, previewName, previewNamespacePrefix, pullRequestNumber } from '../layout/preview-names';
 import { projectOf, ProjectLocation } from '../project/project';
 import { renderPreview } from '../project/synth-project';
 import type { RenderedFile } from '../render/render';
-import { cloneTo, switchTo } from './envs-checkout';
+import { cloneTo, emptyWorkTree, switchTo } from './envs-checkout';
 import { sourceOf } from './publish-source';
 import { WorkflowError } from './workflow-error';
 
@@ -57,8 +57,7 @@ export function publishPreview(options: PreviewOptions): PublishPreviewResult {
   try {
     switchTo(checkout, branch, true);
     // The branch holds the preview's folder and nothing else (a new one starts from the clone's files).
-    git(checkout, ['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', '.']);
-    for (const entry of fs.readdirSync(checkout)) if (entry !== '.git') fs.rmSync(path.join(checkout, entry), { recursive: true, force: true });
+    emptyWorkTree(checkout);
     for (const file of files) {
       fs.mkdirSync(path.join(checkout, path.dirname(file.path)), { recursive: true });
       fs.writeFileSync(path.join(checkout, file.path), file.content);
@@ -114,7 +113,7 @@ export function previewFiles(files: readonly RenderedFile[], n: number): Rendere
   const allowed = new Set(PREVIEW_NAMESPACED_KINDS.map((k) => `${k.group}/${k.kind}`));
   const out = files.filter((f) => f.path.startsWith(`${name}/platform/`) || f.path.startsWith(`${name}/tenants/`));
   for (const { path: file, object } of out) {
-    const group = object.apiVersion.includes('/') ? object.apiVersion.slice(0, object.apiVersion.indexOf('/')) : '';
+    const group = apiGroupOf(object.apiVersion);
     const { name: objectName, namespace } = object.metadata;
     const problem = CLUSTER_SCOPED_KINDS.has(object.kind)
       ? (object.kind === 'Namespace' && objectName.startsWith(prefix) ? undefined : `is cluster-scoped; a preview creates only its own Namespaces (${prefix}*)`)

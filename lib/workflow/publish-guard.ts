@@ -1,6 +1,6 @@
 import * as semver from 'semver';
 import { parse } from 'yaml';
-import { RESOURCES_FINALIZER, SYNC_OPTIONS_ANNOTATION } from '../argocd/sync-policy';
+import { RESOURCES_FINALIZER, syncOptionsOf } from '../argocd/sync-policy';
 import { reasonText } from '../config/environment-config';
 import { checkBranchName, git, isAncestor, isShallow, tryGit } from '../git/git';
 import { WorkflowError } from './workflow-error';
@@ -183,7 +183,7 @@ export function checkNoCascadingHandover(leaving: readonly LeavingApplication[])
     // A tenant name only (it becomes a path): anything else was not written by publish.
     if (typeof tenant !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(tenant) || !l.tenantStays(tenant)) continue;
     const cascades = Array.isArray(app.metadata?.finalizers) && app.metadata.finalizers.includes(RESOURCES_FINALIZER);
-    const kept = String(app.metadata?.annotations?.[SYNC_OPTIONS_ANNOTATION] ?? '').split(',').map((o) => o.trim()).includes('Prune=false');
+    const kept = syncOptionsOf(app).has('Prune=false');
     if (cascades && !kept) byEnv.set(l.environment, [...byEnv.get(l.environment) ?? [], tenant]);
   }
   if (byEnv.size === 0) return;

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { checkBranchName, git, redactUrl, tryGit } from '../git/git';
 import { projectOf, ProjectLocation } from '../project/project';
 import { checkOutput } from '../project/synth-project';
-import { cloneTo, switchTo } from './envs-checkout';
+import { cloneTo, emptyWorkTree, switchTo } from './envs-checkout';
 import { checkOnPublishedBranch } from './publish-guard';
 import { environmentFolders, sourceOf } from './publish-source';
 import { WorkflowError } from './workflow-error';
@@ -152,8 +152,7 @@ export function publishHydrated(options: PublishHydratedOptions): PublishHydrate
 function hydrate(checkout: string, outDir: string, b: { env: string; active: string; next: string }, metadata: HydratorMetadata): HydratedEnvironment {
   switchTo(checkout, b.next, true);
   // The branch holds this environment's folder and the hydrator's files, nothing else.
-  git(checkout, ['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', '.']);
-  for (const entry of fs.readdirSync(checkout)) if (entry !== '.git') fs.rmSync(path.join(checkout, entry), { recursive: true, force: true });
+  emptyWorkTree(checkout);
   fs.cpSync(path.join(outDir, b.env), path.join(checkout, b.env), { recursive: true });
   fs.writeFileSync(path.join(checkout, HYDRATOR_METADATA_FILE), encodeMetadata(metadata));
   fs.writeFileSync(path.join(checkout, b.env, HYDRATOR_METADATA_FILE), encodeMetadata({ repoURL: metadata.repoURL, drySha: metadata.drySha }));

@@ -8,3 +8,8 @@ export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
   'ClusterSecretStore', 'ClusterAnalysisTemplate', 'ClusterIssuer', 'RuntimeClass', 'CSIDriver', 'VolumeSnapshotClass',
   'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
 ]);
+
+/** The API group of an `apiVersion` (`apps/v1` → `apps`; `v1` → `''`, the core group). */
+export function apiGroupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+}

@@ -1,7 +1,7 @@
 import { compareStrings } from '../../sort';
 import { labelsOf, list, pushTo } from '../model/fields';
 import { indexOf } from '../model/context-index';
-import { CLUSTER_SCOPED_KINDS } from '../model/kinds';
+import { apiGroupOf, CLUSTER_SCOPED_KINDS } from '../model/kinds';
 import { isTenantNamespace, namespaceLabelsOf, TENANT_LABEL } from '../model/namespaces';
 import { sourceFolderOf, sourcesOf } from '../model/output-index';
 import { isHook } from '../model/sync-phases';
@@ -116,10 +116,6 @@ function destinationKey(d: any): string {
   return `${d?.server ?? d?.name ?? '?'}/${d?.namespace ?? ''}`;
 }
 
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-}
-
 const match = (pattern: string | undefined, value: string) => pattern === undefined || pattern === '*' || pattern === value;
 
 function permits(entries: unknown, group: string, kind: string, name: string): boolean {
@@ -148,7 +144,7 @@ export const projectPermits: PolicyRule = {
       for (const source of sourcesOf(app.object)) {
         for (const o of byFolder.get(sourceFolderOf(String(source.path ?? ''))) ?? []) {
           const { kind, metadata } = o.object;
-          const group = groupOf(o.object.apiVersion);
+          const group = apiGroupOf(o.object.apiVersion);
           const problem = CLUSTER_SCOPED_KINDS.has(kind)
             ? (permits(pspec?.clusterResourceWhitelist, group, kind, metadata.name) ? undefined : 'clusterResourceWhitelist')
             : pspec?.namespaceResourceWhitelist && !permits(pspec.namespaceResourceWhitelist, group, kind, metadata.name)
@@ -185,7 +181,7 @@ export const tenantConfined: PolicyRule = {
         const { kind, metadata } = o.object;
         const namespace = CLUSTER_SCOPED_KINDS.has(kind) ? undefined : metadata.namespace ?? destination;
         if (namespace === destination || (kind === 'Namespace' && metadata.name === destination) || (namespace !== undefined && (kind === 'Job' && isHook(o.object)))) return [];
-        if (namespace === undefined && kind !== 'Namespace' && named(groupOf(o.object.apiVersion), kind, metadata.name)) return [];
+        if (namespace === undefined && kind !== 'Namespace' && named(apiGroupOf(o.object.apiVersion), kind, metadata.name)) return [];
         const where = namespace === undefined ? 'cluster-scoped' : `in namespace ${namespace}`;
         return [{ file: o.path, message: `${kind} ${metadata.name}, deployed by tenant Application "${app.object.metadata.name}", is ${where}: a tenant deploys into ${destination} only (hook Jobs excepted; a cluster-scoped object only when its AppProject names it)` }];
       });
