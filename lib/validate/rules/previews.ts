@@ -25,7 +25,7 @@ export function isPreviewApplicationSet(set: ObjectInFile): boolean {
 
 /** `<env>/<project>` of every AppProject a preview ApplicationSet uses: `preview-fence` checks them, `project-scope` leaves them to it. */
 export function previewFenceProjects(context: PolicyContext): Set<string> {
-  return new Set(context.objects.filter(isPreviewApplicationSet)
+  return new Set(indexOf(context).ofKind('ApplicationSet').filter(isPreviewApplicationSet)
     .map((s) => `${environmentOf(s.path)}/${(s.object.spec as any)?.template?.spec?.project}`));
 }
 
@@ -35,7 +35,7 @@ export const previewFence: PolicyRule = {
   reason: 'pull request previews are fenced by what the main branch renders: one Pull Request generator filtered by labels, Applications named pr-<number> reading only preview/pr-<number> of the envs repo, in a fixed AppProject that allows only pr-* namespaces of the cluster, only Namespaces named pr-* and no Argo CD kinds or Secrets',
   check: (context) => {
     const projects = new Map(indexOf(context).ofKind('AppProject').map((p) => [`${environmentOf(p.path)}/${p.object.metadata.name}`, p]));
-    return context.objects.filter(isPreviewApplicationSet).flatMap((set) => {
+    return indexOf(context).ofKind('ApplicationSet').filter(isPreviewApplicationSet).flatMap((set) => {
       const env = environmentOf(set.path);
       const facts = environmentFacts(context, env);
       const spec = set.object.spec as any;
