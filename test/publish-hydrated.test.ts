@@ -65,9 +65,61 @@ test('each environment goes to its own environment/<env>-next branch, with the m
     expect(asPromoterReadsIt(git(envs, ['show', `${branch}:${env}/hydrator.metadata`]))).toEqual({ repoURL: source, drySha });
     expect(asPromoterReadsIt(git(envs, ['notes', `--ref=${HYDRATOR_NOTES_REF}`, 'show', branch]))).toEqual({ drySha });
     expect(git(envs, ['log', '-1', '--format=%B', branch])).toContain(`Source-Commit: ${drySha}`);
-    // Promoter's branch: nothing touches it, it moves through Promoter's pull requests.
-    expect(git(envs, ['branch', '--list', `environment/${env}`]).trim()).toBe('');
+    // Promoter's branch starts as Argo CD starts it, empty, and the proposed branch from it: Promoter's pull request
+    // from one to the other has a merge base and merges without conflict into exactly the proposed tree.
+    const active = `environment/${env}`;
+    expect(git(envs, ['log', '--format=%s', active]).trim()).toBe(`Initial commit for ${active}`);
+    expect(git(envs, ['ls-tree', active]).trim()).toBe('');
+    expect(git(envs, ['merge-base', active, branch]).trim()).toBe(git(envs, ['rev-parse', active]).trim());
+    expect(git(envs, ['merge-tree', '--write-tree', active, branch]).trim()).toBe(git(envs, ['rev-parse', `${branch}^{tree}`]).trim());
   }
+  expect(r.environments.every((e) => e.createdActive && e.direction === 'first')).toBe(true);
+});
+
+test('Promoter moves the active branch: the next publish builds on the proposed branch and leaves the active one to Promoter', () => {
+  const { source, envs } = hydratedProject();
+  publishHydrated({ projectDir: source, repo: envs });
+  // Promoter's merge: the active branch takes the proposed branch's commit.
+  git(envs, ['update-ref', 'refs/heads/environment/dev', 'refs/heads/environment/dev-next']);
+  const active = git(envs, ['rev-parse', 'environment/dev']).trim();
+  editYaml(source, 'tenants/initech.yaml', (doc) => { doc.displayName = 'Initech (again)'; });
+  synth({ projectDir: source });
+  commitAll(source, 'rename initech');
+  const r = publishHydrated({ projectDir: source, repo: envs });
+  expect(r.environments.find((e) => e.environment === 'dev')).toMatchObject({ createdActive: false, direction: 'forward', committed: true });
+  expect(git(envs, ['rev-parse', 'environment/dev']).trim()).toBe(active);
+  expect(git(envs, ['merge-base', '--is-ancestor', active, 'environment/dev-next']).trim()).toBe('');
+});
+
+test('an older source commit is refused unless it is a rollback with its reason, recorded in the hydrated commit', () => {
+  const { source, envs } = hydratedProject();
+  const first = git(source, ['rev-parse', 'HEAD']).trim();
+  editYaml(source, 'tenants/initech.yaml', (doc) => { doc.displayName = 'Initech (renamed)'; });
+  synth({ projectDir: source });
+  commitAll(source, 'rename initech');
+  const second = git(source, ['rev-parse', 'HEAD']).trim();
+  publishHydrated({ projectDir: source, repo: envs });
+  const heads = () => git(envs, ['for-each-ref', '--format=%(refname) %(objectname)']);
+  const before = heads();
+  expect(() => publishHydrated({ projectDir: source, repo: envs, rollback: 'no reason' })).toThrow(`--rollback was given, but the source commit ${second.slice(0, 12)} is the last one published: nothing is rolled back; leave --rollback out`);
+  // The source repository goes back to the first commit (a published branch reset on purpose).
+  git(source, ['reset', '--quiet', '--hard', first]);
+  expect(() => publishHydrated({ projectDir: source, repo: envs })).toThrow(`environment/dev-next: the source commit ${first.slice(0, 12)} is older than the last published source commit ${second.slice(0, 12)} (its ancestor)`);
+  expect(heads()).toBe(before);
+  const r = publishHydrated({ projectDir: source, repo: envs, rollback: 'initech rename broke the portal' });
+  expect(r.environments.find((e) => e.environment === 'dev')).toMatchObject({ direction: 'backward', committed: true });
+  const message = git(envs, ['log', '-1', '--format=%B', 'environment/dev-next']);
+  expect(message).toContain(`Source-Commit: ${first}\nRollback: initech rename broke the portal\nRollback-From: ${second}\n`);
+  // A fast-forward of the proposed branch: Promoter's pull request shows the rollback as a change.
+  expect(git(envs, ['rev-list', '--count', 'environment/dev-next']).trim()).toBe('3');
+});
+
+test('a remote that refuses part of the push gets none of it', () => {
+  const { source, envs } = hydratedProject();
+  // A hook that refuses the prod branch: the atomic push leaves every ref where it was.
+  fs.writeFileSync(path.join(envs, 'hooks', 'pre-receive'), '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/environment/prod-next ] && exit 1; done; exit 0\n', { mode: 0o755 });
+  expect(() => publishHydrated({ projectDir: source, repo: envs })).toThrow(/the push to .* failed, so nothing was published/);
+  expect(git(envs, ['for-each-ref']).trim()).toBe('');
 });
 
 test('a source change commits only the environments whose manifests changed; every note names the new dry commit', () => {
@@ -82,7 +134,7 @@ test('a source change commits only the environments whose manifests changed; eve
   expect(r.environments.map((e) => [e.environment, e.committed])).toEqual([['dev', true], ['prod', false], ['staging', false]]);
   expect(git(envs, ['rev-parse', 'environment/prod-next']).trim()).toBe(before.prod);
   expect(git(envs, ['rev-parse', 'environment/dev-next']).trim()).not.toBe(before.dev);
-  expect(git(envs, ['rev-list', '--count', 'environment/dev-next']).trim()).toBe('2');
+  expect(git(envs, ['rev-list', '--count', 'environment/dev-next']).trim()).toBe('3');
   for (const env of ['dev', 'staging', 'prod']) {
     expect(JSON.parse(git(envs, ['notes', `--ref=${HYDRATOR_NOTES_REF}`, 'show', `environment/${env}-next`]))).toEqual({ drySha });
   }
@@ -105,7 +157,7 @@ test('the CLI: publish --layout hydrator says which branch each environment went
   const { source, envs } = hydratedProject();
   const r = cli('publish', '--layout', 'hydrator', '--repo', envs, '--project', source);
   expect(r).toMatchObject({ code: 0, stderr: '' });
-  expect(r.stdout).toMatch(/^published [0-9a-f]{12} to .*envs\.git in the hydrator layout:\n  dev: environment\/dev-next at [0-9a-f]{12}; GitOps Promoter moves it to environment\/dev\n/);
+  expect(r.stdout).toMatch(/^published [0-9a-f]{12} to .*envs\.git in the hydrator layout:\n  dev: environment\/dev-next at [0-9a-f]{12}; GitOps Promoter moves it to environment\/dev \(created empty, as Argo CD does\)\n/);
   expect(cli('publish', '--layout', 'hydrator', '--repo', envs, '--project', source).stdout).toContain('  prod: environment/prod-next unchanged (its note names this source commit); GitOps Promoter moves it to environment/prod');
   expect(cli('publish', '--layout', 'kustomize', '--repo', envs, '--project', source)).toMatchObject({ code: 1 });
 });

@@ -10,6 +10,7 @@ import { promote } from '../workflow/promote';
 import { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
 import { audit, formatAudit } from '../workflow/audit';
 import { publish } from '../workflow/publish';
+import { isRollback } from '../workflow/publish-guard';
 import { publishHydrated } from '../workflow/publish-hydrated';
 import { closePreview, publishPreview } from '../workflow/preview-publish';
 import { setImage } from '../workflow/set-image';
@@ -147,9 +148,9 @@ export function publishCommand(
 ): number {
   return guarded(io, 'publish refused.', () => {
     if (options.layout === 'hydrator') {
-      const h = publishHydrated({ ...projectOfFlags(options), repo: options.repo, sourceBranch: options.sourceBranch, branchPrefix: options.branchPrefix });
+      const h = publishHydrated({ ...projectOfFlags(options), repo: options.repo, sourceBranch: options.sourceBranch, branchPrefix: options.branchPrefix, rollback: options.rollback });
       io.out([`published ${h.drySha.slice(0, 12)} to ${redactUrl(options.repo)} in the hydrator layout:`,
-        ...h.environments.map((e) => `  ${e.environment}: ${e.branch} ${e.committed ? `at ${e.commit.slice(0, 12)}` : 'unchanged (its note names this source commit)'}; GitOps Promoter moves it to ${e.activeBranch}`)].join('\n'));
+        ...h.environments.map((e) => `  ${e.environment}: ${e.branch} ${e.committed ? `at ${e.commit.slice(0, 12)}${isRollback(e.direction) ? ' (rolled back)' : ''}` : 'unchanged (its note names this source commit)'}; GitOps Promoter moves it to ${e.activeBranch}${e.createdActive ? ' (created empty, as Argo CD does)' : ''}`)].join('\n'));
       return 0;
     }
     const r = publish({

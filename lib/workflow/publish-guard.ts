@@ -76,33 +76,50 @@ export function lastPublishedSource(checkout: string): { sourceCommit: string; e
 export type PublishDirection = 'first' | 'same' | 'forward' | 'backward' | 'unrelated';
 
 /**
- * Refuses to publish a source commit that is older than (an ancestor of) or unrelated to the last
- * published one, unless `rollback` gives the reason. A shallow source clone that lacks the last
- * published commit cannot tell, so it is refused with the way out.
+ * How `commit` relates to the last published source commit: `forward` when it descends from it,
+ * `backward` when it is its ancestor, `unrelated` when neither (or this repository lacks it). A
+ * shallow source clone that lacks the last published commit cannot tell, so it is refused with the way out.
  */
-export function checkForward(root: string, commit: string, last: { sourceCommit: string; envsCommit: string } | undefined, rollback: string | undefined): PublishDirection {
-  const notBack = (d: PublishDirection) => {
-    if (rollback !== undefined) {
-      throw new WorkflowError(`--rollback was given, but the source commit ${commit.slice(0, 12)} ${d === 'first' ? 'is the first one published here' : d === 'same' ? 'is the last one published' : `comes after the last published one (${last!.sourceCommit.slice(0, 12)})`}: nothing is rolled back; leave --rollback out`);
-    }
-    return d;
-  };
-  if (!last) return notBack('first');
-  if (last.sourceCommit === commit) return notBack('same');
+export function publishDirection(root: string, commit: string, last: { sourceCommit: string; envsCommit: string } | undefined): PublishDirection {
+  if (!last) return 'first';
+  if (last.sourceCommit === commit) return 'same';
   const known = tryGit(root, ['cat-file', '-e', `${last.sourceCommit}^{commit}`]) !== undefined;
   if (!known && isShallow(root)) {
     throw new WorkflowError(`cannot tell whether ${commit.slice(0, 12)} comes after the last published source commit ${last.sourceCommit.slice(0, 12)}: the source repository is a shallow clone without it. Fetch the full history (git fetch --unshallow; in GitHub Actions: actions/checkout with fetch-depth: 0) and publish again`);
   }
-  const direction: PublishDirection = !known ? 'unrelated'
+  return !known ? 'unrelated'
     : isAncestor(root, last.sourceCommit, commit) ? 'forward'
       : isAncestor(root, commit, last.sourceCommit) ? 'backward' : 'unrelated';
-  if ((direction === 'backward' || direction === 'unrelated') && rollback === undefined) {
-    const what = direction === 'backward'
-      ? `is older than the last published source commit ${last.sourceCommit.slice(0, 12)} (its ancestor): publishing it would roll the environments back`
-      : `does not come after the last published source commit ${last.sourceCommit.slice(0, 12)} (${known ? 'neither descends from the other' : 'which this repository does not have'}): publishing it would replace what runs with a different line of history`;
-    throw new WorkflowError(`the source commit ${commit.slice(0, 12)} ${what} (envs commit ${last.envsCommit.slice(0, 12)}). Publish a newer commit, or if this is a deliberate rollback: --rollback "<reason>" (recorded in the envs commit)`);
-  }
-  return direction === 'forward' ? notBack(direction) : direction;
+}
+
+/** Whether publishing in `direction` takes what runs back, or onto another line of history: a rollback. */
+export function isRollback(direction: PublishDirection): boolean {
+  return direction === 'backward' || direction === 'unrelated';
+}
+
+/**
+ * Refuses to publish a source commit that is older than (an ancestor of) or unrelated to the last
+ * published one, unless `rollback` gives the reason; and a `rollback` reason when nothing goes back.
+ */
+export function checkForward(root: string, commit: string, last: { sourceCommit: string; envsCommit: string } | undefined, rollback: string | undefined): PublishDirection {
+  const direction = publishDirection(root, commit, last);
+  if (isRollback(direction) && rollback === undefined) throw new WorkflowError(backwardMessage(root, commit, last!, direction));
+  if (!isRollback(direction) && rollback !== undefined) throw new WorkflowError(nothingRolledBack(commit, direction, last));
+  return direction;
+}
+
+/** Why a publish in `direction` (backward or unrelated) is refused without a rollback reason. */
+export function backwardMessage(root: string, commit: string, last: { sourceCommit: string; envsCommit: string }, direction: PublishDirection): string {
+  const known = tryGit(root, ['cat-file', '-e', `${last.sourceCommit}^{commit}`]) !== undefined;
+  const what = direction === 'backward'
+    ? `is older than the last published source commit ${last.sourceCommit.slice(0, 12)} (its ancestor): publishing it would roll the environments back`
+    : `does not come after the last published source commit ${last.sourceCommit.slice(0, 12)} (${known ? 'neither descends from the other' : 'which this repository does not have'}): publishing it would replace what runs with a different line of history`;
+  return `the source commit ${commit.slice(0, 12)} ${what} (envs commit ${last.envsCommit.slice(0, 12)}). Publish a newer commit, or if this is a deliberate rollback: --rollback "<reason>" (recorded in the envs commit)`;
+}
+
+/** Why a rollback reason is refused when the publish goes `direction` (first, same or forward). */
+export function nothingRolledBack(commit: string, direction: PublishDirection, last: { sourceCommit: string } | undefined): string {
+  return `--rollback was given, but the source commit ${commit.slice(0, 12)} ${direction === 'first' ? 'is the first one published here' : direction === 'same' ? 'is the last one published' : `comes after the last published one (${last!.sourceCommit.slice(0, 12)})`}: nothing is rolled back; leave --rollback out`;
 }
 
 /** A `--rollback` reason: one line, said in a few words. */

@@ -3,8 +3,8 @@ import * as path from 'path';
 import { checkBranchName, git, redactUrl, tryGit } from '../git/git';
 import { projectOf, ProjectLocation } from '../project/project';
 import { checkOutput } from '../project/synth-project';
-import { cloneTo, emptyWorkTree, switchTo } from './envs-checkout';
-import { checkOnPublishedBranch } from './publish-guard';
+import { cloneTo, emptyWorkTree } from './envs-checkout';
+import { backwardMessage, checkOnPublishedBranch, checkRollbackReason, isRollback, nothingRolledBack, publishDirection, PublishDirection } from './publish-guard';
 import { environmentFolders, sourceOf } from './publish-source';
 import { WorkflowError } from './workflow-error';
 
@@ -80,6 +80,12 @@ export interface PublishHydratedOptions extends ProjectLocation {
    * @default 'environment/'
    */
   readonly branchPrefix?: string;
+  /**
+   * Why a source commit older than (or unrelated to) the one a proposed branch stands for is
+   * published: without it such a publish is refused; with it the hydrated commit records it (`Rollback:`).
+   * @default - none: only forward
+   */
+  readonly rollback?: string;
 }
 
 /** What {@link publishHydrated} did for one environment. */
@@ -92,6 +98,10 @@ export interface HydratedEnvironment {
   readonly activeBranch: string;
   /** False when the branch already held this output (only its note was updated). */
   readonly committed: boolean;
+  /** True when this publish created the active branch (Argo CD's empty initial commit), as Argo CD's commit server does. */
+  readonly createdActive: boolean;
+  /** How the dry commit relates to the one the proposed branch stood for. */
+  readonly direction: PublishDirection;
   /** The branch's head after the publish. */
   readonly commit: string;
 }
@@ -116,12 +126,14 @@ export function publishHydrated(options: PublishHydratedOptions): PublishHydrate
   const project = projectOf(options);
   const prefix = options.branchPrefix ?? DEFAULT_ENVIRONMENT_BRANCH_PREFIX;
   if (options.sourceBranch !== undefined) checkBranchName(options.sourceBranch);
+  checkRollbackReason(options.rollback);
   const source = sourceOf(project);
   // As publish: only commits of the published branch, never a pull request's.
   checkOnPublishedBranch(source.root, source.commit, options.sourceBranch);
   const { environments: configs, present } = environmentFolders(project);
   const branches = present.map((env) => ({ env, active: `${prefix}${env}`, next: `${prefix}${env}-next` }));
   for (const b of branches) {
+    checkBranchName(b.active);
     checkBranchName(b.next);
     const revision = configs.find((c) => c.name === b.env)?.repo.revision;
     if (revision !== b.active) {
@@ -134,23 +146,91 @@ export function publishHydrated(options: PublishHydratedOptions): PublishHydrate
 
   const checkout = cloneTo(options.repo);
   try {
-    // The notes of earlier publishes, so that adding one is a fast-forward of the ref.
-    tryGit(checkout, ['fetch', '--quiet', 'origin', `+${HYDRATOR_NOTES_REF}:${HYDRATOR_NOTES_REF}`]);
-    const environments = branches.map((b) => hydrate(checkout, project.outDir, b, metadata));
-    try {
-      git(checkout, ['push', '--quiet', 'origin', ...environments.map((e) => `${e.commit}:refs/heads/${e.branch}`), `${HYDRATOR_NOTES_REF}:${HYDRATOR_NOTES_REF}`]);
-    } catch (e) {
-      throw new WorkflowError(`the push to ${redactUrl(options.repo)} failed, so nothing was published (git pushes the branches and the notes at once): ${(e as Error).message}`);
+    fetchNotes(checkout, options.repo);
+    const environments = branches.map((b) => hydrate(checkout, source.root, project.outDir, b, metadata, options.rollback));
+    const back = environments.filter((e) => isRollback(e.direction));
+    if (back.length > 0 && options.rollback === undefined) {
+      const e = back[0];
+      throw new WorkflowError(`${e.branch}: ${backwardMessage(source.root, source.commit, { sourceCommit: e.previousDrySha!, envsCommit: e.previousCommit! }, e.direction)}`);
     }
-    return { drySha: source.commit, environments };
+    if (back.length === 0 && options.rollback !== undefined) {
+      const e = environments[0];
+      throw new WorkflowError(nothingRolledBack(source.commit, e.direction, e.previousDrySha ? { sourceCommit: e.previousDrySha } : undefined));
+    }
+    const refspecs = [
+      ...environments.filter((e) => e.createdActive).map((e) => `${e.activeCommit}:refs/heads/${e.activeBranch}`),
+      ...environments.map((e) => `${e.commit}:refs/heads/${e.branch}`),
+      `${HYDRATOR_NOTES_REF}:${HYDRATOR_NOTES_REF}`,
+    ];
+    try {
+      // All or nothing: branches and notes move together, or none does (a remote that cannot do it refuses).
+      git(checkout, ['push', '--quiet', '--atomic', 'origin', ...refspecs]);
+    } catch (e) {
+      throw new WorkflowError(`the push to ${redactUrl(options.repo)} failed, so nothing was published (the branches and the notes are pushed at once): ${(e as Error).message}`);
+    }
+    return {
+      drySha: source.commit,
+      environments: environments.map(({ environment, branch, activeBranch, committed, createdActive, direction, commit }) => ({ environment, branch, activeBranch, committed, createdActive, direction, commit })),
+    };
   } finally {
     fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
   }
 }
 
-/** Writes one environment's proposed branch in `checkout` (commits when its files changed) and notes its head. */
-function hydrate(checkout: string, outDir: string, b: { env: string; active: string; next: string }, metadata: HydratorMetadata): HydratedEnvironment {
-  switchTo(checkout, b.next, true);
+/**
+ * Fetches the notes of earlier publishes, so that adding one is a fast-forward of the ref. A remote
+ * without the ref is a first publish; a remote that cannot be read is an error (pushing notes that
+ * miss the earlier ones would be refused, or worse, forced).
+ */
+function fetchNotes(checkout: string, repo: string): void {
+  let listed: string;
+  try {
+    listed = git(checkout, ['ls-remote', 'origin', '--', HYDRATOR_NOTES_REF]);
+  } catch (e) {
+    throw new WorkflowError(`cannot read the notes ${HYDRATOR_NOTES_REF} of ${redactUrl(repo)}: ${(e as Error).message}`);
+  }
+  if (listed.trim() === '') return;
+  try {
+    git(checkout, ['fetch', '--quiet', 'origin', '--', `+${HYDRATOR_NOTES_REF}:${HYDRATOR_NOTES_REF}`]);
+  } catch (e) {
+    throw new WorkflowError(`cannot fetch the notes ${HYDRATOR_NOTES_REF} of ${redactUrl(repo)}, so nothing was published: ${(e as Error).message}`);
+  }
+}
+
+/** What {@link hydrate} did, with what the guard and the push need. */
+interface Hydrated extends HydratedEnvironment {
+  /** The active branch's head (its new initial commit when `createdActive`). */
+  readonly activeCommit: string;
+  /** The proposed branch's head before, when it had one. */
+  readonly previousCommit?: string;
+  /** The dry commit it stood for, when it says. */
+  readonly previousDrySha?: string;
+}
+
+/**
+ * Writes one environment's proposed branch in `checkout` (commits when its files changed) and notes
+ * its head. As Argo CD's commit server (CheckoutOrOrphan, CheckoutOrNew): the active branch, when
+ * missing, starts with an empty commit, and the proposed branch, when missing, starts from it, so
+ * that Promoter's pull requests from one to the other share a history.
+ */
+function hydrate(checkout: string, sourceRoot: string, outDir: string, b: { env: string; active: string; next: string }, metadata: HydratorMetadata, rollback: string | undefined): Hydrated {
+  const remoteHead = (branch: string) => {
+    // A full refspec: git cannot read it as an option.
+    tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+    return tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim();
+  };
+  let activeCommit = remoteHead(b.active);
+  const createdActive = activeCommit === undefined;
+  if (activeCommit === undefined) {
+    git(checkout, ['checkout', '--quiet', '--orphan', b.active]);
+    emptyWorkTree(checkout);
+    git(checkout, ['commit', '--quiet', '--allow-empty', '--file=-'], { input: `Initial commit for ${b.active}\n` });
+    activeCommit = git(checkout, ['rev-parse', 'HEAD']).trim();
+  }
+  const previousCommit = remoteHead(b.next);
+  git(checkout, ['checkout', '--quiet', '--force', '-B', b.next, previousCommit ?? activeCommit, '--']);
+  const previousDrySha = dryShaOf(checkout, previousCommit ?? activeCommit);
+  const direction = publishDirection(sourceRoot, metadata.drySha!, previousDrySha ? { sourceCommit: previousDrySha, envsCommit: previousCommit ?? activeCommit } : undefined);
   // The branch holds this environment's folder and the hydrator's files, nothing else.
   emptyWorkTree(checkout);
   fs.cpSync(path.join(outDir, b.env), path.join(checkout, b.env), { recursive: true });
@@ -158,11 +238,11 @@ function hydrate(checkout: string, outDir: string, b: { env: string; active: str
   fs.writeFileSync(path.join(checkout, b.env, HYDRATOR_METADATA_FILE), encodeMetadata({ repoURL: metadata.repoURL, drySha: metadata.drySha }));
   fs.writeFileSync(path.join(checkout, '.gitattributes'), GIT_ATTRIBUTES);
   git(checkout, ['add', '--all', '--', '.']);
-  const head = tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD'])?.trim();
   // Like Argo CD's commit server: a new commit only when a manifest changed; the metadata alone is no change.
-  const changed = head === undefined || git(checkout, ['diff', '--cached', '--name-only', 'HEAD', '--', '.', `:(exclude)${HYDRATOR_METADATA_FILE}`, `:(exclude)${b.env}/${HYDRATOR_METADATA_FILE}`]).trim() !== '';
+  const changed = git(checkout, ['diff', '--cached', '--name-only', 'HEAD', '--', '.', `:(exclude)${HYDRATOR_METADATA_FILE}`, `:(exclude)${b.env}/${HYDRATOR_METADATA_FILE}`]).trim() !== '';
   if (changed) {
-    const message = `Hydrate ${b.env} from ${metadata.drySha!.slice(0, 12)}: ${metadata.subject ?? ''}\n\nSource-Repo: ${metadata.repoURL}\nSource-Commit: ${metadata.drySha}\n`;
+    const back = isRollback(direction) && rollback !== undefined ? `Rollback: ${rollback}\nRollback-From: ${previousDrySha}\n` : '';
+    const message = `Hydrate ${b.env} from ${metadata.drySha!.slice(0, 12)}: ${metadata.subject ?? ''}\n\nSource-Repo: ${metadata.repoURL}\nSource-Commit: ${metadata.drySha}\n${back}`;
     git(checkout, ['commit', '--quiet', '--file=-'], { input: message });
   } else {
     git(checkout, ['reset', '--quiet', '--hard']);
@@ -170,7 +250,24 @@ function hydrate(checkout: string, outDir: string, b: { env: string; active: str
   const commit = git(checkout, ['rev-parse', 'HEAD']).trim();
   // The note says which dry commit this hydrated commit stands for (also when nothing changed): Promoter prefers it to the file.
   git(checkout, ['notes', `--ref=${HYDRATOR_NOTES_REF}`, 'add', '--force', '--file=-', commit], { input: `${JSON.stringify({ drySha: metadata.drySha })}\n` });
-  return { environment: b.env, branch: b.next, activeBranch: b.active, committed: changed, commit };
+  return { environment: b.env, branch: b.next, activeBranch: b.active, committed: changed, createdActive, direction, commit, activeCommit, previousCommit, previousDrySha };
+}
+
+/** The dry commit a hydrated commit stands for: its note, else its root `hydrator.metadata` (as Promoter reads it). */
+function dryShaOf(checkout: string, commit: string): string | undefined {
+  for (const text of [
+    tryGit(checkout, ['notes', `--ref=${HYDRATOR_NOTES_REF}`, 'show', commit]),
+    tryGit(checkout, ['show', `${commit}:${HYDRATOR_METADATA_FILE}`]),
+  ]) {
+    if (text === undefined) continue;
+    try {
+      const sha = JSON.parse(text)?.drySha;
+      if (typeof sha === 'string' && /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(sha)) return sha;
+    } catch {
+      // Not JSON: the next source, or none.
+    }
+  }
+  return undefined;
 }
 
 /** The dry commit's metadata as Argo CD's hydrator records it (subject and body split at the first blank line). */
