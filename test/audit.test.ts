@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { git } from '../lib/git/git';
-import { audit, AuditResult, publish, setImage } from '../lib/cli';
+import { audit, AuditResult, formatAudit, publish, setImage } from '../lib/cli';
 import { synth } from '../lib';
 import { commitAll, makePublishedExample, snapshotOf } from './git-helpers';
 import { cli, tempDir } from './helpers';
@@ -71,6 +71,83 @@ describe('audit', () => {
     const r = audit({ projectDir: source, repo: remote });
     expect(kinds(r)).toEqual([[commit, 'source-missing']]);
     expect(r.findings[0].message).toContain(`source commit ${ghost.slice(0, 12)} is not in the source repository`);
+  });
+
+  test('a source commit that is not on the published branch (a pull request\'s) is found, though it renders the same', () => {
+    const { source, remote, clone } = publishedExample();
+    git(source, ['checkout', '--quiet', '-b', 'feature']);
+    fs.appendFileSync(path.join(source, 'README.md'), '\nA pull request.\n');
+    commitAll(source, 'a pull request');
+    const pr = git(source, ['rev-parse', 'HEAD']).trim();
+    git(source, ['checkout', '--quiet', 'main']);
+    const commit = directPush(clone, lastMessage(clone).replace(/^Source-Commit: .*$/m, `Source-Commit: ${pr}`), () => undefined);
+    const r = audit({ projectDir: source, repo: remote });
+    expect(kinds(r)).toEqual([[commit, 'source-not-published']]);
+    expect(r.findings[0].message).toContain(`its source commit ${pr.slice(0, 12)} is not on main, the branch publish takes its commits from`);
+    // Named as the published branch, it passes.
+    expect(audit({ projectDir: source, repo: remote, sourceBranch: 'feature' }).ok).toBe(true);
+  });
+
+  test('going back to an older source commit is found unless the commit records Rollback:', () => {
+    const { source, remote, clone, first } = publishedTwice();
+    const firstMessage = git(clone, ['log', '-1', '--format=%B', first.commit!]);
+    const restore = () => git(clone, ['checkout', first.commit!, '--', 'dev', 'staging', 'prod']);
+    const back = directPush(clone, firstMessage, restore);
+    const r = audit({ projectDir: source, repo: remote });
+    expect(kinds(r)).toEqual([[back, 'backward']]);
+    expect(r.findings[0].message).toMatch(/publishes source commit [0-9a-f]{12}, which does not come after [0-9a-f]{12} \(published by envs commit [0-9a-f]{12}\), and records no Rollback/);
+    git(clone, ['reset', '--quiet', '--hard', 'HEAD~1']);
+    git(clone, ['push', '--quiet', '--force', 'origin', 'HEAD:refs/heads/main']);
+    directPush(clone, firstMessage.replace(/^(Source-Commit: .*)$/m, '$1\nRollback: the dev gateway bump broke logins'), restore);
+    expect(audit({ projectDir: source, repo: remote }).findings).toEqual([]);
+  });
+
+  test('a revert that restores exactly an earlier publish passes, and says so; --since and --ref bound the walk', () => {
+    const { source, remote, clone, first } = publishedTwice();
+    const revert = directPush(clone, 'Revert the gateway bump\n', () => git(clone, ['revert', '--no-commit', 'HEAD']));
+    const r = audit({ projectDir: source, repo: remote });
+    expect(r.findings).toEqual([]);
+    expect(r.commits[0]).toMatchObject({ commit: revert, findings: 0, note: `not a publish, but restores exactly what envs commit ${first.commit!.slice(0, 12)} published (source commit ${git(clone, ['log', '-1', '--format=%(trailers:key=Source-Commit,valueonly)', first.commit!]).trim().slice(0, 12)})` });
+    expect(formatAudit(r)).toContain(`ok   ${revert.slice(0, 12)} Revert the gateway bump\n       not a publish, but restores exactly`);
+    // Without the publish it restores among the audited commits, it is a push like any other.
+    expect(kinds(audit({ projectDir: source, repo: remote, limit: 2 }))).toEqual([[revert, 'no-source-record']]);
+    expect(audit({ projectDir: source, repo: remote, since: first.commit! }).commits.map((c) => c.commit)).toHaveLength(2);
+    expect(audit({ projectDir: source, repo: remote, ref: 'main~1' })).toMatchObject({ truncated: false, commits: [{ findings: 0 }] });
+    expect(() => audit({ projectDir: source, repo: remote, since: git(source, ['rev-parse', 'HEAD']).trim() })).toThrow(/--since "[0-9a-f]{40}" is not a commit of the envs repo's main/);
+    expect(() => audit({ projectDir: source, repo: remote, since: 'main~1', ref: 'main' })).toThrow('--ref audits one commit and --since a range: give one of them');
+  });
+
+  test('a commit another stoa-manifests rendered passes when it is what its source commit committed', () => {
+    const { source, remote, clone } = publishedExample();
+    // What an older version rendered: one file differs from what this version renders, in the source commit's dist/ and in the envs commit alike.
+    fs.appendFileSync(path.join(source, 'dist', FILE), '# rendered by an older version\n');
+    commitAll(source, 'dist/ as stoa-manifests 0.0.1 rendered it');
+    const old = git(source, ['rev-parse', 'HEAD']).trim();
+    const message = lastMessage(clone).replace(/^Source-Commit: .*$/m, `Source-Commit: ${old}`);
+    expect(message).toMatch(/^Rendered-With: stoa-manifests@\d+\.\d+\.\d+/m);
+    const byOld = directPush(clone, message.replace(/^Rendered-With: .*$/m, 'Rendered-With: stoa-manifests@0.0.1'), () => fs.appendFileSync(path.join(clone, FILE), '# rendered by an older version\n'));
+    const r = audit({ projectDir: source, repo: remote });
+    expect(r.findings).toEqual([]);
+    expect(r.commits[0]).toMatchObject({ commit: byOld, note: expect.stringMatching(/^rendered with stoa-manifests@0\.0\.1: exactly the output source commit [0-9a-f]{12} committed \(reviewed, and checked by CI\); stoa-manifests@\S+ renders 1 file of it differently$/) });
+    // Claiming this version, the same files are a finding: this version renders them otherwise.
+    git(clone, ['commit', '--quiet', '--amend', '--file=-'], { input: message });
+    git(clone, ['push', '--quiet', '--force', 'origin', 'HEAD:refs/heads/main']);
+    const r2 = audit({ projectDir: source, repo: remote });
+    expect(kinds(r2)).toEqual([[git(clone, ['rev-parse', 'HEAD']).trim(), 'differs']]);
+    expect(r2.findings[0].message).toContain('(they are what it committed: its output folder was not what its sources render with stoa-manifests@');
+  });
+
+  test('the text report escapes what a commit says, and warns when a local checkout is not its remote', () => {
+    const { source, clone } = publishedTwice();
+    directPush(clone, 'fix\x1b[2J\x1b[1;1Hok   all clean\n', editFile(clone));
+    git(clone, ['reset', '--quiet', '--hard', 'HEAD~1']);
+    const text = formatAudit(audit({ projectDir: source, repo: clone }));
+    expect(text).toContain('warning: the local branch main (');
+    expect(text).toContain('is not origin/main (');
+    git(clone, ['reset', '--quiet', '--hard', 'origin/main']);
+    const report = formatAudit(audit({ projectDir: source, repo: clone }));
+    expect(report).not.toContain('\x1b');
+    expect(report).toContain('fix\\x1b[2J\\x1b[1;1Hok   all clean');
   });
 
   test('hostile refs, branches and limits are refused before any git call sees them', () => {

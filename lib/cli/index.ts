@@ -8,7 +8,8 @@
 // result with etc/stoa-manifests-cli.api.md.
 
 // --- The command line: the program and one function per verb that prints and returns the exit code
-export { buildProgram, packageVersion } from './program';
+export { buildProgram } from './program';
+export { packageVersion, rendererId } from '../package-version';
 export { checkCommand, mergeShardsCommand, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
 export type { Output, ProjectOptions, RenderFlags, SynthCommandOptions, ValidateCommandOptions } from './commands';
 export {

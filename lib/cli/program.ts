@@ -1,6 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { Command, Option } from 'commander';
+import { packageVersion } from '../package-version';
 import { checkCommand, mergeShardsCommand, Output, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
 
 /** The workflow verbs (git, diff, publish), loaded when one runs: synth and check start without them. */
@@ -121,6 +120,8 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--branch <branch>', 'branch to walk, first parent only (default: the repo.revision of the environment files)')
     .option('--ref <ref>', 'audit only this one commit of the envs repo')
     .option('--limit <n>', 'most commits to audit, newest first (default 50, at most 1000)')
+    .option('--since <ref>', 'audit only the commits after this one (e.g. the last one before the environment files named signers)')
+    .option('--source-branch <branch>', 'the source branch every recorded source commit must be on (default: origin\'s default branch)')
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
     .addOption(projectOption())
     .action((opts) => setExitCode(workflow().auditCommand(opts, io)));
@@ -140,16 +141,4 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .action((opts) => setExitCode(workflow().previewCloseCommand(opts, io)));
 
   return program;
-}
-
-/** The version in this package's package.json, found from the sources (`lib/cli`) and the compiled code (`build/lib/cli`) alike. */
-export function packageVersion(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (pkg.name === 'stoa-manifests') return String(pkg.version);
-    }
-    if (path.dirname(dir) === dir) return 'unknown';
-  }
 }

@@ -173,12 +173,12 @@ export function publishCommand(
  * 1 on any finding, 2 when the audit could not run.
  */
 export function auditCommand(
-  options: { project?: string; repo: string; branch?: string; ref?: string; limit?: string; format?: 'text' | 'json' },
+  options: { project?: string; repo: string; branch?: string; ref?: string; limit?: string; since?: string; sourceBranch?: string; format?: 'text' | 'json' },
   io: Output = PROCESS_OUTPUT,
 ): number {
   try {
     const limit = options.limit === undefined ? undefined : /^\d{1,7}$/.test(options.limit) ? Number(options.limit) : NaN;
-    const r = audit({ ...projectOfFlags(options), repo: options.repo, branch: options.branch, ref: options.ref, limit });
+    const r = audit({ ...projectOfFlags(options), repo: options.repo, branch: options.branch, ref: options.ref, limit, since: options.since, sourceBranch: options.sourceBranch });
     (r.ok || options.format === 'json' ? io.out : io.err)(formatAudit(r, options.format ?? 'text'));
     return r.ok ? 0 : 1;
   } catch (e) {

@@ -3,11 +3,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
-import { checkBranchName, checkRevision, git, redactUrl, repoRoot, tryGit } from '../git/git';
+import { checkBranchName, checkRevision, git, isAncestor, redactUrl, repoRoot, tryGit } from '../git/git';
+import { rendererId } from '../package-version';
 import { Project, ProjectLocation, projectEnvironments, projectOf } from '../project/project';
 import { renderProject } from '../project/synth-project';
 import { compareStrings } from '../sort';
+import { visible } from './diff-escape';
 import { changedTopLevel, checkSignatures, EnvsTrust, envsTrust } from './envs-signing';
+import { publishedBranchTip } from './publish-guard';
 import { WorkflowError } from './workflow-error';
 
 // audit: walks the envs repo's published branch and checks each commit against what its recorded
@@ -40,10 +43,21 @@ export interface AuditOptions extends ProjectLocation {
    * @default DEFAULT_AUDIT_LIMIT
    */
   readonly limit?: number;
+  /**
+   * Audit only the commits after this one (a commit id or ref of the envs repo, on the walked
+   * line): e.g. the last commit before the environment files named signers.
+   * @default - no lower bound but `limit`
+   */
+  readonly since?: string;
+  /**
+   * The source repo's branch publish takes commits from: every recorded source commit must be on it.
+   * @default - the default branch of the source repo's `origin` (`main` without a remote)
+   */
+  readonly sourceBranch?: string;
 }
 
 /** What kind of finding: each is a reason the envs repo may hold what no reviewed source commit produced. */
-export type AuditFindingKind = 'no-source-record' | 'source-missing' | 'render-failed' | 'differs' | 'unsigned' | 'untrusted-signature';
+export type AuditFindingKind = 'no-source-record' | 'source-missing' | 'source-not-published' | 'backward' | 'render-failed' | 'differs' | 'unsigned' | 'untrusted-signature';
 
 /** A file of an environment folder that is not what the source commit renders. */
 export interface AuditFileDifference {
@@ -96,6 +110,12 @@ export interface AuditedCommit {
   readonly signer?: string;
   /** How many findings it has. */
   readonly findings: number;
+  /**
+   * Why it passes although it is not a plain publish by this version: restores an earlier
+   * published state, or matches its source commit's committed output (another renderer).
+   * @default - none
+   */
+  readonly note?: string;
 }
 
 /** What {@link audit} found. */
@@ -114,20 +134,28 @@ export interface AuditResult {
   readonly signers: number;
   /** How many distinct source inputs were rendered. */
   readonly rendered: number;
+  /** What the reader should know about how the audit ran (e.g. a local branch behind its remote). */
+  readonly warnings: readonly string[];
   /** No findings. */
   readonly ok: boolean;
 }
 
 /**
  * Audits the envs repo: for each commit of the published branch's first-parent line (newest first,
- * at most `limit`), or the one `ref`, reads the source commit it records (`Source-Commit:`), renders
- * that commit's environments/ and tenants/ from the project's git repository (in a temporary folder,
- * with this library, each distinct input once) and compares every file of each rendered environment's
- * folder, byte for byte and mode, with the envs commit. Finds a commit with no source record, a source
- * commit the source repository lacks, a file that differs (named, with the commit), a source commit
- * that no longer renders, and, when the environment files name signers (`repo.signers`), an unsigned
- * commit or one no trusted key signed. Environment folders the source commit does not render, and
- * files outside environment folders, are not compared.
+ * at most `limit`, after `since`), or the one `ref`, reads the source commit it records
+ * (`Source-Commit:`), renders that commit's environments/ and tenants/ from the project's git
+ * repository (in a temporary folder, with this library, each distinct input once) and compares every
+ * file of each rendered environment's folder, byte for byte and mode, with the envs commit.
+ *
+ * Finds: a commit with no source record (unless it restores exactly what an older audited commit
+ * published: a revert); a source commit the source repository lacks, or that is not on its published
+ * branch (a pull request's commit); a source commit older than the one published before it with no
+ * `Rollback:`; a file that differs (named, with the commit); a source commit that no longer renders;
+ * and, when the environment files name signers (`repo.signers`), an unsigned commit or one no trusted
+ * key signed. A commit rendered by another version of stoa-manifests (`Rendered-With:`, or none
+ * recorded) passes when it is exactly its source commit's committed output folder, which CI checked
+ * when it was reviewed. Environment folders the source commit does not render, and files outside
+ * environment folders, are not compared.
  */
 export function audit(options: AuditOptions): AuditResult {
   const limit = options.limit ?? DEFAULT_AUDIT_LIMIT;
@@ -136,32 +164,52 @@ export function audit(options: AuditOptions): AuditResult {
   }
   if (options.branch !== undefined) checkBranchName(options.branch);
   if (options.ref !== undefined) checkRevision(options.ref, 'ref');
+  if (options.since !== undefined) checkRevision(options.since, 'since');
+  if (options.ref !== undefined && options.since !== undefined) throw new WorkflowError('--ref audits one commit and --since a range: give one of them');
   const project = projectOf(options);
   const configs = projectEnvironments(project);
   const sourceRoot = repoRoot(project.projectDir);
   if (!sourceRoot) throw new WorkflowError(`${project.projectDir} is not in a git repository: audit renders the source commits from it`);
+  const published = publishedBranchTip(sourceRoot, options.sourceBranch);
   const branch = options.branch ?? readBranch(configs);
   const local = fs.existsSync(options.repo) && fs.statSync(options.repo).isDirectory();
   const repo = local ? path.resolve(options.repo) : cloneBare(options.repo, branch);
   try {
     if (local && tryGit(repo, ['rev-parse', '--git-dir']) === undefined) throw new WorkflowError(`${options.repo} is not a git repository`);
+    const warnings: string[] = [];
+    if (published.remote && !published.refreshed) warnings.push(`the source repository's ${published.shown} could not be refreshed from origin: the last fetch was used`);
     let tip: string | undefined;
     if (options.ref !== undefined) {
       tip = tryGit(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${options.ref}^{commit}`])?.trim();
       if (!tip) throw new WorkflowError(`ref "${options.ref}" does not name a commit of the envs repo ${redactUrl(options.repo)}`);
     } else {
-      tip = [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`]
-        .map((r) => tryGit(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${r}^{commit}`])?.trim()).find(Boolean);
+      const [head, remote] = [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`]
+        .map((r) => tryGit(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${r}^{commit}`])?.trim());
+      tip = head ?? remote;
       if (!tip) throw new WorkflowError(`the envs repo ${redactUrl(options.repo)} has no branch ${branch}${options.branch === undefined ? ' (the repo.revision of the environment files; another: --branch)' : ''}`);
+      // A local checkout is read as it is, not fetched: say so when it and its remote part.
+      if (local && head && remote && head !== remote) warnings.push(`the local branch ${branch} (${head.slice(0, 12)}) is not origin/${branch} (${remote.slice(0, 12)}) as last fetched: the local branch was audited; to audit what Argo CD reads, fetch and update it, or give the repository's URL`);
+    }
+    let since: string | undefined;
+    if (options.since !== undefined) {
+      since = tryGit(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${options.since}^{commit}`])?.trim();
+      if (!since || !isAncestor(repo, since, tip)) throw new WorkflowError(`--since "${options.since}" is not a commit of the envs repo's ${branch}`);
     }
     const count = options.ref !== undefined ? 1 : limit;
-    const records = envsRecords(repo, tip, count + 1);
-    const truncated = records.length > count;
+    const records = envsRecords(repo, tip, count + 1, since);
+    const truncated = options.ref === undefined && records.length > count;
     const sources = new RenderedSources(sourceRoot, project, objectFormat(repo));
-    const report = auditRecords(repo, records.slice(0, count), envsTrust(configs), (s) => sources.expected(s));
+    const committed = committedOutput(sourceRoot, project);
+    const report = auditRecords(repo, records.slice(0, count), envsTrust(configs), {
+      expected: (s) => sources.expected(s),
+      committed,
+      renderer: rendererId(),
+      unpublished: (s) => (isAncestor(sourceRoot, s, published.tip) ? undefined : `its source commit ${s.slice(0, 12)} is not on ${published.shown}, the branch publish takes its commits from (a pull request's commit, or one a force-push dropped)`),
+      isAncestor: (older, newer) => isAncestor(sourceRoot, older, newer),
+    });
     return {
-      repo: redactUrl(options.repo), walked: options.ref !== undefined ? `ref ${options.ref}` : `branch ${branch}`,
-      ...report, truncated, signers: envsTrust(configs).signers.length, rendered: sources.renders,
+      repo: redactUrl(options.repo), walked: options.ref !== undefined ? `ref ${options.ref}` : `branch ${branch}${options.since !== undefined ? ` after ${options.since}` : ''}`,
+      ...report, truncated, signers: envsTrust(configs).signers.length, rendered: sources.renders, warnings,
     };
   } finally {
     if (!local) fs.rmSync(path.dirname(repo), { recursive: true, force: true });
@@ -196,54 +244,129 @@ export interface EnvsRecord {
   readonly subject: string;
   /** The `Source-Commit:` trailer values. */
   readonly sources: readonly string[];
+  /** The `Rollback:` trailer: the reason a publish went back. */
+  readonly rollback?: string;
+  /** The `Rendered-With:` trailer: the stoa-manifests that rendered it. */
+  readonly renderedWith?: string;
 }
 
-/** The newest `count` commits of `tip`'s first-parent line with their `Source-Commit:` trailers. */
-export function envsRecords(repo: string, tip: string, count: number): EnvsRecord[] {
+/** The newest `count` commits of `tip`'s first-parent line (after `since`) with their trailers. */
+export function envsRecords(repo: string, tip: string, count: number, since?: string): EnvsRecord[] {
+  const trailer = (key: string) => `%(trailers:key=${key},valueonly,separator=%x02)`;
   const log = git(repo, ['log', '--first-parent', `--max-count=${count}`, '-z',
-    '--format=%H%x01%P%x01%s%x01%(trailers:key=Source-Commit,valueonly,separator=%x02)', tip, '--']);
+    `--format=%H%x01%P%x01%s%x01${trailer('Source-Commit')}%x01${trailer('Rollback')}%x01${trailer('Rendered-With')}`, tip, ...(since ? [`^${since}`] : []), '--']);
   return log.split('\0').filter((r) => r.trim()).map((record) => {
-    const [commit, parents, subject, sources] = record.trim().split('\x01');
-    return { commit, parent: parents.split(' ').filter(Boolean)[0], subject, sources: (sources ?? '').split('\x02').map((v) => v.trim()).filter(Boolean) };
+    const [commit, parents, subject, sources, rollback, renderedWith] = record.trim().split('\x01');
+    const one = (v: string | undefined) => v?.split('\x02')[0]?.trim() || undefined;
+    return {
+      commit, parent: parents.split(' ').filter(Boolean)[0], subject, sources: (sources ?? '').split('\x02').map((v) => v.trim()).filter(Boolean),
+      ...(one(rollback) ? { rollback: one(rollback) } : {}), ...(one(renderedWith) ? { renderedWith: one(renderedWith) } : {}),
+    };
   });
 }
 
 /** What a source commit renders: `<path>` to `<mode> <object id>`, and the environments (top folders) it renders. */
 export type Expected = { readonly files: ReadonlyMap<string, string>; readonly environments: readonly string[] } | { readonly error: AuditFindingKind; readonly message: string };
 
-/** The findings of `records`, each compared with what `expected` says its source commit produces. */
+/** How {@link auditRecords} judges the source commits the envs commits record. */
+export interface SourceCheck {
+  /** What the source commit should have put in the envs repo. */
+  expected(sourceCommit: string): Expected;
+  /**
+   * What the source commit published (its committed output folder): accepted instead of `expected`
+   * for an envs commit another renderer made (`Rendered-With:` other than `renderer`, or none).
+   * @default - none: only `expected`
+   */
+  committed?(sourceCommit: string): Expected;
+  /**
+   * The renderer of `expected`, as `Rendered-With:` names it.
+   * @default - none
+   */
+  readonly renderer?: string;
+  /**
+   * Why the source commit is not on the published branch; undefined when it is.
+   * @default - not checked
+   */
+  unpublished?(sourceCommit: string): string | undefined;
+  /**
+   * Whether source commit `older` is an ancestor of `newer`: publishes go forward unless they say `Rollback:`.
+   * @default - not checked
+   */
+  isAncestor?(older: string, newer: string): boolean;
+}
+
+/** The findings of `records` (newest first), each compared with what `check` says its source commit produces. */
 export function auditRecords(
-  repo: string, records: readonly EnvsRecord[], trust: EnvsTrust, expected: (sourceCommit: string) => Expected,
+  repo: string, records: readonly EnvsRecord[], trust: EnvsTrust, check: SourceCheck,
 ): { commits: AuditedCommit[]; findings: AuditFinding[]; ok: boolean } {
   const signatures = checkSignatures(repo, trust.signers.length === 0 ? [] : records.map((r) => ({ commit: r.commit, changed: changedTopLevel(repo, r.commit, r.parent) })), trust);
-  const findings: AuditFinding[] = [];
-  const commits = records.map((r): AuditedCommit => {
+  const short = (c: string) => c.slice(0, 12);
+  const judged = records.map((r) => {
     const own: AuditFinding[] = [];
+    let note: string | undefined;
+    let matched: Exclude<Expected, { error: AuditFindingKind }> | undefined;
+    const actual = lsTree(repo, r.commit, '');
     const sourceCommit = r.sources.length === 1 && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(r.sources[0]) ? r.sources[0] : undefined;
-    if (!sourceCommit) {
-      own.push({ commit: r.commit, kind: 'no-source-record', message: r.sources.length === 0
-        ? `envs commit ${r.commit.slice(0, 12)} ("${r.subject.slice(0, 80)}") records no Source-Commit: publish did not write it (a direct push?)`
-        : `envs commit ${r.commit.slice(0, 12)} records ${r.sources.length === 1 ? `a Source-Commit that is not a commit id` : `${r.sources.length} Source-Commit trailers`}: publish writes exactly one` });
-    } else {
-      const want = expected(sourceCommit);
-      if ('error' in want) own.push({ commit: r.commit, kind: want.error, sourceCommit, message: `envs commit ${r.commit.slice(0, 12)}: ${want.message}` });
+    const want = sourceCommit ? check.expected(sourceCommit) : undefined;
+    if (sourceCommit && want) {
+      const unpublished = 'error' in want && want.error === 'source-missing' ? undefined : check.unpublished?.(sourceCommit);
+      if (unpublished) own.push({ commit: r.commit, kind: 'source-not-published', sourceCommit, message: `envs commit ${short(r.commit)}: ${unpublished}` });
+      if ('error' in want) own.push({ commit: r.commit, kind: want.error, sourceCommit, message: `envs commit ${short(r.commit)}: ${want.message}` });
       else {
-        const differences = compareTree(lsTree(repo, r.commit, ''), want);
-        if (differences.length > 0) {
+        const differences = compareTree(actual, want);
+        const committed = differences.length > 0 ? check.committed?.(sourceCommit) : undefined;
+        const asCommitted = committed !== undefined && !('error' in committed) && compareTree(actual, committed).length === 0;
+        const otherRenderer = r.renderedWith === undefined || r.renderedWith !== check.renderer;
+        if (differences.length === 0) matched = want;
+        else if (asCommitted && otherRenderer) {
+          matched = committed;
+          note = `rendered with ${r.renderedWith ?? 'a stoa-manifests that did not record itself'}: exactly the output source commit ${short(sourceCommit)} committed (reviewed, and checked by CI); ${check.renderer ?? 'this version'} renders ${differences.length} file${differences.length === 1 ? '' : 's'} of it differently`;
+        } else {
           own.push({
             commit: r.commit, kind: 'differs', sourceCommit, files: differences.slice(0, MAX_LISTED_FILES),
             ...(differences.length > MAX_LISTED_FILES ? { moreFiles: differences.length - MAX_LISTED_FILES } : {}),
-            message: `envs commit ${r.commit.slice(0, 12)}: ${differences.length} file${differences.length === 1 ? ' is' : 's are'} not what source commit ${sourceCommit.slice(0, 12)} renders: ${differences.slice(0, 3).map((d) => `${d.path} (${d.change})`).join(', ')}${differences.length > 3 ? ', ...' : ''}`,
+            message: `envs commit ${short(r.commit)}: ${differences.length} file${differences.length === 1 ? ' is' : 's are'} not what source commit ${short(sourceCommit)} renders: ${differences.slice(0, 3).map((d) => `${visible(d.path)} (${d.change})`).join(', ')}${differences.length > 3 ? ', ...' : ''}${asCommitted
+              ? ` (they are what it committed: its output folder was not what its sources render with ${r.renderedWith}, the version that published it)` : ''}`,
           });
         }
       }
     }
-    const sig = signatures.get(r.commit);
-    if (sig && sig.status !== 'trusted') {
-      own.push({ commit: r.commit, kind: sig.status === 'unsigned' ? 'unsigned' : 'untrusted-signature', sourceCommit, message: `envs commit ${r.commit.slice(0, 12)} is ${sig.status === 'unsigned' ? 'not signed, and the environment files name signers (repo.signers)' : sig.detail}` });
+    return { r, own, sourceCommit, known: want !== undefined && !('error' in want && want.error === 'source-missing'), actual, matched, note };
+  });
+  // Oldest first: a revert of a revert finds the older revert already judged.
+  for (let i = judged.length - 1; i >= 0; i--) {
+    const j = judged[i];
+    if (j.sourceCommit) {
+      // Forward only: each publish comes after the one before it on the branch, unless it says it rolls back.
+      const before = judged.slice(i + 1).find((o) => o.sourceCommit !== undefined);
+      if (before && check.isAncestor && j.known && before.known && before.sourceCommit !== j.sourceCommit
+        && !check.isAncestor(before.sourceCommit!, j.sourceCommit) && j.r.rollback === undefined) {
+        j.own.push({ commit: j.r.commit, kind: 'backward', sourceCommit: j.sourceCommit, message: `envs commit ${short(j.r.commit)} publishes source commit ${short(j.sourceCommit)}, which does not come after ${short(before.sourceCommit!)} (published by envs commit ${short(before.r.commit)}), and records no Rollback: publish refuses that unless told --rollback "<reason>"` });
+      }
+      continue;
     }
-    findings.push(...own);
-    return { commit: r.commit, subject: r.subject, ...(sourceCommit ? { sourceCommit } : {}), ...(sig?.signer ? { signer: sig.signer } : {}), findings: own.length };
+    // No source record: a revert (or a reset) that puts back exactly what an older audited commit published passes.
+    const restored = judged.slice(i + 1).find((o) => o.matched !== undefined && o.own.length === 0 && compareTree(j.actual, o.matched).length === 0);
+    if (restored) {
+      j.note = `not a publish, but restores exactly what envs commit ${short(restored.r.commit)} published (source commit ${short(restored.sourceCommit!)})`;
+      j.matched = restored.matched;
+      continue;
+    }
+    j.own.push({ commit: j.r.commit, kind: 'no-source-record', message: j.r.sources.length === 0
+      ? `envs commit ${short(j.r.commit)} ("${visible(j.r.subject.slice(0, 80))}") records no Source-Commit and does not restore an audited publish: publish did not write it (a direct push?)`
+      : `envs commit ${short(j.r.commit)} records ${j.r.sources.length === 1 ? `a Source-Commit that is not a commit id` : `${j.r.sources.length} Source-Commit trailers`}: publish writes exactly one` });
+  }
+  const findings: AuditFinding[] = [];
+  const commits = judged.map((j): AuditedCommit => {
+    const sig = signatures.get(j.r.commit);
+    if (sig && sig.status !== 'trusted') {
+      j.own.push({ commit: j.r.commit, kind: sig.status === 'unsigned' ? 'unsigned' : 'untrusted-signature', sourceCommit: j.sourceCommit, message: `envs commit ${short(j.r.commit)} is ${sig.status === 'unsigned' ? 'not signed, and the environment files name signers (repo.signers)' : sig.detail}` });
+    }
+    findings.push(...j.own);
+    return {
+      commit: j.r.commit, subject: j.r.subject, ...(j.sourceCommit ? { sourceCommit: j.sourceCommit } : {}), ...(sig?.signer ? { signer: sig.signer } : {}),
+      findings: j.own.length, ...(j.note ? { note: j.note } : {}),
+    };
   });
   return { commits, findings, ok: findings.length === 0 };
 }
@@ -376,15 +499,18 @@ export function committedOutput(root: string, project: Project): (source: string
 export function formatAudit(result: AuditResult, format: 'text' | 'json' = 'text'): string {
   if (format === 'json') return JSON.stringify(result, null, 2);
   const lines = [
-    `audit of ${result.repo} (${result.walked}): ${result.commits.length} commit${result.commits.length === 1 ? '' : 's'}${result.truncated ? ' (older ones not audited: --limit)' : ''}, ${result.rendered} source render${result.rendered === 1 ? '' : 's'}, ${result.signers === 0 ? 'signatures not checked (no repo.signers)' : `${result.signers} trusted key${result.signers === 1 ? '' : 's'}`}`,
+    `audit of ${visible(result.repo)} (${visible(result.walked)}): ${result.commits.length} commit${result.commits.length === 1 ? '' : 's'}${result.truncated ? ' (older ones not audited: --limit)' : ''}, ${result.rendered} source render${result.rendered === 1 ? '' : 's'}, ${result.signers === 0 ? 'signatures not checked (no repo.signers)' : `${result.signers} trusted key${result.signers === 1 ? '' : 's'}`}`,
   ];
+  for (const w of result.warnings) lines.push(`warning: ${w}`);
   for (const c of result.commits) {
-    lines.push(`${c.findings === 0 ? 'ok  ' : 'FAIL'} ${c.commit.slice(0, 12)} ${c.subject.slice(0, 72)}${c.signer ? ` [signed by ${c.signer}]` : ''}`);
+    // Subjects are anyone's text: escaped, so that a commit cannot steer the terminal or forge a line.
+    lines.push(`${c.findings === 0 ? 'ok  ' : 'FAIL'} ${c.commit.slice(0, 12)} ${visible(c.subject.slice(0, 72))}${c.signer ? ` [signed by ${visible(c.signer)}]` : ''}`);
+    if (c.note) lines.push(`       ${c.note}`);
   }
   if (result.findings.length > 0) lines.push('', `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}:`);
   for (const f of result.findings) {
     lines.push(`  ${f.kind}: ${f.message}`);
-    for (const d of f.files ?? []) lines.push(`    ${d.change.padEnd(7)} ${d.path}`);
+    for (const d of f.files ?? []) lines.push(`    ${d.change.padEnd(7)} ${visible(d.path)}`);
     if (f.moreFiles) lines.push(`    ... and ${f.moreFiles} more`);
   }
   return lines.join('\n');

@@ -46,7 +46,7 @@ export function checkEnvsHead(
     if (last) {
       // A last published source commit this repository lacks: checkForward has dealt with it (refused, or a --rollback
       // to an unrelated history); the folders cannot be compared, the signature still is.
-      findings.push(...auditRecords(checkout, [{ ...record, sources: [last.sourceCommit] }], trust, expected).findings
+      findings.push(...auditRecords(checkout, [{ ...record, sources: [last.sourceCommit] }], trust, { expected }).findings
         .filter((f) => f.kind !== 'source-missing').map((f) => f.message));
     } else {
       const sig = checkSignatures(checkout, [{ commit: head, changed: changedTopLevel(checkout, head, record.parent) }], trust).get(head);

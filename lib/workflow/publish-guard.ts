@@ -41,6 +41,18 @@ function originDefaultBranch(root: string): string {
  * @returns the branch as the envs commit records it (`Source-Branch:`), saying when the remote could not be asked
  */
 export function checkOnPublishedBranch(root: string, commit: string, sourceBranch: string | undefined): string {
+  const { tip, shown, remote, refreshed } = publishedBranchTip(root, sourceBranch);
+  if (!isAncestor(root, commit, tip)) {
+    throw new WorkflowError(`the source commit ${commit.slice(0, 12)} is not on ${shown}, the branch publish takes its commits from: merge it there${remote ? ' and push' : ''} first (another branch: --source-branch <name>)`);
+  }
+  return remote && !refreshed ? `${shown} (not refreshed: origin could not be reached, the last fetch was used)` : shown;
+}
+
+/**
+ * The tip of the published branch of the source repo, as the remote has it now (fetched; without
+ * access to the remote, as last fetched). Refused when the repository does not have the branch.
+ */
+export function publishedBranchTip(root: string, sourceBranch: string | undefined): { tip: string; shown: string; remote: boolean; refreshed: boolean } {
   const { ref, shown } = publishedBranchRef(root, sourceBranch);
   const remote = ref.startsWith('refs/remotes/');
   // The remote's branch as it is now, not as last fetched: a force-push may have dropped the commit,
@@ -51,10 +63,7 @@ export function checkOnPublishedBranch(root: string, commit: string, sourceBranc
   if (!tip) {
     throw new WorkflowError(`the published branch ${shown} is not in the source repository: ${remote ? `fetch it (git fetch origin) or name the branch with --source-branch` : 'name the branch publish takes its commits from with --source-branch'}`);
   }
-  if (!isAncestor(root, commit, tip)) {
-    throw new WorkflowError(`the source commit ${commit.slice(0, 12)} is not on ${shown}, the branch publish takes its commits from: merge it there${remote ? ' and push' : ''} first (another branch: --source-branch <name>)`);
-  }
-  return remote && !refreshed ? `${shown} (not refreshed: origin could not be reached, the last fetch was used)` : shown;
+  return { tip, shown, remote, refreshed };
 }
 
 /** The `Source-Commit` of the last publish on the envs branch checked out in `checkout`. */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkBranchName, git, redactUrl, tryGit } from '../git/git';
+import { rendererId } from '../package-version';
 import { projectOf, ProjectLocation } from '../project/project';
 import { checkOutput } from '../project/synth-project';
 import { cloneTo, emptyWorkTree } from './envs-checkout';
@@ -242,7 +243,7 @@ function hydrate(checkout: string, sourceRoot: string, outDir: string, b: { env:
   const changed = git(checkout, ['diff', '--cached', '--name-only', 'HEAD', '--', '.', `:(exclude)${HYDRATOR_METADATA_FILE}`, `:(exclude)${b.env}/${HYDRATOR_METADATA_FILE}`]).trim() !== '';
   if (changed) {
     const back = isRollback(direction) && rollback !== undefined ? `Rollback: ${rollback}\nRollback-From: ${previousDrySha}\n` : '';
-    const message = `Hydrate ${b.env} from ${metadata.drySha!.slice(0, 12)}: ${metadata.subject ?? ''}\n\nSource-Repo: ${metadata.repoURL}\nSource-Commit: ${metadata.drySha}\n${back}`;
+    const message = `Hydrate ${b.env} from ${metadata.drySha!.slice(0, 12)}: ${metadata.subject ?? ''}\n\nSource-Repo: ${metadata.repoURL}\nSource-Commit: ${metadata.drySha}\n${back}Rendered-With: ${rendererId()}\n`;
     git(checkout, ['commit', '--quiet', '--file=-'], { input: message });
   } else {
     git(checkout, ['reset', '--quiet', '--hard']);

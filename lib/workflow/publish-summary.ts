@@ -1,5 +1,6 @@
 import { NameStatus } from '../git/git';
 import { parseOutputPath } from '../layout/output-layout';
+import { rendererId } from '../package-version';
 import { compareStrings } from '../sort';
 import { ProdChanges, PublishedVersionChange } from './publish-guard';
 import { VersionsBefore } from './published-versions';
@@ -143,6 +144,7 @@ export function commitMessage(source: PublishSource, publisher: string, envs: re
     ...(source.branch ? [`Source-Branch: ${source.branch}`] : []),
     ...(allowed.rollback !== undefined ? [`Rollback: ${allowed.rollback}`, ...(allowed.rolledBackFrom ? [`Rollback-From: ${allowed.rolledBackFrom}`] : [])] : []),
     ...(allowed.auditOverride ? [`Audit-Override: ${allowed.auditOverride.reason}`, `Audit-Override-Of: ${allowed.auditOverride.head}`] : []),
+    `Rendered-With: ${rendererId()}`,
     `Published-By: ${publisher}`,
     `Published-At: ${new Date().toISOString()}`,
   );

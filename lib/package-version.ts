@@ -1,0 +1,19 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The version in this package's package.json, found from the sources (`lib`) and the compiled code (`build/lib`) alike. */
+export function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (pkg.name === 'stoa-manifests') return String(pkg.version);
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
+/** What rendered an output, as an envs commit records it (`Rendered-With:`): `stoa-manifests@<version>`. */
+export function rendererId(): string {
+  return `stoa-manifests@${packageVersion()}`;
+}
