@@ -233,7 +233,7 @@ describe('the workflows use only what this package has', () => {
   test('every CLI call names a verb and options the commander program defines', () => {
     const program = buildProgram();
     const calls = cliCalls(allScripts());
-    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'diff', 'diff', 'plan', 'plan', 'plan', 'plan', 'preview', 'preview', 'publish', 'publish']);
+    expect(calls.map((c) => c.args[0]).sort()).toEqual(['diff', 'diff', 'diff', 'diff', 'diff', 'diff', 'plan', 'plan', 'plan', 'preview', 'preview', 'publish', 'publish']);
     expect(calls.flatMap((c) => checkCliCall(program, c.args).map((p) => `${c.where}: ${p}`))).toEqual([]);
   });
 
@@ -428,7 +428,7 @@ describe('the workflow scripts do what they say', () => {
     const r = runStep(diff.run, { BASE_REF: 'main', RUNNER_TEMP: temp, GITHUB_STEP_SUMMARY: summary }, cwd);
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(r.npm).toEqual([
-      ['run', '-s', 'cli', '--', 'diff', '--base', 'origin/main', '--format', 'markdown'],
+      ['run', '-s', 'cli', '--', 'diff', '--base', 'origin/main', '--format', 'markdown', '--max-bytes', '40000'],
       ['run', '-s', 'cli', '--', 'diff', '--base', 'origin/main', '--format', 'json'],
       ['run', '-s', 'cli', '--', 'diff', '--base', 'origin/main', '--format', 'text'],
     ]);
@@ -447,12 +447,26 @@ describe('the workflow scripts do what they say', () => {
       expect(p.status).toBe(blocked ? 1 : 0);
       expect(p.npm).toEqual([
         ['run', '-s', 'cli', '--', 'plan', '--base', 'origin/main', '--format', 'json'],
-        ['run', '-s', 'cli', '--', 'plan', '--base', 'origin/main', '--format', 'markdown'],
+        ['run', '-s', 'cli', '--', 'plan', '--base', 'origin/main', '--format', 'markdown', '--max-bytes', '24000'],
       ]);
       expect(runStep(diff.run, env, tempDir('stoa-ci-run-')).status).toBe(0);
       expect(fs.readFileSync(path.join(temp, 'stoa-diff/report.md'), 'utf8')).toBe('plan as markdown\nreport as markdown\n');
       expect(fs.readFileSync(path.join(temp, 'stoa-diff/plan.json'), 'utf8')).toBe('plan as json\n');
     }
+  });
+
+  test('GitLab: one job runs plan once, writes plan and diff into one report, and fails at its end on blocked data loss', () => {
+    const job = readYaml(GITLAB_FILE)['diff-report'];
+    // GitLab joins a job's script lines into one shell script: variables carry from one line to the next.
+    const script = ([] as string[]).concat(job.script).join('\n');
+    for (const blocked of ['', '1']) {
+      const cwd = tempDir('stoa-ci-run-');
+      const r = runStep(script, { CI_MERGE_REQUEST_DIFF_BASE_SHA: 'abc123', BLOCKED: blocked }, cwd);
+      expect(r.status).toBe(blocked ? 1 : 0);
+      expect(r.npm.filter((a) => a.includes('plan'))).toEqual([['run', '-s', 'cli', '--', 'plan', '--base', 'abc123', '--format', 'markdown', '--max-bytes', '24000']]);
+      expect(fs.readFileSync(path.join(cwd, 'report.md'), 'utf8')).toBe('plan as markdown\nreport as markdown\n');
+    }
+    expect(readYaml(GITLAB_FILE).plan).toBeUndefined();
   });
 
   test('a hostile base branch name stays one argument', () => {

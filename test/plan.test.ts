@@ -273,6 +273,93 @@ describe('data loss is blocked until a commit trailer acknowledges it', () => {
   }, T);
 });
 
+describe('what leaves git but stays in the cluster', () => {
+  test('bootstrap/ and argocd-config/ are applied by hand: a removed object stays (no data-loss block), no sync window', () => {
+    const repo = exampleRepo();
+    remove(repo, 'prod/bootstrap/appproject-prod-bootstrap.yaml');
+    edit(repo, 'prod/argocd-config/configmap-argocd-cm.yaml', (d) => { d.data['timeout.reconciliation'] = '300s'; });
+    commitAll(repo, 'by hand');
+    const r = plan(repo);
+    expect(r.blocked).toBe(false);
+    const bootstrap = app(r, 'prod', 'prod/bootstrap');
+    expect(bootstrap).toMatchObject({ byHand: true, manualSync: true, pruned: [], kept: [{ kind: 'AppProject', namespace: 'argocd', name: 'prod-bootstrap' }], rollout: 'none' });
+    expect(bootstrap.project).toBeUndefined();
+    expect(app(r, 'prod', 'prod/argocd-config')).toMatchObject({ byHand: true, application: 'prod argocd-config (applied by hand)', changed: [{ kind: 'ConfigMap', name: 'argocd-cm' }] });
+    expect(r.environments[0].syncWindows).toEqual([]);
+    expect(r.findings.map((f) => [f.kind, f.message])).toEqual([
+      ['manual-gate', 'nothing happens until a person applies prod/argocd-config/, prod/bootstrap/ (kubectl apply -f; no Application syncs them): objects removed from git stay in the cluster until deleted by hand'],
+      ['kept', 'applied by hand: kubectl apply does not delete what left prod/bootstrap/; this object stays in the cluster until a person deletes it: AppProject argocd/prod-bootstrap'],
+    ]);
+    const text = formatPlan(r, 'text');
+    expect(text).toContain('  sync: read-only: a person syncs every change; a person applies prod/argocd-config/, prod/bootstrap/ with kubectl');
+    expect(text).toContain('  nothing is deleted; a person applies it with kubectl\n  left in the cluster (1): AppProject argocd/prod-bootstrap');
+  }, T);
+
+  test('a tenant folder gone with its Application: its finalizer deletes the Namespace (blocked); without one, everything stays', () => {
+    const repo = exampleRepo();
+    fs.rmSync(path.join(repo, 'dist/dev/tenants/globex'), { recursive: true });
+    remove(repo, 'dev/apps/application-dev-tenant-globex.yaml');
+    commitAll(repo, 'globex leaves dev');
+    let r = plan(repo);
+    expect(r.findings.filter((f) => f.blocked).map((f) => f.message)).toEqual([
+      expect.stringMatching(/^Namespace tenant-globex \(and everything in it\) deleted with the Application dev-tenant-globex \(its resources finalizer\), which the root Application prunes: blocked/),
+    ]);
+    expect(app(r, 'dev', 'dev/tenants/globex')).toMatchObject({ kept: [], rollout: 'at-once' });
+    expect(formatPlan(r, 'text')).toMatch(/-- dev-tenant-globex \(dev\/tenants\/globex\)\n {2}removes objects; syncs by itself/);
+
+    git(repo, ['reset', '--quiet', '--hard', 'HEAD~1']);
+    edit(repo, 'dev/apps/application-dev-tenant-globex.yaml', (d) => { delete d.metadata.finalizers; });
+    commitAll(repo, 'no finalizer');
+    fs.rmSync(path.join(repo, 'dist/dev/tenants/globex'), { recursive: true });
+    remove(repo, 'dev/apps/application-dev-tenant-globex.yaml');
+    commitAll(repo, 'globex leaves dev');
+    r = plan(repo);
+    expect(r.blocked).toBe(false);
+    const globex = app(r, 'dev', 'dev/tenants/globex');
+    expect(globex.pruned).toEqual([]);
+    expect(globex.kept.map((o) => o.kind)).toContain('Namespace');
+    expect(r.findings.find((f) => f.kind === 'kept')!.message).toMatch(/^the root Application prunes the Application dev-tenant-globex, which has no resources finalizer: its objects are left, no longer managed; these \d+ objects stay in the cluster until a person deletes them: /);
+  }, T);
+
+  test('ApplicationSet mode: the tenants ApplicationSet (not the previews one) decides; preserveResourcesOnDeletion keeps the objects', () => {
+    const repo = exampleRepo();
+    const { apiVersion: _a, kind: _k, ...app0 } = parse(read(repo, 'dist/dev/apps/application-dev-tenant-globex.yaml'));
+    for (const t of ['acme', 'globex', 'initech']) remove(repo, `dev/apps/application-dev-tenant-${t}.yaml`);
+    const template = { ...app0, metadata: { name: 'dev-tenant-{{path.basename}}' }, spec: { ...app0.spec, source: { ...app0.spec.source, path: '{{path}}' } } };
+    // A previews ApplicationSet listed first, which would cascade: plan must not take it for the tenants'.
+    add(repo, 'dev/apps/applicationset-dev-previews.yaml', {
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'dev-previews', namespace: 'argocd' },
+      spec: { generators: [{ pullRequest: { github: { owner: 'stoa', repo: 'stoa' } } }], template: { ...template, metadata: { name: 'pr-{{number}}', finalizers: ['resources-finalizer.argocd.argoproj.io'] } } },
+    });
+    add(repo, 'dev/apps/applicationset-dev-tenants.yaml', {
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'dev-tenants', namespace: 'argocd' },
+      spec: {
+        generators: [{ git: { repoURL: 'https://git.stoa.example.com/stoa/stoa-envs.git', revision: 'main', directories: [{ path: 'dev/tenants/*' }] } }],
+        syncPolicy: { preserveResourcesOnDeletion: true },
+        template: { ...template, spec: { ...template.spec, project: 'dev-tenant-{{path.basename}}' } },
+      },
+    });
+    commitAll(repo, 'ApplicationSet mode');
+    fs.rmSync(path.join(repo, 'dist/dev/tenants/globex'), { recursive: true });
+    commitAll(repo, 'globex leaves dev');
+    let r = plan(repo);
+    expect(r.blocked).toBe(false);
+    expect(app(r, 'dev', 'dev/tenants/globex')).toMatchObject({ manualSync: false, pruned: [] });
+    expect(r.findings.find((f) => f.kind === 'kept')!.message).toMatch(/^the ApplicationSet dev-tenants deletes the Application dev-tenant-globex without its objects \(preserveResourcesOnDeletion\): they are left, no longer managed; /);
+
+    // Without it, and with the finalizer in the template, the Namespace goes.
+    git(repo, ['reset', '--quiet', '--hard', 'HEAD~1']);
+    edit(repo, 'dev/apps/applicationset-dev-tenants.yaml', (d) => { d.spec.syncPolicy = {}; d.spec.template.metadata.finalizers = ['resources-finalizer.argocd.argoproj.io']; });
+    commitAll(repo, 'cascade');
+    fs.rmSync(path.join(repo, 'dist/dev/tenants/globex'), { recursive: true });
+    commitAll(repo, 'globex leaves dev');
+    r = plan(repo);
+    expect(r.findings.filter((f) => f.blocked).map((f) => f.message)).toEqual([
+      expect.stringMatching(/deleted with the Application dev-tenant-globex \(its resources finalizer\), which the ApplicationSet dev-tenants deletes: blocked/),
+    ]);
+  }, T);
+});
+
 test('JSON: a stable machine shape, most severe first', () => {
   const repo = exampleRepo();
   remove(repo, 'dev/tenants/globex/namespace-tenant-globex.yaml');
@@ -290,7 +377,7 @@ test('JSON: a stable machine shape, most severe first', () => {
   expect(json.environments.map((e: any) => e.environment)).toEqual(['prod', 'dev']);
   expect(Object.keys(json.environments[0])).toEqual(['environment', 'readOnly', 'tenants', 'syncWindows', 'capacity', 'applications']);
   expect(Object.keys(json.environments[0].applications[0])).toEqual([
-    'application', 'folder', 'project', 'manualSync', 'rollout', 'tenants', 'created', 'changed', 'pruned', 'hooks', 'quotas',
+    'application', 'folder', 'project', 'manualSync', 'byHand', 'rollout', 'tenants', 'created', 'changed', 'pruned', 'kept', 'hooks', 'quotas',
   ]);
   expect(json.environments[0].applications[0].hooks[0]).toEqual({
     object: { kind: 'Job', namespace: 'stoa-hooks', name: 'acme-provision' }, phases: ['PreSync'], what: 'awx', calls: expect.stringMatching(/^https:/), outsideCluster: true,

@@ -45,6 +45,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--head <ref>', 'head git ref (default: the working tree)')
     .addOption(projectOption())
     .addOption(new Option('-f, --format <format>', 'report format (json: every changed file per environment and Application, for bots)').choices(['markdown', 'text', 'json']).default('markdown'))
+    .option('--max-bytes <n>', 'largest report in UTF-8 bytes, the least severe parts left out first (default 64000: a pull-request comment; 1000 to 1000000)')
     .action((opts) => setExitCode(workflow().diffCommand(opts, io)));
 
   program.command('plan')
@@ -53,6 +54,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
     .option('--head <ref>', 'head git ref (default: HEAD)')
     .addOption(projectOption())
     .addOption(new Option('-f, --format <format>', 'report format (json: the findings and every Application, for bots)').choices(['markdown', 'text', 'json']).default('markdown'))
+    .option('--max-bytes <n>', 'largest report in UTF-8 bytes, the least severe parts left out first (default 64000: a pull-request comment; 1000 to 1000000)')
     .action((opts) => setExitCode(workflow().planCommand(opts, io)));
 
   program.command('set-image')

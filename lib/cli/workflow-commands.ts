@@ -12,6 +12,7 @@ import { audit, formatAudit } from '../workflow/audit';
 import { publish } from '../workflow/publish';
 import { isRollback } from '../workflow/publish-guard';
 import { publishHydrated } from '../workflow/publish-hydrated';
+import { WorkflowError } from '../workflow/workflow-error';
 import { closePreview, publishPreview } from '../workflow/preview-publish';
 import { setImage } from '../workflow/set-image';
 import { addTenant } from '../workflow/tenant-add';
@@ -24,7 +25,15 @@ import { previewBranch, pullRequestNumber } from '../layout/preview-names';
  * `diff --base <ref> [--head <ref>] [--format markdown|text|json]`: Markdown within a PR comment's
  * size (`DEFAULT_MAX_REPORT_BYTES`), text in full, JSON for bots with the same summaries and hotfixes.
  */
-export function diffCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json' }, io: Output = PROCESS_OUTPUT): number {
+/** `--max-bytes <n>`: a whole number of bytes a report may take. */
+function maxBytesOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1000 && n <= 1_000_000)) throw new WorkflowError(`--max-bytes ${JSON.stringify(value)}: must be a whole number from 1000 to 1000000`);
+  return n;
+}
+
+export function diffCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json'; maxBytes?: string }, io: Output = PROCESS_OUTPUT): number {
   const project = projectOfFlags(options);
   return guarded(io, 'diff failed.', () => {
     const envs = projectEnvironments(project);
@@ -33,7 +42,8 @@ export function diffCommand(options: { project?: string; base: string; head?: st
       readOnlyEnvironments: readOnlyEnvironmentNames(envs),
       colors: Object.fromEntries(envs.map((e) => [e.name, e.color])),
     });
-    io.out(options.format === 'json' ? diffJson(result) : formatDiff(result, options.format ?? 'markdown'));
+    const maxReportBytes = maxBytesOf(options.maxBytes);
+    io.out(options.format === 'json' ? diffJson(result) : formatDiff(result, options.format ?? 'markdown', { maxReportBytes }));
     return 0;
   });
 }
@@ -42,10 +52,11 @@ export function diffCommand(options: { project?: string; base: string; head?: st
  * `plan --base <ref> [--head <ref>] [--format markdown|text|json]`: what Argo CD will do, offline.
  * Exit 0 when the plan is OK, 1 when a data-loss finding is not acknowledged (the report is printed either way).
  */
-export function planCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json' }, io: Output = PROCESS_OUTPUT): number {
+export function planCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json'; maxBytes?: string }, io: Output = PROCESS_OUTPUT): number {
   return guarded(io, 'plan failed.', () => {
+    const maxReportBytes = maxBytesOf(options.maxBytes);
     const result = planRefs({ ...projectOfFlags(options), base: options.base, head: options.head });
-    io.out(options.format === 'json' ? planJson(result) : formatPlan(result, options.format ?? 'markdown'));
+    io.out(options.format === 'json' ? planJson(result) : formatPlan(result, options.format ?? 'markdown', { maxReportBytes }));
     if (result.blocked) io.err(`stoa-manifests: plan blocked: ${result.findings.filter((f) => f.blocked).length} data-loss finding(s) nobody acknowledged (see the report)`);
     return result.blocked ? 1 : 0;
   });

@@ -76,7 +76,7 @@ export function parseOutputPath(relPath: string): OutputLocation {
 export function applicationOfFolder(folder: string): string {
   const { environment, area, name } = parseOutputPath(folder);
   if (area === 'apps') return argoName(environment, 'root');
-  if (area === 'bootstrap') return `${environment} bootstrap (applied by hand)`;
+  if (area === 'bootstrap' || area === 'argocd-config') return `${environment} ${area} (applied by hand)`;
   if (area === 'platform' && name) return argoName(environment, name);
   if (area === 'tenants' && name) return argoName(environment, tenantArgoBase(name));
   return folder;

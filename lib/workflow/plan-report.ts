@@ -98,9 +98,9 @@ export function formatPlan(result: PlanResult, format: 'markdown' | 'text', limi
  *   environments: [{ environment, readOnly, tenants: [string],                     // prod first
  *     syncWindows: [{ kind, schedule, duration, timeZone: string | null, manualSync, projects: [string] }],
  *     capacity: { cpu, memory, cpuBefore, cpuAfter, memoryBefore, memoryAfter, exceeds } | null,
- *     applications: [{ application, folder, project: string | null, manualSync,
+ *     applications: [{ application, folder, project: string | null, manualSync, byHand,
  *       rollout: 'canary' | 'blue-green' | 'rolling' | 'at-once' | 'none', tenants: [string],
- *       created: [object], changed: [object], pruned: [object],
+ *       created: [object], changed: [object], pruned: [object], kept: [object],
  *       hooks: [{ object, phases: [string], what: 'awx' | 'smoke-test' | 'other', calls: string | null, outsideCluster }],
  *       quotas: [{ namespace, resources: [{ resource, before: string | null, after: string | null, hard: string | null, exceeds }] }] }] }] }
  * ```
@@ -120,8 +120,8 @@ export function planJson(result: PlanResult): string {
       syncWindows: env.syncWindows.map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, timeZone: w.timeZone ?? null, manualSync: w.manualSync, projects: w.projects })),
       capacity: env.capacity ?? null,
       applications: env.applications.map((a) => ({
-        application: a.application, folder: a.folder, project: a.project ?? null, manualSync: a.manualSync, rollout: a.rollout, tenants: a.tenants,
-        created: a.created.map(object), changed: a.changed.map(object), pruned: a.pruned.map(object),
+        application: a.application, folder: a.folder, project: a.project ?? null, manualSync: a.manualSync, byHand: a.byHand, rollout: a.rollout, tenants: a.tenants,
+        created: a.created.map(object), changed: a.changed.map(object), pruned: a.pruned.map(object), kept: a.kept.map(object),
         hooks: a.hooks.map((h) => ({ object: object(h.object), phases: h.phases, what: h.what, calls: h.calls ?? null, outsideCluster: h.outsideCluster })),
         quotas: a.quotas.map((q) => ({ namespace: q.namespace, resources: q.resources.map((r) => ({ resource: r.resource, before: r.before ?? null, after: r.after ?? null, hard: r.hard ?? null, exceeds: r.exceeds })) })),
       })),
@@ -140,9 +140,12 @@ function findingLine(f: PlanFinding, e: Escaper): string {
 function envHeading(env: PlanEnvironment, e: Escaper): string {
   const lines = [e.md ? `### ${e.text(env.environment)}` : `== ${e.text(env.environment)} ==`];
   const item = (s: string) => (e.md ? `- ${s}` : `  ${s}`);
-  const gate = env.readOnly || env.applications.some((a) => a.manualSync)
-    ? `${env.readOnly ? 'read-only: ' : ''}a person syncs ${env.applications.filter((a) => a.manualSync).map((a) => e.text(a.application)).join(', ') || 'every change'}`
-    : 'automated sync: changes apply when the envs repo is published';
+  const synced = env.applications.filter((a) => a.manualSync && !a.byHand).map((a) => e.text(a.application));
+  const applied = env.applications.filter((a) => a.byHand).map((a) => e.text(`${a.folder}/`));
+  const gate = [
+    ...(env.readOnly || synced.length > 0 ? [`${env.readOnly ? 'read-only: ' : ''}a person syncs ${synced.join(', ') || 'every change'}`] : []),
+    ...(applied.length > 0 ? [`a person applies ${applied.join(', ')} with kubectl`] : []),
+  ].join('; ') || 'automated sync: changes apply when the envs repo is published';
   lines.push(item(`sync: ${gate}`));
   if (env.syncWindows.length > 0) lines.push(item(`sync windows: ${env.syncWindows.map((w) => e.text(windowText(w))).join('; ')}`));
   if (env.tenants.length > 0) lines.push(item(`tenants touched: ${env.tenants.map((t) => e.text(t)).join(', ')}`));
@@ -156,12 +159,10 @@ function envHeading(env: PlanEnvironment, e: Escaper): string {
 function appSection(env: PlanEnvironment, a: PlanApplication, e: Escaper): string {
   const item = (s: string) => (e.md ? `- ${s}` : `  ${s}`);
   const obj = (o: PlanObject) => e.text(`${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`);
-  const rollout: Record<string, string> = {
-    canary: 'starts a canary', 'blue-green': 'starts a blue-green rollout', rolling: 'rolls pods', 'at-once': 'applies at once (no pod restarts)', none: 'no object changes',
-  };
   const lines = [e.md ? `#### ${e.text(a.application)} (${e.code(a.folder)})` : `-- ${e.text(a.application)} (${e.text(a.folder)})`];
-  lines.push(item(`${rollout[a.rollout]}; ${a.manualSync ? 'a person syncs it' : 'syncs by itself'}${a.project ? ` (project ${e.text(a.project)})` : ''}`));
-  for (const [what, objects] of [['created', a.created], ['changed', a.changed], ['pruned', a.pruned]] as const) {
+  const how = a.byHand ? 'a person applies it with kubectl' : a.manualSync ? 'a person syncs it' : 'syncs by itself';
+  lines.push(item(`${rolloutText(a)}; ${how}${a.project ? ` (project ${e.text(a.project)})` : ''}`));
+  for (const [what, objects] of [['created', a.created], ['changed', a.changed], ['pruned', a.pruned], ['left in the cluster', a.kept]] as const) {
     if (objects.length > 0) lines.push(item(`${what} (${objects.length}): ${objects.map(obj).join(', ')}`));
   }
   for (const h of a.hooks) {
@@ -174,6 +175,21 @@ function appSection(env: PlanEnvironment, a: PlanApplication, e: Escaper): strin
   }
   if (a.tenants.length > 0 && env.tenants.length > 1) lines.push(item(`tenants: ${a.tenants.map((t) => e.text(t)).join(', ')}`));
   return lines.join('\n');
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout', 'Job', 'CronJob']);
+
+/** What the Application's change does to its workloads, in words. */
+function rolloutText(a: PlanApplication): string {
+  switch (a.rollout) {
+    case 'canary': return 'starts a canary';
+    case 'blue-green': return 'starts a blue-green rollout';
+    case 'rolling': return 'rolls pods';
+    case 'none': return a.kept.length > 0 ? 'nothing is deleted' : 'no object changes';
+    default: break;
+  }
+  if (a.created.length + a.changed.length === 0) return 'removes objects';
+  return a.created.some((o) => WORKLOAD_KINDS.has(o.kind)) ? 'applies at once; new workloads start their pods' : 'applies at once (no pod restarts)';
 }
 
 /** The command that shows this plan. */

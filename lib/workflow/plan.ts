@@ -12,7 +12,7 @@ import { compareStrings } from '../sort';
 import { peakDemand, QUOTA_RESOURCES, QuotaResource, quotaHard } from '../validate/behaviour/quota-fits';
 import { apiGroupOf, CLUSTER_SCOPED_KINDS } from '../validate/model/kinds';
 import { isHook, syncPhasesOf } from '../validate/model/sync-phases';
-import { syncOptionsOf } from '../argocd/sync-policy';
+import { RESOURCES_FINALIZER, syncOptionsOf } from '../argocd/sync-policy';
 import { environmentFilesAt } from './committed-environments';
 import { committedOutputOf } from './diff-files';
 import { WorkflowError } from './workflow-error';
@@ -103,6 +103,8 @@ export interface PlanApplication {
   readonly folder: string;
   /** Whether a person syncs it (no automated sync policy, or applied by hand). */
   readonly manualSync: boolean;
+  /** Whether a person applies it with kubectl (`bootstrap/`, `argocd-config/`): no Application syncs it, nothing is pruned, no sync window applies. */
+  readonly byHand: boolean;
   /**
    * Its AppProject.
    * @default - none: not found (the bootstrap folder, or an Application the output does not hold)
@@ -112,8 +114,14 @@ export interface PlanApplication {
   readonly created: readonly PlanObject[];
   /** Objects Argo CD updates. */
   readonly changed: readonly PlanObject[];
-  /** Objects Argo CD prunes (or that go with a deleted Application). */
+  /** Objects Argo CD prunes (or that go with a deleted Application, through its resources finalizer). */
   readonly pruned: readonly PlanObject[];
+  /**
+   * Objects no longer in git that stay in the cluster: a folder applied by hand, an object Argo CD
+   * keeps (`Prune=false`, `Delete=false`), or an Application deleted without cascading (no resources
+   * finalizer, `preserveResourcesOnDeletion`) or kept (`Prune=false` on it, `applicationsSync: create-*`).
+   */
+  readonly kept: readonly PlanObject[];
   /** Hooks the next sync runs, in phase order. */
   readonly hooks: readonly PlanHook[];
   /** The strongest workload effect: a canary, rolling pods, or changes applied at once. */
@@ -248,7 +256,8 @@ interface EnvTree {
   /** Application objects by source folder. */
   readonly applications: ReadonlyMap<string, KubeObject>;
   readonly projects: ReadonlyMap<string, KubeObject>;
-  readonly applicationSet?: KubeObject;
+  /** The ApplicationSet whose git directory generator makes the tenants' Applications (not the previews'). */
+  readonly tenantApplicationSet?: KubeObject;
 }
 
 /**
@@ -285,7 +294,7 @@ export function planRefs(options: PlanOptions): PlanResult {
     const folders = [...new Set([...before.objects, ...after.objects].map((o) => o.folder))]
       .filter((f) => changedFolders.has(f)).sort(compareStrings);
     const applications = folders.map((folder) => planApplication(environment, folder, before, after, acmeHttp01(baseFile), acmeHttp01(headFile), acknowledged, findings))
-      .filter((a) => a.created.length + a.changed.length + a.pruned.length + a.hooks.length > 0);
+      .filter((a) => a.created.length + a.changed.length + a.pruned.length + a.kept.length + a.hooks.length > 0);
 
     // The manual gate and the windows of the AppProjects of the changed Applications.
     const windows = new Map<string, PlanSyncWindow & { projects: string[] }>();
@@ -300,7 +309,14 @@ export function planRefs(options: PlanOptions): PlanResult {
       }
     }
     const syncWindows = [...windows.values()].map((w) => ({ ...w, projects: w.projects.sort(compareStrings) }));
-    const manual = applications.filter((a) => a.manualSync);
+    const manual = applications.filter((a) => a.manualSync && !a.byHand);
+    const byHand = applications.filter((a) => a.byHand);
+    if (byHand.length > 0) {
+      findings.push({
+        kind: 'manual-gate', blocked: false, environment,
+        message: `nothing happens until a person applies ${byHand.map((a) => `${a.folder}/`).join(', ')} (kubectl apply -f; no Application syncs ${byHand.length === 1 ? 'it' : 'them'}): objects removed from git stay in the cluster until deleted by hand`,
+      });
+    }
     if (manual.length > 0) {
       const when = syncWindows.length > 0 ? `, only inside its sync window${syncWindows.length === 1 ? '' : 's'} (${syncWindows.map(windowText).join('; ')})` : '';
       findings.push({
@@ -352,14 +368,16 @@ function planApplication(
 ): PlanApplication {
   const application = applicationOfFolder(folder);
   const area = folder.split('/')[1];
+  // bootstrap/ and argocd-config/ are applied by hand (kubectl apply): no Application syncs or prunes them.
+  const byHand = area === 'bootstrap' || area === 'argocd-config';
   // A tenant folder without an Application of its own is the ApplicationSet's (its template says how it syncs).
-  const appObject = after.applications.get(folder) ?? before.applications.get(folder) ?? (area === 'tenants' ? after.applicationSet ?? before.applicationSet : undefined);
+  const tenantSet = (tree: EnvTree) => (area === 'tenants' ? tree.tenantApplicationSet : undefined);
+  const appObject = byHand ? undefined : after.applications.get(folder) ?? before.applications.get(folder) ?? tenantSet(after) ?? tenantSet(before);
   const spec = appObject?.spec as any;
   const appSpec = appObject?.kind === 'ApplicationSet' ? spec?.template?.spec : spec;
-  // bootstrap/ and argocd-config/ are applied by hand (no Application syncs them).
-  const manualSync = !appSpec?.syncPolicy?.automated;
+  const manualSync = byHand || !appSpec?.syncPolicy?.automated;
   const project = typeof appSpec?.project === 'string' && !appSpec.project.includes('{{') ? appSpec.project : undefined;
-  const appGone = !after.applications.has(folder) && before.applications.has(folder) && !after.objects.some((o) => o.folder === folder);
+  const removal = byHand ? undefined : folderRemoval(folder, application, before, after, tenantSet(before));
 
   const inFolder = (tree: EnvTree) => new Map(tree.objects.filter((o) => o.folder === folder).map((o) => [keyOf(o), o]));
   const old = inFolder(before);
@@ -374,6 +392,9 @@ function planApplication(
     else if (!isDeepStrictEqual(was.object, o.object)) changed.push({ before: was, after: o });
   }
   for (const [key, o] of old) if (!now.has(key) && !isHook(o.object)) pruned.push(o);
+  // What nothing prunes: a folder applied by hand, or one whose Application goes without cascading (or stays).
+  const kept: Placed[] = byHand || (removal && !removal.cascade) ? pruned.splice(0) : [];
+  const leftAlone = kept.length;
   const hooksChanged = [...now.keys()].some((k) => isHook(now.get(k)!.object) && !isDeepStrictEqual(old.get(k)?.object, now.get(k)!.object))
     || [...old.keys()].some((k) => isHook(old.get(k)!.object) && !now.has(k));
   const syncs = created.length + changed.length + pruned.length > 0;
@@ -390,26 +411,35 @@ function planApplication(
     });
   };
 
-  // Prunes: what holds data is lost, unless Argo CD keeps it (Prune=false while the Application stays, Delete=false always).
-  for (const o of pruned) {
+  // Prunes: what holds data is lost, unless nothing prunes it (applied by hand, an Application that goes without
+  // cascading or stays) or Argo CD keeps it (Prune=false while the Application stays, Delete=false always).
+  if (leftAlone > 0) {
+    const names = kept.map((o) => objectText(planObject(o)));
+    finding({ kind: 'kept', message: `${byHand ? `applied by hand: kubectl apply does not delete what left ${folder}/` : removal!.how}; ${leftAlone === 1 ? 'this object stays' : `these ${leftAlone} objects stay`} in the cluster until a person deletes ${leftAlone === 1 ? 'it' : 'them'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}` });
+  }
+  for (const o of [...pruned]) {
     const options = syncOptionsOf(o.object);
     const moved = after.objects.find((x) => keyOf(x) === keyOf(o));
-    const how = appGone ? `deleted with the Application ${application} (its finalizer)` : moved ? `pruned by ${application} (it moves to ${applicationOfFolder(moved.folder)}, which may sync after)` : `pruned by ${application}`;
-    const data = dataOf(o.object);
-    if (!data) continue;
-    if (options.has('Delete=false') || (!appGone && options.has('Prune=false'))) {
-      finding({ kind: 'kept', object: planObject(o), message: `${data} is no longer in git but Argo CD keeps it (${options.has('Delete=false') ? 'Delete=false' : 'Prune=false'}): a person deletes it, or it stays` });
+    const keeps = options.has('Delete=false') ? 'Delete=false' : !removal && options.has('Prune=false') ? 'Prune=false' : undefined;
+    if (keeps) {
+      pruned.splice(pruned.indexOf(o), 1);
+      kept.push(o);
+      if (dataOf(o.object)) finding({ kind: 'kept', object: planObject(o), message: `${objectText(planObject(o))} is no longer in git but Argo CD keeps it (${keeps}): it stays, with what it holds, until a person deletes it` });
       continue;
     }
-    dataLoss(o, `${data} ${how}`);
+    const how = removal ? removal.how : moved ? `pruned by ${application} (it moves to ${applicationOfFolder(moved.folder)}, which may sync after)` : `pruned by ${application}`;
+    const data = dataOf(o.object);
+    if (data) dataLoss(o, `${data} ${how}`);
   }
   // Replaces: a change Kubernetes refuses in place (an immutable field) means a delete and a create.
   for (const { before: b, after: a } of changed) {
     const replaced = immutableChange(b.object, a.object);
     if (replaced.length > 0) {
       const data = dataOf(b.object);
-      const why = `${replaced.join(', ')} cannot change in place: Argo CD's sync fails, unless the object is deleted and created again (Replace=true with Force=true, or by hand)`;
-      if (data) dataLoss(a, `${data} is replaced: ${why}`);
+      const why = byHand
+        ? `${replaced.join(', ')} cannot change in place: kubectl apply fails, unless a person deletes the object and applies it again`
+        : `${replaced.join(', ')} cannot change in place: Argo CD's sync fails, unless the object is deleted and created again (Replace=true with Force=true, or by hand)`;
+      if (data && !byHand) dataLoss(a, `${data} is replaced: ${why}`);
       else finding({ kind: 'replace', object: planObject(a), message: why });
     }
     if (b.object.kind === 'ExternalSecret') {
@@ -472,14 +502,59 @@ function planApplication(
     return typeof label === 'string' ? [label] : [];
   };
   const tenantFolder = folder.split('/')[1] === 'tenants' ? [folder.split('/')[2]] : [];
-  const tenants = [...new Set([...tenantFolder, ...[...created, ...pruned, ...changed.map((c) => c.after), ...changed.map((c) => c.before)].flatMap(tenantOf)])].filter(Boolean).sort(compareStrings);
+  const tenants = [...new Set([...tenantFolder, ...[...created, ...pruned, ...kept, ...changed.map((c) => c.after), ...changed.map((c) => c.before)].flatMap(tenantOf)])].filter(Boolean).sort(compareStrings);
   return {
-    application, folder, manualSync, ...(project ? { project } : {}),
+    application, folder, manualSync, byHand, ...(project ? { project } : {}),
     created: created.map(planObject).sort(compareObjects),
     changed: changed.map((c) => planObject(c.after)).sort(compareObjects),
     pruned: pruned.map(planObject).sort(compareObjects),
+    kept: kept.map(planObject).sort(compareObjects),
     hooks, rollout, tenants, quotas,
   };
+}
+
+/** How the objects of a folder that is gone from git leave the cluster, when its Application goes too. */
+interface FolderRemoval {
+  /** Whether they are deleted (the Application's resources finalizer cascades). */
+  readonly cascade: boolean;
+  /** What happens, in words. */
+  readonly how: string;
+}
+
+/**
+ * What Argo CD does when `folder` holds nothing at the head: its Application (an app-of-apps child,
+ * pruned by the root) or the ApplicationSet's Application goes, and its objects go with it only
+ * through a resources finalizer. Undefined when the folder still holds objects (its Application prunes them).
+ */
+function folderRemoval(folder: string, application: string, before: EnvTree, after: EnvTree, applicationSet: KubeObject | undefined): FolderRemoval | undefined {
+  if (after.objects.some((o) => o.folder === folder)) return undefined;
+  const app = before.applications.get(folder);
+  const cascades = (finalizers: unknown) => list(finalizers).some((f) => typeof f === 'string' && (f === RESOURCES_FINALIZER || f.startsWith(`${RESOURCES_FINALIZER}/`)));
+  if (app) {
+    if (after.applications.has(folder)) return undefined;
+    const options = syncOptionsOf(app);
+    const keeps = options.has('Delete=false') ? 'Delete=false' : options.has('Prune=false') ? 'Prune=false' : undefined;
+    if (keeps) return { cascade: false, how: `the root Application keeps the Application ${application} (${keeps} on it), which no longer finds its folder and prunes nothing` };
+    return cascades(app.metadata.finalizers)
+      ? { cascade: true, how: `deleted with the Application ${application} (its resources finalizer), which the root Application prunes` }
+      : { cascade: false, how: `the root Application prunes the Application ${application}, which has no resources finalizer: its objects are left, no longer managed` };
+  }
+  if (applicationSet) {
+    const policy = (applicationSet.spec as any)?.syncPolicy ?? {};
+    const name = applicationSet.metadata.name;
+    if (policy.applicationsSync === 'create-only' || policy.applicationsSync === 'create-update') {
+      return { cascade: false, how: `the ApplicationSet ${name} keeps the Application ${application} (applicationsSync: ${policy.applicationsSync}), OutOfSync until a person deletes it` };
+    }
+    return !policy.preserveResourcesOnDeletion && cascades((applicationSet.spec as any)?.template?.metadata?.finalizers)
+      ? { cascade: true, how: `deleted with the Application ${application} (its resources finalizer), which the ApplicationSet ${name} deletes` }
+      : { cascade: false, how: `the ApplicationSet ${name} deletes the Application ${application} without its objects (${policy.preserveResourcesOnDeletion ? 'preserveResourcesOnDeletion' : 'no resources finalizer in its template'}): they are left, no longer managed` };
+  }
+  return undefined;
+}
+
+/** `Kind namespace/name`. */
+function objectText(o: PlanObject): string {
+  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
 }
 
 /** What data an object holds that a delete loses, or undefined. */
@@ -608,7 +683,8 @@ function envTree(top: string, commit: string, inRepo: string, environment: strin
   }
   const applications = new Map<string, KubeObject>();
   const projects = new Map<string, KubeObject>();
-  let applicationSet: KubeObject | undefined;
+  let tenantApplicationSet: KubeObject | undefined;
+  const tenantsGlob = `${environment}/tenants/*`;
   for (const { object } of raw) {
     if (object.kind === 'Application') {
       for (const source of [(object.spec as any)?.source, ...list((object.spec as any)?.sources)]) {
@@ -616,8 +692,9 @@ function envTree(top: string, commit: string, inRepo: string, environment: strin
       }
     } else if (object.kind === 'AppProject') {
       projects.set(object.metadata.name, object);
-    } else if (object.kind === 'ApplicationSet') {
-      applicationSet ??= object;
+    } else if (object.kind === 'ApplicationSet'
+      && list((object.spec as any)?.generators).some((g: any) => list(g?.git?.directories).some((d: any) => typeof d?.path === 'string' && path.posix.normalize(d.path) === tenantsGlob && d.exclude !== true))) {
+      tenantApplicationSet ??= object;
     }
   }
   const destination = (folder: string): string | undefined => {
@@ -632,7 +709,7 @@ function envTree(top: string, commit: string, inRepo: string, environment: strin
     const namespace = CLUSTER_SCOPED_KINDS.has(object.kind) ? undefined : typeof own === 'string' ? own : destination(folder);
     return { object, folder, ...(namespace !== undefined ? { namespace } : {}) };
   });
-  return { objects, applications, projects, ...(applicationSet ? { applicationSet } : {}) };
+  return { objects, applications, projects, ...(tenantApplicationSet ? { tenantApplicationSet } : {}) };
 }
 
 /** The `Acknowledge-Data-Loss` trailer values of the commits `base..head`. */
