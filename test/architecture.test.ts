@@ -5,7 +5,7 @@ import { REPO } from './helpers';
 // The layers of lib/, bottom up (README, "Architecture"). A module may import its own layer
 // (dpdm, `npm run cycles`, refuses any cycle) and the layers below it, never one above.
 const LAYERS: ReadonlyArray<readonly string[]> = [
-  ['sort.ts', 'files.ts', 'quantity.ts', 'cache-root.ts', 'cache-entry.ts'],
+  ['sort.ts', 'files.ts', 'quantity.ts', 'cache-root.ts', 'cache-entry.ts', 'package-version.ts'],
   ['config', 'layout'],
   ['render'],
   ['workloads', 'network', 'secrets', 'argocd', 'gateway'],

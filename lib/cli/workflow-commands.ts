@@ -21,10 +21,6 @@ import { removeTenant } from '../workflow/tenant-remove';
 import { guarded, Output, PROCESS_OUTPUT, projectOfFlags } from './commands';
 import { previewBranch, pullRequestNumber } from '../layout/preview-names';
 
-/**
- * `diff --base <ref> [--head <ref>] [--format markdown|text|json]`: Markdown within a PR comment's
- * size (`DEFAULT_MAX_REPORT_BYTES`), text in full, JSON for bots with the same summaries and hotfixes.
- */
 /** `--max-bytes <n>`: a whole number of bytes a report may take. */
 function maxBytesOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -33,6 +29,10 @@ function maxBytesOf(value: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * `diff --base <ref> [--head <ref>] [--format markdown|text|json] [--max-bytes n]`: Markdown within a PR comment's
+ * size (`DEFAULT_MAX_REPORT_BYTES`), text in full, JSON for bots with the same summaries and hotfixes.
+ */
 export function diffCommand(options: { project?: string; base: string; head?: string; format?: 'markdown' | 'text' | 'json'; maxBytes?: string }, io: Output = PROCESS_OUTPUT): number {
   const project = projectOfFlags(options);
   return guarded(io, 'diff failed.', () => {
