@@ -286,6 +286,16 @@ signing('signed envs commits', () => {
     expect(() => publish({ projectDir: source, repo: clone })).toThrow(new RegExp(`${other.slice(0, 12)}.*signed by a key no environment file trusts`));
   });
 
+  test("the envs repo's git config cannot replace the verifier", () => {
+    const { source, remote, clone, b } = signedExample();
+    const other = directPush(clone, lastMessage(clone), () => undefined, ['-c', `user.signingkey=${b.file}`, '-c', 'commit.gpgsign=true']);
+    // A verifier that calls every signature good, set in the repository audit reads.
+    const fake = path.join(tempDir(), 'fake-ssh-keygen');
+    fs.writeFileSync(fake, '#!/bin/sh\necho \'Good "git" signature for k0 with ED25519 key SHA256:forged\' >&2\nexit 0\n', { mode: 0o755 });
+    git(remote, ['config', 'gpg.ssh.program', fake]);
+    expect(kinds(audit({ projectDir: source, repo: remote }))).toEqual([[other, 'untrusted-signature']]);
+  });
+
   test('a commit must be signed by a key of every environment whose folder it changes', () => {
     const { source, remote, clone, b } = signedExample();
     // dev also trusts key B (read from the working tree: audit takes the trusted keys from the project as it is).

@@ -347,16 +347,23 @@ describe('what leaves git but stays in the cluster', () => {
     expect(app(r, 'dev', 'dev/tenants/globex')).toMatchObject({ manualSync: false, pruned: [] });
     expect(r.findings.find((f) => f.kind === 'kept')!.message).toMatch(/^the ApplicationSet dev-tenants deletes the Application dev-tenant-globex without its objects \(preserveResourcesOnDeletion\): they are left, no longer managed; /);
 
-    // Without it, and with the finalizer in the template, the Namespace goes.
-    git(repo, ['reset', '--quiet', '--hard', 'HEAD~1']);
-    edit(repo, 'dev/apps/applicationset-dev-tenants.yaml', (d) => { d.spec.syncPolicy = {}; d.spec.template.metadata.finalizers = ['resources-finalizer.argocd.argoproj.io']; });
-    commitAll(repo, 'cascade');
-    fs.rmSync(path.join(repo, 'dist/dev/tenants/globex'), { recursive: true });
-    commitAll(repo, 'globex leaves dev');
-    r = plan(repo);
-    expect(r.findings.filter((f) => f.blocked).map((f) => f.message)).toEqual([
-      expect.stringMatching(/deleted with the Application dev-tenant-globex \(its resources finalizer\), which the ApplicationSet dev-tenants deletes: blocked/),
-    ]);
+    // As the controller sets finalizers: the template's when it has any (preserveResourcesOnDeletion does not remove them);
+    // else the resources finalizer unless preserveResourcesOnDeletion. Either way, the Namespace goes.
+    for (const [syncPolicy, finalizers, how] of [
+      [{ preserveResourcesOnDeletion: true }, ['resources-finalizer.argocd.argoproj.io'], 'from the template'],
+      [{}, undefined, 'which the controller adds'],
+    ] as const) {
+      git(repo, ['reset', '--quiet', '--hard', 'HEAD~1']);
+      edit(repo, 'dev/apps/applicationset-dev-tenants.yaml', (d) => { d.spec.syncPolicy = syncPolicy; d.spec.template.metadata.finalizers = finalizers; });
+      commitAll(repo, 'cascade');
+      fs.rmSync(path.join(repo, 'dist/dev/tenants/globex'), { recursive: true });
+      commitAll(repo, 'globex leaves dev');
+      r = plan(repo);
+      expect(r.findings.filter((f) => f.blocked).map((f) => f.message)).toEqual([
+        expect.stringContaining(`deleted with the Application dev-tenant-globex (its resources finalizer, ${how}), which the ApplicationSet dev-tenants deletes: blocked`),
+      ]);
+      git(repo, ['reset', '--quiet', '--hard', 'HEAD~1']);
+    }
   }, T);
 });
 
@@ -405,6 +412,24 @@ test('the text and Markdown reports fit a byte budget and say what was left out;
     expect(cut).toContain('Acknowledge-Data-Loss: dev/Namespace/-/tenant-globex');
     expect(cut).toContain('--format json');
     expect(Buffer.byteLength(formatPlan(r, format))).toBeLessThanOrEqual(64_000);
+  }
+}, T);
+
+test('many blocked findings: the report lists 40 acknowledgement lines and counts the rest; a cut report never leaves a code block open', () => {
+  const repo = exampleRepo();
+  for (let i = 0; i < 45; i++) add(repo, `dev/tenants/globex/persistentvolumeclaim-data-${i}.yaml`, pvc(`data-${i}`));
+  commitAll(repo, 'volumes');
+  for (let i = 0; i < 45; i++) remove(repo, `dev/tenants/globex/persistentvolumeclaim-data-${i}.yaml`);
+  commitAll(repo, 'no volumes');
+  const r = plan(repo);
+  expect(r.findings.filter((f) => f.blocked)).toHaveLength(45);
+  const full = formatPlan(r, 'markdown');
+  expect(full.match(/^Acknowledge-Data-Loss: /gm)).toHaveLength(40);
+  expect(full).toContain('… and 5 more: `stoa-manifests plan --base HEAD~1 --head HEAD --format json` lists every acknowledgement line.');
+  for (const budget of [1_500, 2_000, 3_000]) {
+    const cut = formatPlan(r, 'markdown', { maxReportBytes: budget });
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(budget);
+    expect((cut.match(/^```/gm) ?? []).length % 2).toBe(0);
   }
 }, T);
 

@@ -14,8 +14,7 @@ interface InFile {
  * envs repo has the same layout as the output). Each keeps the path of its
  * ApplicationSet's file. Only the `<folder>/*` directory pattern and the
  * `{{path}}` / `{{path.basename}}` placeholders are understood: what this
- * library writes. As the controller does, a generated Application gets the resources finalizer
- * unless the ApplicationSet preserves resources on deletion.
+ * library writes. Finalizers as the controller sets them ({@link generatedFinalizers}).
  */
 export function expandApplicationSets(objects: readonly InFile[]): InFile[] {
   const folders = [...new Set(objects.map((o) => path.posix.dirname(o.path)))].sort(compareStrings);
@@ -31,11 +30,22 @@ export function expandApplicationSets(objects: readonly InFile[]): InFile[] {
           : Array.isArray(v) ? v.map(fill) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)])) : v;
         const t = fill(spec.template ?? {});
         const metadata = { ...t.metadata, namespace: set.object.metadata?.namespace };
-        if (spec.syncPolicy?.preserveResourcesOnDeletion !== true && !list(metadata.finalizers).includes(RESOURCES_FINALIZER)) {
-          metadata.finalizers = [...list(metadata.finalizers), RESOURCES_FINALIZER];
-        }
+        const finalizers = generatedFinalizers(set.object, metadata.finalizers);
+        if (finalizers.length > 0) metadata.finalizers = finalizers;
+        else delete metadata.finalizers;
         return { path: set.path, object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: t.spec } };
       });
     });
   });
+}
+
+/**
+ * The finalizers of an Application the ApplicationSet `applicationSet` generates, as Argo CD's
+ * controller sets them (applicationset/utils RenderTemplateParams): the template's when it has any;
+ * else the resources finalizer, unless `syncPolicy.preserveResourcesOnDeletion` is true.
+ */
+export function generatedFinalizers(applicationSet: { readonly [key: string]: unknown }, templateFinalizers: unknown): string[] {
+  const own = Array.isArray(templateFinalizers) ? templateFinalizers.filter((f): f is string => typeof f === 'string') : [];
+  if (own.length > 0) return own;
+  return (applicationSet.spec as any)?.syncPolicy?.preserveResourcesOnDeletion === true ? [] : [RESOURCES_FINALIZER];
 }

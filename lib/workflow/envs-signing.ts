@@ -100,7 +100,9 @@ function checkOne(repo: string, commit: string, changed: readonly string[], allo
   if (!sig.startsWith('-----BEGIN SSH SIGNATURE-----')) {
     return { status: 'untrusted', detail: 'signed with an OpenPGP or X.509 signature; the environment files trust SSH keys only' };
   }
-  const r = gitOutcome(repo, ['-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'verify-commit', commit]);
+  // The verifier is pinned: a gpg.ssh.program from the repository's or the user's git config could call every
+  // signature good, or run a command of its choosing.
+  const r = gitOutcome(repo, ['-c', 'gpg.ssh.program=ssh-keygen', '-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'verify-commit', commit]);
   const good = /^Good "git" signature for k(\d+) with (\S+) key (\S+)/m.exec(r.stderr);
   if (r.status !== 0 || !good) {
     const fingerprint = /key (SHA256:\S+)/.exec(r.stderr)?.[1];

@@ -13,6 +13,9 @@ export interface PlanReportLimits {
   readonly maxReportBytes?: number;
 }
 
+/** Acknowledgement lines a report lists; the rest are counted (the JSON has all). */
+const MAX_ACK_LINES = 40;
+
 const MARK: Readonly<Record<string, string>> = {
   blocked: '🛑', 'data-loss': '⚠️', unschedulable: '⛔', 'side-effect': '🌐', canary: '🐤', replace: '♻️', rolling: '🔁', 'manual-gate': '✋', kept: '📌',
 };
@@ -38,7 +41,11 @@ export function formatPlan(result: PlanResult, format: 'markdown' | 'text', limi
     if (result.environments.length === 0) out.push('No changes to the rendered manifests: Argo CD has nothing to do.');
     else if (blocked.length > 0) {
       const text = `BLOCKED: ${blocked.length} data-loss finding${blocked.length === 1 ? '' : 's'} nobody acknowledged. To go ahead on purpose, add ${blocked.length === 1 ? 'this line' : 'these lines'} to a commit message of this change (a trailer: its last paragraph), then run plan again:`;
-      out.push(e.md ? `> [!CAUTION]\n> ${text}` : text, '', e.md ? '```text' : '', ...blocked.map((f) => f.acknowledgement!), e.md ? '```' : '');
+      // At most MAX_ACK_LINES: the list must never crowd out the report (plan --format json has every one).
+      const shown = blocked.slice(0, MAX_ACK_LINES).map((f) => f.acknowledgement!);
+      const more = blocked.length - shown.length;
+      out.push(e.md ? `> [!CAUTION]\n> ${text}` : text, '', e.md ? '```text' : '', ...shown, e.md ? '```' : '');
+      if (more > 0) out.push(`… and ${more} more: ${e.code(`${command(result)} --format json`)} lists every acknowledgement line.`);
     } else {
       out.push(`Plan OK: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}, none blocking.`);
     }
@@ -83,8 +90,12 @@ export function formatPlan(result: PlanResult, format: 'markdown' | 'text', limi
   const report = compose(nFindings, nApps);
   if (bytes(report) <= maxBytes) return report;
   const tail = `\n… cut at ${maxBytes} bytes`;
-  const room = Buffer.from(report, 'utf8').subarray(0, Math.max(0, maxBytes - bytes(tail))).toString('utf8');
-  return `${room.slice(0, Math.max(0, room.lastIndexOf('\n')))}${tail}`;
+  // Room for the tail and a closing fence: a report cut inside a code block must not swallow what follows it.
+  const fence = '\n```';
+  const room = Buffer.from(report, 'utf8').subarray(0, Math.max(0, maxBytes - bytes(tail) - bytes(fence))).toString('utf8');
+  const cut = room.slice(0, Math.max(0, room.lastIndexOf('\n')));
+  const openFence = (cut.match(/^```/gm) ?? []).length % 2 === 1;
+  return `${cut}${openFence ? fence : ''}${tail}`;
 }
 
 /**

@@ -12,6 +12,7 @@ import { compareStrings } from '../sort';
 import { peakDemand, QUOTA_RESOURCES, QuotaResource, quotaHard } from '../validate/behaviour/quota-fits';
 import { apiGroupOf, CLUSTER_SCOPED_KINDS } from '../validate/model/kinds';
 import { isHook, syncPhasesOf } from '../validate/model/sync-phases';
+import { generatedFinalizers } from '../argocd/application-set-preview';
 import { RESOURCES_FINALIZER, syncOptionsOf } from '../argocd/sync-policy';
 import { environmentFilesAt } from './committed-environments';
 import { committedOutputOf } from './diff-files';
@@ -532,12 +533,16 @@ function folderRemoval(folder: string, application: string, before: EnvTree, aft
   const cascades = (finalizers: unknown) => list(finalizers).some((f) => typeof f === 'string' && (f === RESOURCES_FINALIZER || f.startsWith(`${RESOURCES_FINALIZER}/`)));
   if (app) {
     if (after.applications.has(folder)) return undefined;
+    // The root Application (the app-of-apps) prunes the child: by itself when it prunes automatically, else when a person syncs it with prune.
+    const root = before.applications.get(`${folder.split('/')[0]}/apps`);
+    const rootPrunes = (root?.spec as any)?.syncPolicy?.automated?.prune === true;
+    const prunes = rootPrunes ? 'the root Application prunes' : 'when a person syncs the root Application with prune, it prunes';
     const options = syncOptionsOf(app);
     const keeps = options.has('Delete=false') ? 'Delete=false' : options.has('Prune=false') ? 'Prune=false' : undefined;
     if (keeps) return { cascade: false, how: `the root Application keeps the Application ${application} (${keeps} on it), which no longer finds its folder and prunes nothing` };
     return cascades(app.metadata.finalizers)
-      ? { cascade: true, how: `deleted with the Application ${application} (its resources finalizer), which the root Application prunes` }
-      : { cascade: false, how: `the root Application prunes the Application ${application}, which has no resources finalizer: its objects are left, no longer managed` };
+      ? { cascade: true, how: `deleted with the Application ${application} (its resources finalizer), which ${rootPrunes ? 'the root Application prunes' : 'goes when a person syncs the root Application with prune'}` }
+      : { cascade: false, how: `${prunes} the Application ${application}, which has no resources finalizer: its objects are left, no longer managed` };
   }
   if (applicationSet) {
     const policy = (applicationSet.spec as any)?.syncPolicy ?? {};
@@ -545,9 +550,11 @@ function folderRemoval(folder: string, application: string, before: EnvTree, aft
     if (policy.applicationsSync === 'create-only' || policy.applicationsSync === 'create-update') {
       return { cascade: false, how: `the ApplicationSet ${name} keeps the Application ${application} (applicationsSync: ${policy.applicationsSync}), OutOfSync until a person deletes it` };
     }
-    return !policy.preserveResourcesOnDeletion && cascades((applicationSet.spec as any)?.template?.metadata?.finalizers)
-      ? { cascade: true, how: `deleted with the Application ${application} (its resources finalizer), which the ApplicationSet ${name} deletes` }
-      : { cascade: false, how: `the ApplicationSet ${name} deletes the Application ${application} without its objects (${policy.preserveResourcesOnDeletion ? 'preserveResourcesOnDeletion' : 'no resources finalizer in its template'}): they are left, no longer managed` };
+    const template = (applicationSet.spec as any)?.template?.metadata?.finalizers;
+    const explicit = list(template).length > 0;
+    return cascades(generatedFinalizers(applicationSet, template))
+      ? { cascade: true, how: `deleted with the Application ${application} (its resources finalizer${explicit ? ', from the template' : ', which the controller adds'}), which the ApplicationSet ${name} deletes` }
+      : { cascade: false, how: `the ApplicationSet ${name} deletes the Application ${application} without its objects (${explicit ? 'the template\'s finalizers do not cascade' : 'preserveResourcesOnDeletion'}): they are left, no longer managed` };
   }
   return undefined;
 }
