@@ -13,7 +13,3 @@ export function packageVersion(): string {
   }
 }
 
-/** What rendered an output, as an envs commit records it (`Rendered-With:`): `stoa-manifests@<version>`. */
-export function rendererId(): string {
-  return `stoa-manifests@${packageVersion()}`;
-}

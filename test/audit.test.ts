@@ -107,7 +107,7 @@ describe('audit', () => {
     const revert = directPush(clone, 'Revert the gateway bump\n', () => git(clone, ['revert', '--no-commit', 'HEAD']));
     const r = audit({ projectDir: source, repo: remote });
     expect(r.findings).toEqual([]);
-    expect(r.commits[0]).toMatchObject({ commit: revert, findings: 0, note: `not a publish, but restores exactly what envs commit ${first.commit!.slice(0, 12)} published (source commit ${git(clone, ['log', '-1', '--format=%(trailers:key=Source-Commit,valueonly)', first.commit!]).trim().slice(0, 12)})` });
+    expect(r.commits[0]).toMatchObject({ commit: revert, findings: 0, note: `not a publish, but restores exactly what envs commit ${first.commit!.slice(0, 12)} published (source commit ${git(clone, ['log', '-1', '--format=%(trailers:key=Source-Commit,valueonly)', first.commit!]).trim().slice(0, 12)}), undoing the last publish` });
     expect(formatAudit(r)).toContain(`ok   ${revert.slice(0, 12)} Revert the gateway bump\n       not a publish, but restores exactly`);
     // Without the publish it restores among the audited commits, it is a push like any other.
     expect(kinds(audit({ projectDir: source, repo: remote, limit: 2 }))).toEqual([[revert, 'no-source-record']]);
@@ -128,13 +128,38 @@ describe('audit', () => {
     const byOld = directPush(clone, message.replace(/^Rendered-With: .*$/m, 'Rendered-With: stoa-manifests@0.0.1'), () => fs.appendFileSync(path.join(clone, FILE), '# rendered by an older version\n'));
     const r = audit({ projectDir: source, repo: remote });
     expect(r.findings).toEqual([]);
-    expect(r.commits[0]).toMatchObject({ commit: byOld, note: expect.stringMatching(/^rendered with stoa-manifests@0\.0\.1: exactly the output source commit [0-9a-f]{12} committed \(reviewed, and checked by CI\); stoa-manifests@\S+ renders 1 file of it differently$/) });
+    expect(r.commits[0]).toMatchObject({ commit: byOld, note: expect.stringMatching(/^rendered with stoa-manifests@0\.0\.1: exactly the output source commit [0-9a-f]{12} committed \(reviewed, and checked by CI\); stoa-manifests@\S+ cdk8s@\S+ cdk8s-plus-28@\S+ catalog@[0-9a-f]{12} renders 1 file of it differently$/) });
     // Claiming this version, the same files are a finding: this version renders them otherwise.
     git(clone, ['commit', '--quiet', '--amend', '--file=-'], { input: message });
     git(clone, ['push', '--quiet', '--force', 'origin', 'HEAD:refs/heads/main']);
     const r2 = audit({ projectDir: source, repo: remote });
     expect(kinds(r2)).toEqual([[git(clone, ['rev-parse', 'HEAD']).trim(), 'differs']]);
     expect(r2.findings[0].message).toContain('(they are what it committed: its output folder was not what its sources render with stoa-manifests@');
+    // No Rendered-With: in a commit newer than one that has it, or a malformed one: no fallback either.
+    for (const trailer of ['', 'Rendered-With: stoa-manifests@0.0.1\x1b[2K\n']) {
+      git(clone, ['commit', '--quiet', '--amend', '--file=-'], { input: message.replace(/^Rendered-With: .*\n/m, trailer) });
+      git(clone, ['push', '--quiet', '--force', 'origin', 'HEAD:refs/heads/main']);
+      const r3 = audit({ projectDir: source, repo: remote });
+      expect(kinds(r3)).toEqual([[git(clone, ['rev-parse', 'HEAD']).trim(), 'differs']]);
+      expect(formatAudit(r3)).not.toContain('\x1b');
+    }
+  });
+
+  test('a revert back over more than the last publish is a rollback: found unless it records Rollback:', () => {
+    const { source, remote, clone, first } = publishedTwice();
+    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.2' });
+    synth({ projectDir: source });
+    commitAll(source, 'bump gateway in dev again');
+    publish({ projectDir: source, repo: clone });
+    const restore = () => git(clone, ['checkout', first.commit!, '--', 'dev', 'staging', 'prod']);
+    const back = directPush(clone, 'Restore the first release\n', restore);
+    const r = audit({ projectDir: source, repo: remote });
+    expect(kinds(r)).toEqual([[back, 'backward']]);
+    expect(r.findings[0].message).toContain(`restores exactly what envs commit ${first.commit!.slice(0, 12)} published`);
+    expect(r.findings[0].message).toContain('going back over 2 publishes, and records no Rollback:');
+    git(clone, ['commit', '--quiet', '--amend', '--file=-'], { input: 'Restore the first release\n\nRollback: the 1.9.x gateways drop connections\n' });
+    git(clone, ['push', '--quiet', '--force', 'origin', 'HEAD:refs/heads/main']);
+    expect(audit({ projectDir: source, repo: remote }).findings).toEqual([]);
   });
 
   test('the text report escapes what a commit says, and warns when a local checkout is not its remote', () => {
@@ -206,6 +231,16 @@ describe('publish audits the envs head', () => {
     // The head is a publish again: the next publish needs no flag, and refuses one.
     expect(() => publish({ projectDir: source, repo: clone, overrideAudit: 'not needed now' })).toThrow(/passes the audit: nothing to override/);
     expect(audit({ projectDir: source, repo: remote, ref: 'main' }).ok).toBe(true);
+  });
+
+  test('a revert of the last publish (back to the one before) is not a finding: the next publish builds on it', () => {
+    const { source, remote, clone } = publishedTwice();
+    directPush(clone, 'Revert the gateway bump: it drops connections\n', () => git(clone, ['revert', '--no-commit', 'HEAD']));
+    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.2' });
+    synth({ projectDir: source });
+    commitAll(source, 'a fixed gateway in dev');
+    expect(publish({ projectDir: source, repo: clone })).toMatchObject({ committed: true });
+    expect(audit({ projectDir: source, repo: remote }).findings).toEqual([]);
   });
 
   test('a revert of the direct push puts the head back as published: publish proceeds', () => {

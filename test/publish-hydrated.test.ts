@@ -4,6 +4,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { synth } from '../lib';
+import { audit } from '../lib/cli';
 import { git } from '../lib/git/git';
 import { encodeMetadata, HYDRATOR_NOTES_REF, publishHydrated } from '../lib/workflow/publish-hydrated';
 import { commitAll } from './git-helpers';
@@ -112,6 +113,23 @@ test('an older source commit is refused unless it is a rollback with its reason,
   expect(message).toContain(`Source-Commit: ${first}\nRollback: initech rename broke the portal\nRollback-From: ${second}\n`);
   // A fast-forward of the proposed branch: Promoter's pull request shows the rollback as a change.
   expect(git(envs, ['rev-list', '--count', 'environment/dev-next']).trim()).toBe('3');
+});
+
+test('a deleted active branch is recreated from the empty first commit of -next; audit refuses the layout', () => {
+  const { source, envs } = hydratedProject();
+  publishHydrated({ projectDir: source, repo: envs });
+  const initial = git(envs, ['rev-parse', 'environment/dev']).trim();
+  git(envs, ['update-ref', '-d', 'refs/heads/environment/dev']);
+  const r = publishHydrated({ projectDir: source, repo: envs });
+  expect(r.environments.find((e) => e.environment === 'dev')).toMatchObject({ createdActive: true, committed: false });
+  expect(git(envs, ['rev-parse', 'environment/dev']).trim()).toBe(initial);
+  // A -next that does not start empty (an older layout, or made by hand): refused, nothing pushed.
+  git(envs, ['update-ref', '-d', 'refs/heads/environment/dev']);
+  const orphan = git(envs, ['commit-tree', git(envs, ['rev-parse', 'environment/dev-next^{tree}']).trim(), '-m', 'old layout']).trim();
+  git(envs, ['update-ref', 'refs/heads/environment/dev-next', orphan]);
+  expect(() => publishHydrated({ projectDir: source, repo: envs })).toThrow('environment/dev-next exists but environment/dev does not, and environment/dev-next does not start with an empty commit to recreate it from');
+  expect(git(envs, ['branch', '--list', 'environment/dev']).trim()).toBe('');
+  expect(() => audit({ projectDir: source, repo: envs, branch: 'environment/prod-next' })).toThrow('branch environment/prod-next of the envs repo is in the source hydrator layout (hydrator.metadata at its root): audit reads the default layout only');
 });
 
 test('a remote that refuses part of the push gets none of it', () => {

@@ -9,7 +9,8 @@
 
 // --- The command line: the program and one function per verb that prints and returns the exit code
 export { buildProgram } from './program';
-export { packageVersion, rendererId } from '../package-version';
+export { packageVersion } from '../package-version';
+export { isRendererId, rendererId } from '../project/renderer-id';
 export { checkCommand, mergeShardsCommand, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
 export type { Output, ProjectOptions, RenderFlags, SynthCommandOptions, ValidateCommandOptions } from './commands';
 export {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
 import { checkBranchName, checkRevision, git, isAncestor, redactUrl, repoRoot, tryGit } from '../git/git';
-import { rendererId } from '../package-version';
+import { isRendererId, rendererId } from '../project/renderer-id';
 import { Project, ProjectLocation, projectEnvironments, projectOf } from '../project/project';
 import { renderProject } from '../project/synth-project';
 import { compareStrings } from '../sort';
@@ -190,6 +190,9 @@ export function audit(options: AuditOptions): AuditResult {
       // A local checkout is read as it is, not fetched: say so when it and its remote part.
       if (local && head && remote && head !== remote) warnings.push(`the local branch ${branch} (${head.slice(0, 12)}) is not origin/${branch} (${remote.slice(0, 12)}) as last fetched: the local branch was audited; to audit what Argo CD reads, fetch and update it, or give the repository's URL`);
     }
+    if (tryGit(repo, ['cat-file', '-e', `${tip}:hydrator.metadata`]) !== undefined) {
+      throw new WorkflowError(`${options.ref !== undefined ? `ref "${options.ref}"` : `branch ${branch}`} of the envs repo is in the source hydrator layout (hydrator.metadata at its root): audit reads the default layout only (docs/hydrator.md)`);
+    }
     let since: string | undefined;
     if (options.since !== undefined) {
       since = tryGit(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${options.since}^{commit}`])?.trim();
@@ -203,7 +206,7 @@ export function audit(options: AuditOptions): AuditResult {
     const report = auditRecords(repo, records.slice(0, count), envsTrust(configs), {
       expected: (s) => sources.expected(s),
       committed,
-      renderer: rendererId(),
+      renderer: rendererId(project.catalog),
       unpublished: (s) => (isAncestor(sourceRoot, s, published.tip) ? undefined : `its source commit ${s.slice(0, 12)} is not on ${published.shown}, the branch publish takes its commits from (a pull request's commit, or one a force-push dropped)`),
       isAncestor: (older, newer) => isAncestor(sourceRoot, older, newer),
     });
@@ -301,7 +304,9 @@ export function auditRecords(
 ): { commits: AuditedCommit[]; findings: AuditFinding[]; ok: boolean } {
   const signatures = checkSignatures(repo, trust.signers.length === 0 ? [] : records.map((r) => ({ commit: r.commit, changed: changedTopLevel(repo, r.commit, r.parent) })), trust);
   const short = (c: string) => c.slice(0, 12);
-  const judged = records.map((r) => {
+  // A commit without Rendered-With: may be from before the trailer existed, only if it is older than every commit that has one.
+  const oldestRecorded = records.reduce((last, r, i) => (r.renderedWith !== undefined ? i : last), -1);
+  const judged = records.map((r, index) => {
     const own: AuditFinding[] = [];
     let note: string | undefined;
     let matched: Exclude<Expected, { error: AuditFindingKind }> | undefined;
@@ -316,11 +321,12 @@ export function auditRecords(
         const differences = compareTree(actual, want);
         const committed = differences.length > 0 ? check.committed?.(sourceCommit) : undefined;
         const asCommitted = committed !== undefined && !('error' in committed) && compareTree(actual, committed).length === 0;
-        const otherRenderer = r.renderedWith === undefined || r.renderedWith !== check.renderer;
+        // Another renderer: a well-formed record of another one, or none from before the records began.
+        const otherRenderer = r.renderedWith === undefined ? index > oldestRecorded : isRendererId(r.renderedWith) && r.renderedWith !== check.renderer;
         if (differences.length === 0) matched = want;
         else if (asCommitted && otherRenderer) {
           matched = committed;
-          note = `rendered with ${r.renderedWith ?? 'a stoa-manifests that did not record itself'}: exactly the output source commit ${short(sourceCommit)} committed (reviewed, and checked by CI); ${check.renderer ?? 'this version'} renders ${differences.length} file${differences.length === 1 ? '' : 's'} of it differently`;
+          note = `rendered with ${r.renderedWith ?? 'a stoa-manifests from before Rendered-With: was recorded'}: exactly the output source commit ${short(sourceCommit)} committed (reviewed, and checked by CI); ${check.renderer ?? 'this version'} renders ${differences.length} file${differences.length === 1 ? '' : 's'} of it differently`;
         } else {
           own.push({
             commit: r.commit, kind: 'differs', sourceCommit, files: differences.slice(0, MAX_LISTED_FILES),
@@ -345,11 +351,21 @@ export function auditRecords(
       }
       continue;
     }
-    // No source record: a revert (or a reset) that puts back exactly what an older audited commit published passes.
-    const restored = judged.slice(i + 1).find((o) => o.matched !== undefined && o.own.length === 0 && compareTree(j.actual, o.matched).length === 0);
+    // No source record: a revert (or a reset) that puts back exactly what an audited commit published passes when it
+    // undoes direct pushes (back to the last publish) or the last publish itself (back to the one before): further back
+    // is a rollback over several publishes, which must say so (Rollback:).
+    const older = judged.slice(i + 1);
+    const restored = older.find((o) => o.matched !== undefined && o.own.length === 0 && compareTree(j.actual, o.matched).length === 0);
     if (restored) {
-      j.note = `not a publish, but restores exactly what envs commit ${short(restored.r.commit)} published (source commit ${short(restored.sourceCommit!)})`;
+      const publishes = older.filter((o) => o.sourceCommit !== undefined);
+      const back = publishes.indexOf(restored);
+      const what = `restores exactly what envs commit ${short(restored.r.commit)} published (source commit ${short(restored.sourceCommit ?? restored.r.commit)})`;
       j.matched = restored.matched;
+      if (back <= 1 || j.r.rollback !== undefined) {
+        j.note = `not a publish, but ${what}${back === 1 ? ', undoing the last publish' : ''}`;
+      } else {
+        j.own.push({ commit: j.r.commit, kind: 'backward', message: `envs commit ${short(j.r.commit)} is not a publish: it ${what}, going back over ${back} publishes, and records no Rollback:` });
+      }
       continue;
     }
     j.own.push({ commit: j.r.commit, kind: 'no-source-record', message: j.r.sources.length === 0
@@ -501,15 +517,15 @@ export function formatAudit(result: AuditResult, format: 'text' | 'json' = 'text
   const lines = [
     `audit of ${visible(result.repo)} (${visible(result.walked)}): ${result.commits.length} commit${result.commits.length === 1 ? '' : 's'}${result.truncated ? ' (older ones not audited: --limit)' : ''}, ${result.rendered} source render${result.rendered === 1 ? '' : 's'}, ${result.signers === 0 ? 'signatures not checked (no repo.signers)' : `${result.signers} trusted key${result.signers === 1 ? '' : 's'}`}`,
   ];
-  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  for (const w of result.warnings) lines.push(`warning: ${visible(w)}`);
   for (const c of result.commits) {
     // Subjects are anyone's text: escaped, so that a commit cannot steer the terminal or forge a line.
     lines.push(`${c.findings === 0 ? 'ok  ' : 'FAIL'} ${c.commit.slice(0, 12)} ${visible(c.subject.slice(0, 72))}${c.signer ? ` [signed by ${visible(c.signer)}]` : ''}`);
-    if (c.note) lines.push(`       ${c.note}`);
+    if (c.note) lines.push(`       ${visible(c.note)}`);
   }
   if (result.findings.length > 0) lines.push('', `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}:`);
   for (const f of result.findings) {
-    lines.push(`  ${f.kind}: ${f.message}`);
+    lines.push(`  ${f.kind}: ${visible(f.message)}`);
     for (const d of f.files ?? []) lines.push(`    ${d.change.padEnd(7)} ${visible(d.path)}`);
     if (f.moreFiles) lines.push(`    ... and ${f.moreFiles} more`);
   }

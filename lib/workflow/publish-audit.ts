@@ -2,6 +2,7 @@ import { reasonText } from '../config/environment-config';
 import { tryGit } from '../git/git';
 import { auditRecords, envsRecords, Expected } from './audit';
 import { changedTopLevel, checkSignatures, EnvsTrust } from './envs-signing';
+import { PUBLISH_SUBJECT } from './publish-guard';
 import { WorkflowError } from './workflow-error';
 
 // The audit publish runs before it builds on the envs repo: only the head of the branch it publishes
@@ -46,8 +47,11 @@ export function checkEnvsHead(
     if (last) {
       // A last published source commit this repository lacks: checkForward has dealt with it (refused, or a --rollback
       // to an unrelated history); the folders cannot be compared, the signature still is.
-      findings.push(...auditRecords(checkout, [{ ...record, sources: [last.sourceCommit] }], trust, { expected }).findings
-        .filter((f) => f.kind !== 'source-missing').map((f) => f.message));
+      const found = auditRecords(checkout, [{ ...record, sources: [last.sourceCommit] }], trust, { expected }).findings
+        .filter((f) => f.kind !== 'source-missing');
+      // A revert of the last publish (an incident's quickest way back) leaves the folders as the publish before it left them: not a finding.
+      const revertsLast = found.every((f) => f.kind === 'differs') && found.length > 0 && restoresPublishBefore(checkout, head, last, expected);
+      findings.push(...(revertsLast ? found.filter((f) => f.kind !== 'differs') : found).map((f) => f.message));
     } else {
       const sig = checkSignatures(checkout, [{ commit: head, changed: changedTopLevel(checkout, head, record.parent) }], trust).get(head);
       if (sig && sig.status !== 'trusted') findings.push(`envs commit ${head.slice(0, 12)} is ${sig.status === 'unsigned' ? 'not signed, and the environment files name signers (repo.signers)' : sig.detail}`);
@@ -62,6 +66,18 @@ export function checkEnvsHead(
     ? `undo it in the envs repo (git revert the commits after ${last.envsCommit.slice(0, 12)}, the last publish, or reset ${branch} to it, and push)`
     : `undo it in the envs repo (git revert ${head!.slice(0, 12)}, or reset ${branch} to the last commit stoa-manifests audit passes, and push)`;
   throw new WorkflowError(`publish refused: the head of the envs repo's ${branch}, ${head!.slice(0, 12)} ("${subject.slice(0, 80)}"), fails the audit: ${findings.join('; ')}. Argo CD deploys what that branch holds, so publish will not build on it unseen. Find out who changed it, then ${undo}, or publish over it on purpose: --override-audit "<reason>" (recorded in the envs commit as Audit-Override:)`);
+}
+
+/**
+ * Whether `head`'s environment folders are exactly those of the publish before the last one (`last`):
+ * the last publish was reverted, or the branch reset to the publish before it.
+ */
+function restoresPublishBefore(checkout: string, head: string, last: { sourceCommit: string; envsCommit: string }, expected: (sourceCommit: string) => Expected): boolean {
+  const want = expected(last.sourceCommit);
+  if ('error' in want || want.environments.length === 0) return false;
+  const before = tryGit(checkout, ['log', '-E', `--grep=${PUBLISH_SUBJECT}`, '--max-count=1', '--format=%H', `${last.envsCommit}^`, '--'])?.trim();
+  if (!before) return false;
+  return tryGit(checkout, ['diff', '--quiet', before, head, '--', ...want.environments]) !== undefined;
 }
 
 /**

@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkBranchName, git, redactUrl, tryGit } from '../git/git';
-import { rendererId } from '../package-version';
 import { projectOf, ProjectLocation } from '../project/project';
 import { checkOutput } from '../project/synth-project';
 import { cloneTo, emptyWorkTree } from './envs-checkout';
@@ -148,7 +147,7 @@ export function publishHydrated(options: PublishHydratedOptions): PublishHydrate
   const checkout = cloneTo(options.repo);
   try {
     fetchNotes(checkout, options.repo);
-    const environments = branches.map((b) => hydrate(checkout, source.root, project.outDir, b, metadata, options.rollback));
+    const environments = branches.map((b) => hydrate(checkout, source.root, project.outDir, b, metadata, options.rollback, source.renderer));
     const back = environments.filter((e) => isRollback(e.direction));
     if (back.length > 0 && options.rollback === undefined) {
       const e = back[0];
@@ -214,7 +213,7 @@ interface Hydrated extends HydratedEnvironment {
  * missing, starts with an empty commit, and the proposed branch, when missing, starts from it, so
  * that Promoter's pull requests from one to the other share a history.
  */
-function hydrate(checkout: string, sourceRoot: string, outDir: string, b: { env: string; active: string; next: string }, metadata: HydratorMetadata, rollback: string | undefined): Hydrated {
+function hydrate(checkout: string, sourceRoot: string, outDir: string, b: { env: string; active: string; next: string }, metadata: HydratorMetadata, rollback: string | undefined, renderer: string): Hydrated {
   const remoteHead = (branch: string) => {
     // A full refspec: git cannot read it as an option.
     tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
@@ -222,13 +221,24 @@ function hydrate(checkout: string, sourceRoot: string, outDir: string, b: { env:
   };
   let activeCommit = remoteHead(b.active);
   const createdActive = activeCommit === undefined;
+  const proposed = remoteHead(b.next);
+  if (activeCommit === undefined && proposed !== undefined) {
+    // The proposed branch without its active one (deleted, or made by hand): the active branch is its empty first
+    // commit again, as Argo CD made it; any other start would give Promoter unrelated histories, or deploy old files.
+    const roots = git(checkout, ['rev-list', '--max-parents=0', proposed, '--']).trim().split('\n');
+    const emptyTree = git(checkout, ['hash-object', '-t', 'tree', '--stdin'], { input: '' }).trim();
+    if (roots.length !== 1 || git(checkout, ['rev-parse', `${roots[0]}^{tree}`]).trim() !== emptyTree) {
+      throw new WorkflowError(`${b.next} exists but ${b.active} does not, and ${b.next} does not start with an empty commit to recreate it from: create ${b.active} by hand from the commit Argo CD should sync (git push origin <commit>:refs/heads/${b.active}), then publish again`);
+    }
+    activeCommit = roots[0];
+  }
   if (activeCommit === undefined) {
     git(checkout, ['checkout', '--quiet', '--orphan', b.active]);
     emptyWorkTree(checkout);
     git(checkout, ['commit', '--quiet', '--allow-empty', '--file=-'], { input: `Initial commit for ${b.active}\n` });
     activeCommit = git(checkout, ['rev-parse', 'HEAD']).trim();
   }
-  const previousCommit = remoteHead(b.next);
+  const previousCommit = proposed;
   git(checkout, ['checkout', '--quiet', '--force', '-B', b.next, previousCommit ?? activeCommit, '--']);
   const previousDrySha = dryShaOf(checkout, previousCommit ?? activeCommit);
   const direction = publishDirection(sourceRoot, metadata.drySha!, previousDrySha ? { sourceCommit: previousDrySha, envsCommit: previousCommit ?? activeCommit } : undefined);
@@ -243,7 +253,7 @@ function hydrate(checkout: string, sourceRoot: string, outDir: string, b: { env:
   const changed = git(checkout, ['diff', '--cached', '--name-only', 'HEAD', '--', '.', `:(exclude)${HYDRATOR_METADATA_FILE}`, `:(exclude)${b.env}/${HYDRATOR_METADATA_FILE}`]).trim() !== '';
   if (changed) {
     const back = isRollback(direction) && rollback !== undefined ? `Rollback: ${rollback}\nRollback-From: ${previousDrySha}\n` : '';
-    const message = `Hydrate ${b.env} from ${metadata.drySha!.slice(0, 12)}: ${metadata.subject ?? ''}\n\nSource-Repo: ${metadata.repoURL}\nSource-Commit: ${metadata.drySha}\n${back}Rendered-With: ${rendererId()}\n`;
+    const message = `Hydrate ${b.env} from ${metadata.drySha!.slice(0, 12)}: ${metadata.subject ?? ''}\n\nSource-Repo: ${metadata.repoURL}\nSource-Commit: ${metadata.drySha}\n${back}Rendered-With: ${renderer}\n`;
     git(checkout, ['commit', '--quiet', '--file=-'], { input: message });
   } else {
     git(checkout, ['reset', '--quiet', '--hard']);

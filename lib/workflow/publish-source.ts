@@ -7,6 +7,7 @@ import { Project, projectEnvironments } from '../project/project';
 import { compareStrings } from '../sort';
 import { environmentGuards } from './promotion-check';
 import { PublishSource } from './publish-summary';
+import { rendererId } from '../project/renderer-id';
 import { WorkflowError } from './workflow-error';
 
 // What a publish takes from the source side: the commit it records and the environment
@@ -115,6 +116,7 @@ export function sourceOf(project: Project): SourceInfo {
     repo: redactUrl(tryGit(root, ['remote', 'get-url', 'origin'])?.trim() || root),
     commit: commit.trim(),
     author: author.trim(),
+    renderer: rendererId(project.catalog),
   };
 }
 

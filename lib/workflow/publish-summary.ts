@@ -1,6 +1,5 @@
 import { NameStatus } from '../git/git';
 import { parseOutputPath } from '../layout/output-layout';
-import { rendererId } from '../package-version';
 import { compareStrings } from '../sort';
 import { ProdChanges, PublishedVersionChange } from './publish-guard';
 import { VersionsBefore } from './published-versions';
@@ -49,6 +48,8 @@ export interface PublishSource {
    * @default - not recorded
    */
   readonly branch?: string;
+  /** What rendered the output (`Rendered-With:`, see `rendererId`). */
+  readonly renderer: string;
 }
 
 /**
@@ -144,7 +145,7 @@ export function commitMessage(source: PublishSource, publisher: string, envs: re
     ...(source.branch ? [`Source-Branch: ${source.branch}`] : []),
     ...(allowed.rollback !== undefined ? [`Rollback: ${allowed.rollback}`, ...(allowed.rolledBackFrom ? [`Rollback-From: ${allowed.rolledBackFrom}`] : [])] : []),
     ...(allowed.auditOverride ? [`Audit-Override: ${allowed.auditOverride.reason}`, `Audit-Override-Of: ${allowed.auditOverride.head}`] : []),
-    `Rendered-With: ${rendererId()}`,
+    `Rendered-With: ${source.renderer}`,
     `Published-By: ${publisher}`,
     `Published-At: ${new Date().toISOString()}`,
   );
