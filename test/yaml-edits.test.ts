@@ -1,0 +1,216 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { projectInput, projectOf } from '../lib/project/project';
+import { EditableYaml } from '../lib/workflow/project-files';
+import { promote } from '../lib/workflow/promote';
+import { setImage } from '../lib/workflow/set-image';
+import { removeTenant } from '../lib/workflow/tenant-remove';
+import { WorkflowError } from '../lib/workflow/workflow-error';
+import { YamlSource } from '../lib/workflow/yaml-splice';
+import { git } from '../lib/git/git';
+import { commitAll, exampleRepo } from './git-helpers';
+import { tempDir } from './helpers';
+
+const EDITS = path.join(__dirname, 'fixtures/edits');
+
+/** What an edit may do to a file: lines replaced, lines inserted after a line, lines removed (each named by its text, which must be unique). */
+interface LineChanges {
+  readonly replace?: readonly (readonly [string, string])[];
+  readonly insertAfter?: readonly (readonly [string, readonly string[]])[];
+  readonly remove?: readonly string[];
+}
+
+/**
+ * `before` with exactly these line changes, in `before`'s line endings: what an edit must write.
+ * Lines are named without their `\r`; each must occur once.
+ */
+function withLines(before: string, changes: LineChanges): string {
+  const crlf = before.includes('\r\n');
+  const lines = before.split('\n');
+  const bare = (l: string) => l.replace(/\r$/, '').replace(/^\ufeff/, '');
+  const at = (text: string) => {
+    const found = lines.flatMap((l, i) => (bare(l) === text ? [i] : []));
+    if (found.length !== 1) throw new Error(`line ${JSON.stringify(text)} occurs ${found.length} times`);
+    return found[0];
+  };
+  const ending = (i: number) => (crlf && lines[i].endsWith('\r') ? '\r' : '');
+  for (const [from, to] of changes.replace ?? []) {
+    const i = at(from);
+    lines[i] = lines[i].replace(bare(lines[i]), to);
+  }
+  for (const [after, added] of changes.insertAfter ?? []) {
+    const i = at(after);
+    lines.splice(i + 1, 0, ...added.map((l) => `${l}${ending(i)}`));
+  }
+  for (const gone of changes.remove ?? []) lines.splice(at(gone), 1);
+  return lines.join('\n');
+}
+
+/** Compares line by line, so a failure shows the lines that differ. */
+function expectLines(after: string, expected: string): void {
+  expect(after.split('\n')).toEqual(expected.split('\n'));
+  expect(after).toBe(expected);
+}
+
+/** A file `rel` holding `text` in a new project folder. */
+function fileWith(rel: string, text: string): string {
+  const file = path.join(tempDir('stoa-edits-'), rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** `text` after `edit`, saved and read back. */
+function edited(text: string, edit: (yaml: EditableYaml) => void, rel = 'environments/x.yaml'): string {
+  const file = fileWith(rel, text);
+  const yaml = EditableYaml.open(file);
+  edit(yaml);
+  yaml.save();
+  return fs.readFileSync(file, 'utf8');
+}
+
+const crlf = (text: string) => text.replace(/\n/g, '\r\n');
+
+describe('EditableYaml changes only the lines it must', () => {
+  const doc = [
+    '# head comment',
+    '',
+    'plain: 1.0.0   # inline',
+    "single: '1.0.0'",
+    'double: "1.0.0" # inline',
+    'folded: "a long string with spaces that goes on and on well past the eightieth column of the line"',
+    'components:',
+    '  a: 1.0.0',
+    '  # between keys',
+    '',
+    '  b: &shared 2.0.0',
+    '  c: *shared',
+    '  # closing comment of the block',
+    'flow: {x: 1, y: "2"}',
+    'list:',
+    '  - one',
+    '  - two   # second',
+    'flowList: [one, two]',
+    '# foot comment',
+    '',
+  ].join('\n');
+
+  test('a scalar keeps its quoting and its comment; a value that needs quotes gets them', () => {
+    const after = edited(doc, (y) => {
+      y.set(['plain'], '2.0.0');
+      y.set(['single'], '2.0.0');
+      y.set(['double'], '2.0.0');
+      y.set(['components', 'a'], '1.10'); // plain 1.10 would read as the number 1.1
+    });
+    expectLines(after, withLines(doc, {
+      replace: [
+        ['plain: 1.0.0   # inline', 'plain: 2.0.0   # inline'],
+        ["single: '1.0.0'", "single: '2.0.0'"],
+        ['double: "1.0.0" # inline', 'double: "2.0.0" # inline'],
+        ['  a: 1.0.0', '  a: "1.10"'],
+      ],
+    }));
+    expect(parse(after).components.a).toBe('1.10');
+  });
+
+  test('an anchored value moves its anchor to the first alias, which keeps the old value; an alias becomes a value', () => {
+    expectLines(edited(doc, (y) => y.set(['components', 'b'], '2.1.0')), withLines(doc, {
+      replace: [['  b: &shared 2.0.0', '  b: &shared 2.1.0'], ['  c: *shared', '  c: &shared 2.0.0']],
+    }));
+    expectLines(edited(doc, (y) => y.set(['components', 'c'], '3.0.0')), withLines(doc, { replace: [['  c: *shared', '  c: 3.0.0']] }));
+  });
+
+  test('a new key is one line after the last entry of its mapping; a new mapping is a block at the file\'s indentation', () => {
+    const after = edited(doc, (y) => {
+      y.set(['components', 'd'], '4.0.0');
+      y.set(['flow', 'z'], 'true');
+      y.setMapping(['hotfixes', 'a'], { version: '1.0.1', reason: 'CVE-2026-1 in the TLS stack: a reason with: a colon' });
+    });
+    expectLines(after, withLines(doc, {
+      replace: [['flow: {x: 1, y: "2"}', 'flow: {x: 1, y: "2", z: "true"}']],
+      insertAfter: [
+        ['  c: *shared', ['  d: 4.0.0']],
+        ['flowList: [one, two]', ['hotfixes:', '  a:', '    version: 1.0.1', '    reason: "CVE-2026-1 in the TLS stack: a reason with: a colon"']],
+      ],
+    }));
+  });
+
+  test('an existing mapping has its values set in place and its other keys removed', () => {
+    const text = 'hotfixes:\n  a:\n    reason: "old reason"  # why\n    version: 1.0.1\n    note: x\n  b:\n    version: 2.0.0\n    reason: other\n';
+    expectLines(edited(text, (y) => y.setMapping(['hotfixes', 'a'], { version: '1.0.2', reason: 'new reason' })), withLines(text, {
+      replace: [['    reason: "old reason"  # why', '    reason: "new reason"  # why'], ['    version: 1.0.1', '    version: 1.0.2']],
+      remove: ['    note: x'],
+    }));
+  });
+
+  test('a deleted entry takes exactly its lines, and its mapping when that is left empty', () => {
+    const text = 'name: x\nhotfixes:\n  # about a\n  a:\n    version: 1.0.1   # fixed\n    reason: why\n  b: {version: 2.0.0, reason: why}\nafter: 1 # kept\n';
+    const one = edited(text, (y) => y.delete(['hotfixes', 'a']));
+    expectLines(one, withLines(text, { remove: ['  a:', '    version: 1.0.1   # fixed', '    reason: why'] }));
+    const both = edited(one, (y) => y.delete(['hotfixes', 'b']));
+    expectLines(both, withLines(one, { remove: ['hotfixes:', '  # about a', '  b: {version: 2.0.0, reason: why}'] }));
+    expectLines(edited('h: {a: {v: 1}, b: 2}\n', (y) => y.delete(['h', 'a'])), 'h: {b: 2}\n');
+  });
+
+  test('lists keep their block or flow style; a block list left empty is []', () => {
+    expectLines(edited(doc, (y) => {
+      y.append(['list'], 'three');
+      y.append(['flowList'], 'three');
+      y.removeFromList(['list'], 'one');
+      y.removeFromList(['flowList'], 'one');
+    }), withLines(doc, {
+      replace: [['flowList: [one, two]', 'flowList: [two, three]']],
+      remove: ['  - one'],
+      insertAfter: [['  - two   # second', ['  - three']]],
+    }));
+    const text = 'envs:   # where\n  - dev\nnext: 1\n';
+    expectLines(edited(text, (y) => y.removeFromList(['envs'], 'dev')), 'envs: []   # where\nnext: 1\n');
+    expectLines(edited('envs: [ a, b, c ]\n', (y) => y.removeFromList(['envs'], 'b')), 'envs: [ a, c ]\n');
+    expectLines(edited('envs: []\n', (y) => y.append(['envs'], 'a')), 'envs: [a]\n');
+    expectLines(edited('a: 1\n', (y) => y.append(['envs'], 'b')), 'a: 1\nenvs: [b]\n');
+  });
+
+  test('line endings, a byte order mark and a last line without a line break stay', () => {
+    const text = `\ufeff${crlf(doc)}`;
+    const after = edited(text, (y) => {
+      y.set(['components', 'a'], '1.1.0');
+      y.append(['list'], 'three');
+      y.setMapping(['hotfixes', 'a'], { version: '1.1.0', reason: 'why not' });
+    });
+    expectLines(after, withLines(text, {
+      replace: [['  a: 1.0.0', '  a: 1.1.0']],
+      insertAfter: [['  - two   # second', ['  - three']], ['flowList: [one, two]', ['hotfixes:', '  a:', '    version: 1.1.0', '    reason: why not']]],
+    }));
+    expect(after.startsWith('\ufeff# head comment\r\n')).toBe(true);
+    expect(after.replace(/\r\n/g, '')).not.toContain('\n');
+
+    expectLines(edited('\ufeffa: 1\nb: 2', (y) => y.set(['c'], '3')), '\ufeffa: 1\nb: 2\nc: "3"');
+    expectLines(edited('a: 1\nb: [x]', (y) => y.delete(['b'])), 'a: 1');
+  });
+
+  test('an edit the file\'s aliases would repeat elsewhere is refused, naming the file and field', () => {
+    const text = 'base: &base\n  a: 1\ncopy: *base\nlist: [&e dev, *e]\n';
+    expect(() => edited(text, (y) => y.set(['base', 'a'], '2'))).toThrow('environments/x.yaml: base.a: is inside &base, which *base repeats on line 3: an edit here would change both; edit the file by hand');
+    expect(() => edited(text, (y) => y.removeFromList(['list'], 'dev'))).toThrow('environments/x.yaml: list: holds &e, which *e on line 4 still uses: edit the file by hand');
+    expect(() => edited(text, (y) => y.set(['copy', 'a'], '2'))).toThrow(WorkflowError);
+  });
+
+  test('an edit that would write other data than intended fails loudly and writes nothing', () => {
+    const file = fileWith('environments/x.yaml', doc);
+    const yaml = EditableYaml.open(file);
+    // A broken splice (it writes the value into the wrong line) stands for a bug in the editor.
+    const spy = jest.spyOn(YamlSource.prototype, 'setScalar').mockImplementation(function (this: YamlSource) {
+      const at = this.text.indexOf('1.0.0');
+      return [{ start: at, end: at + 5, text: '9.9.9' }];
+    });
+    try {
+      expect(() => yaml.set(['double'], '9.9.9')).toThrow(/environments\/x\.yaml: editing double in place gave other data than intended \(plain: expected "1\.0\.0", got "9\.9\.9"\); nothing was written\. This is a bug/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(yaml.toString()).toBe(doc);
+    yaml.save();
+    expect(fs.readFileSync(file, 'utf8')).toBe(doc);
+  });
+});
