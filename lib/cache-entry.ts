@@ -18,7 +18,7 @@ import { writeFileAtomic } from './files';
  *
  * What this cannot catch is a forged entry whose header was recomputed: anyone who can write the
  * cache folder can do that. That is why the checks CI runs (`synth --check`, `validate`, `diff`)
- * never read a cache (see the README, "Caches").
+ * never read a cache (see docs/architecture.md, "Caches").
  */
 
 const MAGIC = 'stoa-cache 1';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { REPO } from './helpers';
 
-// The layers of lib/, bottom up (README, "Architecture"). A module may import its own layer
+// The layers of lib/, bottom up (docs/architecture.md). A module may import its own layer
 // (dpdm, `npm run cycles`, refuses any cycle) and the layers below it, never one above.
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['sort.ts', 'files.ts', 'quantity.ts', 'cache-root.ts', 'cache-entry.ts', 'package-version.ts'],
@@ -46,9 +46,9 @@ test('no module imports a layer above its own', () => {
   expect(upward).toEqual([]);
 });
 
-test("the README's Architecture section names every folder of lib/", () => {
-  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Architecture'), readme.indexOf('\n## ', readme.indexOf('## Architecture') + 1));
+test("docs/architecture.md's Layers section names every folder of lib/", () => {
+  const readme = fs.readFileSync(path.join(REPO, 'docs', 'architecture.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Layers'), readme.indexOf('\n## ', readme.indexOf('## Layers') + 1));
   const folders = fs.readdirSync(LIB, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   expect(folders.filter((f) => !section.includes(`lib/${f}/`))).toEqual([]);
 });

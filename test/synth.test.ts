@@ -262,8 +262,8 @@ test('no Secret is written', () => {
   for (const f of files) expect(readObject(out, f).kind).not.toBe('Secret');
 });
 
-test("the README's tier table is the one tierTable() generates from lib/config/tiers.ts", () => {
-  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+test("docs/tenant-file.md's tier table is the one tierTable() generates from lib/config/tiers.ts", () => {
+  const readme = fs.readFileSync(path.join(REPO, 'docs', 'tenant-file.md'), 'utf8');
   const between = /<!-- tier-table:start -->\n([\s\S]*?)\n<!-- tier-table:end -->/.exec(readme);
   expect(between?.[1]).toBe(tierTable());
 });
