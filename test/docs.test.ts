@@ -89,7 +89,7 @@ test('every CLI call and npm script in a shell block exists, with the options it
         if (run.script === 'cli') problems.push(...checkCliCall(program, run.args).map((p) => `${where}: ${p}`));
       }
       for (const line of block.code.split('\n')) {
-        const m = /(?:^|\s)(?:npx\s+)?stoa-manifests\s+(.*)$/.exec(line.replace(/#.*$/, ''));
+        const m = /(?:^|&&|;|\|\|)\s*(?:npx\s+(?:-y\s+)?)?stoa-manifests\s+(.*)$/.exec(line.replace(/#.*$/, ''));
         if (m && !/^(@|\S+\.)/.test(m[1])) problems.push(...checkCliCall(program, words(m[1])).map((p) => `${page}:${block.line}: ${p}`));
       }
     }
