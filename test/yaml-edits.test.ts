@@ -214,3 +214,149 @@ describe('EditableYaml changes only the lines it must', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(doc);
   });
 });
+
+/** Files of test/fixtures/edits: comments everywhere, blank lines, anchors, flow style, long lines, every quoting. */
+const DECORATED = ['environments/dev.yaml', 'environments/staging.yaml', 'environments/prod.yaml', 'tenants/acme.yaml', 'tenants/globex.yaml', 'tenants/initech.yaml'];
+
+/** The example repository with the decorated files committed over its own, each passed through `transform`. */
+function decoratedRepo(transform: (text: string) => string = (t) => t): string {
+  const repo = exampleRepo();
+  for (const rel of DECORATED) fs.writeFileSync(path.join(repo, rel), transform(fs.readFileSync(path.join(EDITS, rel), 'utf8')));
+  commitAll(repo, 'decorated input files');
+  return repo;
+}
+
+const read = (repo: string, rel: string) => fs.readFileSync(path.join(repo, rel), 'utf8');
+
+/** The files a verb changed (`git status`), and that the project still loads and validates. */
+function changedFiles(repo: string): string[] {
+  expect(() => projectInput(projectOf({ projectDir: repo }))).not.toThrow();
+  return git(repo, ['status', '--porcelain']).split('\n').filter(Boolean).map((l) => l.slice(3)).sort();
+}
+
+describe('the verbs keep the user\'s files', () => {
+  test('set-image changes the version\'s characters only; an anchored version leaves its old value to its alias', () => {
+    const repo = decoratedRepo();
+    const dev = read(repo, 'environments/dev.yaml');
+    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+    setImage({ projectDir: repo, environment: 'dev', component: 'control-plane-api', version: '2.6.0' });
+    setImage({ projectDir: repo, environment: 'dev', component: 'stoa-portal', version: '1.5.0' });
+    expectLines(read(repo, 'environments/dev.yaml'), withLines(dev, {
+      replace: [
+        ['  stoa-gateway: 1.9.0       # bumped by CI', '  stoa-gateway: 1.9.1       # bumped by CI'],
+        ['  control-plane-api: &cp "2.5.0"', '  control-plane-api: &cp "2.6.0"'],
+        ['  control-plane-ui: *cp', '  control-plane-ui: &cp "2.5.0"'],
+        ["  stoa-portal: '1.4.0'", "  stoa-portal: '1.5.0'"],
+      ],
+    }));
+    expect(changedFiles(repo)).toEqual(['environments/dev.yaml']);
+  });
+
+  test('set-image --hotfix records the hotfix as lines at the file\'s indentation, and a second one changes the record\'s values only', () => {
+    const repo = decoratedRepo();
+    const staging = read(repo, 'environments/staging.yaml');
+    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.8.3', hotfix: 'CVE-2026-1234 in the TLS stack' });
+    const once = read(repo, 'environments/staging.yaml');
+    expectLines(once, withLines(staging, {
+      replace: [['    stoa-gateway: 1.8.2', '    stoa-gateway: 1.8.3']],
+      insertAfter: [[`        reason: "portal 1.4.0 went to staging before dev, for the partner bank's test of the new login page (OPS-1234)"`, [
+        '    stoa-gateway:', '        version: 1.8.3', '        reason: CVE-2026-1234 in the TLS stack',
+      ]]],
+    }));
+    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.8.4', hotfix: 'CVE-2026-1235: the first fix was incomplete' });
+    expectLines(read(repo, 'environments/staging.yaml'), withLines(once, {
+      replace: [
+        ['    stoa-gateway: 1.8.3', '    stoa-gateway: 1.8.4'],
+        ['        version: 1.8.3', '        version: 1.8.4'],
+        ['        reason: CVE-2026-1234 in the TLS stack', '        reason: "CVE-2026-1235: the first fix was incomplete"'],
+      ],
+    }));
+    expect(changedFiles(repo)).toEqual(['environments/staging.yaml']);
+  });
+
+  test('promote dev staging: the versions\' characters, the ended hotfix\'s lines, one tenant list item', () => {
+    const repo = decoratedRepo();
+    const staging = read(repo, 'environments/staging.yaml');
+    const initech = read(repo, 'tenants/initech.yaml');
+    const result = promote({ projectDir: repo, from: 'dev', to: 'staging' });
+    expect(result).toMatchObject({ hotfixesEnded: ['stoa-portal'], tenants: ['initech'] });
+    expectLines(read(repo, 'environments/staging.yaml'), withLines(staging, {
+      replace: [
+        ['    stoa-gateway: 1.8.2', '    stoa-gateway: 1.9.0'],
+        ['    control-plane-api: "2.4.1"   # double-quoted on purpose', '    control-plane-api: "2.5.0"   # double-quoted on purpose'],
+        ["    control-plane-ui: '2.4.1'", "    control-plane-ui: '2.5.0'"],
+      ],
+      remove: [
+        'hotfixes:',
+        "    # The portal went to staging ahead of dev for the partner bank's test of the new login page.",
+        '    stoa-portal:',
+        '        version: 1.4.0',
+        `        reason: "portal 1.4.0 went to staging before dev, for the partner bank's test of the new login page (OPS-1234)"`,
+      ],
+    }));
+    // initech's file ends without a line break, and still does.
+    expectLines(read(repo, 'tenants/initech.yaml'), withLines(initech, { replace: [['environments: [dev]', 'environments: [dev, staging]']] }));
+    expect(changedFiles(repo)).toEqual(['environments/staging.yaml', 'tenants/initech.yaml']);
+  });
+
+  test('promote staging prod: a value inside a multi-line flow mapping with comments, an item of a padded flow list', () => {
+    const repo = decoratedRepo();
+    const prod = read(repo, 'environments/prod.yaml');
+    const globex = read(repo, 'tenants/globex.yaml');
+    promote({ projectDir: repo, from: 'staging', to: 'prod' });
+    expectLines(read(repo, 'environments/prod.yaml'), withLines(prod, { replace: [['  stoa-portal: 1.3.2', '  stoa-portal: 1.4.0']] }));
+    expectLines(read(repo, 'tenants/globex.yaml'), withLines(globex, {
+      replace: [['environments: [ dev, staging ]   # padded flow list', 'environments: [ dev, staging, prod ]   # padded flow list']],
+    }));
+    expect(changedFiles(repo)).toEqual(['environments/prod.yaml', 'tenants/globex.yaml']);
+  });
+
+  test('tenant remove: the item\'s line of a block list, a leaving entry added as one line and removed again', () => {
+    const repo = decoratedRepo();
+    const acme = read(repo, 'tenants/acme.yaml');
+    removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'], allowProdRemoval: true });
+    const leaving = read(repo, 'tenants/acme.yaml');
+    expectLines(leaving, withLines(acme, {
+      remove: ['  - prod'],
+      insertAfter: [['  postDelete: https://awx.stoa.example.com/api/v2/job_templates/14/launch/  # deprovisions once the tenant has left', ['leaving: [prod]']]],
+    }));
+    expect(changedFiles(repo)).toEqual(['tenants/acme.yaml']);
+    removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'] });
+    expectLines(read(repo, 'tenants/acme.yaml'), withLines(acme, { remove: ['  - prod'] }));
+    expect(changedFiles(repo)).toEqual(['tenants/acme.yaml']);
+
+    const globex = read(repo, 'tenants/globex.yaml');
+    removeTenant({ projectDir: repo, name: 'globex', environments: ['staging'] });
+    expectLines(read(repo, 'tenants/globex.yaml'), withLines(globex, {
+      replace: [['environments: [ dev, staging ]   # padded flow list', 'environments: [ dev ]   # padded flow list']],
+    }));
+  });
+
+  test('files with CRLF line endings and a byte order mark keep both through every verb', () => {
+    const repo = decoratedRepo((t) => `\ufeff${crlf(t)}`);
+    const before = new Map(DECORATED.map((rel) => [rel, read(repo, rel)]));
+    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.8.3', hotfix: 'CVE-2026-1234 in the TLS stack' });
+    commitAll(repo, 'hotfix');
+    promote({ projectDir: repo, from: 'staging', to: 'prod' });
+    removeTenant({ projectDir: repo, name: 'acme', environments: ['prod'], allowProdRemoval: true });
+    expectLines(read(repo, 'environments/staging.yaml'), withLines(before.get('environments/staging.yaml')!, {
+      replace: [['    stoa-gateway: 1.8.2', '    stoa-gateway: 1.8.3']],
+      insertAfter: [[`        reason: "portal 1.4.0 went to staging before dev, for the partner bank's test of the new login page (OPS-1234)"`, [
+        '    stoa-gateway:', '        version: 1.8.3', '        reason: CVE-2026-1234 in the TLS stack',
+      ]]],
+    }));
+    expectLines(read(repo, 'environments/prod.yaml'), withLines(before.get('environments/prod.yaml')!, {
+      replace: [['  stoa-gateway: 1.8.2,        # a comment inside a flow mapping', '  stoa-gateway: 1.8.3,        # a comment inside a flow mapping'], ['  stoa-portal: 1.3.2', '  stoa-portal: 1.4.0']],
+    }));
+    expectLines(read(repo, 'tenants/acme.yaml'), withLines(before.get('tenants/acme.yaml')!, {
+      remove: ['  - prod'],
+      insertAfter: [['  postDelete: https://awx.stoa.example.com/api/v2/job_templates/14/launch/  # deprovisions once the tenant has left', ['leaving: [prod]']]],
+    }));
+    for (const rel of ['environments/staging.yaml', 'environments/prod.yaml', 'tenants/acme.yaml', 'tenants/globex.yaml']) {
+      const text = read(repo, rel);
+      expect(text.startsWith('\ufeff')).toBe(true);
+      expect(text.replace(/\r\n/g, '')).not.toContain('\n');
+    }
+    expect(changedFiles(repo)).toEqual(['environments/prod.yaml', 'tenants/acme.yaml', 'tenants/globex.yaml']);
+  });
+});
