@@ -1,4 +1,5 @@
 import * as crypto from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
 import { ProjectInput } from '../config/load';
 import type { RenderedFile } from '../render/render';
@@ -57,6 +58,10 @@ export interface SynthResult {
   readonly environments: readonly string[];
   /** Folder written. */
   readonly outDir: string;
+  /**
+   * Whether the folder changed: false when it already held exactly these files, and was left in place.
+   */
+  readonly changed: boolean;
   /** Units taken from the cache and units rendered, and environments whose validation report came from the cache (all 0 without a cache). */
   readonly cache: { readonly hits: number; readonly misses: number; readonly reports: number };
 }
@@ -85,10 +90,22 @@ export function synth(options: SynthOptions = {}): SynthResult {
   checkOutputTarget(project.projectDir, project.outDir);
   const cache = options.cache === true ? openDefaultCache(project.projectDir) : options.cache ? new RenderCache(path.resolve(project.projectDir, options.cache)) : undefined;
   const run = projectBatches(project, { cache, workers: options.workers });
+  const before = folderIdentity(project.outDir);
   const files = writeOutput(project.outDir, run.batches);
   // Only a run over the project's own current sources knows which entries are no longer needed.
   cache?.prune();
-  return { files, environments: run.environments, outDir: project.outDir, cache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, reports: cache?.reportHits ?? 0 } };
+  // An output that would not change is left in place (beginFolderReplace); any change puts a new folder there.
+  const changed = before === undefined || before !== folderIdentity(project.outDir);
+  return { files, environments: run.environments, outDir: project.outDir, changed, cache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, reports: cache?.reportHits ?? 0 } };
+}
+
+/**
+ * The device and inode of a folder, or undefined when there is none: a folder that takes another's
+ * place (a rename) has an identity of its own.
+ */
+function folderIdentity(dir: string): string | undefined {
+  const stat = fs.statSync(dir, { throwIfNoEntry: false, bigint: true });
+  return stat?.isDirectory() ? `${stat.dev}:${stat.ino}` : undefined;
 }
 
 /**
