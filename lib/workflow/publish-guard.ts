@@ -2,14 +2,50 @@ import * as semver from 'semver';
 import { parse } from 'yaml';
 import { RESOURCES_FINALIZER, syncOptionsOf } from '../argocd/sync-policy';
 import { reasonText } from '../config/environment-config';
-import { checkBranchName, git, isAncestor, isShallow, tryGit } from '../git/git';
+import { checkBranchName, git, GitInputError, isAncestor, isShallow, tryGit } from '../git/git';
 import { WorkflowError } from './workflow-error';
 
 /**
  * The guard rails of publish: only a commit of the source repo's published branch,
  * only forward from the last published one, and nothing destructive in a read-only
- * environment (prod) unless the caller says so. Each refusal says how to do it on purpose.
+ * environment (prod) unless the caller says so. Each refusal says how to do it on purpose,
+ * and publish gathers them in {@link Refusals}, so that one run lists every one.
  */
+
+/**
+ * The refusals of a publish's checks, gathered so that one run lists all of them, one per line,
+ * rather than the first: a rollback that also downgrades prod and removes a tenant says all three.
+ */
+export class Refusals {
+  private readonly messages: string[] = [];
+
+  /**
+   * Runs `check` and returns what it returns; a refusal it throws (`WorkflowError`, `GitInputError`)
+   * is kept (undefined is returned), anything else is thrown.
+   */
+  public check<T>(check: () => T): T | undefined {
+    try {
+      return check();
+    } catch (e) {
+      if (!(e instanceof WorkflowError || e instanceof GitInputError)) throw e;
+      this.messages.push(e.message);
+      return undefined;
+    }
+  }
+
+  /** Keeps a refusal. */
+  public add(message: string): void {
+    this.messages.push(message);
+  }
+
+  /** Throws one `WorkflowError` listing every refusal kept so far, if any. */
+  public throwIfAny(): void {
+    if (this.messages.length === 0) return;
+    if (this.messages.length === 1) throw new WorkflowError(this.messages[0]);
+    const lines = this.messages.map((m) => `  ${m.replace(/^publish refused: /, '').replace(/^publish refused for (a read-only environment: )/, '$1').replace(/\n/g, '\n    ')}`);
+    throw new WorkflowError(`publish refused (${this.messages.length} problems; fix each, or allow it on purpose with the flag it names):\n${lines.join('\n')}`);
+  }
+}
 
 /** Where the published branch of the source repo is: `refs/remotes/origin/<b>`, or `refs/heads/<b>` without a remote. */
 export function publishedBranchRef(root: string, sourceBranch: string | undefined): { ref: string; shown: string } {
@@ -221,8 +257,12 @@ export function checkNoCascadingHandover(leaving: readonly LeavingApplication[])
   throw new WorkflowError(`publish refused: ${lines.join('; ')} would leave the app-of-apps while the tenant stays (a switch of tenantApplications); Argo CD would prune ${envs.length === 1 && byEnv.get(envs[0])!.length === 1 ? 'it' : 'them'}, and the resources finalizer would delete each tenant's namespace and everything in it. Switch in two steps: first set keepTenantApplications: true in ${envs.map((e) => `environments/${e}.yaml`).join(', ')} with the mode unchanged, publish and sync; then switch the mode (the ApplicationSet takes the Applications over); then remove keepTenantApplications`);
 }
 
-/** Refuses downgrades and tenant removals in read-only environments unless each is allowed. */
-export function checkProdChanges(changes: ProdChanges, allowed: { readonly downgrade?: boolean; readonly removal?: boolean }): void {
+/**
+ * What a publish does to a read-only environment without the caller's word: downgrades and versions
+ * that may be downgrades without `allowed.downgrade`, tenant removals without `allowed.removal`; one
+ * refusal each, to list with the others ({@link Refusals}).
+ */
+export function prodChangeRefusals(changes: ProdChanges, allowed: { readonly downgrade?: boolean; readonly removal?: boolean }): string[] {
   const refusals: string[] = [];
   if (changes.downgrades.length > 0 && !allowed.downgrade) {
     refusals.push(`it downgrades ${changes.downgrades.join(', ')}: if that is meant, pass --allow-downgrade`);
@@ -233,7 +273,7 @@ export function checkProdChanges(changes: ProdChanges, allowed: { readonly downg
   if (changes.removals.length > 0 && !allowed.removal) {
     refusals.push(`it removes tenant${changes.removals.length === 1 ? '' : 's'} ${changes.removals.join(', ')} (their gateways go once a person deletes their Applications; their namespaces are kept): if that is meant, pass --allow-prod-removal`);
   }
-  if (refusals.length > 0) throw new WorkflowError(`publish refused for a read-only environment: ${refusals.join('; and ')}`);
+  return refusals.map((r) => `publish refused for a read-only environment: ${r}`);
 }
 
 /**

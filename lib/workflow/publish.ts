@@ -7,7 +7,8 @@ import { checkOutput } from '../project/synth-project';
 import { checkoutState, cloneTo, restore, switchTo } from './envs-checkout';
 import { commitMessage, PublishedEnvironment, summarize } from './publish-summary';
 import {
-  checkBranchIsRead, checkForward, checkNoCascadingHandover, checkNotAhead, checkOnPublishedBranch, checkProdChanges, checkRollbackReason, isDowngrade, lastPublishedSource, PublishDirection,
+  checkBranchIsRead, checkForward, checkNoCascadingHandover, checkNotAhead, checkOnPublishedBranch, checkRollbackReason, isDowngrade, lastPublishedSource,
+  prodChangeRefusals, PublishDirection, Refusals,
 } from './publish-guard';
 import { environmentFolders, SourceInfo, sourceOf } from './publish-source';
 import { versionsAtLastPublish } from './published-versions';
@@ -99,6 +100,9 @@ export interface PublishResult {
  * needs `rollback`, recorded in the message); a read-only environment (prod)
  * may not lose tenants or go to lower versions without `allowProdRemoval` /
  * `allowDowngrade`, and what they allowed is listed in the message.
+ * Every refusal of a step is listed at once, one per line: the option values; then the source
+ * (its branch, the branch Argo CD reads, the output); then the envs repo (the direction, the audit of
+ * its head, prod's downgrades and removals), each step needing the one before it to pass.
  * On any failure a local envs checkout is left as it was found (branch, commit,
  * index and files), so a retry publishes again; a refused push is undone locally.
  * Credentials in a repository URL never appear in its messages or commits.
@@ -116,19 +120,23 @@ function publishOutput(options: PublishOptions): PublishResult {
   const { projectDir, outDir } = project;
   const branch = options.branch ?? 'main';
   // Before any git call: a branch like "--upload-pack=..." must never reach git as an option.
-  checkBranchName(branch);
-  if (options.sourceBranch !== undefined) checkBranchName(options.sourceBranch);
-  checkRollbackReason(options.rollback);
-  checkOverrideReason(options.overrideAudit);
+  const values = new Refusals();
+  values.check(() => checkBranchName(branch));
+  if (options.sourceBranch !== undefined) values.check(() => checkBranchName(options.sourceBranch!));
+  values.check(() => checkRollbackReason(options.rollback));
+  values.check(() => checkOverrideReason(options.overrideAudit));
+  values.throwIfAny();
   const source = sourceOf(project);
-  const publishedBranch = checkOnPublishedBranch(source.root, source.commit, options.sourceBranch);
   const { environments: configs, present: environments, readOnly, revisions } = environmentFolders(project);
-  checkBranchIsRead(branch, revisions);
+  const sourceState = new Refusals();
+  const publishedBranch = sourceState.check(() => checkOnPublishedBranch(source.root, source.commit, options.sourceBranch));
+  sourceState.check(() => checkBranchIsRead(branch, revisions));
   const current = checkOutput(project);
   if (!current.upToDate) {
     const differ = current.missing.length + current.extra.length + current.changed.length;
-    throw new WorkflowError(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${differ} file${differ === 1 ? ' differs' : 's differ'}): run synth and commit first`);
+    sourceState.add(`${path.relative(projectDir, outDir) || outDir}/ is not what the sources produce (${differ} file${differ === 1 ? ' differs' : 's differ'}): run synth and commit first`);
   }
+  sourceState.throwIfAny();
 
   // A folder with a work tree is a checkout to publish into; anything else (a URL, a bare repository) is cloned.
   // Asked with the top of its work tree, which publishInto checks (git fails both outside a work tree).
@@ -138,7 +146,7 @@ function publishOutput(options: PublishOptions): PublishResult {
   const checkout = isLocal ? path.resolve(options.repo) : cloneTo(options.repo);
   try {
     const top = isLocal ? probe!.slice('true\n'.length).trim() : repoRoot(checkout);
-    return publishInto(checkout, top, { project, configs, environments, readOnly, branch, source: { ...source, branch: publishedBranch }, options }, isLocal);
+    return publishInto(checkout, top, { project, configs, environments, readOnly, branch, source: { ...source, branch: publishedBranch! }, options }, isLocal);
   } finally {
     if (!isLocal) fs.rmSync(path.dirname(checkout), { recursive: true, force: true });
   }
@@ -172,7 +180,7 @@ interface PublishPlan {
 function publishInto(checkout: string, top: string | undefined, plan: PublishPlan, isLocal: boolean): PublishResult {
   const { environments, branch } = plan;
   if (top !== fs.realpathSync(checkout)) {
-    throw new WorkflowError(`${checkout} is not the top of a git checkout of the envs repo`);
+    throw new WorkflowError(`${checkout} is not the top of a git checkout of the envs repo: give the folder of a clean checkout (its top), a bare repository, or the repository's URL`);
   }
   if (isLocal) {
     const dirty = git(checkout, ['status', '--porcelain']).trim();
@@ -187,7 +195,7 @@ function publishInto(checkout: string, top: string | undefined, plan: PublishPla
     try {
       restore(checkout, branch, start, environments);
     } catch (r) {
-      throw new WorkflowError(`${(e as Error).message}\nand the envs checkout ${checkout} could not be put back as it was (${(r as Error).message}): check it before the next publish`);
+      throw new WorkflowError(`${(e as Error).message}\nand the envs checkout ${checkout} could not be put back as it was (${(r as Error).message}): check it before the next publish`, { cause: r });
     }
     throw e;
   }
@@ -198,10 +206,12 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
   const hasRemote = git(checkout, ['remote']).split('\n').includes('origin');
   checkNotAhead(checkout, branch, switchTo(checkout, branch, hasRemote));
   const last = lastPublishedSource(checkout);
-  const direction = checkForward(source.root, source.commit, last, options.rollback);
+  // Every refusal from here on is listed at once: a rollback that also fails the audit and downgrades prod says all three.
+  const refusals = new Refusals();
+  const direction = refusals.check(() => checkForward(source.root, source.commit, last, options.rollback));
   // The head Argo CD deploys must be what the last publish wrote (and signed by a trusted key when the environment files name signers).
   const trust = envsTrust(plan.configs);
-  const auditOverride = checkEnvsHead(checkout, branch, last, trust, committedOutput(source.root, plan.project), options.overrideAudit);
+  const auditOverride = refusals.check(() => checkEnvsHead(checkout, branch, last, trust, committedOutput(source.root, plan.project), options.overrideAudit));
 
   for (const env of environments) {
     fs.rmSync(path.join(checkout, env), { recursive: true, force: true });
@@ -209,8 +219,11 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
   }
   git(checkout, ['add', '--all', '--', ...environments]);
   const changes = diffNameStatus(checkout, ['--cached', '--', ...environments]);
-  if (changes.length === 0) return { committed: false, pushed: false, environments: [] };
-  checkNoCascadingHandover(changes
+  if (changes.length === 0) {
+    refusals.throwIfAny();
+    return { committed: false, pushed: false, environments: [] };
+  }
+  refusals.check(() => checkNoCascadingHandover(changes
     .filter((c) => c.status === 'D' && /^[^/]+\/apps\/application-[^/]+\.yaml$/.test(c.path))
     .map((c) => {
       const env = c.path.split('/')[0];
@@ -219,7 +232,7 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
         before: git(checkout, ['show', `HEAD:${c.path}`]),
         tenantStays: (tenant: string) => fs.existsSync(path.join(checkout, env, 'tenants', tenant)),
       };
-    }));
+    })));
 
   // Versions from the environment files: as the last published source commit had them, and now.
   const before = versionsAtLastPublish(source.root, plan.project.environmentsDir, last?.sourceCommit, environments);
@@ -237,7 +250,8 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
     unverifiedWhy: unknownBefore.map((e) => before.get(e.environment)).find((b): b is { known: false; why: string } => b?.known === false)?.why,
     removals: prod.flatMap((e) => e.tenantsRemoved.map((t) => `${e.environment} ${t}`)),
   };
-  checkProdChanges(guarded, { downgrade: options.allowDowngrade, removal: options.allowProdRemoval });
+  for (const refusal of prodChangeRefusals(guarded, { downgrade: options.allowDowngrade, removal: options.allowProdRemoval })) refusals.add(refusal);
+  refusals.throwIfAny();
   const publisher = git(checkout, ['var', 'GIT_AUTHOR_IDENT']).trim().replace(/ \d+ [+-]\d{4}$/, '');
   const message = commitMessage(source, publisher, summary, {
     ...guarded, rollback: options.rollback, rolledBackFrom: options.rollback !== undefined ? last?.sourceCommit : undefined, auditOverride,
@@ -251,7 +265,7 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
       git(checkout, ['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
     } catch (e) {
       // The caller undoes the local commit: a kept one would make the next publish see nothing to do.
-      throw new WorkflowError(`the push to origin (branch ${branch}) failed, so nothing was published; the commit was not kept, run publish again once the remote accepts it:\n${(e as Error).message}`);
+      throw new WorkflowError(`the push to origin (branch ${branch}) failed, so nothing was published; the commit was not kept, run publish again once the remote accepts it:\n${(e as Error).message}`, { cause: e });
     }
   }
   return { committed: true, commit, pushed: hasRemote, message, environments: summary, direction };
