@@ -116,6 +116,13 @@ export class EditableYaml {
     });
   }
 
+  /** The 1-based line where the value at `keys` starts (its key's line); undefined when it is missing. */
+  public lineOf(keys: readonly string[]): number | undefined {
+    const at = this.nodeAt(keys);
+    const start = (at?.owner?.key as Node | undefined)?.range?.[0];
+    return start === undefined ? undefined : this.source.lineOf(start);
+  }
+
   /** The edited text, without the byte order mark (kept by {@link save}). */
   public toString(): string {
     return this.source.text.replace(/^\ufeff/, '');

@@ -1,8 +1,11 @@
-import { ComponentName, imageVersion, reasonText } from '../config/environment-config';
+import { ComponentName, EnvironmentConfig, imageVersion, reasonText } from '../config/environment-config';
+import { formatPath } from '../config/field-path';
+import { printable } from '../config/input-file';
+import { displayPath } from '../files';
 import { environmentGuards } from './promotion-check';
-import { environmentFile, ProjectLocation, projectEnvironments, projectOf } from '../project/project';
-import { EditableYaml, environmentNamed } from './project-files';
-import { WorkflowError } from './workflow-error';
+import { environmentFile, Project, ProjectLocation, projectEnvironments, projectOf } from '../project/project';
+import { EditableYaml } from './project-files';
+import { lineOfField, Refusal, refusalError } from './refusal';
 
 /** Options of {@link setImage}. */
 export interface SetImageOptions extends ProjectLocation {
@@ -47,47 +50,35 @@ export interface SetImageResult {
  * directly. An environment promoted from another (staging) takes one only as a
  * hotfix, with its reason recorded in the file. A read-only environment
  * (prod) never: it changes only by promotion, so a prod fix goes in as a
- * staging hotfix, then `promote staging prod` in a later commit.
+ * staging hotfix, then `promote staging prod` in a later commit. A refused
+ * request lists every problem at once (unknown component, version not pinned,
+ * hotfix reason, promotion order), one per line with its file, line and field.
  */
 export function setImage(options: SetImageOptions): SetImageResult {
   const project = projectOf(options);
   const envs = projectEnvironments(project);
-  const env = environmentNamed(envs, options.environment);
-  if (env.components[options.component] === undefined) {
-    throw new WorkflowError(`unknown component "${options.component}": ${env.name} runs ${Object.keys(env.components).join(', ')}`);
-  }
+  const env = envs.find((e) => e.name === options.environment);
   const component: ComponentName = options.component;
-  const parsed = imageVersion.safeParse(options.version);
-  if (!parsed.success) {
-    throw new WorkflowError(`version "${options.version}": ${parsed.error.issues[0].message}`);
-  }
-  const first = envs.find((e) => !e.promotedFrom)?.name ?? 'dev';
-  // Held to what the environment ever was: prod's file set to mode: full is still prod.
-  const guard = environmentGuards(project, envs).get(env.name)!;
-  if (guard.everReadOnly) {
-    const source = env.promotedFrom ?? guard.sources[0];
-    const upstream = envs.find((e) => e.name === source)?.promotedFrom;
-    const bring = upstream
-      ? `stoa-manifests set-image ${component} ${options.version} --env ${upstream}, commit, stoa-manifests promote ${upstream} ${source}; a fix that cannot wait: stoa-manifests set-image ${component} ${options.version} --env ${source} --hotfix "<reason>"`
-      : `stoa-manifests set-image ${component} ${options.version} --env ${source}`;
-    throw new WorkflowError(`${env.name} is read-only: its versions change only by promotion${source
-      ? `. Bring the version to ${source} first (${bring}), commit, then run stoa-manifests promote ${source} ${env.name} in a later commit`
-      : ''}`);
-  }
-  const promotedFrom = env.promotedFrom ?? guard.sources[0];
-  if (promotedFrom && options.hotfix === undefined) {
-    throw new WorkflowError(`${env.name} takes its versions from ${promotedFrom} by promotion: stoa-manifests set-image ${component} ${options.version} --env ${promotedFrom}, commit, then stoa-manifests promote ${promotedFrom} ${env.name} in a later commit. A fix that cannot wait for ${promotedFrom}: add --hotfix "<reason>"`);
-  }
-  if (!promotedFrom && options.hotfix !== undefined) {
-    throw new WorkflowError(`--hotfix is for an environment promoted from another; ${env.name} takes versions directly (the first of the order is ${first}): leave --hotfix out`);
-  }
   const reason = options.hotfix;
+  // Every problem of the request at once, each in the file and field it is about.
+  const file = env ? environmentFile(project, env.name) : undefined;
+  const shown = file ? displayPath(project.projectDir, file) : displayPath(project.projectDir, project.environmentsDir);
+  const at = (keys: readonly string[], message: string): Refusal =>
+    ({ file: shown, ...(file ? { line: lineOfField(file, keys) } : {}), field: formatPath(keys), message });
+  const refusals: Refusal[] = [];
+  if (!env) refusals.push({ file: shown, field: '', message: `unknown environment "${options.environment}": one of ${envs.map((e) => e.name).join(', ')}` });
+  if (env && env.components[component] === undefined) {
+    refusals.push(at(['components'], `unknown component "${component}": ${env.name} runs ${Object.keys(env.components).join(', ')}`));
+  }
+  const parsed = imageVersion.safeParse(options.version);
+  if (!parsed.success) refusals.push(at(['components', component], `version "${options.version}": ${parsed.error.issues.map((i) => i.message).join('; ')}`));
   if (reason !== undefined) {
     const check = reasonText.safeParse(reason);
-    if (!check.success) throw new WorkflowError(`--hotfix ${JSON.stringify(reason)}: ${check.error.issues[0].message}`);
+    if (!check.success) refusals.push(at(['hotfixes', component, 'reason'], `--hotfix ${JSON.stringify(reason)}: ${check.error.issues.map((i) => i.message).join('; ')}`));
   }
+  if (env) refusals.push(...orderRefusals(options, project, envs, env).map(([keys, message]) => at(keys, message)));
+  if (refusals.length > 0 || !env || !file) throw refusalError(`cannot set ${printable(component)} to ${printable(options.version)} in ${printable(options.environment)}`, refusals);
 
-  const file = environmentFile(project, env.name);
   const from = env.components[component];
   const recorded = env.hotfixes?.[component];
   if (from === options.version && (reason === undefined || (recorded?.version === from && recorded.reason === reason))) {
@@ -99,4 +90,35 @@ export function setImage(options: SetImageOptions): SetImageResult {
   if (reason !== undefined) yaml.setMapping(['hotfixes', component], { version: options.version, reason });
   yaml.save();
   return { environment: env.name, component, from, to: options.version, changed: true, file, ...(reason ? { hotfix: reason } : {}) };
+}
+
+/**
+ * What the promotion order says against setting a version of `env` directly: never in an
+ * environment that is or was read-only (prod), only with a hotfix reason in one promoted from
+ * another (staging), never with one in the first (dev). Each is the field it is about and the way
+ * to do it instead.
+ */
+function orderRefusals(options: SetImageOptions, project: Project, envs: readonly EnvironmentConfig[], env: EnvironmentConfig): [string[], string][] {
+  const component = options.component;
+  const first = envs.find((e) => !e.promotedFrom)?.name ?? 'dev';
+  // Held to what the environment ever was: prod's file set to mode: full is still prod.
+  const guard = environmentGuards(project, envs).get(env.name)!;
+  if (guard.everReadOnly) {
+    const source = env.promotedFrom ?? guard.sources[0];
+    const upstream = envs.find((e) => e.name === source)?.promotedFrom;
+    const bring = upstream
+      ? `stoa-manifests set-image ${component} ${options.version} --env ${upstream}, commit, stoa-manifests promote ${upstream} ${source}; a fix that cannot wait: stoa-manifests set-image ${component} ${options.version} --env ${source} --hotfix "<reason>"`
+      : `stoa-manifests set-image ${component} ${options.version} --env ${source}`;
+    return [[['components', component], `${env.name} is read-only: its versions change only by promotion${source
+      ? `. Bring the version to ${source} first (${bring}), commit, then run stoa-manifests promote ${source} ${env.name} in a later commit`
+      : ''}`]];
+  }
+  const promotedFrom = env.promotedFrom ?? guard.sources[0];
+  if (promotedFrom && options.hotfix === undefined) {
+    return [[['components', component], `${env.name} takes its versions from ${promotedFrom} by promotion: stoa-manifests set-image ${component} ${options.version} --env ${promotedFrom}, commit, then stoa-manifests promote ${promotedFrom} ${env.name} in a later commit. A fix that cannot wait for ${promotedFrom}: add --hotfix "<reason>"`]];
+  }
+  if (!promotedFrom && options.hotfix !== undefined) {
+    return [[['hotfixes', component], `--hotfix is for an environment promoted from another; ${env.name} takes versions directly (the first of the order is ${first}): leave --hotfix out`]];
+  }
+  return [];
 }
