@@ -184,7 +184,7 @@ describe('audit', () => {
     expect(() => audit({ projectDir: source, repo: remote, ref: 'nope' })).toThrow(/does not name a commit/);
   });
 
-  test('the CLI: exit 0 and JSON for a clean history, 1 with the findings, 2 when it cannot run; a URL is cloned', () => {
+  test('the CLI: exit 0 and JSON for a clean history, 1 with the findings, 2 for a bad option value, 3 when it cannot run; a URL is cloned', () => {
     const { source, remote, clone } = publishedExample();
     const ok = cli('audit', '--repo', `file://${remote}`, '--project', source, '--format', 'json');
     expect(ok.code).toBe(0);
@@ -201,10 +201,10 @@ describe('audit', () => {
 
     expect(cli('audit', '--repo', remote, '--project', source, '--limit', 'many').code).toBe(2);
     const masked = cli('audit', '--repo', 'https://release:s3cret-token@127.0.0.1:1/envs.git', '--project', source);
-    expect(masked.code).toBe(2);
+    expect(masked.code).toBe(3);
     expect(masked.stderr).toContain('https://***@127.0.0.1:1/envs.git');
     expect(masked.stderr).not.toContain('s3cret');
-    expect(cli('audit', '--repo', path.join(remote, 'nowhere'), '--project', source).code).toBe(2);
+    expect(cli('audit', '--repo', path.join(remote, 'nowhere'), '--project', source).code).toBe(3);
   });
 });
 

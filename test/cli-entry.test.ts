@@ -31,7 +31,7 @@ test('main.ts exits non-zero on a bad tenant file, names file and field, and kee
   writeFile(project, 'tenants/globex.yaml', 'name: globex\ntier: silver\nowners: {groups: [g]}\nenvironments: [staging]\n');
 
   const run = runMain(project);
-  expect(run.status).toBe(1);
+  expect(run.status).toBe(3);
   expect(run.stderr).toContain('synth failed; dist/ was not changed');
   expect(run.stderr).toContain('tenants/globex.yaml:4: environments[0]: "staging" requires "dev" first');
   expect(readTree(path.join(project, 'dist'))).toEqual(before);

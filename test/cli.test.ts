@@ -99,23 +99,23 @@ test('synth through the CLI reports bad input and keeps dist/', () => {
   const before = fs.readFileSync(path.join(project, 'dist/dev/apps/application-dev-tenant-acme.yaml'), 'utf8');
   writeFile(project, 'tenants/acme.yaml', 'name: acme\ntier: gold\nowners: {users: [a]}\nenvironments: [dev]\nextra: 1\n');
   const run = cli('synth', '--project', project);
-  expect(run.code).toBe(1);
+  expect(run.code).toBe(3);
   expect(run.stderr).toContain('tenants/acme.yaml:5: extra: unknown field');
   expect(fs.readFileSync(path.join(project, 'dist/dev/apps/application-dev-tenant-acme.yaml'), 'utf8')).toBe(before);
 });
 
 describe('workflow verbs', () => {
-  test('set-image refuses prod with exit 1 and points to promote', () => {
+  test('set-image refuses prod with exit 3 and points to promote', () => {
     const repo = exampleRepo();
     const run = cli('set-image', 'stoa-gateway', '2.0.0', '--env', 'prod', '--project', repo);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     expect(run.stderr).toContain('set-image refused.');
     expect(run.stderr).toContain('stoa-manifests promote staging prod');
   });
 
-  test('promote in the wrong order exits 1; nothing to promote exits 0 with a message', () => {
+  test('promote in the wrong order exits 3; nothing to promote exits 0 with a message', () => {
     const repo = exampleRepo();
-    expect(cli('promote', 'dev', 'prod', '--project', repo)).toMatchObject({ code: 1 });
+    expect(cli('promote', 'dev', 'prod', '--project', repo)).toMatchObject({ code: 3 });
     const first = cli('promote', 'dev', 'staging', '--project', repo);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('stoa-gateway: 1.8.2 -> 1.9.0');
@@ -188,7 +188,7 @@ describe('for bots and scripts', () => {
     expect(json[0]).toMatchObject({ name: 'acme', tier: 'gold', environments: ['dev', 'staging', 'prod'], owners: { groups: ['acme-platform-team'] } });
     writeFile(project, 'tenants/globex.yaml', 'name: globex\ntier: platinum\n');
     const broken = cli('tenant', 'list', '--project', project);
-    expect(broken.code).toBe(1);
+    expect(broken.code).toBe(3);
     expect(broken.stderr).toMatch(/tenants\/globex\.yaml:\d+: tier: must be one of/);
   });
 });

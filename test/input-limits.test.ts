@@ -69,12 +69,12 @@ describe('only regular files are read', () => {
   });
 
   posix('named pipes, devices and links', () => {
-    test('a named pipe tenants/x.yaml is refused at once through the CLI: file and reason, exit 1, no blocking', () => {
+    test('a named pipe tenants/x.yaml is refused at once through the CLI: file and reason, exit 3, no blocking', () => {
       const project = exampleProject();
       execFileSync('mkfifo', [path.join(project, 'tenants/x.yaml')]);
       const run = cliProcess('synth', '--project', project);
       expect(run.signal).toBeNull();
-      expect(run.status).toBe(1);
+      expect(run.status).toBe(3);
       expect(run.stderr).toContain('stoa-manifests: synth failed; dist/ was not changed.\ninvalid input (1 problem):\n  tenants/x.yaml: is a named pipe (FIFO), not a regular file\n');
       expect(fs.existsSync(path.join(project, 'dist'))).toBe(false);
     }, CHILD_TIMEOUT);
@@ -84,7 +84,7 @@ describe('only regular files are read', () => {
       fs.symlinkSync('/dev/zero', path.join(project, 'tenants/zero.yaml'));
       const run = cliProcess('synth', '--project', project);
       expect(run.signal).toBeNull();
-      expect(run.status).toBe(1);
+      expect(run.status).toBe(3);
       expect(run.stderr).toMatch(/^ {2}tenants\/zero\.yaml: is a symbolic link to \/dev\/zero, outside the project \(.+\); only links to files inside the project are read$/m);
     }, CHILD_TIMEOUT);
 
@@ -211,7 +211,7 @@ describe('free text that reaches the output', () => {
   test(`a 300-character displayName is refused in the tenant file through the CLI, not in the rendered AppProject`, () => {
     const project = withAcme(ACME.replace('tier:', `displayName: ${'A'.repeat(300)}\ntier:`));
     const run = cli('synth', '--project', project);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     // The value is echoed cut short, so one bad value cannot flood the report.
     expect(run.stderr).toContain(`invalid input (1 problem):\n  tenants/acme.yaml:2: displayName: must be at most ${MAX_DISPLAY_NAME_LENGTH} characters (got "${'A'.repeat(60)}…" (300 characters))`);
     expect(fs.existsSync(path.join(project, 'dist'))).toBe(false);

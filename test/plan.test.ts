@@ -433,7 +433,7 @@ test('many blocked findings: the report lists 40 acknowledgement lines and count
   }
 }, T);
 
-test('CLI: exit 0 when the plan is OK, 1 when blocked (report printed), 1 with a message for a bad ref', () => {
+test('CLI: exit 0 when the plan is OK, 1 when blocked (report printed), 3 with a message for a bad ref, 2 for a bad option value', () => {
   const repo = exampleRepo();
   edit(repo, 'dev/tenants/globex/service-gateway.yaml', (d) => { d.metadata.labels.extra = 'yes'; });
   commitAll(repo, 'ok');
@@ -450,7 +450,7 @@ test('CLI: exit 0 when the plan is OK, 1 when blocked (report printed), 1 with a
   expect(out.code).toBe(1);
   expect(JSON.parse(out.stdout).blocked).toBe(true);
   out = cli('plan', '--project', repo, '--base', '--output=x');
-  expect(out.code).toBe(1);
+  expect(out.code).toBe(3);
   expect(out.stderr).toContain('plan failed');
-  expect(cli('plan', '--project', repo, '--base', 'HEAD', '--format', 'html').code).toBe(1);
+  expect(cli('plan', '--project', repo, '--base', 'HEAD', '--format', 'html').code).toBe(2);
 }, T);

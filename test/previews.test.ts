@@ -295,6 +295,6 @@ describe('the CLI', () => {
     const json = cli('preview', 'publish', '--pull-request', '12', '--repo', envs, '--project', source, '--format', 'json');
     expect(JSON.parse(json.stdout)).toMatchObject({ preview: 'pr-12', branch: 'preview/pr-12', committed: false, urls: expect.arrayContaining(['https://globex.pr-12.dev.stoa.example.com']) });
     expect(cli('preview', 'close', '--pull-request', '12', '--repo', envs)).toMatchObject({ code: 0, stdout: expect.stringContaining('deleted preview/pr-12') });
-    expect(cli('preview', 'close', '--pull-request', '12x', '--repo', envs)).toMatchObject({ code: 1, stderr: expect.stringContaining('"12x" is not a pull request number') });
+    expect(cli('preview', 'close', '--pull-request', '12x', '--repo', envs)).toMatchObject({ code: 2, stderr: expect.stringContaining('"12x" is not a pull request number') });
   });
 });

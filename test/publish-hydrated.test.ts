@@ -177,5 +177,5 @@ test('the CLI: publish --layout hydrator says which branch each environment went
   expect(r).toMatchObject({ code: 0, stderr: '' });
   expect(r.stdout).toMatch(/^published [0-9a-f]{12} to .*envs\.git in the hydrator layout:\n  dev: environment\/dev-next at [0-9a-f]{12}; GitOps Promoter moves it to environment\/dev \(created empty, as Argo CD does\)\n/);
   expect(cli('publish', '--layout', 'hydrator', '--repo', envs, '--project', source).stdout).toContain('  prod: environment/prod-next unchanged (its note names this source commit); GitOps Promoter moves it to environment/prod');
-  expect(cli('publish', '--layout', 'kustomize', '--repo', envs, '--project', source)).toMatchObject({ code: 1 });
+  expect(cli('publish', '--layout', 'kustomize', '--repo', envs, '--project', source)).toMatchObject({ code: 2 });
 });

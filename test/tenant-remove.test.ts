@@ -131,14 +131,14 @@ describe('tenant remove', () => {
     expect(fs.statSync(path.join(repo, 'tenants/initech.yaml')).mode & 0o777).toBe(0o640);
   });
 
-  test('the CLI prints what it did, and exits 1 with the reason when refused', () => {
+  test('the CLI prints what it did, and exits 3 with the reason when refused', () => {
     const repo = exampleRepo();
     const out: string[] = [];
     const err: string[] = [];
     const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
     expect(tenantRemoveCommand('globex', { project: repo, env: ['staging'] }, io)).toBe(0);
     expect(out.join('\n')).toMatch(/removed tenant globex from staging \(still in dev\): .*tenants\/globex\.yaml; run synth to render it/);
-    expect(tenantRemoveCommand('acme', { project: repo }, io)).toBe(1);
+    expect(tenantRemoveCommand('acme', { project: repo }, io)).toBe(3);
     expect(err.join('\n')).toMatch(/tenant remove refused\.[\s\S]*--allow-prod-removal/);
     out.length = 0;
     expect(tenantRemoveCommand('acme', { project: repo, env: ['prod'], allowProdRemoval: true }, io)).toBe(0);

@@ -30,7 +30,7 @@ test('the guard rails of the workflow, end to end through the CLI', () => {
   // 1. CI bumps dev; staging and prod refuse a direct bump, each naming the right way.
   expect(cli('set-image', 'stoa-gateway', '1.9.1', '--env', 'dev', ...p).code).toBe(0);
   const staging = cli('set-image', 'stoa-gateway', '1.9.1', '--env', 'staging', ...p);
-  expect(staging.code).toBe(1);
+  expect(staging.code).toBe(3);
   expect(staging.stderr).toContain('staging takes its versions from dev by promotion');
   expect(cli('set-image', 'stoa-gateway', '1.9.1', '--env', 'prod', ...p).stderr).toContain('prod is read-only');
   step('dev gets gateway 1.9.1');
@@ -38,7 +38,7 @@ test('the guard rails of the workflow, end to end through the CLI', () => {
   // 2. Promoting twice before committing: the second promotion is refused at once.
   expect(cli('promote', 'dev', 'staging', ...p).code).toBe(0);
   const squeezed = cli('promote', 'staging', 'prod', ...p);
-  expect(squeezed.code).toBe(1);
+  expect(squeezed.code).toBe(3);
   expect(squeezed.stderr).toContain('not committed in staging yet: prod may only take a version staging had in an earlier commit');
   step('promote dev -> staging');
   expect(publish()).toMatchObject({ code: 0 });
@@ -61,12 +61,12 @@ test('the guard rails of the workflow, end to end through the CLI', () => {
 
   // 4. Removing a tenant from prod needs the flag, in the source and again at publish.
   const removal = cli('tenant', 'remove', 'acme', '--env', 'prod', ...p);
-  expect(removal.code).toBe(1);
+  expect(removal.code).toBe(3);
   expect(removal.stderr).toContain('confirm with --allow-prod-removal');
   expect(cli('tenant', 'remove', 'acme', '--env', 'prod', '--allow-prod-removal', ...p).code).toBe(0);
   step('acme leaves prod');
   const unconfirmed = publish();
-  expect(unconfirmed.code).toBe(1);
+  expect(unconfirmed.code).toBe(3);
   expect(unconfirmed.stderr).toContain('it removes tenant prod acme');
   expect(publish('--allow-prod-removal').code).toBe(0);
 
@@ -74,7 +74,7 @@ test('the guard rails of the workflow, end to end through the CLI', () => {
   const envsBefore = git(envsRemote, ['rev-parse', 'main']).trim();
   git(source, ['checkout', '--quiet', first]);
   const back = publish();
-  expect(back.code).toBe(1);
+  expect(back.code).toBe(3);
   expect(back.stderr).toContain('is older than the last published source commit');
   expect(git(envsRemote, ['rev-parse', 'main']).trim()).toBe(envsBefore);
   const rollback = publish('--rollback', 'gateway 1.9.x leaks memory', '--allow-downgrade', '--allow-prod-removal');

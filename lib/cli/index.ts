@@ -7,12 +7,15 @@
 // Each section lists its names on purpose (no `export *`); `npm run api-check` compares the
 // result with etc/stoa-manifests-cli.api.md.
 
-// --- The command line: the program and one function per verb that prints and returns the exit code
+// --- The command line: the program and one function per verb that prints and returns the exit code (ExitCode, docs/cli.md)
 export { buildProgram } from './program';
 export { packageVersion } from '../package-version';
 export { isRendererId, rendererId } from '../project/renderer-id';
 export { checkCommand, mergeShardsCommand, PROCESS_OUTPUT, synthCommand, validateCommand } from './commands';
-export type { Output, ProjectOptions, RenderFlags, SynthCommandOptions, ValidateCommandOptions } from './commands';
+export type {
+  CheckCommandOptions, MergeShardsCommandOptions, Output, OutputFormat, ProjectOptions, RenderFlags, SynthCommandOptions, ValidateCommandOptions,
+} from './commands';
+export { ExitCode } from './exit-codes';
 export {
   auditCommand, checkPromotionsCommand, diffCommand, planCommand, previewCloseCommand, previewPublishCommand, promoteCommand, publishCommand, setImageCommand,
   tenantAddCommand, tenantListCommand, tenantRemoveCommand,
