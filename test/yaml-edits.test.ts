@@ -171,6 +171,22 @@ describe('EditableYaml changes only the lines it must', () => {
     expectLines(edited('a: 1\n', (y) => y.append(['envs'], 'b')), 'a: 1\nenvs: [b]\n');
   });
 
+  test('a key with no value or a null gets one; a block scalar keeps its header and comment; an indentless list stays so', () => {
+    expectLines(edited('h:   # none yet\nb: 1\n', (y) => y.setMapping(['h', 'c'], { version: '1.0.0', reason: 'why' })),
+      'h:   # none yet\n  c:\n    version: 1.0.0\n    reason: why\nb: 1\n');
+    expectLines(edited('a: ~\nb: null # c\nc:\nd:   # none yet\n', (y) => {
+      y.set(['a'], 'x');
+      y.append(['b'], 'v');
+      y.append(['c'], 'w');
+      y.set(['d'], 'y');
+    }), 'a: x\nb: [v] # c\nc: [w]\nd: y   # none yet\n');
+    expectLines(edited('a: 1\nreason: >- # why\n  old text\n  more\nb: 2\n', (y) => y.set(['reason'], 'new text')), 'a: 1\nreason: >- # why\n  new text\nb: 2\n');
+    expectLines(edited('l:\n- a\n- b\nn: 1\n', (y) => {
+      y.append(['l'], 'c');
+      y.removeFromList(['l'], 'a');
+    }), 'l:\n- b\n- c\nn: 1\n');
+  });
+
   test('line endings, a byte order mark and a last line without a line break stay', () => {
     const text = `\ufeff${crlf(doc)}`;
     const after = edited(text, (y) => {

@@ -8,7 +8,8 @@ import { readInputText } from '../config/input-file';
 import { InputError } from '../config/input-error';
 import { parseInputYaml } from '../config/input-yaml';
 import { displayPath, writeFileAtomic } from '../files';
-import { applySplices, EditValue, Splice, YamlSource } from './yaml-splice';
+import { EditValue } from './yaml-render';
+import { applySplices, Splice, YamlSource } from './yaml-splice';
 import { WorkflowError } from './workflow-error';
 
 /** One environment by name; the error lists the known ones. */
@@ -171,7 +172,7 @@ export class EditableYaml {
       if (i === keys.length - 1) {
         const node = pair.value as Node | null;
         if (typeof value === 'string') return this.splice(this.source.setScalar(node, pair, map, value, field));
-        if (isEmpty(node) || (isScalar(node) && node.value === null)) return this.splice(this.source.fillEmpty(pair, map, value, field));
+        if (isEmpty(node)) return this.splice(this.source.fillEmpty(pair, map, value, field));
         if (isMap(node) && !Array.isArray(value)) {
           const wanted = value as Record<string, EditValue>;
           const extra = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : undefined)).filter((k): k is string => k !== undefined && !(k in wanted));
@@ -241,9 +242,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A value without its own text: `key:` with nothing after it. */
+/** A null value: `key:` with nothing after it, or `key: ~` / `key: null`. */
 function isEmpty(node: unknown): boolean {
-  return node === null || node === undefined || (isScalar(node) && node.value === null && !node.srcToken);
+  return node === null || node === undefined || (isScalar(node) && node.value === null);
 }
 
 function pairOf(map: YAMLMap, key: string): Pair | undefined {

@@ -1,4 +1,6 @@
-import { Alias, CST, Document, isAlias, isCollection, isMap, isPair, isScalar, Node, Pair, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
+import { CST, Document, isAlias, isCollection, isMap, isPair, isScalar, Node, Pair, visit, YAMLMap, YAMLSeq } from 'yaml';
+import { aliasesOf, anchorUsedOutside, sharedAnchor } from './yaml-anchors';
+import { EditValue, styleOf, YamlWriter } from './yaml-render';
 import { WorkflowError } from './workflow-error';
 
 /**
@@ -20,9 +22,6 @@ export interface Splice {
   readonly text: string;
 }
 
-/** A value an edit writes: one text, a list of texts, or a mapping of such values. */
-export type EditValue = string | readonly string[] | { readonly [key: string]: EditValue };
-
 /** `text` with every splice applied; the splices must not overlap. */
 export function applySplices(text: string, splices: readonly Splice[]): string {
   const sorted = [...splices].sort((a, b) => b.start - a.start || b.end - a.end);
@@ -41,15 +40,13 @@ export function applySplices(text: string, splices: readonly Splice[]): string {
  * that make each kind of edit. `where` names the file in errors.
  */
 export class YamlSource {
-  /** The line break of new lines: the file's first one, `\n` when it has none. */
-  public readonly eol: string;
-  /** Columns one nesting level indents by in this file (its first nested block mapping); 2 when none is nested. */
-  public readonly step: number;
+  /** Writes new values in the file's line breaks and indentation. */
+  private readonly write: YamlWriter;
 
   constructor(public readonly text: string, public readonly doc: Document.Parsed, private readonly where: string) {
+    // New lines take the file's first line break, and its first nested block mapping's indentation (2 if none).
     const first = text.indexOf('\n');
-    this.eol = first > 0 && text[first - 1] === '\r' ? '\r\n' : '\n';
-    this.step = this.indentStep();
+    this.write = new YamlWriter(first > 0 && text[first - 1] === '\r' ? '\r\n' : '\n', this.indentStep(), doc.schema);
   }
 
   /** The splice that sets a scalar, alias or empty value to `value`, in the style it had when `value` allows it. */
@@ -57,13 +54,13 @@ export class YamlSource {
     const inFlow = parent.flow === true;
     if (node === null || (isScalar(node) && !node.srcToken)) {
       // `key:` with nothing after the colon: the value goes right after it.
-      const at = node?.range?.[0] ?? owner.srcToken?.sep?.find((t) => t.type === 'map-value-ind')?.offset;
+      const at = this.colonEnd(owner) ?? node?.range?.[0];
       if (at === undefined) throw this.refuse(field, 'has an empty value the editor cannot place a new one in');
-      return [{ start: at, end: at, text: ` ${this.scalarText(value, { inFlow, indent: this.column(at), type: this.styleOf(parent) })}` }];
+      return [{ start: at, end: at, text: ` ${this.write.scalar(value, { inFlow, indent: this.column(at), type: styleOf(parent) })}` }];
     }
     if (isAlias(node)) {
       this.refuseSharedAncestors(node, field);
-      return [{ start: node.range![0], end: node.range![1], text: this.scalarText(value, { inFlow, indent: this.column(node.range![0]), type: this.styleOf(parent) }) }];
+      return [{ start: node.range![0], end: node.range![1], text: this.write.scalar(value, { inFlow, indent: this.column(node.range![0]), type: styleOf(parent) }) }];
     }
     if (!isScalar(node)) throw this.refuse(field, `is a ${isMap(node) ? 'mapping' : 'list'}; a single value is expected here`);
     this.refuseSharedAncestors(node, field, false);
@@ -72,10 +69,10 @@ export class YamlSource {
     if (this.text.slice(token.offset, token.offset + old.length) !== old) throw new Error(`${this.where}: ${field}: the source tokens do not match the text (a bug in the YAML editor)`);
     const copy = structuredClone(token);
     CST.setScalarValue(copy, value, { afterKey: !inFlow, inFlow });
-    if (copy.type === 'scalar' && this.readAsOther(copy.source)) CST.setScalarValue(copy, value, { afterKey: !inFlow, inFlow, type: 'QUOTE_DOUBLE' });
-    const splices: Splice[] = [{ start: token.offset, end: token.offset + old.length, text: this.withEol(CST.stringify(copy)) }];
+    if (copy.type === 'scalar' && this.write.readAsOther(copy.source)) CST.setScalarValue(copy, value, { afterKey: !inFlow, inFlow, type: 'QUOTE_DOUBLE' });
+    const splices: Splice[] = [{ start: token.offset, end: token.offset + old.length, text: this.write.withEol(CST.stringify(copy)) }];
     // Aliases of this value keep the old one: the anchor moves to the first of them, which takes the old text.
-    const aliases = node.anchor ? this.aliasesOf(node) : [];
+    const aliases = node.anchor ? aliasesOf(this.doc, node) : [];
     if (aliases.length > 0) {
       const oldValue = this.text.slice(node.range![0], node.range![1]);
       if (/[\r\n]/.test(oldValue)) throw this.refuse(field, `is anchored (&${node.anchor}) and repeated by *${node.anchor} on line ${this.lineOf(aliases[0].range![0])}, and spans lines: edit the file by hand`);
@@ -89,25 +86,30 @@ export class YamlSource {
     this.refuseSharedAncestors(map, field);
     if (map.flow) {
       const last = map.items[map.items.length - 1];
-      const entry = `${this.scalarText(key, { inFlow: true, implicitKey: true, indent: 0 })}: ${this.flowText(value)}`;
+      const entry = `${this.write.scalar(key, { inFlow: true, implicitKey: true, indent: 0 })}: ${this.write.flow(value)}`;
       if (!last) return [{ start: map.range![0] + 1, end: map.range![0] + 1, text: entry }];
       return [{ start: this.contentEnd(last), end: this.contentEnd(last), text: `${this.flowSeparator(map.items.map((p) => this.itemStart(p)), map.items.map((p) => this.contentEnd(p)))}${entry}` }];
     }
     const first = map.items[0];
     if (!first) throw this.refuse(field, 'is an empty block mapping, which YAML cannot hold');
     const indent = this.column(this.itemStart(first));
-    return this.insertLines(this.contentEnd(map), this.blockEntry(key, value, indent, this.styleOf(map)));
+    return this.insertLines(this.contentEnd(map), this.write.block(key, value, indent, styleOf(map)));
   }
 
   /** The splice that writes `value` where `key:` has no value yet (`hotfixes:` alone on its line). */
   public fillEmpty(owner: Pair, parent: YAMLMap, value: EditValue, field: string): Splice[] {
-    if (typeof value === 'string') return this.setScalar(owner.value as Node | null, owner, parent, value, field);
+    const node = owner.value as Node | null;
+    if (typeof value === 'string') return this.setScalar(node, owner, parent, value, field);
     const colon = this.colonEnd(owner);
     if (colon === undefined) throw this.refuse(field, 'has an empty value the editor cannot place a new one in');
-    if (Array.isArray(value) || parent.flow) return [{ start: colon, end: colon, text: ` ${this.flowText(value)}` }];
-    const indent = this.column(this.itemStart(owner)) + this.step;
-    const lines = Object.entries(value).map(([k, v]) => this.blockEntry(k, v, indent, 'PLAIN')).join('');
-    return this.insertLines(colon, lines);
+    // `key: ~` or `key: null`: the null's text goes (a flow value takes its place).
+    const spelled = isScalar(node) && node.srcToken ? [node.range![0], node.range![1]] : undefined;
+    if (Array.isArray(value) || parent.flow) {
+      return spelled ? [{ start: spelled[0], end: spelled[1], text: this.write.flow(value) }] : [{ start: colon, end: colon, text: ` ${this.write.flow(value)}` }];
+    }
+    const indent = this.column(this.itemStart(owner)) + this.write.step;
+    const lines = Object.entries(value).map(([k, v]) => this.write.block(k, v, indent, 'PLAIN')).join('');
+    return [...(spelled ? [{ start: spelled[0], end: spelled[1], text: '' }] : []), ...this.insertLines(colon, lines)];
   }
 
   /** The splice that removes one entry of `map`: exactly its lines in a block mapping, the pair and one comma in a flow one. */
@@ -125,14 +127,14 @@ export class YamlSource {
     this.refuseSharedAncestors(seq, field);
     const items = seq.items as Node[];
     const last = items[items.length - 1];
-    const scalar = (inFlow: boolean, indent: number) => this.scalarText(value, { inFlow, indent, type: this.styleOf(seq) });
+    const scalar = (inFlow: boolean, indent: number) => this.write.scalar(value, { inFlow, indent, type: styleOf(seq) });
     if (seq.flow) {
       if (!last) return [{ start: seq.range![0] + 1, end: seq.range![0] + 1, text: scalar(true, 0) }];
       const end = this.contentEnd(last);
       return [{ start: end, end, text: `${this.flowSeparator(items.map((i) => this.itemStart(i)), items.map((i) => this.contentEnd(i)))}${scalar(true, 0)}` }];
     }
     const dash = this.dashOf(last, field);
-    return this.insertLines(this.contentEnd(seq), `${' '.repeat(dash)}- ${scalar(false, dash)}${this.eol}`);
+    return this.insertLines(this.contentEnd(seq), `${' '.repeat(dash)}- ${scalar(false, dash)}${this.write.eol}`);
   }
 
   /**
@@ -181,7 +183,7 @@ export class YamlSource {
   private insertLines(at: number, lines: string): Splice[] {
     const pos = this.endOfLine(at);
     if (pos === this.text.length && !this.text.endsWith('\n')) {
-      return [{ start: pos, end: pos, text: this.eol + lines.slice(0, lines.length - this.eol.length) }];
+      return [{ start: pos, end: pos, text: this.write.eol + lines.slice(0, lines.length - this.write.eol.length) }];
     }
     return [{ start: pos, end: pos, text: lines }];
   }
@@ -260,86 +262,16 @@ export class YamlSource {
     return { start: ends[i - 1], end: ends[i], text: '' };
   }
 
-  /** `key: value` as block lines at `indent`: a scalar or a flow list on the key's line, a mapping below it. */
-  private blockEntry(key: string, value: EditValue, indent: number, style: Scalar.Type): string {
-    const pad = ' '.repeat(indent);
-    const k = this.scalarText(key, { inFlow: false, implicitKey: true, indent });
-    if (typeof value === 'string') return `${pad}${k}: ${this.scalarText(value, { inFlow: false, indent, type: style })}${this.eol}`;
-    if (Array.isArray(value)) return `${pad}${k}: ${this.flowText(value)}${this.eol}`;
-    const nested = Object.entries(value as Record<string, EditValue>).map(([nk, nv]) => this.blockEntry(nk, nv, indent + this.step, 'PLAIN'));
-    return `${pad}${k}:${this.eol}${nested.join('')}`;
-  }
-
-  /** A value in flow style: `[a, b]`, `{k: v}`, or one scalar. */
-  private flowText(value: EditValue): string {
-    if (typeof value === 'string') return this.scalarText(value, { inFlow: true, indent: 0 });
-    if (Array.isArray(value)) return `[${value.map((v) => this.flowText(v)).join(', ')}]`;
-    return `{${Object.entries(value as Record<string, EditValue>).map(([k, v]) => `${this.scalarText(k, { inFlow: true, implicitKey: true, indent: 0 })}: ${this.flowText(v)}`).join(', ')}}`;
-  }
-
-  /** One string as a YAML scalar of `type` (plain by default), quoted when that type would read back as something else. */
-  private scalarText(value: string, context: { inFlow: boolean; indent: number; implicitKey?: boolean; type?: Scalar.Type }): string {
-    const make = (type: Scalar.Type) => CST.createScalarToken(value, { ...context, type, end: [] });
-    let token = make(context.type ?? 'PLAIN');
-    // The CST helpers know no schema: a plain `1.10` or `true` would read back as a number or a boolean.
-    if (token.type === 'scalar' && this.readAsOther(token.source)) token = make('QUOTE_DOUBLE');
-    return this.withEol(CST.stringify(token));
-  }
-
-  /** Whether a plain scalar with this source is read as something other than a string (a number, boolean, null). */
-  private readAsOther(source: string): boolean {
-    const { tags, compat } = this.doc.schema;
-    return [...tags, ...(compat ?? [])].some((t) => t.default === true && t.tag !== 'tag:yaml.org,2002:str' && 'test' in t && t.test?.test(source) === true);
-  }
-
-  /** The style the string values of a collection are written in, by its last one (plain when none). */
-  private styleOf(collection: YAMLMap | YAMLSeq): Scalar.Type {
-    const values = (collection.items as unknown[]).map((i) => (isPair(i) ? i.value : i));
-    const last = values.filter((v): v is Scalar => isScalar(v) && typeof v.value === 'string' && !!v.srcToken).pop();
-    return last?.type === 'QUOTE_DOUBLE' || last?.type === 'QUOTE_SINGLE' ? last.type : 'PLAIN';
-  }
-
-  private withEol(text: string): string {
-    return this.eol === '\n' ? text : text.replace(/\r?\n/g, this.eol);
-  }
-
-  /** Every alias of the document that stands for `node`. */
-  private aliasesOf(node: Node): Alias[] {
-    const out: Alias[] = [];
-    visit(this.doc, { Alias: (_, alias) => { if (alias.resolve(this.doc) === node) out.push(alias); } });
-    return out;
-  }
-
   /** Refuses an edit inside an anchored collection that an alias repeats: both would change. */
   private refuseSharedAncestors(node: Node, field: string, self = true): void {
-    for (const n of [...this.ancestorsOf(node), ...(self ? [node] : [])]) {
-      if (!isCollection(n) || !n.anchor) continue;
-      const aliases = this.aliasesOf(n);
-      if (aliases.length > 0) {
-        throw this.refuse(field, `is inside &${n.anchor}, which *${n.anchor} repeats on line ${this.lineOf(aliases[0].range![0])}: an edit here would change both; edit the file by hand`);
-      }
-    }
+    const shared = sharedAnchor(this.doc, node, self);
+    if (shared) throw this.refuse(field, `is inside &${shared.anchor}, which *${shared.anchor} repeats on line ${this.lineOf(shared.alias.range![0])}: an edit here would change both; edit the file by hand`);
   }
 
   /** Refuses removing an anchor that an alias outside the removed text still uses. */
   private refuseOutsideAliases(removed: Node | Pair, field: string): void {
-    const start = this.itemStart(removed);
-    const end = this.contentEnd(removed);
-    for (const n of nodesIn(removed)) {
-      if ((!isScalar(n) && !isCollection(n)) || !n.anchor) continue;
-      const outside = this.aliasesOf(n).find((a) => a.range![0] < start || a.range![0] > end);
-      if (outside) throw this.refuse(field, `holds &${n.anchor}, which *${n.anchor} on line ${this.lineOf(outside.range![0])} still uses: edit the file by hand`);
-    }
-  }
-
-  private ancestorsOf(node: Node): Node[] {
-    let path: Node[] = [];
-    visit(this.doc, (_, n, p) => {
-      if (n !== node) return undefined;
-      path = p.filter((x): x is Node => isCollection(x));
-      return visit.BREAK;
-    });
-    return path;
+    const used = anchorUsedOutside(this.doc, removed, this.itemStart(removed), this.contentEnd(removed));
+    if (used) throw this.refuse(field, `holds &${used.anchor}, which *${used.anchor} on line ${this.lineOf(used.alias.range![0])} still uses: edit the file by hand`);
   }
 
   private indentStep(): number {
@@ -359,10 +291,3 @@ export class YamlSource {
   }
 }
 
-/** `root` and every node below it. */
-function nodesIn(root: Node | Pair | null | undefined): Node[] {
-  if (!root) return [];
-  if (isPair(root)) return [...nodesIn(root.key as Node | null), ...nodesIn(root.value as Node | null)];
-  if (isCollection(root)) return [root, ...(root.items as (Node | Pair)[]).flatMap((i) => nodesIn(i))];
-  return [root];
-}
