@@ -54,7 +54,7 @@ describe('check-promotions: a version reaches an environment only after its sour
     expect(checkPromotions({ projectDir: repo }).ok).toBe(true); // staging's change is uncommitted, dev had it in HEAD
     // prod cannot be promoted from an uncommitted staging: promote refuses at once.
     expect(() => promote({ projectDir: repo, from: 'staging', to: 'prod' }))
-      .toThrow(/^cannot promote staging -> prod \(3 problems\):\n {2}environments\/staging\.yaml:16: components\.stoa-gateway: 1\.9\.1 is not committed in staging yet: prod may only take a version staging had in an earlier commit \(staging's last commit has 1\.8\.2\)\. Commit environments\/staging\.yaml first, then promote staging prod\n.*control-plane-api: 2\.5\.0 is not committed in staging yet.*\n.*control-plane-ui: 2\.5\.0 is not committed in staging yet/);
+      .toThrow(/^cannot promote staging -> prod \(3 problems\):\n {2}environments\/staging\.yaml:\d+: components\.stoa-gateway: 1\.9\.1 is not committed in staging yet: prod may only take a version staging had in an earlier commit \(staging's last commit has 1\.8\.2\)\. Commit environments\/staging\.yaml first, then promote staging prod\n.*control-plane-api: 2\.5\.0 is not committed in staging yet.*\n.*control-plane-ui: 2\.5\.0 is not committed in staging yet/);
     // Forced by hand, check-promotions catches it.
     fs.writeFileSync(path.join(repo, 'environments/prod.yaml'), read(repo, 'environments/prod.yaml').replace('stoa-gateway: 1.8.2', 'stoa-gateway: 1.9.1'));
     expect(checkPromotions({ projectDir: repo }).problems).toEqual([
