@@ -16,12 +16,18 @@ import { MAX_INPUT_FILE_BYTES } from './names';
  */
 export const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
+/**
+ * A whole text without {@link CONTROL_CHARACTERS}: the same test as a pattern, so a schema that
+ * refuses them with `.regex(NO_CONTROL_CHARACTERS)` says so in its JSON Schema too.
+ */
+export const NO_CONTROL_CHARACTERS = new RegExp(`^[^${CONTROL_CHARACTERS.source.slice(1, -1)}]*$`, 'u');
+
 /** A one-line text of 1 to `max` characters without {@link CONTROL_CHARACTERS}: free text that is rendered into manifests. */
 export function plainText(max: number) {
   return z.string()
     .min(1, { error: 'must not be empty' })
     .max(max, { error: `must be at most ${max} characters` })
-    .refine((s) => !CONTROL_CHARACTERS.test(s), { error: 'must not contain control characters or line breaks' });
+    .regex(NO_CONTROL_CHARACTERS, { error: 'must not contain control characters or line breaks' });
 }
 
 /**

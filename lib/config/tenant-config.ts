@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isTenantPath, tenantPathPrefix } from './tenant-paths';
 import { dnsLabel } from './common';
-import { CONTROL_CHARACTERS, plainText } from './input-file';
+import { NO_CONTROL_CHARACTERS, plainText } from './input-file';
 import { STOA_COMPONENTS } from './component-catalog';
 import { compareStrings } from '../sort';
 import { TIER_NAMES, TIERS } from './tiers';
@@ -19,15 +19,16 @@ export const RESERVED_TENANT_NAMES: readonly string[] = [
  * A user or group name rendered into the tenant's RoleBinding and Argo CD's RBAC policy. Kubernetes' own `system:`
  * names (system:authenticated, system:anonymous, service accounts, nodes, ...) mean everyone
  * or a machine, never a tenant's owners; control characters and surrounding spaces hide
- * what a reviewer reads.
+ * what a reviewer reads. Patterns rather than refinements, so the file's JSON Schema says the
+ * same (json-schemas.ts): `\s` is what trim() removes, and only ASCII letters lowercase to "system:".
  */
 const subject = z.string().min(1, { error: 'must not be empty' }).max(253, { error: 'must be at most 253 characters' })
-  .refine((s) => !CONTROL_CHARACTERS.test(s), { error: 'must not contain control characters or line breaks' })
-  .refine((s) => s.trim() === s, { error: 'must not start or end with spaces' })
-  .refine((s) => !s.toLowerCase().startsWith('system:'), { error: 'must not be a Kubernetes "system:" user or group (e.g. system:authenticated means every user)' })
+  .regex(NO_CONTROL_CHARACTERS, { error: 'must not contain control characters or line breaks' })
+  .regex(/^(?!\s)(?![\s\S]*\s$)/, { error: 'must not start or end with spaces' })
+  .regex(/^(?![sS][yY][sS][tT][eE][mM]:)/, { error: 'must not be a Kubernetes "system:" user or group (e.g. system:authenticated means every user)' })
   // Also written unescaped into Argo CD's RBAC policy (policy.<env>.csv, `g, <owner>, role:...`): see rbacSubjectProblem.
-  .refine((s) => !/[,"*]/.test(s), { error: 'must not contain ",", \'"\' or "*": it is written into Argo CD\'s RBAC policy, where they add fields or match everyone' })
-  .refine((s) => !/^(role|proj):/i.test(s), { error: 'must not start with "role:" or "proj:": in Argo CD\'s RBAC policy that is a role, and its members would get the tenant\'s' });
+  .regex(/^[^,"*]*$/, { error: 'must not contain ",", \'"\' or "*": it is written into Argo CD\'s RBAC policy, where they add fields or match everyone' })
+  .regex(/^(?![rR][oO][lL][eE]:|[pP][rR][oO][jJ]:)/, { error: 'must not start with "role:" or "proj:": in Argo CD\'s RBAC policy that is a role, and its members would get the tenant\'s' });
 
 /**
  * Longest `displayName`. It is rendered into the Namespace's `stoa.io/display-name`
@@ -47,9 +48,38 @@ const awxUrl = z.string()
   .regex(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/api\/v2\/(workflow_)?job_templates\/\d{1,10}\/launch\/?$/, {
     error: 'must be the https:// launch URL of an AWX job template: https://<awx host>/api/v2/job_templates/<id>/launch/ (or workflow_job_templates)',
   })
-  .refine((s) => !CONTROL_CHARACTERS.test(s), { error: 'must not contain control characters' });
+  .regex(NO_CONTROL_CHARACTERS, { error: 'must not contain control characters' });
 
 export { isTenantPath, tenantPathPrefix } from './tenant-paths';
+
+/** The tiers in a few words, from the tier table: `bronze (1 fixed gateway replica), silver (2-5, autoscaled), ...`. */
+const TIERS_IN_WORDS = TIER_NAMES.map((n) => {
+  const r = TIERS[n].gatewayReplicas;
+  return 'fixed' in r ? `${n} (${r.fixed} fixed gateway replica${r.fixed === 1 ? '' : 's'})` : `${n} (${r.min}-${r.max}, autoscaled)`;
+}).join(', ');
+
+/** Tiers that run a fixed number of gateway replicas: no autoscaler. */
+const FIXED_TIERS = TIER_NAMES.filter((n) => 'fixed' in TIERS[n].gatewayReplicas);
+
+/** A list of environment names, each once. */
+const environmentList = () => z.array(dnsLabel(20))
+  .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' })
+  .meta({ uniqueItems: true });
+
+/**
+ * The rules between the fields of a tenant file that JSON Schema can state exactly (the JSON Schema
+ * keywords of those {@link tenantFileSchema}'s superRefine checks), for editors: never stricter than it.
+ */
+const TENANT_RULES_FOR_EDITORS = {
+  allOf: [
+    // environments is empty only while the tenant is leaving some.
+    { anyOf: [{ properties: { environments: { minItems: 1 } } }, { required: ['leaving'], properties: { leaving: { minItems: 1 } } }] },
+    // leaving runs hooks.postDelete.
+    { if: { required: ['leaving'], properties: { leaving: { minItems: 1 } } }, then: { required: ['hooks'], properties: { hooks: { required: ['postDelete'] } } } },
+    // A tier with fixed replicas has no autoscaler.
+    { if: { required: ['tier'], properties: { tier: { enum: FIXED_TIERS } } }, then: { properties: { gateway: { not: { required: ['autoscaler'] } } } } },
+  ],
+};
 
 /** Schema of `tenants/<name>.yaml`. */
 export const tenantFileSchema = z.strictObject({
@@ -57,50 +87,57 @@ export const tenantFileSchema = z.strictObject({
    * Tenant name; also the file name. The namespace is `tenant-<name>`, so the
    * name is a DNS label short enough to leave room for the prefix.
    */
-  name: dnsLabel(40),
+  name: dnsLabel(40).meta({ not: { enum: RESERVED_TENANT_NAMES } })
+    .describe(`Tenant name, also the file name: a DNS label of at most 40 characters (namespace tenant-<name>); not ${RESERVED_TENANT_NAMES.join(', ')}.`),
   /** Human name shown in annotations and in the Argo CD project's description. */
-  displayName: plainText(MAX_DISPLAY_NAME_LENGTH).optional(),
+  displayName: plainText(MAX_DISPLAY_NAME_LENGTH).optional()
+    .describe(`Human name shown in annotations and in the Argo CD project's description, one line of at most ${MAX_DISPLAY_NAME_LENGTH} characters. Default: the name.`),
   /** Size class: sets quota, limits, gateway replicas and autoscaling. */
-  tier: z.enum(TIER_NAMES),
+  tier: z.enum(TIER_NAMES).describe(`Size class, which sets quota, limits and gateway replicas: ${TIERS_IN_WORDS}.`),
   /** Who may access the tenant's namespace. */
   owners: z.strictObject({
-    users: z.array(subject).default([]),
-    groups: z.array(subject).default([]),
-  }).refine((o) => o.users.length + o.groups.length > 0, { error: 'must list at least one user or group' }),
+    users: z.array(subject).default([]).describe('Users who may access the tenant (never "system:", "role:" or "proj:" names, "*", "," or quotes). Default: none.'),
+    groups: z.array(subject).default([]).describe('Groups who may access the tenant (never "system:", "role:" or "proj:" names, "*", "," or quotes). Default: none.'),
+  }).refine((o) => o.users.length + o.groups.length > 0, { error: 'must list at least one user or group' })
+    .meta({ anyOf: [{ required: ['users'], properties: { users: { minItems: 1 } } }, { required: ['groups'], properties: { groups: { minItems: 1 } } }] })
+    .describe('Who may access the tenant\'s namespace and Argo CD project: at least one user or group.'),
   /** Gateway delivery and autoscaling. */
   gateway: z.strictObject({
     /** Canary where the environment offers it; default: the environment's choice. */
-    canary: z.boolean().optional(),
+    canary: z.boolean().optional().describe('Deliver the gateway as a canary where the environment offers canary analysis. Default: the environment\'s canary.enabled.'),
     /** Autoscaler of silver and gold: hpa (default) or keda. */
-    autoscaler: z.enum(['hpa', 'keda']).optional(),
-  }).optional(),
+    autoscaler: z.enum(['hpa', 'keda']).optional()
+      .describe(`Autoscaler of an autoscaled tier (not ${FIXED_TIERS.join(', ')}): hpa (CPU) or keda (CPU and request rate). Default: hpa.`),
+  }).optional().describe('Gateway delivery and autoscaling. Default: the environment\'s delivery, and hpa.'),
   /** Secrets created from the environment's secret store, by reference. */
   secrets: z.array(z.strictObject({
     /** Also names the gateway's volume `secret-<name>`, a DNS label of at most 63 characters. */
-    name: dnsLabel(56),
+    name: dnsLabel(56).describe('Name of the Secret created in the tenant namespace (and of the gateway volume secret-<name>): a DNS label of at most 56 characters, each once.'),
     /** Path in the secret store (the ExternalSecret's remoteRef.key). */
-    key: plainText(253),
+    key: plainText(253).describe('Path in the secret store, under tenants/<tenant name>/ (a tenant reads only its own secrets).'),
     /** Property of the stored value; it also names the key in the created Secret, so it is a Secret key. */
     property: z.string().min(1, { error: 'must not be empty' }).max(253, { error: 'must be at most 253 characters' })
-      .regex(/^[-._a-zA-Z0-9]+$/, { error: 'must be letters, digits, "-", "_" or "." (it also names the key in the created Secret)' }).optional(),
-  })).refine((list) => new Set(list.map((s) => s.name)).size === list.length, { error: 'must not name a secret twice' }).optional(),
+      .regex(/^[-._a-zA-Z0-9]+$/, { error: 'must be letters, digits, "-", "_" or "." (it also names the key in the created Secret)' }).optional()
+      .describe('Property of the stored value, also the key in the created Secret: letters, digits, "-", "_", ".". Default: the whole value, as key value.'),
+  })).refine((list) => new Set(list.map((s) => s.name)).size === list.length, { error: 'must not name a secret twice' }).optional()
+    .describe('Secrets created from the environment\'s secret store, by reference (never values). Default: none.'),
   /** AWX job templates launched around each sync. */
   hooks: z.strictObject({
-    preSync: awxUrl.optional(),
-    postSync: awxUrl.optional(),
+    preSync: awxUrl.optional().describe('AWX job template launch URL run before each sync: https://<awx host>/api/v2/job_templates/<id>/launch/. Default: none.'),
+    postSync: awxUrl.optional().describe('AWX job template launch URL run after each sync: https://<awx host>/api/v2/job_templates/<id>/launch/. Default: none.'),
     /** Deprovisioning: run once when the tenant leaves an environment, after what it had there is pruned. */
-    postDelete: awxUrl.optional(),
-  }).optional(),
+    postDelete: awxUrl.optional().describe('AWX job template launch URL run once when the tenant leaves an environment, after what it had there is pruned. Default: none.'),
+  }).optional().describe('AWX job templates launched around each sync, on the environment\'s AWX (awxToken). Default: none.'),
   /** Environments the tenant is deployed to. */
-  environments: z.array(dnsLabel(20))
-    .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' }),
+  environments: environmentList()
+    .describe('Environments the tenant is deployed to, each once; one promoted from another needs that one too (prod needs staging).'),
   /**
    * Environments the tenant is leaving (written by `tenant remove` for a tenant with hooks.postDelete):
    * its Application syncs only the deprovision hook, which prunes what the tenant had and then runs
    * the hook. `tenant remove` again drops them.
    */
-  leaving: z.array(dnsLabel(20))
-    .refine((envs) => new Set(envs).size === envs.length, { error: 'must not list an environment twice' }).optional(),
+  leaving: environmentList().optional()
+    .describe('Environments the tenant is leaving, written by tenant remove (needs hooks.postDelete; not also in environments). Default: none.'),
 }).superRefine((t, ctx) => {
   if (t.environments.length === 0 && !t.leaving?.length) {
     ctx.addIssue({ code: 'custom', path: ['environments'], message: 'must list at least one environment' });
@@ -127,6 +164,10 @@ export const tenantFileSchema = z.strictObject({
     const autoscaled = TIER_NAMES.filter((n) => !('fixed' in TIERS[n].gatewayReplicas));
     ctx.addIssue({ code: 'custom', path: ['gateway', 'autoscaler'], message: `${t.tier} runs ${replicas.fixed === 1 ? 'one fixed replica' : `${replicas.fixed} fixed replicas`}; an autoscaler needs tier ${autoscaled.join(' or ')}` });
   }
+}).meta({
+  title: 'STOA tenant file (tenants/<name>.yaml)',
+  description: 'One tenant of the STOA platform: who owns it, its size and the environments it is deployed to. `stoa-manifests validate` checks what this schema cannot (see docs/editors.md).',
+  ...TENANT_RULES_FOR_EDITORS,
 });
 
 /** A validated tenant file. */
