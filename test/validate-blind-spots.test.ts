@@ -344,10 +344,10 @@ describe('the target Kubernetes version in the environment file', () => {
     const file = path.join(project, 'environments/dev.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('kubernetesVersion: "1.30"', 'kubernetesVersion: 1.30'));
     expect(() => loadEnvironments({ environmentsDir: path.join(project, 'environments'), displayRoot: project }))
-      .toThrow(/environments\/dev\.yaml:9: cluster\.kubernetesVersion: must be a quoted Kubernetes version such as "1\.30" \(unquoted, 1\.30 reads as the number 1\.3\)/);
+      .toThrow(/environments\/dev\.yaml:10: cluster\.kubernetesVersion: must be a quoted Kubernetes version such as "1\.30" \(unquoted, 1\.30 reads as the number 1\.3\)/);
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('kubernetesVersion: 1.30', 'kubernetesVersion: "1.25"'));
     expect(() => loadEnvironments({ environmentsDir: path.join(project, 'environments'), displayRoot: project }))
-      .toThrow(/environments\/dev\.yaml:9: cluster\.kubernetesVersion: must be 1\.28 or later/);
+      .toThrow(/environments\/dev\.yaml:10: cluster\.kubernetesVersion: must be 1\.28 or later/);
   });
 
   test('validate reads it from the environment file', () => {
