@@ -6,6 +6,7 @@ import { InputError } from '../config/input-error';
 import { TenantConfig, tenantFileSchema } from '../config/tenant-config';
 import { formatPath } from '../config/field-path';
 import { projectInput, ProjectLocation, projectOf } from '../project/project';
+import { tenantSchemaLine } from './schema-line';
 import { WorkflowError } from './workflow-error';
 
 /** Options of {@link addTenant}. */
@@ -73,7 +74,10 @@ export function addTenant(options: AddTenantOptions): AddTenantResult {
   }
 
   fs.mkdirSync(project.tenantsDir, { recursive: true });
-  writeFileAtomic(file, `# Written by stoa-manifests tenant add.\n${stringify(raw, { lineWidth: 0 })}`, { exclusive: true });
+  // First the line that gives editors the tenant file's JSON Schema (docs/editors.md), when there is one to point at.
+  const schemaLine = tenantSchemaLine(project.tenantsDir, project.projectDir);
+  const header = `${schemaLine === undefined ? '' : `${schemaLine}\n`}# Written by stoa-manifests tenant add.\n`;
+  writeFileAtomic(file, `${header}${stringify(raw, { lineWidth: 0 })}`, { exclusive: true });
   try {
     projectInput(project);
   } catch (e) {
