@@ -39,9 +39,69 @@ export function rulesPage(): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A JSON Schema node, as far as the reference reads it. */
+interface SchemaNode {
+  readonly type?: string | readonly string[];
+  readonly description?: string;
+  readonly enum?: readonly unknown[];
+  readonly const?: unknown;
+  readonly properties?: Record<string, SchemaNode>;
+  readonly required?: readonly string[];
+  readonly items?: SchemaNode;
+  readonly additionalProperties?: boolean | SchemaNode;
+  readonly anyOf?: readonly SchemaNode[];
+  readonly oneOf?: readonly SchemaNode[];
+  readonly allOf?: readonly SchemaNode[];
+  readonly title?: string;
+}
+
+/** The type of a node in a few words: `bronze | silver | gold`, `list of string`, `map of string`. */
+function typeOf(node: SchemaNode): string {
+  if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v).replace(/^"|"$/g, '')}\``).join(' | ');
+  if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
+  const alternatives = node.anyOf ?? node.oneOf;
+  if (alternatives) return [...new Set(alternatives.map(typeOf))].join(' or ');
+  const type = Array.isArray(node.type) ? node.type.join(' or ') : node.type;
+  if (type === 'array') return `list of ${node.items ? typeOf(node.items) : 'anything'}`;
+  if (type === 'object' && !node.properties && typeof node.additionalProperties === 'object') return `map of ${typeOf(node.additionalProperties)}`;
+  return type ?? (node.properties ? 'object' : node.allOf ? typeOf(node.allOf[0]) : 'any');
+}
+
+/** One row per field, depth first, with its dotted path (`owners.users`, `tenants[].name`). */
+function fieldRows(node: SchemaNode, prefix: string, rows: string[]): void {
+  const required = new Set(node.required ?? []);
+  for (const [name, child] of Object.entries(node.properties ?? {})) {
+    // A property an alternative only constrains (`required` in an anyOf) is described where it is declared.
+    if (child.type === undefined && child.description === undefined && !child.enum && !child.anyOf && !child.oneOf && !child.properties) continue;
+    const field = `${prefix}${name}`;
+    rows.push(`| \`${field}\`${required.has(name) ? ' (required)' : ''} | ${cell(typeOf(child))} | ${cell(child.description ?? '')} |`);
+    const inner = child.properties ? child : child.items?.properties ? child.items : typeof child.additionalProperties === 'object' && child.additionalProperties.properties ? child.additionalProperties : undefined;
+    if (inner) fieldRows(inner, `${field}${inner === child ? '' : inner === child.items ? '[]' : '.<name>'}.`, rows);
+    for (const alt of child.anyOf ?? child.oneOf ?? []) if (alt.properties) fieldRows(alt, `${field}.`, rows);
+  }
+}
+
+/** docs/<kind>-reference.md: every field of the input file, from its JSON Schema. */
+export function referencePage(kind: 'tenant' | 'environment'): string {
+  const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'schemas', 'json', `${kind}.schema.json`), 'utf8')) as SchemaNode;
+  const rows: string[] = [];
+  fieldRows(schema, '', rows);
+  const guide = kind === 'tenant' ? 'tenant-file.md' : 'environment-file.md';
+  return `${[
+    NOTICE, '', `# ${kind === 'tenant' ? 'Tenant' : 'Environment'} file reference`, '',
+    `${schema.description ?? ''}`, '',
+    `Every field, from \`schemas/json/${kind}.schema.json\` (generated from the schema that validates the file, so this page and the checks cannot disagree). How to use them: [${guide}](${guide}); editor completion: [editors.md](editors.md).`,
+    '', '| field | type | what it sets |', '|---|---|---|', ...rows,
+  ].join('\n')}\n`;
+}
+
 /** The pages this script writes, by path relative to the repository. */
 export function docsPages(): Map<string, string> {
-  return new Map([['docs/rules.md', rulesPage()]]);
+  return new Map([
+    ['docs/rules.md', rulesPage()],
+    ['docs/tenant-reference.md', referencePage('tenant')],
+    ['docs/environment-reference.md', referencePage('environment')],
+  ]);
 }
 
 if (require.main === module) {
