@@ -122,7 +122,7 @@ export function tierQuota(tier: TierName): TierQuota {
   };
 }
 
-/** The tier table of the README, generated from {@link TIERS} (a test keeps the README in step). */
+/** The tier table of docs/tenant-file.md, generated from {@link TIERS} (a test keeps the README in step). */
 export function tierTable(): string {
   const rows = TIER_NAMES.map((name) => {
     const r = TIERS[name].gatewayReplicas;
