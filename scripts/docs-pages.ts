@@ -61,7 +61,7 @@ function typeOf(node: SchemaNode): string {
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   const alternatives = node.anyOf ?? node.oneOf;
   if (alternatives) return [...new Set(alternatives.map(typeOf))].join(' or ');
-  const type = Array.isArray(node.type) ? node.type.join(' or ') : node.type;
+  const type = typeof node.type === 'string' || node.type === undefined ? node.type : node.type.join(' or ');
   if (type === 'array') return `list of ${node.items ? typeOf(node.items) : 'anything'}`;
   if (type === 'object' && !node.properties && typeof node.additionalProperties === 'object') return `map of ${typeOf(node.additionalProperties)}`;
   return type ?? (node.properties ? 'object' : node.allOf ? typeOf(node.allOf[0]) : 'any');

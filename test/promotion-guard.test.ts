@@ -3,6 +3,8 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { checkPromotions, checkPromotionsCommand, formatPromotionCheck, promote, setImage } from '../lib/cli';
 import { git } from '../lib/git/git';
+import { projectOf } from '../lib/project/project';
+import { environmentGuards } from '../lib/workflow/promotion-check';
 import { loadEnvironments, synth } from '../lib';
 import { commitAll, exampleRepo, read } from './git-helpers';
 
@@ -163,6 +165,18 @@ describe('guard rails an edit of the environment file cannot take away', () => {
       { environment: 'prod', source: 'staging', component: 'stoa-gateway', version: '6.6.6', reason: 'never-in-source', commit: again },
       { environment: 'prod', source: 'staging', component: 'stoa-portal', version: '1.3.2', reason: 'never-in-source', commit: again },
     ]);
+  });
+
+  test('prod re-created as a copy of staging keeps its own history, not staging\'s', () => {
+    const repo = exampleRepo();
+    fs.rmSync(path.join(repo, 'environments/prod.yaml'));
+    commitAll(repo, 'drop prod');
+    // Near enough to staging's file that git's --follow would call it a copy of it.
+    fs.writeFileSync(path.join(repo, 'environments/prod.yaml'), read(repo, 'environments/staging.yaml').replace(/^name: staging$/m, 'name: prod').replace(/^promotedFrom: dev$/m, 'promotedFrom: staging')
+      .replace('domain: staging.', 'domain: prod.').replace('server: https://staging.k8s', 'server: https://prod.k8s'));
+    commitAll(repo, 'prod is back, as full');
+    const guard = environmentGuards(projectOf({ projectDir: repo })).get('prod')!;
+    expect(guard).toEqual({ sources: ['staging'], everReadOnly: true });
   });
 
   test('renaming prod.yaml away and back keeps its history', () => {

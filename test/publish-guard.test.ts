@@ -173,7 +173,8 @@ describe('publish guards read-only environments', () => {
     git(source, ['checkout', '--quiet', 'HEAD~1']);
     const options: PublishOptions = { projectDir: source, repo: envs, rollback: 'portal 1.4.0 breaks logins' };
     const before = envsHead(envsRemote);
-    expect(() => publish(options)).toThrow(/publish refused for a read-only environment: it downgrades prod control-plane-api 2\.5\.0 -> 2\.4\.1, prod control-plane-ui 2\.5\.0 -> 2\.4\.1, prod stoa-gateway 1\.9\.0 -> 1\.8\.2, prod stoa-portal 1\.4\.0 -> 1\.3\.2: if that is meant, pass --allow-downgrade; and it removes tenants prod globex, prod initech/);
+    // Every problem at once, one per line, each with the flag that allows it.
+    expect(() => publish(options)).toThrow(/^publish refused \(2 problems; fix each, or allow it on purpose with the flag it names\):\n {2}a read-only environment: it downgrades prod control-plane-api 2\.5\.0 -> 2\.4\.1, prod control-plane-ui 2\.5\.0 -> 2\.4\.1, prod stoa-gateway 1\.9\.0 -> 1\.8\.2, prod stoa-portal 1\.4\.0 -> 1\.3\.2: if that is meant, pass --allow-downgrade\n {2}a read-only environment: it removes tenants prod globex, prod initech .*: if that is meant, pass --allow-prod-removal$/);
     expect(envsHead(envsRemote)).toBe(before);
     expect(git(envs, ['status', '--porcelain'])).toBe('');
     expect(git(envs, ['rev-parse', 'HEAD']).trim()).toBe(before);

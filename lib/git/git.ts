@@ -172,21 +172,39 @@ export interface FileVersion {
 export function fileHistories(cwd: string, files: readonly string[]): FileVersion[][] {
   const broken = files.find((f) => /[\n\r]/.test(f));
   if (broken !== undefined) throw new GitInputError(`${JSON.stringify(broken)}: file names with line breaks are not supported`);
-  const logs = files.map((file) => {
-    const log = tryGit(cwd, ['log', '--first-parent', '--follow', '--no-color', '-z', '--format=%x01%H %P', '--name-status', '--end-of-options', 'HEAD', '--', file]);
-    return (log ?? '').split('\x01').filter((r) => r.trim()).map((record) => {
-      // -z: "<commit> <parents>", the status and the file's paths, NUL-separated; its path in this commit is the last.
-      const fields = record.split('\0').map((f) => f.trim()).filter(Boolean);
-      const [commit, ...parents] = fields[0].split(' ').filter(Boolean);
-      return { commit, parents, path: fields.length > 2 ? fields[fields.length - 1] : file, deleted: (fields[1] ?? '').startsWith('D') };
-    });
-  });
+  const logs = files.map((file) => followedLog(cwd, file, 'HEAD'));
   const texts = readBlobs(cwd, logs.flat().map((c) => `${c.commit}:${c.path}`));
   let next = 0;
   return logs.map((commits) => commits.map((c) => {
     const text = texts[next++];
     return { commit: c.commit, parents: c.parents, text: c.deleted ? undefined : text };
   }));
+}
+
+/**
+ * The commits of `start`'s first-parent line that changed `file`, newest first, following renames
+ * (a rename changes the file little: 90 % similar or more). A copy is not the file's history: where
+ * git's --follow would continue into the file another one was copied from (a file re-created from
+ * another environment's, say), the file's own older history is read on.
+ */
+function followedLog(cwd: string, file: string, start: string, depth = 0): Array<{ commit: string; parents: string[]; path: string; deleted: boolean }> {
+  const log = tryGit(cwd, ['log', '--first-parent', '--follow', '-M90%', '--no-color', '-z', '--format=%x01%H %P', '--name-status', '--end-of-options', start, '--', file]);
+  const out: Array<{ commit: string; parents: string[]; path: string; deleted: boolean }> = [];
+  for (const record of (log ?? '').split('\x01').filter((r) => r.trim())) {
+    // -z: "<commit> <parents>", the status and the file's paths, NUL-separated; its path in this commit is the last.
+    const fields = record.split('\0').map((f) => f.trim()).filter(Boolean);
+    const [commit, ...parents] = fields[0].split(' ').filter(Boolean);
+    const status = fields[1] ?? '';
+    const path = fields.length > 2 ? fields[fields.length - 1] : file;
+    if (status.startsWith('C')) {
+      // Created here as a copy: its own history goes on before this commit, under its own name.
+      out.push({ commit, parents, path, deleted: false });
+      if (parents[0] && depth < 20) out.push(...followedLog(cwd, path, parents[0], depth + 1));
+      return out;
+    }
+    out.push({ commit, parents, path, deleted: status.startsWith('D') });
+  }
+  return out;
 }
 
 /** Whether `ancestor` is `descendant` or one of its ancestors (git exits 1 when not). */
