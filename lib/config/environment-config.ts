@@ -460,7 +460,7 @@ const environmentFileFields = z.strictObject({
  */
 const ENVIRONMENT_FILE_METADATA = {
   title: 'STOA environment file (environments/<name>.yaml)',
-  description: 'One environment of the STOA platform: its cluster, envs repo, platform versions and settings. `stoa-manifests validate` checks what this schema cannot (see docs/editors.md).',
+  description: 'One environment of the STOA platform: its cluster, envs repo, platform versions and settings. stoa-manifests checks the rest when it reads the file (synth, check; see docs/editors.md).',
   allOf: [
     // A setting that needs another one (canary needs prometheus, awxToken needs secretStore).
     ...ENVIRONMENT_REQUIREMENTS.map((r) => ({ if: { required: [r.setting] }, then: { required: [r.needs] } })),

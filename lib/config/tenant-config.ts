@@ -166,7 +166,7 @@ export const tenantFileSchema = z.strictObject({
   }
 }).meta({
   title: 'STOA tenant file (tenants/<name>.yaml)',
-  description: 'One tenant of the STOA platform: who owns it, its size and the environments it is deployed to. `stoa-manifests validate` checks what this schema cannot (see docs/editors.md).',
+  description: 'One tenant of the STOA platform: who owns it, its size and the environments it is deployed to. stoa-manifests checks the rest when it reads the file (synth, check; see docs/editors.md).',
   ...TENANT_RULES_FOR_EDITORS,
 });
 
