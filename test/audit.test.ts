@@ -201,7 +201,7 @@ describe('audit', () => {
 
     expect(cli('audit', '--repo', remote, '--project', source, '--limit', 'many').code).toBe(2);
     const masked = cli('audit', '--repo', 'https://release:s3cret-token@127.0.0.1:1/envs.git', '--project', source);
-    expect(masked.code).toBe(3);
+    expect(masked.code).toBe(4);
     expect(masked.stderr).toContain('https://***@127.0.0.1:1/envs.git');
     expect(masked.stderr).not.toContain('s3cret');
     expect(cli('audit', '--repo', path.join(remote, 'nowhere'), '--project', source).code).toBe(3);

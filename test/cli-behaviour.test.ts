@@ -193,8 +193,7 @@ describe('a failure of the environment exits 4', () => {
     expect(r.stderr).toContain('pushes are closed');
   });
 
-  // audit.ts wraps git's failure to clone in a WorkflowError without its cause: exit 3 until it passes { cause }.
-  test.failing('audit of a repository URL that cannot be reached', () => {
+  test('audit of a repository URL that cannot be reached', () => {
     expect(run('audit', '--repo', 'https://127.0.0.1:1/envs.git', '--project', exampleRepo()).code).toBe(ExitCode.ENVIRONMENT);
   });
 

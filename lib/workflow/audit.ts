@@ -9,6 +9,7 @@ import { Project, ProjectLocation, projectEnvironments, projectOf } from '../pro
 import { renderProject } from '../project/synth-project';
 import { compareStrings } from '../sort';
 import { visible } from './diff-escape';
+import { checkRepoLocation } from './envs-checkout';
 import { changedTopLevel, checkSignatures, EnvsTrust, envsTrust } from './envs-signing';
 import { publishedBranchTip } from './publish-guard';
 import { WorkflowError } from './workflow-error';
@@ -229,13 +230,14 @@ function readBranch(configs: readonly EnvironmentConfig[]): string {
 
 /** A bare clone of the envs repo at `url` (the branch only) in a new temporary folder; the caller deletes its parent. */
 function cloneBare(url: string, branch: string): string {
+  checkRepoLocation(url);
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-audit-envs-'));
   const dir = path.join(parent, 'envs.git');
   try {
     git(parent, ['clone', '--quiet', '--bare', '--no-tags', '--single-branch', '--branch', branch, '--', url, dir]);
   } catch (e) {
     fs.rmSync(parent, { recursive: true, force: true });
-    throw new WorkflowError(`cannot clone the envs repo ${redactUrl(url)}: ${(e as Error).message}`);
+    throw new WorkflowError(`cannot clone the envs repo ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
   }
   return dir;
 }

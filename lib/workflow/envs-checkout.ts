@@ -7,8 +7,18 @@ import { WorkflowError } from './workflow-error';
 // The envs repo checkout publish commits in: cloned from a URL, switched to the branch to
 // publish to, and put back as it was found when a publish fails.
 
+/**
+ * Refuses an envs repo given as a path that does not exist (no scheme, not `user@host:path`): a
+ * wrong path is the caller's input, not a failure of git or the network.
+ */
+export function checkRepoLocation(url: string): void {
+  const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/@\s]+@[^/:\s]+:/.test(url);
+  if (!remote && !fs.existsSync(url)) throw new WorkflowError(`the envs repo ${url} does not exist: give the path of a git repository (a checkout or a bare one) or its URL`);
+}
+
 /** Clones the envs repo at `url` into a new temporary folder; the caller deletes its parent. */
 export function cloneTo(url: string): string {
+  checkRepoLocation(url);
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-envs-'));
   const dir = path.join(parent, 'envs');
   // A path (e.g. a bare repository) is cloned from where the user stands, not from the temp folder.
@@ -17,7 +27,7 @@ export function cloneTo(url: string): string {
     git(parent, ['clone', '--quiet', '--', source, dir]);
   } catch (e) {
     fs.rmSync(parent, { recursive: true, force: true });
-    throw new WorkflowError(`cannot clone the envs repo ${redactUrl(url)}: ${(e as Error).message}`);
+    throw new WorkflowError(`cannot clone the envs repo ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
   }
   return dir;
 }

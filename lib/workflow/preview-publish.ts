@@ -74,7 +74,7 @@ export function publishPreview(options: PreviewOptions): PublishPreviewResult {
     try {
       git(checkout, ['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
     } catch (e) {
-      throw new WorkflowError(`the push of ${branch} to ${redactUrl(options.repo)} failed (a newer run of this pull request may have pushed first; run it again): ${(e as Error).message}`);
+      throw new WorkflowError(`the push of ${branch} to ${redactUrl(options.repo)} failed (a newer run of this pull request may have pushed first; run it again): ${(e as Error).message}`, { cause: e });
     }
     return { preview: previewName(n), branch, committed: true, commit, files: files.length, hosts };
   } finally {
@@ -96,7 +96,7 @@ export function closePreview(options: Pick<PreviewOptions, 'repo' | 'pullRequest
   try {
     git(process.cwd(), ['push', '--quiet', '--', repo, `:refs/heads/${branch}`]);
   } catch (e) {
-    throw new WorkflowError(`cannot delete ${branch} of ${redactUrl(options.repo)}: ${(e as Error).message}`);
+    throw new WorkflowError(`cannot delete ${branch} of ${redactUrl(options.repo)}: ${(e as Error).message}`, { cause: e });
   }
   return true;
 }

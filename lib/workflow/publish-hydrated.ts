@@ -166,7 +166,7 @@ export function publishHydrated(options: PublishHydratedOptions): PublishHydrate
       // All or nothing: branches and notes move together, or none does (a remote that cannot do it refuses).
       git(checkout, ['push', '--quiet', '--atomic', 'origin', ...refspecs]);
     } catch (e) {
-      throw new WorkflowError(`the push to ${redactUrl(options.repo)} failed, so nothing was published (the branches and the notes are pushed at once): ${(e as Error).message}`);
+      throw new WorkflowError(`the push to ${redactUrl(options.repo)} failed, so nothing was published (the branches and the notes are pushed at once): ${(e as Error).message}`, { cause: e });
     }
     return {
       drySha: source.commit,
@@ -187,13 +187,13 @@ function fetchNotes(checkout: string, repo: string): void {
   try {
     listed = git(checkout, ['ls-remote', 'origin', '--', HYDRATOR_NOTES_REF]);
   } catch (e) {
-    throw new WorkflowError(`cannot read the notes ${HYDRATOR_NOTES_REF} of ${redactUrl(repo)}: ${(e as Error).message}`);
+    throw new WorkflowError(`cannot read the notes ${HYDRATOR_NOTES_REF} of ${redactUrl(repo)}: ${(e as Error).message}`, { cause: e });
   }
   if (listed.trim() === '') return;
   try {
     git(checkout, ['fetch', '--quiet', 'origin', '--', `+${HYDRATOR_NOTES_REF}:${HYDRATOR_NOTES_REF}`]);
   } catch (e) {
-    throw new WorkflowError(`cannot fetch the notes ${HYDRATOR_NOTES_REF} of ${redactUrl(repo)}, so nothing was published: ${(e as Error).message}`);
+    throw new WorkflowError(`cannot fetch the notes ${HYDRATOR_NOTES_REF} of ${redactUrl(repo)}, so nothing was published: ${(e as Error).message}`, { cause: e });
   }
 }
 
