@@ -202,8 +202,15 @@ describe('a failure of the environment exits 4', () => {
     const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'stoa-manifests.js'), 'diff', '--base', 'HEAD', '--project', project], {
       encoding: 'utf8', env: { ...process.env, PATH: path.dirname(process.execPath) },
     });
-    expect(r.stderr).toMatch(/^stoa-manifests: diff failed\.\ngit .* failed in .*: spawnSync git ENOENT/);
+    expect(r.stderr).toMatch(/^stoa-manifests: diff failed\.\ngit .* failed in .*: git cannot run \(ENOENT\): git is not installed or not on the PATH/);
     expect(r.status).toBe(ExitCode.ENVIRONMENT);
+    // Not "an invalid branch" nor "not in a git repository": the first git call says git is missing.
+    for (const args of [['audit', '--repo', project, '--branch', 'main'], ['check-promotions'], ['publish', '--repo', project, '--branch', 'main']]) {
+      const x = spawnSync(process.execPath, [path.join(REPO, 'bin', 'stoa-manifests.js'), ...args, '--project', project], {
+        encoding: 'utf8', env: { ...process.env, PATH: path.dirname(process.execPath) },
+      });
+      expect([args[0], x.status, x.stderr]).toEqual([args[0], ExitCode.ENVIRONMENT, expect.stringContaining('git is not installed or not on the PATH')]);
+    }
   }, 60_000);
 });
 

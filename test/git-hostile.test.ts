@@ -58,7 +58,10 @@ describe('publish --repo', () => {
   test('a repo value that reads as an option is not run as one', () => {
     const source = exampleRepo();
     const marker = path.join(tempDir(), 'written-by-git');
-    expect(() => publish({ projectDir: source, repo: `--upload-pack=touch ${marker};` })).toThrow(/cannot clone the envs repo/);
+    // Not a folder, not a URL: refused before git sees it.
+    expect(() => publish({ projectDir: source, repo: `--upload-pack=touch ${marker};` })).toThrow(/the envs repo --upload-pack=.* does not exist/);
+    // One that reads as user@host:path reaches git, after "--": a repository name, never an option.
+    expect(() => publish({ projectDir: source, repo: `--upload-pack=touch@${path.basename(marker)}:x` })).toThrow(/cannot clone the envs repo/);
     expect(fs.existsSync(marker)).toBe(false);
   });
 

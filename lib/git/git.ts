@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as os from 'os';
 
 /**
@@ -19,6 +20,14 @@ export class GitError extends Error {
   constructor(args: readonly string[], cwd: string, stderr: string) {
     super(redactUrl(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || 'no message'}`));
     this.name = 'GitError';
+  }
+}
+
+/** Thrown when git itself cannot run (not installed, not on the PATH, not executable): no answer of git's, so never read as one. */
+export class GitUnavailableError extends GitError {
+  constructor(args: readonly string[], cwd: string, cause: Error & { code?: string }) {
+    super(args, cwd, `git cannot run (${cause.code ?? cause.message}): git is not installed or not on the PATH`);
+    this.name = 'GitUnavailableError';
   }
 }
 
@@ -51,15 +60,21 @@ export function git(cwd: string, args: readonly string[], options: { input?: str
       env: { ...process.env, ...options.env, ...SAFE_GIT_ENV },
     });
   } catch (e: any) {
+    // A spawn error (no status) in a folder that exists: git did not run at all. (A missing folder is ENOENT too.)
+    if (typeof e?.status !== 'number' && (e?.code === 'ENOENT' || e?.code === 'EACCES') && fs.existsSync(cwd)) throw new GitUnavailableError(args, cwd, e);
     throw new GitError(args, cwd, String(e.stderr ?? e.message));
   }
 }
 
-/** Like {@link git}, but returns undefined instead of throwing. */
+/**
+ * Like {@link git}, but returns undefined when git answers with a failure. When git cannot run at
+ * all it throws ({@link GitUnavailableError}): "no" is git's answer, and without git there is none.
+ */
 export function tryGit(cwd: string, args: readonly string[]): string | undefined {
   try {
     return git(cwd, args);
-  } catch {
+  } catch (e) {
+    if (e instanceof GitUnavailableError) throw e;
     return undefined;
   }
 }

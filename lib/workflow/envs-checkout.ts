@@ -12,7 +12,8 @@ import { WorkflowError } from './workflow-error';
  * wrong path is the caller's input, not a failure of git or the network.
  */
 export function checkRepoLocation(url: string): void {
-  const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/@\s]+@[^/:\s]+:/.test(url);
+  // scheme://, <transport>::<address> (git's remote helpers: its protocol allowlist decides), user@host:path.
+  const remote = /^[a-z][a-z0-9+.-]*:(\/\/|:)/i.test(url) || /^[^/@\s]+@[^/:\s]+:/.test(url);
   if (!remote && !fs.existsSync(url)) throw new WorkflowError(`the envs repo ${url} does not exist: give the path of a git repository (a checkout or a bare one) or its URL`);
 }
 
