@@ -6,7 +6,7 @@
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(`stoa-manifests: needs Node.js 22.12 or newer (this is ${process.version}); install Node 24, or run it with npx -y node@24 ${process.argv.slice(1).join(' ')}\n`);
-  process.exit(2);
+  process.exit(4); // the environment: see docs/cli.md
 }
 const fs = require('fs');
 const path = require('path');
@@ -38,7 +38,7 @@ if (fs.existsSync(sources)) {
     require.resolve('tsx/cjs');
   } catch {
     process.stderr.write('stoa-manifests: this checkout runs its TypeScript sources through tsx, which is not installed: run npm ci\n');
-    process.exit(2);
+    process.exit(4);
   }
   require('tsx/cjs');
   require(sources);

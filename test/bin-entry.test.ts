@@ -71,6 +71,6 @@ test('synth keeps Node\'s compile cache in the user\'s cache folder, and reads t
 test('an older Node is refused with a message that says what to do', () => {
   const dir = copy('package');
   const r = spawnSync(process.execPath, ['-e', `Object.defineProperty(process.versions, 'node', { value: '20.20.2' }); process.argv[1] = ${JSON.stringify(path.join(dir, 'bin', 'stoa-manifests.js'))}; require(process.argv[1]);`], { encoding: 'utf8' });
-  expect(r.status).toBe(2);
+  expect(r.status).toBe(4);
   expect(r.stderr).toMatch(/^stoa-manifests: needs Node\.js 22\.12 or newer \(this is v[\d.]+\); install Node 24, or run it with npx -y node@24 /);
 });

@@ -116,7 +116,8 @@ class WorkerPool {
       }
       if (out.length > 0) return out;
       if (Atomics.wait(this.signal, 0, seen, STALL_MS) === 'timed-out') {
-        throw new Error(`a render worker did not answer for ${STALL_MS / 1000} s (out of memory or killed?); run again with workers: 0 (--workers 0) to render on one thread`);
+        // A failure of the machine, not of the input: said as a system error (code and syscall), which the CLI exits 4 for.
+        throw Object.assign(new Error(`a render worker did not answer for ${STALL_MS / 1000} s (out of memory or killed?); run again with workers: 0 (--workers 0) to render on one thread`), { code: 'ETIMEDOUT', syscall: 'worker' });
       }
     }
   }
