@@ -4,7 +4,7 @@ import { checkBranchName, git, redactUrl, tryGit } from '../git/git';
 import { projectOf, ProjectLocation } from '../project/project';
 import { checkOutput } from '../project/synth-project';
 import { cloneTo, emptyWorkTree } from './envs-checkout';
-import { backwardMessage, checkOnPublishedBranch, checkRollbackReason, isRollback, nothingRolledBack, publishDirection, PublishDirection } from './publish-guard';
+import { backwardMessage, checkOnPublishedBranch, Refusals, checkRollbackReason, isRollback, nothingRolledBack, publishDirection, PublishDirection } from './publish-guard';
 import { environmentFolders, sourceOf } from './publish-source';
 import { WorkflowError } from './workflow-error';
 
@@ -150,8 +150,10 @@ export function publishHydrated(options: PublishHydratedOptions): PublishHydrate
     const environments = branches.map((b) => hydrate(checkout, source.root, project.outDir, b, metadata, options.rollback, source.renderer));
     const back = environments.filter((e) => isRollback(e.direction));
     if (back.length > 0 && options.rollback === undefined) {
-      const e = back[0];
-      throw new WorkflowError(`${e.branch}: ${backwardMessage(source.root, source.commit, { sourceCommit: e.previousDrySha!, envsCommit: e.previousCommit! }, e.direction)}`);
+      // Every branch that would go back, at once.
+      const refusals = new Refusals();
+      for (const e of back) refusals.add(`${e.branch}: ${backwardMessage(source.root, source.commit, { sourceCommit: e.previousDrySha!, envsCommit: e.previousCommit! }, e.direction)}`);
+      refusals.throwIfAny();
     }
     if (back.length === 0 && options.rollback !== undefined) {
       const e = environments[0];
