@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
@@ -332,3 +332,15 @@ describe('publish lists every refusal at once, one per line', () => {
     expect(git(remote, ['rev-parse', 'main']).trim()).toBe(head);
   }, 60_000);
 });
+
+test('a reader that stops early (| head) ends the verb quietly: no EPIPE stack, the exit code it had', async () => {
+  const project = exampleRepo();
+  fs.rmSync(path.join(project, 'dist', 'dev'), { recursive: true });
+  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'stoa-manifests.js'), 'diff', '--base', 'HEAD', '--format', 'text', '--project', project], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  // Read the first chunk of a report far larger than a pipe holds, then close the pipe.
+  await new Promise<void>((resolve) => child.stdout.once('data', () => { child.stdout.destroy(); resolve(); }));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+}, 60_000);

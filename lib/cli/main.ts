@@ -12,4 +12,13 @@ process.on('warning', (w) => {
   if (w.name !== CACHE_WARNING) for (const l of nodeDefault) l(w);
 });
 
+// A reader that stops early (`| head`, `| less` quit) closes the pipe: the rest of the output has no one to
+// read it, which is no failure of the verb. End quietly, with the exit code the verb set so far.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 buildProgram().parse(process.argv);
