@@ -167,13 +167,13 @@ describe('a bad input file exits 3, naming the file, the line and the field', ()
 });
 
 describe('a failure of the environment exits 4', () => {
-  test('diff and plan in a project folder that is not a git repository', () => {
+  test('diff and plan in a project folder that is not a git repository: the request is refused (3), saying where to run them', () => {
     const project = tempDir('stoa-not-git-');
     fs.cpSync(path.join(exampleRepo(), 'environments'), path.join(project, 'environments'), { recursive: true });
     for (const verb of ['diff', 'plan']) {
       const r = run(verb, '--base', 'HEAD', '--project', project);
-      expect([verb, r.code]).toEqual([verb, ExitCode.ENVIRONMENT]);
-      expect(r.stderr).toMatch(new RegExp(`^stoa-manifests: ${verb} failed\\.\\ngit .* failed in .*: fatal: not a git repository`));
+      expect([verb, r.code]).toEqual([verb, ExitCode.INPUT]);
+      expect(r.stderr).toMatch(new RegExp(`^stoa-manifests: ${verb} failed\\.\\n.* is not in a git repository: (diff compares|plan reads) the output committed in git\\. Run it in a clone of the source repository, or give --project a folder of one`));
     }
   });
 

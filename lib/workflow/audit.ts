@@ -170,7 +170,7 @@ export function audit(options: AuditOptions): AuditResult {
   const project = projectOf(options);
   const configs = projectEnvironments(project);
   const sourceRoot = repoRoot(project.projectDir);
-  if (!sourceRoot) throw new WorkflowError(`${project.projectDir} is not in a git repository: audit renders the source commits from it`);
+  if (!sourceRoot) throw new WorkflowError(`${project.projectDir} is not in a git repository: audit renders the source commits from it. Run it in a clone of the source repository (git clone <source repo>), or give --project a folder of one`);
   const published = publishedBranchTip(sourceRoot, options.sourceBranch);
   const branch = options.branch ?? readBranch(configs);
   const local = fs.existsSync(options.repo) && fs.statSync(options.repo).isDirectory();

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, readFilesAt } from '../git/git';
+import { git, readFilesAt, tryGit } from '../git/git';
 import { Project } from '../project/project';
 import { WorkflowError } from './workflow-error';
 
@@ -97,7 +97,8 @@ export interface CommittedOutput {
  * folder outside it (diff and plan read the output committed in git). `verb` says who reads it.
  */
 export function committedOutputOf(project: Project, verb: string): CommittedOutput {
-  const prefix = git(project.projectDir, ['rev-parse', '--show-prefix']).trim();
+  const prefix = tryGit(project.projectDir, ['rev-parse', '--show-prefix'])?.trim();
+  if (prefix === undefined) throw new WorkflowError(`${project.projectDir} is not in a git repository: ${verb} the output committed in git. Run it in a clone of the source repository, or give --project a folder of one`);
   const outRel = path.relative(project.projectDir, project.outDir).split(path.sep).join('/');
   const inRepo = path.posix.normalize(`${prefix}${outRel}`);
   if (outRel === '' || inRepo === '.' || inRepo.startsWith('../') || path.isAbsolute(outRel)) {

@@ -91,7 +91,7 @@ export interface SourceInfo extends PublishSource {
 export function sourceOf(project: Project): SourceInfo {
   const { projectDir, outDir } = project;
   const root = repoRoot(projectDir);
-  if (!root) throw new WorkflowError(`${projectDir} is not in a git repository: publish records the source commit`);
+  if (!root) throw new WorkflowError(`${projectDir} is not in a git repository: publish records the source commit. Run it in a clone of the source repository, or give --project a folder of one`);
   // Any change to a tracked file blocks (the recorded commit must be what was rendered); an untracked
   // file only when synth reads or writes it: the project's environments/, tenants/ and output.
   const realProject = fs.realpathSync(projectDir);

@@ -70,7 +70,7 @@ export function addTenant(options: AddTenantOptions): AddTenantResult {
   const file = path.join(project.tenantsDir, `${options.name}.yaml`);
   const existing = [file, file.replace(/\.yaml$/, '.yml')].find((f) => fs.existsSync(f));
   if (existing) {
-    throw new WorkflowError(`tenant "${options.name}" already exists: ${path.relative(project.projectDir, existing)}`);
+    throw new WorkflowError(`tenant "${options.name}" already exists: ${path.relative(project.projectDir, existing)}. Edit that file to change the tenant, or choose another name (tenant remove ${options.name} first to re-create it)`);
   }
 
   fs.mkdirSync(project.tenantsDir, { recursive: true });
