@@ -72,8 +72,8 @@ export interface RenderFlags {
 /** Options of {@link synthCommand}. */
 export interface SynthCommandOptions extends ProjectOptions, RenderFlags {
   /**
-   * What to print: a sentence, or JSON (`outDir`, `changed`, `files`, `environments`, `cache`; with
-   * `shard`: `shard`, `outDir`, `units`, `files`).
+   * What to print: a sentence, or JSON (`outDir`, `changed`, `files`, `environments`, `cache`;
+   * with `shard`: `shard`, `outDir`, `units`, `files`).
    * @default 'text'
    */
   readonly format?: OutputFormat;
@@ -90,8 +90,8 @@ export interface SynthCommandOptions extends ProjectOptions, RenderFlags {
 }
 
 /**
- * `synth`: render, validate and replace dist/. Says whether anything changed: `wrote 385 files to
- * dist/ (...)`, or `dist/ unchanged, 385 files (...)`. Returns the exit code (docs/cli.md).
+ * `synth`: render, validate and replace dist/. Says whether anything changed:
+ * `wrote 385 files to dist/ (...)`, or `dist/ unchanged, 385 files (...)`. Returns the exit code (docs/cli.md).
  */
 export function synthCommand(options: SynthCommandOptions, io: Output = PROCESS_OUTPUT): number {
   if (options.shard !== undefined) return shardCommand(options, io);

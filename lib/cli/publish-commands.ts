@@ -8,8 +8,9 @@ import { guarded, json, Output, OutputFormat, PROCESS_OUTPUT, projectOfFlags } f
 import { ExitCode, UsageError } from './exit-codes';
 
 /**
- * `publish --repo <path-or-url> [--branch main] [--source-branch b] [--rollback reason] [--allow-downgrade]
- * [--allow-prod-removal] [--override-audit reason] [--layout branch|hydrator] [--format text|json]`.
+ * `publish --repo <path-or-url>` with `[--branch main] [--source-branch b] [--rollback reason]`,
+ * `[--allow-downgrade] [--allow-prod-removal] [--override-audit reason]`,
+ * `[--layout branch|hydrator] [--format text|json]`.
  */
 export function publishCommand(
   options: {
