@@ -47,7 +47,7 @@ describe('check-promotions: a version reaches an environment only after its sour
     commitAll(repo, 'staging');
     promote({ projectDir: repo, from: 'staging', to: 'prod' });
     commitAll(repo, 'prod');
-    expect(checkPromotions({ projectDir: repo })).toEqual({ ok: true, problems: [], hotfixes: [] });
+    expect(checkPromotions({ projectDir: repo })).toEqual({ ok: true, problems: [], hotfixes: [], downgrades: [] });
   });
 
   test('an uncommitted prod change passes only if staging had the version in HEAD or before', () => {
@@ -91,7 +91,7 @@ describe('the hotfix path: set-image --env staging --hotfix, then promote stagin
     expect(read(repo, 'environments/staging.yaml')).toContain('# Staging: pre-production validation');
 
     const check = checkPromotions({ projectDir: repo });
-    expect(check).toEqual({ ok: true, problems: [], hotfixes: [{ environment: 'staging', component: 'stoa-gateway', version: '1.8.3', reason: 'CVE-2026-1234 in the TLS stack' }] });
+    expect(check).toEqual({ ok: true, problems: [], hotfixes: [{ environment: 'staging', component: 'stoa-gateway', version: '1.8.3', reason: 'CVE-2026-1234 in the TLS stack' }], downgrades: [] });
     expect(formatPromotionCheck(check)).toContain('hotfix accepted: staging stoa-gateway 1.8.3 (CVE-2026-1234 in the TLS stack)');
 
     synth({ projectDir: repo });
@@ -146,6 +146,28 @@ describe('the hotfix path: set-image --env staging --hotfix, then promote stagin
     expect(() => checkPromotions({ projectDir: repo })).toThrow(/environments\/staging\.yaml:\d+: hotfixes\.stoa-gateway\.version: is 1\.8\.9 but components\.stoa-gateway is 1\.8\.2/);
     fs.writeFileSync(path.join(repo, 'environments/prod.yaml'), `${read(repo, 'environments/prod.yaml')}hotfixes:\n  stoa-gateway:\n    version: 1.8.2\n    reason: sneaky\n`);
     expect(() => checkPromotions({ projectDir: repo })).toThrow(/prod\.yaml:\d+: hotfixes\.stoa-gateway: is not allowed in a read-only environment/);
+  });
+});
+
+describe('a downgrade of a read-only environment is found in the pull request', () => {
+  test('a lower version that reaches prod by the hotfix path fails check-promotions until the commit says it is meant', () => {
+    const repo = exampleRepo();
+    setImage({ projectDir: repo, environment: 'staging', component: 'stoa-gateway', version: '1.8.1', hotfix: '1.8.2 leaks connections' });
+    commitAll(repo, 'hotfix staging: gateway back to 1.8.1');
+    // staging (never read-only) may go down; nothing to say yet.
+    expect(checkPromotions({ projectDir: repo })).toMatchObject({ ok: true, problems: [], downgrades: [] });
+    promote({ projectDir: repo, from: 'staging', to: 'prod', tenants: false });
+    // Before the commit: the working tree's change, found already.
+    expect(checkPromotions({ projectDir: repo }).downgrades).toEqual([{ environment: 'prod', component: 'stoa-gateway', from: '1.8.2', to: '1.8.1', acknowledged: false }]);
+    const commit = commitAll(repo, 'promote the rollback to prod');
+    const check = checkPromotions({ projectDir: repo });
+    expect(check).toMatchObject({ ok: false, problems: [], downgrades: [{ environment: 'prod', component: 'stoa-gateway', from: '1.8.2', to: '1.8.1', commit, acknowledged: false }] });
+    expect(formatPromotionCheck(check)).toBe(`1 downgrade in a read-only environment, which publish refuses without --allow-downgrade:\n  prod: stoa-gateway 1.8.2 -> 1.8.1 (commit ${commit.slice(0, 12)}); if it is meant (a rollback), add the line "Allow-Downgrade: prod/stoa-gateway" to the message of the commit that brings it, and publish with --allow-downgrade\n  hotfix accepted: staging stoa-gateway 1.8.1 (1.8.2 leaks connections)`);
+    expect(checkPromotionsCommand({ project: repo }, { out: () => undefined, err: () => undefined })).toBe(1);
+    git(repo, ['commit', '--quiet', '--amend', '-m', 'promote the rollback to prod\n\nAllow-Downgrade: prod/stoa-gateway']);
+    const after = checkPromotions({ projectDir: repo });
+    expect(after).toMatchObject({ ok: true, downgrades: [{ component: 'stoa-gateway', acknowledged: true }] });
+    expect(formatPromotionCheck(after)).toContain('downgrade acknowledged (Allow-Downgrade): prod stoa-gateway 1.8.2 -> 1.8.1; publish it with --allow-downgrade');
   });
 });
 

@@ -302,7 +302,7 @@ describe('check-promotions in a shallow clone', () => {
     const parent = tempDir();
     git(parent, ['clone', '--quiet', `file://${repo}`, 'full']);
     git(parent, ['clone', '--quiet', '--depth', '1', `file://${repo}`, 'shallow']);
-    expect(checkPromotions({ projectDir: path.join(parent, 'full') })).toEqual({ ok: true, problems: [], hotfixes: [] });
+    expect(checkPromotions({ projectDir: path.join(parent, 'full') })).toEqual({ ok: true, problems: [], hotfixes: [], downgrades: [] });
     // Depth 1: dev's 1.9.1 looks as old as the shallow edge, so staging's promotion cannot be proven, nor prod's baseline.
     expect(() => checkPromotions({ projectDir: path.join(parent, 'shallow') }))
       .toThrow(/cannot check the promotion order: .*shallow is a shallow clone, so the history of the environment files is incomplete and versions that look like an environment file's first ones may only be the oldest fetched\. Fetch the full history and run it again: git fetch --unshallow \(in GitHub Actions: actions\/checkout with fetch-depth: 0\)/);

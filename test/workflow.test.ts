@@ -145,7 +145,7 @@ describe('check-promotions', () => {
     commitAll(repo, 'dev moves on to 1.9.2');
     promote({ projectDir: repo, from: 'staging', to: 'prod' });
     commitAll(repo, 'prod takes 1.9.1');
-    expect(checkPromotions({ projectDir: repo })).toEqual({ ok: true, problems: [], hotfixes: [] });
+    expect(checkPromotions({ projectDir: repo })).toEqual({ ok: true, problems: [], hotfixes: [], downgrades: [] });
   });
 
   test('fails a prod version that staging never had, naming it', () => {

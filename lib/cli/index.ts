@@ -47,8 +47,8 @@ export { setImage } from '../workflow/set-image';
 export type { SetImageOptions, SetImageResult } from '../workflow/set-image';
 export { promote } from '../workflow/promote';
 export type { PromoteOptions, PromoteResult, VersionChange } from '../workflow/promote';
-export { checkPromotions, formatPromotionCheck } from '../workflow/promotion-check';
-export type { AcceptedHotfix, PromotionCheck, UnpromotedVersion } from '../workflow/promotion-check';
+export { checkPromotions, DOWNGRADE_TRAILER, formatPromotionCheck } from '../workflow/promotion-check';
+export type { AcceptedHotfix, DowngradedVersion, PromotionCheck, UnpromotedVersion } from '../workflow/promotion-check';
 
 // --- tenant add / remove / list
 export { addTenant } from '../workflow/tenant-add';

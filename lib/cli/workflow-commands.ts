@@ -106,6 +106,7 @@ export function checkPromotionsCommand(options: { project?: string; format?: Out
         ok: check.ok,
         problems: check.problems.map((p) => ({ environment: p.environment, source: p.source, component: p.component, version: p.version, reason: p.reason, commit: p.commit ?? null })),
         hotfixes: check.hotfixes.map((h) => ({ environment: h.environment, component: h.component, version: h.version, reason: h.reason })),
+        downgrades: check.downgrades.map((d) => ({ environment: d.environment, component: d.component, from: d.from, to: d.to, commit: d.commit ?? null, acknowledged: d.acknowledged })),
       }));
     } else {
       (check.ok ? io.out : io.err)(formatPromotionCheck(check, projectEnvironments(project)));

@@ -1,8 +1,9 @@
 import * as path from 'path';
 import { ComponentName, EnvironmentConfig } from '../config/environment-config';
-import { fileHistories, FileVersion, isAncestor, isShallow, repoRoot } from '../git/git';
+import { fileHistories, FileVersion, isAncestor, isShallow, repoRoot, tryGit } from '../git/git';
 import { environmentFile, Project, projectEnvironments, ProjectLocation, projectOf, readOnlyEnvironmentNames } from '../project/project';
 import { CommittedEnvironment, committedEnvironment } from './committed-environments';
+import { isDowngrade } from './publish-guard';
 import { WorkflowError } from './workflow-error';
 
 /** A version an environment runs that did not come through the environment it is promoted from. */
@@ -39,14 +40,38 @@ export interface AcceptedHotfix {
   readonly reason: string;
 }
 
+/** A lower version in a read-only environment (prod), found in the pull request rather than by publish after the merge. */
+export interface DowngradedVersion {
+  /** The environment. */
+  readonly environment: string;
+  /** The component. */
+  readonly component: ComponentName;
+  /** The version it ran before. */
+  readonly from: string;
+  /** The lower version it runs now. */
+  readonly to: string;
+  /**
+   * The commit that brought the lower version.
+   * @default - none: the uncommitted working tree
+   */
+  readonly commit?: string;
+  /** Whether that commit says the downgrade is meant: the trailer `Allow-Downgrade: <env>/<component>`. */
+  readonly acknowledged: boolean;
+}
+
+/** The commit trailer that says a downgrade in a read-only environment is meant: `Allow-Downgrade: <env>/<component>`. */
+export const DOWNGRADE_TRAILER = 'Allow-Downgrade';
+
 /** What {@link checkPromotions} found. */
 export interface PromotionCheck {
-  /** True when nothing skipped the promotion order. */
+  /** True when nothing skipped the promotion order, and every downgrade of a read-only environment is acknowledged. */
   readonly ok: boolean;
   /** Every version that did. */
   readonly problems: readonly UnpromotedVersion[];
   /** Versions accepted without their source because the environment file records them as hotfixes. */
   readonly hotfixes: readonly AcceptedHotfix[];
+  /** Lower versions in read-only environments (a hotfix rolled back upstream, promoted on), acknowledged or not. */
+  readonly downgrades: readonly DowngradedVersion[];
 }
 
 /**
@@ -65,6 +90,10 @@ export interface PromotionCheck {
  * had ({@link environmentGuards}). Outside git only the source's current
  * versions count. In a shallow clone the history is incomplete, so instead
  * of a verdict it throws a {@link WorkflowError} asking for the full history.
+ *
+ * A lower plain version (`x.y.z`) in an environment that is or was read-only (prod) than the one
+ * before it is a downgrade: `publish` refuses it without `--allow-downgrade`, so it is found here, in
+ * the pull request, unless the commit that brings it carries `Allow-Downgrade: <env>/<component>`.
  */
 export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
   const project = projectOf(options);
@@ -72,6 +101,7 @@ export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
   const root = repoRoot(project.environmentsDir);
   const problems: UnpromotedVersion[] = [];
   const hotfixes: AcceptedHotfix[] = [];
+  const downgrades: DowngradedVersion[] = [];
   const histories = historiesOf(project, envs, root);
   let reliedOnHistoryStart = false;
   for (const env of envs) {
@@ -80,6 +110,13 @@ export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
     // An environment that no longer exists cannot be checked against.
     const sources = guard.sources.map((name) => envs.find((e) => e.name === name)).filter((e): e is EnvironmentConfig => e !== undefined);
     for (const [component, version] of Object.entries(env.components)) {
+      if (root && target && guard.everReadOnly) {
+        const before = previousVersionOf(target, component, version);
+        if (before.version !== undefined && isDowngrade({ component, from: before.version, to: version })) {
+          const acknowledged = before.commit !== undefined && trailersOf(root, before.commit, DOWNGRADE_TRAILER).includes(`${env.name}/${component}`);
+          downgrades.push({ environment: env.name, component, from: before.version, to: version, ...(before.commit ? { commit: before.commit } : {}), acknowledged });
+        }
+      }
       const hotfix = env.hotfixes?.[component];
       // A hotfix record counts only in an environment that never was read-only (prod cannot grant itself one).
       if (sources.length > 0 && hotfix?.version === version && !guard.everReadOnly) {
@@ -107,7 +144,30 @@ export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
     }
   }
   if (root && (problems.length > 0 || reliedOnHistoryStart)) refuseShallowHistory(root, problems.length);
-  return { ok: problems.length === 0, problems, hotfixes };
+  return { ok: problems.length === 0 && downgrades.every((d) => d.acknowledged), problems, hotfixes, downgrades };
+}
+
+/**
+ * The version `component` had before the run of commits (newest first, from the working tree) in
+ * which it is `version`, and the oldest commit of that run: the one that brought it (none: the
+ * working tree). No version before: the file's first, or a deleted file.
+ */
+function previousVersionOf(history: History, component: ComponentName, version: string): { version?: string; commit?: string } {
+  let commit: string | undefined;
+  for (const c of history.commits) {
+    if (c.version.text === undefined) return { commit };
+    if (c.state === undefined) continue;
+    const had = c.state.versions[component];
+    if (had !== version) return { version: had, commit };
+    commit = c.version.commit;
+  }
+  return { commit };
+}
+
+/** The values of the trailer `key` in the message of `commit`. */
+function trailersOf(root: string, commit: string, key: string): string[] {
+  return (tryGit(root, ['log', '-1', `--format=%(trailers:key=${key},valueonly,separator=%x00)`, '--end-of-options', commit, '--']) ?? '')
+    .split('\0').map((v) => v.trim()).filter(Boolean);
 }
 
 /** The guard rails an environment has ever had: an edit of its own file cannot take them away. */
@@ -197,14 +257,22 @@ function refuseShallowHistory(root: string, unproven: number): void {
 /** Human-readable lines for {@link checkPromotions}. */
 export function formatPromotionCheck(check: PromotionCheck, envs?: readonly EnvironmentConfig[]): string {
   const accepted = check.hotfixes.map((h) => `  hotfix accepted: ${h.environment} ${h.component} ${h.version} (${h.reason})`);
-  if (check.ok) return ['promotion order holds: every version ran in its source environment in an earlier commit', ...accepted].join('\n');
+  const meant = check.downgrades.filter((d) => d.acknowledged).map((d) => `  downgrade acknowledged (${DOWNGRADE_TRAILER}): ${d.environment} ${d.component} ${d.from} -> ${d.to}; publish it with --allow-downgrade`);
+  const unmeant = check.downgrades.filter((d) => !d.acknowledged);
+  if (check.ok) return ['promotion order holds: every version ran in its source environment in an earlier commit', ...accepted, ...meant].join('\n');
   const readOnly = new Set(readOnlyEnvironmentNames(envs ?? []));
+  const downgradeLines = unmeant.length === 0 ? [] : [
+    `${unmeant.length} downgrade${unmeant.length === 1 ? '' : 's'} in a read-only environment, which publish refuses without --allow-downgrade:`,
+    ...unmeant.map((d) => `  ${d.environment}: ${d.component} ${d.from} -> ${d.to} (${d.commit ? `commit ${d.commit.slice(0, 12)}` : 'the uncommitted change'}); if it is meant (a rollback), add the line "${DOWNGRADE_TRAILER}: ${d.environment}/${d.component}" to the message of the commit that brings it, and publish with --allow-downgrade`),
+  ];
+  if (check.problems.length === 0) return [...downgradeLines, ...accepted, ...meant].join('\n');
   return [
+    ...downgradeLines,
     `${check.problems.length} version${check.problems.length === 1 ? '' : 's'} skipped the promotion order:`,
     ...check.problems.map((p) => `  ${p.environment}: ${p.component} ${p.version} ${p.reason === 'never-in-source'
       ? `was never in ${p.source}`
       : `was not in ${p.source} in any commit before the one that brought it here (${p.commit ? `commit ${p.commit.slice(0, 12)}` : 'the uncommitted change'}), so ${p.source} never ran it first`}; ${advice(p, readOnly)}`),
-    ...accepted,
+    ...accepted, ...meant,
   ].join('\n');
 }
 
