@@ -4,6 +4,7 @@ import { API_SERVER_RULES } from '../lib/validate/api-server';
 import { BEHAVIOUR_RULES } from '../lib/validate/behaviour';
 import { PolicyRule } from '../lib/validate/policy';
 import { POLICY_RULES } from '../lib/validate/rules';
+import { VALIDATION_RULES } from '../lib/validate/validate';
 
 /*
  * The generated pages of docs/: the validation rules from the rule registry, and the tenant and
@@ -23,14 +24,16 @@ function cell(text: string): string {
 /** docs/rules.md: every rule of the registry, by kind, in report order. */
 export function rulesPage(): string {
   const special = new Set<PolicyRule>([...API_SERVER_RULES, ...BEHAVIOUR_RULES]);
-  const groups: Array<[string, string, readonly PolicyRule[]]> = [
+  const policy = new Set(POLICY_RULES.map((r) => r.id));
+  const groups: Array<[string, string, ReadonlyArray<{ readonly id: string; readonly reason: string }>]> = [
+    ['Files and schemas', 'Checked first, on every file of the output: what Argo CD reads, and whether each object is what its kind\'s schema says.', VALIDATION_RULES.filter((r) => !policy.has(r.id))],
     ['Platform rules', 'Checked on every object of the output, and across objects (projects, Applications, RBAC, conflicts).', POLICY_RULES.filter((r) => !special.has(r))],
     ['What the API server would refuse', 'Admission and field rules the Kubernetes API server applies, checked offline against the cluster version each environment file names.', API_SERVER_RULES],
     ['Behaviour rules', 'A model of what Argo CD, the scheduler and quotas, NetworkPolicies, Argo Rollouts, KEDA and External Secrets will do with the output, on the first sync and later.', BEHAVIOUR_RULES],
   ];
   const lines = [
     NOTICE, '', '# Validation rules', '',
-    `Every rule \`synth\`, \`check\` and \`validate\` apply (${POLICY_RULES.length} in all), with the id that reports and \`--format json\` name. How validation works, and how to read a violation: [validation.md](validation.md).`,
+    `Every rule \`synth\`, \`check\` and \`validate\` apply to the rendered output (${VALIDATION_RULES.length} in all), with the id that reports and \`--format json\` name. How validation works, and how to read a violation: [validation.md](validation.md). What the input files may say (checked before anything renders): [tenant-reference.md](tenant-reference.md), [environment-reference.md](environment-reference.md).`,
   ];
   for (const [title, intro, rules] of groups) {
     lines.push('', `## ${title}`, '', intro, '', '| rule | why |', '|---|---|');

@@ -130,7 +130,7 @@ export function commitMessage(source: PublishSource, publisher: string, envs: re
   if (allowed.removals.length) lines.push(`TENANTS REMOVED from read-only environments (--allow-prod-removal): ${allowed.removals.join(', ')}`);
   if (allowed.downgrades.length || allowed.unverified.length || allowed.removals.length) lines.push('');
   for (const e of envs) {
-    lines.push(`${e.environment} (${count(e.files, 'file')}):`);
+    lines.push(`${e.environment} (${count(e.files, 'file')} changed):`);
     if (e.componentsChanged.length) lines.push(`  components: ${e.componentsChanged.join(', ')}`);
     if (e.tenantsAdded.length) lines.push(`  tenants added: ${e.tenantsAdded.join(', ')}`);
     if (e.tenantsRemoved.length) lines.push(`  tenants removed: ${e.tenantsRemoved.join(', ')}`);
