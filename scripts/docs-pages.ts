@@ -62,9 +62,10 @@ interface SchemaNode {
 function typeOf(node: SchemaNode): string {
   if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v).replace(/^"|"$/g, '')}\``).join(' | ');
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
-  const alternatives = node.anyOf ?? node.oneOf;
-  if (alternatives) return [...new Set(alternatives.map(typeOf))].join(' or ');
   const type = typeof node.type === 'string' || node.type === undefined ? node.type : node.type.join(' or ');
+  // Alternatives that only say which fields are required do not change the type.
+  const alternatives = type === undefined ? node.anyOf ?? node.oneOf : undefined;
+  if (alternatives) return [...new Set(alternatives.map(typeOf))].join(' or ');
   if (type === 'array') return `list of ${node.items ? typeOf(node.items) : 'anything'}`;
   if (type === 'object' && !node.properties && typeof node.additionalProperties === 'object') return `map of ${typeOf(node.additionalProperties)}`;
   return type ?? (node.properties ? 'object' : node.allOf ? typeOf(node.allOf[0]) : 'any');

@@ -12,16 +12,15 @@ const path = require('path');
 const BACKUP = '.package.json.unpacked';
 
 /**
- * The scripts of `scripts` that run from the shipped `files` alone: a `node <file>` command whose
- * every path is inside a shipped folder or file. Anything else (jest, tsc, tsx, a file not shipped) goes.
+ * The scripts of `scripts` that run from the shipped `files` alone and need nothing else: exactly
+ * `node <shipped file>`. A script that acts on a project (`synth`, `check`, ...) belongs to the
+ * project, which the package does not ship; anything else (jest, tsc, tsx, a file not shipped) goes.
  */
 function packedScripts(scripts, files) {
   const shipped = (p) => files.some((f) => p === f || p.startsWith(`${f.replace(/\/$/, '')}/`));
   return Object.fromEntries(Object.entries(scripts).filter(([, command]) => {
     const words = command.trim().split(/\s+/);
-    if (words[0] !== 'node' || /[|&;<>`$]/.test(command)) return false;
-    const paths = words.slice(1).filter((w) => !w.startsWith('-') && (w.includes('/') || /\.(c?js|mjs|ts|json|sh)$/.test(w)));
-    return paths.length > 0 && paths.every(shipped);
+    return words.length === 2 && words[0] === 'node' && shipped(words[1]);
   }));
 }
 

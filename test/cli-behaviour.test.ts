@@ -344,3 +344,19 @@ test('a reader that stops early (| head) ends the verb quietly: no EPIPE stack, 
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
 }, 60_000);
+
+test('a file where a folder belongs is the user\'s input (3), named as the file it is', () => {
+  const project = exampleRepo();
+  const file = path.join(project, 'tenants', 'acme.yaml');
+  for (const args of [['validate', file], ['synth', '--project', file]]) {
+    const r = run(...args);
+    expect([args[0], r.code]).toEqual([args[0], ExitCode.INPUT]);
+    expect(r.stderr).toContain(`${file} is not a folder: give the folder it asks for`);
+  }
+});
+
+test('tenant add says a wrong value as a file would: what is allowed, and what it got', () => {
+  const r = run('tenant', 'add', 'umbrella', '--owner', 'ada', '--tier', 'platinum', '--project', exampleRepo());
+  expect(r.code).toBe(ExitCode.INPUT);
+  expect(r.stderr).toContain('tier: must be one of "bronze", "silver", "gold" (got "platinum")');
+});

@@ -8,7 +8,7 @@ export function words(line: string): string[] {
   const out: string[] = [];
   for (const m of line.matchAll(/(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s"'])+/g)) {
     const w = m[0];
-    if (/^\d*>/.test(w) || w === '|' || w === '||' || w === '&&' || w === ';') break;
+    if (/^\d*>/.test(w) || w === '|' || w === '||' || w === '&&' || w === ';' || w.startsWith('#')) break;
     out.push(w.replace(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g, (_, d, s) => d ?? s));
   }
   return out;
@@ -61,8 +61,13 @@ export function checkCliCall(program: Command, args: string[]): string[] {
   }
   const options = optionNames(cmd);
   const given = new Set<Option>();
+  const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
-    if (!rest[i].startsWith('-')) continue;
+    if (!rest[i].startsWith('-')) {
+      // A shell expansion ("${extra[@]}") may be options: it is not counted.
+      if (!rest[i].includes('$')) positional.push(rest[i]);
+      continue;
+    }
     const [flag, inline] = rest[i].split('=', 2);
     const option = options.get(flag);
     if (!option) {
@@ -75,7 +80,15 @@ export function checkCliCall(program: Command, args: string[]): string[] {
       if (option.argChoices && value !== undefined && !value.includes('$') && !option.argChoices.includes(value)) {
         problems.push(`${cmd.name()} ${flag}: ${value} is not one of ${option.argChoices.join(', ')}`);
       }
+      // A variadic option takes every word up to the next option.
+      if (option.variadic) while (i + 1 < rest.length && !rest[i + 1].startsWith('-')) i++;
     }
+  }
+  const declared = cmd.registeredArguments;
+  const required = declared.filter((a) => a.required).length;
+  const most = declared.some((a) => a.variadic) ? Infinity : declared.length;
+  if (positional.length < required || positional.length > most) {
+    problems.push(`${cmd.name()}: takes ${required === most ? required : `${required} to ${most}`} argument(s) (${declared.map((a) => a.name()).join(', ') || 'none'}), got ${positional.length}`);
   }
   for (const o of cmd.options) if (o.mandatory && !given.has(o)) problems.push(`${cmd.name()}: mandatory ${o.long} missing`);
   return problems;

@@ -80,7 +80,9 @@ test('every CLI call and npm script in a shell block exists, with the options it
   const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
   const problems: string[] = [];
   for (const page of PAGES) {
-    for (const block of codeBlocks(read(page)).filter((b) => ['sh', 'bash', 'shell', 'console'].includes(b.lang))) {
+    for (const shown of codeBlocks(read(page)).filter((b) => ['sh', 'bash', 'shell', 'console'].includes(b.lang))) {
+      // A placeholder (`<envs repo>`) is one word the reader fills in.
+      const block = { ...shown, code: shown.code.replace(/<[^<>\n]*>/g, 'PLACEHOLDER') };
       for (const command of npmCommands(block.code)) {
         const where = `${page}:${block.line}`;
         if (!['run', 'run-script', 'test', 't', 'ci'].includes(command[0])) continue;
@@ -97,7 +99,7 @@ test('every CLI call and npm script in a shell block exists, with the options it
   expect(problems).toEqual([]);
 });
 
-test('every YAML block parses; every TypeScript block is valid syntax and imports only what the package exports', () => {
+test('every YAML and JSON block parses; every TypeScript block is valid syntax and imports only what the package exports', () => {
   const exported = { 'stoa-manifests': new Set(Object.keys(rootApi)), 'stoa-manifests/cli': new Set(Object.keys(cliApi)) } as Record<string, Set<string>>;
   const problems: string[] = [];
   for (const page of PAGES) {
@@ -106,6 +108,12 @@ test('every YAML block parses; every TypeScript block is valid syntax and import
       if (block.lang === 'yaml' || block.lang === 'yml') {
         for (const doc of parseAllDocuments(block.code.replace(/^\s*\.\.\.\s*$/gm, '# ...'))) {
           for (const e of (doc as any).errors ?? []) problems.push(`${where}: ${e.message.split('\n')[0]}`);
+        }
+      } else if (block.lang === 'json') {
+        try {
+          JSON.parse(block.code);
+        } catch (e) {
+          problems.push(`${where}: ${(e as Error).message}`);
         }
       } else if (block.lang === 'ts' || block.lang === 'typescript') {
         const out = ts.transpileModule(block.code, { reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS } });

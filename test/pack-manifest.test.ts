@@ -9,7 +9,8 @@ const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'ut
 
 test('the packed package.json keeps only scripts that run from what the package ships', () => {
   const kept = packedScripts(manifest.scripts, manifest.files) as Record<string, string>;
-  expect(Object.keys(kept).sort()).toEqual(['check', 'check-promotions', 'cli', 'synth', 'validate']);
+  // synth, check, validate act on a project, which a package does not ship: only the CLI itself stays.
+  expect(Object.keys(kept).sort()).toEqual(['cli']);
   for (const command of Object.values(kept)) {
     for (const file of command.split(/\s+/).filter((w) => w.includes('/'))) {
       expect(fs.existsSync(path.join(REPO, file))).toBe(true);
@@ -17,7 +18,7 @@ test('the packed package.json keeps only scripts that run from what the package 
     }
   }
   // Each dropped script points at something the tarball lacks, or runs a development tool.
-  expect(packedScripts({ a: 'node scripts/x.js', b: 'tsx bin/x.ts', c: 'node bin/x.js && rm -rf /', d: 'node bin/x.js' }, ['bin'])).toEqual({ d: 'node bin/x.js' });
+  expect(packedScripts({ a: 'node scripts/x.js', b: 'tsx bin/x.ts', c: 'node bin/x.js && rm -rf /', d: 'node bin/x.js', e: 'node bin/x.js synth' }, ['bin'])).toEqual({ d: 'node bin/x.js' });
 });
 
 test('strip and restore: the original bytes come back, and a pack that did not finish is refused until restored', () => {

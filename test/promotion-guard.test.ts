@@ -171,6 +171,31 @@ describe('a downgrade of a read-only environment is found in the pull request', 
   });
 });
 
+describe('downgrades behind a merge, and under a later step up', () => {
+  const downTo = (repo: string, version: string, message: string) => {
+    fs.writeFileSync(path.join(repo, 'environments/prod.yaml'), read(repo, 'environments/prod.yaml').replace(/stoa-gateway: [\d.]+/, `stoa-gateway: ${version}`));
+    return commitAll(repo, message);
+  };
+
+  test('the trailer on a commit that a merge brings in counts (a pull request merged with a merge commit)', () => {
+    const repo = exampleRepo();
+    git(repo, ['checkout', '--quiet', '-b', 'fix']);
+    downTo(repo, '1.8.1', 'prod back to 1.8.1\n\nAllow-Downgrade: prod/stoa-gateway');
+    git(repo, ['checkout', '--quiet', 'main']);
+    git(repo, ['merge', '--quiet', '--no-ff', '-m', 'Merge pull request #7', 'fix']);
+    expect(checkPromotions({ projectDir: repo }).downgrades).toEqual([expect.objectContaining({ from: '1.8.2', to: '1.8.1', acknowledged: true })]);
+  });
+
+  test('a step up after an unacknowledged step down does not hide it; a trailer on any step of the way covers it', () => {
+    const repo = exampleRepo();
+    const down = downTo(repo, '1.7.0', 'prod down');
+    downTo(repo, '1.8.0', 'prod up a little');
+    expect(checkPromotions({ projectDir: repo }).downgrades).toEqual([{ environment: 'prod', component: 'stoa-gateway', from: '1.8.2', to: '1.8.0', commit: down, acknowledged: false }]);
+    git(repo, ['commit', '--quiet', '--amend', '-m', 'prod up a little\n\nAllow-Downgrade: prod/stoa-gateway']);
+    expect(checkPromotions({ projectDir: repo }).downgrades).toEqual([expect.objectContaining({ from: '1.8.2', to: '1.8.0', acknowledged: true })]);
+  });
+});
+
 describe('guard rails an edit of the environment file cannot take away', () => {
   const edit = (repo: string, file: string, from: string | RegExp, to: string) =>
     fs.writeFileSync(path.join(repo, file), read(repo, file).replace(from, to));

@@ -91,7 +91,7 @@ export interface SynthCommandOptions extends ProjectOptions, RenderFlags {
 
 /**
  * `synth`: render, validate and replace dist/. Says whether anything changed:
- * `wrote 385 files to dist/ (...)`, or `dist/ unchanged, 385 files (...)`. Returns the exit code (docs/cli.md).
+ * `wrote 306 files to dist/ (...)`, or `dist/ unchanged, 306 files (...)`. Returns the exit code (docs/cli.md).
  */
 export function synthCommand(options: SynthCommandOptions, io: Output = PROCESS_OUTPUT): number {
   if (options.shard !== undefined) return shardCommand(options, io);

@@ -1,3 +1,5 @@
+import { statSync } from 'fs';
+import { dirname } from 'path';
 import { InputError } from '../config/input-error';
 import { GitError, GitInputError, redactUrl } from '../git/git';
 import { PreviewError } from '../project/preview-input';
@@ -79,7 +81,9 @@ export interface Failure {
  */
 export function failureOf(error: unknown): Failure {
   const code = exitCodeOf(error);
-  const text = error instanceof Error ? error.message : String(error);
+  const path = notAFolder(error);
+  const text = path !== undefined ? `${path} is not a folder: give the folder it asks for (the project, its output, a rendered folder), not a file`
+    : error instanceof Error ? error.message : String(error);
   const message = code === ExitCode.INTERNAL
     ? `${error instanceof Error && error.stack ? error.stack : text}\nThis is a bug in stoa-manifests: please report it with the lines above.`
     : text;
@@ -89,6 +93,8 @@ export function failureOf(error: unknown): Failure {
 function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof UsageError) return ExitCode.USAGE;
   if (error instanceof ValidationFailedError) return ExitCode.NO;
+  // A file where a folder belongs is a path the user named wrong, not the machine failing.
+  if (notAFolder(error) !== undefined) return ExitCode.INPUT;
   if (causedByEnvironment(error)) return ExitCode.ENVIRONMENT;
   if (error instanceof InputError || error instanceof WorkflowError || error instanceof GitInputError
     || error instanceof ConstructValidationError || error instanceof PreviewError || error instanceof QuantityError) return ExitCode.INPUT;
@@ -99,6 +105,19 @@ function exitCodeOf(error: unknown): ExitCode {
 }
 
 /** Whether `error`, or an error it was caused by, is git failing or a system call failing. */
+/** The path of an ENOTDIR system error (a file given where a folder belongs), or undefined. */
+function notAFolder(error: unknown): string | undefined {
+  const { code, path } = (error ?? {}) as { code?: unknown; path?: unknown };
+  if (code !== 'ENOTDIR' || typeof path !== 'string') return undefined;
+  // The file on the way: `project.yaml/dist` names `project.yaml`.
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch { /* not there: look above */ }
+    if (dirname(p) === p) return path;
+  }
+}
+
 function causedByEnvironment(error: unknown): boolean {
   let e: unknown = error;
   for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {

@@ -99,7 +99,7 @@ export function buildProgram(io: Output = PROCESS_OUTPUT, setExitCode: (code: nu
   program.command('check-promotions')
     .description('fail when an environment runs a version its source environment did not run in an earlier commit, unless recorded as a hotfix (CI runs it)')
     .addOption(projectOption())
-    .addOption(formatOption('what to print (json: ok, problems, hotfixes)'))
+    .addOption(formatOption('what to print (json: ok, problems, hotfixes, downgrades)'))
     .action((opts) => setExitCode(workflow().checkPromotionsCommand(opts, io)));
 
   const tenant = program.command('tenant').description('manage tenant files');

@@ -111,10 +111,11 @@ export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
     const sources = guard.sources.map((name) => envs.find((e) => e.name === name)).filter((e): e is EnvironmentConfig => e !== undefined);
     for (const [component, version] of Object.entries(env.components)) {
       if (root && target && guard.everReadOnly) {
-        const before = previousVersionOf(target, component, version);
-        if (before.version !== undefined && isDowngrade({ component, from: before.version, to: version })) {
-          const acknowledged = before.commit !== undefined && trailersOf(root, before.commit, DOWNGRADE_TRAILER).includes(`${env.name}/${component}`);
-          downgrades.push({ environment: env.name, component, from: before.version, to: version, ...(before.commit ? { commit: before.commit } : {}), acknowledged });
+        const descent = descentTo(target, component, version);
+        if (descent) {
+          // Said on any commit of the way down (or one a merge of it brings): each step needs no trailer of its own.
+          const acknowledged = descent.commits.some((c) => trailersOf(root, c, DOWNGRADE_TRAILER).includes(`${env.name}/${component}`));
+          downgrades.push({ environment: env.name, component, from: descent.from, to: version, ...(descent.commits[0] ? { commit: descent.commits[0] } : {}), acknowledged });
         }
       }
       const hotfix = env.hotfixes?.[component];
@@ -148,26 +149,29 @@ export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
 }
 
 /**
- * The version `component` had before the run of commits (newest first, from the working tree) in
- * which it is `version`, and the oldest commit of that run: the one that brought it (none: the
- * working tree). No version before: the file's first, or a deleted file.
+ * Whether `version` of `component` is lower than one the environment ran before: the newest earlier
+ * state with a higher version, and the commits since (oldest first; none for the working tree alone),
+ * the way down. Comparing with every earlier state, not only the one before, so that a step up after
+ * an unacknowledged step down does not hide it (publish compares with what was published).
  */
-function previousVersionOf(history: History, component: ComponentName, version: string): { version?: string; commit?: string } {
-  let commit: string | undefined;
+function descentTo(history: History, component: ComponentName, version: string): { from: string; commits: string[] } | undefined {
+  const since: string[] = [];
   for (const c of history.commits) {
-    if (c.version.text === undefined) return { commit };
+    if (c.version.text === undefined) return undefined;
     if (c.state === undefined) continue;
     const had = c.state.versions[component];
-    if (had !== version) return { version: had, commit };
-    commit = c.version.commit;
+    if (had !== undefined && had !== version && isDowngrade({ component, from: had, to: version })) return { from: had, commits: since.reverse() };
+    since.push(c.version.commit);
   }
-  return { commit };
+  return undefined;
 }
 
-/** The values of the trailer `key` in the message of `commit`. */
+/** The values of the trailer `key` in the message of `commit`, and of the commits a merge `commit` brings in. */
 function trailersOf(root: string, commit: string, key: string): string[] {
-  return (tryGit(root, ['log', '-1', `--format=%(trailers:key=${key},valueonly,separator=%x00)`, '--end-of-options', commit, '--']) ?? '')
-    .split('\0').map((v) => v.trim()).filter(Boolean);
+  const format = `--format=%(trailers:key=${key},valueonly,separator=%x00)%x00`;
+  // A merge (a pull request merged with a merge commit, or GitHub's refs/pull/N/merge): the branch's commits say it.
+  const merged = tryGit(root, ['log', format, '--end-of-options', commit, `^${commit}^1`, '--']) ?? tryGit(root, ['log', '-1', format, '--end-of-options', commit, '--']);
+  return (merged ?? '').split('\0').map((v) => v.trim()).filter(Boolean);
 }
 
 /** The guard rails an environment has ever had: an edit of its own file cannot take them away. */

@@ -7,6 +7,7 @@ import { TenantConfig, tenantFileSchema } from '../config/tenant-config';
 import { formatPath } from '../config/field-path';
 import { projectInput, ProjectLocation, projectOf } from '../project/project';
 import { tenantSchemaLine } from './schema-line';
+import { describeIssues } from '../config/schema-issues';
 import { WorkflowError } from './workflow-error';
 
 /** Options of {@link addTenant}. */
@@ -62,9 +63,10 @@ export function addTenant(options: AddTenantOptions): AddTenantResult {
     },
     environments: [...(options.environments ?? ['dev'])],
   };
-  const parsed = tenantFileSchema.safeParse(raw);
+  const parsed = tenantFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path.filter((p): p is string | number => typeof p !== 'symbol')) || 'tenant'}: ${i.message}`);
+    // In the words a file's problems are said in (describeIssues), so `--tier platinum` reads as `tier: platinum` would.
+    const problems = describeIssues(tenantFileSchema, parsed.error.issues).map((i) => `${formatPath(i.path) || 'tenant'}: ${i.message}`);
     throw new WorkflowError(`tenant "${options.name}" is invalid:\n  ${problems.join('\n  ')}`);
   }
   const file = path.join(project.tenantsDir, `${options.name}.yaml`);
