@@ -156,6 +156,8 @@ describe('a downgrade of a read-only environment is found in the pull request', 
     commitAll(repo, 'hotfix staging: gateway back to 1.8.1');
     // staging (never read-only) may go down; nothing to say yet.
     expect(checkPromotions({ projectDir: repo })).toMatchObject({ ok: true, problems: [], downgrades: [] });
+    // The pull request's branch: main (without a remote, the published branch) does not have it yet.
+    git(repo, ['checkout', '--quiet', '-b', 'rollback-prod']);
     promote({ projectDir: repo, from: 'staging', to: 'prod', tenants: false });
     // Before the commit: the working tree's change, found already.
     expect(checkPromotions({ projectDir: repo }).downgrades).toEqual([{ environment: 'prod', component: 'stoa-gateway', from: '1.8.2', to: '1.8.1', acknowledged: false }]);
@@ -168,6 +170,11 @@ describe('a downgrade of a read-only environment is found in the pull request', 
     const after = checkPromotions({ projectDir: repo });
     expect(after).toMatchObject({ ok: true, downgrades: [{ component: 'stoa-gateway', acknowledged: true }] });
     expect(formatPromotionCheck(after)).toContain('downgrade acknowledged (Allow-Downgrade): prod stoa-gateway 1.8.2 -> 1.8.1; publish it with --allow-downgrade');
+    // Once on the published branch, it is history: publish refuses it without --allow-downgrade, check-promotions no longer asks.
+    git(repo, ['commit', '--quiet', '--amend', '-m', 'promote the rollback to prod']);
+    git(repo, ['checkout', '--quiet', 'main']);
+    git(repo, ['merge', '--quiet', '--ff-only', 'rollback-prod']);
+    expect(checkPromotions({ projectDir: repo })).toMatchObject({ ok: true, downgrades: [] });
   });
 });
 
@@ -177,17 +184,18 @@ describe('downgrades behind a merge, and under a later step up', () => {
     return commitAll(repo, message);
   };
 
-  test('the trailer on a commit that a merge brings in counts (a pull request merged with a merge commit)', () => {
+  test('the trailer on a commit that a merge brings in counts (GitHub\'s refs/pull/N/merge, a merge commit)', () => {
     const repo = exampleRepo();
     git(repo, ['checkout', '--quiet', '-b', 'fix']);
     downTo(repo, '1.8.1', 'prod back to 1.8.1\n\nAllow-Downgrade: prod/stoa-gateway');
-    git(repo, ['checkout', '--quiet', 'main']);
+    git(repo, ['checkout', '--quiet', '-b', 'pull-7-merge', 'main']);
     git(repo, ['merge', '--quiet', '--no-ff', '-m', 'Merge pull request #7', 'fix']);
     expect(checkPromotions({ projectDir: repo }).downgrades).toEqual([expect.objectContaining({ from: '1.8.2', to: '1.8.1', acknowledged: true })]);
   });
 
   test('a step up after an unacknowledged step down does not hide it; a trailer on any step of the way covers it', () => {
     const repo = exampleRepo();
+    git(repo, ['checkout', '--quiet', '-b', 'pr']);
     const down = downTo(repo, '1.7.0', 'prod down');
     downTo(repo, '1.8.0', 'prod up a little');
     expect(checkPromotions({ projectDir: repo }).downgrades).toEqual([{ environment: 'prod', component: 'stoa-gateway', from: '1.8.2', to: '1.8.0', commit: down, acknowledged: false }]);

@@ -3,7 +3,7 @@ import { ComponentName, EnvironmentConfig } from '../config/environment-config';
 import { fileHistories, FileVersion, isAncestor, isShallow, repoRoot, tryGit } from '../git/git';
 import { environmentFile, Project, projectEnvironments, ProjectLocation, projectOf, readOnlyEnvironmentNames } from '../project/project';
 import { CommittedEnvironment, committedEnvironment } from './committed-environments';
-import { isDowngrade } from './publish-guard';
+import { isDowngrade, publishedBranchRef } from './publish-guard';
 import { WorkflowError } from './workflow-error';
 
 /** A version an environment runs that did not come through the environment it is promoted from. */
@@ -94,6 +94,8 @@ export interface PromotionCheck {
  * A lower plain version (`x.y.z`) in an environment that is or was read-only (prod) than the one
  * before it is a downgrade: `publish` refuses it without `--allow-downgrade`, so it is found here, in
  * the pull request, unless the commit that brings it carries `Allow-Downgrade: <env>/<component>`.
+ * Only a downgrade on its way in counts: one with a commit of its way down not yet on the published
+ * branch (origin's default branch as last fetched; main without a remote), or not committed.
  */
 export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
   const project = projectOf(options);
@@ -103,6 +105,7 @@ export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
   const hotfixes: AcceptedHotfix[] = [];
   const downgrades: DowngradedVersion[] = [];
   const histories = historiesOf(project, envs, root);
+  const published = root ? publishedTip(root) : undefined;
   let reliedOnHistoryStart = false;
   for (const env of envs) {
     const guard = guardOf(env, histories.get(env.name));
@@ -112,7 +115,9 @@ export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
     for (const [component, version] of Object.entries(env.components)) {
       if (root && target && guard.everReadOnly) {
         const descent = descentTo(target, component, version);
-        if (descent) {
+        // Only a change on its way in (not yet on the published branch, or not committed) is found here; what the
+        // branch already holds was published, with --allow-downgrade, or is publish's to refuse.
+        if (descent && (descent.commits.length === 0 || descent.uncommitted || published === undefined || descent.commits.some((c) => !isAncestor(root, c, published)))) {
           // Said on any commit of the way down (or one a merge of it brings): each step needs no trailer of its own.
           const acknowledged = descent.commits.some((c) => trailersOf(root, c, DOWNGRADE_TRAILER).includes(`${env.name}/${component}`));
           downgrades.push({ environment: env.name, component, from: descent.from, to: version, ...(descent.commits[0] ? { commit: descent.commits[0] } : {}), acknowledged });
@@ -154,16 +159,27 @@ export function checkPromotions(options: ProjectLocation = {}): PromotionCheck {
  * the way down. Comparing with every earlier state, not only the one before, so that a step up after
  * an unacknowledged step down does not hide it (publish compares with what was published).
  */
-function descentTo(history: History, component: ComponentName, version: string): { from: string; commits: string[] } | undefined {
+function descentTo(history: History, component: ComponentName, version: string): { from: string; commits: string[]; uncommitted: boolean } | undefined {
   const since: string[] = [];
+  let newest = true;
+  let uncommitted = false;
   for (const c of history.commits) {
     if (c.version.text === undefined) return undefined;
     if (c.state === undefined) continue;
     const had = c.state.versions[component];
-    if (had !== undefined && had !== version && isDowngrade({ component, from: had, to: version })) return { from: had, commits: since.reverse() };
+    // The newest commit with another version than the working tree's: the change is not committed yet.
+    if (newest && had !== version) uncommitted = true;
+    newest = false;
+    if (had !== undefined && had !== version && isDowngrade({ component, from: had, to: version })) return { from: had, commits: since.reverse(), uncommitted };
     since.push(c.version.commit);
   }
   return undefined;
+}
+
+/** The tip of the published branch (origin's default branch, as last fetched; without a remote, main), or undefined. */
+function publishedTip(root: string): string | undefined {
+  const { ref } = publishedBranchRef(root, undefined);
+  return tryGit(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])?.trim();
 }
 
 /** The values of the trailer `key` in the message of `commit`, and of the commits a merge `commit` brings in. */
