@@ -360,3 +360,14 @@ test('tenant add says a wrong value as a file would: what is allowed, and what i
   expect(r.code).toBe(ExitCode.INPUT);
   expect(r.stderr).toContain('tier: must be one of "bronze", "silver", "gold" (got "platinum")');
 });
+
+test('a usage error a verb finds itself points to its --help; a failed synth names the folder it left as it was', () => {
+  const project = exampleRepo();
+  const usage = run('synth', '--workers', '100', '--project', project);
+  expect(usage.code).toBe(ExitCode.USAGE);
+  expect(usage.stderr).toMatch(/\n\(stoa-manifests synth --help lists its options\)\n?$/);
+  fs.appendFileSync(path.join(project, 'tenants', 'acme.yaml'), 'replicas: 3\n');
+  const bad = run('synth', '--project', project, '--out', path.join(project, 'out'));
+  expect(bad.code).toBe(ExitCode.INPUT);
+  expect(bad.stderr).toMatch(new RegExp(`^stoa-manifests: synth failed; ${path.join(project, 'out').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/ was not changed\\.`));
+});

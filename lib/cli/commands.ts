@@ -95,7 +95,7 @@ export interface SynthCommandOptions extends ProjectOptions, RenderFlags {
  */
 export function synthCommand(options: SynthCommandOptions, io: Output = PROCESS_OUTPUT): number {
   if (options.shard !== undefined) return shardCommand(options, io);
-  return guarded(io, { name: 'synth', kept: 'dist/ was not changed' }, () => {
+  return guarded(io, { name: 'synth', kept: `${keptFolder(options.out)} was not changed` }, () => {
     const project = projectOfFlags(options);
     const flags = renderFlags(options);
     if (flags.cache) enableCodeCache(); // the everyday loop's caches: every entry checked; CI's check reads none
@@ -149,9 +149,14 @@ export interface MergeShardsCommandOptions extends ProjectOptions {
   readonly format?: OutputFormat;
 }
 
+/** The output folder as the headline names it: `dist/`, or the one `--out` gives. */
+function keptFolder(out: string | undefined): string {
+  return out === undefined ? 'dist/' : `${out.replace(/\/+$/, '')}/`;
+}
+
 /** `merge-shards <dir...>`: put every shard of one run together into dist/, validated as a whole. */
 export function mergeShardsCommand(dirs: readonly string[], options: MergeShardsCommandOptions, io: Output = PROCESS_OUTPUT): number {
-  return guarded(io, { name: 'merge-shards', kept: 'dist/ was not changed' }, () => {
+  return guarded(io, { name: 'merge-shards', kept: `${keptFolder(options.out)} was not changed` }, () => {
     const project = projectOfFlags(options);
     const report = mergeShards({ ...project, shardDirs: dirs.map((d) => path.resolve(d)) });
     const where = displayPath(project.projectDir, project.outDir);
@@ -260,7 +265,9 @@ export function guarded(io: Output, verb: Verb, body: () => number): number {
     return body();
   } catch (e) {
     const failure = failureOf(e);
-    io.err(`${headline(verb, failure.code)}\n${failure.message}`);
+    // A usage error a verb finds itself (an option's value) points where commander's own do.
+    const hint = failure.code === ExitCode.USAGE ? `\n(stoa-manifests ${verb.name} --help lists its options)` : '';
+    io.err(`${headline(verb, failure.code)}\n${failure.message}${hint}`);
     return failure.code;
   }
 }
