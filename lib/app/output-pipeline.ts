@@ -41,22 +41,24 @@ function runBatches(batches: Iterable<OutputBatch>, add: (file: RenderedFile) =>
 /**
  * Writes every batch into a folder beside `outDir` and, when all of them validated, puts it in
  * `outDir`'s place in one step. On any error (rendering, validation, disk) it throws and `outDir` is
- * exactly as it was. Returns the paths written, sorted.
+ * exactly as it was. Returns the paths written, sorted, and whether `outDir` changed (an output that
+ * would not change is left in place).
  */
-export function writeOutput(outDir: string, batches: Iterable<OutputBatch>): string[] {
+export function writeOutput(outDir: string, batches: Iterable<OutputBatch>): { files: string[]; changed: boolean } {
   const replacement = beginFolderReplace(outDir);
   const written = new Set<string>();
+  let changed: boolean;
   try {
     runBatches(batches, (f) => {
       replacement.write(f.path, f.content);
       written.add(f.path);
     });
-    replacement.commit();
+    changed = replacement.commit();
   } catch (e) {
     replacement.abort();
     throw e;
   }
-  return [...written].sort(compareStrings);
+  return { files: [...written].sort(compareStrings), changed };
 }
 
 /** Every file of every batch, validated, sorted by path (nothing is written). */

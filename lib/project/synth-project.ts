@@ -1,5 +1,4 @@
 import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import { ProjectInput } from '../config/load';
 import type { RenderedFile } from '../render/render';
@@ -90,22 +89,10 @@ export function synth(options: SynthOptions = {}): SynthResult {
   checkOutputTarget(project.projectDir, project.outDir);
   const cache = options.cache === true ? openDefaultCache(project.projectDir) : options.cache ? new RenderCache(path.resolve(project.projectDir, options.cache)) : undefined;
   const run = projectBatches(project, { cache, workers: options.workers });
-  const before = folderIdentity(project.outDir);
-  const files = writeOutput(project.outDir, run.batches);
+  const { files, changed } = writeOutput(project.outDir, run.batches);
   // Only a run over the project's own current sources knows which entries are no longer needed.
   cache?.prune();
-  // An output that would not change is left in place (beginFolderReplace); any change puts a new folder there.
-  const changed = before === undefined || before !== folderIdentity(project.outDir);
   return { files, environments: run.environments, outDir: project.outDir, changed, cache: { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, reports: cache?.reportHits ?? 0 } };
-}
-
-/**
- * The device and inode of a folder, or undefined when there is none: a folder that takes another's
- * place (a rename) has an identity of its own.
- */
-function folderIdentity(dir: string): string | undefined {
-  const stat = fs.statSync(dir, { throwIfNoEntry: false, bigint: true });
-  return stat?.isDirectory() ? `${stat.dev}:${stat.ino}` : undefined;
 }
 
 /**

@@ -47,8 +47,11 @@ export interface FolderReplacement {
   readonly staging: string;
   /** Writes one file (its path must stay inside the folder), creating its folders. */
   write(relPath: string, content: string): void;
-  /** Puts the new folder in place of `outDir` (or leaves it, when it already holds exactly the files written). */
-  commit(): void;
+  /**
+   * Puts the new folder in place of `outDir` (or leaves it, when it already holds exactly the files written).
+   * @returns whether `outDir` changed: false when it was left in place
+   */
+  commit(): boolean;
   /** Deletes what was written; `outDir` stays as it was. Does nothing once committed. */
   abort(): void;
 }
@@ -150,7 +153,7 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
       if (!open) throw new Error(`the replace of ${target} is already finished`);
       open = false;
       // Every file unchanged, and the current output holds no other: it already is the new output.
-      if (staging === undefined && holdsExactly(target, [...same])) return;
+      if (staging === undefined && holdsExactly(target, [...same])) return false;
       try {
         // Exactly what was written, or another process took the folder away meanwhile.
         if (!holdsExactly(start(), [...written])) throw replacedError(target, new Error(`${staging} does not hold what was written to it`));
@@ -159,6 +162,7 @@ export function beginFolderReplace(outDir: string, options: { readonly keepUncha
         throw e;
       }
       swapIn(staging!, target);
+      return true;
     },
     abort() {
       if (open) discardStaging();
