@@ -74,9 +74,7 @@ export function restore(checkout: string, branch: string, start: CheckoutState, 
  * @returns the commit of `origin/<branch>` it followed, or undefined when there is none
  */
 export function switchTo(checkout: string, branch: string, hasRemote: boolean): string | undefined {
-  // A full refspec: git cannot read it as an option.
-  if (hasRemote) tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
-  const remoteHead = hasRemote ? tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim() : undefined;
+  const remoteHead = hasRemote ? fetchRemoteHead(checkout, branch) : undefined;
   const localExists = tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]) !== undefined;
   if (localExists) {
     git(checkout, ['checkout', '--quiet', branch, '--']);
@@ -88,6 +86,13 @@ export function switchTo(checkout: string, branch: string, hasRemote: boolean): 
     git(checkout, ['checkout', '--quiet', '--orphan', branch]);
   }
   return remoteHead;
+}
+
+/** Fetches `branch` of `origin` into `origin/<branch>` and returns its commit, or undefined when the remote has no such branch. */
+export function fetchRemoteHead(checkout: string, branch: string): string | undefined {
+  // A full refspec: git cannot read it as an option.
+  tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+  return tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim();
 }
 
 /**

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { checkBranchName, git, redactUrl, tryGit } from '../git/git';
 import { projectOf, ProjectLocation } from '../project/project';
 import { checkOutput } from '../project/synth-project';
-import { cloneTo, emptyWorkTree } from './envs-checkout';
+import { cloneTo, emptyWorkTree, fetchRemoteHead } from './envs-checkout';
 import { backwardMessage, checkOnPublishedBranch, Refusals, checkRollbackReason, isRollback, nothingRolledBack, publishDirection, PublishDirection } from './publish-guard';
 import { environmentFolders, sourceOf } from './publish-source';
 import { WorkflowError } from './workflow-error';
@@ -216,18 +216,13 @@ interface Hydrated extends HydratedEnvironment {
  * that Promoter's pull requests from one to the other share a history.
  */
 function hydrate(checkout: string, sourceRoot: string, outDir: string, b: { env: string; active: string; next: string }, metadata: HydratorMetadata, rollback: string | undefined, renderer: string): Hydrated {
-  const remoteHead = (branch: string) => {
-    // A full refspec: git cannot read it as an option.
-    tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
-    return tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim();
-  };
-  let activeCommit = remoteHead(b.active);
+  let activeCommit = fetchRemoteHead(checkout, b.active);
   const createdActive = activeCommit === undefined;
-  const proposed = remoteHead(b.next);
-  if (activeCommit === undefined && proposed !== undefined) {
+  const previousCommit = fetchRemoteHead(checkout, b.next);
+  if (activeCommit === undefined && previousCommit !== undefined) {
     // The proposed branch without its active one (deleted, or made by hand): the active branch is its empty first
     // commit again, as Argo CD made it; any other start would give Promoter unrelated histories, or deploy old files.
-    const roots = git(checkout, ['rev-list', '--max-parents=0', proposed, '--']).trim().split('\n');
+    const roots = git(checkout, ['rev-list', '--max-parents=0', previousCommit, '--']).trim().split('\n');
     const emptyTree = git(checkout, ['hash-object', '-t', 'tree', '--stdin'], { input: '' }).trim();
     if (roots.length !== 1 || git(checkout, ['rev-parse', `${roots[0]}^{tree}`]).trim() !== emptyTree) {
       throw new WorkflowError(`${b.next} exists but ${b.active} does not, and ${b.next} does not start with an empty commit to recreate it from: create ${b.active} by hand from the commit Argo CD should sync (git push origin <commit>:refs/heads/${b.active}), then publish again`);
@@ -240,7 +235,6 @@ function hydrate(checkout: string, sourceRoot: string, outDir: string, b: { env:
     git(checkout, ['commit', '--quiet', '--allow-empty', '--file=-'], { input: `Initial commit for ${b.active}\n` });
     activeCommit = git(checkout, ['rev-parse', 'HEAD']).trim();
   }
-  const previousCommit = proposed;
   git(checkout, ['checkout', '--quiet', '--force', '-B', b.next, previousCommit ?? activeCommit, '--']);
   const previousDrySha = dryShaOf(checkout, previousCommit ?? activeCommit);
   const direction = publishDirection(sourceRoot, metadata.drySha!, previousDrySha ? { sourceCommit: previousDrySha, envsCommit: previousCommit ?? activeCommit } : undefined);
