@@ -222,6 +222,15 @@ function followedLog(cwd: string, file: string, start: string, depth = 0): Array
   return out;
 }
 
+/**
+ * The values of the trailer `key` in the messages of the commits `revisions` select (as git log
+ * reads them, e.g. `base..head`), parsed by git's own trailer parser: only a message's last paragraph.
+ */
+export function trailerValues(cwd: string, key: string, revisions: readonly string[]): string[] {
+  const log = git(cwd, ['log', `--format=%(trailers:key=${key},valueonly,separator=%x00)%x00`, '--end-of-options', ...revisions, '--']);
+  return log.split('\0').map((v) => v.trim()).filter(Boolean);
+}
+
 /** Whether `ancestor` is `descendant` or one of its ancestors (git exits 1 when not). */
 export function isAncestor(cwd: string, ancestor: string, descendant: string): boolean {
   return tryGit(cwd, ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant]) !== undefined;

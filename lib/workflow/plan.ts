@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'util';
 import { parseAllDocuments } from 'yaml';
 import { clusterCapacity } from '../config/environment-config';
 import { parseHistoricInput } from '../config/input-yaml';
-import { diffNameStatus, git, readFilesAt, resolveCommit } from '../git/git';
+import { diffNameStatus, git, readFilesAt, resolveCommit, trailerValues } from '../git/git';
 import { applicationOfFolder } from '../layout/output-layout';
 import { ProjectLocation, projectOf } from '../project/project';
 import { formatQuantity, parseQuantity } from '../quantity';
@@ -721,8 +721,7 @@ function envTree(top: string, commit: string, inRepo: string, environment: strin
 
 /** The `Acknowledge-Data-Loss` trailer values of the commits `base..head`. */
 function acknowledgements(top: string, base: string, head: string): Set<string> {
-  const log = git(top, ['log', `--format=%(trailers:key=${DATA_LOSS_TRAILER},valueonly,separator=%x00)%x00`, '--end-of-options', `${base}..${head}`]);
-  return new Set(log.split('\0').map((v) => v.trim()).filter(Boolean));
+  return new Set(trailerValues(top, DATA_LOSS_TRAILER, [`${base}..${head}`]));
 }
 
 function promotionOrder(files: Array<[string, any]>): string[] {

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { ComponentName, EnvironmentConfig } from '../config/environment-config';
-import { fileHistories, FileVersion, isAncestor, isShallow, repoRoot, tryGit } from '../git/git';
+import { fileHistories, FileVersion, isAncestor, isShallow, repoRoot, trailerValues, tryGit } from '../git/git';
 import { environmentFile, Project, projectEnvironments, ProjectLocation, projectOf, readOnlyEnvironmentNames } from '../project/project';
 import { CommittedEnvironment, committedEnvironment } from './committed-environments';
 import { isDowngrade, publishedBranchRef } from './publish-guard';
@@ -184,10 +184,10 @@ function publishedTip(root: string): string | undefined {
 
 /** The values of the trailer `key` in the message of `commit`, and of the commits a merge `commit` brings in. */
 function trailersOf(root: string, commit: string, key: string): string[] {
-  const format = `--format=%(trailers:key=${key},valueonly,separator=%x00)%x00`;
   // A merge (a pull request merged with a merge commit, or GitHub's refs/pull/N/merge): the branch's commits say it.
-  const merged = tryGit(root, ['log', format, '--end-of-options', commit, `^${commit}^1`, '--']) ?? tryGit(root, ['log', '-1', format, '--end-of-options', commit, '--']);
-  return (merged ?? '').split('\0').map((v) => v.trim()).filter(Boolean);
+  // `<c> ^<c>^1` is the commit and what it brings in; a root commit is alone.
+  const hasParent = tryGit(root, ['rev-parse', '--verify', '--quiet', `${commit}^1`]) !== undefined;
+  return trailerValues(root, key, hasParent ? [commit, `^${commit}^1`] : [commit]);
 }
 
 /** The guard rails an environment has ever had: an edit of its own file cannot take them away. */
