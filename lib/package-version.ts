@@ -13,3 +13,13 @@ export function packageVersion(): string {
   }
 }
 
+
+/** The version of the installed package `name` (a dependency this library renders with), or undefined when it is not installed. */
+export function installedVersion(name: string): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return String(require(`${name}/package.json`).version);
+  } catch {
+    return undefined;
+  }
+}

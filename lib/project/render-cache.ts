@@ -4,6 +4,7 @@ import * as path from 'path';
 import { userCacheRoot } from '../cache-root';
 import { writeFileAtomic } from '../files';
 import { readCacheEntry, writeCacheEntry } from '../cache-entry';
+import { installedVersion } from '../package-version';
 import { ComponentCatalog } from '../config/component-catalog';
 import { RenderUnit, UnitOutput } from './render-units';
 import type { ValidationReport } from '../validate/validate';
@@ -229,14 +230,7 @@ export function libraryFingerprint(): string {
       hash.update(file.slice(dir.length)).update('\0').update(fs.readFileSync(file)).update('\0');
     }
   }
-  for (const pkg of ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml', 'ajv', 'kubernetes-models']) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      hash.update(`${pkg}@${require(`${pkg}/package.json`).version}\0`);
-    } catch {
-      hash.update(`${pkg}@?\0`);
-    }
-  }
+  for (const pkg of ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml', 'ajv', 'kubernetes-models']) hash.update(`${pkg}@${installedVersion(pkg) ?? '?'}\0`);
   fingerprint = hash.digest('hex');
   return fingerprint;
 }

@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import { ComponentCatalog } from '../config/component-catalog';
-import { packageVersion } from '../package-version';
+import { installedVersion, packageVersion } from '../package-version';
 
 /** The packages whose versions change what a render produces, besides this one. */
 const RENDERING_PACKAGES = ['cdk8s', 'cdk8s-plus-28'] as const;
@@ -12,14 +12,7 @@ const RENDERING_PACKAGES = ['cdk8s', 'cdk8s-plus-28'] as const;
  * `stoa-manifests@0.1.0 cdk8s@2.70.106 cdk8s-plus-28@2.5.6 catalog@1f2e3d4c5b6a`.
  */
 export function rendererId(catalog: ComponentCatalog): string {
-  const versions = RENDERING_PACKAGES.map((pkg) => {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return `${pkg}@${require(`${pkg}/package.json`).version}`;
-    } catch {
-      return `${pkg}@unknown`;
-    }
-  });
+  const versions = RENDERING_PACKAGES.map((pkg) => `${pkg}@${installedVersion(pkg) ?? 'unknown'}`);
   const digest = crypto.createHash('sha256').update(JSON.stringify(catalog.names.map((name) => [name, catalog.spec(name)]))).digest('hex').slice(0, 12);
   return [`stoa-manifests@${packageVersion()}`, ...versions, `catalog@${digest}`].join(' ');
 }
