@@ -180,3 +180,14 @@ export function cli(...args: string[]): { code: number; stdout: string; stderr: 
   }
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
+
+/** The message of the error `run` throws, which must be a `kind` (a test fails when it throws another, or nothing). */
+export function thrownMessage(run: () => unknown, kind: new (...args: any[]) => Error): string {
+  try {
+    run();
+  } catch (e) {
+    expect(e).toBeInstanceOf(kind);
+    return (e as Error).message;
+  }
+  throw new Error(`expected a ${kind.name}`);
+}

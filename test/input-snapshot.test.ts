@@ -4,7 +4,7 @@ import { InputError } from '../lib/config/input-error';
 import { snapshotInput } from '../lib/project/input-snapshot';
 import { projectInput, projectOf } from '../lib/project/project';
 import { RenderCache } from '../lib/project/render-cache';
-import { exampleProject, tempDir } from './helpers';
+import { exampleProject, tempDir, thrownMessage } from './helpers';
 import { cacheEntries, forgeEntry } from './cache-entries';
 
 /*
@@ -34,15 +34,7 @@ function tamperRemembered(cacheDir: string, name: string, displayName: string): 
 
 const displayNameOf = (input: ReturnType<typeof projectInput>, name: string) => input.tenants.find((t) => t.name === name)?.displayName;
 
-function messageOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return (e as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const messageOf = (run: () => unknown) => thrownMessage(run, InputError);
 
 test('after a change to one tenant file only that file is parsed again; the others are taken as remembered, by their bytes', () => {
   const { projectDir, project, cache } = setup();

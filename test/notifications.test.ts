@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { InputError } from '../lib';
-import { editYaml, EXAMPLE, RenderedObject, renderedExample } from './helpers';
+import { editYaml, EXAMPLE, RenderedObject, renderedExample, thrownMessage } from './helpers';
 
 /*
  * Argo CD notifications as the example renders them: the control plane is told when a tenant is ready
@@ -124,15 +124,7 @@ describe('the control plane is told when a tenant is ready', () => {
 });
 
 describe('tenantReady and notifications in the environment file', () => {
-  function inputError(edit: (project: string) => void): string {
-    try {
-      renderedExample(edit);
-    } catch (e) {
-      expect(e).toBeInstanceOf(InputError);
-      return (e as Error).message;
-    }
-    throw new Error('expected an InputError');
-  }
+  const inputError = (edit: (project: string) => void) => thrownMessage(() => renderedExample(edit), InputError);
 
   test.each([
     ['plain http outside the cluster', { url: 'http://api.dev.stoa.example.com/ready' }, /environments\/dev\.yaml:\d+.*tenantReady\.url.*https:\/\/ URL, or http:\/\/ to an in-cluster Service/s],

@@ -5,6 +5,7 @@ import { promote } from '../lib/workflow/promote';
 import { setImage } from '../lib/workflow/set-image';
 import { WorkflowError } from '../lib/workflow/workflow-error';
 import { commitAll, exampleRepo } from './git-helpers';
+import { thrownMessage } from './helpers';
 
 /** The 1-based line of `rel` in `repo` that starts with `start` (after the line that starts with `after`): the fixtures may gain head comments. */
 function lineOf(repo: string, rel: string, start: string, after?: string): number {
@@ -16,15 +17,7 @@ function lineOf(repo: string, rel: string, start: string, after?: string): numbe
 }
 
 /** The message `run` throws (it must throw a WorkflowError). */
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WorkflowError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (run: () => unknown) => thrownMessage(run, WorkflowError);
 
 describe('a refused promotion lists every problem at once', () => {
   test('versions the source has not committed and a hotfix it would take back: one line each, with file, line and field', () => {

@@ -395,7 +395,6 @@ function planApplication(
   for (const [key, o] of old) if (!now.has(key) && !isHook(o.object)) pruned.push(o);
   // What nothing prunes: a folder applied by hand, or one whose Application goes without cascading (or stays).
   const kept: Placed[] = byHand || (removal && !removal.cascade) ? pruned.splice(0) : [];
-  const leftAlone = kept.length;
   const hooksChanged = [...now.keys()].some((k) => isHook(now.get(k)!.object) && !isDeepStrictEqual(old.get(k)?.object, now.get(k)!.object))
     || [...old.keys()].some((k) => isHook(old.get(k)!.object) && !now.has(k));
   const syncs = created.length + changed.length + pruned.length > 0;
@@ -414,9 +413,9 @@ function planApplication(
 
   // Prunes: what holds data is lost, unless nothing prunes it (applied by hand, an Application that goes without
   // cascading or stays) or Argo CD keeps it (Prune=false while the Application stays, Delete=false always).
-  if (leftAlone > 0) {
+  if (kept.length > 0) {
     const names = kept.map((o) => objectText(planObject(o)));
-    finding({ kind: 'kept', message: `${byHand ? `applied by hand: kubectl apply does not delete what left ${folder}/` : removal!.how}; ${leftAlone === 1 ? 'this object stays' : `these ${leftAlone} objects stay`} in the cluster until a person deletes ${leftAlone === 1 ? 'it' : 'them'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}` });
+    finding({ kind: 'kept', message: `${byHand ? `applied by hand: kubectl apply does not delete what left ${folder}/` : removal!.how}; ${kept.length === 1 ? 'this object stays' : `these ${kept.length} objects stay`} in the cluster until a person deletes ${kept.length === 1 ? 'it' : 'them'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}` });
   }
   for (const o of [...pruned]) {
     const options = syncOptionsOf(o.object);
