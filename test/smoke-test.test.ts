@@ -191,7 +191,7 @@ describe('the rendered script, run by node against local servers', () => {
   const key = path.join(dir, 'key.pem');
   const cert = path.join(dir, 'cert.pem');
   // The controller's certificate on a first sync: self-signed, for another name (its default certificate).
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=ingress-default'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=ingress-default'], { stdio: 'ignore' });
 
   type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
   const servers: Array<http.Server | https.Server> = [];
@@ -247,49 +247,62 @@ describe('the rendered script, run by node against local servers', () => {
   test('a new Ingress the controller has not loaded yet (404 twice): retried until it answers', async () => {
     let calls = 0;
     const loading: Handler = (req, res) => (++calls <= 2 ? res.writeHead(404).end('default backend - 404') : healthy(req, res));
-    const r = await run(urls(await httpServer(healthy), await httpsServer(controller(loading))));
+    const r = await run({ ...urls(await httpServer(healthy), await httpsServer(controller(loading))), SMOKE_RETRY_SECONDS: '0.02' });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^host https:\/\/acme\.dev\.stoa\.example\.com\/readyz through 127\.0\.0\.1:\d+: HTTP 404, retrying$/m);
     expect(r.out).toMatch(/HTTP 200 .*attempt 3$/m);
   });
 
+  // The failing checks below run with a check time of 0.3 s (SMOKE_TIMEOUT_SECONDS, read by the script): the same
+  // bounds, a shorter wait.
   test('a gateway answering 503 through its Service: exit 1 once the check\'s time is up, saying which check and what it got', async () => {
-    const r = await run(urls(await httpServer((_req, res) => res.writeHead(503).end('not ready')), await httpsServer(controller(healthy))));
+    const r = await run({ ...urls(await httpServer((_req, res) => res.writeHead(503).end('not ready')), await httpsServer(controller(healthy))), SMOKE_TIMEOUT_SECONDS: '0.3' });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^FAILED: service http:\/\/127\.0\.0\.1:\d+\/readyz: HTTP 503 on attempt \d+, the last within 1 s$/m);
+    expect(r.err).toMatch(/^FAILED: service http:\/\/127\.0\.0\.1:\d+\/readyz: HTTP 503 on attempt \d+, the last within 0\.3 s$/m);
     expect(r.out).toMatch(/^ok: host /m);
-    expect(r.seconds).toBeGreaterThanOrEqual(0.8);
+    expect(r.seconds).toBeGreaterThanOrEqual(0.2);
     expect(r.seconds).toBeLessThan(5);
   });
 
   test('a host the controller does not route (wrong Host or SNI) fails the host check', async () => {
-    const r = await run({ ...urls(await httpServer(healthy), await httpsServer(controller(healthy))), SMOKE_HOST: 'other.dev.stoa.example.com' });
+    const r = await run({ ...urls(await httpServer(healthy), await httpsServer(controller(healthy))), SMOKE_HOST: 'other.dev.stoa.example.com', SMOKE_TIMEOUT_SECONDS: '0.3' });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^FAILED: host https:\/\/other\.dev\.stoa\.example\.com\/readyz through 127\.0\.0\.1:\d+: HTTP 404/m);
   });
 
   test('a gateway that never answers: each request is cut off, the check ends within its bounds, exit 1', async () => {
     const silent = await httpServer(() => undefined);
-    const r = await run(urls(silent, await httpsServer(() => undefined)));
+    const r = await run({ ...urls(silent, await httpsServer(() => undefined)), SMOKE_TIMEOUT_SECONDS: '0.3', SMOKE_REQUEST_TIMEOUT_SECONDS: '0.2' });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^FAILED: service .*: no answer within 0\.5 s on attempt \d+/m);
-    expect(r.err).toMatch(/^FAILED: host .*: no answer within 0\.5 s on attempt \d+/m);
-    // The limit (1 s) plus at most one request (0.5 s), and node's start.
+    expect(r.err).toMatch(/^FAILED: service .*: no answer within 0\.2 s on attempt \d+/m);
+    expect(r.err).toMatch(/^FAILED: host .*: no answer within 0\.2 s on attempt \d+/m);
+    // The limit (0.3 s) plus at most one request (0.2 s), and node's start.
     expect(r.seconds).toBeLessThan(4);
   });
 
   test('nothing listening (connection refused): exit 1', async () => {
     const port = await httpServer(healthy);
     for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve));
-    const r = await run(urls(port, port));
+    const r = await run({ ...urls(port, port), SMOKE_TIMEOUT_SECONDS: '0.3' });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^FAILED: service .*: ECONNREFUSED/m);
   });
 
   test('SIGTERM (the Job\'s deadline, a terminated sync) while it retries: exit 1, saying so', async () => {
-    const r = await run({ ...urls(await httpServer(() => undefined), await httpsServer(() => undefined)), SMOKE_TIMEOUT_SECONDS: '60' },
-      (child) => setTimeout(() => child.kill('SIGTERM'), 700));
+    // Stopped as soon as it says it retries (a request cut off after 0.1 s), with 60 s of its check left.
+    const r = await run({ ...urls(await httpServer(() => undefined), await httpsServer(() => undefined)), SMOKE_TIMEOUT_SECONDS: '60', SMOKE_REQUEST_TIMEOUT_SECONDS: '0.1' },
+      (child) => {
+        let seen = '';
+        const onData = (d: Buffer) => {
+          seen += d;
+          if (!/retrying$/m.test(seen)) return;
+          child.stdout!.off('data', onData);
+          child.kill('SIGTERM');
+        };
+        child.stdout!.on('data', onData);
+      });
     expect(r.code).toBe(1);
+    expect(r.out).toMatch(/: no answer within 0\.1 s, retrying$/m);
     expect(r.err).toMatch(/^FAILED: stopped \(SIGTERM\)/m);
   });
 });
