@@ -80,7 +80,7 @@ module.exports = {
   // jest loads the library, cdk8s and the validators again for every test file. One module alone:
   // npx jest --testMatch '**/test/<name>.test.ts' (or -t '^<name> ' for its group).
   testMatch: ['<rootDir>/test/groups/*.test.ts'],
-  setupFiles: ['<rootDir>/test/code-cache-on.ts'],
+  setupFiles: ['<rootDir>/test/code-cache-on.ts', '<rootDir>/test/render-memo.ts'],
   cacheDirectory,
   transform: {
     '^.+\\.ts$': ['@swc/jest', {

@@ -4,6 +4,9 @@ import { beginFolderReplace, replaceFolder } from '../lib/render/replace-folder'
 import { writeOutput } from '../lib/app/output-pipeline';
 import { synth } from '../lib';
 import { exampleProject, readTree, tempDir, writeFile } from './helpers';
+import { rendersEveryTime } from './render-memo';
+
+rendersEveryTime();
 
 test('two synths of the same input are byte-identical', () => {
   const project = exampleProject();
