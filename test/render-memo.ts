@@ -8,35 +8,54 @@
  * (lib/project/render-cache.ts), and what test/output-folder.test.ts and test/render-units.test.ts
  * check by rendering every time ({@link rendersEveryTime}). The tests render the same example
  * project, or one a tenant apart, over and over: four renders in five were repeats (29 s of the
- * suite's 36 s of unit renders). Only what a render returned is kept (an input that throws throws
+ * suite's 36 s of unit renders); so were most validations of an environment's rendered objects
+ * (`validateCheckedObjects`, memoized the same way). Only what a render returned is kept (an input that throws throws
  * again, rendered anew), as JSON (what the render cache stores: each caller gets its own copy),
  * within a bound of memory. Worker threads (unit-worker.ts) render as they do in the product.
  */
 import * as crypto from 'crypto';
 import type * as RenderUnits from '../lib/project/render-units';
+import type * as Validate from '../lib/validate/validate';
 
 /** Stops keeping new entries beyond this many bytes of JSON (the first renders of a file are the ones repeated). */
 const MAX_BYTES = 256 * 1024 * 1024;
 
 const state = { on: true, bytes: 0, entries: new Map<string, string>() };
 
+/** What `compute` returns for `input`: kept as JSON under a hash of the input's JSON, computed at most once. */
+function memo<T>(kind: string, input: unknown, compute: () => T): T {
+  const key = crypto.createHash('sha256').update(kind).update('\0').update(JSON.stringify(input)).digest('hex');
+  const kept = state.entries.get(key);
+  if (kept !== undefined) return JSON.parse(kept);
+  const output = compute();
+  const json = JSON.stringify(output);
+  if (state.bytes + json.length <= MAX_BYTES) {
+    state.entries.set(key, json);
+    state.bytes += json.length;
+  }
+  return output;
+}
+
 jest.mock('../lib/project/render-units', () => {
   const actual = jest.requireActual('../lib/project/render-units') as typeof RenderUnits;
   const renderUnit: typeof actual.renderUnit = (unit, catalog) => {
     if (!state.on) return actual.renderUnit(unit, catalog);
     const components = catalog.names.map((name) => [name, catalog.spec(name)]);
-    const key = crypto.createHash('sha256').update(JSON.stringify({ components, environment: unit.environment, tenants: unit.tenants })).digest('hex');
-    const kept = state.entries.get(key);
-    if (kept !== undefined) return JSON.parse(kept);
-    const output = actual.renderUnit(unit, catalog);
-    const json = JSON.stringify(output);
-    if (state.bytes + json.length <= MAX_BYTES) {
-      state.entries.set(key, json);
-      state.bytes += json.length;
-    }
-    return output;
+    return memo('unit', { components, environment: unit.environment, tenants: unit.tenants }, () => actual.renderUnit(unit, catalog));
   };
   return { ...actual, renderUnit };
+});
+
+// The validation of an environment's checked objects (synth's report): the same objects, schema
+// findings and options give the same report (the render cache keys reports on them too). Options
+// with a schema catalog of the caller's own (not data) are validated every time.
+jest.mock('../lib/validate/validate', () => {
+  const actual = jest.requireActual('../lib/validate/validate') as typeof Validate;
+  const validateCheckedObjects: typeof actual.validateCheckedObjects = (objects, schemaViolations, options = {}) => {
+    if (!state.on || options.schemas !== undefined) return actual.validateCheckedObjects(objects, schemaViolations, options);
+    return memo('report', { objects, schemaViolations, options }, () => actual.validateCheckedObjects(objects, schemaViolations, options));
+  };
+  return { ...actual, validateCheckedObjects };
 });
 
 /**
