@@ -7,7 +7,7 @@ import {
   MAX_INPUT_TOKENS, MAX_PROBLEMS_PER_FILE, ProjectInput,
 } from '../lib';
 import { setImage } from '../lib/cli';
-import { cli, exampleProject, REPO, tempDir, writeFile } from './helpers';
+import { cli, exampleProject, REPO, tempDir, withCompileCache, writeFile } from './helpers';
 
 const ACME = `name: acme
 tier: gold
@@ -45,7 +45,8 @@ function withAcme(content: string | Buffer): string {
 function cliProcess(...args: string[]) {
   const loader = path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs');
   return spawnSync(process.execPath, ['--max-old-space-size=512', '--import', `file://${loader}`, path.join(REPO, 'lib/cli/main.ts'), ...args], {
-    encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL',
+    // Node's compile cache on: how the CLI loads its code is not what these tests check.
+    encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: withCompileCache(),
   });
 }
 

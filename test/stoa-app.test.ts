@@ -6,7 +6,7 @@ import {
   Environment, EnvironmentMode, ManifestChart, StoaApp, synthApp, Tenant, ValidationFailedError,
 } from '../lib';
 import { SyncMode } from '../lib/argocd/sync-policy';
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import { readTree, REPO, tempDir, withCompileCache } from './helpers';
 
 /** One environment with one tenant, as an importing team writes it. */
@@ -143,8 +143,11 @@ describe('StoaApp where it writes, under cdk8s or not', () => {
   });
 
   // The cdk8s CLI empties its own output folder before the app starts: dist/, the app's outdir, must survive a failure.
-  test('npx cdk8s synth of a StoaApp leaves dist/ as it was when validation fails', () => {
+  test('npx cdk8s synth of a StoaApp leaves dist/ as it was when validation fails', async () => {
+    // Two consumer projects of the same app, synthesized by cdk8s at once: one that passes, and one
+    // that leaks a Secret, whose dist/ was first written by the same app in this process.
     const dir = tempDir('stoa-consumer-');
+    const leaking = tempDir('stoa-consumer-');
     const loader = path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs');
     fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), `app: "${process.execPath} --import file://${loader} app.ts"\noutput: .cdk8s.out\n`);
     fs.writeFileSync(path.join(dir, 'app.ts'), `import { ApiObject } from 'cdk8s';
@@ -165,20 +168,34 @@ if (process.env.LEAK) {
 app.synth();
 `);
     fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
-    const cdk8s = (env: Record<string, string> = {}) => spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade'], {
-      cwd: dir, encoding: 'utf8', env: withCompileCache({ ...process.env, ...env }),
+    for (const file of ['cdk8s.yaml', 'app.ts']) fs.copyFileSync(path.join(dir, file), path.join(leaking, file));
+    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(leaking, 'node_modules'));
+    const app = new StoaApp({ outdir: path.join(leaking, 'dist') });
+    model(app);
+    app.synth();
+    const written = readTree(path.join(leaking, 'dist'));
+
+    const cdk8s = (cwd: string, env: Record<string, string> = {}) => new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade'], {
+        cwd, env: withCompileCache({ ...process.env, ...env }), stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stderr }));
     });
-    const ok = cdk8s();
+    const [ok, failed] = await Promise.all([cdk8s(dir), cdk8s(leaking, { LEAK: '1' })]);
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     const before = readTree(path.join(dir, 'dist'));
     expect(before.size).toBeGreaterThan(10);
     expect(readTree(path.join(dir, '.cdk8s.out'))).toEqual(before);
+    // The dist/ the leaking project had is what that app, passing, writes under cdk8s.
+    expect(written).toEqual(before);
 
-    const failed = cdk8s({ LEAK: '1' });
     expect(failed.status).not.toBe(0);
     expect(failed.stderr).toContain('no-secret-data');
-    expect(readTree(path.join(dir, 'dist'))).toEqual(before);
+    expect(readTree(path.join(leaking, 'dist'))).toEqual(before);
   });
 });
 
