@@ -12,6 +12,10 @@ import { mergeReports, validateObjects, ValidationFailedError } from '../lib/val
 import { environmentValidationOf } from '../lib/app/environment-facts';
 import { cacheEntries, cacheWarningsOf } from './cache-entries';
 import { EXAMPLE, exampleProject, readTree, tempDir } from './helpers';
+import { rendersEveryTime } from './render-memo';
+
+// Its claims compare renders (units, whole, workers, shards, cache): each one is real.
+rendersEveryTime();
 
 /** A generated project large enough for several units per environment (dev: 30 tenants, 2 buckets). */
 function largeProject(n = 30): string {
