@@ -7,8 +7,8 @@ import { synth } from '../lib';
 import { audit } from '../lib/cli';
 import { git } from '../lib/git/git';
 import { encodeMetadata, HYDRATOR_NOTES_REF, publishHydrated } from '../lib/workflow/publish-hydrated';
-import { commitAll } from './git-helpers';
-import { cli, editYaml, exampleProject, tempDir } from './helpers';
+import { commitAll, snapshotOf } from './git-helpers';
+import { cli, editYaml, exampleProject } from './helpers';
 
 /*
  * The source hydrator's layout, checked against the format GitOps Promoter reads it into: the
@@ -26,17 +26,44 @@ const asPromoterReadsIt = (text: string) => {
   return value;
 };
 
-/** The example with each environment syncing `environment/<env>`, committed in a source repository; and an empty envs remote. */
-function hydratedProject(): { source: string; envs: string } {
-  const source = exampleProject();
+/** The example with each environment syncing `environment/<env>`, committed in a source repository; and an empty envs remote: in `parent`. */
+function makeHydratedProject(parent: string): { source: string; envs: string } {
+  const source = exampleProject(path.join(parent, 'source'));
   for (const env of ['dev', 'staging', 'prod']) editYaml(source, `environments/${env}.yaml`, (doc) => { doc.repo.revision = `environment/${env}`; });
   git(source, ['init', '--quiet', '--initial-branch=main']);
   synth({ projectDir: source });
   commitAll(source, 'Render the example\n\nWith its three environments.');
-  const envs = path.join(tempDir('stoa-envs-'), 'envs.git');
-  git(path.dirname(envs), ['init', '--quiet', '--bare', '--initial-branch=main', envs]);
+  const envs = path.join(parent, 'envs.git');
+  git(parent, ['init', '--quiet', '--bare', '--initial-branch=main', envs]);
   return { source, envs };
 }
+
+/** {@link makeHydratedProject}, made once for this file and copied for each caller (the copies share its source commit). */
+const hydratedProject = snapshotOf(makeHydratedProject);
+
+/** {@link hydratedProject}, published once in the hydrator layout (made once, copied for each caller). */
+const publishedOnce = snapshotOf((parent) => {
+  const made = hydratedProject.into(parent);
+  publishHydrated({ projectDir: made.source, repo: made.envs });
+  return made;
+});
+
+/** {@link publishedOnce}, then a source commit renaming initech, not yet published (made once, copied for each caller). */
+const renamedAfterPublish = snapshotOf((parent) => {
+  const made = publishedOnce.into(parent);
+  editYaml(made.source, 'tenants/initech.yaml', (doc) => { doc.displayName = 'Initech (renamed)'; });
+  synth({ projectDir: made.source });
+  commitAll(made.source, 'rename initech');
+  return made;
+});
+
+/** The source of {@link renamedAfterPublish} (two commits, the second renaming initech), with an empty envs remote: nothing published. */
+const renamedUnpublished = snapshotOf((parent) => {
+  const made = renamedAfterPublish.into(parent);
+  fs.rmSync(made.envs, { recursive: true });
+  git(parent, ['init', '--quiet', '--bare', '--initial-branch=main', made.envs]);
+  return made;
+});
 
 test('the metadata is encoded as Go encodes it: its field order, two-space indent, no empty field, a final newline', () => {
   expect(encodeMetadata({ body: '', subject: 's', drySha: 'a'.repeat(40), repoURL: 'https://git.example.com/x.git' }))
@@ -78,14 +105,11 @@ test('each environment goes to its own environment/<env>-next branch, with the m
 });
 
 test('Promoter moves the active branch: the next publish builds on the proposed branch and leaves the active one to Promoter', () => {
-  const { source, envs } = hydratedProject();
-  publishHydrated({ projectDir: source, repo: envs });
+  // Published once, then a source commit renaming initech (renamedAfterPublish).
+  const { source, envs } = renamedAfterPublish();
   // Promoter's merge: the active branch takes the proposed branch's commit.
   git(envs, ['update-ref', 'refs/heads/environment/dev', 'refs/heads/environment/dev-next']);
   const active = git(envs, ['rev-parse', 'environment/dev']).trim();
-  editYaml(source, 'tenants/initech.yaml', (doc) => { doc.displayName = 'Initech (again)'; });
-  synth({ projectDir: source });
-  commitAll(source, 'rename initech');
   const r = publishHydrated({ projectDir: source, repo: envs });
   expect(r.environments.find((e) => e.environment === 'dev')).toMatchObject({ createdActive: false, direction: 'forward', committed: true });
   expect(git(envs, ['rev-parse', 'environment/dev']).trim()).toBe(active);
@@ -93,11 +117,9 @@ test('Promoter moves the active branch: the next publish builds on the proposed 
 });
 
 test('an older source commit is refused unless it is a rollback with its reason, recorded in the hydrated commit', () => {
-  const { source, envs } = hydratedProject();
-  const first = git(source, ['rev-parse', 'HEAD']).trim();
-  editYaml(source, 'tenants/initech.yaml', (doc) => { doc.displayName = 'Initech (renamed)'; });
-  synth({ projectDir: source });
-  commitAll(source, 'rename initech');
+  // Two source commits, the second renaming initech; nothing published (renamedUnpublished).
+  const { source, envs } = renamedUnpublished();
+  const first = git(source, ['rev-parse', 'HEAD~1']).trim();
   const second = git(source, ['rev-parse', 'HEAD']).trim();
   publishHydrated({ projectDir: source, repo: envs });
   const heads = () => git(envs, ['for-each-ref', '--format=%(refname) %(objectname)']);
@@ -116,8 +138,7 @@ test('an older source commit is refused unless it is a rollback with its reason,
 });
 
 test('a deleted active branch is recreated from the empty first commit of -next; audit refuses the layout', () => {
-  const { source, envs } = hydratedProject();
-  publishHydrated({ projectDir: source, repo: envs });
+  const { source, envs } = publishedOnce();
   const initial = git(envs, ['rev-parse', 'environment/dev']).trim();
   git(envs, ['update-ref', '-d', 'refs/heads/environment/dev']);
   const r = publishHydrated({ projectDir: source, repo: envs });
@@ -141,12 +162,9 @@ test('a remote that refuses part of the push gets none of it', () => {
 });
 
 test('a source change commits only the environments whose manifests changed; every note names the new dry commit', () => {
-  const { source, envs } = hydratedProject();
-  publishHydrated({ projectDir: source, repo: envs });
+  // Published once, then a source commit renaming initech (renamedAfterPublish).
+  const { source, envs } = renamedAfterPublish();
   const before = Object.fromEntries(['dev', 'staging', 'prod'].map((e) => [e, git(envs, ['rev-parse', `environment/${e}-next`]).trim()]));
-  editYaml(source, 'tenants/initech.yaml', (doc) => { doc.displayName = 'Initech (renamed)'; });
-  synth({ projectDir: source });
-  commitAll(source, 'rename initech');
   const drySha = git(source, ['rev-parse', 'HEAD']).trim();
   const r = publishHydrated({ projectDir: source, repo: envs });
   expect(r.environments.map((e) => [e.environment, e.committed])).toEqual([['dev', true], ['prod', false], ['staging', false]]);
