@@ -10,13 +10,28 @@ import { cli, tempDir } from './helpers';
 /** The example published once into a new envs remote through a clone (made once for this file, copied for each caller). */
 const publishedExample = snapshotOf(makePublishedExample);
 
-/** Published twice: the first publish, then a bump of the gateway in dev. */
-const publishedTwice = snapshotOf((parent) => {
+/** {@link publishedExample}, then a source commit bumping the gateway in dev to 1.9.1, not yet published. */
+const bumped = snapshotOf((parent) => {
   const made = publishedExample.into(parent);
   setImage({ projectDir: made.source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
   synth({ projectDir: made.source });
   commitAll(made.source, 'bump gateway in dev');
+  return made;
+});
+
+/** Published twice: the first publish, then a bump of the gateway in dev ({@link bumped}, published). */
+const publishedTwice = snapshotOf((parent) => {
+  const made = bumped.into(parent);
   publish({ projectDir: made.source, repo: made.clone });
+  return made;
+});
+
+/** {@link publishedTwice}, then a source commit bumping the gateway in dev again, to 1.9.2, not yet published. */
+const bumpedAgain = snapshotOf((parent) => {
+  const made = publishedTwice.into(parent);
+  setImage({ projectDir: made.source, environment: 'dev', component: 'stoa-gateway', version: '1.9.2' });
+  synth({ projectDir: made.source });
+  commitAll(made.source, 'bump gateway in dev again');
   return made;
 });
 
@@ -47,7 +62,7 @@ describe('audit', () => {
   });
 
   test('a direct push changing one file is found, naming the file and the commit; one without a source record too', () => {
-    const { source, remote, clone } = publishedTwice();
+    const { source, remote, clone } = publishedExample();
     // A push that copies the last publish's message (its Source-Commit) but changes a file.
     const forged = directPush(clone, lastMessage(clone), editFile(clone));
     const r1 = audit({ projectDir: source, repo: remote });
@@ -146,10 +161,8 @@ describe('audit', () => {
   });
 
   test('a revert back over more than the last publish is a rollback: found unless it records Rollback:', () => {
-    const { source, remote, clone, first } = publishedTwice();
-    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.2' });
-    synth({ projectDir: source });
-    commitAll(source, 'bump gateway in dev again');
+    // Published twice, then a source commit bumping the gateway again (bumpedAgain), published.
+    const { source, remote, clone, first } = bumpedAgain();
     publish({ projectDir: source, repo: clone });
     const restore = () => git(clone, ['checkout', first.commit!, '--', 'dev', 'staging', 'prod']);
     const back = directPush(clone, 'Restore the first release\n', restore);
@@ -163,7 +176,7 @@ describe('audit', () => {
   });
 
   test('the text report escapes what a commit says, and warns when a local checkout is not its remote', () => {
-    const { source, clone } = publishedTwice();
+    const { source, clone } = publishedExample();
     directPush(clone, 'fix\x1b[2J\x1b[1;1Hok   all clean\n', editFile(clone));
     git(clone, ['reset', '--quiet', '--hard', 'HEAD~1']);
     const text = formatAudit(audit({ projectDir: source, repo: clone }));
@@ -210,11 +223,9 @@ describe('audit', () => {
 
 describe('publish audits the envs head', () => {
   test('refuses over a direct push, naming the commit and the finding, and leaves the checkout as it was', () => {
-    const { source, remote, clone } = publishedExample();
+    // Published once, then a source commit bumping the gateway in dev (bumped).
+    const { source, remote, clone } = bumped();
     const bad = directPush(clone, lastMessage(clone), editFile(clone));
-    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
-    synth({ projectDir: source });
-    commitAll(source, 'bump gateway in dev');
     expect(() => publish({ projectDir: source, repo: clone })).toThrow(new RegExp(
       `publish refused: the head of the envs repo's main, ${bad.slice(0, 12)} .*fails the audit: .*${FILE}.*git revert.*--override-audit "<reason>"`));
     expect(git(remote, ['rev-parse', 'main']).trim()).toBe(bad);
@@ -234,22 +245,18 @@ describe('publish audits the envs head', () => {
   });
 
   test('a revert of the last publish (back to the one before) is not a finding: the next publish builds on it', () => {
-    const { source, remote, clone } = publishedTwice();
+    // Published twice, then a source commit with a fixed gateway in dev (bumpedAgain).
+    const { source, remote, clone } = bumpedAgain();
     directPush(clone, 'Revert the gateway bump: it drops connections\n', () => git(clone, ['revert', '--no-commit', 'HEAD']));
-    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.2' });
-    synth({ projectDir: source });
-    commitAll(source, 'a fixed gateway in dev');
     expect(publish({ projectDir: source, repo: clone })).toMatchObject({ committed: true });
     expect(audit({ projectDir: source, repo: remote }).findings).toEqual([]);
   });
 
   test('a revert of the direct push puts the head back as published: publish proceeds', () => {
-    const { source, clone } = publishedExample();
+    // Published once, then a source commit bumping the gateway in dev (bumped).
+    const { source, clone } = bumped();
     const bad = directPush(clone, 'by hand\n', editFile(clone));
     directPush(clone, 'revert the hand edit\n', () => git(clone, ['revert', '--no-commit', bad]));
-    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
-    synth({ projectDir: source });
-    commitAll(source, 'bump gateway in dev');
     expect(publish({ projectDir: source, repo: clone })).toMatchObject({ committed: true });
   });
 });
@@ -299,6 +306,15 @@ signing('signed envs commits', () => {
     return { source, remote, clone, a, b };
   });
 
+  /** {@link signedExample}, then a source commit bumping the gateway in dev, not yet published. */
+  const signedBumped = snapshotOf((parent) => {
+    const made = signedExample.into(parent);
+    setImage({ projectDir: made.source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
+    synth({ projectDir: made.source });
+    commitAll(made.source, 'bump gateway in dev');
+    return made;
+  });
+
   test('publish signs with the key git is configured with; audit verifies it', () => {
     const { source, remote } = signedExample();
     expect(git(remote, ['cat-file', 'commit', 'main'])).toContain('-----BEGIN SSH SIGNATURE-----');
@@ -308,16 +324,14 @@ signing('signed envs commits', () => {
   });
 
   test('an unsigned commit and one signed by an untrusted key are reported', () => {
-    const { source, remote, clone, b } = signedExample();
+    // Published signed, then a source commit bumping the gateway in dev (signedBumped).
+    const { source, remote, clone, b } = signedBumped();
     const unsigned = directPush(clone, lastMessage(clone), () => undefined, ['-c', 'user.signingkey=', '-c', 'commit.gpgsign=false']);
     const other = directPush(clone, lastMessage(clone), () => undefined, ['-c', `user.signingkey=${b.file}`, '-c', 'commit.gpgsign=true']);
     const r = audit({ projectDir: source, repo: remote });
     expect(kinds(r)).toEqual([[other, 'untrusted-signature'], [unsigned, 'unsigned']]);
     expect(r.findings[0].message).toMatch(/signed by a key no environment file trusts \(SHA256:/);
     // And publish will not build on the untrusted head.
-    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
-    synth({ projectDir: source });
-    commitAll(source, 'bump gateway in dev');
     expect(() => publish({ projectDir: source, repo: clone })).toThrow(new RegExp(`${other.slice(0, 12)}.*signed by a key no environment file trusts`));
   });
 
@@ -346,11 +360,9 @@ signing('signed envs commits', () => {
   });
 
   test('publish refuses to push a commit its signers would not trust, and leaves the checkout as it was', () => {
-    const { source, remote, clone, b } = signedExample();
+    // Published signed, then a source commit bumping the gateway in dev (signedBumped).
+    const { source, remote, clone, b } = signedBumped();
     const head = git(remote, ['rev-parse', 'main']).trim();
-    setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
-    synth({ projectDir: source });
-    commitAll(source, 'bump gateway in dev');
     git(clone, ['config', '--unset', 'user.signingkey']);
     expect(() => publish({ projectDir: source, repo: clone })).toThrow(/is not signed: git has no signing key configured/);
     git(clone, ['config', 'user.signingkey', b.file]);
