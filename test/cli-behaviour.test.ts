@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
@@ -55,6 +55,41 @@ function verbs(): Array<[string, Command]> {
 
 /** The headline of a failure of `verb` (`synth --check` names itself so; `synth --shard` is synth). */
 const HEADLINE = (verb: string) => new RegExp(`^stoa-manifests: ${verb.replace(/ --(?!check)\S+/, '')} (failed|refused)[.;]`);
+
+/*
+ * The two claims about a process of its own (its exit code without git on the PATH; a reader that
+ * closes the pipe early) each need a CLI process: both start when the module's tests do, and run
+ * while the in-process tests below do; their tests wait for them.
+ */
+const bin = path.join(REPO, 'bin', 'stoa-manifests.js');
+let withoutGit: Promise<{ status: number | null; stderr: string }>;
+let pipedDiff: { child: ChildProcess; stderr: () => string; closed: Promise<number | null> } | undefined;
+beforeAll(() => {
+  const project = exampleRepo();
+  withoutGit = new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'diff', '--base', 'HEAD', '--project', project], {
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH: path.dirname(process.execPath) },
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+  const large = exampleRepo();
+  fs.rmSync(path.join(large, 'dist', 'dev'), { recursive: true });
+  const child = spawn(process.execPath, [bin, 'diff', '--base', 'HEAD', '--format', 'text', '--project', large], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  // Nothing reads its stdout until its test does: the report fills the pipe and waits there.
+  pipedDiff = { child, stderr: () => stderr, closed: new Promise((resolve) => child.on('close', resolve)) };
+});
+afterAll(async () => {
+  // Only when its test did not run (a -t filter): the process waits on a full pipe.
+  if (pipedDiff && pipedDiff.child.exitCode === null && pipedDiff.child.signalCode === null) {
+    pipedDiff.child.kill();
+  }
+  await Promise.all([withoutGit, pipedDiff?.closed]);
+});
 
 describe('a usage error exits 2 and says what was wrong, for every verb', () => {
   const empty = () => tempDir('stoa-empty-');
@@ -197,21 +232,31 @@ describe('a failure of the environment exits 4', () => {
     expect(run('audit', '--repo', 'https://127.0.0.1:1/envs.git', '--project', exampleRepo()).code).toBe(ExitCode.ENVIRONMENT);
   });
 
-  test('without git on the PATH, as a process of its own', () => {
-    const project = exampleRepo();
-    const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'stoa-manifests.js'), 'diff', '--base', 'HEAD', '--project', project], {
-      encoding: 'utf8', env: { ...process.env, PATH: path.dirname(process.execPath) },
-    });
+  test('without git on the PATH, as a process of its own', async () => {
+    const r = await withoutGit;
     expect(r.stderr).toMatch(/^stoa-manifests: diff failed\.\ngit .* failed in .*: git cannot run \(ENOENT\): git is not installed or not on the PATH/);
     expect(r.status).toBe(ExitCode.ENVIRONMENT);
-    // Not "an invalid branch" nor "not in a git repository": the first git call says git is missing.
-    for (const args of [['audit', '--repo', project, '--branch', 'main'], ['check-promotions'], ['publish', '--repo', project, '--branch', 'main']]) {
-      const x = spawnSync(process.execPath, [path.join(REPO, 'bin', 'stoa-manifests.js'), ...args, '--project', project], {
-        encoding: 'utf8', env: { ...process.env, PATH: path.dirname(process.execPath) },
-      });
-      expect([args[0], x.status, x.stderr]).toEqual([args[0], ExitCode.ENVIRONMENT, expect.stringContaining('git is not installed or not on the PATH')]);
-    }
   }, 60_000);
+
+  test('without git on the PATH: every verb that reads git says git is missing, and exits 4', () => {
+    // The same PATH as the process above, in-process (that one proves the exit of a process of its own).
+    const project = exampleRepo();
+    const pathBefore = process.env.PATH;
+    const results: Array<[string, number, string]> = [];
+    process.env.PATH = path.dirname(process.execPath);
+    try {
+      // Not "an invalid branch" nor "not in a git repository": the first git call says git is missing.
+      for (const args of [['diff', '--base', 'HEAD'], ['audit', '--repo', project, '--branch', 'main'], ['check-promotions'], ['publish', '--repo', project, '--branch', 'main']]) {
+        const x = run(...args, '--project', project);
+        results.push([args[0], x.code, x.stderr]);
+      }
+    } finally {
+      process.env.PATH = pathBefore;
+    }
+    for (const [verb, code, stderr] of results) {
+      expect([verb, code, stderr]).toEqual([verb, ExitCode.ENVIRONMENT, expect.stringContaining('git is not installed or not on the PATH')]);
+    }
+  });
 });
 
 describe('--help', () => {
@@ -334,15 +379,11 @@ describe('publish lists every refusal at once, one per line', () => {
 });
 
 test('a reader that stops early (| head) ends the verb quietly: no EPIPE stack, the exit code it had', async () => {
-  const project = exampleRepo();
-  fs.rmSync(path.join(project, 'dist', 'dev'), { recursive: true });
-  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'stoa-manifests.js'), 'diff', '--base', 'HEAD', '--format', 'text', '--project', project], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  const { child, stderr, closed } = pipedDiff!;
   // Read the first chunk of a report far larger than a pipe holds, then close the pipe.
-  await new Promise<void>((resolve) => child.stdout.once('data', () => { child.stdout.destroy(); resolve(); }));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => { child.stdout!.destroy(); resolve(); }));
+  const code = await closed;
+  expect({ code, stderr: stderr() }).toEqual({ code: 0, stderr: '' });
 }, 60_000);
 
 test('a file where a folder belongs is the user\'s input (3), named as the file it is', () => {
