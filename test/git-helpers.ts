@@ -5,11 +5,14 @@ import { synth } from '../lib';
 import { publish, PublishResult } from '../lib/workflow/publish';
 import { exampleProject, sharedTempDir, tempDir } from './helpers';
 
-// Commits in temp repositories need an identity; a CI machine may have none configured.
+// Commits in temp repositories need an identity; a CI machine may have none configured. The temp
+// repositories live for one test: git's automatic maintenance after each commit and fetch (a
+// process of its own each time, about one git call in fifteen) has nothing to do there.
 Object.assign(process.env, {
   GIT_AUTHOR_NAME: 'Release Bot', GIT_AUTHOR_EMAIL: 'release-bot@stoa.example',
   GIT_COMMITTER_NAME: 'Release Bot', GIT_COMMITTER_EMAIL: 'release-bot@stoa.example',
   GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'maintenance.auto', GIT_CONFIG_VALUE_0: 'false',
 });
 
 /** Commits everything in `dir` and returns the commit. */
