@@ -1,19 +1,21 @@
 /*
  * jest setupFiles: within a test file (a group of modules, test/groups/), a render unit with the
  * same input as one rendered before is not rendered again: `renderUnit` (lib/project/render-units.ts)
- * answers with a copy of what the first, real render of that input gave.
+ * answers with a copy of what the first, real render of that input gave, under the key of the
+ * product's own render cache (`unitKey` in lib/project/render-cache.ts).
  *
  * Why this holds: a unit's output is a function of its input alone (the environment, its tenants,
- * the component catalog), which is what the product's own render cache keys on too
- * (lib/project/render-cache.ts), and what test/output-folder.test.ts and test/render-units.test.ts
- * check by rendering every time ({@link rendersEveryTime}). The tests render the same example
- * project, or one a tenant apart, over and over: four renders in five were repeats (29 s of the
- * suite's 36 s of unit renders); so were most validations of an environment's rendered objects
- * (`validateCheckedObjects`, memoized the same way). Only what a render returned is kept (an input that throws throws
- * again, rendered anew), as JSON (what the render cache stores: each caller gets its own copy),
- * within a bound of memory. Worker threads (unit-worker.ts) render as they do in the product.
+ * the component catalog), which is what that key hashes, and what test/output-folder.test.ts and
+ * test/render-units.test.ts check by rendering every time ({@link rendersEveryTime}). The tests
+ * render the same example project, or one a tenant apart, over and over: four renders in five were
+ * repeats (29 s of the suite's 36 s of unit renders); so were most validations of an environment's
+ * rendered objects (`validateCheckedObjects`, memoized the same way). Only what a render returned
+ * is kept (an input that throws throws again, rendered anew), as JSON (what the render cache
+ * stores: each caller gets its own copy), within a bound of memory. Worker threads
+ * (unit-worker.ts) render as they do in the product.
  */
 import * as crypto from 'crypto';
+import type * as RenderCache from '../lib/project/render-cache';
 import type * as RenderUnits from '../lib/project/render-units';
 import type * as Validate from '../lib/validate/validate';
 
@@ -22,9 +24,8 @@ const MAX_BYTES = 256 * 1024 * 1024;
 
 const state = { on: true, bytes: 0, entries: new Map<string, string>() };
 
-/** What `compute` returns for `input`: kept as JSON under a hash of the input's JSON, computed at most once. */
-function memo<T>(kind: string, input: unknown, compute: () => T): T {
-  const key = crypto.createHash('sha256').update(kind).update('\0').update(JSON.stringify(input)).digest('hex');
+/** What `compute` returns under `key`: kept as JSON, computed at most once. */
+function memo<T>(key: string, compute: () => T): T {
   const kept = state.entries.get(key);
   if (kept !== undefined) return JSON.parse(kept);
   const output = compute();
@@ -40,8 +41,8 @@ jest.mock('../lib/project/render-units', () => {
   const actual = jest.requireActual('../lib/project/render-units') as typeof RenderUnits;
   const renderUnit: typeof actual.renderUnit = (unit, catalog) => {
     if (!state.on) return actual.renderUnit(unit, catalog);
-    const components = catalog.names.map((name) => [name, catalog.spec(name)]);
-    return memo('unit', { components, environment: unit.environment, tenants: unit.tenants }, () => actual.renderUnit(unit, catalog));
+    const { unitKey } = jest.requireActual('../lib/project/render-cache') as typeof RenderCache;
+    return memo(`unit\0${unitKey(unit, catalog)}`, () => actual.renderUnit(unit, catalog));
   };
   return { ...actual, renderUnit };
 });
@@ -53,7 +54,8 @@ jest.mock('../lib/validate/validate', () => {
   const actual = jest.requireActual('../lib/validate/validate') as typeof Validate;
   const validateCheckedObjects: typeof actual.validateCheckedObjects = (objects, schemaViolations, options = {}) => {
     if (!state.on || options.schemas !== undefined) return actual.validateCheckedObjects(objects, schemaViolations, options);
-    return memo('report', { objects, schemaViolations, options }, () => actual.validateCheckedObjects(objects, schemaViolations, options));
+    const key = crypto.createHash('sha256').update(JSON.stringify({ objects, schemaViolations, options })).digest('hex');
+    return memo(`report\0${key}`, () => actual.validateCheckedObjects(objects, schemaViolations, options));
   };
   return { ...actual, validateCheckedObjects };
 });

@@ -202,7 +202,8 @@ function reportFileKey(key: string): string {
   return crypto.createHash('sha256').update(libraryFingerprint()).update('\0report\0').update(key).digest('hex');
 }
 
-function unitKey(unit: RenderUnit, catalog: ComponentCatalog): string {
+/** The key of a unit's entry: a hash of this library, the component catalog, and the unit's environment and tenants (all a unit's output depends on). */
+export function unitKey(unit: RenderUnit, catalog: ComponentCatalog): string {
   const components = catalog.names.map((name) => [name, catalog.spec(name)]);
   return crypto.createHash('sha256')
     .update(libraryFingerprint())
