@@ -1,9 +1,8 @@
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { tempNameBeside, writeFileAtomic } from '../lib/files';
-import { REPO, tempDir } from './helpers';
+import { ProcessRun, REPO, runProcess, tempDir } from './helpers';
 
 // Large enough that a write cut in the middle would show.
 const OLD = `old: ${'o'.repeat(200_000)}\n`;
@@ -59,16 +58,8 @@ process.stdout.write(JSON.stringify(calls));
   };
 })();
 
-function runChild(file: string, killAt: number, options: object, plant = ''): Promise<{ signal: NodeJS.Signals | null; status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [harness(), file, String(killAt), JSON.stringify(options), plant]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
-  });
+function runChild(file: string, killAt: number, options: object, plant = ''): Promise<ProcessRun> {
+  return runProcess(process.execPath, [harness(), file, String(killAt), JSON.stringify(options), plant]);
 }
 
 /** Kills writeFileAtomic at every step in turn; returns what the file held after each kill (undefined: no file). */

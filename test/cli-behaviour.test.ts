@@ -10,7 +10,7 @@ import { publish } from '../lib/workflow/publish';
 import { setImage } from '../lib/workflow/set-image';
 import { synth } from '../lib';
 import { bareRemote, commitAll, exampleRepo } from './git-helpers';
-import { REPO, tempDir, writeFile } from './helpers';
+import { ProcessRun, REPO, runProcess, tempDir, writeFile } from './helpers';
 
 /*
  * One behaviour for every verb (docs/cli.md): the exit code says what happened (2 the command line,
@@ -62,19 +62,11 @@ const HEADLINE = (verb: string) => new RegExp(`^stoa-manifests: ${verb.replace(/
  * while the in-process tests below do; their tests wait for them.
  */
 const bin = path.join(REPO, 'bin', 'stoa-manifests.js');
-let withoutGit: Promise<{ status: number | null; stderr: string }>;
+let withoutGit: Promise<ProcessRun>;
 let pipedDiff: { child: ChildProcess; stderr: () => string; closed: Promise<number | null> } | undefined;
 beforeAll(() => {
   const project = exampleRepo();
-  withoutGit = new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'diff', '--base', 'HEAD', '--project', project], {
-      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH: path.dirname(process.execPath) },
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
+  withoutGit = runProcess(process.execPath, [bin, 'diff', '--base', 'HEAD', '--project', project], { env: { ...process.env, PATH: path.dirname(process.execPath) } });
   const large = exampleRepo();
   fs.rmSync(path.join(large, 'dist', 'dev'), { recursive: true });
   const child = spawn(process.execPath, [bin, 'diff', '--base', 'HEAD', '--format', 'text', '--project', large], { stdio: ['ignore', 'pipe', 'pipe'] });

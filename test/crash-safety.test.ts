@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as ts from 'typescript';
 import { RenderedFile } from '../lib';
 import { recoverFolder, replaceFolder } from '../lib/render/replace-folder';
-import { readTree, REPO, tempDir } from './helpers';
+import { ProcessRun, readTree, REPO, runProcess, tempDir } from './helpers';
 
 const OLD = {
   'dev/keep.yaml': 'keep\n', 'dev/a.yaml': 'a: old\n', 'dev/sub/b.yaml': 'b: old\n', 'dev/sub/same.yaml': 'same\n',
@@ -101,27 +101,12 @@ if (mode === 'loop') {
   };
 })();
 
-interface ChildRun {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the harness: replaceFolder(outDir, files), dying before step `arg` (0: never); or in a loop until time `arg`. */
-function runChild(outDir: string, files: Record<string, string>, arg: number, mode: 'kill' | 'loop' = 'kill'): Promise<ChildRun> {
+function runChild(outDir: string, files: Record<string, string>, arg: number, mode: 'kill' | 'loop' = 'kill'): Promise<ProcessRun> {
   const { module, script } = harness();
   const filesPath = path.join(path.dirname(script), `files-${Object.keys(files).length}-${Buffer.from(JSON.stringify(files)).toString('base64url').slice(0, 40)}.json`);
   if (!fs.existsSync(filesPath)) fs.writeFileSync(filesPath, JSON.stringify(rendered(files)));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, module, outDir, filesPath, String(arg), mode]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [script, module, outDir, filesPath, String(arg), mode]);
 }
 
 /** Runs `jobs` with at most `width` at a time, results in order. */

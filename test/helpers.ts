@@ -1,4 +1,4 @@
-import { spawnSync, SpawnSyncReturns } from 'child_process';
+import { spawn, SpawnOptions, spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -190,4 +190,31 @@ export function thrownMessage(run: () => unknown, kind: new (...args: any[]) => 
     return (e as Error).message;
   }
   throw new Error(`expected a ${kind.name}`);
+}
+
+/** How a process {@link runProcess} started ended, and what it printed. */
+export interface ProcessRun {
+  /** Exit status; null when a signal ended it. */
+  readonly status: number | null;
+  /** The signal that ended it, if one did. */
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `file` without blocking the test's process (other tests, or another process, run meanwhile;
+ * a test can kill it at a moment of its choosing elsewhere): resolves when it has ended, with its
+ * outputs, or rejects when it could not start.
+ */
+export function runProcess(file: string, args: readonly string[], options: Omit<SpawnOptions, 'stdio'> = {}): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
 }

@@ -6,8 +6,7 @@ import {
   Environment, EnvironmentMode, ManifestChart, StoaApp, synthApp, Tenant, ValidationFailedError,
 } from '../lib';
 import { SyncMode } from '../lib/argocd/sync-policy';
-import { spawn } from 'child_process';
-import { readTree, REPO, tempDir, withCompileCache } from './helpers';
+import { readTree, REPO, runProcess, tempDir, withCompileCache } from './helpers';
 
 /** One environment with one tenant, as an importing team writes it. */
 function model(app: App): Environment {
@@ -175,14 +174,8 @@ app.synth();
     app.synth();
     const written = readTree(path.join(leaking, 'dist'));
 
-    const cdk8s = (cwd: string, env: Record<string, string> = {}) => new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade'], {
-        cwd, env: withCompileCache({ ...process.env, ...env }), stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d) => { stderr += d; });
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stderr }));
+    const cdk8s = (cwd: string, env: Record<string, string> = {}) => runProcess(process.execPath, [path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade'], {
+      cwd, env: withCompileCache({ ...process.env, ...env }),
     });
     const [ok, failed] = await Promise.all([cdk8s(dir), cdk8s(leaking, { LEAK: '1' })]);
     expect(ok.stderr).toBe('');
