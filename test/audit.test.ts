@@ -4,8 +4,12 @@ import * as path from 'path';
 import { git } from '../lib/git/git';
 import { audit, AuditResult, formatAudit, publish, setImage } from '../lib/cli';
 import { synth } from '../lib';
-import { commitAll, makePublishedExample, snapshotOf } from './git-helpers';
+import { commitAll, commitChange, makePublishedExample, snapshotOf } from './git-helpers';
 import { cli, tempDir } from './helpers';
+
+/** A source commit setting the gateway in dev to `version`. */
+const bumpGateway = (source: string, version: string, message: string) =>
+  commitChange(source, message, () => setImage({ projectDir: source, environment: 'dev', component: 'stoa-gateway', version }));
 
 /** The example published once into a new envs remote through a clone (made once for this file, copied for each caller). */
 const publishedExample = snapshotOf(makePublishedExample);
@@ -13,9 +17,7 @@ const publishedExample = snapshotOf(makePublishedExample);
 /** {@link publishedExample}, then a source commit bumping the gateway in dev to 1.9.1, not yet published. */
 const bumped = snapshotOf((parent) => {
   const made = publishedExample.into(parent);
-  setImage({ projectDir: made.source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
-  synth({ projectDir: made.source });
-  commitAll(made.source, 'bump gateway in dev');
+  bumpGateway(made.source, '1.9.1', 'bump gateway in dev');
   return made;
 });
 
@@ -29,9 +31,7 @@ const publishedTwice = snapshotOf((parent) => {
 /** {@link publishedTwice}, then a source commit bumping the gateway in dev again, to 1.9.2, not yet published. */
 const bumpedAgain = snapshotOf((parent) => {
   const made = publishedTwice.into(parent);
-  setImage({ projectDir: made.source, environment: 'dev', component: 'stoa-gateway', version: '1.9.2' });
-  synth({ projectDir: made.source });
-  commitAll(made.source, 'bump gateway in dev again');
+  bumpGateway(made.source, '1.9.2', 'bump gateway in dev again');
   return made;
 });
 
@@ -309,9 +309,7 @@ signing('signed envs commits', () => {
   /** {@link signedExample}, then a source commit bumping the gateway in dev, not yet published. */
   const signedBumped = snapshotOf((parent) => {
     const made = signedExample.into(parent);
-    setImage({ projectDir: made.source, environment: 'dev', component: 'stoa-gateway', version: '1.9.1' });
-    synth({ projectDir: made.source });
-    commitAll(made.source, 'bump gateway in dev');
+    bumpGateway(made.source, '1.9.1', 'bump gateway in dev');
     return made;
   });
 

@@ -22,6 +22,13 @@ export function commitAll(dir: string, message: string): string {
   return git(dir, ['rev-parse', 'HEAD']).trim();
 }
 
+/** A source change as a person makes it: `edit`, then synth, then a commit of everything; returns the commit. */
+export function commitChange(source: string, message: string, edit: () => void): string {
+  edit();
+  synth({ projectDir: source });
+  return commitAll(source, message);
+}
+
 /**
  * The example project with its dist/ synthesized, in a new git repository with everything staged
  * (`git add --all`), but no commit: made once per test file (for every module of a group), copied by {@link exampleRepo}.

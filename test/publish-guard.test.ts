@@ -2,8 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { git } from '../lib/git/git';
 import { promote, publish, PublishOptions, removeTenant } from '../lib/cli';
-import { synth } from '../lib';
-import { bareRemote, commitAll, exampleRepo, show, snapshotOf } from './git-helpers';
+import { bareRemote, commitAll, commitChange, exampleRepo, show, snapshotOf } from './git-helpers';
 import { tempDir } from './helpers';
 
 interface SourceWithRemote { source: string; sourceRemote: string; envs: string; envsRemote: string }
@@ -37,13 +36,6 @@ function makePublishedOnce(parent: string): SourceWithRemote {
 /** {@link makePublishedOnce}, made once for this file and copied for each caller. */
 const publishedOnce = snapshotOf(makePublishedOnce);
 
-/** Edits, synthesizes and commits the source; returns the commit. */
-function change(source: string, message: string, edit: () => void): string {
-  edit();
-  synth({ projectDir: source });
-  return commitAll(source, message);
-}
-
 function envsHead(remote: string): string {
   return git(remote, ['rev-parse', 'main']).trim();
 }
@@ -52,7 +44,7 @@ function envsHead(remote: string): string {
 const publishedTwice = snapshotOf((parent) => {
   const { source, envs, envsRemote } = publishedOnce.into(parent);
   const a = git(source, ['rev-parse', 'HEAD']).trim();
-  const b = change(source, 'promote dev to staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+  const b = commitChange(source, 'promote dev to staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
   git(source, ['push', '--quiet', 'origin', 'main']);
   publish({ projectDir: source, repo: envs });
   git(source, ['checkout', '--quiet', a]);
@@ -63,7 +55,7 @@ describe('publish takes only commits of the published branch', () => {
   test('an unpushed commit is refused until it is on origin/main; the envs repo is untouched', () => {
     const { source, envs, envsRemote } = publishedOnce();
     const before = envsHead(envsRemote);
-    const commit = change(source, 'unpushed', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    const commit = commitChange(source, 'unpushed', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     expect(() => publish({ projectDir: source, repo: envs }))
       .toThrow(new RegExp(`the source commit ${commit.slice(0, 12)} is not on origin/main, the branch publish takes its commits from: merge it there and push first`));
     expect(envsHead(envsRemote)).toBe(before);
@@ -76,7 +68,7 @@ describe('publish takes only commits of the published branch', () => {
   test('a commit of another branch is refused, and accepted when that branch is named as the published one', () => {
     const { source, envs } = sourceWithRemote();
     git(source, ['checkout', '--quiet', '-b', 'release']);
-    change(source, 'release branch', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    commitChange(source, 'release branch', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     git(source, ['push', '--quiet', 'origin', 'release']);
     expect(() => publish({ projectDir: source, repo: envs })).toThrow(/is not on origin\/main/);
     expect(publish({ projectDir: source, repo: envs, sourceBranch: 'release' })).toMatchObject({ committed: true });
@@ -92,7 +84,7 @@ describe('publish takes only commits of the published branch', () => {
     const source = exampleRepo();
     const { clone } = bareRemote();
     git(source, ['checkout', '--quiet', '-b', 'topic']);
-    const commit = change(source, 'topic', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    const commit = commitChange(source, 'topic', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     expect(() => publish({ projectDir: source, repo: clone })).toThrow(new RegExp(`${commit.slice(0, 12)} is not on main`));
   });
 });
@@ -124,7 +116,7 @@ describe('publish goes only forward', () => {
 
   test('--rollback on a forward publish is refused: nothing would be rolled back', () => {
     const { source, envs } = publishedOnce();
-    change(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    commitChange(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     expect(() => publish({ projectDir: source, repo: envs, rollback: 'just in case' })).toThrow(/--rollback was given, but the source commit [0-9a-f]{12} comes after the last published one .*leave --rollback out/);
   });
@@ -149,7 +141,7 @@ describe('publish goes only forward', () => {
 
   test('a shallow source clone without the last published commit is asked for its history', () => {
     const { source, sourceRemote, envs } = publishedOnce();
-    change(source, 'next', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    commitChange(source, 'next', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     const shallow = path.join(tempDir('stoa-shallow-'), 'source');
     git(path.dirname(shallow), ['clone', '--quiet', '--depth=1', `file://${sourceRemote}`, shallow]);
@@ -161,8 +153,8 @@ describe('publish guards read-only environments', () => {
   /** prod at stoa-portal 1.4.0 and with initech, published (made once, copied for each test). */
   const prodPublished = snapshotOf((parent) => {
     const { source, envs, envsRemote } = sourceWithRemote.into(parent);
-    change(source, 'staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
-    change(source, 'prod', () => promote({ projectDir: source, from: 'staging', to: 'prod' }));
+    commitChange(source, 'staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    commitChange(source, 'prod', () => promote({ projectDir: source, from: 'staging', to: 'prod' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     publish({ projectDir: source, repo: envs });
     return { source, envs, envsRemote };
@@ -188,7 +180,7 @@ describe('publish guards read-only environments', () => {
 
   test('removing a tenant from prod needs --allow-prod-removal, and the message names it', () => {
     const { source, envs, envsRemote } = prodPublished();
-    change(source, 'remove globex from prod', () => removeTenant({ projectDir: source, name: 'globex', environments: ['prod'], allowProdRemoval: true }));
+    commitChange(source, 'remove globex from prod', () => removeTenant({ projectDir: source, name: 'globex', environments: ['prod'], allowProdRemoval: true }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     expect(() => publish({ projectDir: source, repo: envs })).toThrow(/it removes tenant prod globex \(their gateways go once a person deletes their Applications; their namespaces are kept\): if that is meant, pass --allow-prod-removal/);
     expect(fs.existsSync(path.join(envs, 'prod/tenants/globex'))).toBe(true);
@@ -201,7 +193,7 @@ describe('publish guards read-only environments', () => {
 
   test('a downgrade in dev needs no flag', () => {
     const { source, envs } = prodPublished();
-    change(source, 'dev back', () => fs.writeFileSync(path.join(source, 'environments/dev.yaml'),
+    commitChange(source, 'dev back', () => fs.writeFileSync(path.join(source, 'environments/dev.yaml'),
       fs.readFileSync(path.join(source, 'environments/dev.yaml'), 'utf8').replace('stoa-gateway: 1.9.0', 'stoa-gateway: 1.8.9')));
     git(source, ['push', '--quiet', 'origin', 'main']);
     const result = publish({ projectDir: source, repo: envs });
@@ -212,7 +204,7 @@ describe('publish guards read-only environments', () => {
 describe('publish trusts only what it can check', () => {
   test('the published branch is asked of the remote: a commit a force-push dropped, or a hand-set origin/main, is refused', () => {
     const { source, envs } = sourceWithRemote();
-    const dropped = change(source, 'pushed, then force-pushed away', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    const dropped = commitChange(source, 'pushed, then force-pushed away', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     git(source, ['push', '--quiet', '--force', 'origin', 'HEAD~1:main']);
     // The local origin/main still says the commit is there; the remote does not.
@@ -241,7 +233,7 @@ describe('publish trusts only what it can check', () => {
     const { source, envs, envsRemote } = publishedOnce();
     fs.writeFileSync(path.join(envs, 'extra.txt'), 'local tweak\n');
     commitAll(envs, 'local tweak');
-    change(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    commitChange(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     const remoteBefore = envsHead(envsRemote);
     expect(() => publish({ projectDir: source, repo: envs })).toThrow(/the envs checkout's main has 1 commit that origin\/main does not: publish would push it along unseen/);

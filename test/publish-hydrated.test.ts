@@ -7,7 +7,7 @@ import { synth } from '../lib';
 import { audit } from '../lib/cli';
 import { git } from '../lib/git/git';
 import { encodeMetadata, HYDRATOR_NOTES_REF, publishHydrated } from '../lib/workflow/publish-hydrated';
-import { commitAll, snapshotOf } from './git-helpers';
+import { commitAll, commitChange, snapshotOf } from './git-helpers';
 import { cli, editYaml, exampleProject } from './helpers';
 
 /*
@@ -51,9 +51,7 @@ const publishedOnce = snapshotOf((parent) => {
 /** {@link publishedOnce}, then a source commit renaming initech, not yet published (made once, copied for each caller). */
 const renamedAfterPublish = snapshotOf((parent) => {
   const made = publishedOnce.into(parent);
-  editYaml(made.source, 'tenants/initech.yaml', (doc) => { doc.displayName = 'Initech (renamed)'; });
-  synth({ projectDir: made.source });
-  commitAll(made.source, 'rename initech');
+  commitChange(made.source, 'rename initech', () => editYaml(made.source, 'tenants/initech.yaml', (doc) => { doc.displayName = 'Initech (renamed)'; }));
   return made;
 });
 
@@ -178,9 +176,7 @@ test('a source change commits only the environments whose manifests changed; eve
 
 test('an environment whose Applications do not sync its environment branch is refused before anything is pushed', () => {
   const { source, envs } = hydratedProject();
-  editYaml(source, 'environments/prod.yaml', (doc) => { doc.repo.revision = 'main'; });
-  synth({ projectDir: source });
-  commitAll(source, 'prod back to main');
+  commitChange(source, 'prod back to main', () => editYaml(source, 'environments/prod.yaml', (doc) => { doc.repo.revision = 'main'; }));
   expect(() => publishHydrated({ projectDir: source, repo: envs })).toThrow('environment prod deploys main, but with the hydrator layout Argo CD syncs environment/prod (GitOps Promoter moves environment/prod-next there): set repo.revision: environment/prod in its environment file');
   expect(git(envs, ['for-each-ref']).trim()).toBe('');
   expect(() => publishHydrated({ projectDir: source, repo: envs, branchPrefix: '--upload-pack=x/' })).toThrow(/is not a valid branch name/);
