@@ -75,6 +75,9 @@ module.exports = {
   testEnvironment: '<rootDir>/test/jest/environment.js',
   // Jest's default is cores - 1: one worker on a 2-core CI runner. The suites are independent (temp folders each).
   maxWorkers: '100%',
+  // A test's time is never what it asserts (speed is measured by npm run bench): jest's 5 s default
+  // failed tests that spawn processes on a slow or loaded machine. A hung test still ends.
+  testTimeout: 120_000,
   roots: ['<rootDir>/test'],
   // The test modules (test/*.test.ts) run in a few groups, one jest test file each (test/groups/):
   // jest loads the library, cdk8s and the validators again for every test file. One module alone:
