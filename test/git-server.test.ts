@@ -80,5 +80,6 @@ test('output over maxBuffer: the same error (how much was read before git was st
 test('other programs, and options the server does not take, run as before', () => {
   expect(viaServer('echo', ['hi'], { encoding: 'utf8' })).toBe('hi\n');
   expect(outcome(() => viaServer('git', ['--version'], { stdio: 'inherit' }))).toEqual({ returned: null });
+  expect(viaServer('git', ['--version'], { encoding: 'utf8', timeout: 60_000 })).toMatch(/^git version /);
   expect(outcome(() => viaServer('git', ['rev-parse', 'a\0b'], { encoding: 'utf8' }))).toEqual(outcome(() => direct('git', ['rev-parse', 'a\0b'], { encoding: 'utf8' })));
 });

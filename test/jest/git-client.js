@@ -1,25 +1,25 @@
 'use strict';
 // Runs the library's git calls (child_process.execFileSync('git', ...), lib/git/git.ts) through a
-// small helper process (git-server.js) instead of forking the jest worker for each of them.
+// small helper process (git-server.py) instead of forking the jest worker for each of them.
 //
 // Why: Linux forks a process by copying its page tables, and a jest worker holds several hundred
 // MB (the library, cdk8s, the validators, jest itself): each git call cost about 6 ms more from a
-// worker than from a small process, and the tests make thousands of them. The helper is forked
-// once, when it is small, and forks git from there.
+// worker than from a small process, and the tests make thousands of them. The helper is started
+// once and starts git with vfork (see git-server.py). Without python3, git runs from the worker.
 //
 // What a caller sees is what execFileSync itself returns or throws: the same stdout (a Buffer, or
 // a string in the given encoding), the same error (`Command failed: ...` with status, signal,
 // stdout and stderr; or the spawn error with its code), stderr copied to this process's stderr
 // when no stdio is given. git runs with the same arguments, working folder (resolved here), input,
-// environment (this process's when none is given), timeout and output limit. Any call outside that
-// (another program, stdio other than pipes, other options) runs as before, through execFileSync.
+// environment (this process's when none is given) and output limit. Any call outside that (another
+// program, stdio other than pipes, a timeout, other options) runs as before, through execFileSync.
 // STOA_TEST_GIT_SERVER=0 turns it off.
 const cp = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const SUPPORTED_OPTIONS = new Set(['cwd', 'input', 'encoding', 'maxBuffer', 'stdio', 'env', 'timeout', 'killSignal', 'windowsHide']);
+const SUPPORTED_OPTIONS = new Set(['cwd', 'input', 'encoding', 'maxBuffer', 'stdio', 'env', 'windowsHide']);
 
 function install() {
   if (process.env.STOA_TEST_GIT_SERVER === '0' || cp.execFileSync.viaGitServer) return;
@@ -87,7 +87,10 @@ function connect() {
     const responses = path.join(dir, 'responses');
     const made = cp.spawnSync('mkfifo', [requests, responses]);
     if (made.status !== 0) throw new Error(`mkfifo failed: ${made.error?.message ?? made.stderr}`);
-    const child = cp.spawn(process.execPath, [path.join(__dirname, 'git-server.js'), requests, responses], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // Asked first: a server that cannot start would be waited for below.
+    const python = cp.spawnSync('python3', ['-c', 'import sys; sys.exit(sys.version_info < (3, 7))'], { stdio: 'ignore' });
+    if (python.status !== 0) throw new Error(`python3 (3.7 or newer) is needed: ${python.error?.message ?? `exit ${python.status}`}`);
+    const child = cp.spawn('python3', [path.join(__dirname, 'git-server.py'), requests, responses], { stdio: ['ignore', 'ignore', 'inherit'] });
     child.unref();
     const { O_WRONLY, O_RDONLY, O_NONBLOCK } = fs.constants;
     let probe;
@@ -133,7 +136,7 @@ function readExactly(fd, length) {
   let offset = 0;
   while (offset < length) {
     const read = fs.readSync(fd, buffer, offset, length - offset, null);
-    if (read === 0) throw new Error('the git server of the test worker ended (test/jest/git-server.js)');
+    if (read === 0) throw new Error('the git server of the test worker ended (test/jest/git-server.py)');
     offset += read;
   }
   return buffer;
@@ -168,8 +171,6 @@ function exchange(file, args, options) {
       cwd: path.resolve(options.cwd ?? '.'),
       env,
       maxBuffer: options.maxBuffer,
-      timeout: options.timeout,
-      killSignal: options.killSignal,
     },
   }), 'utf8');
   const head = Buffer.alloc(8);
