@@ -101,6 +101,21 @@ export function gitOutcome(cwd: string, args: readonly string[], options: { env?
 /** Longest branch name accepted, in UTF-8 bytes: git checks no length, but a ref is a file, and a file name stops at 255 bytes. */
 export const MAX_BRANCH_NAME_LENGTH = 200;
 
+/** Names `git check-ref-format --allow-onelevel` answered for in this process: its answer depends on the name alone. */
+const refFormatAnswers = new Map<string, boolean>();
+
+/** Whether `git check-ref-format --allow-onelevel` accepts `name`; asked once per name and process (a workflow checks the same branches many times). */
+function refFormatAccepted(name: string): boolean {
+  let accepted = refFormatAnswers.get(name);
+  if (accepted === undefined) {
+    accepted = tryGit(os.tmpdir(), ['check-ref-format', '--allow-onelevel', name]) !== undefined;
+    // Bounded: a long-lived process (a server importing the library) asks about names without end.
+    if (refFormatAnswers.size >= 1000) refFormatAnswers.clear();
+    refFormatAnswers.set(name, accepted);
+  }
+  return accepted;
+}
+
 /**
  * Refuses a branch name that git would refuse (`git check-ref-format`) or could read as
  * an option: checked as `refs/heads/<name>`, so the name never reaches git as an argument of its own.
@@ -117,7 +132,7 @@ export function checkBranchName(branch: string): void {
     throw new GitInputError(`"${shown}" is not a valid branch name: git reads it as the current commit`);
   }
   const refused = branch === '' || branch.startsWith('-') || /[\0-\x1f\x7f]/.test(branch)
-    || tryGit(os.tmpdir(), ['check-ref-format', `refs/heads/${branch}`]) === undefined;
+    || !refFormatAccepted(`refs/heads/${branch}`);
   if (refused) {
     throw new GitInputError(`"${shown}" is not a valid branch name (see git check-ref-format: no leading "-", no "..", spaces, "~^:?*[\\", control characters, or ".lock" ends)`);
   }
@@ -134,7 +149,7 @@ export function checkRevision(revision: string, what = 'revision'): void {
   const match = /^(.*?)((?:[~^][0-9]*)*)$/s.exec(revision);
   const name = match?.[1] ?? '';
   const refused = name === '' || name.startsWith('-') || /[\0-\x1f\x7f]/.test(revision) || revision.length > 256
-    || (!/^[0-9a-f]{4,64}$/.test(name) && tryGit(os.tmpdir(), ['check-ref-format', '--allow-onelevel', name]) === undefined);
+    || (!/^[0-9a-f]{4,64}$/.test(name) && !refFormatAccepted(name));
   if (refused) {
     throw new GitInputError(`"${shown}" is not a valid ${what}: give a commit id, or a branch or tag name git check-ref-format accepts, optionally followed by ~N or ^N`);
   }
