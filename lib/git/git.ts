@@ -180,6 +180,16 @@ export function readFilesAt(cwd: string, ref: string, paths: readonly string[]):
   return new Map(paths.map((p, i) => [p, texts[i]]));
 }
 
+/**
+ * Texts of blobs named by their object ids, in one `git cat-file --batch` call; a missing one is
+ * undefined. For readers that meet the same file in several trees: an unchanged file is one blob.
+ */
+export function readBlobsById(cwd: string, ids: readonly string[]): (string | undefined)[] {
+  const odd = ids.find((id) => !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id));
+  if (odd !== undefined) throw new GitInputError(`${JSON.stringify(odd)} is not an object id`);
+  return readBlobs(cwd, ids);
+}
+
 /** One commit that changed a file, and the file's text in it. */
 export interface FileVersion {
   /** The commit. */

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'util';
 import { parseAllDocuments } from 'yaml';
 import { clusterCapacity } from '../config/environment-config';
 import { parseHistoricInput } from '../config/input-yaml';
-import { diffNameStatus, git, readFilesAt, resolveCommit, trailerValues } from '../git/git';
+import { diffNameStatus, git, readBlobsById, resolveCommit, trailerValues } from '../git/git';
 import { applicationOfFolder } from '../layout/output-layout';
 import { ProjectLocation, projectOf } from '../project/project';
 import { formatQuantity, parseQuantity } from '../quantity';
@@ -290,8 +290,9 @@ export function planRefs(options: PlanOptions): PlanResult {
     const headFile = parseHistoricInput(envFiles.head.get(environment)?.text, `${environment}.yaml`) as any;
     const readOnly = headFile?.mode === 'read-only' || baseFile?.mode === 'read-only';
     const acmeHttp01 = (file: any) => file?.ingress?.acmeSolver !== 'dns01';
-    const before = envTree(top, baseCommit, inRepo, environment);
-    const after = envTree(top, headCommit, inRepo, environment);
+    const parsed: ParsedBlobs = new Map();
+    const before = envTree(top, baseCommit, inRepo, environment, parsed);
+    const after = envTree(top, headCommit, inRepo, environment, parsed);
     const folders = [...new Set([...before.objects, ...after.objects].map((o) => o.folder))]
       .filter((f) => changedFolders.has(f)).sort(compareStrings);
     const applications = folders.map((folder) => planApplication(environment, folder, before, after, acmeHttp01(baseFile), acmeHttp01(headFile), acknowledged, findings))
@@ -672,21 +673,23 @@ function formatAmount(resource: QuotaResource, nanos: bigint): string {
   return formatQuantity(nanos, resource.endsWith('memory') ? 'binary' : 'decimal');
 }
 
+/** The objects of YAML files by blob id: a file the same at both refs (most of them) is read and parsed once. Never modified. */
+type ParsedBlobs = Map<string, readonly KubeObject[]>;
+
 /** Every object of one environment's output at `commit`, with its folder and namespace. */
-function envTree(top: string, commit: string, inRepo: string, environment: string): EnvTree {
+function envTree(top: string, commit: string, inRepo: string, environment: string, parsed: ParsedBlobs): EnvTree {
   const dir = `${inRepo}/${environment}`;
-  const files = git(top, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit, '--', dir]).split('\0').filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
-  const raw: Array<{ object: KubeObject; folder: string }> = [];
-  for (const [file, text] of readFilesAt(top, commit, files)) {
-    if (text === undefined) continue;
-    for (const doc of parseAllDocuments(text, { maxAliasCount: 100 } as any) as any[]) {
-      if (doc.errors?.length) continue;
-      const object = doc.toJS({ maxAliasCount: 100 });
-      if (object && typeof object === 'object' && typeof object.kind === 'string' && typeof object.metadata?.name === 'string') {
-        raw.push({ object, folder: folderOf(file.slice(inRepo.length + 1)) });
-      }
-    }
-  }
+  // `<mode> blob <id>\t<path>` per file.
+  const files = git(top, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', dir]).split('\0').filter(Boolean)
+    .map((entry) => {
+      const tab = entry.indexOf('\t');
+      const [, type, id] = entry.slice(0, tab).split(' ');
+      return { file: entry.slice(tab + 1), type, id };
+    })
+    .filter((f) => f.type === 'blob' && (f.file.endsWith('.yaml') || f.file.endsWith('.yml')));
+  const unread = [...new Set(files.map((f) => f.id).filter((id) => !parsed.has(id)))];
+  readBlobsById(top, unread).forEach((text, i) => parsed.set(unread[i], text === undefined ? [] : objectsOf(text)));
+  const raw = files.flatMap(({ file, id }) => parsed.get(id)!.map((object) => ({ object, folder: folderOf(file.slice(inRepo.length + 1)) })));
   const applications = new Map<string, KubeObject>();
   const projects = new Map<string, KubeObject>();
   let tenantApplicationSet: KubeObject | undefined;
@@ -716,6 +719,17 @@ function envTree(top: string, commit: string, inRepo: string, environment: strin
     return { object, folder, ...(namespace !== undefined ? { namespace } : {}) };
   });
   return { objects, applications, projects, ...(tenantApplicationSet ? { tenantApplicationSet } : {}) };
+}
+
+/** The Kubernetes objects of one YAML file (documents that do not parse, or are not objects, are skipped). */
+function objectsOf(text: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (const doc of parseAllDocuments(text, { maxAliasCount: 100 } as any) as any[]) {
+    if (doc.errors?.length) continue;
+    const object = doc.toJS({ maxAliasCount: 100 });
+    if (object && typeof object === 'object' && typeof object.kind === 'string' && typeof object.metadata?.name === 'string') objects.push(object);
+  }
+  return objects;
 }
 
 /** The `Acknowledge-Data-Loss` trailer values of the commits `base..head`. */
