@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkRevision, git } from '../lib/git/git';
+import { checkRevision, git, GitInputError, objectIds, readBlobsById } from '../lib/git/git';
 import { diffRefs, publish, setImage } from '../lib/cli';
 import { synth } from '../lib';
 import { bareRemote, commitAll, exampleRepo, readBranch } from './git-helpers';
@@ -89,5 +89,23 @@ describe('publish --repo', () => {
     readBranch(source, 'release');
     expect(publish({ projectDir: source, repo: clone, branch: 'release' })).toMatchObject({ committed: true, pushed: true });
     expect(git(remote, ['ls-tree', '--name-only', 'release']).split('\n')).toEqual(expect.arrayContaining(['dev', 'release']));
+  });
+});
+
+describe('names read through git cat-file --batch (one request per line, never an argument)', () => {
+  test('objectIds: the id of each name, undefined where it names nothing; an option-like name is a name; a line break is refused', () => {
+    const repo = exampleRepo();
+    const head = git(repo, ['rev-parse', 'HEAD']).trim();
+    const environments = git(repo, ['rev-parse', 'HEAD:environments']).trim();
+    expect(objectIds(repo, [`${head}^{commit}`, 'HEAD:environments', 'HEAD:no-such-folder', '--output=/tmp/x', `${'0'.repeat(40)}^{commit}`]))
+      .toEqual([head, environments, undefined, undefined, undefined]);
+    expect(() => objectIds(repo, ['HEAD:environments\nHEAD:tenants'])).toThrow(GitInputError);
+  });
+
+  test('readBlobsById: texts by blob id; anything but an object id is refused before git sees it', () => {
+    const repo = exampleRepo();
+    const blob = git(repo, ['rev-parse', 'HEAD:environments/dev.yaml']).trim();
+    expect(readBlobsById(repo, [blob, 'f'.repeat(40)])).toEqual([fs.readFileSync(path.join(repo, 'environments/dev.yaml'), 'utf8'), undefined]);
+    expect(() => readBlobsById(repo, ['HEAD:environments/dev.yaml'])).toThrow(/is not an object id/);
   });
 });

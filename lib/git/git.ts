@@ -190,6 +190,20 @@ export function readBlobsById(cwd: string, ids: readonly string[]): (string | un
   return readBlobs(cwd, ids);
 }
 
+/**
+ * The object id each of `specs` names (`<rev>^{commit}`, `<rev>:<path>`...), or undefined where it
+ * names nothing: one `git cat-file --batch-check` call for what would be one `rev-parse` each.
+ */
+export function objectIds(cwd: string, specs: readonly string[]): (string | undefined)[] {
+  // One request per line: a name with a line break would ask for another object.
+  const broken = specs.find((s) => /[\n\r]/.test(s));
+  if (broken !== undefined) throw new GitInputError(`${JSON.stringify(broken)}: names with line breaks are not supported`);
+  if (specs.length === 0) return [];
+  const lines = git(cwd, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: `${specs.join('\n')}\n` }).split('\n');
+  // Found: "<id> <type>"; not found: "<spec> missing" (or "ambiguous").
+  return specs.map((_, i) => /^[0-9a-f]{40}([0-9a-f]{24})? [a-z]+$/.test(lines[i] ?? '') ? lines[i].split(' ')[0] : undefined);
+}
+
 /** One commit that changed a file, and the file's text in it. */
 export interface FileVersion {
   /** The commit. */

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
-import { checkBranchName, checkRevision, git, isAncestor, redactUrl, repoRoot, tryGit } from '../git/git';
+import { checkBranchName, checkRevision, git, isAncestor, objectIds, redactUrl, repoRoot, tryGit } from '../git/git';
 import { isRendererId, rendererId } from '../project/renderer-id';
 import { Project, ProjectLocation, projectEnvironments, projectOf } from '../project/project';
 import { renderProject } from '../project/synth-project';
@@ -450,12 +450,13 @@ class RenderedSources {
   }
 
   private compute(source: string): Expected {
-    if (tryGit(this.root, ['cat-file', '-e', `${source}^{commit}`]) === undefined) {
+    const at = (dir: string) => `${source}:${this.rel ? `${this.rel}/` : ''}${dir}`;
+    const [commit, environments, tenants] = objectIds(this.root, [`${source}^{commit}`, at('environments'), at('tenants')]);
+    if (commit === undefined) {
       const shallow = tryGit(this.root, ['rev-parse', '--is-shallow-repository'])?.trim() === 'true';
       return { error: 'source-missing', message: `its source commit ${source.slice(0, 12)} is not in the source repository ${this.root}${shallow ? ' (a shallow clone: fetch the full history)' : ': a force-push dropped it, or it was never pushed; fetch it if another remote has it'}` };
     }
-    const at = (dir: string) => tryGit(this.root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${source}:${this.rel ? `${this.rel}/` : ''}${dir}`])?.trim();
-    const trees = { environments: at('environments'), tenants: at('tenants') };
+    const trees = { environments, tenants };
     if (!trees.environments) return { error: 'render-failed', message: `its source commit ${source.slice(0, 12)} has no ${this.rel ? `${this.rel}/` : ''}environments/ folder to render` };
     const key = `${trees.environments} ${trees.tenants ?? ''}`;
     let e = this.byInput.get(key);
@@ -502,11 +503,12 @@ export function committedOutput(root: string, project: Project): (source: string
   const outDir = fs.existsSync(project.outDir) ? fs.realpathSync(project.outDir) : project.outDir;
   const rel = path.relative(realRoot, outDir).split(path.sep).join('/');
   return (source) => {
-    if (tryGit(root, ['cat-file', '-e', `${source}^{commit}`]) === undefined) {
+    const outside = rel.startsWith('..') || path.isAbsolute(rel);
+    const [commit, tree] = objectIds(root, outside ? [`${source}^{commit}`] : [`${source}^{commit}`, `${source}:${rel}`]);
+    if (commit === undefined) {
       return { error: 'source-missing', message: `its source commit ${source.slice(0, 12)} is not in the source repository ${root}` };
     }
-    if (rel.startsWith('..') || path.isAbsolute(rel)) return { error: 'render-failed', message: `the output folder ${project.outDir} is outside the source repository: compare with stoa-manifests audit` };
-    const tree = tryGit(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${source}:${rel}`])?.trim();
+    if (outside) return { error: 'render-failed', message: `the output folder ${project.outDir} is outside the source repository: compare with stoa-manifests audit` };
     if (!tree) return { error: 'render-failed', message: `its source commit ${source.slice(0, 12)} has no ${rel}/ folder` };
     const files = lsTree(root, tree, '');
     return { files, environments: [...new Set([...files.keys()].map((p) => p.split('/')[0]))].sort(compareStrings) };
