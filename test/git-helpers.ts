@@ -7,11 +7,18 @@ import { exampleProject, sharedTempDir, tempDir } from './helpers';
 
 // Commits in temp repositories need an identity; a CI machine may have none configured. The temp
 // repositories live for one test: git's automatic maintenance after each commit and fetch (a
-// process of its own each time, about one git call in fifteen) has nothing to do there.
+// process of its own each time, about one git call in fifteen) has nothing to do there, nor has the
+// `git gc --auto` that a push to a local (bare) repository starts in the receiving one after each
+// push (receive.autogc). That one is set in a global config file of the run's own, not with
+// GIT_CONFIG_COUNT like maintenance.auto: git starts the receiving side of a local push without the
+// GIT_CONFIG_COUNT/KEY/VALUE variables (and GIT_CONFIG_PARAMETERS, `git -c`), but it reads
+// GIT_CONFIG_GLOBAL. The file holds nothing else: no user's or machine's config is read.
+const globalConfig = path.join(sharedTempDir('stoa-gitconfig-'), 'config');
+fs.writeFileSync(globalConfig, '[receive]\n\tautogc = false\n');
 Object.assign(process.env, {
   GIT_AUTHOR_NAME: 'Release Bot', GIT_AUTHOR_EMAIL: 'release-bot@stoa.example',
   GIT_COMMITTER_NAME: 'Release Bot', GIT_COMMITTER_EMAIL: 'release-bot@stoa.example',
-  GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: globalConfig,
   GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'maintenance.auto', GIT_CONFIG_VALUE_0: 'false',
 });
 
@@ -51,10 +58,35 @@ function stagedExample(): string {
 /**
  * Packs the loose objects of the repository at `dir` (the index's too) into one pack: the same
  * objects, refs and history, in a few files instead of one per object, so a copy of the repository
- * ({@link exampleRepo}, {@link snapshotOf}), and its removal, costs a fraction.
+ * ({@link exampleRepo}; {@link snapshotOf}'s: {@link packLooseObjects}), and its removal, costs a fraction.
  */
 function packObjects(dir: string): void {
   git(dir, ['repack', '-a', '-d', '-q']);
+}
+
+/**
+ * Up to this many loose objects (one commit's, a push's) a snapshot's repository keeps loose: each
+ * copy then copies as many small files, which costs less than the git process that would pack them.
+ */
+const LOOSE_OBJECTS_KEPT = 200;
+
+/**
+ * Like {@link packObjects}, for a repository of a {@link snapshotOf} (most made from a copy of an
+ * earlier snapshot, their objects packed already): only its loose objects, named by their files, go
+ * into a pack of their own (`git repack` would walk every commit and tree, `-a` write every object
+ * again), and only when there are many ({@link LOOSE_OBJECTS_KEPT}).
+ */
+function packLooseObjects(dir: string): void {
+  const objects = fs.existsSync(path.join(dir, '.git')) ? path.join(dir, '.git', 'objects') : path.join(dir, 'objects');
+  const ids: string[] = [];
+  for (const sub of fs.readdirSync(objects).filter((d) => /^[0-9a-f]{2}$/.test(d))) {
+    for (const file of fs.readdirSync(path.join(objects, sub))) if (/^[0-9a-f]{38}$/.test(file)) ids.push(sub + file);
+  }
+  if (ids.length < LOOSE_OBJECTS_KEPT) return;
+  // Without delta search (--window=0): half the time, and a copy's bytes cost little next to its files.
+  git(dir, ['pack-objects', '-q', '--window=0', path.join(objects, 'pack', 'pack')], { input: `${ids.join('\n')}\n` });
+  // What `git prune-packed` does, without its process: each of these objects is in the pack now.
+  for (const id of ids) fs.rmSync(path.join(objects, id.slice(0, 2), id.slice(2)));
 }
 
 let repos = 0;
@@ -97,7 +129,7 @@ export function snapshotOf<T>(make: (parent: string) => T): Snapshot<T> {
       made = { parent, value: JSON.stringify(make(parent)) };
       for (const entry of fs.readdirSync(parent)) {
         const dir = path.join(parent, entry);
-        if (fs.existsSync(path.join(dir, '.git')) || fs.existsSync(path.join(dir, 'objects'))) packObjects(dir);
+        if (fs.existsSync(path.join(dir, '.git')) || fs.existsSync(path.join(dir, 'objects'))) packLooseObjects(dir);
       }
     }
     fs.cpSync(made.parent, copy, { recursive: true });
