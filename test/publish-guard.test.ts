@@ -36,16 +36,45 @@ function makePublishedOnce(parent: string): SourceWithRemote {
 /** {@link makePublishedOnce}, made once for this file and copied for each caller. */
 const publishedOnce = snapshotOf(makePublishedOnce);
 
+/** A source commit after the one published or checked out first: staging promoted from dev (with dist/), not pushed. */
+function promoteDevToStaging(source: string): string {
+  return commitChange(source, 'promote dev to staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+}
+
+/**
+ * {@link sourceWithRemote} with {@link promoteDevToStaging} committed on main, not pushed and
+ * nothing published: `a` the commit origin/main has, `b` the promote (made once, copied for each caller).
+ */
+const promoted = snapshotOf((parent) => {
+  const made = sourceWithRemote.into(parent);
+  const a = git(made.source, ['rev-parse', 'HEAD']).trim();
+  return { ...made, a, b: promoteDevToStaging(made.source) };
+});
+
+/**
+ * {@link publishedOnce} (`a` published), then {@link promoteDevToStaging} (`b`) committed, not
+ * pushed nor published (made once, copied for each caller).
+ */
+const promotedAfterPublish = snapshotOf((parent) => {
+  const made = publishedOnce.into(parent);
+  const a = git(made.source, ['rev-parse', 'HEAD']).trim();
+  return { ...made, a, b: promoteDevToStaging(made.source) };
+});
+
+/** {@link promotedAfterPublish} with `b` pushed to the source remote (made once, copied for each caller). */
+const pushedAfterPublish = snapshotOf((parent) => {
+  const made = promotedAfterPublish.into(parent);
+  git(made.source, ['push', '--quiet', 'origin', 'main']);
+  return made;
+});
+
 function envsHead(remote: string): string {
   return git(remote, ['rev-parse', 'main']).trim();
 }
 
 /** Published A then B; the source checked out at A again (made once, copied for each test). */
 const publishedTwice = snapshotOf((parent) => {
-  const { source, envs, envsRemote } = publishedOnce.into(parent);
-  const a = git(source, ['rev-parse', 'HEAD']).trim();
-  const b = commitChange(source, 'promote dev to staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
-  git(source, ['push', '--quiet', 'origin', 'main']);
+  const { source, envs, envsRemote, a, b } = pushedAfterPublish.into(parent);
   publish({ projectDir: source, repo: envs });
   git(source, ['checkout', '--quiet', a]);
   return { source, envs, envsRemote, a, b };
@@ -53,9 +82,9 @@ const publishedTwice = snapshotOf((parent) => {
 
 describe('publish takes only commits of the published branch', () => {
   test('an unpushed commit is refused until it is on origin/main; the envs repo is untouched', () => {
-    const { source, envs, envsRemote } = publishedOnce();
+    // Published, then a commit made and not pushed (promotedAfterPublish).
+    const { source, envs, envsRemote, b: commit } = promotedAfterPublish();
     const before = envsHead(envsRemote);
-    const commit = commitChange(source, 'unpushed', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
     expect(() => publish({ projectDir: source, repo: envs }))
       .toThrow(new RegExp(`the source commit ${commit.slice(0, 12)} is not on origin/main, the branch publish takes its commits from: merge it there and push first`));
     expect(envsHead(envsRemote)).toBe(before);
@@ -66,9 +95,10 @@ describe('publish takes only commits of the published branch', () => {
   });
 
   test('a commit of another branch is refused, and accepted when that branch is named as the published one', () => {
-    const { source, envs } = sourceWithRemote();
+    // The promote (promoted: committed on main, not pushed) made a commit of a release branch; main is back at origin/main.
+    const { source, envs } = promoted();
     git(source, ['checkout', '--quiet', '-b', 'release']);
-    commitChange(source, 'release branch', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    git(source, ['branch', '--quiet', '--force', 'main', 'origin/main']);
     git(source, ['push', '--quiet', 'origin', 'release']);
     expect(() => publish({ projectDir: source, repo: envs })).toThrow(/is not on origin\/main/);
     expect(publish({ projectDir: source, repo: envs, sourceBranch: 'release' })).toMatchObject({ committed: true });
@@ -115,9 +145,8 @@ describe('publish goes only forward', () => {
   });
 
   test('--rollback on a forward publish is refused: nothing would be rolled back', () => {
-    const { source, envs } = publishedOnce();
-    commitChange(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
-    git(source, ['push', '--quiet', 'origin', 'main']);
+    // A published, then the forward commit b pushed (pushedAfterPublish).
+    const { source, envs } = pushedAfterPublish();
     expect(() => publish({ projectDir: source, repo: envs, rollback: 'just in case' })).toThrow(/--rollback was given, but the source commit [0-9a-f]{12} comes after the last published one .*leave --rollback out/);
   });
 
@@ -140,9 +169,8 @@ describe('publish goes only forward', () => {
   });
 
   test('a shallow source clone without the last published commit is asked for its history', () => {
-    const { source, sourceRemote, envs } = publishedOnce();
-    commitChange(source, 'next', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
-    git(source, ['push', '--quiet', 'origin', 'main']);
+    // A published, then the next commit b pushed (pushedAfterPublish): a depth-1 clone has b only.
+    const { sourceRemote, envs } = pushedAfterPublish();
     const shallow = path.join(tempDir('stoa-shallow-'), 'source');
     git(path.dirname(shallow), ['clone', '--quiet', '--depth=1', `file://${sourceRemote}`, shallow]);
     expect(() => publish({ projectDir: shallow, repo: envs })).toThrow(/shallow clone without it\. Fetch the full history .*fetch-depth: 0/);
@@ -152,8 +180,8 @@ describe('publish goes only forward', () => {
 describe('publish guards read-only environments', () => {
   /** prod at stoa-portal 1.4.0 and with initech, published (made once, copied for each test). */
   const prodPublished = snapshotOf((parent) => {
-    const { source, envs, envsRemote } = sourceWithRemote.into(parent);
-    commitChange(source, 'staging', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    // Staging promoted from dev (promoted), then prod from staging.
+    const { source, envs, envsRemote } = promoted.into(parent);
     commitChange(source, 'prod', () => promote({ projectDir: source, from: 'staging', to: 'prod' }));
     git(source, ['push', '--quiet', 'origin', 'main']);
     publish({ projectDir: source, repo: envs });
@@ -203,8 +231,8 @@ describe('publish guards read-only environments', () => {
 
 describe('publish trusts only what it can check', () => {
   test('the published branch is asked of the remote: a commit a force-push dropped, or a hand-set origin/main, is refused', () => {
-    const { source, envs } = sourceWithRemote();
-    const dropped = commitChange(source, 'pushed, then force-pushed away', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
+    // The commit b (promoted: committed, not pushed yet) is pushed, then force-pushed away.
+    const { source, envs, b: dropped } = promoted();
     git(source, ['push', '--quiet', 'origin', 'main']);
     git(source, ['push', '--quiet', '--force', 'origin', 'HEAD~1:main']);
     // The local origin/main still says the commit is there; the remote does not.
@@ -230,11 +258,10 @@ describe('publish trusts only what it can check', () => {
   });
 
   test('an envs checkout with commits its remote lacks is refused, not pushed along', () => {
-    const { source, envs, envsRemote } = publishedOnce();
+    // A published, then the forward commit b pushed (pushedAfterPublish); the envs checkout gets a commit of its own.
+    const { source, envs, envsRemote } = pushedAfterPublish();
     fs.writeFileSync(path.join(envs, 'extra.txt'), 'local tweak\n');
     commitAll(envs, 'local tweak');
-    commitChange(source, 'forward', () => promote({ projectDir: source, from: 'dev', to: 'staging' }));
-    git(source, ['push', '--quiet', 'origin', 'main']);
     const remoteBefore = envsHead(envsRemote);
     expect(() => publish({ projectDir: source, repo: envs })).toThrow(/the envs checkout's main has 1 commit that origin\/main does not: publish would push it along unseen/);
     expect(envsHead(envsRemote)).toBe(remoteBefore);
