@@ -91,3 +91,40 @@ function linkUnlessTaken(temp: string, file: string): void {
     fs.copyFileSync(temp, file, fs.constants.COPYFILE_EXCL); // no hard links on this file system
   }
 }
+
+/**
+ * Makes the folder `to` hold exactly what the folder `from` holds (folders and regular files): a
+ * file whose bytes and mode are the same already is left untouched, so that git's index still knows
+ * it clean and does not read it again; every other file is written, and whatever `from` does not
+ * have (a file, a folder, a symbolic link, where `from` has something else or nothing) is removed.
+ * Not atomic: for a git work tree, whose commit is the step that counts.
+ */
+export function mirrorFolder(from: string, to: string): void {
+  const target = fs.lstatSync(to, { throwIfNoEntry: false });
+  if (target && !target.isDirectory()) fs.rmSync(to, { force: true });
+  if (!target?.isDirectory()) fs.mkdirSync(to);
+  const wanted = new Map(fs.readdirSync(from, { withFileTypes: true }).map((e) => [e.name, e] as const));
+  for (const entry of fs.readdirSync(to, { withFileTypes: true })) {
+    const source = wanted.get(entry.name);
+    const sameKind = source !== undefined && (source.isDirectory() ? entry.isDirectory() : source.isFile() && entry.isFile());
+    if (!sameKind) fs.rmSync(path.join(to, entry.name), { recursive: true, force: true });
+  }
+  for (const [name, entry] of wanted) {
+    const [src, dst] = [path.join(from, name), path.join(to, name)];
+    if (entry.isDirectory()) {
+      mirrorFolder(src, dst);
+    } else if (!entry.isFile()) {
+      throw new Error(`${src} is neither a file nor a folder: an output folder holds only those`);
+    } else if (!sameBytesAndMode(src, dst)) {
+      fs.rmSync(dst, { force: true });
+      fs.copyFileSync(src, dst);
+    }
+  }
+}
+
+/** Whether the regular files `a` and `b` (which may not exist) have the same bytes and permission bits. */
+function sameBytesAndMode(a: string, b: string): boolean {
+  const [sa, sb] = [fs.statSync(a), fs.lstatSync(b, { throwIfNoEntry: false })];
+  if (!sb?.isFile() || sa.size !== sb.size || (sa.mode & 0o7777) !== (sb.mode & 0o7777)) return false;
+  return fs.readFileSync(a).equals(fs.readFileSync(b));
+}

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { tempNameBeside, writeFileAtomic } from '../lib/files';
+import { listFiles, mirrorFolder, tempNameBeside, writeFileAtomic } from '../lib/files';
 import { ProcessRun, REPO, runProcess, tempDir } from './helpers';
 
 // Large enough that a write cut in the middle would show.
@@ -160,4 +160,46 @@ test('the temporary is never one already there: a symlink in its place is not wr
   const planted = fs.readdirSync(dir).filter((n) => n !== 'a.yaml');
   expect(planted).toEqual([expect.stringMatching(TEMP('a.yaml'))]);
   expect(fs.readlinkSync(path.join(dir, planted[0]))).toBe(elsewhere);
+});
+
+test('mirrorFolder makes a folder hold exactly another\'s files, leaving the same ones untouched and writing through no link', () => {
+  const dir = tempDir('stoa-mirror-');
+  const [from, to, outside] = ['from', 'to', 'outside'].map((d) => path.join(dir, d));
+  const write = (file: string, text: string, mode = 0o644) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    fs.chmodSync(file, mode);
+  };
+  write(path.join(from, 'same.yaml'), 'same\n');
+  write(path.join(from, 'apps/changed.yaml'), 'new\n');
+  write(path.join(from, 'apps/mode.yaml'), 'mode\n');
+  write(path.join(from, 'apps/new.yaml'), 'added\n');
+  write(path.join(from, 'linked/file.yaml'), 'through no link\n');
+  write(path.join(from, 'was-folder'), 'a file now\n');
+  write(path.join(to, 'same.yaml'), 'same\n');
+  write(path.join(to, 'apps/changed.yaml'), 'old\n');
+  write(path.join(to, 'apps/mode.yaml'), 'mode\n', 0o755);
+  write(path.join(to, 'apps/gone.yaml'), 'removed\n');
+  write(path.join(to, 'gone/deep/file.yaml'), 'removed\n');
+  write(path.join(to, 'was-folder/file.yaml'), 'removed\n');
+  write(path.join(outside, 'file.yaml'), 'not to be touched\n');
+  fs.symlinkSync(outside, path.join(to, 'linked'));
+  const before = fs.statSync(path.join(to, 'same.yaml'));
+
+  mirrorFolder(from, to);
+
+  const files = (root: string) => listFiles(root).map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8'), fs.lstatSync(path.join(root, f)).mode]);
+  expect(files(to)).toEqual(files(from));
+  expect(fs.lstatSync(path.join(to, 'linked')).isDirectory()).toBe(true);
+  expect(fs.readFileSync(path.join(outside, 'file.yaml'), 'utf8')).toBe('not to be touched\n');
+  // The unchanged file is the same file, not rewritten: git's index still knows it clean.
+  const after = fs.statSync(path.join(to, 'same.yaml'));
+  expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+
+  // A target that is a link to a folder is replaced, not written through.
+  const linkedTarget = path.join(dir, 'linked-target');
+  fs.symlinkSync(outside, linkedTarget);
+  mirrorFolder(from, linkedTarget);
+  expect(fs.lstatSync(linkedTarget).isDirectory()).toBe(true);
+  expect(fs.readdirSync(outside)).toEqual(['file.yaml']);
 });

@@ -16,8 +16,12 @@ test('publish writes one folder per environment into the envs repo, commits, pus
   expect(show(remote, 'main', 'prod/apps/application-prod-tenant-acme.yaml'))
     .toBe(fs.readFileSync(path.join(source, 'dist/prod/apps/application-prod-tenant-acme.yaml'), 'utf8'));
 
+  const inode = () => fs.statSync(path.join(clone, 'prod/apps/application-prod-tenant-acme.yaml')).ino;
+  const before = inode();
   const second = publish({ projectDir: source, repo: clone });
   expect(second).toEqual({ committed: false, pushed: false, environments: [] });
+  // A file that did not change is not written again (git need not read it again).
+  expect(inode()).toBe(before);
   expect(git(remote, ['rev-list', '--count', 'main']).trim()).toBe('1');
 });
 

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
 import { checkBranchName, diffNameStatus, git, redactUrl, repoRoot, tryGit } from '../git/git';
+import { mirrorFolder } from '../files';
 import { Project, ProjectLocation, projectOf } from '../project/project';
 import { checkOutput } from '../project/synth-project';
 import { checkoutState, cloneTo, restore, switchTo } from './envs-checkout';
@@ -213,10 +214,8 @@ function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
   const trust = envsTrust(plan.configs);
   const auditOverride = refusals.check(() => checkEnvsHead(checkout, branch, last, trust, committedOutput(source.root, plan.project), options.overrideAudit));
 
-  for (const env of environments) {
-    fs.rmSync(path.join(checkout, env), { recursive: true, force: true });
-    fs.cpSync(path.join(outDir, env), path.join(checkout, env), { recursive: true });
-  }
+  // Only what changed is written: git then hashes those files alone, not every file of the environment.
+  for (const env of environments) mirrorFolder(path.join(outDir, env), path.join(checkout, env));
   git(checkout, ['add', '--all', '--', ...environments]);
   const changes = diffNameStatus(checkout, ['--cached', '--', ...environments]);
   if (changes.length === 0) {
