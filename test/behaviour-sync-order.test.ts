@@ -474,11 +474,10 @@ describe('sync-order rule', () => {
     expect(found.map((v) => v.file)).toEqual(['prod/tenants/a/externalsecret-awx-token.yaml', 'prod/tenants/b/externalsecret-awx-token.yaml']);
   });
 
-  test('stays linear-ish: 1,700 tenants (30,000 objects) check in seconds', () => {
+  // Its speed is measured by npm run bench (synth validates with every behaviour rule, at 10,000 tenants), not here.
+  test('1,700 tenants (30,000 objects) of a correct output check clean', () => {
     const objects = postFix('prod', Array.from({ length: 1700 }, (_, i) => `t${i}`));
     expect(objects.length).toBeGreaterThan(30_000);
-    const start = Date.now();
     expect(check(objects)).toEqual([]);
-    expect(Date.now() - start).toBeLessThan(10_000);
   });
 });
