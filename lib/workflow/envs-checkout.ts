@@ -71,10 +71,11 @@ export function restore(checkout: string, branch: string, start: CheckoutState, 
 
 /**
  * Checks out `branch`, following `origin/<branch>` when there is one; an empty repo starts it.
+ * @param cloned the checkout is a clone {@link cloneTo} made just now: origin's branches are as a fetch would bring them
  * @returns the commit of `origin/<branch>` it followed, or undefined when there is none
  */
-export function switchTo(checkout: string, branch: string, hasRemote: boolean): string | undefined {
-  const remoteHead = hasRemote ? fetchRemoteHead(checkout, branch) : undefined;
+export function switchTo(checkout: string, branch: string, hasRemote: boolean, cloned = false): string | undefined {
+  const remoteHead = hasRemote ? fetchRemoteHead(checkout, branch, cloned) : undefined;
   const localExists = tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]) !== undefined;
   if (localExists) {
     git(checkout, ['checkout', '--quiet', branch, '--']);
@@ -88,10 +89,14 @@ export function switchTo(checkout: string, branch: string, hasRemote: boolean): 
   return remoteHead;
 }
 
-/** Fetches `branch` of `origin` into `origin/<branch>` and returns its commit, or undefined when the remote has no such branch. */
-export function fetchRemoteHead(checkout: string, branch: string): string | undefined {
+/**
+ * Fetches `branch` of `origin` into `origin/<branch>` and returns its commit, or undefined when the
+ * remote has no such branch. A clone made just now (`cloned`) has every branch of origin already:
+ * it is not fetched again.
+ */
+export function fetchRemoteHead(checkout: string, branch: string, cloned = false): string | undefined {
   // A full refspec: git cannot read it as an option.
-  tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+  if (!cloned) tryGit(checkout, ['fetch', '--quiet', 'origin', '--', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
   return tryGit(checkout, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`])?.trim();
 }
 

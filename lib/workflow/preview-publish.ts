@@ -55,7 +55,7 @@ export function publishPreview(options: PreviewOptions): PublishPreviewResult {
   const branch = previewBranch(n);
   const checkout = cloneTo(options.repo);
   try {
-    switchTo(checkout, branch, true);
+    switchTo(checkout, branch, true, true);
     // The branch holds the preview's folder and nothing else (a new one starts from the clone's files).
     emptyWorkTree(checkout);
     for (const file of files) {

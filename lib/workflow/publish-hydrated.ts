@@ -216,9 +216,10 @@ interface Hydrated extends HydratedEnvironment {
  * that Promoter's pull requests from one to the other share a history.
  */
 function hydrate(checkout: string, sourceRoot: string, outDir: string, b: { env: string; active: string; next: string }, metadata: HydratorMetadata, rollback: string | undefined, renderer: string): Hydrated {
-  let activeCommit = fetchRemoteHead(checkout, b.active);
+  // The checkout is a clone made for this publish: it has every branch of origin as it is now.
+  let activeCommit = fetchRemoteHead(checkout, b.active, true);
   const createdActive = activeCommit === undefined;
-  const previousCommit = fetchRemoteHead(checkout, b.next);
+  const previousCommit = fetchRemoteHead(checkout, b.next, true);
   if (activeCommit === undefined && previousCommit !== undefined) {
     // The proposed branch without its active one (deleted, or made by hand): the active branch is its empty first
     // commit again, as Argo CD made it; any other start would give Promoter unrelated histories, or deploy old files.

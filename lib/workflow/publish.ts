@@ -190,7 +190,7 @@ function publishInto(checkout: string, top: string | undefined, plan: PublishPla
   // A clone is deleted after the run; a local checkout is put back as it was if anything fails.
   const start = isLocal ? checkoutState(checkout, branch) : undefined;
   try {
-    return commitAndPush(checkout, plan);
+    return commitAndPush(checkout, plan, !isLocal);
   } catch (e) {
     if (!start) throw e;
     try {
@@ -202,10 +202,11 @@ function publishInto(checkout: string, top: string | undefined, plan: PublishPla
   }
 }
 
-function commitAndPush(checkout: string, plan: PublishPlan): PublishResult {
+/** Commits `plan` in `checkout` and pushes it; `cloned`: the checkout is a clone made just now for this publish. */
+function commitAndPush(checkout: string, plan: PublishPlan, cloned: boolean): PublishResult {
   const { project: { outDir }, environments, branch, source, options } = plan;
   const hasRemote = git(checkout, ['remote']).split('\n').includes('origin');
-  checkNotAhead(checkout, branch, switchTo(checkout, branch, hasRemote));
+  checkNotAhead(checkout, branch, switchTo(checkout, branch, hasRemote, cloned));
   const last = lastPublishedSource(checkout);
   // Every refusal from here on is listed at once: a rollback that also fails the audit and downgrades prod says all three.
   const refusals = new Refusals();
