@@ -97,12 +97,13 @@ export interface CommittedOutput {
  * folder outside it (diff and plan read the output committed in git). `verb` says who reads it.
  */
 export function committedOutputOf(project: Project, verb: string): CommittedOutput {
-  const prefix = tryGit(project.projectDir, ['rev-parse', '--show-prefix'])?.trim();
-  if (prefix === undefined) throw new WorkflowError(`${project.projectDir} is not in a git repository: ${verb} the output committed in git. Run it in a clone of the source repository, or give --project a folder of one`);
+  // Both in one call: the prefix (an empty line at the top), then the top.
+  const [prefix, top] = tryGit(project.projectDir, ['rev-parse', '--show-prefix', '--show-toplevel'])?.split('\n').map((l) => l.trim()) ?? [];
+  if (prefix === undefined || !top) throw new WorkflowError(`${project.projectDir} is not in a git repository: ${verb} the output committed in git. Run it in a clone of the source repository, or give --project a folder of one`);
   const outRel = path.relative(project.projectDir, project.outDir).split(path.sep).join('/');
   const inRepo = path.posix.normalize(`${prefix}${outRel}`);
   if (outRel === '' || inRepo === '.' || inRepo.startsWith('../') || path.isAbsolute(outRel)) {
     throw new WorkflowError(`the output folder ${project.outDir} is not a folder of the git work tree the project is in: ${verb} the output committed in git`);
   }
-  return { top: git(project.projectDir, ['rev-parse', '--show-toplevel']).trim(), prefix, inRepo };
+  return { top, prefix, inRepo };
 }
