@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkRevision, git, GitInputError, objectIds, readBlobsById } from '../lib/git/git';
+import { checkRevision, filesAt, git, GitInputError, objectIds, readBlobsById, readFiles } from '../lib/git/git';
 import { diffRefs, publish, setImage } from '../lib/cli';
 import { synth } from '../lib';
 import { bareRemote, commitAll, exampleRepo, readBranch } from './git-helpers';
@@ -107,5 +107,20 @@ describe('names read through git cat-file --batch (one request per line, never a
     const blob = git(repo, ['rev-parse', 'HEAD:environments/dev.yaml']).trim();
     expect(readBlobsById(repo, [blob, 'f'.repeat(40)])).toEqual([fs.readFileSync(path.join(repo, 'environments/dev.yaml'), 'utf8'), undefined]);
     expect(() => readBlobsById(repo, ['HEAD:environments/dev.yaml'])).toThrow(/is not an object id/);
+  });
+
+  test('filesAt lists a folder\'s files with mode and id (a folder named like pathspec magic is that folder); readFiles reads them by id', () => {
+    const repo = exampleRepo();
+    fs.mkdirSync(path.join(repo, ':(glob)odd'));
+    fs.writeFileSync(path.join(repo, ':(glob)odd/a.yaml'), 'a: 1\n');
+    fs.symlinkSync('../environments/dev.yaml', path.join(repo, ':(glob)odd/link.yaml'));
+    commitAll(repo, 'an odd folder');
+    const files = filesAt(repo, 'HEAD', ':(glob)odd');
+    expect([...files.keys()]).toEqual([':(glob)odd/a.yaml', ':(glob)odd/link.yaml']);
+    expect(files.get(':(glob)odd/link.yaml')?.mode).toBe('120000');
+    expect(readFiles(repo, files, [':(glob)odd/a.yaml', ':(glob)odd/link.yaml', ':(glob)odd/none.yaml']))
+      .toEqual(new Map([[':(glob)odd/a.yaml', 'a: 1\n'], [':(glob)odd/link.yaml', '../environments/dev.yaml'], [':(glob)odd/none.yaml', undefined]]));
+    expect(filesAt(repo, 'HEAD', 'environments').get('environments/dev.yaml')?.mode).toBe('100644');
+    expect(() => filesAt(repo, '--output=/tmp/x', '')).toThrow(GitInputError);
   });
 });

@@ -168,16 +168,46 @@ export function repoRoot(dir: string): string | undefined {
   return tryGit(dir, ['rev-parse', '--show-toplevel'])?.trim();
 }
 
+/** A file of a tree as git lists it. */
+export interface TreeFile {
+  /** `100644`, `100755`, or `120000`: a symbolic link, whose blob is the link's text. */
+  readonly mode: string;
+  /** The blob's object id. */
+  readonly id: string;
+}
+
 /**
- * Contents of many files at one ref, in one `git cat-file --batch` call
- * (one process instead of one per file). Missing files map to undefined.
+ * Every file under the folder `dir` (from the top, with `/`; `''` for the whole tree) at `commit`,
+ * by its path from the top: one `git ls-tree -r`. A submodule (a commit in the tree) is not a file.
  */
-export function readFilesAt(cwd: string, ref: string, paths: readonly string[]): Map<string, string | undefined> {
-  // The batch protocol is one request per line: a name with a line break would read another object.
-  const broken = paths.find((p) => /[\n\r]/.test(p));
+export function filesAt(cwd: string, commit: string, dir: string): Map<string, TreeFile> {
+  if (commit.startsWith('-')) throw new GitInputError(`"${commit}" is not a commit`);
+  // Literal: a folder named like pathspec magic (":(glob)...") is that folder.
+  const listing = git(cwd, ['--literal-pathspecs', 'ls-tree', '-r', '-z', '--full-tree', commit, '--', ...(dir ? [dir] : [])]);
+  const files = new Map<string, TreeFile>();
+  for (const entry of listing.split('\0')) {
+    // "<mode> <type> <id>\t<path>"
+    const tab = entry.indexOf('\t');
+    const [mode, type, id] = entry.slice(0, tab).split(' ');
+    if (type === 'blob') files.set(entry.slice(tab + 1), { mode, id });
+  }
+  return files;
+}
+
+/**
+ * The texts of `paths` among `files` (from {@link filesAt}), undefined for a path not among them:
+ * one `git cat-file --batch` by blob id, each blob read once. By id, not by `<commit>:<path>`, for
+ * which git walks the trees from the top again for each file (at 1,000 tenants, 45,000 files, each
+ * lookup read the folder of every tenant again: 11 s instead of a fraction of one).
+ */
+export function readFiles(cwd: string, files: ReadonlyMap<string, TreeFile>, paths: Iterable<string> = files.keys()): Map<string, string | undefined> {
+  const wanted = [...paths];
+  // Read by id, such a name could not ask for another object; it is refused as everywhere else.
+  const broken = wanted.find((p) => /[\n\r]/.test(p));
   if (broken !== undefined) throw new GitInputError(`${JSON.stringify(broken)}: file names with line breaks are not supported`);
-  const texts = readBlobs(cwd, paths.map((p) => `${ref}:${p}`));
-  return new Map(paths.map((p, i) => [p, texts[i]]));
+  const ids = [...new Set(wanted.map((p) => files.get(p)?.id).filter((id): id is string => id !== undefined))];
+  const byId = new Map(readBlobsById(cwd, ids).map((text, i) => [ids[i], text]));
+  return new Map(wanted.map((p) => [p, byId.get(files.get(p)?.id ?? '')]));
 }
 
 /**

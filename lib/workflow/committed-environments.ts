@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { parseHistoricInput } from '../config/input-yaml';
-import { git, readFilesAt, repoRoot, tryGit } from '../git/git';
+import { filesAt, readFiles, repoRoot, tryGit } from '../git/git';
 
 /**
  * Environment files as git holds them (a commit of the history, HEAD, a base ref): read as
@@ -59,10 +59,10 @@ export function committedEnvironment(text: string | undefined, file: string): Co
  */
 export function environmentFilesAt(top: string, commit: string, dir: string): Map<string, { readonly file: string; readonly text: string | undefined }> {
   const prefix = dir === '' ? '' : `${dir.replace(/\/+$/, '')}/`;
-  const files = git(top, ['ls-tree', '-z', '--name-only', commit, '--', prefix || '.']).split('\0')
-    .filter((f) => f.startsWith(prefix) && /^[^/]+\.ya?ml$/.test(f.slice(prefix.length)));
+  const tree = filesAt(top, commit, prefix.replace(/\/$/, ''));
+  const files = [...tree.keys()].filter((f) => f.startsWith(prefix) && /^[^/]+\.ya?ml$/.test(f.slice(prefix.length)));
   const out = new Map<string, { file: string; text: string | undefined }>();
-  for (const [file, text] of readFilesAt(top, commit, files)) {
+  for (const [file, text] of readFiles(top, tree, files)) {
     const name = file.slice(prefix.length).replace(/\.ya?ml$/, '');
     if (!out.has(name)) out.set(name, { file, text });
   }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, readFilesAt, tryGit } from '../git/git';
+import { filesAt, git, readFiles, tryGit } from '../git/git';
 import { Project } from '../project/project';
 import { WorkflowError } from './workflow-error';
 
@@ -9,22 +9,14 @@ export const MAX_DIFF_FILE_BYTES = 10 * 1024 * 1024;
 
 /** Files at `commit`, a symbolic link shown as in the working tree: `symlink -> <its link text>`. */
 export function readCommitted(top: string, commit: string, dir: string, paths: readonly string[]): Map<string, string | undefined> {
-  const files = readFilesAt(top, commit, paths);
-  if (paths.length === 0) return files;
+  if (paths.length === 0) return new Map();
+  const tree = filesAt(top, commit, dir);
+  const files = readFiles(top, tree, paths);
   // Git stores a link's text as its blob; the mode (120000) tells it from a file holding that text.
-  for (const file of symlinksAt(top, commit, dir)) {
-    if (files.get(file) !== undefined) files.set(file, `symlink -> ${files.get(file)}\n`);
+  for (const [file, text] of files) {
+    if (text !== undefined && tree.get(file)?.mode === '120000') files.set(file, `symlink -> ${text}\n`);
   }
   return files;
-}
-
-/** Paths under `dir` that are symbolic links at `commit`. */
-export function symlinksAt(top: string, commit: string, dir: string): Set<string> {
-  const links = new Set<string>();
-  for (const entry of git(top, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', dir]).split('\0')) {
-    if (entry.startsWith('120000 ')) links.add(entry.slice(entry.indexOf('\t') + 1));
-  }
-  return links;
 }
 
 /** The folders (relative to `dir`, `.` for its top) holding a file at `commit`. */

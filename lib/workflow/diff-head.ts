@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
 import { isWithin, writeFileAtomic } from '../files';
-import { git, readFilesAt } from '../git/git';
+import { filesAt, readFiles } from '../git/git';
 import { validationOptionsOf } from '../project/build-platform';
 import { ComponentCatalog } from '../config/component-catalog';
 import { projectEnvironments, projectOf } from '../project/project';
@@ -11,7 +11,6 @@ import { compareStrings } from '../sort';
 import { checkOutput, renderProject } from '../project/synth-project';
 import { Violation } from '../validate/policy';
 import { validateFolder } from '../validate/validate';
-import { symlinksAt } from './diff-files';
 import { CommittedHotfix, committedEnvironment, environmentFilesAt } from './committed-environments';
 
 /** Files of the head's output that are not what the head's sources produce, relative to the output folder. */
@@ -55,18 +54,17 @@ export function inspectHead(top: string, prefix: string, inRepo: string, headCom
     const stale = { missing: check.missing, extra: check.extra, changed: check.changed };
     return { environments, stale, violations: fs.existsSync(project.outDir) ? validateFolder(project.outDir, validationOptionsOf(environments)).violations : [] };
   }
-  const listAt = (dir: string) => git(top, ['ls-tree', '-r', '-z', '--name-only', headCommit, '--', dir]).split('\0').filter(Boolean);
-  const sources = [...listAt(`${prefix}environments`), ...listAt(`${prefix}tenants`)];
+  const sources = new Map([...filesAt(top, headCommit, `${prefix}environments`), ...filesAt(top, headCommit, `${prefix}tenants`)]);
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'stoa-head-'));
   try {
-    writeFilesAt(temp, prefix, readFilesAt(top, headCommit, sources), new Set());
+    writeFilesAt(temp, prefix, readFiles(top, sources), new Set());
     const project = projectOf({ projectDir: temp, outDir, catalog });
     // Rendered cold, never from a cache: the PR report says what the commit's sources produce.
     const expected = new Map(renderProject(project).files.map((f) => [f.path, f.content]));
     const environments = projectEnvironments(project);
-    const committedPaths = listAt(inRepo);
-    const committed = committedPaths.map((f) => f.slice(inRepo.length + 1));
-    const actual = readFilesAt(top, headCommit, committedPaths);
+    const committedFiles = filesAt(top, headCommit, inRepo);
+    const committed = [...committedFiles.keys()].map((f) => f.slice(inRepo.length + 1));
+    const actual = readFiles(top, committedFiles);
     const has = new Set(committed);
     const missing = [...expected.keys()].filter((f) => !has.has(f));
     const extra = committed.filter((f) => !expected.has(f)).sort(compareStrings);
@@ -75,7 +73,8 @@ export function inspectHead(top: string, prefix: string, inRepo: string, headCom
     // The committed output, links as links (never followed: validate reports them), validated as a folder.
     const output = path.join(temp, '.head-output');
     fs.mkdirSync(output);
-    writeFilesAt(output, `${inRepo}/`, actual, symlinksAt(top, headCommit, inRepo));
+    const links = new Set([...committedFiles].filter(([, f]) => f.mode === '120000').map(([p]) => p));
+    writeFilesAt(output, `${inRepo}/`, actual, links);
     return { environments, stale: { missing, extra, changed }, violations: validateFolder(output, validationOptionsOf(environments)).violations };
   } finally {
     fs.rmSync(temp, { recursive: true, force: true });
