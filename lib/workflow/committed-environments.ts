@@ -58,8 +58,9 @@ export function committedEnvironment(text: string | undefined, file: string): Co
  * @param dir the environments folder, relative to `top` with `/` (e.g. `environments`, `deploy/environments`)
  */
 export function environmentFilesAt(top: string, commit: string, dir: string): Map<string, { readonly file: string; readonly text: string | undefined }> {
-  const prefix = dir === '' ? '' : `${dir.replace(/\/+$/, '')}/`;
-  const tree = filesAt(top, commit, prefix.replace(/\/$/, ''));
+  const folder = dir.replace(/\/+$/, '');
+  const prefix = folder === '' ? '' : `${folder}/`;
+  const tree = filesAt(top, commit, folder);
   const files = [...tree.keys()].filter((f) => f.startsWith(prefix) && /^[^/]+\.ya?ml$/.test(f.slice(prefix.length)));
   const out = new Map<string, { file: string; text: string | undefined }>();
   for (const [file, text] of readFiles(top, tree, files)) {

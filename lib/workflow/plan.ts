@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'util';
 import { parseAllDocuments } from 'yaml';
 import { clusterCapacity } from '../config/environment-config';
 import { parseHistoricInput } from '../config/input-yaml';
-import { diffNameStatus, git, readBlobsById, resolveCommit, trailerValues } from '../git/git';
+import { diffNameStatus, filesAt, git, readBlobsById, resolveCommit, trailerValues } from '../git/git';
 import { applicationOfFolder } from '../layout/output-layout';
 import { ProjectLocation, projectOf } from '../project/project';
 import { formatQuantity, parseQuantity } from '../quantity';
@@ -678,15 +678,8 @@ type ParsedBlobs = Map<string, readonly KubeObject[]>;
 
 /** Every object of one environment's output at `commit`, with its folder and namespace. */
 function envTree(top: string, commit: string, inRepo: string, environment: string, parsed: ParsedBlobs): EnvTree {
-  const dir = `${inRepo}/${environment}`;
-  // `<mode> blob <id>\t<path>` per file.
-  const files = git(top, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', dir]).split('\0').filter(Boolean)
-    .map((entry) => {
-      const tab = entry.indexOf('\t');
-      const [, type, id] = entry.slice(0, tab).split(' ');
-      return { file: entry.slice(tab + 1), type, id };
-    })
-    .filter((f) => f.type === 'blob' && (f.file.endsWith('.yaml') || f.file.endsWith('.yml')));
+  const files = [...filesAt(top, commit, `${inRepo}/${environment}`)].map(([file, { id }]) => ({ file, id }))
+    .filter((f) => f.file.endsWith('.yaml') || f.file.endsWith('.yml'));
   const unread = [...new Set(files.map((f) => f.id).filter((id) => !parsed.has(id)))];
   readBlobsById(top, unread).forEach((text, i) => parsed.set(unread[i], text === undefined ? [] : objectsOf(text)));
   const raw = files.flatMap(({ file, id }) => parsed.get(id)!.map((object) => ({ object, folder: folderOf(file.slice(inRepo.length + 1)) })));
