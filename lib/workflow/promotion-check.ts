@@ -199,9 +199,10 @@ export interface EnvironmentGuard {
 }
 
 /**
- * The guard rails of every environment of a project, from its file now and in every commit
- * of its history: what `check-promotions` and `publish` hold an environment to. Setting
- * `mode: full` or removing `promotedFrom` in prod's file does not make prod a dev.
+ * The guard rails of `environments` (every environment of the project unless given), each from
+ * its own file now and in every commit of that file's history: what `check-promotions`, `publish`
+ * and `set-image` hold an environment to. Setting `mode: full` or removing `promotedFrom` in
+ * prod's file does not make prod a dev.
  */
 export function environmentGuards(project: Project, environments: readonly EnvironmentConfig[] = projectEnvironments(project)): Map<string, EnvironmentGuard> {
   const histories = historiesOf(project, environments, repoRoot(project.environmentsDir));

@@ -101,8 +101,9 @@ export function setImage(options: SetImageOptions): SetImageResult {
 function orderRefusals(options: SetImageOptions, project: Project, envs: readonly EnvironmentConfig[], env: EnvironmentConfig): [string[], string][] {
   const component = options.component;
   const first = envs.find((e) => !e.promotedFrom)?.name ?? 'dev';
-  // Held to what the environment ever was: prod's file set to mode: full is still prod.
-  const guard = environmentGuards(project, envs).get(env.name)!;
+  // Held to what the environment ever was: prod's file set to mode: full is still prod. Only its own
+  // file's history says that: the other environments' histories (a `git log --follow` each) are not read.
+  const guard = environmentGuards(project, [env]).get(env.name)!;
   if (guard.everReadOnly) {
     const source = env.promotedFrom ?? guard.sources[0];
     const upstream = envs.find((e) => e.name === source)?.promotedFrom;
