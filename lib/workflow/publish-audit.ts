@@ -26,7 +26,8 @@ export function checkOverrideReason(reason: string | undefined): void {
 }
 
 /**
- * Audits the head of the envs branch checked out in `checkout` before publish commits on it: its
+ * Audits `head`, the commit of the envs branch checked out in `checkout` (undefined while the branch
+ * has none), before publish commits on it: its
  * environment folders must be what the last published source commit (`last`) published (its
  * committed output, from `expected`), and, when the environment files name signers, a trusted key
  * must have signed it. A head that is not a publish but leaves the folders as published (a revert of
@@ -35,10 +36,9 @@ export function checkOverrideReason(reason: string | undefined): void {
  * @returns the override to record when `override` gives a reason to publish over a failing head
  */
 export function checkEnvsHead(
-  checkout: string, branch: string, last: { sourceCommit: string; envsCommit: string } | undefined, trust: EnvsTrust,
+  checkout: string, branch: string, head: string | undefined, last: { sourceCommit: string; envsCommit: string } | undefined, trust: EnvsTrust,
   expected: (sourceCommit: string) => Expected, override: string | undefined,
 ): AuditOverride | undefined {
-  const head = tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD'])?.trim();
   const findings: string[] = [];
   let subject = '';
   if (head && (last || trust.signers.length > 0)) {

@@ -105,13 +105,13 @@ export function publishedBranchTip(root: string, sourceBranch: string | undefine
 /** The subject publish writes, as a `git log -E --grep` pattern. */
 export const PUBLISH_SUBJECT = '^(Publish|Roll back) [0-9a-f]{12} to ';
 
-/** The `Source-Commit` of the last publish on the envs branch checked out in `checkout`. */
-export function lastPublishedSource(checkout: string): { sourceCommit: string; envsCommit: string } | undefined {
-  if (tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD']) === undefined) return undefined;
+/** The `Source-Commit` of the last publish in the history of `head` (the envs branch's commit; undefined when the branch has none yet). */
+export function lastPublishedSource(checkout: string, head: string | undefined): { sourceCommit: string; envsCommit: string } | undefined {
+  if (head === undefined) return undefined;
   // Only commits publish wrote: the subject it writes, and Source-Commit and Published-By in the trailer block
   // (a "Source-Commit:" line in the body of some other commit is not a publish).
   const log = git(checkout, ['log', '-E', `--grep=${PUBLISH_SUBJECT}`, '--max-count=50', '-z',
-    '--format=%H%x01%(trailers:key=Source-Commit,valueonly,separator=%x02)%x01%(trailers:key=Published-By,valueonly)', 'HEAD', '--']);
+    '--format=%H%x01%(trailers:key=Source-Commit,valueonly,separator=%x02)%x01%(trailers:key=Published-By,valueonly)', '--end-of-options', head, '--']);
   for (const record of log.split('\0').filter(Boolean)) {
     const [envsCommit, sources, publishedBy] = record.trim().split('\x01');
     const values = (sources ?? '').split('\x02').map((v) => v.trim()).filter(Boolean);

@@ -207,13 +207,15 @@ function commitAndPush(checkout: string, plan: PublishPlan, cloned: boolean): Pu
   const { project: { outDir }, environments, branch, source, options } = plan;
   const hasRemote = git(checkout, ['remote']).split('\n').includes('origin');
   checkNotAhead(checkout, branch, switchTo(checkout, branch, hasRemote, cloned));
-  const last = lastPublishedSource(checkout);
+  // The branch's commit now (none on a new branch): what the guards below read, asked once.
+  const head = tryGit(checkout, ['rev-parse', '--verify', '--quiet', 'HEAD'])?.trim();
+  const last = lastPublishedSource(checkout, head);
   // Every refusal from here on is listed at once: a rollback that also fails the audit and downgrades prod says all three.
   const refusals = new Refusals();
   const direction = refusals.check(() => checkForward(source.root, source.commit, last, options.rollback));
   // The head Argo CD deploys must be what the last publish wrote (and signed by a trusted key when the environment files name signers).
   const trust = envsTrust(plan.configs);
-  const auditOverride = refusals.check(() => checkEnvsHead(checkout, branch, last, trust, committedOutput(source.root, plan.project), options.overrideAudit));
+  const auditOverride = refusals.check(() => checkEnvsHead(checkout, branch, head, last, trust, committedOutput(source.root, plan.project), options.overrideAudit));
 
   // Only what changed is written: git then hashes those files alone, not every file of the environment.
   for (const env of environments) mirrorFolder(path.join(outDir, env), path.join(checkout, env));
