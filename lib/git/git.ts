@@ -176,6 +176,11 @@ export interface TreeFile {
   readonly id: string;
 }
 
+/** Whether `file` is a symbolic link (mode `120000`): its blob is the link's text, not a file's content. */
+export function isSymbolicLink(file: TreeFile | undefined): boolean {
+  return file?.mode === '120000';
+}
+
 /**
  * Every file under the folder `dir` (from the top, with `/`; `''` for the whole tree) at `commit`,
  * by its path from the top: one `git ls-tree -r`. A submodule (a commit in the tree) is not a file.

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { filesAt, git, readFiles, tryGit } from '../git/git';
+import { filesAt, git, isSymbolicLink, readFiles, tryGit } from '../git/git';
 import { Project } from '../project/project';
 import { WorkflowError } from './workflow-error';
 
@@ -12,9 +12,9 @@ export function readCommitted(top: string, commit: string, dir: string, paths: r
   if (paths.length === 0) return new Map();
   const tree = filesAt(top, commit, dir);
   const files = readFiles(top, tree, paths);
-  // Git stores a link's text as its blob; the mode (120000) tells it from a file holding that text.
+  // Git stores a link's text as its blob; the mode tells it from a file holding that text.
   for (const [file, text] of files) {
-    if (text !== undefined && tree.get(file)?.mode === '120000') files.set(file, `symlink -> ${text}\n`);
+    if (text !== undefined && isSymbolicLink(tree.get(file))) files.set(file, `symlink -> ${text}\n`);
   }
   return files;
 }

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentConfig } from '../config/environment-config';
 import { isWithin, writeFileAtomic } from '../files';
-import { filesAt, readFiles } from '../git/git';
+import { filesAt, isSymbolicLink, readFiles } from '../git/git';
 import { validationOptionsOf } from '../project/build-platform';
 import { ComponentCatalog } from '../config/component-catalog';
 import { projectEnvironments, projectOf } from '../project/project';
@@ -73,7 +73,7 @@ export function inspectHead(top: string, prefix: string, inRepo: string, headCom
     // The committed output, links as links (never followed: validate reports them), validated as a folder.
     const output = path.join(temp, '.head-output');
     fs.mkdirSync(output);
-    const links = new Set([...committedFiles].filter(([, f]) => f.mode === '120000').map(([p]) => p));
+    const links = new Set([...committedFiles].filter(([, f]) => isSymbolicLink(f)).map(([p]) => p));
     writeFilesAt(output, `${inRepo}/`, actual, links);
     return { environments, stale: { missing, extra, changed }, violations: validateFolder(output, validationOptionsOf(environments)).violations };
   } finally {
