@@ -186,7 +186,7 @@ export function isSymbolicLink(file: TreeFile | undefined): boolean {
  * by its path from the top: one `git ls-tree -r`. A submodule (a commit in the tree) is not a file.
  */
 export function filesAt(cwd: string, commit: string, dir: string): Map<string, TreeFile> {
-  if (commit.startsWith('-')) throw new GitInputError(`"${commit}" is not a commit`);
+  checkRevision(commit, 'commit');
   // Literal: a folder named like pathspec magic (":(glob)...") is that folder.
   const listing = git(cwd, ['--literal-pathspecs', 'ls-tree', '-r', '-z', '--full-tree', commit, '--', ...(dir ? [dir] : [])]);
   const files = new Map<string, TreeFile>();
