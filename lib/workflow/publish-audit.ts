@@ -27,10 +27,9 @@ export function checkOverrideReason(reason: string | undefined): void {
 
 /**
  * Audits `head`, the commit of the envs branch checked out in `checkout` (undefined while the branch
- * has none), before publish commits on it: its
- * environment folders must be what the last published source commit (`last`) published (its
- * committed output, from `expected`), and, when the environment files name signers, a trusted key
- * must have signed it. A head that is not a publish but leaves the folders as published (a revert of
+ * has none), before publish commits on it: its environment folders must be what the last published
+ * source commit (`last`) published (its committed output, from `expected`), and, when the
+ * environment files name signers, a trusted key must have signed it. A head that is not a publish but leaves the folders as published (a revert of
  * a direct push) passes. Nothing published yet, or a last published source commit the source
  * repository lacks (see `checkForward`): only the signature is checked.
  * @returns the override to record when `override` gives a reason to publish over a failing head
